@@ -1,0 +1,147 @@
+//! Zip and cab members, read in memory under a size cap. Nothing is extracted to disk.
+
+use super::{Budget, Member};
+use std::io::{self, Cursor, Read};
+
+/// Why an archive (or one of its members) could not be read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ArchiveError {
+    #[error("not a readable zip archive: {0}")]
+    Zip(String),
+    #[error("not a readable cab archive: {0}")]
+    Cab(io::Error),
+    #[error(
+        "archive size cap reached: members would decompress to more than {cap} bytes in total \
+         (raise it with --max-archive-bytes)"
+    )]
+    Cap { cap: u64 },
+    #[error("member {name}: {source}")]
+    Member {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Makes an archive member name safe to show as a bundle path: forward slashes, and no
+/// `..`, `.` or root components. Returns the name and whether anything was removed.
+pub(crate) fn sanitize(name: &str) -> (String, bool) {
+    let unified = name.replace('\\', "/");
+    let mut parts = Vec::new();
+    let mut changed = false;
+    for part in unified.split('/') {
+        match part {
+            "" | "." => changed |= !part.is_empty(),
+            ".." => changed = true,
+            p if p.len() == 2 && p.ends_with(':') => changed = true,
+            p => parts.push(p),
+        }
+    }
+    changed |= unified.starts_with('/');
+    (parts.join("/"), changed)
+}
+
+/// Reads at most the remaining budget from `r`; errors with [`ArchiveError::Cap`] past it.
+fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<Vec<u8>, ReadCap> {
+    if declared > budget.remaining() {
+        return Err(ReadCap::Cap);
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(declared.min(64 << 20)).unwrap_or(0));
+    // Declared sizes can lie (zip bombs): stop reading one byte past the budget.
+    r.take(budget.remaining() + 1).read_to_end(&mut buf).map_err(ReadCap::Io)?;
+    if buf.len() as u64 > budget.remaining() {
+        return Err(ReadCap::Cap);
+    }
+    budget.spend(buf.len() as u64);
+    Ok(buf)
+}
+
+enum ReadCap {
+    Cap,
+    Io(io::Error),
+}
+
+/// Every file member of a zip, in archive order.
+pub(crate) fn zip_members(
+    bytes: &[u8],
+    budget: &mut Budget,
+) -> Result<Vec<Result<Member, ArchiveError>>, ArchiveError> {
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    let mut out = Vec::new();
+    for i in 0..zip.len() {
+        let mut file = match zip.by_index(i) {
+            Ok(f) => f,
+            Err(e) => {
+                out.push(Err(ArchiveError::Member {
+                    name: format!("#{i}"),
+                    source: io::Error::other(e.to_string()),
+                }));
+                continue;
+            }
+        };
+        if file.is_dir() {
+            continue;
+        }
+        let raw_name = file.name().to_string();
+        let declared = file.size();
+        match read_capped(&mut file, declared, budget) {
+            Ok(data) => out.push(Ok(Member { name: raw_name, data })),
+            Err(ReadCap::Cap) => {
+                out.push(Err(ArchiveError::Cap { cap: budget.cap }));
+                break;
+            }
+            Err(ReadCap::Io(source)) => {
+                out.push(Err(ArchiveError::Member { name: raw_name, source }));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every file in a cabinet (`CbsPersist_*.cab`), in cabinet order.
+pub(crate) fn cab_members(
+    bytes: &[u8],
+    budget: &mut Budget,
+) -> Result<Vec<Result<Member, ArchiveError>>, ArchiveError> {
+    let mut cab = cab::Cabinet::new(Cursor::new(bytes)).map_err(ArchiveError::Cab)?;
+    let entries: Vec<(String, u64)> = cab
+        .folder_entries()
+        .flat_map(|folder| {
+            folder.file_entries().map(|f| (f.name().to_string(), u64::from(f.uncompressed_size())))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (name, declared) in entries {
+        let result = cab
+            .read_file(&name)
+            .map_err(ReadCap::Io)
+            .and_then(|mut r| read_capped(&mut r, declared, budget));
+        match result {
+            Ok(data) => out.push(Ok(Member { name, data })),
+            Err(ReadCap::Cap) => {
+                out.push(Err(ArchiveError::Cap { cap: budget.cap }));
+                break;
+            }
+            Err(ReadCap::Io(source)) => out.push(Err(ArchiveError::Member { name, source })),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitizes_member_names() {
+        assert_eq!(sanitize("logs/CBS.log"), ("logs/CBS.log".into(), false));
+        assert_eq!(sanitize("../../etc/passwd"), ("etc/passwd".into(), true));
+        assert_eq!(
+            sanitize("C:\\Windows\\Logs\\CBS\\CBS.log"),
+            ("Windows/Logs/CBS/CBS.log".into(), true)
+        );
+        assert_eq!(sanitize("/abs/x"), ("abs/x".into(), true));
+        assert_eq!(sanitize("a/./b"), ("a/b".into(), true));
+    }
+}

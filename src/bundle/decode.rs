@@ -1,0 +1,167 @@
+//! Text encodings: detect from the first bytes, then decode to UTF-8.
+//!
+//! Order matters: byte-order marks first, then the NUL pattern of BOM-less UTF-16LE, and only
+//! then any "is this binary?" guess, because NUL-based binary detection calls every UTF-16 log
+//! binary.
+
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// How a file's text is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// UTF-8 (or ASCII) with no BOM.
+    Utf8,
+    /// UTF-8 with a BOM.
+    Utf8Bom,
+    /// UTF-16 little-endian with a BOM.
+    Utf16LeBom,
+    /// UTF-16 little-endian with no BOM (found from the NUL pattern).
+    Utf16Le,
+    /// UTF-16 big-endian with a BOM.
+    Utf16BeBom,
+    /// Not text.
+    Binary,
+}
+
+impl Encoding {
+    /// Short label for tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Utf8Bom => "utf-8 bom",
+            Encoding::Utf16LeBom => "utf-16le bom",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Utf16BeBom => "utf-16be bom",
+            Encoding::Binary => "binary",
+        }
+    }
+}
+
+/// Looks at up to the first 4 KiB to choose an encoding.
+pub fn detect(bytes: &[u8]) -> Encoding {
+    match bytes {
+        [0xEF, 0xBB, 0xBF, ..] => return Encoding::Utf8Bom,
+        [0xFF, 0xFE, ..] => return Encoding::Utf16LeBom,
+        [0xFE, 0xFF, ..] => return Encoding::Utf16BeBom,
+        _ => {}
+    }
+    let head = bytes.get(..bytes.len().min(4096)).unwrap_or_default();
+    let pairs = head.len() / 2;
+    if pairs >= 2 {
+        let (mut even_nul, mut odd_nul) = (0usize, 0usize);
+        for pair in head.chunks_exact(2) {
+            even_nul += usize::from(pair[0] == 0);
+            odd_nul += usize::from(pair[1] == 0);
+        }
+        // ASCII-range text in UTF-16LE has a NUL in almost every high byte and few in low ones.
+        if odd_nul * 10 >= pairs * 7 && even_nul * 10 <= pairs {
+            return Encoding::Utf16Le;
+        }
+    }
+    let suspicious = head
+        .iter()
+        .filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)))
+        .count();
+    if !head.is_empty() && suspicious * 20 > head.len() {
+        return Encoding::Binary;
+    }
+    Encoding::Utf8
+}
+
+/// Decoded text and how many invalid sequences were replaced with U+FFFD.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    /// The text.
+    pub text: Cow<'a, str>,
+    /// Number of replaced invalid sequences.
+    pub replaced: u64,
+}
+
+/// Decodes `bytes` from `encoding`; borrows when the bytes are already valid UTF-8.
+pub fn decode(bytes: &[u8], encoding: Encoding) -> Decoded<'_> {
+    match encoding {
+        Encoding::Utf8Bom => decode_utf8(bytes.get(3..).unwrap_or_default()),
+        Encoding::Utf8 | Encoding::Binary => decode_utf8(bytes),
+        Encoding::Utf16LeBom => {
+            decode_utf16(bytes.get(2..).unwrap_or_default(), u16::from_le_bytes)
+        }
+        Encoding::Utf16Le => decode_utf16(bytes, u16::from_le_bytes),
+        Encoding::Utf16BeBom => {
+            decode_utf16(bytes.get(2..).unwrap_or_default(), u16::from_be_bytes)
+        }
+    }
+}
+
+fn decode_utf8(bytes: &[u8]) -> Decoded<'_> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Decoded { text: Cow::Borrowed(s), replaced: 0 };
+    }
+    let mut out = String::with_capacity(bytes.len() + 16);
+    let mut replaced = 0;
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+            replaced += 1;
+        }
+    }
+    Decoded { text: Cow::Owned(out), replaced }
+}
+
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Decoded<'static> {
+    let units = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]));
+    let mut out = String::with_capacity(bytes.len() / 2 + 16);
+    let mut replaced = u64::from(bytes.len() % 2 == 1);
+    for c in char::decode_utf16(units) {
+        if let Ok(c) = c {
+            out.push(c);
+        } else {
+            out.push(char::REPLACEMENT_CHARACTER);
+            replaced += 1;
+        }
+    }
+    if bytes.len() % 2 == 1 {
+        out.push(char::REPLACEMENT_CHARACTER);
+    }
+    Decoded { text: Cow::Owned(out), replaced }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+        let mut v = if bom { vec![0xFF, 0xFE] } else { vec![] };
+        for u in s.encode_utf16() {
+            v.extend_from_slice(&u.to_le_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn detects_boms_and_bomless_utf16() {
+        assert_eq!(detect(b"\xEF\xBB\xBF2023-05-22"), Encoding::Utf8Bom);
+        assert_eq!(detect(&utf16le("2023-05-22 08:00:00, Info", true)), Encoding::Utf16LeBom);
+        assert_eq!(detect(&utf16le("2023-05-22 08:00:00, Info", false)), Encoding::Utf16Le);
+        assert_eq!(detect(b"\xFE\xFF\x00a"), Encoding::Utf16BeBom);
+        assert_eq!(detect(b"plain text\r\n"), Encoding::Utf8);
+        assert_eq!(detect(&[0u8, 1, 2, 3, 0, 0, 7, 8, 0, 0, 0, 9]), Encoding::Binary);
+    }
+
+    #[test]
+    fn decodes_and_counts_replacements() {
+        let d = decode(b"ok \xFF\xFE bad", Encoding::Utf8);
+        assert_eq!(d.replaced, 2);
+        assert!(d.text.contains('\u{FFFD}'));
+        let bytes = utf16le("Käse", true);
+        let d = decode(&bytes, Encoding::Utf16LeBom);
+        assert_eq!(d.text, "Käse");
+        assert_eq!(d.replaced, 0);
+        let mut odd = utf16le("ab", false);
+        odd.push(0x41);
+        assert_eq!(decode(&odd, Encoding::Utf16Le).replaced, 1);
+        assert!(matches!(decode(b"abc", Encoding::Utf8).text, Cow::Borrowed(_)));
+    }
+}

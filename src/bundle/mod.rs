@@ -1,0 +1,330 @@
+//! Opening a bundle: folders, loose files, zips and cabs become a flat list of [`Artifact`]s,
+//! each recognised by content ([`Kind`]) and holding its bytes (mapped or in memory).
+//!
+//! This module reads bytes and decides what they are; it knows nothing of log grammars
+//! beyond the first-line shapes in [`crate::shapes`].
+
+mod archive;
+pub mod decode;
+mod input;
+mod sniff;
+
+pub use decode::Encoding;
+pub use input::ReadMode;
+pub use sniff::Kind;
+
+use crate::error::Error;
+use input::Content;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Options for [`Bundle::open`].
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// How file bytes are obtained.
+    pub read_mode: ReadMode,
+    /// Cap on the bytes decompressed from archives, over the whole bundle.
+    pub max_archive_bytes: u64,
+    /// How deep folders and nested archives are followed.
+    pub max_depth: usize,
+}
+
+/// Default archive cap: 4 GiB of decompressed members.
+pub const DEFAULT_MAX_ARCHIVE_BYTES: u64 = 4 << 30;
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            read_mode: ReadMode::Auto,
+            max_archive_bytes: DEFAULT_MAX_ARCHIVE_BYTES,
+            max_depth: 32,
+        }
+    }
+}
+
+/// One input file or archive member.
+#[derive(Debug)]
+pub struct Artifact {
+    /// Path relative to the bundle root, with `/` separators (archive members as
+    /// `logs.zip/CBS.log`).
+    pub path: String,
+    /// Size in bytes (decompressed size for archive members).
+    pub size: u64,
+    /// What it is.
+    pub kind: Kind,
+    /// Its text encoding (or `Binary`).
+    pub encoding: Encoding,
+    /// Why it was skipped, or a note on it (ETL decoding, sanitized archive names).
+    pub note: Option<String>,
+    content: Content,
+}
+
+impl Artifact {
+    /// The raw bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.content.bytes()
+    }
+
+    /// Whether the file name says it is a log wutriage reads (`CBS*`, `dism*`,
+    /// `WindowsUpdate*`, `*.evtx`), whatever its content turned out to be.
+    pub fn named_like_log(&self) -> bool {
+        let name = self.path.rsplit('/').next().unwrap_or(&self.path).to_ascii_lowercase();
+        sniff::name_hint(&name).is_some()
+    }
+
+    /// Whether the bytes are memory-mapped.
+    pub fn is_mapped(&self) -> bool {
+        self.content.is_mapped()
+    }
+
+    /// The decoded text (borrowed when the bytes are valid UTF-8).
+    pub fn text(&self) -> decode::Decoded<'_> {
+        decode::decode(self.bytes(), self.encoding)
+    }
+
+    fn new(path: String, data: Content, note: Option<String>) -> Self {
+        let s = sniff::sniff(&path, data.bytes());
+        let note = match (note, s.note) {
+            (Some(a), Some(b)) => Some(format!("{b}; {a}")),
+            (a, b) => b.or(a),
+        };
+        Artifact {
+            path,
+            size: data.bytes().len() as u64,
+            kind: s.kind,
+            encoding: s.encoding,
+            note,
+            content: data,
+        }
+    }
+
+    fn failed(path: String, kind: Kind, size: u64, note: String) -> Self {
+        Artifact {
+            path,
+            size,
+            kind,
+            encoding: Encoding::Binary,
+            note: Some(note),
+            content: Content::Owned(Vec::new()),
+        }
+    }
+}
+
+/// All artifacts of one run, in a stable order (inputs in order, folders sorted by name).
+#[derive(Debug, Default)]
+pub struct Bundle {
+    /// The artifacts; an event's `Location::artifact` indexes this.
+    pub artifacts: Vec<Artifact>,
+    /// Inputs that could not be opened at all.
+    pub errors: Vec<Error>,
+}
+
+/// Decompression budget shared by every archive in a bundle.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    cap: u64,
+    used: u64,
+}
+
+impl Budget {
+    fn remaining(&self) -> u64 {
+        self.cap - self.used
+    }
+
+    fn spend(&mut self, n: u64) {
+        self.used = (self.used + n).min(self.cap);
+    }
+}
+
+/// One decompressed archive member.
+#[derive(Debug)]
+pub(crate) struct Member {
+    name: String,
+    data: Vec<u8>,
+}
+
+struct Opener<'o> {
+    opts: &'o OpenOptions,
+    budget: Budget,
+    out: Vec<Artifact>,
+}
+
+impl Bundle {
+    /// Opens every input. A missing or unreadable input is recorded in [`Bundle::errors`] and
+    /// the others are still opened; damaged archives and unreadable files inside folders
+    /// become artifacts with a note.
+    pub fn open(inputs: &[PathBuf], opts: &OpenOptions) -> Bundle {
+        let mut opener = Opener {
+            opts,
+            budget: Budget { cap: opts.max_archive_bytes, used: 0 },
+            out: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        let prefix_inputs = inputs.len() > 1;
+        for input in inputs {
+            let meta = match fs::metadata(input) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    errors.push(Error::NotFound { path: input.clone() });
+                    continue;
+                }
+                Err(source) => {
+                    errors.push(Error::Io { path: input.clone(), source });
+                    continue;
+                }
+            };
+            let label = input
+                .file_name()
+                .map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into_owned());
+            if meta.is_dir() {
+                let root = if prefix_inputs { label } else { String::new() };
+                opener.walk(input, &root, 0);
+            } else {
+                match input::load(input, opts.read_mode) {
+                    Ok(content) => opener.add(label, content, 0, None),
+                    Err(source) => errors.push(Error::Io { path: input.clone(), source }),
+                }
+            }
+        }
+        Bundle { artifacts: opener.out, errors }
+    }
+
+    /// Artifacts that a parser reads.
+    pub fn parsed(&self) -> impl Iterator<Item = (usize, &Artifact)> {
+        self.artifacts.iter().enumerate().filter(|(_, a)| a.kind.is_parsed())
+    }
+}
+
+fn join(root: &str, name: &str) -> String {
+    if root.is_empty() { name.to_string() } else { format!("{root}/{name}") }
+}
+
+impl Opener<'_> {
+    fn walk(&mut self, dir: &Path, rel: &str, depth: usize) {
+        let entries = match fs::read_dir(dir) {
+            Ok(rd) => {
+                let mut v: Vec<_> = rd.filter_map(Result::ok).collect();
+                v.sort_by_key(std::fs::DirEntry::file_name);
+                v
+            }
+            Err(e) => {
+                let shown = if rel.is_empty() { ".".to_string() } else { rel.to_string() };
+                self.out.push(Artifact::failed(
+                    shown,
+                    Kind::Unknown,
+                    0,
+                    format!("cannot read folder: {e}"),
+                ));
+                return;
+            }
+        };
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            let shown = join(rel, &name);
+            let Ok(ft) = entry.file_type() else { continue };
+            let is_dir = if ft.is_symlink() {
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_dir() => {
+                        self.out.push(Artifact::failed(
+                            shown,
+                            Kind::Unknown,
+                            0,
+                            "symbolic link to a folder; not followed".into(),
+                        ));
+                        continue;
+                    }
+                    Ok(_) => false,
+                    Err(e) => {
+                        self.out.push(Artifact::failed(
+                            shown,
+                            Kind::Unknown,
+                            0,
+                            format!("broken link: {e}"),
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                ft.is_dir()
+            };
+            if is_dir {
+                if depth + 1 >= self.opts.max_depth {
+                    self.out.push(Artifact::failed(
+                        shown,
+                        Kind::Unknown,
+                        0,
+                        format!(
+                            "folder nested deeper than {} levels; not read",
+                            self.opts.max_depth
+                        ),
+                    ));
+                } else {
+                    self.walk(&path, &shown, depth + 1);
+                }
+                continue;
+            }
+            match input::load(&path, self.opts.read_mode) {
+                Ok(content) => self.add(shown, content, depth, None),
+                Err(e) => {
+                    let size = entry.metadata().map_or(0, |m| m.len());
+                    self.out.push(Artifact::failed(
+                        shown,
+                        Kind::Unknown,
+                        size,
+                        format!("cannot read: {e}"),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Adds a file, opening it if it is an archive.
+    fn add(&mut self, shown: String, content: Content, depth: usize, note: Option<String>) {
+        let Some(container) = sniff::container(content.bytes()) else {
+            self.out.push(Artifact::new(shown, content, note));
+            return;
+        };
+        let size = content.bytes().len() as u64;
+        if depth + 1 >= self.opts.max_depth {
+            self.out.push(Artifact::failed(
+                shown,
+                Kind::Archive,
+                size,
+                "archive nested too deeply; not opened".into(),
+            ));
+            return;
+        }
+        let members = match container {
+            sniff::Container::Zip => archive::zip_members(content.bytes(), &mut self.budget),
+            sniff::Container::Cab => archive::cab_members(content.bytes(), &mut self.budget),
+        };
+        match members {
+            Ok(members) => {
+                for m in members {
+                    match m {
+                        Ok(Member { name, data }) => {
+                            let (clean, changed) = archive::sanitize(&name);
+                            let note = changed.then(|| {
+                                format!(
+                                    "archive member name {name:?} was unsafe; shown as {clean:?}"
+                                )
+                            });
+                            let inner = join(&shown, &clean);
+                            self.add(inner, Content::Owned(data), depth + 1, note);
+                        }
+                        Err(e) => {
+                            self.out.push(Artifact::failed(
+                                shown.clone(),
+                                Kind::Archive,
+                                size,
+                                e.to_string(),
+                            ));
+                        }
+                    }
+                }
+            }
+            Err(e) => self.out.push(Artifact::failed(shown, Kind::Archive, size, e.to_string())),
+        }
+    }
+}

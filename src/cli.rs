@@ -1,0 +1,86 @@
+//! Command-line definition (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Offline triage of Windows Update failures from CBS, DISM, WindowsUpdate.log and event logs.
+#[derive(Debug, Parser)]
+#[command(name = "wutriage", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List every file in the bundle: kind, size, encoding, time range, records, damage.
+    Inventory {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+        format: InventoryFormat,
+    },
+    /// Print normalized events as JSON lines, on one UTC timeline.
+    Events {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Only these sources (repeatable).
+        #[arg(long, value_enum)]
+        source: Vec<SourceArg>,
+        /// Print every event, not only those with a code, a warning or error level, a known
+        /// event id or failure words.
+        #[arg(long)]
+        all: bool,
+        /// Only events at or after this time (ISO 8601; UTC unless an offset is given).
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Only events at or before this time.
+        #[arg(long, value_name = "T")]
+        until: Option<String>,
+    },
+}
+
+/// Options shared by every command that reads a bundle.
+#[derive(Debug, Args)]
+pub(crate) struct InputArgs {
+    /// Bundle folders, log files or .zip archives.
+    #[arg(value_name = "BUNDLE", required = true)]
+    pub(crate) bundles: Vec<PathBuf>,
+    /// UTC offset of the machine's local time (e.g. +09:00); overrides inference.
+    #[arg(long, value_name = "±HH:MM", allow_hyphen_values = true)]
+    pub(crate) utc_offset: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+    /// How to read files: map large ones (auto), map all, or read all into memory.
+    #[arg(long, value_enum, default_value_t = ReadModeArg::Auto)]
+    pub(crate) read_mode: ReadModeArg,
+    /// Cap on bytes decompressed from archives, for the whole bundle.
+    #[arg(long, value_name = "BYTES", default_value_t = wutriage::bundle::DEFAULT_MAX_ARCHIVE_BYTES)]
+    pub(crate) max_archive_bytes: u64,
+    /// Treat any damaged or unreadable part as an error (exit code 2).
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum InventoryFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SourceArg {
+    Cbs,
+    Dism,
+    Wu,
+    Evtx,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ReadModeArg {
+    Auto,
+    Mmap,
+    Read,
+}

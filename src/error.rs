@@ -1,0 +1,32 @@
+//! Errors that stop a whole input from being read. Damage *inside* a file is not an error:
+//! it becomes a [`crate::parse::ParseIssue`] and the run goes on.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A failure to read an input at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A path given by the user does not exist.
+    #[error("{}: no such file or folder", path.display())]
+    NotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A path exists but could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        /// The path as given or found.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: io::Error,
+    },
+    /// Nothing in the inputs could be analysed.
+    #[error("no log files to analyse in {inputs}")]
+    EmptyBundle {
+        /// The inputs, joined for display.
+        inputs: String,
+    },
+}

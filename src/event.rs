@@ -1,0 +1,206 @@
+//! The normalized event: one record from any source, on one timeline.
+//!
+//! Events borrow their text from the bundle (mapped bytes or decoded text) instead of
+//! copying lines; only evtx fields, which the evtx crate renders, are owned.
+
+use crate::code::Code;
+use crate::time::{TimeBase, Timestamp};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+
+/// Which kind of log an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// CBS.log / CbsPersist.
+    Cbs,
+    /// dism.log.
+    Dism,
+    /// WindowsUpdate.log (either format).
+    #[serde(rename = "wu")]
+    WindowsUpdate,
+    /// An .evtx event log.
+    Evtx,
+    /// A `wevtutil qe /f:text` export of an event log.
+    #[serde(rename = "evtx-export")]
+    EventExport,
+}
+
+impl Source {
+    /// Short lower-case name used on the command line and in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Cbs => "cbs",
+            Source::Dism => "dism",
+            Source::WindowsUpdate => "wu",
+            Source::Evtx => "evtx",
+            Source::EventExport => "evtx-export",
+        }
+    }
+}
+
+/// Severity, normalized across sources (ordered from most to least severe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// evtx level 1.
+    Critical,
+    /// `Error` column, evtx level 2, legacy WU `FATAL:`.
+    Error,
+    /// `Warning` column, evtx level 3, legacy WU `WARNING:`.
+    Warning,
+    /// Everything else that is informational.
+    Info,
+    /// evtx level 5, CBS `Perf`.
+    Verbose,
+}
+
+impl Level {
+    /// Maps an evtx `Level` value (0 = LogAlways is informational).
+    pub fn from_evtx(level: u64) -> Self {
+        match level {
+            1 => Level::Critical,
+            2 => Level::Error,
+            3 => Level::Warning,
+            5 => Level::Verbose,
+            _ => Level::Info,
+        }
+    }
+
+    /// Whether this is a warning or worse.
+    pub fn is_warning_or_worse(self) -> bool {
+        self <= Level::Warning
+    }
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Critical => "critical",
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+            Level::Verbose => "verbose",
+        }
+    }
+}
+
+/// Where in the bundle an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// Index of the artifact in the bundle.
+    pub artifact: u32,
+    /// Line or record inside it.
+    pub pos: Pos,
+}
+
+/// A position inside one artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pos {
+    /// 1-based line number of a text log (the record's first line).
+    Line(u32),
+    /// evtx `EventRecordID`.
+    Record(u64),
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pos::Line(n) => write!(f, ":{n}"),
+            Pos::Record(n) => write!(f, "#{n}"),
+        }
+    }
+}
+
+/// A named value carried by an event (evtx `EventData`/`UserData` fields and the like).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// Field name as the source spells it (`errorCode`, `PackageIdentifier`, `param1`).
+    pub name: Cow<'a, str>,
+    /// Its value, as text.
+    pub value: Cow<'a, str>,
+}
+
+/// One normalized log record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// When it happened. UTC once the timeline has applied the offset ([`Event::time_base`]
+    /// says what the source wrote).
+    pub time: Timestamp,
+    /// The time base the source wrote.
+    pub time_base: TimeBase,
+    /// Where it came from.
+    pub at: Location,
+    /// Which kind of log.
+    pub source: Source,
+    /// Normalized severity.
+    pub level: Level,
+    /// CBS/DISM component (`CBS`, `CSI`, `DISM`, may be empty), WU component, or evtx provider.
+    pub component: Cow<'a, str>,
+    /// evtx event id.
+    pub event_id: Option<u32>,
+    /// Every failure code found in the record, in order of appearance.
+    pub codes: Vec<Code>,
+    /// The first KB number mentioned.
+    pub kb: Option<u32>,
+    /// A servicing package identity, kept whole.
+    pub package: Option<Cow<'a, str>>,
+    /// The message (for multi-line records, all of their lines).
+    pub message: Cow<'a, str>,
+    /// Extra named values.
+    pub fields: Vec<Field<'a>>,
+    /// Flags such as "recovered" or "continued".
+    pub flags: Flags,
+}
+
+/// Small facts about how an event was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// The record continued on lines without a timestamp.
+    pub multi_line: bool,
+    /// An untimestamped report block (DISM health summary) dated from the record before it.
+    pub report_block: bool,
+    /// Carved by the evtx crate from slack space.
+    pub recovered: bool,
+    /// The bracketed code in a CBS level column (`Error      [0x01806a]`).
+    pub level_code: Option<u32>,
+    /// CSI per-session sequence number.
+    pub csi_seq: Option<u32>,
+}
+
+impl Event<'_> {
+    /// The value of a field by name.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|f| f.name == name).map(|f| f.value.as_ref())
+    }
+
+    /// Whether `events` shows this event by default: it carries a failure code, a warning or
+    /// error level, a known evtx event id, or words that servicing uses for failures.
+    pub fn is_notable(&self) -> bool {
+        !self.codes.is_empty()
+            || self.level.is_warning_or_worse()
+            || self
+                .event_id
+                .is_some_and(|id| crate::parse::evtx::is_known_event(&self.component, id))
+            || has_failure_words(&self.message)
+    }
+}
+
+/// Words that mark a failure in servicing logs even on an `Info` line.
+pub fn has_failure_words(message: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "(F)",
+        "FATAL",
+        "Failed",
+        "failed",
+        "Corrupt",
+        "corrupt",
+        "Cannot repair",
+        "do not match",
+        "hash mismatch",
+        "rollback",
+        "Rollback",
+        "Reboot required: yes",
+    ];
+    WORDS.iter().any(|w| message.contains(w))
+}

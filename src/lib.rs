@@ -1,0 +1,27 @@
+//! wutriage: offline triage of Windows Update failures.
+//!
+//! # Overview
+//!
+//! ```text
+//! paths ─► bundle::Bundle::open ─► Artifacts      (folders, zips, cabs; mmap; sniff kind)
+//!       ─► parse::Texts::decode                   (BOM, UTF-16, invalid UTF-8)
+//!       ─► parse::parse (rayon)  ─► events + issues + coverage per artifact
+//!       ─► timeline::Timeline    ─► one UTC timeline (offset inferred or given)
+//!       ─► report::*             ─► inventory table/JSON, event JSON lines
+//! ```
+//!
+//! Each stage knows only the types of the stages before it: readers know nothing of rules,
+//! and reports decide nothing.
+
+pub mod bundle;
+pub mod code;
+pub mod error;
+pub mod event;
+pub mod parse;
+pub mod pipeline;
+pub mod report;
+pub mod shapes;
+pub mod time;
+pub mod timeline;
+
+pub use error::Error;

@@ -1,0 +1,343 @@
+//! CBS.log, CbsPersist and dism.log: fixed columns (level 21–42, component 43–49, message
+//! from 50), multi-line records, untimestamped report blocks and CSI dual time stamps.
+//! Grammar: FORMATS.md §1–2, REFERENCE.md §3.
+
+use super::lines::Lines;
+use super::{Ctx, IssueKind, OffsetSource, Piece, ident};
+use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
+use crate::shapes;
+use crate::time::{TimeBase, Timestamp};
+use std::borrow::Cow;
+
+/// A record being assembled from its header line and continuation lines.
+struct Rec<'t> {
+    line: u32,
+    time: Timestamp,
+    level: Level,
+    level_code: Option<u32>,
+    component: &'t str,
+    msg_start: usize,
+    end: usize,
+    multi: bool,
+    report: bool,
+    seq: Option<u32>,
+}
+
+fn num(b: &[u8]) -> u32 {
+    b.iter().fold(0u32, |a, &d| a.wrapping_mul(10).wrapping_add(u32::from(d.wrapping_sub(b'0'))))
+}
+
+/// The local time of a `YYYY-MM-DD HH:MM:SS` prefix (shape already checked).
+fn header_time(b: &[u8]) -> Option<Timestamp> {
+    Timestamp::from_civil(
+        i64::from(num(b.get(0..4)?)),
+        num(b.get(5..7)?),
+        num(b.get(8..10)?),
+        num(b.get(11..13)?),
+        num(b.get(14..16)?),
+        num(b.get(17..19)?),
+        0,
+    )
+}
+
+fn level_of(word: &str) -> Level {
+    match word {
+        "Error" => Level::Error,
+        "Warning" => Level::Warning,
+        "Perf" => Level::Verbose,
+        _ => Level::Info,
+    }
+}
+
+/// `Error      [0x01806a]` → (Error, Some(0x1806a)).
+fn split_level(field: &str) -> (Level, Option<u32>) {
+    let field = field.trim();
+    match field.split_once('[') {
+        Some((word, rest)) => {
+            let hex = rest.trim_end_matches(']').trim();
+            let hex = hex.strip_prefix("0x").or_else(|| hex.strip_prefix("0X")).unwrap_or(hex);
+            (level_of(word.trim()), u32::from_str_radix(hex, 16).ok())
+        }
+        None => (level_of(field), None),
+    }
+}
+
+/// A CSI UTC stamp `YYYY/M/D:HH:MM:SS.mmm` (month and day not padded).
+pub(crate) fn csi_stamp(s: &str) -> Option<(Timestamp, usize)> {
+    let end = s.find([' ', '\t']).unwrap_or(s.len());
+    let stamp = s.get(..end)?;
+    let (date, time) = stamp.split_once(':')?;
+    let mut d = date.split('/');
+    let (y, mo, da) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    let mut t = time.split(':');
+    let (h, mi) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
+    let (sec, ms) = t.next()?.split_once('.').unwrap_or((t.next().unwrap_or("0"), "0"));
+    let micros = crate::time::parse_fraction_micros(ms)?;
+    Some((Timestamp::from_civil(y, mo, da, h, mi, sec.parse().ok()?, micros)?, end))
+}
+
+/// Byte index at or before `i` that is a char boundary of `s`.
+fn floor_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Rounds a local − UTC difference to the nearest quarter hour.
+pub(crate) fn quarter_hours(local: Timestamp, utc: Timestamp) -> Option<i32> {
+    let secs = (local.0 - utc.0) / 1_000_000;
+    let q = ((secs as f64) / 900.0).round() as i64 * 15;
+    (q.abs() <= 18 * 60).then_some(q as i32)
+}
+
+struct Parser<'t, 'c> {
+    text: &'t str,
+    source: Source,
+    ctx: &'c Ctx,
+    piece: Piece<'t>,
+}
+
+impl<'t> Parser<'t, '_> {
+    fn start(&mut self, line: &'t str, start: usize, line_no: u32, time: Timestamp) -> Rec<'t> {
+        let len = line.len();
+        let lvl_end = floor_boundary(line, 43);
+        let comp_end = floor_boundary(line, 50);
+        let (level, level_code) = split_level(line.get(21..lvl_end).unwrap_or(""));
+        let component = line.get(lvl_end..comp_end).map_or("", str::trim);
+        let mut msg = comp_end;
+        let mut seq = None;
+        if component == "CSI" {
+            let m = line.get(msg..).unwrap_or("");
+            let mb = m.as_bytes();
+            if mb.len() >= 9 && mb[..8].iter().all(u8::is_ascii_hexdigit) {
+                seq = u32::from_str_radix(&m[..8], 16).ok();
+                match mb[8] {
+                    b'@' => {
+                        if let Some((utc, used)) = csi_stamp(&m[9..]) {
+                            if let Some(q) = quarter_hours(time, utc) {
+                                *self
+                                    .piece
+                                    .offsets
+                                    .entry((OffsetSource::CsiStamp, q))
+                                    .or_default() += 1;
+                            }
+                            msg +=
+                                9 + used + usize::from(m.as_bytes().get(9 + used) == Some(&b' '));
+                        }
+                    }
+                    b' ' => msg += 9,
+                    _ => {}
+                }
+            }
+        }
+        let msg = msg.min(len);
+        Rec {
+            line: line_no,
+            time,
+            level,
+            level_code,
+            component,
+            msg_start: start + msg,
+            end: start + len,
+            multi: false,
+            report: false,
+            seq,
+        }
+    }
+
+    fn finish(&mut self, rec: Option<Rec<'t>>) {
+        let Some(r) = rec else { return };
+        let message = self.text.get(r.msg_start..r.end).unwrap_or("");
+        let message = message.trim_end_matches(['\r', '\n']);
+        let codes = self.ctx.extractor.extract(message);
+        let notable =
+            !codes.is_empty() || r.level.is_warning_or_worse() || has_failure_words(message);
+        if self.ctx.keep == super::Keep::Notable && !notable {
+            return;
+        }
+        let event = Event {
+            time: r.time,
+            time_base: TimeBase::Local,
+            at: Location { artifact: 0, pos: Pos::Line(r.line) },
+            source: self.source,
+            level: r.level,
+            component: Cow::Borrowed(r.component),
+            event_id: None,
+            codes,
+            kb: ident::find_kb(message),
+            package: ident::find_package(message).map(Cow::Borrowed),
+            message: Cow::Borrowed(message),
+            fields: Vec::new(),
+            flags: Flags {
+                multi_line: r.multi,
+                report_block: r.report,
+                recovered: false,
+                level_code: r.level_code,
+                csi_seq: r.seq,
+            },
+        };
+        self.piece.push(self.ctx.keep, event, notable);
+    }
+}
+
+/// Parses one piece of a CBS-family log (pieces start at a record or at the file start).
+pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
+    let mut p = Parser { text, source, ctx, piece: Piece::default() };
+    let mut lines = Lines::new(text);
+    let mut line_no: u32 = 0;
+    let mut cur: Option<Rec<'t>> = None;
+    let mut last_time: Option<Timestamp> = None;
+    for line in lines.by_ref() {
+        line_no = line_no.saturating_add(1);
+        let body = line.text.strip_prefix('\u{FEFF}').unwrap_or(line.text);
+        let start = line.end() - body.len();
+        if shapes::is_cbs_record(body.as_bytes()) {
+            if let Some(time) = header_time(body.as_bytes()) {
+                let rec = cur.take();
+                p.finish(rec);
+                p.piece.coverage.records += 1;
+                p.piece.coverage.see_time(time);
+                last_time = Some(time);
+                cur = Some(p.start(body, start, line_no, time));
+                continue;
+            }
+            p.piece.issue(
+                IssueKind::BadTimestamp,
+                Some(Pos::Line(line_no)),
+                "impossible date or time in a record header",
+            );
+        } else if body.trim() == "Checking System Update Readiness."
+            && let Some(time) = last_time
+        {
+            let prev = cur.take();
+            p.finish(prev);
+            cur = Some(Rec {
+                line: line_no,
+                time,
+                level: Level::Info,
+                level_code: None,
+                component: "",
+                msg_start: start,
+                end: line.end(),
+                multi: true,
+                report: true,
+                seq: None,
+            });
+            continue;
+        }
+        match cur.as_mut() {
+            Some(r) => {
+                r.end = line.end();
+                r.multi = true;
+            }
+            None => p.piece.coverage.unattributed_lines += 1,
+        }
+    }
+    let rec = cur.take();
+    p.finish(rec);
+    p.piece.coverage.lines = u64::from(line_no);
+    p.piece.newlines = lines.newlines();
+    p.piece
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::extract::CodeExtractor;
+    use crate::parse::Keep;
+
+    fn ctx(keep: Keep) -> Ctx {
+        Ctx { extractor: CodeExtractor::new(), keep }
+    }
+
+    const LOG: &str = "\
+2023-05-17 08:44:12, Info                  CSI    00000007 Hashes for file member [l:44]'x.dll' do not match.\r
+ Expected: {l:32 ml:33 b:a9}.\n Actual: {l:32 b:25}.\r
+2023-05-17 08:44:12, Error                 CSI    00000008@2023/5/17:15:44:12.956 (F) Error NTSTATUS_FROM_WIN32(ERROR_INVALID_DATA) originated in function X\r
+2025-04-26 05:21:55, Info                         Feature: x~ found. Adding packages to it\r
+2026-10-08 20:55:05, Error      [0x01806a] CSI    0000004b (F) Failed execution with HRESULT HRESULT_FROM_WIN32(1753).[gle=0x80004005]\r
+2019-02-24 20:46:50, Error                 CBS    Failed to check, package: Windows7SP1-KB976933~31bf3856ad364e35~x86~~6.1.1.17514 [HRESULT = 0x80070490 - ERROR_NOT_FOUND]\r
+Checking System Update Readiness.\r
+\r
+Summary:\r
+Operation result: 0x800f081f\r
+2019-02-24 20:47:00, Info                  CBS    Ending TrustedInstaller finalization.\r
+";
+
+    #[test]
+    fn records_columns_and_continuations() {
+        let p = parse(LOG, Source::Cbs, &ctx(Keep::All));
+        assert_eq!(p.coverage.records, 6);
+        assert_eq!(p.coverage.lines, 12);
+        let e = &p.events;
+        assert_eq!(e.len(), 7);
+        assert!(e[0].flags.multi_line);
+        assert!(e[0].message.contains("Actual: {l:32 b:25}."));
+        assert_eq!(e[0].flags.csi_seq, Some(7));
+        assert_eq!(e[1].level, Level::Error);
+        assert_eq!(e[1].component, "CSI");
+        assert!(e[1].message.starts_with("(F) Error NTSTATUS_FROM_WIN32"));
+        assert_eq!(e[1].codes[0].to_string(), "0xC007000D");
+        assert_eq!(e[2].component, "");
+        assert!(e[2].message.starts_with("Feature:"));
+        assert_eq!(e[3].flags.level_code, Some(0x0001_806a));
+        assert_eq!(e[3].level, Level::Error);
+        assert_eq!(
+            e[3].codes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["0x800706D9", "0x80004005"]
+        );
+        assert_eq!(e[4].kb, Some(976_933));
+        assert_eq!(
+            e[4].package.as_deref(),
+            Some("Windows7SP1-KB976933~31bf3856ad364e35~x86~~6.1.1.17514")
+        );
+        assert_eq!(e[4].at.pos, Pos::Line(7));
+        assert!(e[5].flags.report_block);
+        assert_eq!(e[5].at.pos, Pos::Line(8));
+        assert_eq!(e[5].codes[0].to_string(), "0x800F081F");
+        assert_eq!(p.offsets.get(&(OffsetSource::CsiStamp, -420)), Some(&1));
+    }
+
+    #[test]
+    fn notable_filter_and_unattributed_lines() {
+        let text = "Checking C:\\CBS.log for SFC entries\n . . .\n2023-05-17 08:53:11, Info                  CSI    00000072 [SR] Cannot repair member file\n2023-05-17 08:53:12, Info                  CBS    routine line\n";
+        let p = parse(text, Source::Cbs, &ctx(Keep::Notable));
+        assert_eq!(p.coverage.unattributed_lines, 2);
+        assert_eq!(p.coverage.records, 2);
+        assert_eq!(p.events.len(), 1);
+        assert_eq!(p.events[0].at.pos, Pos::Line(3));
+    }
+
+    #[test]
+    fn bad_timestamps_are_issues_not_records() {
+        let p = parse(
+            "2023-13-45 99:00:00, Info                  CBS    x\n",
+            Source::Cbs,
+            &ctx(Keep::All),
+        );
+        assert_eq!(p.coverage.records, 0);
+        assert_eq!(p.issues[0].kind, IssueKind::BadTimestamp);
+    }
+
+    #[test]
+    fn short_and_non_ascii_lines_do_not_panic() {
+        for t in [
+            "2023-05-17 08:53:11, Info",
+            "2023-05-17 08:53:11, Inféééééééééééééééééééééééééééééé CBS x",
+            "2023-05-17 08:53:11, ",
+        ] {
+            let p = parse(t, Source::Cbs, &ctx(Keep::All));
+            assert_eq!(p.coverage.records, 1, "{t}");
+        }
+    }
+
+    #[test]
+    fn csi_stamps() {
+        let (t, used) = csi_stamp("2016/9/27:20:30:31.455 WcpInitialize").unwrap();
+        assert_eq!(t.to_string(), "2016-09-27T20:30:31.455000+00:00");
+        assert_eq!(used, 22);
+        assert!(csi_stamp("garbage").is_none());
+    }
+}

@@ -1,0 +1,519 @@
+//! Event logs: .evtx through the `evtx` crate, normalized into [`Event`]s.
+//!
+//! Damage is data: a chunk or record the crate cannot read becomes a [`super::ParseIssue`]
+//! and the walk goes on; records carved from slack space are marked `recovered`.
+//! Field access goes through [`Fields`] so that the rest of the program never sees the
+//! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
+
+use super::{Ctx, IssueKind, Piece, ident};
+use crate::code::Code;
+use crate::code::extract::CodeExtractor;
+use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, has_failure_words};
+use crate::time::{TimeBase, Timestamp};
+use evtx::{EvtxParser, ParserSettings};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::io::Cursor;
+
+/// Longest field value kept (characters); longer values are cut.
+const MAX_FIELD_CHARS: usize = 2048;
+/// Most fields kept per event.
+const MAX_FIELDS: usize = 40;
+
+/// The fields of one record as owned name/value pairs, in document order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawRecord {
+    pub(crate) record_id: u64,
+    pub(crate) time: Timestamp,
+    pub(crate) recovered: bool,
+    pub(crate) provider: String,
+    pub(crate) event_id: Option<u32>,
+    pub(crate) level: u64,
+    pub(crate) computer: String,
+    pub(crate) channel: String,
+    pub(crate) fields: Vec<(String, String)>,
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Object(o) => o.get("#text").and_then(scalar),
+        Value::Array(a) => {
+            let parts: Vec<String> = a.iter().filter_map(scalar).collect();
+            (!parts.is_empty()).then(|| parts.join(", "))
+        }
+        Value::Null => None,
+    }
+}
+
+fn cut(mut s: String) -> String {
+    if s.len() > MAX_FIELD_CHARS {
+        let mut at = MAX_FIELD_CHARS;
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        s.truncate(at);
+        s.push('…');
+    }
+    s
+}
+
+const DATA_NAMES: [&str; 16] = [
+    "data1", "data2", "data3", "data4", "data5", "data6", "data7", "data8", "data9", "data10",
+    "data11", "data12", "data13", "data14", "data15", "data16",
+];
+
+/// Flattens `EventData` or one `UserData` element into name/value pairs. Unnamed `Data`
+/// values (classic providers) become `data1`, `data2`, …
+fn flatten(obj: &serde_json::Map<String, Value>, out: &mut Vec<(String, String)>) {
+    for (k, v) in obj {
+        if k.ends_with("_attributes") || k == "#attributes" || out.len() >= MAX_FIELDS {
+            continue;
+        }
+        if k == "Data" {
+            let items: Vec<&Value> = match v {
+                Value::Object(o) => match o.get("#text") {
+                    Some(Value::Array(a)) => a.iter().collect(),
+                    Some(t) => vec![t],
+                    None => vec![],
+                },
+                Value::Array(a) => a.iter().collect(),
+                other => vec![other],
+            };
+            for (i, item) in items.into_iter().enumerate() {
+                if let (Some(name), Some(val)) = (DATA_NAMES.get(i), scalar(item)) {
+                    out.push(((*name).to_string(), cut(val)));
+                }
+            }
+        } else if let Some(val) = scalar(v) {
+            out.push((k.clone(), cut(val)));
+        }
+    }
+}
+
+fn u64_of(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Object(o) => u64_of(o.get("#text")),
+        _ => None,
+    }
+}
+
+/// Reads the fields wutriage needs from the crate's JSON (separated attributes).
+pub(crate) fn from_json(v: &Value, record_id: u64, time: Timestamp, recovered: bool) -> RawRecord {
+    let event = v.get("Event").unwrap_or(v);
+    let system = event.get("System");
+    let sys = |k: &str| system.and_then(|s| s.get(k));
+    let provider = sys("Provider_attributes")
+        .and_then(|p| p.get("Name"))
+        .or_else(|| sys("Provider").and_then(|p| p.get("#attributes")).and_then(|a| a.get("Name")))
+        .and_then(scalar)
+        .unwrap_or_default();
+    let mut fields = Vec::new();
+    if let Some(Value::Object(ed)) = event.get("EventData") {
+        flatten(ed, &mut fields);
+    }
+    if let Some(Value::Object(ud)) = event.get("UserData") {
+        for (k, inner) in ud {
+            if k.ends_with("_attributes") {
+                continue;
+            }
+            fields.push(("payload".to_string(), k.clone()));
+            if let Value::Object(o) = inner {
+                flatten(o, &mut fields);
+            }
+        }
+    }
+    RawRecord {
+        record_id,
+        time,
+        recovered,
+        provider,
+        event_id: u64_of(sys("EventID")).and_then(|n| u32::try_from(n).ok()),
+        level: u64_of(sys("Level")).unwrap_or(4),
+        computer: sys("Computer").and_then(scalar).unwrap_or_default(),
+        channel: sys("Channel").and_then(scalar).unwrap_or_default(),
+        fields,
+    }
+}
+
+/// Provider families that diagnosis knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Microsoft-Windows-WindowsUpdateClient.
+    WindowsUpdateClient,
+    /// Microsoft-Windows-Servicing.
+    Servicing,
+    /// disk / Disk.
+    Disk,
+    /// Ntfs / Microsoft-Windows-Ntfs.
+    Ntfs,
+    /// volmgr.
+    Volmgr,
+    /// Storport and miniport drivers (storahci, stornvme, …) logging 129.
+    Storage,
+    /// Service Control Manager.
+    ServiceControlManager,
+    /// Kernel-Power, `EventLog`, Kernel-General: boots and unexpected shutdowns.
+    System,
+    /// Anything else.
+    Other,
+}
+
+/// The family of a provider name (case-insensitive).
+pub fn family(provider: &str) -> Family {
+    let p = provider.to_ascii_lowercase();
+    match p.as_str() {
+        "microsoft-windows-windowsupdateclient" => Family::WindowsUpdateClient,
+        "microsoft-windows-servicing" => Family::Servicing,
+        "disk" => Family::Disk,
+        "ntfs" | "microsoft-windows-ntfs" => Family::Ntfs,
+        "volmgr" => Family::Volmgr,
+        "service control manager" => Family::ServiceControlManager,
+        "microsoft-windows-kernel-power" | "eventlog" | "microsoft-windows-kernel-general" => {
+            Family::System
+        }
+        _ if p.starts_with("stor")
+            || p.contains("storport")
+            || p == "iastora"
+            || p == "iastorv" =>
+        {
+            Family::Storage
+        }
+        _ => Family::Other,
+    }
+}
+
+/// Whether `(provider, id)` is an event that servicing diagnosis looks at (REFERENCE.md §6).
+pub fn is_known_event(provider: &str, id: u32) -> bool {
+    match family(provider) {
+        Family::WindowsUpdateClient => matches!(id, 16 | 18..=22 | 25 | 31 | 43 | 44),
+        Family::Servicing => matches!(id, 1..=16 | 1013 | 1014),
+        Family::Disk => matches!(id, 7 | 9 | 11 | 15 | 51 | 52 | 153 | 154 | 157),
+        Family::Ntfs => matches!(id, 50 | 55 | 98 | 130 | 137 | 140),
+        Family::Volmgr => matches!(id, 46 | 161),
+        Family::Storage => id == 129 || (500..600).contains(&id),
+        Family::ServiceControlManager => {
+            matches!(id, 7000 | 7001 | 7009 | 7011 | 7022 | 7023 | 7024 | 7031 | 7032 | 7034 | 7043)
+        }
+        Family::System => matches!(id, 41 | 6008 | 12 | 13),
+        Family::Other => false,
+    }
+}
+
+/// The short service name held as UTF-16LE hex in an SCM `Binary` field.
+fn service_from_binary(hex: &str) -> Option<String> {
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    let units: Vec<u16> = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
+    let s: String = char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect();
+    let s = s.trim_end_matches('\0').to_string();
+    (!s.is_empty() && s.chars().all(|c| c.is_ascii_graphic())).then_some(s)
+}
+
+/// Parses an error code written as `0x80248007`, `800706d9` or decimal.
+pub(crate) fn code_field(v: &str) -> Option<Code> {
+    let v = v.trim();
+    let n = if let Some(h) = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        u32::from_str_radix(h, 16).ok()?
+    } else if v.len() == 8 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        u32::from_str_radix(v, 16).ok()?
+    } else {
+        let d: i64 = v.parse().ok()?;
+        u32::try_from(if d < 0 { d + (1 << 32) } else { d }).ok()?
+    };
+    let c = Code::classify(n);
+    c.is_failure().then_some(c)
+}
+
+/// A message in our words for the events diagnosis reads; other events list their fields.
+fn synthesize(
+    fam: Family,
+    id: u32,
+    f: &dyn Fn(&str) -> Option<String>,
+    fields: &[(String, String)],
+) -> String {
+    let get = |k: &str| f(k).unwrap_or_default();
+    match (fam, id) {
+        (Family::WindowsUpdateClient, 19) => format!("Update installed: {}", get("updateTitle")),
+        (Family::WindowsUpdateClient, 20) => {
+            format!("Update failed to install with {}: {}", get("errorCode"), get("updateTitle"))
+        }
+        (Family::WindowsUpdateClient, 31) => {
+            format!("Update failed to download with {}: {}", get("errorCode"), get("updateTitle"))
+        }
+        (Family::WindowsUpdateClient, 43) => {
+            format!("Update install started: {}", get("updateTitle"))
+        }
+        (Family::WindowsUpdateClient, 44) => {
+            format!("Update download started: {}", get("updateTitle"))
+        }
+        (Family::Servicing, 1) => format!(
+            "Package {}: changes started, target state {}",
+            get("PackageIdentifier"),
+            get("IntendedPackageState")
+        ),
+        (Family::Servicing, 2) => format!(
+            "Package {} reached state {}",
+            get("PackageIdentifier"),
+            get("IntendedPackageState")
+        ),
+        (Family::Servicing, 3 | 6) => format!(
+            "Package {} failed to reach state {} with {}{}",
+            get("PackageIdentifier"),
+            get("IntendedPackageState"),
+            get("ErrorCode"),
+            if id == 6 { " and is now partially installed" } else { "" }
+        ),
+        (Family::Servicing, 4) => format!(
+            "Package {} needs a restart before it can reach state {}",
+            get("PackageIdentifier"),
+            get("IntendedPackageState")
+        ),
+        (Family::Servicing, 1013) => "Component store corruption repair started".to_string(),
+        (Family::Servicing, 1014) => format!(
+            "Component store corruption repair finished with {}: repaired {}, total corruption {}",
+            get("ErrorCode"),
+            get("Repaired"),
+            get("TotalCorruption")
+        ),
+        (Family::Disk, 7) => format!("Bad block on {}", get("data1")),
+        (Family::Disk, 11) => format!("Controller error on {}", get("data1")),
+        (Family::Disk, 51) => format!("Error on {} during a paging operation", get("data1")),
+        (Family::Disk, 52) => format!("Device {} predicts its own failure (SMART)", get("data1")),
+        (Family::Disk, 153) => "An I/O operation was retried".to_string(),
+        (Family::Disk, 154) => "An I/O operation failed with a hardware error".to_string(),
+        (Family::Disk, 157) => "A disk was surprise-removed".to_string(),
+        (Family::Storage, 129) => format!("Storage reset issued to {}", get("data1")),
+        (Family::Ntfs, 55) => "File system structure on the volume is corrupt".to_string(),
+        (Family::Ntfs, 98) => format!("Volume {} needs a full chkdsk", get("DriveName")),
+        (Family::Ntfs, 140) => "The system failed to flush data to the transaction log".to_string(),
+        _ => {
+            let parts: Vec<String> = fields
+                .iter()
+                .filter(|(k, _)| {
+                    !matches!(k.as_str(), "payload" | "Binary" | "Computer" | "Channel")
+                })
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            parts.join("; ")
+        }
+    }
+}
+
+/// Everything needed to build an event from an evtx record or an export block.
+pub(crate) struct Draft<'a> {
+    pub(crate) source: Source,
+    pub(crate) time: Timestamp,
+    pub(crate) time_base: TimeBase,
+    pub(crate) pos: Pos,
+    pub(crate) provider: String,
+    pub(crate) event_id: Option<u32>,
+    pub(crate) level: Level,
+    pub(crate) fields: Vec<(String, String)>,
+    /// A message when the source has one (text exports); otherwise one is written.
+    pub(crate) message: Option<&'a str>,
+    pub(crate) recovered: bool,
+}
+
+/// Builds the normalized event: codes, KB, package and message from the fields.
+pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, bool) {
+    let fam = family(&d.provider);
+    let mut fields = d.fields;
+    if fam == Family::ServiceControlManager
+        && let Some(svc) =
+            fields.iter().find(|(k, _)| k == "Binary").and_then(|(_, v)| service_from_binary(v))
+    {
+        fields.push(("service".to_string(), svc));
+    }
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let mut codes = Vec::new();
+    for name in ["errorCode", "ErrorCode"] {
+        if let Some(c) = get(name).as_deref().and_then(code_field) {
+            codes.push(c);
+        }
+    }
+    for (k, v) in &fields {
+        if k != "Binary" {
+            extractor.extract_into(v, &mut codes);
+        }
+    }
+    if let Some(m) = d.message {
+        extractor.extract_into(m, &mut codes);
+    }
+    let kb = ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
+        .iter()
+        .find_map(|k| get(k).as_deref().and_then(ident::find_kb))
+        .or_else(|| d.message.and_then(ident::find_kb));
+    let package = get("PackageIdentifier").map(Cow::Owned);
+    let id = d.event_id.unwrap_or(u32::MAX);
+    let message: Cow<'a, str> = match d.message {
+        Some(m)
+            if !matches!(fam, Family::WindowsUpdateClient | Family::Servicing)
+                || get("updateTitle").is_none() && get("PackageIdentifier").is_none() =>
+        {
+            Cow::Borrowed(m)
+        }
+        _ => Cow::Owned(synthesize(fam, id, &get, &fields)),
+    };
+    let known = d.event_id.is_some_and(|id| is_known_event(&d.provider, id));
+    let notable =
+        !codes.is_empty() || d.level.is_warning_or_worse() || known || has_failure_words(&message);
+    let event = Event {
+        time: d.time,
+        time_base: d.time_base,
+        at: Location { artifact: 0, pos: d.pos },
+        source: d.source,
+        level: d.level,
+        component: Cow::Owned(d.provider),
+        event_id: d.event_id,
+        codes,
+        kb,
+        package,
+        message,
+        fields: fields
+            .into_iter()
+            .map(|(k, v)| Field { name: Cow::Owned(k), value: Cow::Owned(v) })
+            .collect(),
+        flags: Flags { recovered: d.recovered, ..Flags::default() },
+    };
+    (event, notable)
+}
+
+/// Renders an error with its chain of causes.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Parses one .evtx file.
+pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
+    let mut piece = Piece::default();
+    let parser = match EvtxParser::from_read_seek(Cursor::new(bytes)) {
+        Ok(p) => p,
+        Err(e) => {
+            piece.issue(
+                IssueKind::BadHeader,
+                None,
+                format!("unreadable EVTX file header: {}", chain(&e)),
+            );
+            return piece;
+        }
+    };
+    // One thread per file: files already run in parallel on our pool, and the crate's own
+    // pool would block inside it.
+    let settings =
+        ParserSettings::new().separate_json_attributes(true).num_threads(1).recover_records(true);
+    let mut parser = parser.with_configuration(settings);
+    let records = parser.serialized_records(|rec| {
+        let rec = rec?;
+        let (id, recovered) = (rec.event_record_id, rec.recovered);
+        let time = Timestamp(rec.timestamp.as_microsecond());
+        let mut json = rec.into_json_bytes()?.data;
+        let value = serde_json::from_slice::<Value>(&json).or_else(|_| {
+            // The crate can leave raw control characters inside strings; blank them.
+            for b in &mut json {
+                if *b < 0x20 {
+                    *b = b' ';
+                }
+            }
+            serde_json::from_slice::<Value>(&json)
+        });
+        Ok(match value {
+            Ok(v) => Ok(from_json(&v, id, time, recovered)),
+            Err(e) => Err(format!("record {id}: rendered JSON is unreadable: {e}")),
+        })
+    });
+    for r in records {
+        match r {
+            Ok(Ok(raw)) => {
+                if raw.recovered {
+                    piece.coverage.recovered += 1;
+                } else {
+                    piece.coverage.records += 1;
+                }
+                piece.coverage.see_time(raw.time);
+                let draft = Draft {
+                    source: Source::Evtx,
+                    time: raw.time,
+                    time_base: TimeBase::Utc,
+                    pos: Pos::Record(raw.record_id),
+                    provider: raw.provider,
+                    event_id: raw.event_id,
+                    level: Level::from_evtx(raw.level),
+                    fields: with_system(raw.fields, raw.computer, raw.channel),
+                    message: None,
+                    recovered: raw.recovered,
+                };
+                let (event, notable) = build(draft, &ctx.extractor);
+                piece.push(ctx.keep, event, notable);
+            }
+            Ok(Err(msg)) => piece.issue(IssueKind::DamagedRecord, None, msg),
+            Err(e) => {
+                let kind = if matches!(e, evtx::err::EvtxError::FailedToParseChunk { .. }) {
+                    IssueKind::DamagedChunk
+                } else {
+                    IssueKind::DamagedRecord
+                };
+                piece.issue(kind, None, chain(&e));
+            }
+        }
+    }
+    piece
+}
+
+fn with_system(
+    mut fields: Vec<(String, String)>,
+    computer: String,
+    channel: String,
+) -> Vec<(String, String)> {
+    if !computer.is_empty() {
+        fields.push(("Computer".to_string(), computer));
+    }
+    if !channel.is_empty() {
+        fields.push(("Channel".to_string(), channel));
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_and_known_ids() {
+        assert!(is_known_event("Microsoft-Windows-WindowsUpdateClient", 20));
+        assert!(is_known_event("Disk", 7));
+        assert!(is_known_event("disk", 52));
+        assert!(is_known_event("storahci", 129));
+        assert!(!is_known_event("Microsoft-Windows-WindowsUpdateClient", 26));
+        assert!(!is_known_event("SomethingElse", 7));
+    }
+
+    #[test]
+    fn code_fields() {
+        assert_eq!(code_field("0x80248007"), Some(Code::hresult(0x8024_8007)));
+        assert_eq!(code_field("800706d9"), Some(Code::hresult(0x8007_06D9)));
+        assert_eq!(code_field("0x0"), None);
+        assert_eq!(code_field("-2147023143"), Some(Code::hresult(0x8007_06D9)));
+    }
+
+    #[test]
+    fn service_names_from_binary() {
+        assert_eq!(
+            service_from_binary("770075006100750073006500720076000000").as_deref(),
+            Some("wuauserv")
+        );
+        assert_eq!(service_from_binary("zz"), None);
+    }
+}

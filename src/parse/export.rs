@@ -1,0 +1,255 @@
+//! `wevtutil qe … /f:text` exports: `Event[N]:` blocks of `  Key: value` lines, then a
+//! free-text description (FORMATS.md §4). They become the same events an .evtx would give.
+//!
+//! Their `Date:` ends in `Z` but is the machine's local time (measured on the real export in
+//! the corpus), so dates are taken as local and the offset is inferred, partly from
+//! Kernel-General 12, whose text holds the boot time in true UTC.
+
+use super::evtx::{Draft, Family, build, family};
+use super::lines::Lines;
+use super::{Ctx, OffsetSource, Piece, cbs::quarter_hours};
+use crate::event::{Level, Pos, Source};
+use crate::shapes;
+use crate::time::{TimeBase, Timestamp};
+
+#[derive(Default)]
+struct Block<'t> {
+    line: u32,
+    source: &'t str,
+    log: &'t str,
+    date: &'t str,
+    id: &'t str,
+    level: &'t str,
+    computer: &'t str,
+    desc_start: Option<usize>,
+    desc_end: usize,
+}
+
+fn level_of(s: &str) -> Level {
+    match s {
+        "Critical" => Level::Critical,
+        "Error" => Level::Error,
+        "Warning" => Level::Warning,
+        "Verbose" => Level::Verbose,
+        _ => Level::Info,
+    }
+}
+
+/// Keeps only the characters a timestamp can hold (exports can lose U+200E marks as `?`).
+fn clean_stamp(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | 'T' | 'Z')).collect()
+}
+
+fn after<'a>(hay: &'a str, key: &str) -> Option<&'a str> {
+    hay.find(key).and_then(|i| hay.get(i + key.len()..))
+}
+
+fn word(s: &str) -> &str {
+    let s = s.trim_start();
+    let end = s.find(|c: char| c.is_whitespace() || c == ',').unwrap_or(s.len());
+    s[..end].trim_end_matches('.')
+}
+
+/// Fields an .evtx record would carry, recovered from the description text.
+fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(String, String)> {
+    let mut f = Vec::new();
+    let mut put = |k: &str, v: &str| {
+        let v = v.trim().trim_end_matches('.').trim();
+        if !v.is_empty() {
+            f.push((k.to_string(), v.to_string()));
+        }
+    };
+    match fam {
+        Family::WindowsUpdateClient => {
+            if let Some(rest) = after(desc, "with error ") {
+                let code = word(rest).trim_end_matches(':');
+                put("errorCode", code);
+                if let Some(title) = rest.split_once(": ").map(|x| x.1) {
+                    put("updateTitle", title);
+                }
+            } else if let Some(title) = after(desc, "following update: ") {
+                put("updateTitle", title);
+            }
+        }
+        Family::Servicing => {
+            if let Some(rest) = after(desc, "ackage ") {
+                put("PackageIdentifier", word(rest));
+            }
+            if let Some(rest) = after(desc, "to the ").or_else(|| after(desc, "Target state is ")) {
+                put("IntendedPackageState", word(rest));
+            }
+            if let Some(rest) = after(desc, "Status: ") {
+                put("ErrorCode", word(rest));
+            }
+        }
+        Family::Disk | Family::Storage | Family::Volmgr => {
+            if let Some(i) = desc.find("\\Device\\") {
+                put("data1", word(&desc[i..]));
+            }
+        }
+        Family::Ntfs if id == 98 => {
+            if let Some(rest) = after(desc, "Volume ") {
+                put("DriveName", word(rest));
+            }
+        }
+        _ => {}
+    }
+    f
+}
+
+struct Parser<'t, 'c> {
+    text: &'t str,
+    ctx: &'c Ctx,
+    piece: Piece<'t>,
+}
+
+impl<'t> Parser<'t, '_> {
+    fn finish(&mut self, block: Option<Block<'t>>) {
+        let Some(b) = block else { return };
+        let desc = b.desc_start.and_then(|s| self.text.get(s..b.desc_end)).unwrap_or("").trim();
+        let Some(time) = Timestamp::parse_user(clean_stamp(b.date).trim_end_matches('Z')) else {
+            self.piece.issue(
+                super::IssueKind::BadTimestamp,
+                Some(Pos::Line(b.line)),
+                format!("unreadable Date: {:?}", b.date),
+            );
+            return;
+        };
+        self.piece.coverage.records += 1;
+        self.piece.coverage.see_time(time);
+        let id: Option<u32> = b.id.trim().parse().ok();
+        let fam = family(b.source);
+        if b.source.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General")
+            && id == Some(12)
+            && let Some(rest) = after(desc, "system time ")
+            && let Some(utc) = Timestamp::parse_user(clean_stamp(rest).trim_end_matches(['Z', '.']))
+            && let Some(q) = quarter_hours(time, utc)
+        {
+            *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
+        }
+        let mut fields = fields_from_text(fam, id.unwrap_or(0), desc);
+        if !b.computer.is_empty() {
+            fields.push(("Computer".into(), b.computer.to_string()));
+        }
+        if !b.log.is_empty() {
+            fields.push(("Channel".into(), b.log.to_string()));
+        }
+        let draft = Draft {
+            source: Source::EventExport,
+            time,
+            time_base: TimeBase::Local,
+            pos: Pos::Line(b.line),
+            provider: b.source.to_string(),
+            event_id: id,
+            level: level_of(b.level),
+            fields,
+            message: Some(desc),
+            recovered: false,
+        };
+        let (event, notable) = build(draft, &self.ctx.extractor);
+        self.piece.push(self.ctx.keep, event, notable);
+    }
+}
+
+/// Parses a whole export.
+pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
+    let mut p = Parser { text, ctx, piece: Piece::default() };
+    let mut lines = Lines::new(text);
+    let mut line_no: u32 = 0;
+    let mut cur: Option<Block<'t>> = None;
+    for line in lines.by_ref() {
+        line_no = line_no.saturating_add(1);
+        let body = line.text.strip_prefix('\u{FEFF}').unwrap_or(line.text);
+        if shapes::is_export_block(body.as_bytes()) {
+            let prev = cur.replace(Block { line: line_no, ..Block::default() });
+            p.finish(prev);
+            continue;
+        }
+        let Some(b) = cur.as_mut() else {
+            p.piece.coverage.unattributed_lines += 1;
+            continue;
+        };
+        if b.desc_start.is_some() {
+            b.desc_end = line.end();
+            continue;
+        }
+        let Some((key, value)) = body.trim_start().split_once(':') else { continue };
+        let value = value.trim();
+        match key {
+            "Log Name" => b.log = value,
+            "Source" => b.source = value,
+            "Date" => b.date = value,
+            "Event ID" => b.id = value,
+            "Level" => b.level = value,
+            "Computer" => b.computer = value,
+            "Description" => {
+                let after_key =
+                    line.start + line.text.find("Description:").unwrap_or(0) + "Description:".len();
+                b.desc_start = Some(after_key);
+                b.desc_end = line.end();
+            }
+            _ => {}
+        }
+    }
+    let last = cur.take();
+    p.finish(last);
+    p.piece.coverage.lines = u64::from(line_no);
+    p.piece.newlines = lines.newlines();
+    p.piece
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::extract::CodeExtractor;
+    use crate::parse::Keep;
+
+    const EXPORT: &str = "\u{FEFF}Event[0]:\r
+  Log Name: System\r
+  Source: Microsoft-Windows-Kernel-General\r
+  Date: 2023-05-22T08:05:16.5430000Z\r
+  Event ID: 12\r
+  Level: Information\r
+  Computer: PC1\r
+  Description: \r
+The operating system started at system time ?2023?-?05?-?22T14:05:16.500000000Z.\r
+\r
+Event[1]:\r
+  Log Name: System\r
+  Source: Microsoft-Windows-WindowsUpdateClient\r
+  Date: 2023-05-22T08:22:20.0760000Z\r
+  Event ID: 20\r
+  Level: Error\r
+  Computer: PC1\r
+  Description: \r
+Installation Failure: Windows failed to install the following update with error 0x80240009: NVIDIA - Display - 31.0.15.1694.\r
+\r
+Event[2]:\r
+  Log Name: Setup\r
+  Source: Microsoft-Windows-Servicing\r
+  Date: 2023-05-22T08:30:00.0000000Z\r
+  Event ID: 3\r
+  Level: Information\r
+  Description: \r
+Package KB5004122 failed to be changed to the Installed state. Status: 0x8e5e03fa.\r
+";
+
+    #[test]
+    fn blocks_become_events() {
+        let p = parse(EXPORT, &Ctx { extractor: CodeExtractor::new(), keep: Keep::All });
+        assert_eq!(p.coverage.records, 3);
+        assert_eq!(p.offsets.get(&(OffsetSource::BootEvent, -360)), Some(&1));
+        let e = &p.events[1];
+        assert_eq!(e.event_id, Some(20));
+        assert_eq!(e.level, Level::Error);
+        assert_eq!(e.field("errorCode"), Some("0x80240009"));
+        assert_eq!(e.field("updateTitle"), Some("NVIDIA - Display - 31.0.15.1694"));
+        assert_eq!(e.codes[0].to_string(), "0x80240009");
+        assert_eq!(e.at.pos, Pos::Line(11));
+        let s = &p.events[2];
+        assert_eq!(s.field("PackageIdentifier"), Some("KB5004122"));
+        assert_eq!(s.field("ErrorCode"), Some("0x8e5e03fa"));
+        assert_eq!(s.kb, Some(5_004_122));
+        assert_eq!(s.codes[0].to_string(), "0x8E5E03FA");
+    }
+}

@@ -1,0 +1,378 @@
+//! Parsing: artifacts become normalized [`Event`]s, [`ParseIssue`]s and [`Coverage`].
+//!
+//! Work is split into jobs (whole evtx files, and pieces of text files cut at record
+//! boundaries) that run on rayon; results are merged back in file and piece order, so the
+//! output is the same for any thread count. Parsers know nothing of rules.
+
+pub mod cbs;
+pub mod evtx;
+pub mod export;
+pub mod ident;
+mod lines;
+pub mod wu;
+
+use crate::bundle::{Bundle, Kind, decode::Decoded};
+use crate::code::extract::CodeExtractor;
+use crate::event::{Event, Pos, Source};
+use crate::time::{TimeBase, Timestamp};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Which events to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// Every record becomes an event.
+    All,
+    /// Only events with a code, a warning-or-worse level, a known event id or failure words
+    /// ([`Event::is_notable`]); the rest are only counted.
+    #[default]
+    Notable,
+}
+
+/// Options for [`parse`].
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    /// Which events to keep.
+    pub keep: Keep,
+    /// Text files larger than this are split into pieces parsed in parallel.
+    pub piece_bytes: usize,
+    /// At most this many events are kept per artifact; the coverage says when the cap hit.
+    pub max_events_per_artifact: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            keep: Keep::Notable,
+            piece_bytes: 8 << 20,
+            max_events_per_artifact: 5_000_000,
+        }
+    }
+}
+
+/// What kind of damage or limit a [`ParseIssue`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IssueKind {
+    /// A line looked like a record header but its date or time is impossible.
+    BadTimestamp,
+    /// A file of a known kind held no record at all.
+    NoRecords,
+    /// The evtx file header could not be read.
+    BadHeader,
+    /// An evtx chunk could not be read; its records are lost.
+    DamagedChunk,
+    /// An evtx record could not be read.
+    DamagedRecord,
+    /// The parser panicked on this input (a bug); the rest of the bundle was still read.
+    ParserPanicked,
+    /// The per-artifact event cap was reached; later events were counted but not kept.
+    EventCap,
+}
+
+/// A problem inside one artifact that did not stop the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParseIssue {
+    /// What happened.
+    pub kind: IssueKind,
+    /// Where, when known.
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+    /// A short description.
+    pub detail: String,
+}
+
+/// How much of an artifact was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Physical lines (text) — 0 for evtx.
+    pub lines: u64,
+    /// Records read (timestamped records in text; undamaged records in evtx).
+    pub records: u64,
+    /// Records carved from evtx slack space.
+    pub recovered: u64,
+    /// Lines that belong to no record (before the first one).
+    pub unattributed_lines: u64,
+    /// Damaged parts (bad lines, chunks, records).
+    pub damaged: u64,
+    /// Invalid text sequences replaced while decoding.
+    pub replaced_chars: u64,
+    /// Events kept for the timeline.
+    pub events: u64,
+    /// Earliest record time, in the source's time base.
+    #[serde(skip)]
+    pub first: Option<Timestamp>,
+    /// Latest record time, in the source's time base.
+    #[serde(skip)]
+    pub last: Option<Timestamp>,
+}
+
+impl Coverage {
+    fn see_time(&mut self, t: Timestamp) {
+        self.first = Some(self.first.map_or(t, |f| f.min(t)));
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+    }
+
+    fn absorb(&mut self, o: &Coverage) {
+        self.lines += o.lines;
+        self.records += o.records;
+        self.recovered += o.recovered;
+        self.unattributed_lines += o.unattributed_lines;
+        self.damaged += o.damaged;
+        self.replaced_chars += o.replaced_chars;
+        self.events += o.events;
+        if let Some(f) = o.first {
+            self.see_time(f);
+        }
+        if let Some(l) = o.last {
+            self.see_time(l);
+        }
+    }
+}
+
+/// Where an offset vote came from, in order of trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OffsetSource {
+    /// CSI lines carrying both the local and the UTC stamp.
+    CsiStamp,
+    /// The legacy WindowsUpdate.log `tz:` banner.
+    WuBanner,
+    /// Kernel-General 12 in a text export: boot time in UTC against the export's own date.
+    BootEvent,
+}
+
+/// Evidence about an artifact's UTC offset: (source, minutes east) → count.
+pub type OffsetVotes = BTreeMap<(OffsetSource, i32), u64>;
+
+/// Everything parsed from one artifact.
+#[derive(Debug, Default)]
+pub struct ParsedArtifact<'t> {
+    /// Events in file order.
+    pub events: Vec<Event<'t>>,
+    /// How much was read.
+    pub coverage: Coverage,
+    /// Problems found.
+    pub issues: Vec<ParseIssue>,
+    /// Offset evidence.
+    pub offsets: OffsetVotes,
+    /// Whether the source writes local time.
+    pub time_base: Option<TimeBase>,
+}
+
+/// One piece of work's result, before merging.
+#[derive(Debug, Default)]
+pub(crate) struct Piece<'t> {
+    pub(crate) events: Vec<Event<'t>>,
+    pub(crate) coverage: Coverage,
+    pub(crate) issues: Vec<ParseIssue>,
+    pub(crate) offsets: OffsetVotes,
+    /// Line terminators in this piece (to number the next piece's lines).
+    pub(crate) newlines: u64,
+}
+
+impl<'t> Piece<'t> {
+    pub(crate) fn issue(&mut self, kind: IssueKind, pos: Option<Pos>, detail: impl Into<String>) {
+        self.coverage.damaged += 1;
+        self.issues.push(ParseIssue { kind, pos, detail: detail.into() });
+    }
+
+    pub(crate) fn push(&mut self, keep: Keep, event: Event<'t>, notable: bool) {
+        if keep == Keep::All || notable {
+            self.events.push(event);
+        }
+    }
+}
+
+/// Shared, read-only state for all jobs.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub(crate) extractor: CodeExtractor,
+    pub(crate) keep: Keep,
+}
+
+/// Decoded text of every text artifact, kept alive so that events can borrow from it.
+#[derive(Debug)]
+pub struct Texts<'b> {
+    texts: Vec<Option<Decoded<'b>>>,
+}
+
+fn is_text_kind(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Cbs
+            | Kind::Dism
+            | Kind::WindowsUpdate
+            | Kind::WindowsUpdateLegacy
+            | Kind::EventExport
+    )
+}
+
+impl<'b> Texts<'b> {
+    /// Decodes every text artifact (in parallel).
+    pub fn decode(bundle: &'b Bundle) -> Self {
+        let texts =
+            bundle.artifacts.par_iter().map(|a| is_text_kind(a.kind).then(|| a.text())).collect();
+        Texts { texts }
+    }
+
+    fn get(&self, i: usize) -> Option<&Decoded<'b>> {
+        self.texts.get(i).and_then(Option::as_ref)
+    }
+}
+
+enum Job<'t> {
+    Text { artifact: usize, kind: Kind, text: &'t str },
+    Evtx { artifact: usize, bytes: &'t [u8] },
+}
+
+impl Job<'_> {
+    fn artifact(&self) -> usize {
+        match self {
+            Job::Text { artifact, .. } | Job::Evtx { artifact, .. } => *artifact,
+        }
+    }
+}
+
+fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
+    match kind {
+        Kind::Cbs | Kind::Dism => crate::shapes::is_cbs_record,
+        Kind::WindowsUpdate => crate::shapes::is_wu_record,
+        Kind::WindowsUpdateLegacy => crate::shapes::is_wu_legacy_record,
+        _ => crate::shapes::is_export_block,
+    }
+}
+
+fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Piece<'t> {
+    match *job {
+        Job::Text { kind: Kind::Cbs, text, .. } => cbs::parse(text, Source::Cbs, ctx),
+        Job::Text { kind: Kind::Dism, text, .. } => cbs::parse(text, Source::Dism, ctx),
+        Job::Text { kind: Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, text, .. } => {
+            wu::parse(text, ctx)
+        }
+        Job::Text { text, .. } => export::parse(text, ctx),
+        Job::Evtx { bytes, .. } => evtx::parse(bytes, ctx),
+    }
+}
+
+fn time_base(kind: Kind) -> Option<TimeBase> {
+    match kind {
+        Kind::Evtx => Some(TimeBase::Utc),
+        k if is_text_kind(k) => Some(TimeBase::Local),
+        _ => None,
+    }
+}
+
+/// Parses every artifact of `bundle`. The result has one entry per artifact, in bundle
+/// order (empty for skipped kinds); event locations carry the artifact index.
+pub fn parse<'t>(
+    bundle: &'t Bundle,
+    texts: &'t Texts<'_>,
+    opts: &ParseOptions,
+) -> Vec<ParsedArtifact<'t>> {
+    let ctx = Ctx { extractor: CodeExtractor::new(), keep: opts.keep };
+    let mut jobs = Vec::new();
+    for (i, a) in bundle.artifacts.iter().enumerate() {
+        match a.kind {
+            Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
+            k if is_text_kind(k) => {
+                let Some(decoded) = texts.get(i) else { continue };
+                let text: &str = &decoded.text;
+                let parts = (text.len() / opts.piece_bytes.max(1)).max(1);
+                let points = if k == Kind::EventExport {
+                    vec![0]
+                } else {
+                    lines::split_points(text, parts, record_start(k))
+                };
+                for (j, &start) in points.iter().enumerate() {
+                    let end = points.get(j + 1).copied().unwrap_or(text.len());
+                    if let Some(piece) = text.get(start..end) {
+                        jobs.push(Job::Text { artifact: i, kind: k, text: piece });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let pieces: Vec<(usize, Piece<'t>)> = jobs
+        .par_iter()
+        .map(|job| {
+            let piece = catch_unwind(AssertUnwindSafe(|| run(job, &ctx))).unwrap_or_else(|_| {
+                let mut p = Piece::default();
+                p.issue(
+                    IssueKind::ParserPanicked,
+                    None,
+                    "the parser panicked on this file (a bug)",
+                );
+                p
+            });
+            (job.artifact(), piece)
+        })
+        .collect();
+
+    let mut out: Vec<ParsedArtifact<'t>> = bundle
+        .artifacts
+        .iter()
+        .map(|a| ParsedArtifact { time_base: time_base(a.kind), ..ParsedArtifact::default() })
+        .collect();
+    let mut line_base: Vec<u64> = vec![0; bundle.artifacts.len()];
+    for (i, mut piece) in pieces {
+        let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
+        if *base > 0 {
+            let shift = |p: &mut Pos| {
+                if let Pos::Line(n) = p {
+                    *n = n.saturating_add(u32::try_from(*base).unwrap_or(u32::MAX));
+                }
+            };
+            for e in &mut piece.events {
+                shift(&mut e.at.pos);
+            }
+            for iss in &mut piece.issues {
+                if let Some(p) = iss.pos.as_mut() {
+                    shift(p);
+                }
+            }
+        }
+        *base += piece.newlines;
+        for e in &mut piece.events {
+            e.at.artifact = i as u32;
+        }
+        dst.coverage.absorb(&piece.coverage);
+        dst.issues.append(&mut piece.issues);
+        for (k, v) in piece.offsets {
+            *dst.offsets.entry(k).or_default() += v;
+        }
+        dst.events.append(&mut piece.events);
+    }
+    for (i, dst) in out.iter_mut().enumerate() {
+        if let Some(d) = texts.get(i) {
+            dst.coverage.replaced_chars = d.replaced;
+        }
+        let kind = bundle.artifacts.get(i).map(|a| a.kind);
+        if kind.is_some_and(Kind::is_parsed)
+            && dst.coverage.records == 0
+            && !dst.issues.iter().any(|x| x.kind == IssueKind::BadHeader)
+        {
+            dst.issues.push(ParseIssue {
+                kind: IssueKind::NoRecords,
+                pos: None,
+                detail: "no records found".into(),
+            });
+        }
+        if dst.events.len() > opts.max_events_per_artifact {
+            dst.events.truncate(opts.max_events_per_artifact);
+            dst.issues.push(ParseIssue {
+                kind: IssueKind::EventCap,
+                pos: None,
+                detail: format!(
+                    "more than {} events; the rest were counted but not kept (raise with --max-events)",
+                    opts.max_events_per_artifact
+                ),
+            });
+        }
+        dst.coverage.events = dst.events.len() as u64;
+    }
+    out
+}

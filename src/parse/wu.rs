@@ -1,0 +1,232 @@
+//! WindowsUpdate.log in both formats (FORMATS.md §3): the Windows 10+ fixed-column output
+//! of `Get-WindowsUpdateLog`, and the legacy TAB-separated log with its `tz:` banner.
+
+use super::lines::Lines;
+use super::{Ctx, Keep, OffsetSource, Piece, ident};
+use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
+use crate::shapes;
+use crate::time::{TimeBase, Timestamp, UtcOffset};
+use std::borrow::Cow;
+
+struct Rec<'t> {
+    line: u32,
+    time: Timestamp,
+    level: Level,
+    component: &'t str,
+    msg_start: usize,
+    end: usize,
+    multi: bool,
+}
+
+fn num(b: &[u8]) -> u32 {
+    b.iter().fold(0u32, |a, &d| a.wrapping_mul(10).wrapping_add(u32::from(d.wrapping_sub(b'0'))))
+}
+
+fn date_time(b: &[u8], micros: u32) -> Option<Timestamp> {
+    Timestamp::from_civil(
+        i64::from(num(b.get(0..4)?)),
+        num(b.get(5..7)?),
+        num(b.get(8..10)?),
+        num(b.get(11..13)?),
+        num(b.get(14..16)?),
+        num(b.get(17..19)?),
+        micros,
+    )
+}
+
+/// Where the message starts: column 56 when the component is padded to it, else one
+/// space after the component.
+const MESSAGE_COLUMN: usize = 56;
+
+fn modern(line: &str, start: usize, line_no: u32) -> Option<Rec<'_>> {
+    let b = line.as_bytes();
+    // 7 fractional digits (100 ns); keep microseconds.
+    let time = date_time(b, num(b.get(20..26)?))?;
+    let mut i = 28;
+    let mut token = || {
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let s = i;
+        while b.get(i).is_some_and(|c| *c != b' ') {
+            i += 1;
+        }
+        (s, i)
+    };
+    let _pid = token();
+    let _tid = token();
+    let (cs, ce) = token();
+    let component = line.get(cs..ce)?;
+    let msg = if ce <= MESSAGE_COLUMN
+        && b.get(ce..MESSAGE_COLUMN).is_some_and(|r| r.iter().all(|c| *c == b' '))
+    {
+        MESSAGE_COLUMN
+    } else {
+        (ce + 1).min(b.len())
+    };
+    let msg = if line.is_char_boundary(msg) { msg } else { ce };
+    Some(Rec {
+        line: line_no,
+        time,
+        level: Level::Info,
+        component,
+        msg_start: start + msg,
+        end: start + b.len(),
+        multi: false,
+    })
+}
+
+fn legacy(line: &str, start: usize, line_no: u32) -> Option<Rec<'_>> {
+    let b = line.as_bytes();
+    let time = date_time(b, num(b.get(20..23)?) * 1000)?;
+    let mut fields = line.splitn(6, '\t');
+    let (_, _, _, _) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+    let component = fields.next()?;
+    let message = fields.next().unwrap_or("");
+    let msg_start = start + (line.len() - message.len());
+    let level = if message.starts_with("FATAL") {
+        Level::Error
+    } else if message.starts_with("WARNING") {
+        Level::Warning
+    } else {
+        Level::Info
+    };
+    Some(Rec {
+        line: line_no,
+        time,
+        level,
+        component: component.trim(),
+        msg_start,
+        end: start + b.len(),
+        multi: false,
+    })
+}
+
+/// The offset in a `Logging initialized (build: …, tz: +0530)` banner.
+fn banner_offset(message: &str) -> Option<UtcOffset> {
+    let at = message.find("tz: ")?;
+    let rest = message.get(at + 4..)?;
+    let end = rest.find(|c: char| c == ')' || c.is_whitespace()).unwrap_or(rest.len());
+    UtcOffset::parse(rest.get(..end)?)
+}
+
+struct Parser<'t, 'c> {
+    text: &'t str,
+    ctx: &'c Ctx,
+    piece: Piece<'t>,
+}
+
+impl<'t> Parser<'t, '_> {
+    fn finish(&mut self, rec: Option<Rec<'t>>) {
+        let Some(r) = rec else { return };
+        let message =
+            self.text.get(r.msg_start..r.end).unwrap_or("").trim_end_matches(['\r', '\n']);
+        if let Some(off) =
+            banner_offset(message).filter(|_| message.contains("Logging initialized"))
+        {
+            *self.piece.offsets.entry((OffsetSource::WuBanner, off.minutes())).or_default() += 1;
+        }
+        let codes = self.ctx.extractor.extract(message);
+        let notable =
+            !codes.is_empty() || r.level.is_warning_or_worse() || has_failure_words(message);
+        if self.ctx.keep == Keep::Notable && !notable {
+            return;
+        }
+        let event = Event {
+            time: r.time,
+            time_base: TimeBase::Local,
+            at: Location { artifact: 0, pos: Pos::Line(r.line) },
+            source: Source::WindowsUpdate,
+            level: r.level,
+            component: Cow::Borrowed(r.component),
+            event_id: None,
+            codes,
+            kb: ident::find_kb(message),
+            package: ident::find_package(message).map(Cow::Borrowed),
+            message: Cow::Borrowed(message),
+            fields: Vec::new(),
+            flags: Flags { multi_line: r.multi, ..Flags::default() },
+        };
+        self.piece.push(self.ctx.keep, event, notable);
+    }
+}
+
+/// Parses one piece of a WindowsUpdate.log (either format; each line is checked).
+pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
+    let mut p = Parser { text, ctx, piece: Piece::default() };
+    let mut lines = Lines::new(text);
+    let mut line_no: u32 = 0;
+    let mut cur: Option<Rec<'t>> = None;
+    for line in lines.by_ref() {
+        line_no = line_no.saturating_add(1);
+        let body = line.text.strip_prefix('\u{FEFF}').unwrap_or(line.text);
+        let start = line.end() - body.len();
+        let b = body.as_bytes();
+        let rec = if shapes::is_wu_record(b) {
+            modern(body, start, line_no)
+        } else if shapes::is_wu_legacy_record(b) {
+            legacy(body, start, line_no)
+        } else {
+            None
+        };
+        if let Some(rec) = rec {
+            p.piece.coverage.records += 1;
+            p.piece.coverage.see_time(rec.time);
+            let prev = cur.replace(rec);
+            p.finish(prev);
+            continue;
+        }
+        match cur.as_mut() {
+            Some(r) => {
+                r.end = line.end();
+                r.multi = true;
+            }
+            None => p.piece.coverage.unattributed_lines += 1,
+        }
+    }
+    let last = cur.take();
+    p.finish(last);
+    p.piece.coverage.lines = u64::from(line_no);
+    p.piece.newlines = lines.newlines();
+    p.piece
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::extract::CodeExtractor;
+
+    fn all(text: &str) -> Piece<'_> {
+        parse(text, &Ctx { extractor: CodeExtractor::new(), keep: Keep::All })
+    }
+
+    #[test]
+    fn modern_columns() {
+        let t = "\u{FEFF}2023/05/22 08:22:20.0686513 2288  2488  Handler         *FAILED* [800F024B] Driver Install (mapping to error 8024200B)\r\n\
+2024-04-11 12:48:04.9148910 1980  8444  Agent             Title = 9NBLGGH537C2-Microsoft.XboxGameOverlay\r\n\
+2023/05/22 08:14:23.3215006 1180  1240  DownloadManager Download call complete (succeeded = 0, failed = 1)\r\n";
+        let p = all(t);
+        assert_eq!(p.coverage.records, 3);
+        let e = &p.events;
+        assert_eq!(e[0].component, "Handler");
+        assert_eq!(e[0].time.to_string(), "2023-05-22T08:22:20.068651+00:00");
+        assert_eq!(e[0].codes.len(), 2);
+        assert_eq!(e[1].message, "  Title = 9NBLGGH537C2-Microsoft.XboxGameOverlay");
+        assert_eq!(e[2].component, "DownloadManager");
+        assert!(e[2].message.starts_with("Download call complete"));
+    }
+
+    #[test]
+    fn legacy_tabs_and_banner() {
+        let t = "2021-08-28\t11:05:07:920\t 576\ta70\tMisc\t===========  Logging initialized (build: 7.6.7600.256, tz: +0530)  ===========\r\n\
+2016-10-19\t11:23:58:516\t1532\t1f40\tHandler\tFATAL: UH: 0x80070057: EvaluateApplicability failed\r\n\
+2016-10-19\t11:23:58:547\t1532\t1f40\tAgent\tWARNING: Failed to evaluate Installed rule, hr = 80070057\r\n";
+        let p = all(t);
+        assert_eq!(p.coverage.records, 3);
+        assert_eq!(p.offsets.get(&(OffsetSource::WuBanner, 330)), Some(&1));
+        assert_eq!(p.events[1].level, Level::Error);
+        assert_eq!(p.events[1].component, "Handler");
+        assert_eq!(p.events[2].level, Level::Warning);
+        assert_eq!(p.events[0].time.to_string(), "2021-08-28T11:05:07.920000+00:00");
+    }
+}

@@ -1,0 +1,50 @@
+//! The whole read path in one call: open → decode → parse → timeline, on a thread pool of
+//! the requested size. The results borrow from each other, so they are handed to a closure.
+
+use crate::bundle::{Bundle, OpenOptions};
+use crate::parse::{self, ParseOptions, ParsedArtifact, Texts};
+use crate::time::UtcOffset;
+use crate::timeline::Timeline;
+use std::path::PathBuf;
+
+/// Options for [`run`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// How inputs are opened.
+    pub open: OpenOptions,
+    /// How artifacts are parsed.
+    pub parse: ParseOptions,
+    /// Offset for local times, overriding inference.
+    pub utc_offset: Option<UtcOffset>,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+}
+
+/// Everything the read path produced.
+#[derive(Debug)]
+pub struct Analysis<'a, 't> {
+    /// The opened inputs.
+    pub bundle: &'a Bundle,
+    /// Coverage and issues per artifact (events have moved to the timeline).
+    pub parsed: &'a [ParsedArtifact<'t>],
+    /// The merged UTC timeline.
+    pub timeline: &'a mut Timeline<'t>,
+}
+
+/// Runs the read path over `inputs` and hands the results to `f` (on the calling thread).
+pub fn run<R>(inputs: &[PathBuf], opts: &Options, f: impl FnOnce(Analysis<'_, '_>) -> R) -> R {
+    // A pool can fail to start only when threads cannot be spawned; then work runs inline.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads.unwrap_or(0)).build().ok();
+    let install = |job: &mut (dyn FnMut() + Send)| match &pool {
+        Some(p) => p.install(job),
+        None => job(),
+    };
+    let bundle = Bundle::open(inputs, &opts.open);
+    let mut texts = None;
+    install(&mut || texts = Some(Texts::decode(&bundle)));
+    let texts = texts.unwrap_or_else(|| Texts::decode(&bundle));
+    let mut parsed = Vec::new();
+    install(&mut || parsed = parse::parse(&bundle, &texts, &opts.parse));
+    let mut timeline = Timeline::build(&mut parsed, opts.utc_offset);
+    f(Analysis { bundle: &bundle, parsed: &parsed, timeline: &mut timeline })
+}

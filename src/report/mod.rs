@@ -1,0 +1,17 @@
+//! Rendering: turns bundle, parse and timeline data into tables and JSON. Reports decide
+//! nothing; they only present what earlier stages found.
+
+pub mod events;
+pub mod inventory;
+
+use crate::bundle::Bundle;
+use crate::event::Location;
+
+/// Version of the JSON output contract.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `CBS.log:1234` or `System.evtx#48211`.
+pub fn location(bundle: &Bundle, at: Location) -> String {
+    let path = bundle.artifacts.get(at.artifact as usize).map_or("?", |a| a.path.as_str());
+    format!("{path}{}", at.pos)
+}

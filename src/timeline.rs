@@ -1,0 +1,193 @@
+//! One UTC timeline: infer each artifact's UTC offset, shift local times, and sort every
+//! event into a total order.
+//!
+//! The offset comes from, in order: the user (`--utc-offset`); evidence in the artifact
+//! itself (CSI dual stamps, the legacy `tz:` banner, Kernel-General 12 in a text export);
+//! the same evidence pooled over the bundle; error codes that appear both in an evtx record
+//! and in a text line a whole number of quarter hours apart; and finally UTC, with a warning.
+
+use crate::event::Event;
+use crate::parse::{OffsetSource, OffsetVotes, ParsedArtifact};
+use crate::time::{TimeBase, Timestamp, UtcOffset};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How an offset was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OffsetOrigin {
+    /// Given with `--utc-offset`.
+    User,
+    /// CSI lines carrying both a local and a UTC stamp.
+    CsiStamp,
+    /// The legacy WindowsUpdate.log `tz:` banner.
+    WuBanner,
+    /// Kernel-General 12 in a text export.
+    BootEvent,
+    /// The same error codes in evtx (UTC) and text logs (local).
+    EventMatch,
+    /// No evidence: local times were taken as UTC.
+    Assumed,
+}
+
+impl OffsetOrigin {
+    /// Words for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OffsetOrigin::User => "given with --utc-offset",
+            OffsetOrigin::CsiStamp => "from CSI lines with both local and UTC stamps",
+            OffsetOrigin::WuBanner => "from the WindowsUpdate.log tz: banner",
+            OffsetOrigin::BootEvent => "from the boot event (Kernel-General 12) of a text export",
+            OffsetOrigin::EventMatch => "from error codes seen both in event logs and in text logs",
+            OffsetOrigin::Assumed => "no evidence; local times taken as UTC",
+        }
+    }
+}
+
+impl From<OffsetSource> for OffsetOrigin {
+    fn from(s: OffsetSource) -> Self {
+        match s {
+            OffsetSource::CsiStamp => OffsetOrigin::CsiStamp,
+            OffsetSource::WuBanner => OffsetOrigin::WuBanner,
+            OffsetSource::BootEvent => OffsetOrigin::BootEvent,
+        }
+    }
+}
+
+/// The offset used for local times, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OffsetChoice {
+    /// Minutes east of UTC.
+    pub offset: UtcOffset,
+    /// Where it came from.
+    pub origin: OffsetOrigin,
+    /// How many observations supported it.
+    pub support: u64,
+}
+
+/// The most supported offset of the most trusted source present in `votes`.
+fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
+    let source = votes.keys().map(|(s, _)| *s).min()?;
+    let (minutes, support) = votes
+        .iter()
+        .filter(|((s, _), _)| *s == source)
+        .map(|((_, m), n)| (*m, *n))
+        // Most votes; on a tie, the smaller offset, so the choice is stable.
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    Some(OffsetChoice { offset: UtcOffset::from_minutes(minutes)?, origin: source.into(), support })
+}
+
+/// Votes for an offset from codes found in both UTC and local events.
+fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
+    let mut utc: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
+    let mut local: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
+    for a in parsed {
+        for e in &a.events {
+            let map = if e.time_base == TimeBase::Utc { &mut utc } else { &mut local };
+            for c in &e.codes {
+                let v = map.entry(c.as_hresult()).or_default();
+                if v.len() < 512 {
+                    v.push(e.time);
+                }
+            }
+        }
+    }
+    let mut votes: BTreeMap<i32, u64> = BTreeMap::new();
+    for (code, us) in &utc {
+        let Some(ls) = local.get(code) else { continue };
+        for u in us {
+            for l in ls {
+                let secs = (l.0 - u.0) / 1_000_000;
+                let q = ((secs as f64) / 900.0).round() as i64;
+                if q.abs() <= 14 * 4 && (secs - q * 900).abs() <= 120 {
+                    *votes.entry((q * 15) as i32).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<(i32, u64)> = votes.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.abs().cmp(&b.0.abs())).then(a.0.cmp(&b.0)));
+    let (&(minutes, support), runner_up) = (ranked.first()?, ranked.get(1).map_or(0, |r| r.1));
+    (support >= 2 && support >= 2 * runner_up).then(|| OffsetChoice {
+        offset: UtcOffset::from_minutes(minutes).unwrap_or(UtcOffset::UTC),
+        origin: OffsetOrigin::EventMatch,
+        support,
+    })
+}
+
+/// The merged, sorted timeline.
+#[derive(Debug)]
+pub struct Timeline<'t> {
+    /// Every kept event, in UTC, sorted by (time, location).
+    pub events: Vec<Event<'t>>,
+    /// The bundle-wide offset for local times.
+    pub bundle_offset: OffsetChoice,
+    /// The offset applied to each artifact (None for UTC sources and skipped files).
+    pub artifact_offsets: Vec<Option<OffsetChoice>>,
+}
+
+impl<'t> Timeline<'t> {
+    /// Chooses offsets, shifts local times to UTC and sorts. Events are moved out of
+    /// `parsed`; its coverage and issues stay.
+    pub fn build(parsed: &mut [ParsedArtifact<'t>], user: Option<UtcOffset>) -> Timeline<'t> {
+        let mut pooled = OffsetVotes::new();
+        for a in parsed.iter() {
+            for (k, v) in &a.offsets {
+                *pooled.entry(*k).or_default() += v;
+            }
+        }
+        let bundle_offset = match user {
+            Some(offset) => OffsetChoice { offset, origin: OffsetOrigin::User, support: 0 },
+            None => best(&pooled).or_else(|| match_codes(parsed)).unwrap_or(OffsetChoice {
+                offset: UtcOffset::UTC,
+                origin: OffsetOrigin::Assumed,
+                support: 0,
+            }),
+        };
+        let mut artifact_offsets = Vec::with_capacity(parsed.len());
+        let mut events = Vec::new();
+        for a in parsed.iter_mut() {
+            let choice = match a.time_base {
+                Some(TimeBase::Local) => Some(if user.is_some() {
+                    bundle_offset
+                } else {
+                    best(&a.offsets).unwrap_or(bundle_offset)
+                }),
+                _ => None,
+            };
+            for mut e in a.events.drain(..) {
+                if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
+                    e.time = c.offset.to_utc(e.time);
+                }
+                events.push(e);
+            }
+            artifact_offsets.push(choice);
+        }
+        events.sort_by(|a, b| a.time.cmp(&b.time).then(a.at.cmp(&b.at)));
+        Timeline { events, bundle_offset, artifact_offsets }
+    }
+
+    /// Keeps only events inside `[since, until]`.
+    pub fn restrict(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
+        self.events
+            .retain(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_prefers_trusted_sources_and_majorities() {
+        let mut v = OffsetVotes::new();
+        v.insert((OffsetSource::BootEvent, 60), 9);
+        v.insert((OffsetSource::CsiStamp, -420), 5);
+        v.insert((OffsetSource::CsiStamp, -360), 2);
+        let b = best(&v).unwrap();
+        assert_eq!(b.offset.minutes(), -420);
+        assert_eq!(b.origin, OffsetOrigin::CsiStamp);
+        assert_eq!(b.support, 5);
+        assert!(best(&OffsetVotes::new()).is_none());
+    }
+}
