@@ -18,6 +18,13 @@
 //!   "CbsPackageChangeState": {"PackageIdentifier": "KB5037768", ..}}`;
 //! - `Keywords` (hex u64) is a string `"0x8000000000000000"`; empty elements are `null`.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    clippy::format_push_string,
+    reason = "test and tool code"
+)]
 
 #[path = "support/evtx_writer.rs"]
 mod evtx_writer;

@@ -110,7 +110,7 @@ impl Artifact {
     }
 }
 
-/// All artifacts of one run, in a stable order (inputs in order, folders sorted by name).
+/// All artifacts of one run, sorted by bundle path.
 #[derive(Debug, Default)]
 pub struct Bundle {
     /// The artifacts; an event's `Location::artifact` indexes this.
@@ -181,12 +181,22 @@ impl Bundle {
                 opener.walk(input, &root, 0);
             } else {
                 match input::load(input, opts.read_mode) {
+                    // A lone archive is the bundle root: its members keep their own paths.
+                    Ok(content)
+                        if !prefix_inputs && sniff::container(content.bytes()).is_some() =>
+                    {
+                        opener.add_archive("", label, &content, 0);
+                    }
                     Ok(content) => opener.add(label, content, 0, None),
                     Err(source) => errors.push(Error::Io { path: input.clone(), source }),
                 }
             }
         }
-        Bundle { artifacts: opener.out, errors }
+        let mut artifacts = opener.out;
+        // Path order, whatever the packaging (folder, zip, cab), so reports do not depend
+        // on how a bundle was collected.
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        Bundle { artifacts, errors }
     }
 
     /// Artifacts that a parser reads.
@@ -281,10 +291,17 @@ impl Opener<'_> {
 
     /// Adds a file, opening it if it is an archive.
     fn add(&mut self, shown: String, content: Content, depth: usize, note: Option<String>) {
-        let Some(container) = sniff::container(content.bytes()) else {
+        if sniff::container(content.bytes()).is_none() {
             self.out.push(Artifact::new(shown, content, note));
             return;
-        };
+        }
+        self.add_archive(&shown.clone(), shown, &content, depth);
+    }
+
+    /// Opens an archive whose members are shown under `root`; `shown` names the archive
+    /// itself in messages.
+    fn add_archive(&mut self, root: &str, shown: String, content: &Content, depth: usize) {
+        let Some(container) = sniff::container(content.bytes()) else { return };
         let size = content.bytes().len() as u64;
         if depth + 1 >= self.opts.max_depth {
             self.out.push(Artifact::failed(
@@ -310,7 +327,7 @@ impl Opener<'_> {
                                     "archive member name {name:?} was unsafe; shown as {clean:?}"
                                 )
                             });
-                            let inner = join(&shown, &clean);
+                            let inner = join(root, &clean);
                             self.add(inner, Content::Owned(data), depth + 1, note);
                         }
                         Err(e) => {

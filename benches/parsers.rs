@@ -1,0 +1,126 @@
+//! Throughput of each parser (MB/s) and of the code extractor.
+//!
+//! Inputs: a file of each kind from `../shared/corpus` when it is there (set
+//! `WUTRIAGE_CORPUS` to point elsewhere), repeated to about 16 MiB; otherwise the fixture
+//! logs repeated. Run: `cargo bench --bench parsers`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    clippy::format_push_string,
+    reason = "test and tool code"
+)]
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::fs;
+use std::path::{Path, PathBuf};
+use wutriage::code::extract::CodeExtractor;
+use wutriage::parse::{Keep, ParseOptions};
+use wutriage::pipeline::{self, Options};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("WUTRIAGE_CORPUS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        PathBuf::from,
+    );
+    dir.is_dir().then_some(dir)
+}
+
+/// Repeats a text log's lines to at least `target` bytes.
+fn grow(src: &[u8], target: usize) -> Vec<u8> {
+    let body = src.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src);
+    let mut out = Vec::with_capacity(target + body.len());
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    while out.len() < target {
+        out.extend_from_slice(body);
+        if !body.ends_with(b"\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
+}
+
+fn inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundles/storage-0x80070306");
+    let c = corpus();
+    let pick = |rel: &str, fallback: &Path| {
+        c.as_ref().map_or_else(|| fallback.to_path_buf(), |c| c.join(rel))
+    };
+    let text = [
+        ("cbs", pick("cbs/EhsanHasani1380__CBS.log", &fixture.join("Logs/CBS/CBS.log")), "CBS.log"),
+        ("dism", pick("dism/krynddi__dism.log", &fixture.join("Logs/CBS/CBS.log")), "dism.log"),
+        (
+            "wu",
+            pick(
+                "windowsupdate/josemct__WindowsUpdate.log",
+                &fixture.join("Logs/WindowsUpdate.log"),
+            ),
+            "WindowsUpdate.log",
+        ),
+    ];
+    let mut v = Vec::new();
+    for (name, src, file) in text {
+        let sub = dir.join(name);
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(sub.join(file), grow(&fs::read(src).unwrap(), 16 << 20)).unwrap();
+        v.push((name, sub));
+    }
+    let evtx = c.map_or_else(
+        || fixture.join("EventLogs/System.evtx"),
+        |c| c.join("evtx/anotherc0ne__System.evtx"),
+    );
+    let sub = dir.join("evtx");
+    fs::create_dir_all(&sub).unwrap();
+    fs::copy(evtx, sub.join("System.evtx")).unwrap();
+    v.push(("evtx", sub));
+    v
+}
+
+fn dir_bytes(d: &Path) -> u64 {
+    fs::read_dir(d).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum()
+}
+
+fn parsers(c: &mut Criterion) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut g = c.benchmark_group("parse");
+    g.sample_size(10);
+    for (name, dir) in inputs(tmp.path()) {
+        g.throughput(Throughput::Bytes(dir_bytes(&dir)));
+        for threads in [1, 2] {
+            let opts = Options {
+                parse: ParseOptions { keep: Keep::Notable, ..ParseOptions::default() },
+                threads: Some(threads),
+                ..Options::default()
+            };
+            g.bench_with_input(BenchmarkId::new(name, format!("{threads}t")), &dir, |b, dir| {
+                b.iter(|| {
+                    pipeline::run(std::slice::from_ref(dir), &opts, |a| a.timeline.events.len())
+                });
+            });
+        }
+    }
+    g.finish();
+}
+
+fn extraction(c: &mut Criterion) {
+    let lines = [
+        "Failed to internally open package. [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]",
+        "00000008@2023/5/17:15:44:12.956 (F) Error NTSTATUS_FROM_WIN32(ERROR_INVALID_DATA) originated in function X[gle=0x80004005]",
+        "*FAILED* [80248007] ISusInternal:: GetUpdateMetadata3",
+        "Loaded Servicing Stack v10.0.19041.2905 with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack\\cbscore.dll",
+        "Appl: detect Parent, Package: Package_for_KB5026039~31bf3856ad364e35~amd64~~22621.1554.1.1, Parent: Microsoft-Windows-ContainerOSPlusEdition",
+    ];
+    let text: String = lines.iter().cycle().take(50_000).map(|l| format!("{l}\n")).collect();
+    let ex = CodeExtractor::new();
+    let mut g = c.benchmark_group("extract");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("codes", |b| {
+        b.iter(|| text.lines().map(|l| ex.extract(l).len()).sum::<usize>());
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parsers, extraction);
+criterion_main!(benches);

@@ -1,0 +1,43 @@
+//! Writes the scenario bundles under `fixtures/bundles/` (all content written by us).
+//!
+//! Run: `cargo run --example make-fixtures` (writes into `fixtures/bundles`). The output is
+//! deterministic and committed; tests read the committed files.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    clippy::format_push_string,
+    reason = "test and tool code"
+)]
+
+#[path = "../tests/support/evtx_writer.rs"]
+mod evtx_writer;
+#[path = "../tests/support/scenarios.rs"]
+mod scenarios;
+
+use std::path::PathBuf;
+
+fn main() -> std::io::Result<()> {
+    let out = std::env::args_os().nth(1).map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundles"),
+        PathBuf::from,
+    );
+    for s in scenarios::all() {
+        let dir = out.join(s.name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("README.md"), s.readme)?;
+        for (rel, bytes) in s.files() {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, bytes)?;
+        }
+        println!("wrote {}", dir.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! The binary end to end: exit codes, messages that name the file, and the rest of the
+//! bundle still read.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    clippy::format_push_string,
+    reason = "test and tool code"
+)]
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn wutriage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wutriage")).args(args).output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn storage() -> String {
+    common::fixture("bundles/storage-0x80070306").display().to_string()
+}
+
+#[test]
+fn inventory_lists_every_file_with_its_kind() {
+    let o = wutriage(&["inventory", &storage()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for f in [
+        "Logs/CBS/CBS.log",
+        "Logs/WindowsUpdate.log",
+        "EventLogs/System.evtx",
+        "EventLogs/Setup.evtx",
+    ] {
+        assert!(out.contains(f), "{f} missing from:\n{out}");
+    }
+    assert!(out.contains("+01:00"), "offset shown");
+    assert!(out.contains("CSI lines"), "offset origin shown");
+}
+
+#[test]
+fn inventory_json_is_a_stable_contract() {
+    let o = wutriage(&["inventory", "--format", "json", &storage()]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["offset"]["offset"], "+01:00");
+    assert_eq!(v["offset"]["origin"], "csi-stamp");
+    let files = v["files"].as_array().unwrap();
+    let cbs = files.iter().find(|f| f["path"] == "Logs/CBS/CBS.log").unwrap();
+    assert_eq!(cbs["kind"], "cbs");
+    assert_eq!(cbs["records"], 15);
+    assert_eq!(cbs["lines"], 17);
+    assert_eq!(cbs["encoding"], "utf-8 bom");
+    assert_eq!(cbs["first"], "2024-02-14T02:00:05.000000+00:00");
+    let sys = files.iter().find(|f| f["path"] == "EventLogs/System.evtx").unwrap();
+    assert_eq!(sys["records"], 10);
+}
+
+#[test]
+fn events_default_filters_and_all_prints_everything() {
+    let notable = stdout(&wutriage(&["events", &storage()]));
+    let all = stdout(&wutriage(&["events", "--all", &storage()]));
+    let (n, a) = (notable.lines().count(), all.lines().count());
+    assert!(n > 10 && a > n, "notable {n}, all {a}");
+    // 15 CBS + 8 WU records + 12 evtx records.
+    assert_eq!(a, 35);
+    for line in all.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["time"].as_str().unwrap().ends_with("+00:00"));
+    }
+    let only_evtx = stdout(&wutriage(&["events", "--source", "evtx", &storage()]));
+    assert!(only_evtx.lines().all(|l| l.contains("\"source\":\"evtx\"")));
+    assert!(only_evtx.lines().count() >= 10);
+    let window = stdout(&wutriage(&[
+        "events",
+        "--since",
+        "2024-02-15T00:00:00Z",
+        "--until",
+        "2024-02-15T23:59:59Z",
+        &storage(),
+    ]));
+    assert!(!window.is_empty() && window.lines().all(|l| l.contains("2024-02-15T")));
+}
+
+#[test]
+fn a_missing_path_is_named_and_the_rest_is_still_read() {
+    let o = wutriage(&["inventory", "--format", "json", "/no/such/bundle", &storage()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/bundle: no such file or folder"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "storage-0x80070306/Logs/CBS/CBS.log")
+    );
+}
+
+#[test]
+fn an_empty_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = wutriage(&["inventory", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no log files"), "{}", stderr(&o));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&dst).unwrap();
+            copy_dir(&e.path(), &dst);
+        } else {
+            fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+#[test]
+fn bad_files_are_named_and_do_not_stop_the_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&storage()), dir.path());
+    fs::write(dir.path().join("CBS (empty).log"), b"").unwrap();
+    fs::write(
+        dir.path().join("CbsPersist_20240101.log"),
+        [0u8, 7, 0xFF, 3, 0, 0, 9, 1, 2, 0, 0, 0].repeat(50),
+    )
+    .unwrap();
+    let evtx = fs::read(dir.path().join("EventLogs/System.evtx")).unwrap();
+    fs::write(dir.path().join("Truncated.evtx"), &evtx[..4096 + 3000]).unwrap();
+    fs::write(dir.path().join("HeaderOnly.evtx"), &evtx[..100]).unwrap();
+    let o = wutriage(&["inventory", dir.path().to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "lenient by default: {err}");
+    assert!(err.contains("CBS (empty).log: empty file"), "{err}");
+    assert!(
+        err.contains("CbsPersist_20240101.log: named like a cbs log, but the content is binary"),
+        "{err}"
+    );
+    assert!(err.contains("Truncated.evtx"), "{err}");
+    assert!(err.contains("HeaderOnly.evtx"), "{err}");
+    let out = stdout(&o);
+    assert!(out.contains("Logs/CBS/CBS.log"));
+    // --strict turns the same problems into exit code 2.
+    let o = wutriage(&["inventory", "--strict", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn zipped_bundles_read_like_folders() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("bundle.zip");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&zip_path).unwrap());
+    let opts: zip::write::SimpleFileOptions = zip::write::SimpleFileOptions::default();
+    for rel in [
+        "Logs/CBS/CBS.log",
+        "Logs/WindowsUpdate.log",
+        "EventLogs/System.evtx",
+        "EventLogs/Setup.evtx",
+    ] {
+        zip.start_file(rel, opts).unwrap();
+        zip.write_all(&fs::read(Path::new(&storage()).join(rel)).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+    let from_zip = stdout(&wutriage(&["events", zip_path.to_str().unwrap()]));
+    let from_dir = stdout(&wutriage(&["events", &storage()]));
+    assert!(!from_zip.is_empty());
+    assert!(from_zip == from_dir, "a zipped bundle gives the same events as the folder");
+}
+
+#[test]
+fn cbs_persist_cabs_are_read_inside() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = fs::read(Path::new(&storage()).join("Logs/CBS/CBS.log")).unwrap();
+    let mut builder = cab::CabinetBuilder::new();
+    builder.add_folder(cab::CompressionType::MsZip).add_file("CbsPersist_20240214030005.log");
+    let file = fs::File::create(dir.path().join("CbsPersist_20240214030005.cab")).unwrap();
+    let mut writer = builder.build(file).unwrap();
+    while let Some(mut w) = writer.next_file().unwrap() {
+        std::io::Write::write_all(&mut w, &log).unwrap();
+    }
+    writer.finish().unwrap();
+    let o = wutriage(&["inventory", "--format", "json", dir.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &v["files"][0];
+    assert_eq!(f["path"], "CbsPersist_20240214030005.cab/CbsPersist_20240214030005.log");
+    assert_eq!(f["kind"], "cbs");
+    assert_eq!(f["records"], 15);
+}
+
+#[test]
+fn the_archive_cap_stops_with_a_clear_message() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("bomb.zip");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&zip_path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("CBS.log", opts).unwrap();
+    zip.write_all(&vec![b'A'; 4 << 20]).unwrap();
+    zip.finish().unwrap();
+    let o = wutriage(&["inventory", "--max-archive-bytes", "1000000", zip_path.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(err.contains("bomb.zip: archive size cap reached"), "{err}");
+    assert!(err.contains("--max-archive-bytes"), "{err}");
+}

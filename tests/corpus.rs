@@ -1,0 +1,131 @@
+//! Runs the real logs in ../shared/corpus through the reader and checks the independent
+//! counts in COUNTS.md. Skipped (with a note) when the corpus is not present.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    clippy::format_push_string,
+    reason = "test and tool code"
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use wutriage::bundle::Kind;
+use wutriage::parse::{IssueKind, Keep, ParseOptions};
+use wutriage::pipeline::{self, Options};
+
+/// `file → (records, evtx error lines)` from the two tables of COUNTS.md.
+fn expected_counts(md: &str) -> BTreeMap<String, (u64, Option<u64>)> {
+    let mut out = BTreeMap::new();
+    for line in md.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // | file | bytes | lines | records | … |  or  | evtx file | records | error lines |
+        if cells.len() == 8 && cells[1].contains('/') && cells[4].parse::<u64>().is_ok() {
+            out.insert(cells[1].to_string(), (cells[4].parse().unwrap(), None));
+        } else if cells.len() == 5 && cells[1].starts_with("evtx/") {
+            if let (Ok(r), Ok(e)) = (cells[2].parse(), cells[3].parse()) {
+                out.insert(cells[1].to_string(), (r, Some(e)));
+            }
+        }
+    }
+    out
+}
+
+fn expected_kind(path: &str) -> Kind {
+    let name = path.rsplit('/').next().unwrap();
+    match path.split('/').next().unwrap() {
+        "cbs" => Kind::Cbs,
+        "dism" => Kind::Dism,
+        "windowsupdate" if name.starts_with("rkudache31") => Kind::WindowsUpdateLegacy,
+        "windowsupdate" => Kind::WindowsUpdate,
+        "evtx" => Kind::Evtx,
+        _ if name.ends_with("system-events.txt") => Kind::EventExport,
+        _ if name.ends_with(".etl") => Kind::Etl,
+        _ => Kind::Unknown,
+    }
+}
+
+#[test]
+fn every_file_is_classified_and_counts_match() {
+    let Some(dir) = common::corpus() else { return };
+    let md = std::fs::read_to_string(dir.join("COUNTS.md")).unwrap();
+    let expected = expected_counts(&md);
+    assert!(expected.len() >= 60, "COUNTS.md tables not understood: {}", expected.len());
+    let opts = Options {
+        parse: ParseOptions { keep: Keep::Notable, ..ParseOptions::default() },
+        ..Options::default()
+    };
+    pipeline::run(&[dir.clone()], &opts, |a| {
+        let mut seen = 0;
+        let mut failures = Vec::new();
+        for (i, art) in a.bundle.artifacts.iter().enumerate() {
+            if art.path.ends_with(".md") {
+                continue;
+            }
+            let p = &a.parsed[i];
+            assert!(
+                !p.issues.iter().any(|x| x.kind == IssueKind::ParserPanicked),
+                "{}: parser panicked",
+                art.path
+            );
+            let want_kind = expected_kind(&art.path);
+            if art.kind != want_kind {
+                failures.push(format!("{}: kind {:?}, expected {want_kind:?}", art.path, art.kind));
+            }
+            let Some(&(records, errors)) = expected.get(&art.path) else { continue };
+            seen += 1;
+            let got = p.coverage.records;
+            match errors {
+                // Text logs: exactly the independent count.
+                None if got != records => {
+                    failures.push(format!("{}: {got} records, COUNTS.md says {records}", art.path));
+                }
+                // evtx: exact for clean files, at least as many for damaged ones.
+                Some(0) if got != records => {
+                    failures
+                        .push(format!("{}: {got} records, evtx_dump gives {records}", art.path));
+                }
+                Some(_) if got < records => {
+                    failures
+                        .push(format!("{}: {got} records, evtx_dump gives {records}", art.path));
+                }
+                _ => {}
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert_eq!(seen, expected.len(), "every file in COUNTS.md was found");
+    });
+}
+
+#[test]
+fn the_correlated_appostarsi_set_puts_text_and_events_on_one_clock() {
+    let Some(dir) = common::corpus() else { return };
+    let inputs = [
+        dir.join("cbs/Appostarsi__CBS_5_23.log"),
+        dir.join("windowsupdate/Appostarsi__WindowsUpdate.log"),
+        dir.join("other/Appostarsi__V2.zip__system-events.txt"),
+    ];
+    pipeline::run(&inputs, &Options::default(), |a| {
+        // The export's Kernel-General 12 says local = UTC−6 (08:05 local, 14:05 UTC).
+        let export = a.timeline.artifact_offsets[2].unwrap();
+        assert_eq!(export.offset.to_string(), "-06:00");
+        // The NVIDIA driver failure is logged by WindowsUpdate.log and by the export;
+        // once both are on UTC they must be seconds apart.
+        let wu = a
+            .timeline
+            .events
+            .iter()
+            .find(|e| e.message.contains("*FAILED* [800F024B]"))
+            .expect("WU driver failure line");
+        let ev = a
+            .timeline
+            .events
+            .iter()
+            .find(|e| e.event_id == Some(20) && e.message.contains("NVIDIA"))
+            .expect("WindowsUpdateClient 20 in the export");
+        let gap = (wu.time.as_micros() - ev.time.as_micros()).abs();
+        assert!(gap < 60_000_000, "gap {gap} µs between {} and {}", wu.time, ev.time);
+    });
+}

@@ -1,0 +1,127 @@
+//! Same bundle, same events: mmap or read, 1 or N threads, small or large pieces, UTF-8 or
+//! UTF-16.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    clippy::format_push_string,
+    reason = "test and tool code"
+)]
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use wutriage::bundle::{OpenOptions, ReadMode};
+use wutriage::parse::{Keep, ParseOptions};
+use wutriage::pipeline::{self, Options};
+use wutriage::report::events::write_jsonl;
+
+/// Events (JSON lines) and per-file record counts.
+fn render(inputs: &[PathBuf], opts: &Options) -> (String, Vec<(String, u64, u64)>) {
+    pipeline::run(inputs, opts, |a| {
+        let mut out = Vec::new();
+        write_jsonl(a.bundle, a.timeline.events.iter(), &mut out).unwrap();
+        let counts = a
+            .bundle
+            .artifacts
+            .iter()
+            .zip(a.parsed)
+            .map(|(art, p)| (art.path.clone(), p.coverage.records, p.coverage.lines))
+            .collect();
+        (String::from_utf8(out).unwrap(), counts)
+    })
+}
+
+fn opts(read_mode: ReadMode, threads: usize, piece_bytes: usize, keep: Keep) -> Options {
+    Options {
+        open: OpenOptions { read_mode, ..OpenOptions::default() },
+        parse: ParseOptions { keep, piece_bytes, ..ParseOptions::default() },
+        utc_offset: None,
+        threads: Some(threads),
+    }
+}
+
+/// A CBS log of a few MB made by repeating the fixture's lines with advancing dates.
+fn big_cbs(dir: &Path) -> PathBuf {
+    let src =
+        fs::read_to_string(common::fixture("bundles/storage-0x80070306/Logs/CBS/CBS.log")).unwrap();
+    let mut out = String::from("\u{FEFF}");
+    for day in 1..=28 {
+        for rep in 0..40 {
+            let body = src
+                .trim_start_matches('\u{FEFF}')
+                .replace("2024-02-14", &format!("2024-03-{day:02}"));
+            let body = body.replace("2024-02-15", &format!("2024-04-{day:02}"));
+            out.push_str(&body);
+            // A bare-LF continuation, as in untouched CBS logs.
+            out.push_str(&format!("2024-03-{day:02} 05:00:00, Info                  CSI    0000{rep:04x} Record with\n a bare LF continuation\r\n"));
+        }
+    }
+    let p = dir.join("CBS.log");
+    fs::write(&p, out).unwrap();
+    p
+}
+
+#[test]
+fn mmap_and_read_give_the_same_events() {
+    let mut inputs = vec![common::fixture("bundles/storage-0x80070306")];
+    if let Some(c) = common::corpus() {
+        inputs.push(c.join("cbs/Appostarsi__CBS.log"));
+        inputs.push(c.join("evtx/omerbenamram__system.evtx"));
+    }
+    for keep in [Keep::Notable, Keep::All] {
+        let a = render(&inputs, &opts(ReadMode::Mmap, 2, 8 << 20, keep));
+        let b = render(&inputs, &opts(ReadMode::Read, 2, 8 << 20, keep));
+        assert!(!a.0.is_empty());
+        assert!(a == b, "mmap and read differ ({keep:?})");
+    }
+}
+
+#[test]
+fn thread_count_and_piece_size_do_not_change_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let cbs = big_cbs(dir.path());
+    let mut inputs = vec![cbs, common::fixture("bundles/storage-0x80070306")];
+    if let Some(c) = common::corpus() {
+        inputs.push(c.join("dism/krynddi__dism.log"));
+        inputs.push(c.join("windowsupdate/josemct__WindowsUpdate.log"));
+    }
+    let reference = render(&inputs, &opts(ReadMode::Auto, 1, usize::MAX, Keep::All));
+    assert!(reference.1[0].1 > 15_000, "the big log has many records: {:?}", reference.1[0]);
+    for (threads, piece) in [(2, usize::MAX), (1, 64 << 10), (2, 64 << 10), (2, 4096)] {
+        let got = render(&inputs, &opts(ReadMode::Auto, threads, piece, Keep::All));
+        assert!(got == reference, "threads {threads}, pieces of {piece} bytes differ");
+    }
+}
+
+fn utf16le(text: &str, bom: bool) -> Vec<u8> {
+    let mut v = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+    for u in text.encode_utf16() {
+        v.extend_from_slice(&u.to_le_bytes());
+    }
+    v
+}
+
+#[test]
+fn utf16_copies_give_the_same_events_as_utf8() {
+    let src = common::fixture("bundles/storage-0x80070306");
+    for rel in ["Logs/CBS/CBS.log", "Logs/WindowsUpdate.log"] {
+        let text = fs::read_to_string(src.join(rel)).unwrap();
+        let text = text.trim_start_matches('\u{FEFF}');
+        let reference = {
+            let d = tempfile::tempdir().unwrap();
+            fs::write(d.path().join("log.txt"), text).unwrap();
+            render(&[d.path().to_path_buf()], &opts(ReadMode::Auto, 2, 8 << 20, Keep::All))
+        };
+        assert!(!reference.0.is_empty());
+        for bom in [true, false] {
+            let d = tempfile::tempdir().unwrap();
+            fs::write(d.path().join("log.txt"), utf16le(text, bom)).unwrap();
+            let got =
+                render(&[d.path().to_path_buf()], &opts(ReadMode::Auto, 2, 8 << 20, Keep::All));
+            assert!(got == reference, "{rel}: UTF-16LE (bom: {bom}) differs from UTF-8");
+        }
+    }
+}
