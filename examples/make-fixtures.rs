@@ -8,6 +8,8 @@
     clippy::print_stderr,
     clippy::print_stdout,
     clippy::format_push_string,
+    clippy::case_sensitive_file_extension_comparisons,
+    clippy::collapsible_if,
     reason = "test and tool code"
 )]
 

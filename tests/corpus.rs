@@ -6,6 +6,8 @@
     clippy::print_stderr,
     clippy::print_stdout,
     clippy::format_push_string,
+    clippy::case_sensitive_file_extension_comparisons,
+    clippy::collapsible_if,
     reason = "test and tool code"
 )]
 
@@ -57,7 +59,7 @@ fn every_file_is_classified_and_counts_match() {
         parse: ParseOptions { keep: Keep::Notable, ..ParseOptions::default() },
         ..Options::default()
     };
-    pipeline::run(&[dir.clone()], &opts, |a| {
+    pipeline::run(std::slice::from_ref(&dir), &opts, |a| {
         let mut seen = 0;
         let mut failures = Vec::new();
         for (i, art) in a.bundle.artifacts.iter().enumerate() {
