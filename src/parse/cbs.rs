@@ -334,6 +334,25 @@ Operation result: 0x800f081f\r
     }
 
     #[test]
+    fn dism_continuations_with_localized_text() {
+        let text = "2023-05-22 12:47:34, Warning               DISM   DISM Package Manager: PID=6844 TID=7344 CBS AddSource failed with HRESULT=0x8007007b! - CDISMPackageManager::Internal_Finalize\r\n\
+[13388] [0x8007007b] FIOReadFileIntoBuffer:(1381): Синтаксическая ошибка в имени файла.\r\n\
+[6556.5572] [0xc142011c] UnmarshallImageHandleFromDirectory:(641)\r\n\
+2023-05-22 12:48:44, Error                 DISM   DISM Package Manager: PID=6844 TID=7344 Failed while processing command cleanup-image. - CPackageManagerCLIHandler::ExecuteCmdLine(hr:0x800f081f)\r\n";
+        let p = parse(text, Source::Dism, &ctx(Keep::All));
+        assert_eq!(p.coverage.records, 2);
+        let e = &p.events[0];
+        assert_eq!(e.source, Source::Dism);
+        assert_eq!(e.component, "DISM");
+        assert!(e.flags.multi_line);
+        assert!(e.message.contains("Синтаксическая"));
+        let codes: Vec<String> = e.codes.iter().map(ToString::to_string).collect();
+        assert_eq!(codes, ["0x8007007B", "0xC142011C"]);
+        assert_eq!(p.events[1].at.pos, Pos::Line(4));
+        assert_eq!(p.events[1].codes[0].to_string(), "0x800F081F");
+    }
+
+    #[test]
     fn csi_stamps() {
         let (t, used) = csi_stamp("2016/9/27:20:30:31.455 WcpInitialize").unwrap();
         assert_eq!(t.to_string(), "2016-09-27T20:30:31.455000+00:00");
