@@ -13,6 +13,35 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Find each update failure, rank its likely causes with evidence, and list remedies in
+    /// the order in which they are safe to try.
+    Analyze {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = AnalyzeFormat::Table)]
+        format: AnalyzeFormat,
+        /// Correlation window around each failure (e.g. 30m, 2h, 90s).
+        #[arg(long, value_name = "D", default_value = "30m")]
+        window: String,
+        /// Only events at or after this time (ISO 8601; UTC unless an offset is given).
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Only events at or before this time.
+        #[arg(long, value_name = "T")]
+        until: Option<String>,
+        /// Exit with 1 when an update failure was found (like `git diff --exit-code`).
+        #[arg(long)]
+        exit_code: bool,
+    },
+    /// Decode error codes (hex, decimal, signed, or names) or show a rule's documentation.
+    Explain {
+        /// Codes such as 0x80070306, -2147023143, ERROR_ERRORS_ENCOUNTERED, or rule ids (STO001).
+        #[arg(required = true, value_name = "CODE", allow_hyphen_values = true)]
+        items: Vec<String>,
+    },
+    /// List the built-in rules.
+    Rules,
     /// List every file in the bundle: kind, size, encoding, time range, records, damage.
     Inventory {
         #[command(flatten)]
@@ -62,6 +91,13 @@ pub(crate) struct InputArgs {
     /// Treat any damaged or unreadable part as an error (exit code 2).
     #[arg(long)]
     pub(crate) strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum AnalyzeFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -15,11 +15,15 @@
 
 pub mod bundle;
 pub mod code;
+pub mod diagnose;
 pub mod error;
 pub mod event;
+pub mod knowledge;
 pub mod parse;
 pub mod pipeline;
+pub mod remedy;
 pub mod report;
+pub mod rules;
 pub mod shapes;
 pub mod time;
 pub mod timeline;

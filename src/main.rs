@@ -4,14 +4,15 @@ mod cli;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use cli::{Cli, Command, InputArgs, InventoryFormat, ReadModeArg, SourceArg};
+use cli::{AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, ReadModeArg, SourceArg};
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use wutriage::bundle::{Kind, OpenOptions, ReadMode};
+use wutriage::diagnose;
 use wutriage::event::Source;
 use wutriage::parse::{Keep, ParseOptions};
 use wutriage::pipeline::{self, Analysis, Options};
-use wutriage::report::{events, inventory::Inventory};
+use wutriage::report::{analyze::Report, events, explain, inventory::Inventory};
 use wutriage::time::{Timestamp, UtcOffset};
 
 fn main() -> ExitCode {
@@ -98,10 +99,90 @@ fn diagnose(a: &Analysis<'_, '_>, strict: bool) -> bool {
     failed
 }
 
+/// `30m`, `2h`, `90s`, or a bare number of minutes.
+fn window(s: &str) -> Result<i64> {
+    let s = s.trim();
+    let (num, unit) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, "m"),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .with_context(|| format!("--window {s:?}: expected a duration such as 30m"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86_400.0,
+        _ => bail!("--window {s:?}: unit must be s, m, h or d"),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs <= 30.0 * 86_400.0) {
+        bail!("--window {s:?}: must be between 1 second and 30 days");
+    }
+    Ok((secs * 1e6) as i64)
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let code = match cli.command {
+        Command::Analyze { input, format, window: w, since, until, exit_code } => {
+            let opts = options(&input, Keep::Notable)?;
+            let window_us = window(&w)?;
+            let since = user_time(since.as_ref(), "--since")?;
+            let until = user_time(until.as_ref(), "--until")?;
+            let (failed, found) =
+                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                    let failed = diagnose(&a, input.strict);
+                    a.timeline.restrict(since, until);
+                    let spans = a.log_spans();
+                    let d = diagnose::diagnose(
+                        &a.timeline.events,
+                        &spans,
+                        diagnose::Options { window_us },
+                    );
+                    let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
+                    match format {
+                        AnalyzeFormat::Table => report.write_table(&mut out)?,
+                        AnalyzeFormat::Json => report.write_json(&mut out)?,
+                        AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
+                    }
+                    Ok((failed, !d.incidents.is_empty()))
+                })?;
+            out.flush()?;
+            return Ok(if failed {
+                ExitCode::from(2)
+            } else if exit_code && found {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+        Command::Explain { items } => {
+            let mut unknown = Vec::new();
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    writeln!(out)?;
+                }
+                if let Some(rule) = explain::as_rule(item) {
+                    explain::write_rule(rule, &mut out)?;
+                } else if let Some(code) = explain::parse_code(item) {
+                    explain::write_code(code, &mut out)?;
+                } else {
+                    unknown.push(item.clone());
+                }
+            }
+            out.flush()?;
+            if !unknown.is_empty() {
+                bail!("not a code, code name or rule id: {}", unknown.join(", "));
+            }
+            false
+        }
+        Command::Rules => {
+            explain::write_rules(&mut out)?;
+            false
+        }
         Command::Inventory { input, format } => {
             let opts = options(&input, Keep::Notable)?;
             pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {

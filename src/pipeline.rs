@@ -31,6 +31,31 @@ pub struct Analysis<'a, 't> {
     pub timeline: &'a mut Timeline<'t>,
 }
 
+impl Analysis<'_, '_> {
+    /// The periods covered by event logs, for weighing the absence of evidence.
+    pub fn log_spans(&self) -> Vec<crate::diagnose::LogSpan> {
+        self.bundle
+            .artifacts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                matches!(a.kind, crate::bundle::Kind::Evtx | crate::bundle::Kind::EventExport)
+            })
+            .filter_map(|(i, a)| {
+                let c = &self.parsed.get(i)?.coverage;
+                let offset = self.timeline.artifact_offsets.get(i).copied().flatten();
+                let utc = |t: crate::time::Timestamp| offset.map_or(t, |o| o.offset.to_utc(t));
+                let name = a.path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+                Some(crate::diagnose::LogSpan {
+                    system_log: name.contains("system"),
+                    first: utc(c.first?),
+                    last: utc(c.last?),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Runs the read path over `inputs` and hands the results to `f` (on the calling thread).
 pub fn run<R>(inputs: &[PathBuf], opts: &Options, f: impl FnOnce(Analysis<'_, '_>) -> R) -> R {
     // A pool can fail to start only when threads cannot be spawned; then work runs inline.

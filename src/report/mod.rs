@@ -1,7 +1,9 @@
 //! Rendering: turns bundle, parse and timeline data into tables and JSON. Reports decide
 //! nothing; they only present what earlier stages found.
 
+pub mod analyze;
 pub mod events;
+pub mod explain;
 pub mod inventory;
 
 use crate::bundle::Bundle;

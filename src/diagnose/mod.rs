@@ -1,0 +1,458 @@
+//! Diagnosis: incidents, the signals around them, causes ranked by an explainable score,
+//! and remedies in the order in which they are safe to try.
+//!
+//! This stage decides; it prints nothing. Inputs are the sorted timeline and a little
+//! coverage (which event logs were read, over which period).
+
+mod category;
+pub mod incident;
+
+pub use category::Category;
+pub use incident::{Incident, IncidentKind};
+
+use crate::code::Code;
+use crate::event::{Event, Source};
+use crate::parse::evtx::{Family, family};
+use crate::remedy::{self, Remedy, RemedyId};
+use crate::rules::{self, Signal};
+use crate::time::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Options for [`diagnose`].
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Evidence within this distance of a failure counts fully (default 30 minutes).
+    pub window_us: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { window_us: 30 * 60 * 1_000_000 }
+    }
+}
+
+/// A period covered by an event log, so absence of evidence can be weighed.
+#[derive(Debug, Clone, Copy)]
+pub struct LogSpan {
+    /// Whether it is a System log (where disk, NTFS and storport events go).
+    pub system_log: bool,
+    /// First record, UTC.
+    pub first: Timestamp,
+    /// Last record, UTC.
+    pub last: Timestamp,
+}
+
+/// How sure the ranking is, in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Corroborated by several sources, or decisive.
+    High,
+    /// Clear evidence from one source, or weaker evidence from several.
+    Medium,
+    /// A hint only.
+    Low,
+}
+
+impl Confidence {
+    /// Lower-case word.
+    pub fn word(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// One piece of evidence for a cause.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The rule that matched.
+    pub rule: &'static rules::Rule,
+    /// Timeline index of the event.
+    pub event: usize,
+    /// Points it contributes before repetition and agreement.
+    pub weight: f64,
+    /// Whether it lies inside the correlation window of a failure.
+    pub in_window: bool,
+    /// Whether it is standing evidence.
+    pub standing: bool,
+}
+
+/// How a cause's score was made, so the report can explain it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScoreParts {
+    /// Sum over rules of severity × closeness × repetition.
+    pub evidence: f64,
+    /// Number of independent sources that agree.
+    pub sources: usize,
+    /// Multiplier for agreement (1 + 0.25 per extra source, at most 2).
+    pub agreement: f64,
+    /// Number of matching events.
+    pub events: usize,
+}
+
+/// A ranked cause.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    /// Which cause.
+    pub category: Category,
+    /// The score (higher is more likely).
+    pub score: f64,
+    /// How it was computed.
+    pub parts: ScoreParts,
+    /// Confidence in words.
+    pub confidence: Confidence,
+    /// Evidence, strongest first.
+    pub evidence: Vec<Evidence>,
+    /// Facts that speak against it.
+    pub against: Vec<String>,
+    /// Incidents it touches.
+    pub incidents: Vec<u32>,
+}
+
+/// The verdict on a bundle.
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    /// Update failures, in order of first failure.
+    pub incidents: Vec<Incident>,
+    /// Causes, most likely first.
+    pub causes: Vec<Cause>,
+    /// Remedies in the order in which they are safe to try.
+    pub remedies: Vec<Remedy>,
+    /// Storage failure is corroborated: back up before anything writes.
+    pub storage_first: bool,
+    /// Standing warnings that hold even without an update failure (e.g. SMART).
+    pub warnings: Vec<Evidence>,
+    /// The correlation window used.
+    pub window_us: i64,
+}
+
+/// Score multiplier for repeated matches of one rule: 1 for one, approaching 1.6.
+fn repetition(n: usize) -> f64 {
+    1.0 + 0.6 * (1.0 - (-((n as f64) - 1.0) / 3.0).exp())
+}
+
+/// A key for "independent source": a text log kind, or an event provider family.
+fn source_key(e: &Event<'_>) -> String {
+    match e.source {
+        Source::Evtx | Source::EventExport => match family(&e.component) {
+            Family::Other => format!("evtx:{}", e.component.to_ascii_lowercase()),
+            f => format!("evtx:{f:?}"),
+        },
+        s => s.as_str().to_string(),
+    }
+}
+
+/// Distance from `t` to the nearest attempt of any incident (0 inside an attempt).
+fn distance(t: Timestamp, incidents: &[Incident]) -> Option<i64> {
+    incidents
+        .iter()
+        .flat_map(|i| &i.attempts)
+        .map(|a| {
+            if t < a.first {
+                a.first.0 - t.0
+            } else if t > a.last {
+                t.0 - a.last.0
+            } else {
+                0
+            }
+        })
+        .min()
+}
+
+/// Weight for standing evidence far from any failure.
+const STANDING_WEIGHT: f64 = 0.35;
+
+fn evidence_for(
+    signals: &[Signal],
+    events: &[Event<'_>],
+    incidents: &[Incident],
+    window_us: i64,
+) -> Vec<Evidence> {
+    signals
+        .iter()
+        .filter_map(|s| {
+            let e = &events[s.event];
+            let d = distance(e.time, incidents);
+            let in_window = d.is_some_and(|d| d <= window_us);
+            let closeness = match d {
+                Some(d) if in_window => 1.0 - 0.5 * (d as f64 / window_us as f64),
+                _ if s.hit.standing => STANDING_WEIGHT,
+                _ => return None,
+            };
+            Some(Evidence {
+                rule: s.rule,
+                event: s.event,
+                weight: s.hit.severity.weight() * closeness,
+                in_window,
+                standing: s.hit.standing,
+            })
+        })
+        .collect()
+}
+
+/// Sums evidence per rule with saturation, then applies agreement between sources.
+fn score(evidence: &[Evidence], events: &[Event<'_>]) -> (f64, ScoreParts) {
+    let rules: BTreeSet<&str> = evidence.iter().map(|e| e.rule.id).collect();
+    let mut total = 0.0;
+    for id in rules {
+        let of_rule: Vec<&Evidence> = evidence.iter().filter(|e| e.rule.id == id).collect();
+        let best = of_rule.iter().map(|e| e.weight).fold(0.0, f64::max);
+        total += best * repetition(of_rule.len());
+    }
+    let sources: BTreeSet<String> = evidence.iter().map(|e| source_key(&events[e.event])).collect();
+    let agreement = (1.0 + 0.25 * (sources.len().saturating_sub(1)) as f64).min(2.0);
+    let score = (total * agreement * 100.0).round() / 100.0;
+    (
+        score,
+        ScoreParts {
+            evidence: (total * 100.0).round() / 100.0,
+            sources: sources.len(),
+            agreement,
+            events: evidence.len(),
+        },
+    )
+}
+
+/// Storage evidence is corroborated when a strong signal has company (another signal or a
+/// SMART prediction) or when weak signals come from several rules. One weak signal is not.
+fn storage_corroborated(evidence: &[Evidence], signals: &[Signal]) -> bool {
+    let hit = |e: &Evidence| {
+        signals.iter().find(|s| s.event == e.event && s.rule.id == e.rule.id).map(|s| s.hit)
+    };
+    let strong = evidence.iter().filter(|e| hit(e).is_some_and(|h| h.strong)).count();
+    let critical = evidence.iter().any(|e| e.rule.severity == rules::Severity::Critical);
+    let rules: BTreeSet<&str> = evidence.iter().map(|e| e.rule.id).collect();
+    critical || (strong >= 1 && evidence.len() >= 2) || (evidence.len() >= 3 && rules.len() >= 2)
+}
+
+fn against(
+    category: Category,
+    evidence: &[Evidence],
+    events: &[Event<'_>],
+    incidents: &[Incident],
+    spans: &[LogSpan],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let from_evtx = evidence
+        .iter()
+        .any(|e| matches!(events[e.event].source, Source::Evtx | Source::EventExport));
+    match category {
+        Category::Storage if !from_evtx => {
+            let covered = incidents.iter().flat_map(|i| &i.attempts).any(|a| {
+                spans.iter().any(|s| s.system_log && s.first <= a.first && s.last >= a.last)
+            });
+            if covered {
+                out.push("The System event log covers the failures and records no disk, NTFS or storport errors.".to_string());
+            }
+        }
+        Category::Corruption => {
+            let last_failure = incidents.iter().map(Incident::last).max().unwrap_or(Timestamp(0));
+            let clean_scan = events.iter().find(|e| {
+                e.time > last_failure
+                    && (e.message.contains("The restore operation completed successfully")
+                        || e.message.contains("did not find any integrity violations")
+                        || (e.message.contains("Total Detected Corruption:")
+                            && e.message.contains("Total Detected Corruption:\t0")))
+            });
+            if let Some(e) = clean_scan {
+                out.push(format!("A later scan or repair reported a healthy store ({}).", e.time));
+            }
+        }
+        Category::PendingReboot => {
+            let boots = events.iter().filter(|e| {
+                matches!(e.source, Source::Evtx | Source::EventExport)
+                    && ((family(&e.component) == Family::System && matches!(e.event_id, Some(12)))
+                        || (e.component.eq_ignore_ascii_case("EventLog")
+                            && matches!(e.event_id, Some(6005 | 6009))))
+            });
+            let first_pending = evidence.iter().map(|e| events[e.event].time).min();
+            let last_failure = incidents.iter().map(Incident::last).max();
+            if let (Some(p), Some(f)) = (first_pending, last_failure)
+                && let Some(b) = boots.map(|e| e.time).find(|t| *t > p && *t < f)
+            {
+                out.push(format!("The machine restarted at {b} after the pending operation was logged, and the update still failed."));
+            }
+        }
+        Category::Network => {
+            let installing = incidents.iter().any(|i| {
+                i.kb.is_some()
+                    && events.iter().any(|e| {
+                        e.event_id == Some(43)
+                            && family(&e.component) == Family::WindowsUpdateClient
+                            && e.kb == i.kb
+                    })
+            });
+            if installing {
+                out.push(
+                    "The failing update downloaded and reached the install stage.".to_string(),
+                );
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn confidence(score: f64, sources: usize, decisive: bool) -> Confidence {
+    if decisive || (score >= 6.0 && sources >= 2) {
+        Confidence::High
+    } else if score >= 3.0 {
+        Confidence::Medium
+    } else {
+        Confidence::Low
+    }
+}
+
+/// Incidents a piece of evidence is near.
+fn touched(
+    evidence: &[Evidence],
+    events: &[Event<'_>],
+    incidents: &[Incident],
+    window_us: i64,
+) -> Vec<u32> {
+    incidents
+        .iter()
+        .filter(|i| {
+            evidence.iter().any(|e| {
+                let t = events[e.event].time;
+                i.attempts
+                    .iter()
+                    .any(|a| t.0 >= a.first.0 - window_us && t.0 <= a.last.0 + window_us)
+            })
+        })
+        .map(|i| i.id)
+        .collect()
+}
+
+/// PKG005: the same update failing repeatedly while others installed.
+fn repeated_failures(incidents: &[Incident], events: &[Event<'_>]) -> Vec<Evidence> {
+    let others_installed = events
+        .iter()
+        .any(|e| e.event_id == Some(19) && family(&e.component) == Family::WindowsUpdateClient);
+    if !others_installed {
+        return Vec::new();
+    }
+    incidents
+        .iter()
+        .filter(|i| i.kb.is_some() && i.count() >= 2 && i.kind == IncidentKind::Install)
+        .map(|i| Evidence {
+            rule: rules::pkg005::rule(),
+            event: i.headline_event,
+            weight: rules::Severity::Medium.weight(),
+            in_window: true,
+            standing: false,
+        })
+        .collect()
+}
+
+/// Diagnoses a sorted UTC timeline.
+pub fn diagnose(events: &[Event<'_>], spans: &[LogSpan], opts: Options) -> Diagnosis {
+    let window = opts.window_us.max(1);
+    let incidents = incident::find(events, window);
+    let signals = rules::signals(events);
+    let mut all = evidence_for(&signals, events, &incidents, window);
+    all.extend(repeated_failures(&incidents, events));
+
+    let mut causes = Vec::new();
+    let mut storage_first = false;
+    if !incidents.is_empty() {
+        for category in Category::ALL {
+            let mut ev: Vec<Evidence> =
+                all.iter().filter(|e| e.rule.category == category).cloned().collect();
+            if ev.is_empty() {
+                continue;
+            }
+            let (score, parts) = score(&ev, events);
+            let decisive = category == Category::Storage && storage_corroborated(&ev, &signals);
+            storage_first |= decisive;
+            ev.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.event.cmp(&b.event)));
+            causes.push(Cause {
+                category,
+                score,
+                parts,
+                confidence: confidence(score, parts.sources, decisive),
+                against: against(category, &ev, events, &incidents, spans),
+                incidents: touched(&ev, events, &incidents, window),
+                evidence: ev,
+            });
+        }
+        // Total order: corroborated storage first, then score, then the fixed category order.
+        causes.sort_by(|a, b| {
+            let sa = storage_first && a.category == Category::Storage;
+            let sb = storage_first && b.category == Category::Storage;
+            sb.cmp(&sa).then(b.score.total_cmp(&a.score)).then(a.category.cmp(&b.category))
+        });
+    }
+    let warnings = if incidents.is_empty() {
+        let mut w: Vec<Evidence> = all.iter().filter(|e| e.standing).cloned().collect();
+        w.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.event.cmp(&b.event)));
+        w
+    } else {
+        Vec::new()
+    };
+    let remedies = plan(&causes, &incidents, &all, events, storage_first);
+    Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window }
+}
+
+/// Remedies for the ranked causes, safest first.
+fn plan(
+    causes: &[Cause],
+    incidents: &[Incident],
+    evidence: &[Evidence],
+    events: &[Event<'_>],
+    storage_first: bool,
+) -> Vec<Remedy> {
+    let Some(top) = causes.first() else { return Vec::new() };
+    let mut kbs: Vec<u32> = incidents.iter().filter_map(|i| i.kb).collect();
+    kbs.dedup();
+    let ctx = remedy::Context {
+        kbs,
+        source_missing: evidence.iter().any(|e| e.rule.id == "COR004"),
+        servicing_stack_required: evidence
+            .iter()
+            .any(|e| rules::pkg001::needs_stack(&events[e.event])),
+        storage_failing: storage_first,
+    };
+    // Causes worth acting on: the top one, others with at least a quarter of its score, and
+    // under failing storage every cause (their writing remedies are then marked to wait).
+    let relevant: Vec<&Cause> = causes
+        .iter()
+        .filter(|c| storage_first || c.score * 4.0 >= top.score || std::ptr::eq(*c, top))
+        .take(3)
+        .collect();
+    let mut picked: Vec<(RemedyId, usize, &'static str)> = Vec::new();
+    for (rank, cause) in relevant.iter().enumerate() {
+        for &id in crate::knowledge::remedies_for(cause.category) {
+            if !picked.iter().any(|(p, _, _)| *p == id) {
+                picked.push((id, rank, cause.category.title()));
+            }
+        }
+    }
+    if storage_first {
+        // Backup and read-only checks come before everything, whatever else ranked high.
+        picked
+            .retain(|(id, _, _)| !matches!(id, RemedyId::BackUpDisk | RemedyId::CheckDiskReadOnly));
+        picked.insert(0, (RemedyId::CheckDiskReadOnly, 0, Category::Storage.title()));
+        picked.insert(0, (RemedyId::BackUpDisk, 0, Category::Storage.title()));
+    }
+    // Safe first: by risk, then by the rank of the cause that asked for it.
+    picked.sort_by_key(|(id, rank, _)| (id.risk(), *rank));
+    picked.into_iter().map(|(id, _, why)| id.build(&ctx, &format!("for: {why}"))).collect()
+}
+
+/// The code and event that a report should name as the specific failure of an incident.
+pub fn wrapped_code(incident: &Incident, events: &[Event<'_>]) -> Option<(Code, usize)> {
+    let i = incident.wrapped?;
+    let e = events.get(i)?;
+    e.codes
+        .iter()
+        .copied()
+        .find(|c| {
+            !crate::knowledge::is_catch_all(*c) && !crate::knowledge::is_benign_here(*c, &e.message)
+        })
+        .map(|c| (c, i))
+}

@@ -1,0 +1,376 @@
+//! The remedy catalogue, in our own words, with exact commands, a risk level and the
+//! conditions under which each must wait (REFERENCE.md §7).
+
+use serde::Serialize;
+
+/// Identifies a remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemedyId {
+    /// Copy the data off a failing disk.
+    BackUpDisk,
+    /// Read-only disk and SMART checks.
+    CheckDiskReadOnly,
+    /// `chkdsk /r`: repairs that write.
+    RepairDisk,
+    /// The built-in Windows Update troubleshooter.
+    Troubleshooter,
+    /// Restart, then revert pending actions if needed.
+    Restart,
+    /// Free disk space.
+    FreeSpace,
+    /// Clean boot or pause third-party antivirus.
+    CleanBoot,
+    /// Check the network path to the update service.
+    CheckNetwork,
+    /// Reset the Windows Update components.
+    ResetComponents,
+    /// DISM RestoreHealth.
+    RestoreHealth,
+    /// System File Checker.
+    Sfc,
+    /// Install the update by hand from the Microsoft Update Catalog.
+    ManualInstall,
+    /// In-place upgrade (repair install).
+    RepairInstall,
+}
+
+/// How much a remedy changes the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    /// Reads only.
+    ReadOnly,
+    /// Changes settings or restarts, easy to undo.
+    Low,
+    /// Writes system files or the component store.
+    ChangesSystem,
+    /// Heavy writes or long full-disk reads: harmful on a failing disk.
+    RiskyOnFailingStorage,
+}
+
+impl Risk {
+    /// Words for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Risk::ReadOnly => "read-only",
+            Risk::Low => "low",
+            Risk::ChangesSystem => "changes the system",
+            Risk::RiskyOnFailingStorage => "risky on a failing disk",
+        }
+    }
+}
+
+/// One step of a remedy: what to do, and the exact command when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What the step does.
+    pub what: String,
+    /// The command to run (in an elevated prompt), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+/// A remedy as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remedy {
+    /// Which remedy.
+    pub id: RemedyId,
+    /// One-line title.
+    pub title: String,
+    /// Why it is suggested here.
+    pub why: String,
+    /// How much it changes the machine.
+    pub risk: Risk,
+    /// What must be true before it is run (empty: can be run now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<String>,
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+/// What the catalogue needs to fill in a remedy.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// KB numbers of the failing updates.
+    pub kbs: Vec<u32>,
+    /// The logs show that DISM could not find repair files.
+    pub source_missing: bool,
+    /// A newer servicing stack is required.
+    pub servicing_stack_required: bool,
+    /// Storage is failing (corroborated): writing remedies wait for a backup.
+    pub storage_failing: bool,
+}
+
+fn step(what: &str, command: Option<&str>) -> Step {
+    Step { what: what.to_string(), command: command.map(str::to_string) }
+}
+
+impl RemedyId {
+    /// The remedy's risk.
+    pub fn risk(self) -> Risk {
+        match self {
+            RemedyId::BackUpDisk | RemedyId::CheckDiskReadOnly | RemedyId::CheckNetwork => {
+                Risk::ReadOnly
+            }
+            RemedyId::Troubleshooter
+            | RemedyId::Restart
+            | RemedyId::FreeSpace
+            | RemedyId::CleanBoot => Risk::Low,
+            RemedyId::ResetComponents | RemedyId::ManualInstall => Risk::ChangesSystem,
+            RemedyId::RepairDisk
+            | RemedyId::RestoreHealth
+            | RemedyId::Sfc
+            | RemedyId::RepairInstall => Risk::RiskyOnFailingStorage,
+        }
+    }
+
+    /// The full remedy for this context.
+    pub fn build(self, ctx: &Context, why: &str) -> Remedy {
+        let kb = ctx.kbs.first().map(|k| format!("KB{k}"));
+        let kb_text = kb.clone().unwrap_or_else(|| "the failing update".to_string());
+        let (title, steps): (String, Vec<Step>) = match self {
+            RemedyId::BackUpDisk => (
+                "Back up or image the disk before anything else".into(),
+                vec![
+                    step(
+                        "Copy the user's data to another drive first, most important files first; stop at the first sign of the disk getting worse.",
+                        None,
+                    ),
+                    step(
+                        "If the disk must be kept, take a sector image with a tool that skips unreadable areas and retries them last (for example GNU ddrescue from a rescue USB stick).",
+                        None,
+                    ),
+                    step(
+                        "Do not run repairs, updates or full-disk scans on this disk until the copy is safe.",
+                        None,
+                    ),
+                ],
+            ),
+            RemedyId::CheckDiskReadOnly => (
+                "Check the disk and its health without writing to it".into(),
+                vec![
+                    step(
+                        "Ask the drive for its own health counters (SMART).",
+                        Some(
+                            "powershell -Command \"Get-PhysicalDisk | Get-StorageReliabilityCounter | Format-List *\"",
+                        ),
+                    ),
+                    step("Run an online, read-only file system scan.", Some("chkdsk C: /scan")),
+                    step("See whether the volume is flagged dirty.", Some("fsutil dirty query C:")),
+                    step(
+                        "Run the disk vendor's diagnostics; replace the disk if it reports reallocated or pending sectors.",
+                        None,
+                    ),
+                ],
+            ),
+            RemedyId::RepairDisk => (
+                "Repair the file system and map out bad sectors".into(),
+                vec![step(
+                    "Reads every sector and rewrites file system metadata; takes hours on a large disk.",
+                    Some("chkdsk C: /r"),
+                )],
+            ),
+            RemedyId::Troubleshooter => (
+                "Run the Windows Update troubleshooter".into(),
+                vec![step(
+                    "Settings > System > Troubleshoot > Other troubleshooters > Windows Update (Windows 11), or Settings > Update & Security > Troubleshoot (Windows 10).",
+                    None,
+                )],
+            ),
+            RemedyId::Restart => (
+                "Restart to finish pending servicing work, then retry".into(),
+                vec![
+                    step(
+                        "Restart the machine (a full restart, not shut down with fast startup).",
+                        Some("shutdown /r /t 0"),
+                    ),
+                    step(
+                        "If the next attempt still reports a pending operation, revert the pending actions from the recovery environment (WinRE command prompt; the Windows drive letter may differ there).",
+                        Some("dism /Image:C:\\ /Cleanup-Image /RevertPendingActions"),
+                    ),
+                ],
+            ),
+            RemedyId::FreeSpace => (
+                "Free disk space on the system drive (aim for 20 GB)".into(),
+                vec![
+                    step(
+                        "Remove superseded components from the store.",
+                        Some("DISM /Online /Cleanup-Image /StartComponentCleanup"),
+                    ),
+                    step(
+                        "Run Disk Cleanup for system files, or Storage Sense.",
+                        Some("cleanmgr /d C:"),
+                    ),
+                    step("Move large user files elsewhere, then retry the update.", None),
+                ],
+            ),
+            RemedyId::CleanBoot => (
+                "Retry from a clean boot, with third-party antivirus paused".into(),
+                vec![
+                    step(
+                        "Disable non-Microsoft services and startup items (System Configuration > Services > Hide all Microsoft services > Disable all), then restart.",
+                        Some("msconfig"),
+                    ),
+                    step(
+                        "Pause or temporarily uninstall third-party antivirus and disk filter software.",
+                        None,
+                    ),
+                    step("Retry the update, then restore the services and the antivirus.", None),
+                ],
+            ),
+            RemedyId::CheckNetwork => (
+                "Check the path to the update service".into(),
+                vec![
+                    step(
+                        "Show the WinHTTP proxy that Windows Update uses.",
+                        Some("netsh winhttp show proxy"),
+                    ),
+                    step(
+                        "Check name resolution and HTTPS to the update service.",
+                        Some(
+                            "powershell -Command \"Test-NetConnection -ComputerName download.windowsupdate.com -Port 443\"",
+                        ),
+                    ),
+                    step(
+                        "Check whether a WSUS server is configured (WUServer under the WindowsUpdate policy key) and reachable.",
+                        Some(
+                            "reg query HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate",
+                        ),
+                    ),
+                    step(
+                        "Check the clock: TLS and signature checks fail when it is far off.",
+                        Some("w32tm /query /status"),
+                    ),
+                ],
+            ),
+            RemedyId::ResetComponents => (
+                "Reset the Windows Update components".into(),
+                vec![
+                    step(
+                        "Stop the transfer, update and cryptographic services.",
+                        Some("net stop bits && net stop wuauserv && net stop cryptsvc"),
+                    ),
+                    step(
+                        "Delete the BITS job queue.",
+                        Some(
+                            "del \"%ALLUSERSPROFILE%\\Application Data\\Microsoft\\Network\\Downloader\\qmgr*.dat\"",
+                        ),
+                    ),
+                    step(
+                        "Set the update data store, the download cache and the catalog store aside (this also clears the update history list).",
+                        Some(
+                            "ren %SystemRoot%\\SoftwareDistribution\\DataStore DataStore.bak && ren %SystemRoot%\\SoftwareDistribution\\Download Download.bak && ren %SystemRoot%\\System32\\catroot2 catroot2.bak",
+                        ),
+                    ),
+                    step(
+                        "Start the services again, then retry the update.",
+                        Some("net start cryptsvc && net start wuauserv && net start bits"),
+                    ),
+                    step(
+                        "Many guides also stop msiserver and rename the whole SoftwareDistribution folder; Microsoft's procedure does not need it.",
+                        None,
+                    ),
+                ],
+            ),
+            RemedyId::RestoreHealth => {
+                let mut steps = vec![step(
+                    "Repair the component store from Windows Update.",
+                    Some("DISM /Online /Cleanup-Image /RestoreHealth"),
+                )];
+                if ctx.source_missing {
+                    steps.push(step(
+                        "The logs show DISM could not find repair files: point it at the install image of the same Windows version and build (mounted ISO as D: here), and keep it off Windows Update.",
+                        Some("DISM /Online /Cleanup-Image /RestoreHealth /Source:WIM:D:\\sources\\install.wim:1 /LimitAccess"),
+                    ));
+                }
+                steps.push(step(
+                    "Confirm the store is healthy.",
+                    Some("DISM /Online /Cleanup-Image /ScanHealth"),
+                ));
+                ("Repair the component store with DISM".into(), steps)
+            }
+            RemedyId::Sfc => (
+                "Repair system files with SFC (after DISM)".into(),
+                vec![
+                    step(
+                        "SFC repairs files from the component store, so run it after DISM has fixed the store.",
+                        Some("sfc /scannow"),
+                    ),
+                    step(
+                        "List what SFC could not repair.",
+                        Some(
+                            "findstr /c:\"[SR]\" %windir%\\Logs\\CBS\\CBS.log > %userprofile%\\Desktop\\sfcdetails.txt",
+                        ),
+                    ),
+                ],
+            ),
+            RemedyId::ManualInstall => {
+                let mut steps = Vec::new();
+                if ctx.servicing_stack_required {
+                    steps.push(step(
+                        "Install the latest servicing stack update for this Windows version first.",
+                        None,
+                    ));
+                }
+                steps.push(step(
+                    &format!("Download {kb_text} for this Windows version and architecture from the Microsoft Update Catalog (catalog.update.microsoft.com)."),
+                    None,
+                ));
+                steps.push(step(
+                    "Install the downloaded package.",
+                    Some(&match &kb {
+                        Some(k) => format!("wusa.exe windows-{}-x64.msu", k.to_lowercase()),
+                        None => "wusa.exe <downloaded-file>.msu".to_string(),
+                    }),
+                ));
+                steps.push(step(
+                    "Or add the .cab inside it with DISM.",
+                    Some("DISM /Online /Add-Package /PackagePath:<extracted-file>.cab"),
+                ));
+                (format!("Install {kb_text} by hand from the Update Catalog"), steps)
+            }
+            RemedyId::RepairInstall => (
+                "Repair install (in-place upgrade) keeping files and apps".into(),
+                vec![
+                    step("Mount an ISO of the same Windows edition, version and language.", None),
+                    step(
+                        "Run setup from it and choose to keep personal files and apps.",
+                        Some("D:\\setup.exe /auto upgrade /dynamicupdate disable"),
+                    ),
+                ],
+            ),
+        };
+        let risk = self.risk();
+        let wait = (ctx.storage_failing && risk >= Risk::ChangesSystem)
+            .then(|| "only after the data is safe (backup or image done) and the disk is checked or replaced".to_string());
+        Remedy { id: self, title, why: why.to_string(), risk, wait, steps }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_makes_writing_remedies_wait() {
+        let ctx = Context { storage_failing: true, ..Context::default() };
+        assert!(RemedyId::RestoreHealth.build(&ctx, "").wait.is_some());
+        assert!(RemedyId::RepairDisk.build(&ctx, "").wait.is_some());
+        assert!(RemedyId::CheckDiskReadOnly.build(&ctx, "").wait.is_none());
+        assert!(RemedyId::RestoreHealth.build(&Context::default(), "").wait.is_none());
+    }
+
+    #[test]
+    fn variants_follow_the_context() {
+        let ctx = Context { source_missing: true, kbs: vec![5_034_765], ..Context::default() };
+        let r = RemedyId::RestoreHealth.build(&ctx, "");
+        assert!(
+            r.steps
+                .iter()
+                .any(|s| s.command.as_deref().is_some_and(|c| c.contains("/LimitAccess")))
+        );
+        let m = RemedyId::ManualInstall.build(&ctx, "");
+        assert!(m.title.contains("KB5034765"));
+    }
+}

@@ -1,0 +1,582 @@
+//! `wutriage analyze`: the verdict, incidents, ranked causes with evidence, remedies and
+//! coverage, as a table, JSON or Markdown. Built from a [`Diagnosis`]; decides nothing.
+
+use super::SCHEMA_VERSION;
+use super::inventory::{Inventory, Row};
+use crate::bundle::Bundle;
+use crate::code::Code;
+use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
+use crate::event::Event;
+use crate::parse::ParsedArtifact;
+use crate::remedy::Remedy;
+use crate::timeline::{OffsetChoice, Timeline};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// A reference to one event, checkable line by line.
+#[derive(Debug, Serialize)]
+pub struct EventRef {
+    /// `CBS.log:1234` or `System.evtx#48211`.
+    pub at: String,
+    /// UTC time.
+    pub time: String,
+    /// The first line of the message, shortened.
+    pub excerpt: String,
+}
+
+/// A code with its name and meaning.
+#[derive(Debug, Serialize)]
+pub struct CodeView {
+    /// `0x80070306`.
+    pub code: String,
+    /// Symbolic name, if known.
+    pub name: Option<&'static str>,
+    /// What it means, in our words.
+    pub meaning: Option<&'static str>,
+}
+
+/// How a code is shown: NTSTATUS as itself, everything else in the HRESULT form logs print.
+fn shown(c: Code) -> String {
+    match c.kind() {
+        crate::code::CodeKind::Ntstatus => c.to_string(),
+        _ => format!("0x{:08X}", c.as_hresult()),
+    }
+}
+
+impl CodeView {
+    fn new(c: Code) -> Self {
+        CodeView {
+            code: shown(c),
+            name: c.name(),
+            meaning: crate::knowledge::describe(c).map(|d| d.text),
+        }
+    }
+}
+
+/// One incident.
+#[derive(Debug, Serialize)]
+pub struct IncidentView {
+    /// 1-based id.
+    pub id: u32,
+    /// What failed.
+    pub kind: &'static str,
+    /// KB, title or package.
+    pub update: String,
+    /// KB number.
+    pub kb: Option<String>,
+    /// Update title.
+    pub title: Option<String>,
+    /// CBS package identity.
+    pub package: Option<String>,
+    /// The reported code.
+    pub code: Option<CodeView>,
+    /// Every distinct failure code reported.
+    pub codes: Vec<String>,
+    /// How many separate attempts failed.
+    pub count: usize,
+    /// First failure, UTC.
+    pub first: String,
+    /// Last failure, UTC.
+    pub last: String,
+    /// The code is 0x80070306, 0x80070006 or 0xC0000008.
+    pub invalid_handle_family: bool,
+    /// The specific earlier failure that a catch-all code wraps.
+    pub wraps: Option<Wrapped>,
+    /// The failure records of every attempt.
+    pub records: Vec<EventRef>,
+}
+
+/// The failure behind a catch-all.
+#[derive(Debug, Serialize)]
+pub struct Wrapped {
+    /// Its code.
+    pub code: CodeView,
+    /// Where it is.
+    #[serde(flatten)]
+    pub event: EventRef,
+}
+
+/// One piece of evidence.
+#[derive(Debug, Serialize)]
+pub struct EvidenceView {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Rule name.
+    pub name: &'static str,
+    /// Where and what.
+    #[serde(flatten)]
+    pub event: EventRef,
+    /// Points contributed.
+    pub weight: f64,
+    /// Inside the correlation window of a failure.
+    pub in_window: bool,
+    /// Standing evidence (counts anywhere, with less weight far from a failure).
+    pub standing: bool,
+}
+
+/// One ranked cause.
+#[derive(Debug, Serialize)]
+pub struct CauseView {
+    /// 1 = most likely.
+    pub rank: usize,
+    /// Category id.
+    pub category: &'static str,
+    /// Category title.
+    pub title: &'static str,
+    /// Score.
+    pub score: f64,
+    /// How the score was made.
+    pub score_parts: ScoreParts,
+    /// Confidence in words.
+    pub confidence: &'static str,
+    /// Incidents it touches.
+    pub incidents: Vec<u32>,
+    /// Evidence, strongest first.
+    pub evidence: Vec<EvidenceView>,
+    /// Facts that speak against it.
+    pub against: Vec<String>,
+}
+
+/// Totals over the files.
+#[derive(Debug, Serialize)]
+pub struct CoverageView {
+    /// Files in the bundle.
+    pub files: usize,
+    /// Files parsed.
+    pub parsed: usize,
+    /// Files skipped (with reasons in `files`).
+    pub skipped: usize,
+    /// Records read.
+    pub records: u64,
+    /// evtx records recovered from slack space.
+    pub recovered: u64,
+    /// Damaged parts found.
+    pub damaged: u64,
+    /// Lines outside any record.
+    pub unattributed_lines: u64,
+    /// Events on the timeline.
+    pub events: usize,
+}
+
+/// The whole analysis report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// JSON contract version.
+    pub schema_version: u32,
+    /// Headline verdict, one sentence per line.
+    pub verdict: Vec<String>,
+    /// Offset used for local times.
+    pub offset: OffsetChoice,
+    /// Correlation window, minutes.
+    pub window_minutes: i64,
+    /// Storage failure is corroborated: back up first.
+    pub storage_first: bool,
+    /// Update failures.
+    pub incidents: Vec<IncidentView>,
+    /// Causes, most likely first.
+    pub causes: Vec<CauseView>,
+    /// Remedies, safest first.
+    pub remedies: Vec<Remedy>,
+    /// Standing warnings found without an update failure.
+    pub warnings: Vec<EvidenceView>,
+    /// Totals.
+    pub coverage: CoverageView,
+    /// Every file.
+    pub files: Vec<Row>,
+}
+
+fn excerpt(e: &Event<'_>) -> String {
+    let first = e.message.lines().next().unwrap_or("").trim();
+    let mut s: String = first.chars().take(160).collect();
+    if first.chars().count() > 160 {
+        s.push('…');
+    }
+    s
+}
+
+fn event_ref(bundle: &Bundle, events: &[Event<'_>], i: usize) -> EventRef {
+    let e = &events[i];
+    EventRef { at: super::location(bundle, e.at), time: e.time.to_string(), excerpt: excerpt(e) }
+}
+
+fn code_sentence(c: Code) -> String {
+    match c.as_hresult() {
+        0x8007_0306 => "0x80070306 is ERROR_ERRORS_ENCOUNTERED (Win32 774, \"one or more errors occurred\"): a catch-all, often mislabelled \"the handle is invalid\", which is really 0x80070006 or 0xC0000008.".to_string(),
+        0x8007_0006 => "0x80070006 is E_HANDLE (Win32 6): the handle is invalid.".to_string(),
+        0xD000_0008 => "0xC0000008 is STATUS_INVALID_HANDLE: an invalid handle was given.".to_string(),
+        _ => match (c.name(), crate::knowledge::describe(c)) {
+            (Some(n), Some(d)) => format!("0x{:08X} is {n}: {}", c.as_hresult(), d.text),
+            (Some(n), None) => format!("0x{:08X} is {n}.", c.as_hresult()),
+            (None, Some(d)) => format!("0x{:08X}: {}", c.as_hresult(), d.text),
+            (None, None) => format!("0x{:08X} has no public name.", c.as_hresult()),
+        },
+    }
+}
+
+fn day(t: crate::time::Timestamp) -> String {
+    t.to_string().get(..16).unwrap_or("").replace('T', " ")
+}
+
+impl Report {
+    /// Builds the report.
+    pub fn new(
+        bundle: &Bundle,
+        parsed: &[ParsedArtifact<'_>],
+        timeline: &Timeline<'_>,
+        d: &Diagnosis,
+    ) -> Self {
+        let events = &timeline.events;
+        let incidents: Vec<IncidentView> = d
+            .incidents
+            .iter()
+            .map(|i| IncidentView {
+                id: i.id,
+                kind: i.kind.describe(),
+                update: i.update_name(),
+                kb: i.kb.map(|k| format!("KB{k}")),
+                title: i.title.clone(),
+                package: i.package.clone(),
+                code: i.code.map(CodeView::new),
+                codes: i.codes.iter().map(|c| shown(*c)).collect(),
+                count: i.count(),
+                first: i.first().to_string(),
+                last: i.last().to_string(),
+                invalid_handle_family: i.invalid_handle_family(),
+                wraps: diagnose::wrapped_code(i, events).map(|(c, ev)| Wrapped {
+                    code: CodeView::new(c),
+                    event: event_ref(bundle, events, ev),
+                }),
+                records: i
+                    .attempts
+                    .iter()
+                    .flat_map(|a| &a.events)
+                    .map(|&ev| event_ref(bundle, events, ev))
+                    .collect(),
+            })
+            .collect();
+        let ev_view = |e: &diagnose::Evidence| EvidenceView {
+            rule: e.rule.id,
+            name: e.rule.name,
+            event: event_ref(bundle, events, e.event),
+            weight: (e.weight * 100.0).round() / 100.0,
+            in_window: e.in_window,
+            standing: e.standing,
+        };
+        let causes = d
+            .causes
+            .iter()
+            .enumerate()
+            .map(|(n, c)| CauseView {
+                rank: n + 1,
+                category: c.category.id(),
+                title: c.category.title(),
+                score: c.score,
+                score_parts: c.parts,
+                confidence: c.confidence.word(),
+                incidents: c.incidents.clone(),
+                evidence: c.evidence.iter().map(ev_view).collect(),
+                against: c.against.clone(),
+            })
+            .collect();
+        let inv = Inventory::new(bundle, parsed, timeline);
+        let coverage = CoverageView {
+            files: inv.files.len(),
+            parsed: bundle.parsed().count(),
+            skipped: bundle.artifacts.iter().filter(|a| !a.kind.is_parsed()).count(),
+            records: inv.files.iter().map(|f| f.coverage.records).sum(),
+            recovered: inv.files.iter().map(|f| f.coverage.recovered).sum(),
+            damaged: inv.files.iter().map(|f| f.coverage.damaged).sum(),
+            unattributed_lines: inv.files.iter().map(|f| f.coverage.unattributed_lines).sum(),
+            events: events.len(),
+        };
+        Report {
+            schema_version: SCHEMA_VERSION,
+            verdict: verdict(d, events, bundle),
+            offset: inv.offset,
+            window_minutes: d.window_us / 60_000_000,
+            storage_first: d.storage_first,
+            incidents,
+            causes,
+            remedies: d.remedies.clone(),
+            warnings: d.warnings.iter().map(ev_view).collect(),
+            coverage,
+            files: inv.files,
+        }
+    }
+
+    /// JSON.
+    pub fn write_json(&self, w: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        writeln!(w)
+    }
+
+    /// Human tables.
+    pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
+        for line in &self.verdict {
+            writeln!(w, "{line}")?;
+        }
+        writeln!(w)?;
+        if !self.incidents.is_empty() {
+            let mut t =
+                table(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"]);
+            for i in &self.incidents {
+                t.add_row([
+                    i.id.to_string(),
+                    i.update.clone(),
+                    i.kind.to_string(),
+                    i.code
+                        .as_ref()
+                        .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
+                        .unwrap_or_default(),
+                    i.count.to_string(),
+                    format!("{} → {}", short(&i.first), short(&i.last)),
+                    i.wraps
+                        .as_ref()
+                        .map(|x| {
+                            format!(
+                                "{} {} at {}",
+                                x.code.code,
+                                x.code.name.unwrap_or(""),
+                                x.event.at
+                            )
+                        })
+                        .unwrap_or_default(),
+                ]);
+            }
+            writeln!(w, "Update failures\n{t}\n")?;
+        }
+        if !self.causes.is_empty() {
+            let mut t = table(&["rank", "cause", "confidence", "score", "strongest evidence"]);
+            for c in &self.causes {
+                let ev: Vec<String> = c
+                    .evidence
+                    .iter()
+                    .take(3)
+                    .map(|e| format!("{} {}: {}", e.rule, e.event.at, e.event.excerpt))
+                    .collect();
+                let mut ev = ev.join("\n");
+                for a in &c.against {
+                    let _ = write!(ev, "\nagainst: {a}");
+                }
+                t.add_row([
+                    c.rank.to_string(),
+                    c.title.to_string(),
+                    c.confidence.to_string(),
+                    format!("{:.1}", c.score),
+                    ev,
+                ]);
+            }
+            writeln!(w, "Likely causes\n{t}\n")?;
+        }
+        if !self.warnings.is_empty() {
+            let mut t = table(&["rule", "where", "what"]);
+            for e in &self.warnings {
+                t.add_row([e.rule.to_string(), e.event.at.clone(), e.event.excerpt.clone()]);
+            }
+            writeln!(w, "Warnings\n{t}\n")?;
+        }
+        if !self.remedies.is_empty() {
+            let mut t = table(&["step", "remedy", "risk", "how"]);
+            for (n, r) in self.remedies.iter().enumerate() {
+                let mut how: Vec<String> = r
+                    .steps
+                    .iter()
+                    .map(|s| match &s.command {
+                        Some(c) => format!("{}\n  > {c}", s.what),
+                        None => s.what.clone(),
+                    })
+                    .collect();
+                if let Some(wait) = &r.wait {
+                    how.insert(0, format!("WAIT: {wait}"));
+                }
+                t.add_row([
+                    (n + 1).to_string(),
+                    format!("{}\n({})", r.title, r.why),
+                    r.risk.label().to_string(),
+                    how.join("\n"),
+                ]);
+            }
+            writeln!(w, "Remedies, in the order in which they are safe to try\n{t}\n")?;
+        }
+        let c = &self.coverage;
+        writeln!(
+            w,
+            "Read {} of {} files ({} records, {} damaged parts, {} skipped); times in UTC, local logs at {} ({}).",
+            c.parsed,
+            c.files,
+            c.records,
+            c.damaged,
+            c.skipped,
+            self.offset.offset,
+            self.offset.origin.describe()
+        )
+    }
+
+    /// Markdown for a support ticket.
+    pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(w, "## Windows Update triage\n")?;
+        for line in &self.verdict {
+            writeln!(w, "{line}  ")?;
+        }
+        writeln!(w)?;
+        if !self.incidents.is_empty() {
+            writeln!(w, "### Update failures\n")?;
+            writeln!(
+                w,
+                "| # | update | what | code | times | first → last (UTC) |\n|---|---|---|---|---|---|"
+            )?;
+            for i in &self.incidents {
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} → {} |",
+                    i.id,
+                    md(&i.update),
+                    i.kind,
+                    i.code
+                        .as_ref()
+                        .map(|c| format!("`{}` {}", c.code, c.name.unwrap_or("")))
+                        .unwrap_or_default(),
+                    i.count,
+                    short(&i.first),
+                    short(&i.last)
+                )?;
+            }
+            for i in &self.incidents {
+                if let Some(x) = &i.wraps {
+                    writeln!(
+                        w,
+                        "\nIncident {} wraps `{}` {} at `{}`: {}",
+                        i.id,
+                        x.code.code,
+                        x.code.name.unwrap_or(""),
+                        x.event.at,
+                        md(&x.event.excerpt)
+                    )?;
+                }
+            }
+            writeln!(w)?;
+        }
+        if !self.causes.is_empty() {
+            writeln!(w, "### Likely causes\n")?;
+            for c in &self.causes {
+                writeln!(
+                    w,
+                    "{}. **{}** — {} confidence (score {:.1}, {} sources)",
+                    c.rank, c.title, c.confidence, c.score, c.score_parts.sources
+                )?;
+                for e in c.evidence.iter().take(5) {
+                    writeln!(w, "   - `{}` {} — {}", e.event.at, e.rule, md(&e.event.excerpt))?;
+                }
+                for a in &c.against {
+                    writeln!(w, "   - against: {}", md(a))?;
+                }
+            }
+            writeln!(w)?;
+        }
+        if !self.warnings.is_empty() {
+            writeln!(w, "### Warnings\n")?;
+            for e in &self.warnings {
+                writeln!(w, "- `{}` {} — {}", e.event.at, e.rule, md(&e.event.excerpt))?;
+            }
+            writeln!(w)?;
+        }
+        if !self.remedies.is_empty() {
+            writeln!(w, "### What to do, safest first\n")?;
+            for (n, r) in self.remedies.iter().enumerate() {
+                writeln!(w, "{}. **{}** ({}; {})", n + 1, r.title, r.risk.label(), r.why)?;
+                if let Some(wait) = &r.wait {
+                    writeln!(w, "   - **Wait:** {wait}")?;
+                }
+                for s in &r.steps {
+                    match &s.command {
+                        Some(c) => writeln!(w, "   - {}: `{c}`", s.what.trim_end_matches('.'))?,
+                        None => writeln!(w, "   - {}", s.what)?,
+                    }
+                }
+            }
+            writeln!(w)?;
+        }
+        let c = &self.coverage;
+        writeln!(
+            w,
+            "_Read {} of {} files ({} records, {} damaged parts). Times in UTC; local logs at {} ({})._",
+            c.parsed,
+            c.files,
+            c.records,
+            c.damaged,
+            self.offset.offset,
+            self.offset.origin.describe()
+        )
+    }
+}
+
+fn md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn short(iso: &str) -> String {
+    iso.get(..16).unwrap_or(iso).replace('T', " ")
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+    if t.width().is_none() {
+        t.set_width(140);
+    }
+    t.set_header(header.iter().copied());
+    t
+}
+
+/// The headline: what failed, what its code really means, what it wraps, and the top cause.
+fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> {
+    let mut out = Vec::new();
+    if d.incidents.is_empty() {
+        out.push("No update failure found in these logs.".to_string());
+        if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
+            out.push("But the disk shows signs of failing: back up the data now, before any repair or update.".to_string());
+        }
+        return out;
+    }
+    let top = d.causes.first();
+    let main: &Incident = d
+        .incidents
+        .iter()
+        .filter(|i| top.is_none_or(|c| c.incidents.contains(&i.id)))
+        .max_by_key(|i| (i.count(), std::cmp::Reverse(i.id)))
+        .unwrap_or(&d.incidents[0]);
+    let times =
+        if main.count() == 1 { "once".to_string() } else { format!("{} times", main.count()) };
+    let code = main.code.map(|c| format!(" with {}", shown(c))).unwrap_or_default();
+    out.push(format!(
+        "{} {} {times} ({} → {} UTC){code}.",
+        main.update_name(),
+        main.kind.describe(),
+        day(main.first()),
+        day(main.last())
+    ));
+    if d.incidents.len() > 1 {
+        out.push(format!("{} update failures in all; see the table below.", d.incidents.len()));
+    }
+    if let Some(c) = main.code {
+        out.push(code_sentence(c));
+    }
+    if let Some((c, i)) = diagnose::wrapped_code(main, events) {
+        out.push(format!(
+            "It wraps an earlier, specific failure: {} {} at {}.",
+            shown(c),
+            c.name().unwrap_or(""),
+            super::location(bundle, events[i].at)
+        ));
+    }
+    match top {
+        Some(c) => out.push(format!("Most likely cause: {} ({} confidence).", c.category.title().to_lowercase(), c.confidence.word())),
+        None => out.push("No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()),
+    }
+    if d.storage_first {
+        out.push("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.".to_string());
+    }
+    out
+}

@@ -1,0 +1,223 @@
+//! `wutriage explain` and `wutriage rules`: the offline code decoder and the rule catalogue.
+
+use crate::code::{Code, CodeKind};
+use crate::knowledge::{self, Class};
+use crate::rules::{self, RULES, Rule};
+use std::io::{self, Write};
+
+/// HRESULT facility names (winerror.h `FACILITY_*`).
+fn facility_name(f: u32) -> Option<&'static str> {
+    Some(match f {
+        0 => "NULL",
+        1 => "RPC",
+        2 => "DISPATCH",
+        3 => "STORAGE",
+        4 => "ITF",
+        7 => "WIN32",
+        8 => "WINDOWS",
+        9 => "SECURITY",
+        10 => "CONTROL",
+        11 => "CERT",
+        12 => "INTERNET",
+        15 => "SETUPAPI (CBS_E_* and PSFX_E_* servicing codes live here)",
+        23 => "SXS",
+        25 => "HTTP",
+        32 => "BACKGROUNDCOPY (BITS)",
+        36 => "WINDOWSUPDATE",
+        _ => return None,
+    })
+}
+
+/// Parses what a user may type: `0x80070306`, `80070306`, `-2147023143`, `2147942414`,
+/// `774` (a Win32 number), `%%2147942414`, or a name such as `ERROR_ERRORS_ENCOUNTERED`.
+pub fn parse_code(input: &str) -> Option<Code> {
+    let s = input.trim().trim_start_matches("%%");
+    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16).ok().map(Code::classify);
+    }
+    if let Ok(v) = s.parse::<i64>() {
+        let v = if v < 0 { v + (1 << 32) } else { v };
+        let v = u32::try_from(v).ok()?;
+        return Some(if v < 0x1_0000 { Code::win32(v) } else { Code::classify(v) });
+    }
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return u32::from_str_radix(s, 16).ok().map(Code::classify);
+    }
+    let name = s.to_ascii_uppercase();
+    let code = Code::from_name(&name)?;
+    // Win32 names are explained as the HRESULT logs print.
+    Some(if code.kind() == CodeKind::Win32 {
+        Code::from_win32_as_hresult(code.value())
+    } else {
+        code
+    })
+}
+
+fn class_words(c: Class) -> String {
+    match c {
+        Class::Cause(cat) => format!("evidence of: {}", cat.title().to_lowercase()),
+        Class::CatchAll => {
+            "catch-all: it hides the real failure; look for an earlier, specific error".into()
+        }
+        Class::InvalidHandle => "invalid-handle family".into(),
+        Class::Benign => "routine: seen on healthy machines, not a failure by itself".into(),
+        Class::General => "general error".into(),
+    }
+}
+
+/// Writes the explanation of one code.
+pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
+    let v = code.value();
+    let name = code.name().unwrap_or("(no public name)");
+    writeln!(w, "{code}  {name}")?;
+    match code.kind() {
+        CodeKind::Hresult => {
+            let sev = if v >> 31 == 1 { "failure" } else { "success" };
+            let fac = code.facility();
+            let nt = v & 0x1000_0000 != 0;
+            let fac_name =
+                if nt { Some("NT status wrapped by HRESULT_FROM_NT") } else { facility_name(fac) };
+            writeln!(
+                w,
+                "  kind:      HRESULT, severity {sev}, facility {fac}{}",
+                fac_name.map(|n| format!(" = {n}")).unwrap_or_default()
+            )?;
+            if let Some(n) = code.win32_number() {
+                writeln!(
+                    w,
+                    "  Win32:     {n} (HRESULT_FROM_WIN32({n})){}",
+                    Code::win32(n).name().map(|x| format!(" {x}")).unwrap_or_default()
+                )?;
+            }
+            if nt {
+                let st = Code::ntstatus(v & !0x1000_0000);
+                writeln!(w, "  NTSTATUS:  {st} {}", st.name().unwrap_or(""))?;
+            }
+        }
+        CodeKind::Ntstatus => {
+            let sev = ["success", "informational", "warning", "error"][(v >> 30) as usize];
+            writeln!(w, "  kind:      NTSTATUS, severity {sev}, facility {}", (v >> 16) & 0xFFF)?;
+            if v >> 16 == 0xC007 {
+                writeln!(w, "  Win32:     {} (NTSTATUS_FROM_WIN32)", v & 0xFFFF)?;
+            }
+            writeln!(w, "  as HRESULT: 0x{:08X} (how CSI prints it as gle=)", code.as_hresult())?;
+        }
+        CodeKind::Win32 => {
+            writeln!(
+                w,
+                "  kind:      Win32 error {v}; logs print it as HRESULT 0x{:08X}",
+                code.as_hresult()
+            )?;
+        }
+    }
+    match knowledge::describe(code) {
+        Some(d) => {
+            writeln!(w, "  meaning:   {}", d.text)?;
+            writeln!(w, "  class:     {}", class_words(d.class))?;
+            if let Class::Cause(cat) = d.class {
+                let names: Vec<String> = knowledge::remedies_for(cat)
+                    .iter()
+                    .map(|r| r.build(&Default::default(), "").title)
+                    .collect();
+                writeln!(w, "  remedies:  {}", names.join("; "))?;
+            }
+        }
+        None => writeln!(
+            w,
+            "  meaning:   not one of the codes wutriage describes; the name above is from the Windows SDK."
+        )?,
+    }
+    if code.is_invalid_handle_family() {
+        writeln!(
+            w,
+            "  note:      0x80070306 is ERROR_ERRORS_ENCOUNTERED, a catch-all, not \"the handle is invalid\"; \
+             that text belongs to 0x80070006 (E_HANDLE, Win32 6) and 0xC0000008 (STATUS_INVALID_HANDLE)."
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes one rule's documentation.
+pub fn write_rule(rule: &Rule, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "{} ({}) — {}, default severity {:?}",
+        rule.id,
+        rule.name,
+        rule.category.title(),
+        rule.severity
+    )?;
+    writeln!(w)?;
+    for line in rule.doc.lines() {
+        writeln!(w, "{}", line.strip_prefix(' ').unwrap_or(line))?;
+    }
+    Ok(())
+}
+
+/// Writes the list of rules.
+pub fn write_rules(w: &mut dyn Write) -> io::Result<()> {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_header(["id", "cause", "severity", "what it finds"]);
+    if t.width().is_none() {
+        t.set_width(140);
+    }
+    for r in RULES {
+        t.add_row([
+            r.id.to_string(),
+            r.category.id().to_string(),
+            format!("{:?}", r.severity).to_lowercase(),
+            r.summary().to_string(),
+        ]);
+    }
+    writeln!(w, "{t}")?;
+    writeln!(w, "Run `wutriage explain <ID>` for a rule's documentation.")
+}
+
+/// Whether the argument names a rule (`STO001`).
+pub fn as_rule(arg: &str) -> Option<&'static Rule> {
+    let b = arg.as_bytes();
+    (b.len() == 6
+        && b[..3].iter().all(u8::is_ascii_alphabetic)
+        && b[3..].iter().all(u8::is_ascii_digit))
+    .then(|| rules::find(arg))
+    .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_spelling() {
+        assert_eq!(parse_code("0x80070306"), Some(Code::hresult(0x8007_0306)));
+        assert_eq!(parse_code("80070306"), Some(Code::hresult(0x8007_0306)));
+        assert_eq!(parse_code("-2147023143"), Some(Code::hresult(0x8007_06D9)));
+        assert_eq!(parse_code("2147942414"), Some(Code::hresult(0x8007_000E)));
+        assert_eq!(parse_code("%%2147942414"), Some(Code::hresult(0x8007_000E)));
+        assert_eq!(parse_code("774"), Some(Code::win32(774)));
+        assert_eq!(parse_code("error_errors_encountered"), Some(Code::hresult(0x8007_0306)));
+        assert_eq!(parse_code("CBS_E_STORE_CORRUPTION"), Some(Code::hresult(0x800F_0831)));
+        assert_eq!(parse_code("0xC0000008"), Some(Code::ntstatus(0xC000_0008)));
+        assert_eq!(parse_code("nonsense"), None);
+    }
+
+    #[test]
+    fn explains_the_headline_code_honestly() {
+        let mut out = Vec::new();
+        write_code(parse_code("0x80070306").unwrap(), &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains("ERROR_ERRORS_ENCOUNTERED"));
+        assert!(s.contains("facility 7 = WIN32"));
+        assert!(s.contains("Win32:     774"));
+        assert!(s.contains("catch-all"));
+        assert!(!s.contains("meaning:   The handle is invalid"));
+    }
+
+    #[test]
+    fn rules_are_found_by_id() {
+        assert_eq!(as_rule("STO001").map(|r| r.id), Some("STO001"));
+        assert!(as_rule("0x80070306").is_none());
+    }
+}

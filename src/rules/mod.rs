@@ -1,0 +1,298 @@
+//! Rules: each turns an event into a [`Signal`] for one cause. One rule per file, each with a
+//! stable id (`STO001`); the rule's doc comment is its user documentation, shown by
+//! `wutriage rules` and `wutriage explain STO001`. Rules return data, never errors, and
+//! print nothing.
+
+use crate::code::Code;
+use crate::diagnose::Category;
+use crate::event::{Event, Source};
+use crate::knowledge::{self, Class};
+use crate::parse::evtx::{Family, family};
+use serde::Serialize;
+
+mod cac001;
+mod cac002;
+mod cac003;
+mod cor001;
+mod cor002;
+mod cor003;
+mod cor004;
+mod dsk001;
+mod net001;
+pub mod pkg001;
+mod pkg002;
+pub mod pkg003;
+mod pkg004;
+pub mod pkg005;
+mod pnd001;
+mod pnd002;
+mod sec001;
+mod sec002;
+mod sec003;
+mod sto001;
+mod sto002;
+mod sto003;
+mod sto004;
+mod sto005;
+mod sto006;
+mod sto007;
+
+/// How much one matching event weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Alone enough to act on (SMART failure predicted).
+    Critical,
+    /// Strong evidence.
+    High,
+    /// Evidence that needs company.
+    Medium,
+    /// Weak on its own.
+    Low,
+}
+
+impl Severity {
+    /// Points for the score.
+    pub fn weight(self) -> f64 {
+        match self {
+            Severity::Critical => 5.0,
+            Severity::High => 3.0,
+            Severity::Medium => 2.0,
+            Severity::Low => 1.0,
+        }
+    }
+}
+
+/// What a rule says about one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Severity for this match (may differ from the rule's default).
+    pub severity: Severity,
+    /// Evidence that stands anywhere in the bundle, not only near a failure
+    /// (a SMART prediction, a store-corruption flag).
+    pub standing: bool,
+    /// For storage: strong enough to count as corroboration on its own.
+    pub strong: bool,
+}
+
+impl Hit {
+    /// A plain hit at `severity`.
+    pub fn at(severity: Severity) -> Self {
+        Hit { severity, standing: false, strong: false }
+    }
+}
+
+/// How a rule is evaluated.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    /// Looks at one event at a time.
+    Event(fn(&Event<'_>) -> Option<Hit>),
+    /// Looks at the incidents as a whole (see [`pkg005`]).
+    Incidents,
+}
+
+/// One rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, e.g. `STO001`.
+    pub id: &'static str,
+    /// Kebab-case name.
+    pub name: &'static str,
+    /// The cause it is evidence for.
+    pub category: Category,
+    /// Default severity.
+    pub severity: Severity,
+    /// User documentation (the rule's doc comment).
+    pub doc: &'static str,
+    /// How it is evaluated.
+    pub check: Check,
+}
+
+impl Rule {
+    /// The first sentence of the documentation.
+    pub fn summary(&self) -> &'static str {
+        self.doc.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("")
+    }
+}
+
+/// Declares a rule; the doc comments written inside become [`Rule::doc`].
+macro_rules! rule {
+    ($(#[doc = $doc:literal])* id: $id:literal, name: $name:literal, category: $cat:expr,
+     severity: $sev:expr, check: $check:expr $(,)?) => {
+        $crate::rules::Rule {
+            id: $id,
+            name: $name,
+            category: $cat,
+            severity: $sev,
+            doc: concat!($($doc, "\n"),*),
+            check: $check,
+        }
+    };
+}
+pub(crate) use rule;
+
+/// Every rule, in id order.
+pub static RULES: &[&Rule] = &[
+    &cac001::RULE,
+    &cac002::RULE,
+    &cac003::RULE,
+    &cor001::RULE,
+    &cor002::RULE,
+    &cor003::RULE,
+    &cor004::RULE,
+    &dsk001::RULE,
+    &net001::RULE,
+    &pkg001::RULE,
+    &pkg002::RULE,
+    &pkg003::RULE,
+    &pkg004::RULE,
+    &pkg005::RULE,
+    &pnd001::RULE,
+    &pnd002::RULE,
+    &sec001::RULE,
+    &sec002::RULE,
+    &sec003::RULE,
+    &sto001::RULE,
+    &sto002::RULE,
+    &sto003::RULE,
+    &sto004::RULE,
+    &sto005::RULE,
+    &sto006::RULE,
+    &sto007::RULE,
+];
+
+/// A rule by id (case-insensitive).
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// One event matched by one rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Signal {
+    /// The rule.
+    pub rule: &'static Rule,
+    /// Index of the event in the timeline.
+    pub event: usize,
+    /// What the rule said.
+    pub hit: Hit,
+}
+
+/// Runs every event rule over the timeline.
+pub fn signals(events: &[Event<'_>]) -> Vec<Signal> {
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        for rule in RULES {
+            if let Check::Event(f) = rule.check
+                && let Some(hit) = f(e)
+            {
+                out.push(Signal { rule, event: i, hit });
+            }
+        }
+    }
+    out
+}
+
+// ---- helpers shared by the rules -------------------------------------------------------
+
+/// The first code on the event that is not routine noise there and that `pred` accepts.
+pub(crate) fn code_where(e: &Event<'_>, pred: impl Fn(Code) -> bool) -> Option<Code> {
+    e.codes.iter().copied().find(|&c| !knowledge::is_benign_here(c, &e.message) && pred(c))
+}
+
+/// The first non-noise code of a cause class on the event.
+pub(crate) fn code_of(e: &Event<'_>, category: Category) -> Option<Code> {
+    code_where(e, |c| knowledge::class(c) == Class::Cause(category))
+}
+
+/// Whether the event is an evtx (or exported) event of `fam` with one of `ids`.
+pub(crate) fn evtx_event(e: &Event<'_>, fam: Family, ids: &[u32]) -> bool {
+    matches!(e.source, Source::Evtx | Source::EventExport)
+        && e.event_id.is_some_and(|id| ids.contains(&id))
+        && family(&e.component) == fam
+}
+
+/// Whether a CBS/DISM line reports a hard failure: `Error` level or a CSI `(F)` record.
+pub(crate) fn is_hard_failure(e: &Event<'_>) -> bool {
+    e.level <= crate::event::Level::Error || e.message.contains("(F)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_sorted_and_documented() {
+        assert!(RULES.windows(2).all(|w| w[0].id < w[1].id));
+        for r in RULES {
+            assert_eq!(r.id.len(), 6, "{}", r.id);
+            assert!(r.doc.len() > 80, "{} needs documentation", r.id);
+            assert!(!r.summary().is_empty());
+        }
+        assert_eq!(find("sto001").map(|r| r.id), Some("STO001"));
+    }
+}
+
+/// Building events for rule tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::code::extract::CodeExtractor;
+    use crate::event::{Event, Field, Flags, Level, Location, Pos, Source};
+    use crate::time::{TimeBase, Timestamp};
+    use std::borrow::Cow;
+
+    /// A text-log event whose codes are extracted from `message`.
+    pub(crate) fn text(
+        source: Source,
+        level: Level,
+        component: &'static str,
+        message: &'static str,
+    ) -> Event<'static> {
+        Event {
+            time: Timestamp(0),
+            time_base: TimeBase::Local,
+            at: Location { artifact: 0, pos: Pos::Line(1) },
+            source,
+            level,
+            component: Cow::Borrowed(component),
+            event_id: None,
+            codes: CodeExtractor::new().extract(message),
+            kb: None,
+            package: None,
+            message: Cow::Borrowed(message),
+            fields: Vec::new(),
+            flags: Flags::default(),
+        }
+    }
+
+    /// An evtx event with named fields; codes from the fields.
+    pub(crate) fn evtx(
+        provider: &'static str,
+        id: u32,
+        level: Level,
+        fields: &[(&'static str, &'static str)],
+    ) -> Event<'static> {
+        let ex = CodeExtractor::new();
+        let mut codes = Vec::new();
+        for (_, v) in fields {
+            ex.extract_into(v, &mut codes);
+        }
+        Event {
+            time: Timestamp(0),
+            time_base: TimeBase::Utc,
+            at: Location { artifact: 0, pos: Pos::Record(1) },
+            source: Source::Evtx,
+            level,
+            component: Cow::Borrowed(provider),
+            event_id: Some(id),
+            codes,
+            kb: None,
+            package: None,
+            message: Cow::Borrowed(""),
+            fields: fields
+                .iter()
+                .map(|(k, v)| Field { name: Cow::Borrowed(k), value: Cow::Borrowed(v) })
+                .collect(),
+            flags: Flags::default(),
+        }
+    }
+}
