@@ -203,6 +203,18 @@ impl Incident {
     }
 }
 
+/// WindowsUpdate.log's "call complete … failed = 1" carries no code; the `*FAILED*` line
+/// just before it, in the same log, does.
+fn code_just_before(events: &[Event<'_>], i: usize) -> Option<Code> {
+    let e = &events[i];
+    events[..i]
+        .iter()
+        .rev()
+        .take_while(|p| e.time.0 - p.time.0 <= 60_000_000)
+        .filter(|p| p.at.artifact == e.at.artifact)
+        .find_map(first_real_code)
+}
+
 /// Seeds closer than this belong to the same attempt.
 const ATTEMPT_GAP_US: i64 = 15 * 60 * 1_000_000;
 
@@ -217,7 +229,12 @@ struct Draft {
 /// Finds the incidents in a sorted timeline. `window_us` bounds the search for the specific
 /// failure behind a catch-all code.
 pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
-    let seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+    let mut seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+    for s in &mut seeds {
+        if s.code.is_none() {
+            s.code = code_just_before(events, s.event);
+        }
+    }
     // Attempts: seeds close in time, for the same update.
     let mut drafts: Vec<Draft> = Vec::new();
     for s in seeds {
@@ -243,11 +260,7 @@ pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
     let mut incidents: Vec<Incident> = Vec::new();
     for d in drafts {
         let head = *d.seeds.iter().min_by_key(|s| (s.rank, s.event)).unwrap_or(&d.seeds[0]);
-        let kind = if d.seeds.iter().any(|s| s.kind == IncidentKind::Install) {
-            IncidentKind::Install
-        } else {
-            head.kind
-        };
+        let kind = head.kind;
         let title =
             d.seeds.iter().find_map(|s| events[s.event].field("updateTitle").map(str::to_string));
         let package = d.seeds.iter().find_map(|s| {
@@ -264,6 +277,11 @@ pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
             if i.kind == IncidentKind::Dism || kind == IncidentKind::Dism {
                 return i.kind == kind
                     && i.code.map(Code::as_hresult) == code.map(Code::as_hresult);
+            }
+            let same_code = i.code.map(Code::as_hresult) == code.map(Code::as_hresult);
+            // An attempt that names no update joins one of the same kind and code.
+            if d.kb.is_none() && title.is_none() && package.is_none() {
+                return i.kind == kind && same_code;
             }
             match (i.kb, d.kb) {
                 (Some(a), Some(b)) => a == b,

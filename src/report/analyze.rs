@@ -101,8 +101,8 @@ pub struct Wrapped {
 /// One piece of evidence.
 #[derive(Debug, Serialize)]
 pub struct EvidenceView {
-    /// Rule id.
-    pub rule: &'static str,
+    /// Rule id (several joined with `+` when rules matched the same event).
+    pub rule: String,
     /// Rule name.
     pub name: &'static str,
     /// Where and what.
@@ -137,6 +137,9 @@ pub struct CauseView {
     pub evidence: Vec<EvidenceView>,
     /// Facts that speak against it.
     pub against: Vec<String>,
+    /// Why it is ranked where it is, when that is not the score alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
 }
 
 /// Totals over the files.
@@ -189,8 +192,8 @@ pub struct Report {
 
 fn excerpt(e: &Event<'_>) -> String {
     let first = e.message.lines().next().unwrap_or("").trim();
-    let mut s: String = first.chars().take(160).collect();
-    if first.chars().count() > 160 {
+    let mut s: String = first.chars().take(200).collect();
+    if first.chars().count() > 200 {
         s.push('…');
     }
     s
@@ -257,7 +260,7 @@ impl Report {
             })
             .collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
-            rule: e.rule.id,
+            rule: e.rule.id.to_string(),
             name: e.rule.name,
             event: event_ref(bundle, events, e.event),
             weight: (e.weight * 100.0).round() / 100.0,
@@ -276,8 +279,11 @@ impl Report {
                 score_parts: c.parts,
                 confidence: c.confidence.word(),
                 incidents: c.incidents.clone(),
-                evidence: c.evidence.iter().map(ev_view).collect(),
+                evidence: merge_by_event(c.evidence.iter().map(|e| (e.event, ev_view(e))).collect()),
                 against: c.against.clone(),
+                note: (d.storage_first && c.category == diagnose::Category::Storage).then_some(
+                    "ranked first whatever its score: the storage failure is corroborated, and a failing disk must be dealt with before any repair",
+                ),
             })
             .collect();
         let inv = Inventory::new(bundle, parsed, timeline);
@@ -357,6 +363,9 @@ impl Report {
                     .map(|e| format!("{} {}: {}", e.rule, e.event.at, e.event.excerpt))
                     .collect();
                 let mut ev = ev.join("\n");
+                if let Some(n) = c.note {
+                    ev = format!("({n})\n{ev}");
+                }
                 for a in &c.against {
                     let _ = write!(ev, "\nagainst: {a}");
                 }
@@ -373,7 +382,7 @@ impl Report {
         if !self.warnings.is_empty() {
             let mut t = table(&["rule", "where", "what"]);
             for e in &self.warnings {
-                t.add_row([e.rule.to_string(), e.event.at.clone(), e.event.excerpt.clone()]);
+                t.add_row([e.rule.clone(), e.event.at.clone(), e.event.excerpt.clone()]);
             }
             writeln!(w, "Warnings\n{t}\n")?;
         }
@@ -510,6 +519,21 @@ impl Report {
             self.offset.origin.describe()
         )
     }
+}
+
+/// One entry per event: when several rules matched the same line, their ids are joined.
+fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
+    let mut out: Vec<(usize, EvidenceView)> = Vec::new();
+    for (ev, view) in items {
+        match out.iter_mut().find(|(e, _)| *e == ev) {
+            Some((_, existing)) => {
+                existing.rule = format!("{}+{}", existing.rule, view.rule);
+                existing.weight = existing.weight.max(view.weight);
+            }
+            None => out.push((ev, view)),
+        }
+    }
+    out.into_iter().map(|(_, v)| v).collect()
 }
 
 fn md(s: &str) -> String {

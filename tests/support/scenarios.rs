@@ -303,7 +303,404 @@ impl Scenario {
 }
 
 pub fn all() -> Vec<Scenario> {
-    vec![storage_0x80070306(), clean()]
+    vec![
+        storage_0x80070306(),
+        clean(),
+        store_corruption(),
+        catchall_csi(),
+        storage_and_corruption(),
+        package_conflict(),
+        update_cache(),
+        security_software(),
+        pending_reboot(),
+        low_disk_space(),
+        network(),
+        time_offset(),
+    ]
+}
+
+/// Local time `t` at `offset_min` east of UTC, as UTC.
+fn to_utc(t: Civil, offset_min: i64) -> Civil {
+    at(t, -offset_min * 60)
+}
+
+fn session_start(cbs: &mut Log, t: Civil, id: &str) {
+    cbs.cbs(t, "Info", "CBS", "TI: --- Initializing Trusted Installer ---").cbs(
+        at(t, 1),
+        "Info",
+        "CBS",
+        &format!("Session: {id} initialized by client WindowsUpdateAgent, external staging directory: (null), external registry directory: (null)"),
+    );
+}
+
+fn install_attempt(wu: &mut Log, t: Civil, pid: u32, title: &str, result: &str) {
+    wu.wu(at(t, -40), 1_000_000, pid, pid + 120, "Agent", "* START * Installing updates CallerId = UpdateOrchestrator")
+        .wu(at(t, -39), 2_000_000, pid, pid + 120, "Agent", &format!("  Title = {title}"))
+        .wu(at(t, 2), 3_000_000, pid, pid + 240, "Agent", &format!("LogHistory called. idUpdate={{7C1E2A90-3B5D-4F61-8A2C-9D0E1F2A3B4C}}.1, resultMapped={result}, resultUnMapped={result}"))
+        .wu(at(t, 3), 4_000_000, pid, pid + 240, "ComApi", "Install call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)");
+}
+
+/// The component store is corrupt; DISM cannot find repair files.
+fn store_corruption() -> Scenario {
+    let off = -420;
+    let t: Civil = (2024, 4, 10, 19, 12, 0);
+    let title =
+        "2024-04 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5036892)";
+    let pkg = "Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.4291.1.10";
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31094410_3325716220");
+    cbs.csi(at(t, 2), off, 1, "Info", "WcpInitialize: wcp.dll version 10.0.19041.4291 (WinBuild.160101.0800)")
+        .cbs(at(t, 30), "Info", "CBS", "Store corruption, manifest missing for package: Package_1_for_KB5036892~31bf3856ad364e35~amd64~~19041.4291.1.10")
+        .cbs(at(t, 30), "Error", "CBS", "Failed to resolve package 'Package_1_for_KB5036892~31bf3856ad364e35~amd64~~19041.4291.1.10' [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]")
+        .cbs(at(t, 30), "Info", "CBS", "Mark store corruption flag because of package: Package_1_for_KB5036892~31bf3856ad364e35~amd64~~19041.4291.1.10. [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]")
+        .cbs(at(t, 31), "Error", "CBS", "Failed to execute execution chain. [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]")
+        .cbs(at(t, 31), "Error", "CBS", "Failed to process single phase execution. [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]")
+        .cbs(at(t, 32), "Info", "CBS", &format!("WER: Generating failure report for package: {pkg}, status: 0x800f0831, failure source: Resolve, start state: Staged, target state: Installed, client id: WindowsUpdateAgent"))
+        .cbs(at(t, 33), "Info", "CBS", "Session: 31094410_3325716220 finalized. Reboot required: no [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]");
+    let later = at(t, 3600);
+    cbs.cbs(later, "Info", "CBS", "Session: 31094411_112233445 initialized by client DISM Package Manager Provider, external staging directory: (null), external registry directory: (null)")
+        .raw("Checking System Update Readiness.")
+        .raw("")
+        .raw("(p)\tCBS MUM Missing\t\t\t\t(n)\t\t\tPackage_1_for_KB5036892~31bf3856ad364e35~amd64~~19041.4291.1.10")
+        .raw("")
+        .raw("Summary:")
+        .raw("Operation: Detect and Repair ")
+        .raw("Operation result: 0x800f081f")
+        .raw("Last Successful Step: Entire operation completes.")
+        .raw("Total Detected Corruption:\t1")
+        .raw("\tCBS Manifest Corruption:\t1")
+        .raw("Total Repaired Corruption:\t0");
+    let mut dism = Log::new(true);
+    dism.cbs(later, "Info", "DISM", "DISM.EXE: Executing command line: DISM  /Online /Cleanup-Image /RestoreHealth")
+        .cbs(at(later, 600), "Error", "DISM", "DISM Package Manager: PID=6204 TID=7112 Failed while processing command cleanup-image. - CPackageManagerCLIHandler::ExecuteCmdLine(hr:0x800f081f)")
+        .cbs(at(later, 600), "Error", "DISM", "DISM Package Manager: PID=6204 TID=7112 The source files could not be found; their location must be specified using the /source option to restore the feature. - GetCbsErrorMsg")
+        .cbs(at(later, 601), "Error", "DISM", "DISM.EXE: DISM Package Manager processed the command line but failed. HRESULT=800F081F");
+    let mut wu = Log::new(true);
+    install_attempt(&mut wu, at(t, 33), 4412, title, "800F0831");
+    let mut sys = Events::new("SALES-LT22");
+    sys.wu_client(43, to_utc(at(t, 5), off), title, None).wu_client(
+        20,
+        to_utc(at(t, 36), off),
+        title,
+        Some("0x800f0831"),
+    );
+    let mut setup = Events::new("SALES-LT22");
+    setup.servicing(3, to_utc(at(t, 33), off), "KB5036892", "5112", "0x800f0831").data(
+        "Microsoft-Windows-Servicing",
+        1014,
+        4,
+        to_utc(at(t, 7200), off),
+        "Setup",
+        &[("ErrorCode", "0x0"), ("Repaired", "false"), ("TotalCorruption", "1")],
+    );
+    Scenario {
+        name: "store-corruption",
+        readme: include_str!("scenario-readmes/store-corruption.md"),
+        text: vec![("CBS.log", cbs), ("dism.log", dism), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys), ("Setup.evtx", setup)],
+    }
+}
+
+/// 0x80070306 wraps a CSI delta failure; the disk is healthy.
+fn catchall_csi() -> Scenario {
+    let off = 120;
+    let t: Civil = (2023, 5, 17, 8, 40, 0);
+    let title =
+        "2023-05 Cumulative Update for Windows 11 Version 22H2 for x64-based Systems (KB5026372)";
+    let pkg = "Package_for_RollupFix~31bf3856ad364e35~amd64~~22621.1702.1.7";
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31036528_1928611504");
+    cbs.csi(at(t, 2), off, 1, "Info", "WcpInitialize: wcp.dll version 10.0.22621.1702 (WinBuild.160101.0800)")
+        .csi(at(t, 250), off, 7, "Info", "Hashes for file member [l:36]'Windows.Media.Speech.UXRes.dll' do not match.")
+        .raw(" Expected: {l:32 ml:33 b:3f1a0c9e7d5b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d}.")
+        .raw(" Actual: {l:32 b:9b7c5d3e1f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d0e2f4a6b8c0d2e4f6a8b0c}.")
+        .csi(at(t, 252), off, 8, "Error", "(F) onecore\\base\\wcp\\rtllib\\win32lib\\delta_library.cpp(351): Error NTSTATUS_FROM_WIN32(ERROR_INVALID_DATA) originated in function Windows::Rtl::DeltaDecompressBuffer expression: g_pfnApplyDeltaB(( (DELTA_FLAG_TYPE)0x00000000 ), ReferenceInput, CompressedInput, &UncompressedOutput)")
+        .csi(at(t, 253), off, 9, "Error", "(F) Hydration failed with error NTSTATUS_FROM_WIN32(ERROR_INVALID_DATA) . Delta Type: Forward Delta , IntegrityState Valid: true , RetrievedChecksum: 239972166 , ComputedChecksum: 239972166[gle=0x80004005]")
+        .cbs(at(t, 255), "Error", "CBS", &format!("Failed to stage execution package: {pkg} [HRESULT = 0x80070306 - ERROR_ERRORS_ENCOUNTERED]"))
+        .cbs(at(t, 256), "Error", "CBS", "Failed to process single phase execution. [HRESULT = 0x80070306 - ERROR_ERRORS_ENCOUNTERED]")
+        .cbs(at(t, 256), "Info", "CBS", &format!("WER: Generating failure report for package: {pkg}, status: 0x80070306, failure source: Execute, start state: Staged, target state: Installed, client id: WindowsUpdateAgent"));
+    let mut wu = Log::new(false);
+    install_attempt(&mut wu, at(t, 257), 7764, title, "80070306");
+    let mut sys = Events::new("HOME-PC");
+    sys.wu_client(43, to_utc(at(t, 3), off), title, None).wu_client(
+        20,
+        to_utc(at(t, 260), off),
+        title,
+        Some("0x80070306"),
+    );
+    Scenario {
+        name: "catchall-csi",
+        readme: include_str!("scenario-readmes/catchall-csi.md"),
+        text: vec![("Logs/CBS/CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys)],
+    }
+}
+
+/// Heavy corruption evidence, and a disk that is failing underneath it.
+fn storage_and_corruption() -> Scenario {
+    let off = 0;
+    let t: Civil = (2024, 6, 11, 21, 5, 0);
+    let title =
+        "2024-06 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5039212)";
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31113705_2211667381");
+    cbs.csi(at(t, 2), off, 1, "Info", "WcpInitialize: wcp.dll version 10.0.22621.3733 (WinBuild.160101.0800)")
+        .csi(at(t, 60), off, 0x11, "Info", "[SR] Cannot repair member file [l:11]'dwmcore.dll' of Microsoft-Windows-Dwm-Core, version 10.0.22621.3733, arch amd64, nonSxS, pkt {l:8 b:31bf3856ad364e35} in the store, hash mismatch")
+        .csi(at(t, 61), off, 0x12, "Info", "[SR] Cannot repair member file [l:12]'uxtheme.dll' of Microsoft-Windows-UxTheme, version 10.0.22621.3733, arch amd64, nonSxS, pkt {l:8 b:31bf3856ad364e35} in the store, hash mismatch")
+        .csi(at(t, 62), off, 0x13, "Info", "[SR] Cannot repair member file [l:10]'dnsapi.dll' of Microsoft-Windows-DNS-Client-MinWin, version 10.0.22621.3733, arch amd64, nonSxS, pkt {l:8 b:31bf3856ad364e35} in the store, hash mismatch")
+        .csi(at(t, 90), off, 0x14, "Error", "(F) Attempting to mark store corrupt with category [l:21 ml:22]'CorruptComponentValue'[gle=0x80004005]")
+        .csi(at(t, 91), off, 0x15, "Error", "(F) STATUS_SXS_COMPONENT_STORE_CORRUPT #62038# from CCSDirectTransaction::OperateEnding at index 0 of 1 operations, disposition 0[gle=0xd015001a]")
+        .csi(at(t, 92), off, 0x16, "Error", "(F) onecore\\base\\wcp\\componentstore\\storelayout.cpp(1942): Error STATUS_DEVICE_DATA_ERROR originated in function Windows::COM::CComponentStore::InternalReadFile expression: (null)[gle=0x80070017]")
+        .cbs(at(t, 93), "Error", "CBS", "Failed to process single phase execution. [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]")
+        .cbs(at(t, 94), "Info", "CBS", "Session: 31113705_2211667381 finalized. Reboot required: no [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]");
+    let mut wu = Log::new(false);
+    install_attempt(&mut wu, at(t, 95), 3304, title, "80073712");
+    let mut sys = Events::new("CAD-WS04");
+    let dev = "\\Device\\Harddisk1\\DR1";
+    sys.classic("disk", 153, 3, at(t, 50), &[dev, "0x3a1c000", "1", "\\Device\\00000041"])
+        .classic("disk", 153, 3, at(t, 88), &[dev, "0x3a1c010", "1", "\\Device\\00000041"])
+        .classic("disk", 7, 2, at(t, 92), &[dev])
+        .wu_client(43, at(t, 10), title, None)
+        .wu_client(20, at(t, 96), title, Some("0x80073712"));
+    sys.list.sort_by_key(|e| e.time_unix_micros);
+    Scenario {
+        name: "storage-and-corruption",
+        readme: include_str!("scenario-readmes/storage-and-corruption.md"),
+        text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys)],
+    }
+}
+
+/// One update fails again and again in an advanced installer while others install.
+fn package_conflict() -> Scenario {
+    let off = 60;
+    let t: Civil = (2024, 10, 8, 20, 50, 0);
+    let title =
+        "2024-10 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5044284)";
+    let other = "2024-10 Cumulative Update for .NET Framework 3.5 and 4.8.1 for Windows 11, version 24H2 for x64 (KB5044033)";
+    let mut cbs = Log::new(true);
+    let mut wu = Log::new(true);
+    let mut sys = Events::new("DEV-BOX3");
+    let mut setup = Events::new("DEV-BOX3");
+    for day in 0..3 {
+        let d = at(t, day * 86_400);
+        session_start(&mut cbs, d, &format!("3114512{day}_40032118{day}"));
+        cbs.csi(at(d, 240), off, 0x4a, "Info", "End executing advanced installer (sequence 0)")
+            .raw("    Completion status: HRESULT_FROM_WIN32(1753) ")
+            .cbs(at(d, 300), "Error      [0x01806a]", "CSI", "0000004b (F) Failed execution of queue item Installer: Container Installer ({9edf0f01-ef44-4c87-ac5a-8aad730137ab}) with HRESULT HRESULT_FROM_WIN32(1753).  Failure will not be ignored: A rollback will be initiated after all the operations in the installer queue are completed; installer is reliable[gle=0x80004005]")
+            .cbs(at(d, 334), "Info", "CBS", "Startup: Processing complete. [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]")
+            .cbs(at(d, 335), "Info", "CBS", "WER: Generating failure report for package: Package_for_RollupFix~31bf3856ad364e35~amd64~~26100.2033.1.9, status: 0x800f0922, failure source: Execute, start state: Staged, target state: Installed, client id: WindowsUpdateAgent");
+        install_attempt(&mut wu, at(d, 336), 5100 + day as u32, title, "800F0922");
+        sys.wu_client(43, to_utc(at(d, 10), off), title, None).wu_client(
+            20,
+            to_utc(at(d, 340), off),
+            title,
+            Some("0x800f0922"),
+        );
+        setup.servicing(3, to_utc(at(d, 335), off), "KB5044284", "5112", "0x800f0922");
+    }
+    sys.wu_client(19, to_utc(at(t, 2 * 86_400 + 3600), off), other, None);
+    sys.list.sort_by_key(|e| e.time_unix_micros);
+    Scenario {
+        name: "package-conflict",
+        readme: include_str!("scenario-readmes/package-conflict.md"),
+        text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys), ("Setup.evtx", setup)],
+    }
+}
+
+/// The update data store is damaged and downloads fail verification.
+fn update_cache() -> Scenario {
+    let off = -300;
+    let t: Civil = (2024, 1, 9, 14, 0, 0);
+    let title =
+        "2024-01 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5034122)";
+    let mut wu = Log::new(false);
+    wu.wu(t, 1_000_000, 2216, 3320, "DataStore", "*FAILED* [80248003] Open table tbUpdates")
+        .wu(at(t, 1), 2_000_000, 2216, 3320, "Agent", "*FAILED* [80248007] ISusInternal:: GetUpdateMetadata3")
+        .wu(at(t, 30), 3_000_000, 2216, 3400, "DownloadManager", "*FAILED* [80246002] File hash verification failed for update 7C1E2A90-3B5D-4F61-8A2C-9D0E1F2A3B4C")
+        .wu(at(t, 31), 4_000_000, 2216, 3400, "DownloadManager", "Download call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)")
+        .wu(at(t, 32), 5_000_000, 2216, 3400, "Agent", "LogHistory called. idUpdate={7C1E2A90-3B5D-4F61-8A2C-9D0E1F2A3B4C}.1, resultMapped=80246002, resultUnMapped=80246002");
+    let mut sys = Events::new("FRONTDESK-01");
+    sys.data(
+        "Service Control Manager",
+        7031,
+        2,
+        to_utc(at(t, -600), off),
+        "System",
+        &[
+            ("param1", "Windows Update"),
+            ("param2", "1"),
+            ("param3", "120000"),
+            ("param4", "1"),
+            ("param5", "Restart the service"),
+        ],
+    )
+    .wu_client(31, to_utc(at(t, 33), off), title, Some("0x80246002"));
+    let mut cbs = Log::new(true);
+    cbs.csi(
+        at(t, -3600),
+        off,
+        1,
+        "Info",
+        "WcpInitialize: wcp.dll version 10.0.19041.3803 (WinBuild.160101.0800)",
+    )
+    .cbs(
+        at(t, -3599),
+        "Info",
+        "CBS",
+        "Failed to internally open package. [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]",
+    );
+    Scenario {
+        name: "update-cache",
+        readme: include_str!("scenario-readmes/update-cache.md"),
+        text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys)],
+    }
+}
+
+/// Antivirus holds files open during servicing.
+fn security_software() -> Scenario {
+    let off = 330;
+    let t: Civil = (2024, 8, 14, 11, 20, 0);
+    let title =
+        "2024-08 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5041585)";
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31124418_998877665");
+    cbs.csi(at(t, 2), off, 1, "Info", "WcpInitialize: wcp.dll version 10.0.22621.4036 (WinBuild.160101.0800)")
+        .csi(at(t, 120), off, 0x30, "Error", "(F) Failed to open file [l:64]'\\SystemRoot\\WinSxS\\Temp\\PendingRenames\\e1b2c3_ntdll.dll'[gle=0x80070020]")
+        .csi(at(t, 121), off, 0x31, "Error", "(F) STATUS_SHARING_VIOLATION #4421# from Windows::Rtl::SystemImplementation::DirectFileSystemProvider::SysCreateFile[gle=0xd0000043]")
+        .cbs(at(t, 122), "Error", "CBS", "Exec: Failed to commit CSI transaction to execute changes. [HRESULT = 0x80070020 - ERROR_SHARING_VIOLATION]")
+        .cbs(at(t, 123), "Info", "CBS", "WER: Generating failure report for package: Package_for_RollupFix~31bf3856ad364e35~amd64~~22631.4037.1.12, status: 0x80070020, failure source: Execute, start state: Staged, target state: Installed, client id: WindowsUpdateAgent");
+    let mut wu = Log::new(false);
+    install_attempt(&mut wu, at(t, 124), 6020, title, "80070020");
+    let mut sys = Events::new("CLINIC-RX2");
+    sys.wu_client(43, to_utc(at(t, 3), off), title, None).wu_client(
+        20,
+        to_utc(at(t, 126), off),
+        title,
+        Some("0x80070020"),
+    );
+    Scenario {
+        name: "security-software",
+        readme: include_str!("scenario-readmes/security-software.md"),
+        text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys)],
+    }
+}
+
+/// A pending operation waits for a restart that never happened.
+fn pending_reboot() -> Scenario {
+    let off = 0;
+    let t: Civil = (2024, 3, 20, 9, 0, 0);
+    let title =
+        "2024-03 Cumulative Update for Windows Server 2022 for x64-based Systems (KB5035857)";
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31097020_1100220033");
+    cbs.cbs(at(t, 20), "Info", "CBS", "Exec: Processing complete, session(Corruption Repairing): 31097020_1100220033 [HRESULT = 0x80070bc9 - ERROR_FAIL_REBOOT_REQUIRED]")
+        .cbs(at(t, 21), "Info", "CBS", "Session: 31097020_1100220033 finalized. Reboot required: yes [HRESULT = 0x80070bc9 - ERROR_FAIL_REBOOT_REQUIRED]");
+    let mut dism = Log::new(true);
+    dism.cbs(at(t, 600), "Error", "DISM", "DISM Package Manager: PID=2284 TID=4410 Failed processing package changes with session option CbsSessionOptionDetectStoreCorruption - CDISMPackageManager::ScanHealth(hr:0x80070bc9)")
+        .cbs(at(t, 601), "Error", "DISM", "DISM.EXE: DISM Package Manager processed the command line but failed. HRESULT=80070BC9");
+    let mut wu = Log::new(false);
+    install_attempt(&mut wu, at(t, 22), 1880, title, "80070BC9");
+    let mut setup = Events::new("FS-02");
+    setup.servicing(4, at(t, -86_400), "KB5034439", "5112", "0x0").servicing(
+        3,
+        at(t, 21),
+        "KB5035857",
+        "5112",
+        "0x80070bc9",
+    );
+    let mut sys = Events::new("FS-02");
+    sys.wu_client(20, at(t, 25), title, Some("0x80070bc9"));
+    Scenario {
+        name: "pending-reboot",
+        readme: include_str!("scenario-readmes/pending-reboot.md"),
+        text: vec![("CBS.log", cbs), ("dism.log", dism), ("WindowsUpdate.log", wu)],
+        evtx: vec![("Setup.evtx", setup), ("System.evtx", sys)],
+    }
+}
+
+/// The system drive is full.
+fn low_disk_space() -> Scenario {
+    let off = 600;
+    let t: Civil = (2024, 9, 11, 2, 0, 0);
+    let title =
+        "2024-09 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5043076)";
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31135502_776655443");
+    cbs.csi(at(t, 2), off, 1, "Info", "WcpInitialize: wcp.dll version 10.0.22621.4169 (WinBuild.160101.0800)")
+        .csi(at(t, 200), off, 0x20, "Error", "(F) Failed to write file [l:26]'\\SystemRoot\\WinSxS\\Temp\\x.cat'[gle=0x80070070]")
+        .cbs(at(t, 201), "Error", "CBS", "Failed to stage package Package_for_RollupFix~31bf3856ad364e35~amd64~~22631.4169.1.10 [HRESULT = 0x80070070 - ERROR_DISK_FULL]")
+        .cbs(at(t, 202), "Info", "CBS", "WER: Generating failure report for package: Package_for_RollupFix~31bf3856ad364e35~amd64~~22631.4169.1.10, status: 0x80070070, failure source: Stage, start state: Absent, target state: Installed, client id: WindowsUpdateAgent");
+    let mut wu = Log::new(false);
+    install_attempt(&mut wu, at(t, 203), 3000, title, "80070070");
+    let mut sys = Events::new("KIOSK-7");
+    sys.wu_client(20, to_utc(at(t, 205), off), title, Some("0x80070070"));
+    Scenario {
+        name: "low-disk-space",
+        readme: include_str!("scenario-readmes/low-disk-space.md"),
+        text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys)],
+    }
+}
+
+/// Downloads time out behind a proxy.
+fn network() -> Scenario {
+    let off = 60;
+    let t: Civil = (2025, 2, 26, 15, 35, 0);
+    let title =
+        "2025-02 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5051987)";
+    let mut wu = Log::new(false);
+    for k in 0..3 {
+        let d = at(t, k * 1200);
+        wu.wu(d, 4_405_516, 6508, 4364, "Agent", "*FAILED* [80072EE2] wuauengcore.dll, C:\\__w\\1\\s\\src\\Client\\lib\\DownloadFile\\DownloadSession.cpp @853")
+            .wu(at(d, 1), 100_000, 6508, 4364, "DownloadManager", "Download call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)");
+    }
+    let mut sys = Events::new("REMOTE-LT9");
+    sys.wu_client(31, to_utc(at(t, 2), off), title, Some("0x80072ee2"));
+    let mut cbs = Log::new(true);
+    cbs.csi(
+        at(t, -7200),
+        off,
+        1,
+        "Info",
+        "WcpInitialize: wcp.dll version 10.0.26100.3194 (WinBuild.160101.0800)",
+    );
+    Scenario {
+        name: "network",
+        readme: include_str!("scenario-readmes/network.md"),
+        text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys)],
+    }
+}
+
+/// Text logs at UTC+9, event logs in UTC: the disk errors line up only once the offset is found.
+fn time_offset() -> Scenario {
+    let off = 540;
+    let t: Civil = (2024, 7, 10, 10, 0, 0);
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31116910_5544332211");
+    cbs.csi(at(t, 2), off, 1, "Info", "WcpInitialize: wcp.dll version 10.0.22621.3880 (WinBuild.160101.0800)")
+        .csi(at(t, 100), off, 0x21, "Info", "Manifest hash for component [ml:280{140}]'amd64_microsoft-windows-kernel32_31bf3856ad364e35_10.0.22621.3880_none_a1b2c3d4e5f60718' could not be verified")
+        .cbs(at(t, 101), "Error", "CBS", "Failed to process single phase execution. [HRESULT = 0x80070306 - ERROR_ERRORS_ENCOUNTERED]")
+        .cbs(at(t, 102), "Info", "CBS", "WER: Generating failure report for package: Package_for_RollupFix~31bf3856ad364e35~amd64~~22631.3880.1.8, status: 0x80070306, failure source: Execute, start state: Staged, target state: Installed, client id: WindowsUpdateAgent");
+    let mut wu = Log::new(false);
+    wu.wu(at(t, 103), 1_000_000, 4100, 4200, "ComApi", "Install call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)");
+    let mut sys = Events::new("TOKYO-OPS1");
+    let dev = "\\Device\\Harddisk0\\DR0";
+    let u = |s: i64| to_utc(at(t, s), off);
+    sys.classic("disk", 153, 3, u(40), &[dev, "0x91a2b30", "0", "\\Device\\00000033"])
+        .classic("disk", 153, 3, u(70), &[dev, "0x91a2b48", "0", "\\Device\\00000033"])
+        .classic("disk", 7, 2, u(99), &[dev])
+        .classic("storahci", 129, 3, u(100), &["\\Device\\RaidPort0"]);
+    Scenario {
+        name: "time-offset",
+        readme: include_str!("scenario-readmes/time-offset.md"),
+        text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys)],
+    }
 }
 
 const KB_FEB: &str =

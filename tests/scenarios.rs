@@ -1,0 +1,187 @@
+//! Every scenario bundle in fixtures/bundles: its expected ranking, and snapshots of the
+//! JSON and the table (review changes with `cargo insta review`).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    clippy::format_push_string,
+    clippy::case_sensitive_file_extension_comparisons,
+    clippy::collapsible_if,
+    reason = "test and tool code"
+)]
+
+mod common;
+
+use serde_json::Value;
+use wutriage::diagnose::{self, Options as DiagOptions};
+use wutriage::pipeline::{self, Options};
+use wutriage::report::analyze::Report;
+use wutriage::time::UtcOffset;
+
+fn analyze(name: &str, utc_offset: Option<UtcOffset>) -> (Value, String) {
+    let dir = common::fixture(&format!("bundles/{name}"));
+    let opts = Options { utc_offset, ..Options::default() };
+    pipeline::run(&[dir], &opts, |a| {
+        let spans = a.log_spans();
+        let d = diagnose::diagnose(&a.timeline.events, &spans, DiagOptions::default());
+        let r = Report::new(a.bundle, a.parsed, a.timeline, &d);
+        let mut json = Vec::new();
+        r.write_json(&mut json).unwrap();
+        let mut table = Vec::new();
+        r.write_table(&mut table).unwrap();
+        (serde_json::from_slice(&json).unwrap(), String::from_utf8(table).unwrap())
+    })
+}
+
+fn top_cause(v: &Value) -> Option<&str> {
+    v["causes"][0]["category"].as_str()
+}
+
+fn snapshots(name: &str, v: &Value, table: &str) {
+    insta::assert_snapshot!(format!("{name}.json"), serde_json::to_string_pretty(v).unwrap());
+    insta::assert_snapshot!(format!("{name}.table"), table);
+}
+
+#[test]
+fn storage_0x80070306_headline() {
+    let (v, t) = analyze("storage-0x80070306", None);
+    assert_eq!(top_cause(&v), Some("storage"));
+    assert_eq!(v["storage_first"], true);
+    let inc = &v["incidents"][0];
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(inc["count"], 2);
+    assert_eq!(inc["kb"], "KB5034765");
+    assert_eq!(inc["code"]["code"], "0x80070306");
+    assert_eq!(inc["code"]["name"], "ERROR_ERRORS_ENCOUNTERED");
+    assert_eq!(inc["invalid_handle_family"], true);
+    assert_eq!(inc["wraps"]["code"]["code"], "0xC000009C");
+    assert_eq!(inc["wraps"]["at"], "Logs/CBS/CBS.log:8");
+    let verdict = v["verdict"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(verdict.contains("ERROR_ERRORS_ENCOUNTERED"));
+    assert!(verdict.contains("not") || verdict.contains("mislabelled"));
+    assert!(!verdict.contains("0x80070306 is the handle is invalid"));
+    // Backup first; every remedy that writes waits for the data to be safe.
+    let remedies = v["remedies"].as_array().unwrap();
+    assert_eq!(remedies[0]["id"], "back-up-disk");
+    assert_eq!(remedies[1]["id"], "check-disk-read-only");
+    for r in remedies {
+        let writes =
+            matches!(r["risk"].as_str().unwrap(), "changes-system" | "risky-on-failing-storage");
+        assert_eq!(writes, r["wait"].is_string(), "{}", r["id"]);
+    }
+    assert!(remedies.iter().any(|r| r["id"] == "repair-disk"));
+    snapshots("storage-0x80070306", &v, &t);
+}
+
+#[test]
+fn clean_machine_has_no_incident() {
+    let (v, t) = analyze("clean", None);
+    assert!(v["incidents"].as_array().unwrap().is_empty());
+    assert!(v["causes"].as_array().unwrap().is_empty());
+    assert!(v["remedies"].as_array().unwrap().is_empty());
+    assert_eq!(v["verdict"][0], "No update failure found in these logs.");
+    snapshots("clean", &v, &t);
+}
+
+#[test]
+fn store_corruption_asks_for_a_repair_source() {
+    let (v, t) = analyze("store-corruption", None);
+    assert_eq!(top_cause(&v), Some("corruption"));
+    assert_eq!(v["storage_first"], false);
+    let rh =
+        v["remedies"].as_array().unwrap().iter().find(|r| r["id"] == "restore-health").unwrap();
+    let cmds: Vec<&str> =
+        rh["steps"].as_array().unwrap().iter().filter_map(|s| s["command"].as_str()).collect();
+    assert!(cmds.iter().any(|c| c.contains("/Source:") && c.contains("/LimitAccess")), "{cmds:?}");
+    let rank =
+        |id: &str| v["remedies"].as_array().unwrap().iter().position(|r| r["id"] == id).unwrap();
+    assert!(rank("restore-health") < rank("sfc"), "SFC after DISM");
+    snapshots("store-corruption", &v, &t);
+}
+
+#[test]
+fn catch_all_shows_the_csi_failure_it_wraps() {
+    let (v, t) = analyze("catchall-csi", None);
+    assert_eq!(top_cause(&v), Some("corruption"));
+    let inc = &v["incidents"][0];
+    assert_eq!(inc["code"]["code"], "0x80070306");
+    assert_eq!(inc["wraps"]["code"]["code"], "0xC007000D");
+    assert!(inc["wraps"]["excerpt"].as_str().unwrap().contains("DeltaDecompressBuffer"));
+    assert!(!v["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
+    snapshots("catchall-csi", &v, &t);
+}
+
+#[test]
+fn storage_outranks_stronger_scoring_corruption() {
+    let (v, t) = analyze("storage-and-corruption", None);
+    assert_eq!(top_cause(&v), Some("storage"));
+    assert_eq!(v["storage_first"], true);
+    let score = |cat: &str| {
+        v["causes"].as_array().unwrap().iter().find(|c| c["category"] == cat).unwrap()["score"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(score("corruption") > score("storage"), "the reorder is not just the score");
+    snapshots("storage-and-corruption", &v, &t);
+}
+
+#[test]
+fn repeated_failures_of_one_update_are_one_incident() {
+    let (v, t) = analyze("package-conflict", None);
+    assert_eq!(top_cause(&v), Some("package-conflict"));
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(v["incidents"][0]["count"], 3);
+    let ev = v["causes"][0]["evidence"].as_array().unwrap();
+    assert!(
+        ev.iter().any(|e| e["rule"].as_str().unwrap().contains("PKG005")),
+        "repeated failure rule"
+    );
+    assert_eq!(
+        v["remedies"].as_array().unwrap().iter().filter(|r| r["id"] == "manual-install").count(),
+        1
+    );
+    assert!(
+        v["remedies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["title"].as_str().unwrap().contains("KB5044284"))
+    );
+    snapshots("package-conflict", &v, &t);
+}
+
+#[test]
+fn one_scenario_per_remaining_cause() {
+    for (name, cause) in [
+        ("update-cache", "update-cache"),
+        ("security-software", "security-software"),
+        ("pending-reboot", "pending-reboot"),
+        ("low-disk-space", "low-disk-space"),
+        ("network", "network"),
+    ] {
+        let (v, t) = analyze(name, None);
+        assert_eq!(top_cause(&v), Some(cause), "{name}");
+        assert_eq!(v["storage_first"], false, "{name}");
+        assert!(!v["remedies"].as_array().unwrap().is_empty(), "{name}");
+        snapshots(name, &v, &t);
+    }
+}
+
+#[test]
+fn time_offset_correlates_only_when_inferred() {
+    let (v, t) = analyze("time-offset", None);
+    assert_eq!(v["offset"]["offset"], "+09:00");
+    assert_eq!(v["offset"]["origin"], "csi-stamp");
+    assert_eq!(top_cause(&v), Some("storage"));
+    snapshots("time-offset", &v, &t);
+    // Taking the local logs as UTC puts the failure nine hours from the disk errors.
+    let (wrong, _) = analyze("time-offset", Some(UtcOffset::UTC));
+    assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
+}
