@@ -36,7 +36,7 @@ pub(crate) enum Command {
     },
     /// Decode error codes (hex, decimal, signed, or names) or show a rule's documentation.
     Explain {
-        /// Codes such as 0x80070306, -2147023143, ERROR_ERRORS_ENCOUNTERED, or rule ids (STO001).
+        /// Codes such as 0x80070306, -2147023143, `ERROR_ERRORS_ENCOUNTERED`, or rule ids (STO001).
         #[arg(required = true, value_name = "CODE", allow_hyphen_values = true)]
         items: Vec<String>,
     },

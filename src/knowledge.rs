@@ -13,7 +13,7 @@ use serde::Serialize;
 pub enum Class {
     /// One of the eight causes.
     Cause(Category),
-    /// A wrapper that hides the real failure (0x80070306, E_FAIL, …).
+    /// A wrapper that hides the real failure (0x80070306, `E_FAIL`, …).
     CatchAll,
     /// The invalid-handle codes that the 0x80070306 myth is about.
     InvalidHandle,
@@ -435,13 +435,12 @@ pub static CODES: &[CodeInfo] = &[
 
 /// The description of a code, if it is one that matters to servicing.
 pub fn describe(code: Code) -> Option<&'static CodeInfo> {
-    let key = match code.kind() {
-        crate::code::CodeKind::Ntstatus => code.value(),
-        _ => {
-            let h = code.as_hresult();
-            // HRESULT_FROM_NT values are described under their NTSTATUS.
-            if h & 0x1000_0000 != 0 && h >> 31 == 1 { h & !0x1000_0000 } else { h }
-        }
+    let key = if code.kind() == crate::code::CodeKind::Ntstatus {
+        code.value()
+    } else {
+        let h = code.as_hresult();
+        // HRESULT_FROM_NT values are described under their NTSTATUS.
+        if h & 0x1000_0000 != 0 && h >> 31 == 1 { h & !0x1000_0000 } else { h }
     };
     CODES.binary_search_by_key(&key, |c| c.value).ok().and_then(|i| CODES.get(i))
 }
@@ -478,6 +477,10 @@ pub fn is_benign_here(code: Code, message: &str) -> bool {
         0x800F_080D => message.contains("packageExtended") || message.contains("next element"),
         // Routine in WindowsUpdate.log *FAILED* lines on healthy machines.
         0x8024_000E => message.contains("*FAILED*"),
+        // CBS cleaning its temp folder at start-up; it deletes in place instead.
+        0x8007_0020 => message.contains("CbsTemp"),
+        // No account token to attach to a scan; routine on machines without one.
+        0x8009_2004 => message.contains("auth token"),
         _ => false,
     }
 }

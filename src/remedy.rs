@@ -25,7 +25,7 @@ pub enum RemedyId {
     CheckNetwork,
     /// Reset the Windows Update components.
     ResetComponents,
-    /// DISM RestoreHealth.
+    /// DISM `RestoreHealth`.
     RestoreHealth,
     /// System File Checker.
     Sfc,

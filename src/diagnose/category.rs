@@ -13,7 +13,7 @@ pub enum Category {
     Corruption,
     /// The update itself does not fit: conflicts, prerequisites, installer failures.
     PackageConflict,
-    /// The Windows Update cache (SoftwareDistribution, catroot2) or its services are damaged.
+    /// The Windows Update cache (`SoftwareDistribution`, catroot2) or its services are damaged.
     UpdateCache,
     /// Antivirus or another filter driver holds or blocks files.
     SecuritySoftware,

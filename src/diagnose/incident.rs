@@ -252,7 +252,7 @@ pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
                 d.seeds.push(s);
             }
             None => {
-                drafts.push(Draft { seeds: vec![s], kb: e.kb, dism, first: e.time, last: e.time })
+                drafts.push(Draft { seeds: vec![s], kb: e.kb, dism, first: e.time, last: e.time });
             }
         }
     }

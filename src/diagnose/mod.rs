@@ -456,3 +456,175 @@ pub fn wrapped_code(incident: &Incident, events: &[Event<'_>]) -> Option<(Code, 
         })
         .map(|c| (c, i))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Level};
+    use crate::rules::testing::{evtx, text};
+    use crate::time::Timestamp;
+
+    const MIN: i64 = 60_000_000;
+
+    fn at(mut e: Event<'static>, minutes: i64) -> Event<'static> {
+        e.time = Timestamp(1_700_000_000_000_000 + minutes * MIN);
+        e
+    }
+
+    fn failure(minutes: i64, code: &'static str) -> Event<'static> {
+        at(
+            evtx(
+                "Microsoft-Windows-WindowsUpdateClient",
+                20,
+                Level::Error,
+                &[("errorCode", code), ("updateTitle", "Update (KB5034765)")],
+            ),
+            minutes,
+        )
+    }
+
+    fn run(mut events: Vec<Event<'static>>) -> Diagnosis {
+        events.sort_by_key(|e| e.time);
+        diagnose(&events, &[], Options::default())
+    }
+
+    #[test]
+    fn one_weak_storage_signal_does_not_put_backup_first() {
+        let d = run(vec![at(evtx("disk", 153, Level::Warning, &[]), -5), failure(0, "0x80070306")]);
+        assert!(!d.storage_first);
+        assert_eq!(d.causes[0].category, Category::Storage);
+        assert_ne!(d.causes[0].confidence, Confidence::High);
+        assert!(d.remedies.iter().all(|r| r.wait.is_none()));
+    }
+
+    #[test]
+    fn corroborated_storage_reorders_remedies() {
+        let d = run(vec![
+            at(evtx("disk", 153, Level::Warning, &[]), -6),
+            at(evtx("disk", 7, Level::Error, &[]), -5),
+            at(
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Failed [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]",
+                ),
+                -1,
+            ),
+            at(
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Failed again [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]",
+                ),
+                -1,
+            ),
+            failure(0, "0x80073712"),
+        ]);
+        assert!(d.storage_first);
+        assert_eq!(d.causes[0].category, Category::Storage);
+        assert_eq!(d.remedies[0].id, RemedyId::BackUpDisk);
+        let dism = d.remedies.iter().find(|r| r.id == RemedyId::RestoreHealth).unwrap();
+        assert!(dism.wait.is_some());
+    }
+
+    #[test]
+    fn smart_alone_is_enough_even_far_away() {
+        let d = run(vec![
+            at(evtx("disk", 52, Level::Warning, &[]), -7 * 24 * 60),
+            failure(0, "0x80070306"),
+        ]);
+        assert!(d.storage_first);
+        assert!(!d.causes[0].evidence[0].in_window);
+    }
+
+    #[test]
+    fn evidence_outside_the_window_is_ignored_unless_standing() {
+        let d = run(vec![at(evtx("disk", 7, Level::Error, &[]), -120), failure(0, "0x80070306")]);
+        assert!(d.causes.iter().all(|c| c.category != Category::Storage));
+        let wide = {
+            let mut ev =
+                vec![at(evtx("disk", 7, Level::Error, &[]), -120), failure(0, "0x80070306")];
+            ev.sort_by_key(|e| e.time);
+            diagnose(&ev, &[], Options { window_us: 180 * MIN })
+        };
+        assert_eq!(wide.causes[0].category, Category::Storage);
+    }
+
+    #[test]
+    fn closeness_and_repetition_raise_the_score() {
+        let near =
+            run(vec![at(evtx("disk", 153, Level::Warning, &[]), -1), failure(0, "0x80070306")]);
+        let far =
+            run(vec![at(evtx("disk", 153, Level::Warning, &[]), -25), failure(0, "0x80070306")]);
+        assert!(near.causes[0].score > far.causes[0].score);
+        let many = run((0..5)
+            .map(|i| at(evtx("disk", 153, Level::Warning, &[]), -1 - i))
+            .chain([failure(0, "0x80070306")])
+            .collect());
+        assert!(many.causes[0].score > near.causes[0].score);
+        assert!(many.causes[0].score < near.causes[0].score * 1.61, "saturates");
+    }
+
+    #[test]
+    fn ranking_is_a_total_order() {
+        // Equal evidence for two causes: the fixed category order breaks the tie.
+        let d = run(vec![
+            at(
+                text(Source::WindowsUpdate, Level::Info, "Agent", "*FAILED* [80072EE2] download"),
+                -1,
+            ),
+            at(text(Source::WindowsUpdate, Level::Info, "Agent", "*FAILED* [80070020] open"), -1),
+            failure(0, "0x80240022"),
+        ]);
+        let order: Vec<Category> = d.causes.iter().map(|c| c.category).collect();
+        let again: Vec<Category> = run(vec![
+            at(text(Source::WindowsUpdate, Level::Info, "Agent", "*FAILED* [80070020] open"), -1),
+            at(
+                text(Source::WindowsUpdate, Level::Info, "Agent", "*FAILED* [80072EE2] download"),
+                -1,
+            ),
+            failure(0, "0x80240022"),
+        ])
+        .causes
+        .iter()
+        .map(|c| c.category)
+        .collect();
+        assert_eq!(order, again);
+    }
+
+    #[test]
+    fn benign_noise_never_makes_an_incident() {
+        let d = run(vec![
+            at(
+                text(
+                    Source::WindowsUpdate,
+                    Level::Info,
+                    "ComApi",
+                    "*FAILED* [80248007] ISusInternal:: GetUpdateMetadata3",
+                ),
+                0,
+            ),
+            at(
+                text(
+                    Source::Cbs,
+                    Level::Info,
+                    "CBS",
+                    "Failed to internally open package. [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]",
+                ),
+                1,
+            ),
+            at(
+                text(
+                    Source::WindowsUpdate,
+                    Level::Info,
+                    "Agent",
+                    "LogHistory called. idUpdate={X}.1, resultMapped=80248007, resultUnMapped=0",
+                ),
+                2,
+            ),
+        ]);
+        assert!(d.incidents.is_empty());
+    }
+}

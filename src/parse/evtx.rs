@@ -290,7 +290,12 @@ fn synthesize(
         (Family::Disk, 157) => "A disk was surprise-removed".to_string(),
         (Family::Storage, 129) => format!("Storage reset issued to {}", get("data1")),
         (Family::Ntfs, 55) => "File system structure on the volume is corrupt".to_string(),
-        (Family::Ntfs, 98) => format!("Volume {} needs a full chkdsk", get("DriveName")),
+        (Family::Ntfs, 98) if f("CorruptionActionState").is_none_or(|v| v.trim() == "0") => {
+            format!("Volume {} is healthy", get("DriveName"))
+        }
+        (Family::Ntfs, 98) => {
+            format!("Volume {} needs a file system repair (chkdsk)", get("DriveName"))
+        }
         (Family::Ntfs, 140) => "The system failed to flush data to the transaction log".to_string(),
         _ => {
             let parts: Vec<String> = fields

@@ -569,15 +569,26 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
         .incidents
         .iter()
         .filter(|i| top.is_none_or(|c| c.incidents.contains(&i.id)))
-        .max_by_key(|i| (i.count(), std::cmp::Reverse(i.id)))
+        // Update failures before DISM runs, then the most repeated, then the earliest.
+        .max_by_key(|i| {
+            (i.kind != diagnose::IncidentKind::Dism, i.count(), std::cmp::Reverse(i.id))
+        })
         .unwrap_or(&d.incidents[0]);
     let times =
         if main.count() == 1 { "once".to_string() } else { format!("{} times", main.count()) };
     let code = main.code.map(|c| format!(" with {}", shown(c))).unwrap_or_default();
+    let subject = match main.kind {
+        diagnose::IncidentKind::Dism => "A DISM command failed".to_string(),
+        k => {
+            let name = main.update_name();
+            let mut c = name.chars();
+            let name: String =
+                c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
+            format!("{name} {}", k.describe())
+        }
+    };
     out.push(format!(
-        "{} {} {times} ({} → {} UTC){code}.",
-        main.update_name(),
-        main.kind.describe(),
+        "{subject} {times} ({} → {} UTC){code}.",
         day(main.first()),
         day(main.last())
     ));

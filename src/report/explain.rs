@@ -35,13 +35,15 @@ pub fn parse_code(input: &str) -> Option<Code> {
     if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         return u32::from_str_radix(hex, 16).ok().map(Code::classify);
     }
+    // Eight hex digits are how logs write codes without 0x (`80070306`), even when all
+    // of them happen to be decimal digits.
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return u32::from_str_radix(s, 16).ok().map(Code::classify);
+    }
     if let Ok(v) = s.parse::<i64>() {
         let v = if v < 0 { v + (1 << 32) } else { v };
         let v = u32::try_from(v).ok()?;
         return Some(if v < 0x1_0000 { Code::win32(v) } else { Code::classify(v) });
-    }
-    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return u32::from_str_radix(s, 16).ok().map(Code::classify);
     }
     let name = s.to_ascii_uppercase();
     let code = Code::from_name(&name)?;
@@ -117,7 +119,7 @@ pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
             if let Class::Cause(cat) = d.class {
                 let names: Vec<String> = knowledge::remedies_for(cat)
                     .iter()
-                    .map(|r| r.build(&Default::default(), "").title)
+                    .map(|r| r.build(&crate::remedy::Context::default(), "").title)
                     .collect();
                 writeln!(w, "  remedies:  {}", names.join("; "))?;
             }

@@ -25,7 +25,7 @@ pub(super) static RULE: Rule = rule! {
 fn check(e: &Event<'_>) -> Option<Hit> {
     code_where(e, |c| {
         let h = c.as_hresult();
-        (h >> 12 == 0x8024_8 && h != 0x8024_8007)
+        (h & 0xFFFF_F000 == 0x8024_8000 && h != 0x8024_8007)
             || matches!(h, 0x8024_2006 | 0x8024_200D | 0x8024_A000 | 0x8024_000E)
     })
     .map(|_| Hit::at(Severity::Medium))

@@ -21,7 +21,17 @@ pub(super) static RULE: Rule = rule! {
     check: Check::Event(check),
 };
 
+/// Ntfs 98 is also logged for healthy volumes ("… is healthy. No action is needed.").
+fn healthy(e: &Event<'_>) -> bool {
+    e.message.contains("is healthy")
+        || (e.level >= crate::event::Level::Info
+            && e.field("CorruptionActionState").is_some_and(|v| v.trim() == "0"))
+}
+
 fn check(e: &Event<'_>) -> Option<Hit> {
+    if evtx_event(e, Family::Ntfs, &[98]) && healthy(e) {
+        return None;
+    }
     if evtx_event(e, Family::Ntfs, &[55, 98]) {
         return Some(Hit { severity: Severity::Medium, standing: true, strong: false });
     }

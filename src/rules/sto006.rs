@@ -1,7 +1,8 @@
 use super::{Check, Hit, Rule, Severity, code_of, rule};
 use crate::diagnose::Category;
-use crate::event::Event;
+use crate::event::{Event, Source};
 use crate::knowledge;
+use crate::parse::evtx::{Family, family};
 
 pub(super) static RULE: Rule = rule! {
     /// A servicing log or event reports an I/O device error code.
@@ -15,8 +16,9 @@ pub(super) static RULE: Rule = rule! {
     /// ## Why it matters
     /// When CBS cannot read a component file because the disk returns damaged data, the
     /// update fails with whatever code wraps it (often the catch-all 0x80070306). The
-    /// device-error codes are strong evidence; "file corrupt" codes are weaker because
-    /// software can cause them too.
+    /// device-error codes are strong evidence when servicing itself logged them; "file
+    /// corrupt" codes, and codes quoted by unrelated programs (an application popup), are
+    /// weaker.
     id: "STO006",
     name: "io-error-code",
     category: Category::Storage,
@@ -24,9 +26,21 @@ pub(super) static RULE: Rule = rule! {
     check: Check::Event(check),
 };
 
+/// Whether the event comes from servicing (CBS, DISM, Windows Update, Servicing), where an
+/// I/O code means servicing itself met the error. Elsewhere (an application popup quoting
+/// a code) it is weaker.
+fn from_servicing(e: &Event<'_>) -> bool {
+    match e.source {
+        Source::Cbs | Source::Dism | Source::WindowsUpdate => true,
+        Source::Evtx | Source::EventExport => {
+            matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
+        }
+    }
+}
+
 fn check(e: &Event<'_>) -> Option<Hit> {
     let code = code_of(e, Category::Storage)?;
-    let strong = knowledge::describe(code).is_some_and(|d| d.strong);
+    let strong = from_servicing(e) && knowledge::describe(code).is_some_and(|d| d.strong);
     Some(Hit {
         severity: if strong { Severity::High } else { Severity::Medium },
         standing: false,
@@ -63,5 +77,12 @@ mod tests {
             "Failed [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]",
         );
         assert!(check(&e).is_none());
+        let e = crate::rules::testing::evtx(
+            "Application Popup",
+            26,
+            Level::Info,
+            &[("data1", "The application was unable to start correctly (0xc0000006).")],
+        );
+        assert!(!check(&e).unwrap().strong);
     }
 }

@@ -591,7 +591,7 @@ fn security_software() -> Scenario {
 
 /// A pending operation waits for a restart that never happened.
 fn pending_reboot() -> Scenario {
-    let off = 0;
+    let _off = 0;
     let t: Civil = (2024, 3, 20, 9, 0, 0);
     let title =
         "2024-03 Cumulative Update for Windows Server 2022 for x64-based Systems (KB5035857)";
