@@ -221,3 +221,66 @@ fn the_archive_cap_stops_with_a_clear_message() {
     assert!(err.contains("bomb.zip: archive size cap reached"), "{err}");
     assert!(err.contains("--max-archive-bytes"), "{err}");
 }
+
+#[test]
+fn analyze_formats_and_exit_codes() {
+    let table = wutriage(&["analyze", &storage()]);
+    assert_eq!(table.status.code(), Some(0));
+    let t = stdout(&table);
+    assert!(t.starts_with("KB5034765 install failed 2 times"), "{t}");
+    assert!(t.contains("Failing storage"));
+    let json = wutriage(&["analyze", "--format", "json", &storage()]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    for key in ["verdict", "incidents", "causes", "remedies", "coverage", "files", "offset"] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    let md = stdout(&wutriage(&["analyze", "--format", "markdown", &storage()]));
+    assert!(md.starts_with("## Windows Update triage"));
+    assert!(md.contains("### What to do, safest first"));
+    // --exit-code: 1 with a failure, 0 without.
+    assert_eq!(wutriage(&["analyze", "--exit-code", &storage()]).status.code(), Some(1));
+    let clean = common::fixture("bundles/clean").display().to_string();
+    assert_eq!(wutriage(&["analyze", "--exit-code", &clean]).status.code(), Some(0));
+}
+
+#[test]
+fn analyze_window_and_time_filters() {
+    // Even a 1-minute window keeps storage first: the disk errors sit within seconds of each
+    // failure, and the SMART prediction is standing evidence wherever it is.
+    let o = wutriage(&["analyze", "--format", "json", "--window", "1m", &storage()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["window_minutes"], 1);
+    assert_eq!(v["causes"][0]["category"], "storage");
+    // Only the second day: one attempt.
+    let o = wutriage(&["analyze", "--format", "json", "--since", "2024-02-15", &storage()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["incidents"][0]["count"], 1);
+    let bad = wutriage(&["analyze", "--window", "forever", &storage()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--window"));
+}
+
+#[test]
+fn explain_decodes_codes_and_rules() {
+    let o = wutriage(&["explain", "0x80070306", "-2147023143", "STO001", "ERROR_CRC"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("0x80070306  ERROR_ERRORS_ENCOUNTERED"));
+    assert!(out.contains("0x800706D9  EPT_S_NOT_REGISTERED"));
+    assert!(out.contains("STO001 (disk-bad-block)"));
+    assert!(out.contains("0x80070017  ERROR_CRC"));
+    let bad = wutriage(&["explain", "not-a-code"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("not-a-code"));
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let out = stdout(&wutriage(&["rules"]));
+    for id in
+        ["STO001", "STO006", "COR001", "PKG005", "CAC001", "SEC001", "PND001", "DSK001", "NET001"]
+    {
+        assert!(out.contains(id), "{id}");
+    }
+}

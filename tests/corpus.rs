@@ -131,3 +131,88 @@ fn the_correlated_appostarsi_set_puts_text_and_events_on_one_clock() {
         assert!(gap < 60_000_000, "gap {gap} µs between {} and {}", wu.time, ev.time);
     });
 }
+
+/// The correlated real bundles of SOURCES.md: they analyse without error, and where they
+/// hold failures, incidents are found.
+#[test]
+fn correlated_real_bundles_analyse() {
+    use wutriage::diagnose;
+    let Some(dir) = common::corpus() else { return };
+    let sets: &[(&str, &[&str], bool)] = &[
+        (
+            "Appostarsi",
+            &[
+                "cbs/Appostarsi__CBS_5_23.log",
+                "dism/Appostarsi__dism_5_23.log",
+                "windowsupdate/Appostarsi__WindowsUpdate.log",
+                "other/Appostarsi__V2.zip__system-events.txt",
+            ],
+            true,
+        ),
+        ("Appostarsi Win11", &["cbs/Appostarsi__CBS.log", "dism/Appostarsi__dism.log"], true),
+        (
+            "tugix456",
+            &[
+                "evtx/tugix456__Setup.evtx",
+                "evtx/tugix456__Microsoft-Windows-WindowsUpdateClient%4Operational.evtx",
+                "evtx/tugix456__Microsoft-Windows-Ntfs%4Operational.evtx",
+                "evtx/tugix456__Microsoft-Windows-Storage-Storport%4Health.evtx",
+                "evtx/tugix456__Microsoft-Windows-Storage-Storport%4Operational.evtx",
+            ],
+            true,
+        ),
+        ("wind-cludy", &["evtx/wind-cludy__システム.evtx", "evtx/wind-cludy__Setup.evtx"], false),
+        (
+            "eyeofparadox",
+            &[
+                "cbs/eyeofparadox__CBS.log",
+                "dism/eyeofparadox__dism.log",
+                "other/eyeofparadox__WindowsUpdate.20250426.052044.386.1.etl",
+            ],
+            false,
+        ),
+        (
+            "findingsanity",
+            &[
+                "windowsupdate/findingsanity__WindowsUpdate.log",
+                "other/findingsanity__UpdatesDeployment.log",
+                "other/findingsanity__WUAHandler.log",
+            ],
+            true,
+        ),
+        ("3gstudent", &["evtx/3gstudent__Setup.evtx", "evtx/3gstudent__SetupNew.evtx"], false),
+    ];
+    for (name, files, has_failures) in sets {
+        let inputs: Vec<_> = files.iter().map(|f| dir.join(f)).collect();
+        pipeline::run(&inputs, &Options::default(), |a| {
+            assert!(a.bundle.errors.is_empty(), "{name}");
+            let d = diagnose::diagnose(
+                &a.timeline.events,
+                &a.log_spans(),
+                diagnose::Options::default(),
+            );
+            let r = wutriage::report::analyze::Report::new(a.bundle, a.parsed, a.timeline, &d);
+            let mut out = Vec::new();
+            r.write_json(&mut out).unwrap();
+            r.write_table(&mut out).unwrap();
+            r.write_markdown(&mut out).unwrap();
+            assert_eq!(!d.incidents.is_empty(), *has_failures, "{name}: {:?}", r.verdict);
+            if *has_failures {
+                assert!(!d.causes.is_empty(), "{name}: failures but no cause");
+            }
+        });
+    }
+}
+
+#[test]
+fn the_tugix456_package_failure_points_at_the_store() {
+    use wutriage::diagnose;
+    let Some(dir) = common::corpus() else { return };
+    pipeline::run(&[dir.join("evtx/tugix456__Setup.evtx")], &Options::default(), |a| {
+        let d = diagnose::diagnose(&a.timeline.events, &[], diagnose::Options::default());
+        let inc = &d.incidents[0];
+        assert_eq!(inc.kb, Some(5_020_683));
+        assert_eq!(inc.code.map(|c| c.as_hresult()), Some(0x800F_0984));
+        assert_eq!(d.causes[0].category, diagnose::Category::Corruption);
+    });
+}

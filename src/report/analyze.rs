@@ -172,6 +172,8 @@ pub struct Report {
     pub verdict: Vec<String>,
     /// Offset used for local times.
     pub offset: OffsetChoice,
+    /// The time base, in words.
+    pub clock: String,
     /// Correlation window, minutes.
     pub window_minutes: i64,
     /// Storage failure is corroborated: back up first.
@@ -301,6 +303,7 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             verdict: verdict(d, events, bundle),
             offset: inv.offset,
+            clock: inv.clock(),
             window_minutes: d.window_us / 60_000_000,
             storage_first: d.storage_first,
             incidents,

@@ -43,6 +43,8 @@ pub struct Inventory {
     pub schema_version: u32,
     /// Bundle-wide offset used for local times.
     pub offset: OffsetChoice,
+    /// Whether any file writes local time (otherwise the offset is unused).
+    pub local_logs: bool,
     /// One row per artifact.
     pub files: Vec<Row>,
 }
@@ -78,7 +80,13 @@ impl Inventory {
                 }
             })
             .collect();
-        Inventory { schema_version: SCHEMA_VERSION, offset: timeline.bundle_offset, files }
+        let local_logs = timeline.artifact_offsets.iter().any(Option::is_some);
+        Inventory {
+            schema_version: SCHEMA_VERSION,
+            offset: timeline.bundle_offset,
+            local_logs,
+            files,
+        }
     }
 
     /// Writes the JSON document.
@@ -145,12 +153,20 @@ impl Inventory {
             ));
         }
         writeln!(w, "{t}")?;
-        writeln!(
-            w,
-            "UTC offset for local times: {} ({})",
-            self.offset.offset,
-            self.offset.origin.describe()
-        )
+        writeln!(w, "{}", self.clock())
+    }
+
+    /// One sentence on the time base.
+    pub fn clock(&self) -> String {
+        if self.local_logs {
+            format!(
+                "Times in UTC; local-time logs taken at {} ({}).",
+                self.offset.offset,
+                self.offset.origin.describe()
+            )
+        } else {
+            "Times in UTC; every source writes UTC.".to_string()
+        }
     }
 }
 
