@@ -212,7 +212,7 @@ fn the_tugix456_package_failure_points_at_the_store() {
         let d = diagnose::diagnose(&a.timeline.events, &[], diagnose::Options::default());
         let inc = &d.incidents[0];
         assert_eq!(inc.kb, Some(5_020_683));
-        assert_eq!(inc.code.map(|c| c.as_hresult()), Some(0x800F_0984));
+        assert_eq!(inc.code.map(wutriage::code::Code::as_hresult), Some(0x800F_0984));
         assert_eq!(d.causes[0].category, diagnose::Category::Corruption);
     });
 }
