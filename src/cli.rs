@@ -88,6 +88,10 @@ pub(crate) struct InputArgs {
     /// Cap on bytes decompressed from archives, for the whole bundle.
     #[arg(long, value_name = "BYTES", default_value_t = wutriage::bundle::DEFAULT_MAX_ARCHIVE_BYTES)]
     pub(crate) max_archive_bytes: u64,
+    /// Most events kept per file; beyond it events are counted but not kept, and the
+    /// report says so.
+    #[arg(long, value_name = "N", default_value_t = wutriage::parse::DEFAULT_MAX_EVENTS)]
+    pub(crate) max_events: usize,
     /// Treat any damaged or unreadable part as an error (exit code 2).
     #[arg(long)]
     pub(crate) strict: bool,

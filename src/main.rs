@@ -53,7 +53,11 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
             max_archive_bytes: input.max_archive_bytes,
             ..OpenOptions::default()
         },
-        parse: ParseOptions { keep, ..ParseOptions::default() },
+        parse: ParseOptions {
+            keep,
+            max_events_per_artifact: input.max_events,
+            ..ParseOptions::default()
+        },
         utc_offset,
         threads: input.threads,
     })

@@ -284,3 +284,15 @@ fn rules_lists_every_rule() {
         assert!(out.contains(id), "{id}");
     }
 }
+
+#[test]
+fn the_event_cap_is_reported() {
+    let o = wutriage(&["inventory", "--format", "json", "--max-events", "2", &storage()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cbs =
+        v["files"].as_array().unwrap().iter().find(|f| f["path"] == "Logs/CBS/CBS.log").unwrap();
+    assert_eq!(cbs["events"], 2);
+    assert_eq!(cbs["records"], 15, "records are still all counted");
+    assert!(cbs["issues"].as_array().unwrap().iter().any(|i| i["kind"] == "event-cap"));
+    assert!(stderr(&o).contains("--max-events"));
+}

@@ -185,3 +185,21 @@ fn time_offset_correlates_only_when_inferred() {
     let (wrong, _) = analyze("time-offset", Some(UtcOffset::UTC));
     assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
 }
+
+/// Every .evtx the test-support writer produced reads back through the evtx crate whole.
+#[test]
+fn fixture_event_logs_read_back_cleanly() {
+    let root = common::fixture("bundles");
+    let mut seen = 0;
+    pipeline::run(&[root], &Options::default(), |a| {
+        for (art, p) in a.bundle.artifacts.iter().zip(a.parsed) {
+            if art.path.ends_with(".evtx") {
+                seen += 1;
+                assert_eq!(art.kind, wutriage::bundle::Kind::Evtx, "{}", art.path);
+                assert!(p.issues.is_empty(), "{}: {:?}", art.path, p.issues);
+                assert!(p.coverage.records > 0 && p.coverage.recovered == 0, "{}", art.path);
+            }
+        }
+    });
+    assert!(seen >= 12, "{seen} event logs");
+}

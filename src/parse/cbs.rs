@@ -2,7 +2,7 @@
 //! from 50), multi-line records, untimestamped report blocks and CSI dual time stamps.
 //! Grammar: FORMATS.md §1–2, REFERENCE.md §3.
 
-use super::lines::Lines;
+use super::lines::{Grammar, NumberedLine, Record, assemble};
 use super::{Ctx, IssueKind, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
 use crate::shapes;
@@ -182,63 +182,66 @@ impl<'t> Parser<'t, '_> {
     }
 }
 
-/// Parses one piece of a CBS-family log (pieces start at a record or at the file start).
-pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
-    let mut p = Parser { text, source, ctx, piece: Piece::default() };
-    let mut lines = Lines::new(text);
-    let mut line_no: u32 = 0;
-    let mut cur: Option<Rec<'t>> = None;
-    let mut last_time: Option<Timestamp> = None;
-    for line in lines.by_ref() {
-        line_no = line_no.saturating_add(1);
-        let body = line.text.strip_prefix('\u{FEFF}').unwrap_or(line.text);
-        let start = line.end() - body.len();
+impl Record for Rec<'_> {
+    fn extend_to(&mut self, end: usize) {
+        self.end = end;
+        self.multi = true;
+    }
+}
+
+impl<'t> Grammar<'t> for Parser<'t, '_> {
+    type Rec = Rec<'t>;
+
+    fn begin(&mut self, line: NumberedLine<'t>, current: Option<&mut Rec<'t>>) -> Option<Rec<'t>> {
+        let body = line.body;
         if shapes::is_cbs_record(body.as_bytes()) {
             if let Some(time) = header_time(body.as_bytes()) {
-                let rec = cur.take();
-                p.finish(rec);
-                p.piece.coverage.records += 1;
-                p.piece.coverage.see_time(time);
-                last_time = Some(time);
-                cur = Some(p.start(body, start, line_no, time));
-                continue;
+                self.piece.coverage.records += 1;
+                self.piece.coverage.see_time(time);
+                return Some(self.start(body, line.start, line.no, time));
             }
-            p.piece.issue(
+            self.piece.issue(
                 IssueKind::BadTimestamp,
-                Some(Pos::Line(line_no)),
+                Some(Pos::Line(line.no)),
                 "impossible date or time in a record header",
             );
-        } else if body.trim() == "Checking System Update Readiness."
-            && let Some(time) = last_time
+            return None;
+        }
+        // An untimestamped DISM health summary: its own event, dated from the record before.
+        if body.trim() == "Checking System Update Readiness."
+            && let Some(prev) = current
         {
-            let prev = cur.take();
-            p.finish(prev);
-            cur = Some(Rec {
-                line: line_no,
-                time,
+            return Some(Rec {
+                line: line.no,
+                time: prev.time,
                 level: Level::Info,
                 level_code: None,
                 component: "",
-                msg_start: start,
-                end: line.end(),
+                msg_start: line.start,
+                end: line.end,
                 multi: true,
                 report: true,
                 seq: None,
             });
-            continue;
         }
-        match cur.as_mut() {
-            Some(r) => {
-                r.end = line.end();
-                r.multi = true;
-            }
-            None => p.piece.coverage.unattributed_lines += 1,
-        }
+        None
     }
-    let rec = cur.take();
-    p.finish(rec);
-    p.piece.coverage.lines = u64::from(line_no);
-    p.piece.newlines = lines.newlines();
+
+    fn finish(&mut self, rec: Rec<'t>) {
+        Parser::finish(self, Some(rec));
+    }
+
+    fn unattributed(&mut self) {
+        self.piece.coverage.unattributed_lines += 1;
+    }
+}
+
+/// Parses one piece of a CBS-family log (pieces start at a record or at the file start).
+pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
+    let mut p = Parser { text, source, ctx, piece: Piece::default() };
+    let (lines, newlines) = assemble(text, &mut p);
+    p.piece.coverage.lines = u64::from(lines);
+    p.piece.newlines = newlines;
     p.piece
 }
 

@@ -6,7 +6,7 @@
 //! Kernel-General 12, whose text holds the boot time in true UTC.
 
 use super::evtx::{Draft, Family, build, family};
-use super::lines::Lines;
+use super::lines::{Grammar, NumberedLine, Record, assemble};
 use super::{Ctx, OffsetSource, Piece, cbs::quarter_hours};
 use crate::event::{Level, Pos, Source};
 use crate::shapes;
@@ -151,29 +151,30 @@ impl<'t> Parser<'t, '_> {
     }
 }
 
-/// Parses a whole export.
-pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
-    let mut p = Parser { text, ctx, piece: Piece::default() };
-    let mut lines = Lines::new(text);
-    let mut line_no: u32 = 0;
-    let mut cur: Option<Block<'t>> = None;
-    for line in lines.by_ref() {
-        line_no = line_no.saturating_add(1);
-        let body = line.text.strip_prefix('\u{FEFF}').unwrap_or(line.text);
-        if shapes::is_export_block(body.as_bytes()) {
-            let prev = cur.replace(Block { line: line_no, ..Block::default() });
-            p.finish(prev);
-            continue;
+impl Record for Block<'_> {
+    fn extend_to(&mut self, end: usize) {
+        if self.desc_start.is_some() {
+            self.desc_end = end;
         }
-        let Some(b) = cur.as_mut() else {
-            p.piece.coverage.unattributed_lines += 1;
-            continue;
-        };
+    }
+}
+
+impl<'t> Grammar<'t> for Parser<'t, '_> {
+    type Rec = Block<'t>;
+
+    fn begin(
+        &mut self,
+        line: NumberedLine<'t>,
+        current: Option<&mut Block<'t>>,
+    ) -> Option<Block<'t>> {
+        if shapes::is_export_block(line.body.as_bytes()) {
+            return Some(Block { line: line.no, ..Block::default() });
+        }
+        let b = current?;
         if b.desc_start.is_some() {
-            b.desc_end = line.end();
-            continue;
+            return None;
         }
-        let Some((key, value)) = body.trim_start().split_once(':') else { continue };
+        let (key, value) = line.body.trim_start().split_once(':')?;
         let value = value.trim();
         match key {
             "Log Name" => b.log = value,
@@ -183,18 +184,30 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
             "Level" => b.level = value,
             "Computer" => b.computer = value,
             "Description" => {
-                let after_key =
-                    line.start + line.text.find("Description:").unwrap_or(0) + "Description:".len();
-                b.desc_start = Some(after_key);
-                b.desc_end = line.end();
+                let at = line.body.find("Description:").unwrap_or(0) + "Description:".len();
+                b.desc_start = Some(line.start + at);
+                b.desc_end = line.end;
             }
             _ => {}
         }
+        None
     }
-    let last = cur.take();
-    p.finish(last);
-    p.piece.coverage.lines = u64::from(line_no);
-    p.piece.newlines = lines.newlines();
+
+    fn finish(&mut self, block: Block<'t>) {
+        Parser::finish(self, Some(block));
+    }
+
+    fn unattributed(&mut self) {
+        self.piece.coverage.unattributed_lines += 1;
+    }
+}
+
+/// Parses a whole export.
+pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
+    let mut p = Parser { text, ctx, piece: Piece::default() };
+    let (lines, newlines) = assemble(text, &mut p);
+    p.piece.coverage.lines = u64::from(lines);
+    p.piece.newlines = newlines;
     p.piece
 }
 

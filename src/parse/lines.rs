@@ -56,6 +56,68 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// One physical line as record assembly sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NumberedLine<'a> {
+    /// 1-based line number within the piece.
+    pub(crate) no: u32,
+    /// Byte offset of `body` in the piece.
+    pub(crate) start: usize,
+    /// The line without terminator, and without a UTF-8 BOM at its start.
+    pub(crate) body: &'a str,
+    /// Byte offset just past the line's text.
+    pub(crate) end: usize,
+}
+
+/// A record that grows by continuation lines.
+pub(crate) trait Record {
+    /// A continuation line ending at `end` belongs to this record.
+    fn extend_to(&mut self, end: usize);
+}
+
+/// One text grammar: which lines start records, and what to do with finished ones.
+pub(crate) trait Grammar<'t> {
+    type Rec: Record;
+    /// Returns a new record if `line` starts one; may update `current` (export key lines).
+    fn begin(
+        &mut self,
+        line: NumberedLine<'t>,
+        current: Option<&mut Self::Rec>,
+    ) -> Option<Self::Rec>;
+    /// A record is complete.
+    fn finish(&mut self, rec: Self::Rec);
+    /// A line before the first record.
+    fn unattributed(&mut self);
+}
+
+/// Assembles the records of `text`: every line starts a record or continues the current
+/// one. Returns the number of lines and of line terminators.
+pub(crate) fn assemble<'t, G: Grammar<'t>>(text: &'t str, g: &mut G) -> (u32, u64) {
+    let mut lines = Lines::new(text);
+    let mut no: u32 = 0;
+    let mut cur: Option<G::Rec> = None;
+    for line in lines.by_ref() {
+        no = no.saturating_add(1);
+        let body = line.text.strip_prefix('\u{FEFF}').unwrap_or(line.text);
+        let start = line.end() - body.len();
+        let nl = NumberedLine { no, start, body, end: line.end() };
+        if let Some(rec) = g.begin(nl, cur.as_mut()) {
+            if let Some(prev) = cur.replace(rec) {
+                g.finish(prev);
+            }
+            continue;
+        }
+        match cur.as_mut() {
+            Some(r) => r.extend_to(line.end()),
+            None => g.unattributed(),
+        }
+    }
+    if let Some(r) = cur {
+        g.finish(r);
+    }
+    (no, lines.newlines())
+}
+
 /// Splits `text` into about `parts` pieces, each starting at a line for which `is_start`
 /// holds (so no record straddles two pieces). Returns the byte offsets where pieces begin.
 pub(crate) fn split_points(text: &str, parts: usize, is_start: fn(&[u8]) -> bool) -> Vec<usize> {

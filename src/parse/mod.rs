@@ -42,12 +42,15 @@ pub struct ParseOptions {
     pub max_events_per_artifact: usize,
 }
 
+/// Default cap on events kept per artifact.
+pub const DEFAULT_MAX_EVENTS: usize = 5_000_000;
+
 impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             keep: Keep::Notable,
             piece_bytes: 8 << 20,
-            max_events_per_artifact: 5_000_000,
+            max_events_per_artifact: DEFAULT_MAX_EVENTS,
         }
     }
 }

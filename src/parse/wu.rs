@@ -1,7 +1,7 @@
 //! WindowsUpdate.log in both formats (FORMATS.md §3): the Windows 10+ fixed-column output
 //! of `Get-WindowsUpdateLog`, and the legacy TAB-separated log with its `tz:` banner.
 
-use super::lines::Lines;
+use super::lines::{Grammar, NumberedLine, Record, assemble};
 use super::{Ctx, Keep, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
 use crate::shapes;
@@ -151,43 +151,45 @@ impl<'t> Parser<'t, '_> {
     }
 }
 
+impl Record for Rec<'_> {
+    fn extend_to(&mut self, end: usize) {
+        self.end = end;
+        self.multi = true;
+    }
+}
+
+impl<'t> Grammar<'t> for Parser<'t, '_> {
+    type Rec = Rec<'t>;
+
+    fn begin(&mut self, line: NumberedLine<'t>, _: Option<&mut Rec<'t>>) -> Option<Rec<'t>> {
+        let b = line.body.as_bytes();
+        let rec = if shapes::is_wu_record(b) {
+            modern(line.body, line.start, line.no)
+        } else if shapes::is_wu_legacy_record(b) {
+            legacy(line.body, line.start, line.no)
+        } else {
+            None
+        }?;
+        self.piece.coverage.records += 1;
+        self.piece.coverage.see_time(rec.time);
+        Some(rec)
+    }
+
+    fn finish(&mut self, rec: Rec<'t>) {
+        Parser::finish(self, Some(rec));
+    }
+
+    fn unattributed(&mut self) {
+        self.piece.coverage.unattributed_lines += 1;
+    }
+}
+
 /// Parses one piece of a WindowsUpdate.log (either format; each line is checked).
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
     let mut p = Parser { text, ctx, piece: Piece::default() };
-    let mut lines = Lines::new(text);
-    let mut line_no: u32 = 0;
-    let mut cur: Option<Rec<'t>> = None;
-    for line in lines.by_ref() {
-        line_no = line_no.saturating_add(1);
-        let body = line.text.strip_prefix('\u{FEFF}').unwrap_or(line.text);
-        let start = line.end() - body.len();
-        let b = body.as_bytes();
-        let rec = if shapes::is_wu_record(b) {
-            modern(body, start, line_no)
-        } else if shapes::is_wu_legacy_record(b) {
-            legacy(body, start, line_no)
-        } else {
-            None
-        };
-        if let Some(rec) = rec {
-            p.piece.coverage.records += 1;
-            p.piece.coverage.see_time(rec.time);
-            let prev = cur.replace(rec);
-            p.finish(prev);
-            continue;
-        }
-        match cur.as_mut() {
-            Some(r) => {
-                r.end = line.end();
-                r.multi = true;
-            }
-            None => p.piece.coverage.unattributed_lines += 1,
-        }
-    }
-    let last = cur.take();
-    p.finish(last);
-    p.piece.coverage.lines = u64::from(line_no);
-    p.piece.newlines = lines.newlines();
+    let (lines, newlines) = assemble(text, &mut p);
+    p.piece.coverage.lines = u64::from(lines);
+    p.piece.newlines = newlines;
     p.piece
 }
 

@@ -8,36 +8,17 @@ use super::evtx_writer::{EventSpec, Payload, write_evtx};
 /// A civil time: (year, month, day, hour, minute, second).
 pub type Civil = (i64, u32, u32, u32, u32, u32);
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
 /// Microseconds since the Unix epoch of a civil time.
 pub fn micros(t: Civil) -> i64 {
     let (y, mo, d, h, mi, s) = t;
-    (days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s))
-        * 1_000_000
+    wutriage::time::Timestamp::from_civil(y, mo, d, h, mi, s, 0)
+        .expect("fixture times are valid")
+        .as_micros()
 }
 
 fn civil(us: i64) -> Civil {
-    let secs = us.div_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, (sod / 3600) as u32, ((sod % 3600) / 60) as u32, (sod % 60) as u32)
+    let (y, mo, d, h, mi, s, _) = wutriage::time::Timestamp(us).to_civil();
+    (y, mo, d, h, mi, s)
 }
 
 /// A text log being written, with a clock in the machine's local time.
