@@ -63,6 +63,18 @@ fn inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         ),
     ];
     let mut v = Vec::new();
+    let export_src = c
+        .as_ref()
+        .map(|c| c.join("other/Appostarsi__V2.zip__system-events.txt"))
+        .filter(|p| p.exists());
+    let export = match export_src {
+        Some(p) => fs::read(p).unwrap(),
+        None => SYNTHETIC_EXPORT.as_bytes().to_vec(),
+    };
+    let sub = dir.join("export");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("system-events.txt"), grow(&export, 16 << 20)).unwrap();
+    v.push(("export", sub));
     for (name, src, file) in text {
         let sub = dir.join(name);
         fs::create_dir_all(&sub).unwrap();
@@ -79,6 +91,9 @@ fn inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     v.push(("evtx", sub));
     v
 }
+
+/// A small `wevtutil qe /f:text` export written for the bench (used without the corpus).
+const SYNTHETIC_EXPORT: &str = "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-WindowsUpdateClient\r\n  Date: 2024-02-14T03:01:48.0000000Z\r\n  Event ID: 20\r\n  Task: Windows Update Agent\r\n  Level: Error\r\n  Computer: PC\r\n  Description: \r\nInstallation Failure: Windows failed to install the following update with error 0x80070306: 2024-02 Cumulative Update (KB5034765).\r\n\r\nEvent[1]:\r\n  Log Name: System\r\n  Source: Service Control Manager\r\n  Date: 2024-02-14T03:02:00.0000000Z\r\n  Event ID: 7036\r\n  Level: Information\r\n  Computer: PC\r\n  Description: \r\nThe Windows Update service entered the stopped state.\r\n\r\n";
 
 fn dir_bytes(d: &Path) -> u64 {
     fs::read_dir(d).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum()

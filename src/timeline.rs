@@ -191,3 +191,83 @@ mod tests {
         assert!(best(&OffsetVotes::new()).is_none());
     }
 }
+
+#[cfg(test)]
+mod match_tests {
+    use super::*;
+    use crate::code::Code;
+    use crate::event::{Event, Flags, Level, Location, Pos, Source};
+    use std::borrow::Cow;
+
+    fn ev(base: TimeBase, secs: i64, code: u32) -> Event<'static> {
+        Event {
+            time: Timestamp(secs * 1_000_000),
+            time_base: base,
+            at: Location { artifact: 0, pos: Pos::Line(1) },
+            source: if base == TimeBase::Utc { Source::Evtx } else { Source::WindowsUpdate },
+            level: Level::Error,
+            component: Cow::Borrowed(""),
+            event_id: None,
+            codes: vec![Code::hresult(code)],
+            kb: None,
+            package: None,
+            message: Cow::Borrowed(""),
+            fields: Vec::new(),
+            flags: Flags::default(),
+        }
+    }
+
+    #[test]
+    fn codes_seen_in_both_clocks_give_the_offset() {
+        // Text logs at UTC+9: local = UTC + 9 h (a few seconds of logging skew).
+        let nine = 9 * 3600;
+        let utc =
+            vec![ev(TimeBase::Utc, 1000, 0x8007_0306), ev(TimeBase::Utc, 90_000, 0x8024_0022)];
+        let local = vec![
+            ev(TimeBase::Local, 1003 + nine, 0x8007_0306),
+            ev(TimeBase::Local, 90_010 + nine, 0x8024_0022),
+        ];
+        let parsed = vec![
+            ParsedArtifact {
+                events: utc,
+                time_base: Some(TimeBase::Utc),
+                ..ParsedArtifact::default()
+            },
+            ParsedArtifact {
+                events: local,
+                time_base: Some(TimeBase::Local),
+                ..ParsedArtifact::default()
+            },
+        ];
+        let m = match_codes(&parsed).unwrap();
+        assert_eq!(m.offset.minutes(), 540);
+        assert_eq!(m.origin, OffsetOrigin::EventMatch);
+        let mut parsed = parsed;
+        let t = Timeline::build(&mut parsed, None);
+        assert_eq!(t.bundle_offset.origin, OffsetOrigin::EventMatch);
+        // The two records of 0x80070306 now sit seconds apart on the UTC timeline.
+        let twins: Vec<i64> = t
+            .events
+            .iter()
+            .filter(|e| e.codes[0].value() == 0x8007_0306)
+            .map(|e| e.time.0)
+            .collect();
+        assert_eq!(twins.len(), 2);
+        assert!((twins[0] - twins[1]).abs() <= 10_000_000);
+    }
+
+    #[test]
+    fn one_coincidence_is_not_enough() {
+        let parsed = vec![
+            ParsedArtifact {
+                events: vec![ev(TimeBase::Utc, 1000, 0x8007_0306)],
+                ..ParsedArtifact::default()
+            },
+            ParsedArtifact {
+                events: vec![ev(TimeBase::Local, 4600, 0x8007_0306)],
+                ..ParsedArtifact::default()
+            },
+        ];
+        assert!(match_codes(&parsed).is_none());
+    }
+}

@@ -89,6 +89,7 @@ fn thread_count_and_piece_size_do_not_change_the_output() {
     if let Some(c) = common::corpus() {
         inputs.push(c.join("dism/krynddi__dism.log"));
         inputs.push(c.join("windowsupdate/josemct__WindowsUpdate.log"));
+        inputs.push(c.join("other/Appostarsi__V2.zip__system-events.txt"));
     }
     let reference = render(&inputs, &opts(ReadMode::Auto, 1, usize::MAX, Keep::All));
     assert!(reference.1[0].1 > 15_000, "the big log has many records: {:?}", reference.1[0]);

@@ -284,11 +284,7 @@ pub fn parse<'t>(
                 let Some(decoded) = texts.get(i) else { continue };
                 let text: &str = &decoded.text;
                 let parts = (text.len() / opts.piece_bytes.max(1)).max(1);
-                let points = if k == Kind::EventExport {
-                    vec![0]
-                } else {
-                    lines::split_points(text, parts, record_start(k))
-                };
+                let points = lines::split_points(text, parts, record_start(k));
                 for (j, &start) in points.iter().enumerate() {
                     let end = points.get(j + 1).copied().unwrap_or(text.len());
                     if let Some(piece) = text.get(start..end) {
