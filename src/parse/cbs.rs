@@ -2,8 +2,8 @@
 //! from 50), multi-line records, untimestamped report blocks and CSI dual time stamps.
 //! Grammar: FORMATS.md §1–2, REFERENCE.md §3.
 
-use super::lines::{Grammar, NumberedLine, Record, assemble};
-use super::{Ctx, IssueKind, OffsetSource, Piece, ident};
+use super::lines::{Grammar, NumberedLine, Record};
+use super::{Collect, Ctx, IssueKind, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp};
@@ -230,19 +230,18 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
     fn finish(&mut self, rec: Rec<'t>) {
         Parser::finish(self, Some(rec));
     }
+}
 
-    fn unattributed(&mut self) {
-        self.piece.coverage.unattributed_lines += 1;
+impl<'t> super::Collect<'t> for Parser<'t, '_> {
+    fn into_piece(self) -> Piece<'t> {
+        self.piece
     }
 }
 
 /// Parses one piece of a CBS-family log (pieces start at a record or at the file start).
 pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
-    let mut p = Parser { text, source, ctx, piece: Piece::default() };
-    let (lines, newlines) = assemble(text, &mut p);
-    p.piece.coverage.lines = u64::from(lines);
-    p.piece.newlines = newlines;
-    p.piece
+    let p = Parser { text, source, ctx, piece: Piece::default() };
+    p.collect(text)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! Kernel-General 12, whose text holds the boot time in true UTC.
 
 use super::evtx::{Draft, Family, build, family};
-use super::lines::{Grammar, NumberedLine, Record, assemble};
-use super::{Ctx, OffsetSource, Piece, cbs::quarter_hours};
+use super::lines::{Grammar, NumberedLine, Record};
+use super::{Collect, Ctx, OffsetSource, Piece, cbs::quarter_hours};
 use crate::event::{Level, Pos, Source};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp};
@@ -196,19 +196,18 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
     fn finish(&mut self, block: Block<'t>) {
         Parser::finish(self, Some(block));
     }
+}
 
-    fn unattributed(&mut self) {
-        self.piece.coverage.unattributed_lines += 1;
+impl<'t> super::Collect<'t> for Parser<'t, '_> {
+    fn into_piece(self) -> Piece<'t> {
+        self.piece
     }
 }
 
 /// Parses a whole export.
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
-    let mut p = Parser { text, ctx, piece: Piece::default() };
-    let (lines, newlines) = assemble(text, &mut p);
-    p.piece.coverage.lines = u64::from(lines);
-    p.piece.newlines = newlines;
-    p.piece
+    let p = Parser { text, ctx, piece: Piece::default() };
+    p.collect(text)
 }
 
 #[cfg(test)]

@@ -86,13 +86,23 @@ pub(crate) trait Grammar<'t> {
     ) -> Option<Self::Rec>;
     /// A record is complete.
     fn finish(&mut self, rec: Self::Rec);
-    /// A line before the first record.
-    fn unattributed(&mut self);
+}
+
+/// Line counts from [`assemble`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LineCounts {
+    /// Physical lines.
+    pub(crate) lines: u32,
+    /// Line terminators (to number the next piece's lines).
+    pub(crate) newlines: u64,
+    /// Lines before the first record.
+    pub(crate) unattributed: u64,
 }
 
 /// Assembles the records of `text`: every line starts a record or continues the current
-/// one. Returns the number of lines and of line terminators.
-pub(crate) fn assemble<'t, G: Grammar<'t>>(text: &'t str, g: &mut G) -> (u32, u64) {
+/// one.
+pub(crate) fn assemble<'t, G: Grammar<'t>>(text: &'t str, g: &mut G) -> LineCounts {
+    let mut unattributed = 0;
     let mut lines = Lines::new(text);
     let mut no: u32 = 0;
     let mut cur: Option<G::Rec> = None;
@@ -109,13 +119,13 @@ pub(crate) fn assemble<'t, G: Grammar<'t>>(text: &'t str, g: &mut G) -> (u32, u6
         }
         match cur.as_mut() {
             Some(r) => r.extend_to(line.end()),
-            None => g.unattributed(),
+            None => unattributed += 1,
         }
     }
     if let Some(r) = cur {
         g.finish(r);
     }
-    (no, lines.newlines())
+    LineCounts { lines: no, newlines: lines.newlines(), unattributed }
 }
 
 /// Splits `text` into about `parts` pieces, each starting at a line for which `is_start`

@@ -189,6 +189,22 @@ impl<'t> Piece<'t> {
     }
 }
 
+/// A grammar whose records collect into a [`Piece`].
+pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
+    /// The piece being filled.
+    fn into_piece(self) -> Piece<'t>;
+
+    /// Assembles `text` and returns the piece with its line counts.
+    fn collect(mut self, text: &'t str) -> Piece<'t> {
+        let counts = lines::assemble(text, &mut self);
+        let mut p = self.into_piece();
+        p.coverage.lines = u64::from(counts.lines);
+        p.coverage.unattributed_lines += counts.unattributed;
+        p.newlines = counts.newlines;
+        p
+    }
+}
+
 /// Shared, read-only state for all jobs.
 #[derive(Debug)]
 pub(crate) struct Ctx {

@@ -1,8 +1,8 @@
 //! WindowsUpdate.log in both formats (FORMATS.md §3): the Windows 10+ fixed-column output
 //! of `Get-WindowsUpdateLog`, and the legacy TAB-separated log with its `tz:` banner.
 
-use super::lines::{Grammar, NumberedLine, Record, assemble};
-use super::{Ctx, Keep, OffsetSource, Piece, ident};
+use super::lines::{Grammar, NumberedLine, Record};
+use super::{Collect, Ctx, Keep, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp, UtcOffset};
@@ -178,19 +178,18 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
     fn finish(&mut self, rec: Rec<'t>) {
         Parser::finish(self, Some(rec));
     }
+}
 
-    fn unattributed(&mut self) {
-        self.piece.coverage.unattributed_lines += 1;
+impl<'t> super::Collect<'t> for Parser<'t, '_> {
+    fn into_piece(self) -> Piece<'t> {
+        self.piece
     }
 }
 
 /// Parses one piece of a WindowsUpdate.log (either format; each line is checked).
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
-    let mut p = Parser { text, ctx, piece: Piece::default() };
-    let (lines, newlines) = assemble(text, &mut p);
-    p.piece.coverage.lines = u64::from(lines);
-    p.piece.newlines = newlines;
-    p.piece
+    let p = Parser { text, ctx, piece: Piece::default() };
+    p.collect(text)
 }
 
 #[cfg(test)]
