@@ -177,13 +177,15 @@ impl Event<'_> {
     /// Whether `events` shows this event by default: it carries a failure code, a warning or
     /// error level, a known evtx event id, or words that servicing uses for failures.
     pub fn is_notable(&self) -> bool {
-        !self.codes.is_empty()
-            || self.level.is_warning_or_worse()
-            || self
-                .event_id
-                .is_some_and(|id| crate::parse::evtx::is_known_event(&self.component, id))
-            || has_failure_words(&self.message)
+        let known =
+            self.event_id.is_some_and(|id| crate::parse::evtx::is_known_event(&self.component, id));
+        is_notable(&self.codes, self.level, known, &self.message)
     }
+}
+
+/// The test behind [`Event::is_notable`], for parsers that decide before building an event.
+pub fn is_notable(codes: &[Code], level: Level, known_event: bool, message: &str) -> bool {
+    !codes.is_empty() || level.is_warning_or_worse() || known_event || has_failure_words(message)
 }
 
 /// Words that mark a failure in servicing logs even on an `Info` line.

@@ -4,7 +4,7 @@
 
 use super::lines::{Grammar, NumberedLine, Record};
 use super::{Collect, Ctx, IssueKind, OffsetSource, Piece, ident};
-use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
+use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp};
 use std::borrow::Cow;
@@ -152,8 +152,7 @@ impl<'t> Parser<'t, '_> {
         let message = self.text.get(r.msg_start..r.end).unwrap_or("");
         let message = message.trim_end_matches(['\r', '\n']);
         let codes = self.ctx.extractor.extract(message);
-        let notable =
-            !codes.is_empty() || r.level.is_warning_or_worse() || has_failure_words(message);
+        let notable = is_notable(&codes, r.level, false, message);
         if self.ctx.keep == super::Keep::Notable && !notable {
             return;
         }

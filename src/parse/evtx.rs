@@ -8,7 +8,7 @@
 use super::{Ctx, IssueKind, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
-use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, has_failure_words};
+use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
 use crate::time::{TimeBase, Timestamp};
 use evtx::{EvtxParser, ParserSettings};
 use serde_json::Value;
@@ -366,8 +366,7 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
         _ => Cow::Owned(synthesize(fam, id, &get, &fields)),
     };
     let known = d.event_id.is_some_and(|id| is_known_event(&d.provider, id));
-    let notable =
-        !codes.is_empty() || d.level.is_warning_or_worse() || known || has_failure_words(&message);
+    let notable = is_notable(&codes, d.level, known, &message);
     let event = Event {
         time: d.time,
         time_base: d.time_base,

@@ -3,7 +3,7 @@
 
 use super::lines::{Grammar, NumberedLine, Record};
 use super::{Collect, Ctx, Keep, OffsetSource, Piece, ident};
-use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words};
+use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp, UtcOffset};
 use std::borrow::Cow;
@@ -127,8 +127,7 @@ impl<'t> Parser<'t, '_> {
             *self.piece.offsets.entry((OffsetSource::WuBanner, off.minutes())).or_default() += 1;
         }
         let codes = self.ctx.extractor.extract(message);
-        let notable =
-            !codes.is_empty() || r.level.is_warning_or_worse() || has_failure_words(message);
+        let notable = is_notable(&codes, r.level, false, message);
         if self.ctx.keep == Keep::Notable && !notable {
             return;
         }
