@@ -4,15 +4,7 @@
 //! `WUTRIAGE_CORPUS` to point elsewhere), repeated to about 16 MiB; otherwise the fixture
 //! logs repeated. Run: `cargo bench --bench parsers`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::print_stderr,
-    clippy::print_stdout,
-    clippy::format_push_string,
-    clippy::case_sensitive_file_extension_comparisons,
-    clippy::collapsible_if,
-    reason = "test and tool code"
-)]
+#![allow(clippy::unwrap_used, reason = "test and tool code")]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::fs;

@@ -3,15 +3,7 @@
 //! Run: `cargo run --example make-fixtures` (writes into `fixtures/bundles`). The output is
 //! deterministic and committed; tests read the committed files.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::print_stderr,
-    clippy::print_stdout,
-    clippy::format_push_string,
-    clippy::case_sensitive_file_extension_comparisons,
-    clippy::collapsible_if,
-    reason = "test and tool code"
-)]
+#![allow(clippy::print_stdout, reason = "a command-line tool that reports what it wrote")]
 
 #[path = "../tests/support/evtx_writer.rs"]
 mod evtx_writer;

@@ -1,15 +1,7 @@
 //! The binary end to end: exit codes, messages that name the file, and the rest of the
 //! bundle still read.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::print_stderr,
-    clippy::print_stdout,
-    clippy::format_push_string,
-    clippy::case_sensitive_file_extension_comparisons,
-    clippy::collapsible_if,
-    reason = "test and tool code"
-)]
+#![allow(clippy::unwrap_used, clippy::print_stderr, reason = "test and tool code")]
 
 mod common;
 

@@ -3,11 +3,9 @@
 
 #![allow(
     clippy::unwrap_used,
-    clippy::print_stderr,
-    clippy::print_stdout,
-    clippy::format_push_string,
     clippy::case_sensitive_file_extension_comparisons,
     clippy::collapsible_if,
+    clippy::print_stderr,
     reason = "test and tool code"
 )]
 

@@ -1,18 +1,11 @@
 //! Same bundle, same events: mmap or read, 1 or N threads, small or large pieces, UTF-8 or
 //! UTF-16.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::print_stderr,
-    clippy::print_stdout,
-    clippy::format_push_string,
-    clippy::case_sensitive_file_extension_comparisons,
-    clippy::collapsible_if,
-    reason = "test and tool code"
-)]
+#![allow(clippy::unwrap_used, clippy::print_stderr, reason = "test and tool code")]
 
 mod common;
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use wutriage::bundle::{OpenOptions, ReadMode};
@@ -58,7 +51,10 @@ fn big_cbs(dir: &Path) -> PathBuf {
             let body = body.replace("2024-02-15", &format!("2024-04-{day:02}"));
             out.push_str(&body);
             // A bare-LF continuation, as in untouched CBS logs.
-            out.push_str(&format!("2024-03-{day:02} 05:00:00, Info                  CSI    0000{rep:04x} Record with\n a bare LF continuation\r\n"));
+            let _ = write!(
+                out,
+                "2024-03-{day:02} 05:00:00, Info                  CSI    0000{rep:04x} Record with\n a bare LF continuation\r\n"
+            );
         }
     }
     let p = dir.join("CBS.log");

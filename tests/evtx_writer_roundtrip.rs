@@ -17,15 +17,7 @@
 //! - `UserData` is `{"CbsPackageChangeState_attributes": {"xmlns": ..},
 //!   "CbsPackageChangeState": {"PackageIdentifier": "KB5037768", ..}}`;
 //! - `Keywords` (hex u64) is a string `"0x8000000000000000"`; empty elements are `null`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::print_stderr,
-    clippy::print_stdout,
-    clippy::format_push_string,
-    clippy::case_sensitive_file_extension_comparisons,
-    clippy::collapsible_if,
-    reason = "test and tool code"
-)]
+#![allow(clippy::unwrap_used, reason = "test and tool code")]
 
 #[path = "support/evtx_writer.rs"]
 mod evtx_writer;
