@@ -23,6 +23,12 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A path is a pipe, socket or device, which could block or never end.
+    #[error("{}: not a regular file or folder (pipe, socket or device); not read", path.display())]
+    NotRegular {
+        /// The path as given.
+        path: PathBuf,
+    },
     /// Nothing in the inputs could be analysed.
     #[error("no log files to analyse in {inputs}")]
     EmptyBundle {

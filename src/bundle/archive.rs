@@ -1,7 +1,9 @@
-//! Zip and cab members, read in memory under a size cap. Nothing is extracted to disk.
+//! Zip and cab members, read under a size cap. Small members stay in memory; large ones go
+//! to an unnamed temporary file (never beside the evidence) that disappears with the process.
 
+use super::input::{self, Content};
 use super::{Budget, Member};
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Write};
 
 /// Why an archive (or one of its members) could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -41,19 +43,39 @@ pub(crate) fn sanitize(name: &str) -> (String, bool) {
     (parts.join("/"), changed)
 }
 
-/// Reads at most the remaining budget from `r`; errors with [`ArchiveError::Cap`] past it.
-fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<Vec<u8>, ReadCap> {
+/// Members larger than this are decompressed into an unnamed temporary file and mapped,
+/// so that a large archive does not grow the heap.
+const SPILL_BYTES: u64 = 16 << 20;
+
+/// Reads at most the remaining budget from `r`; errors with [`ReadCap::Cap`] past it.
+fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<Content, ReadCap> {
     if declared > budget.remaining() {
         return Err(ReadCap::Cap);
     }
-    let mut buf = Vec::with_capacity(usize::try_from(declared.min(64 << 20)).unwrap_or(0));
-    // Declared sizes can lie (zip bombs): stop reading one byte past the budget.
-    r.take(budget.remaining() + 1).read_to_end(&mut buf).map_err(ReadCap::Io)?;
-    if buf.len() as u64 > budget.remaining() {
+    // Declared sizes can lie (zip bombs): never read more than one byte past the budget.
+    let limit = budget.remaining() + 1;
+    let mut r = r.take(limit);
+    let first = SPILL_BYTES.min(limit);
+    let mut buf = Vec::with_capacity(usize::try_from(declared.min(first)).unwrap_or(0));
+    (&mut r).take(first).read_to_end(&mut buf).map_err(ReadCap::Io)?;
+    let mut total = buf.len() as u64;
+    let content = if total < first {
+        Content::Owned(buf)
+    } else {
+        let mut file = tempfile::tempfile().map_err(ReadCap::Io)?;
+        file.write_all(&buf).map_err(ReadCap::Io)?;
+        drop(buf);
+        total += io::copy(&mut r, &mut file).map_err(ReadCap::Io)?;
+        if total > budget.remaining() {
+            return Err(ReadCap::Cap);
+        }
+        input::from_spilled(&mut file, total).map_err(ReadCap::Io)?
+    };
+    if total > budget.remaining() {
         return Err(ReadCap::Cap);
     }
-    budget.spend(buf.len() as u64);
-    Ok(buf)
+    budget.spend(total);
+    Ok(content)
 }
 
 enum ReadCap {

@@ -26,6 +26,15 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// `UTF-8`, `UTF-16` or `binary`, for messages.
+    pub fn family(self) -> &'static str {
+        match self {
+            Encoding::Utf8 | Encoding::Utf8Bom => "UTF-8",
+            Encoding::Utf16LeBom | Encoding::Utf16Le | Encoding::Utf16BeBom => "UTF-16",
+            Encoding::Binary => "binary",
+        }
+    }
+
     /// Short label for tables.
     pub fn as_str(self) -> &'static str {
         match self {

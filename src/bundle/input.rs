@@ -1,8 +1,8 @@
 //! Getting a file's bytes: memory-mapped when large, read otherwise, always read-only.
 
-use memmap2::Mmap;
+use super::guard::GuardedMap;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 
 /// Files at least this large are mapped (below it, a read is cheaper than a mapping).
@@ -23,20 +23,25 @@ pub enum ReadMode {
 /// The bytes of one input file or archive member.
 #[derive(Debug)]
 pub(crate) enum Content {
-    Mapped(Mmap),
+    Mapped(GuardedMap),
     Owned(Vec<u8>),
 }
 
 impl Content {
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
-            Content::Mapped(m) => m,
+            Content::Mapped(m) => m.bytes(),
             Content::Owned(v) => v,
         }
     }
 
     pub(crate) fn is_mapped(&self) -> bool {
         matches!(self, Content::Mapped(_))
+    }
+
+    /// Whether a mapped file shrank while it was read.
+    pub(crate) fn shrank(&self) -> bool {
+        matches!(self, Content::Mapped(m) if m.shrank())
     }
 }
 
@@ -49,7 +54,7 @@ pub(crate) fn load(path: &Path, mode: ReadMode) -> io::Result<Content> {
         ReadMode::Mmap => len > 0,
         ReadMode::Read => false,
     };
-    if want_map && let Ok(map) = map_file(&file) {
+    if want_map && let Ok(map) = GuardedMap::map(&file) {
         return Ok(Content::Mapped(map));
     }
     let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
@@ -57,11 +62,14 @@ pub(crate) fn load(path: &Path, mode: ReadMode) -> io::Result<Content> {
     Ok(Content::Owned(buf))
 }
 
-#[expect(unsafe_code, reason = "memmap2 cannot make mapping a file safe; see SAFETY below")]
-fn map_file(file: &File) -> io::Result<Mmap> {
-    // SAFETY: the mapping is read-only and private to this process. The real risk is another
-    // process truncating or rewriting the file while it is mapped: reads past a truncation
-    // raise SIGBUS, and rewrites change bytes under our feet. Evidence bundles are copies at
-    // rest, and `ReadMode::Read` exists for inputs that may still be written to.
-    unsafe { Mmap::map(file) }
+/// The bytes of a temporary file this process wrote (a large archive member): mapped, or
+/// read back if mapping fails.
+pub(crate) fn from_spilled(file: &mut File, len: u64) -> io::Result<Content> {
+    if let Ok(map) = GuardedMap::map(file) {
+        return Ok(Content::Mapped(map));
+    }
+    file.rewind()?;
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut buf)?;
+    Ok(Content::Owned(buf))
 }

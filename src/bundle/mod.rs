@@ -6,6 +6,7 @@
 
 mod archive;
 pub mod decode;
+mod guard;
 mod input;
 mod sniff;
 
@@ -56,6 +57,9 @@ pub struct Artifact {
     pub encoding: Encoding,
     /// Why it was skipped, or a note on it (ETL decoding, sanitized archive names).
     pub note: Option<String>,
+    /// Whether the note is a problem to show the user (unreadable, damaged, misnamed or
+    /// renamed), not just information.
+    pub warn: bool,
     content: Content,
 }
 
@@ -65,11 +69,10 @@ impl Artifact {
         self.content.bytes()
     }
 
-    /// Whether the file name says it is a log wutriage reads (`CBS*`, `dism*`,
-    /// `WindowsUpdate*`, `*.evtx`), whatever its content turned out to be.
-    pub fn named_like_log(&self) -> bool {
-        let name = self.path.rsplit('/').next().unwrap_or(&self.path).to_ascii_lowercase();
-        sniff::name_hint(&name).is_some()
+    /// Whether the file was mapped and part of it vanished while it was read (another
+    /// process truncated it); the vanished bytes read as zeros.
+    pub fn shrank_while_read(&self) -> bool {
+        self.content.shrank()
     }
 
     /// Whether the bytes are memory-mapped.
@@ -84,6 +87,10 @@ impl Artifact {
 
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
+        // A file named like a log that is not one is worth a warning; other skipped files
+        // (README.txt, .etl) only get a note in the inventory.
+        let warn = note.is_some()
+            || (s.kind == Kind::Unknown && s.note.is_some() && named_like_log(&path));
         let note = match (note, s.note) {
             (Some(a), Some(b)) => Some(format!("{b}; {a}")),
             (a, b) => b.or(a),
@@ -94,6 +101,7 @@ impl Artifact {
             kind: s.kind,
             encoding: s.encoding,
             note,
+            warn,
             content: data,
         }
     }
@@ -105,6 +113,7 @@ impl Artifact {
             kind,
             encoding: Encoding::Binary,
             note: Some(note),
+            warn: true,
             content: Content::Owned(Vec::new()),
         }
     }
@@ -140,7 +149,7 @@ impl Budget {
 #[derive(Debug)]
 pub(crate) struct Member {
     name: String,
-    data: Vec<u8>,
+    data: Content,
 }
 
 struct Opener<'o> {
@@ -179,6 +188,8 @@ impl Bundle {
             if meta.is_dir() {
                 let root = if prefix_inputs { label } else { String::new() };
                 opener.walk(input, &root, 0);
+            } else if !meta.is_file() {
+                errors.push(Error::NotRegular { path: input.clone() });
             } else {
                 match input::load(input, opts.read_mode) {
                     // A lone archive is the bundle root: its members keep their own paths.
@@ -203,6 +214,18 @@ impl Bundle {
     pub fn parsed(&self) -> impl Iterator<Item = (usize, &Artifact)> {
         self.artifacts.iter().enumerate().filter(|(_, a)| a.kind.is_parsed())
     }
+}
+
+/// Whether the file name says it is a log wutriage reads (`CBS*`, `dism*`, `WindowsUpdate*`,
+/// `*.evtx`), whatever its content turned out to be.
+fn named_like_log(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    sniff::name_hint(&name).is_some()
+}
+
+/// Whether `path` (after following links) is a plain file.
+fn is_regular(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 fn join(root: &str, name: &str) -> String {
@@ -258,6 +281,16 @@ impl Opener<'_> {
             } else {
                 ft.is_dir()
             };
+            if !is_dir && !is_regular(&path) {
+                // FIFOs block on open and devices never end: neither is evidence to read.
+                self.out.push(Artifact::failed(
+                    shown,
+                    Kind::Unknown,
+                    0,
+                    "not a regular file (pipe, socket or device); not read".into(),
+                ));
+                continue;
+            }
             if is_dir {
                 if depth + 1 >= self.opts.max_depth {
                     self.out.push(Artifact::failed(
@@ -328,7 +361,7 @@ impl Opener<'_> {
                                 )
                             });
                             let inner = join(root, &clean);
-                            self.add(inner, Content::Owned(data), depth + 1, note);
+                            self.add(inner, data, depth + 1, note);
                         }
                         Err(e) => {
                             self.out.push(Artifact::failed(
