@@ -7,7 +7,7 @@ use clap::Parser;
 use cli::{AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, ReadModeArg, SourceArg};
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
-use wutriage::bundle::{Kind, OpenOptions, ReadMode};
+use wutriage::bundle::{OpenOptions, ReadMode};
 use wutriage::diagnose;
 use wutriage::event::Source;
 use wutriage::parse::{Keep, ParseOptions};
@@ -56,6 +56,7 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
         parse: ParseOptions {
             keep,
             max_events_per_artifact: input.max_events,
+            max_record_bytes: usize::try_from(input.max_record_bytes).unwrap_or(usize::MAX),
             ..ParseOptions::default()
         },
         utc_offset,
@@ -70,7 +71,7 @@ fn user_time(s: Option<&String>, flag: &str) -> Result<Option<Timestamp>> {
     .transpose()
 }
 
-/// Warnings about inputs, and whether they make the run fail.
+/// Prints warnings about the inputs; returns whether they make the run fail.
 #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
 fn diagnose(a: &Analysis<'_, '_>, strict: bool) -> bool {
     let mut failed = !a.bundle.errors.is_empty();
@@ -78,15 +79,20 @@ fn diagnose(a: &Analysis<'_, '_>, strict: bool) -> bool {
         eprintln!("wutriage: error: {e}");
     }
     for (i, art) in a.bundle.artifacts.iter().enumerate() {
-        if let Some(note) = &art.note
-            && (art.kind == Kind::Archive || (art.kind == Kind::Unknown && art.named_like_log()))
-        {
+        if let Some(note) = art.note.as_ref().filter(|_| art.warn) {
             eprintln!("wutriage: warning: {}: {note}", art.path);
             failed |= strict;
         }
-        if let Some(p) = a.parsed.get(i)
-            && !p.issues.is_empty()
-        {
+        let Some(p) = a.parsed.get(i) else { continue };
+        if p.coverage.replaced_chars > 0 {
+            eprintln!(
+                "wutriage: warning: {}: {} invalid {} sequence(s) replaced with U+FFFD",
+                art.path,
+                p.coverage.replaced_chars,
+                art.encoding.family()
+            );
+        }
+        if !p.issues.is_empty() {
             let first = &p.issues[0].detail;
             eprintln!(
                 "wutriage: warning: {}: {} problem(s) while reading, first: {first}",
@@ -139,6 +145,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (failed, found) =
                 pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
                     let failed = diagnose(&a, input.strict);
+                    if a.bundle.parsed().next().is_none() {
+                        // Nothing was read: a report would only say "no failure found".
+                        return Ok((true, false));
+                    }
                     a.timeline.restrict(since, until);
                     let spans = a.log_spans();
                     let d = diagnose::diagnose(

@@ -151,6 +151,7 @@ impl<'t> Parser<'t, '_> {
         let Some(r) = rec else { return };
         let message = self.text.get(r.msg_start..r.end).unwrap_or("");
         let message = message.trim_end_matches(['\r', '\n']);
+        let message = self.ctx.capped(message, &mut self.piece.cut);
         let codes = self.ctx.extractor.extract(message);
         let notable = is_notable(&codes, r.level, false, message);
         if self.ctx.keep == super::Keep::Notable && !notable {
@@ -246,11 +247,10 @@ pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::code::extract::CodeExtractor;
     use crate::parse::Keep;
 
     fn ctx(keep: Keep) -> Ctx {
-        Ctx { extractor: CodeExtractor::new(), keep }
+        Ctx::new(keep)
     }
 
     const LOG: &str = "\

@@ -107,6 +107,7 @@ impl<'t> Parser<'t, '_> {
     fn finish(&mut self, block: Option<Block<'t>>) {
         let Some(b) = block else { return };
         let desc = b.desc_start.and_then(|s| self.text.get(s..b.desc_end)).unwrap_or("").trim();
+        let desc = self.ctx.capped(desc, &mut self.piece.cut);
         let Some(time) = Timestamp::parse_user(clean_stamp(b.date).trim_end_matches('Z')) else {
             self.piece.issue(
                 super::IssueKind::BadTimestamp,
@@ -213,7 +214,6 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::code::extract::CodeExtractor;
     use crate::parse::Keep;
 
     const EXPORT: &str = "\u{FEFF}Event[0]:\r
@@ -248,7 +248,7 @@ Package KB5004122 failed to be changed to the Installed state. Status: 0x8e5e03f
 
     #[test]
     fn blocks_become_events() {
-        let p = parse(EXPORT, &Ctx { extractor: CodeExtractor::new(), keep: Keep::All });
+        let p = parse(EXPORT, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 3);
         assert_eq!(p.offsets.get(&(OffsetSource::BootEvent, -360)), Some(&1));
         let e = &p.events[1];

@@ -40,10 +40,16 @@ pub struct ParseOptions {
     pub piece_bytes: usize,
     /// At most this many events are kept per artifact; the coverage says when the cap hit.
     pub max_events_per_artifact: usize,
+    /// Records (a line and its continuation lines) longer than this are cut to it, at a
+    /// character boundary, before codes are looked for.
+    pub max_record_bytes: usize,
 }
 
 /// Default cap on events kept per artifact.
 pub const DEFAULT_MAX_EVENTS: usize = 5_000_000;
+
+/// Default cap on one record's length: far above any real CBS, DISM or WindowsUpdate record.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
 
 impl Default for ParseOptions {
     fn default() -> Self {
@@ -51,6 +57,7 @@ impl Default for ParseOptions {
             keep: Keep::Notable,
             piece_bytes: 8 << 20,
             max_events_per_artifact: DEFAULT_MAX_EVENTS,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -73,6 +80,13 @@ pub enum IssueKind {
     ParserPanicked,
     /// The per-artifact event cap was reached; later events were counted but not kept.
     EventCap,
+    /// Records longer than the record cap were cut.
+    LongRecord,
+    /// The file shrank while it was read (another process truncated it).
+    FileChanged,
+    /// NUL bytes in a text log: what a log looks like when the machine stopped while it
+    /// was being written.
+    NulBytes,
 }
 
 /// A problem inside one artifact that did not stop the run.
@@ -174,6 +188,8 @@ pub(crate) struct Piece<'t> {
     pub(crate) offsets: OffsetVotes,
     /// Line terminators in this piece (to number the next piece's lines).
     pub(crate) newlines: u64,
+    /// Records cut to the record cap.
+    pub(crate) cut: u64,
 }
 
 impl<'t> Piece<'t> {
@@ -210,6 +226,28 @@ pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
 pub(crate) struct Ctx {
     pub(crate) extractor: CodeExtractor,
     pub(crate) keep: Keep,
+    pub(crate) max_record_bytes: usize,
+}
+
+impl Ctx {
+    /// A context with the default record cap.
+    pub(crate) fn new(keep: Keep) -> Self {
+        Ctx { extractor: CodeExtractor::new(), keep, max_record_bytes: DEFAULT_MAX_RECORD_BYTES }
+    }
+
+    /// `record` cut to the record cap at a character boundary; `cut` counts the cuts. Cutting
+    /// before extraction bounds the work and memory one hostile line can cause.
+    pub(crate) fn capped<'t>(&self, record: &'t str, cut: &mut u64) -> &'t str {
+        if record.len() <= self.max_record_bytes {
+            return record;
+        }
+        *cut += 1;
+        let mut end = self.max_record_bytes;
+        while !record.is_char_boundary(end) {
+            end -= 1;
+        }
+        &record[..end]
+    }
 }
 
 /// Decoded text of every text artifact, kept alive so that events can borrow from it.
@@ -291,7 +329,7 @@ pub fn parse<'t>(
     texts: &'t Texts<'_>,
     opts: &ParseOptions,
 ) -> Vec<ParsedArtifact<'t>> {
-    let ctx = Ctx { extractor: CodeExtractor::new(), keep: opts.keep };
+    let ctx = Ctx { max_record_bytes: opts.max_record_bytes.max(1), ..Ctx::new(opts.keep) };
     let mut jobs = Vec::new();
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
@@ -333,6 +371,7 @@ pub fn parse<'t>(
         .map(|a| ParsedArtifact { time_base: time_base(a.kind), ..ParsedArtifact::default() })
         .collect();
     let mut line_base: Vec<u64> = vec![0; bundle.artifacts.len()];
+    let mut cut: Vec<u64> = vec![0; bundle.artifacts.len()];
     for (i, mut piece) in pieces {
         let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
         if *base > 0 {
@@ -351,6 +390,9 @@ pub fn parse<'t>(
             }
         }
         *base += piece.newlines;
+        if let Some(c) = cut.get_mut(i) {
+            *c += piece.cut;
+        }
         for e in &mut piece.events {
             e.at.artifact = i as u32;
         }
@@ -364,6 +406,33 @@ pub fn parse<'t>(
     for (i, dst) in out.iter_mut().enumerate() {
         if let Some(d) = texts.get(i) {
             dst.coverage.replaced_chars = d.replaced;
+        }
+        if let Some(&n) = cut.get(i).filter(|&&n| n > 0) {
+            dst.issues.push(ParseIssue {
+                kind: IssueKind::LongRecord,
+                pos: None,
+                detail: format!(
+                    "{n} record(s) longer than {} bytes were cut to that length (raise with \
+                     --max-record-bytes)",
+                    ctx.max_record_bytes
+                ),
+            });
+        }
+        if let Some(d) = texts.get(i)
+            && let Some(issue) = nul_bytes(&d.text)
+        {
+            dst.coverage.damaged += 1;
+            dst.issues.push(issue);
+        }
+        if bundle.artifacts.get(i).is_some_and(crate::bundle::Artifact::shrank_while_read) {
+            dst.coverage.damaged += 1;
+            dst.issues.push(ParseIssue {
+                kind: IssueKind::FileChanged,
+                pos: None,
+                detail: "the file shrank while it was read (another program truncated it); the \
+                         missing part read as zeros, so results for this file are incomplete"
+                    .into(),
+            });
         }
         let kind = bundle.artifacts.get(i).map(|a| a.kind);
         if kind.is_some_and(Kind::is_parsed)
@@ -390,4 +459,20 @@ pub fn parse<'t>(
         dst.coverage.events = dst.events.len() as u64;
     }
     out
+}
+
+/// One issue for all NUL bytes in `text`, with the line of the first.
+fn nul_bytes(text: &str) -> Option<ParseIssue> {
+    let bytes = text.as_bytes();
+    let first = memchr::memchr(0, bytes)?;
+    let count = memchr::memchr_iter(0, bytes).count();
+    let line = memchr::memchr_iter(b'\n', &bytes[..first]).count() + 1;
+    Some(ParseIssue {
+        kind: IssueKind::NulBytes,
+        pos: Some(Pos::Line(u32::try_from(line).unwrap_or(u32::MAX))),
+        detail: format!(
+            "{count} NUL byte(s), the first on line {line}: the machine probably stopped while \
+             this log was being written, so records around them may be lost"
+        ),
+    })
 }

@@ -121,6 +121,7 @@ impl<'t> Parser<'t, '_> {
         let Some(r) = rec else { return };
         let message =
             self.text.get(r.msg_start..r.end).unwrap_or("").trim_end_matches(['\r', '\n']);
+        let message = self.ctx.capped(message, &mut self.piece.cut);
         if let Some(off) =
             banner_offset(message).filter(|_| message.contains("Logging initialized"))
         {
@@ -194,10 +195,9 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::code::extract::CodeExtractor;
 
     fn all(text: &str) -> Piece<'_> {
-        parse(text, &Ctx { extractor: CodeExtractor::new(), keep: Keep::All })
+        parse(text, &Ctx::new(Keep::All))
     }
 
     #[test]

@@ -1,0 +1,653 @@
+//! Hostile and broken input. Each case puts one bad file beside a good bundle (the demo:
+//! a 0x80070306 install failure) and checks four things: the exit code, a message naming the
+//! file and the problem, that the good logs are still analysed, and that memory stays bounded
+//! (the binary runs under `prlimit --data`, which caps heap and anonymous memory but not
+//! mapped files). Every run also has a deadline, so a hang fails instead of stalling CI.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, reason = "test code")]
+
+mod common;
+
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Heap and anonymous memory the binary may use in any case here.
+const DATA_LIMIT: u64 = 256 << 20;
+/// No case may take longer than this (debug build, 2 cores).
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_wutriage")
+}
+
+fn has(tool: &str) -> bool {
+    Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+/// Runs `cmd` to completion or kills it at the deadline (and fails).
+fn finish(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Drain pipes on threads so a large report cannot block the child.
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut so, &mut v).ok();
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut se, &mut v).ok();
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > DEADLINE {
+            child.kill().ok();
+            panic!("wutriage did not finish within {DEADLINE:?}: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output { status, stdout: out_t.join().unwrap(), stderr: err_t.join().unwrap() }
+}
+
+/// The binary under the memory cap (when `prlimit` exists).
+fn command() -> Command {
+    if has("prlimit") {
+        let mut c = Command::new("prlimit");
+        c.arg(format!("--data={DATA_LIMIT}")).arg("--").arg(bin());
+        c
+    } else {
+        eprintln!("note: prlimit not found; memory is not capped in this run");
+        Command::new(bin())
+    }
+}
+
+/// Runs wutriage with `args` under the memory cap and the deadline.
+fn wutriage(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut cmd = command();
+    for a in args {
+        cmd.arg(a.as_ref());
+    }
+    let out = finish(cmd);
+    // Killed by a signal (SIGBUS, SIGSEGV, SIGABRT when the cap stops an allocation).
+    assert!(
+        out.status.code().is_some(),
+        "wutriage died from a signal: {:?}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A temporary bundle holding a copy of the demo bundle's logs.
+struct Case {
+    dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Case {
+    fn new() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("bundle");
+        copy_tree(&common::fixture("bundles/storage-0x80070306"), &root);
+        Case { dir, root }
+    }
+
+    fn empty() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("bundle");
+        fs::create_dir(&root).unwrap();
+        Case { dir, root }
+    }
+
+    fn put(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// `analyze --format json` on the bundle, plus extra arguments.
+    fn analyze(&self, extra: &[&str]) -> (Output, Value) {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"analyze", &"--format", &"json"];
+        for e in extra {
+            args.push(e);
+        }
+        args.push(&self.root);
+        let out = wutriage(&args);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out, v)
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dst);
+        } else {
+            fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+/// The demo's failure was still found and attributed.
+fn assert_demo_analysed(v: &Value) {
+    let incidents = v["incidents"].as_array().expect("a JSON report with incidents");
+    assert!(
+        incidents.iter().any(|i| i["code"]["code"] == "0x80070306"),
+        "the good logs were not analysed: {v}"
+    );
+    assert_eq!(v["causes"][0]["category"], "storage", "top cause: {}", v["causes"][0]["title"]);
+}
+
+/// The file entry of `path` in a JSON report.
+fn file<'v>(v: &'v Value, path: &str) -> &'v Value {
+    v["files"]
+        .as_array()
+        .and_then(|f| f.iter().find(|x| x["path"] == path))
+        .unwrap_or_else(|| panic!("{path} not listed in {}", v["files"]))
+}
+
+fn issue_kinds(f: &Value) -> Vec<String> {
+    f["issues"]
+        .as_array()
+        .map(|a| a.iter().map(|i| i["kind"].as_str().unwrap_or("").to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// A bad file beside the demo: exit 0 (lenient), a warning naming it, the demo analysed.
+fn lenient(rel: &str, bytes: &[u8], problem: &str) -> Value {
+    let case = Case::new();
+    case.put(rel, bytes);
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    assert!(err.contains(rel) && err.contains(problem), "no warning naming {rel}: {err}");
+    assert_demo_analysed(&v);
+    v
+}
+
+// --- paths and files ---------------------------------------------------------------------
+
+#[test]
+fn missing_path_is_an_error_and_the_rest_is_analysed() {
+    let case = Case::new();
+    let missing = case.root.join("no-such-dir");
+    let out = wutriage(&[&"analyze", &"--format", &"json", &case.root, &missing]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains("no-such-dir") && err.contains("no such file"), "{err}");
+    assert_demo_analysed(&serde_json::from_slice(&out.stdout).unwrap());
+}
+
+#[test]
+fn empty_folder_says_there_is_nothing_to_analyse() {
+    let case = Case::empty();
+    let (out, _) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains("no log files"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "a report for nothing: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_named_and_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::new();
+    let p = case.put("CBS.log", b"2024-02-14 02:01:00, Info                  CBS    hello\r\n");
+    for q in walk(case.dir.path()) {
+        let mode = if q.is_dir() { 0o755 } else { 0o644 };
+        fs::set_permissions(&q, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
+    let mut cmd = command();
+    if fs::File::open(&p).is_ok() {
+        // Root reads any file: run as nobody so that the permission bits bite.
+        if !has("setpriv") {
+            eprintln!("skipped: running as root and setpriv not found");
+            return;
+        }
+        let inner = cmd;
+        cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(inner.get_program())
+            .args(inner.get_args());
+    }
+    cmd.args(["analyze", "--format", "json"]).arg(&case.root);
+    let out = finish(cmd);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    assert!(err.contains("CBS.log") && err.contains("cannot read"), "{err}");
+    assert_demo_analysed(&serde_json::from_slice(&out.stdout).unwrap());
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                out.extend(walk(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn zero_byte_cbs_log() {
+    lenient("CBS.log", b"", "empty file");
+}
+
+#[test]
+fn random_bytes_named_cbs_log() {
+    lenient("CBS.log", &noise(1 << 20, 1), "binary");
+}
+
+#[test]
+fn random_bytes_named_system_evtx() {
+    lenient("System.evtx", &noise(1 << 20, 2), "no EVTX header");
+}
+
+/// Deterministic pseudo-random bytes.
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[3]
+        })
+        .collect()
+}
+
+fn demo_cbs() -> Vec<u8> {
+    fs::read(common::fixture("bundles/storage-0x80070306/Logs/CBS/CBS.log")).unwrap()
+}
+
+#[test]
+fn nul_bytes_in_the_middle_of_a_cbs_log() {
+    let cbs = demo_cbs();
+    let cut = cbs.len() / 2;
+    let cut = cut + cbs[cut..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut bad = cbs[..cut].to_vec();
+    bad.extend(std::iter::repeat_n(0u8, 8192));
+    bad.extend_from_slice(&cbs[cut..]);
+    let case = Case::new();
+    case.put("Logs/CBS/CBS.log", &bad);
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Logs/CBS/CBS.log") && err.contains("NUL"), "{err}");
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert!(issue_kinds(f).contains(&"nul-bytes".to_string()), "{f}");
+}
+
+#[test]
+fn invalid_utf8_is_replaced_and_counted() {
+    let cbs = demo_cbs();
+    let mut bad =
+        b"2024-02-13 09:00:00, Info                  CBS    caf\xE9 \xFF\xFE broken\r\n".to_vec();
+    bad.extend_from_slice(&cbs);
+    let case = Case::new();
+    case.put("Logs/CBS/CBS.log", &bad);
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Logs/CBS/CBS.log") && err.contains("invalid"), "{err}");
+    assert_demo_analysed(&v);
+    // \xE9 (cut short by the space), \xFF and \xFE: three invalid sequences.
+    assert_eq!(file(&v, "Logs/CBS/CBS.log")["replaced_chars"], 3);
+}
+
+#[test]
+fn utf16le_without_bom_reads_like_utf8() {
+    let cbs = demo_cbs();
+    let text = String::from_utf8(cbs).unwrap();
+    let text = text.trim_start_matches('\u{FEFF}');
+    let wide: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let case = Case::new();
+    case.put("Logs/CBS/CBS.log", &wide);
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert_eq!(f["encoding"], "utf-16le", "{f}");
+}
+
+#[test]
+fn a_200_mb_line_without_newline_is_cut_and_reported() {
+    let case = Case::new();
+    let mut big =
+        b"2024-02-14 01:00:00, Error                 CBS    Failed with 0x80070005 ".to_vec();
+    big.resize(200 << 20, b'A');
+    case.put("Logs/CBS/CbsPersist_20240214010000.log", &big);
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("CbsPersist_20240214010000.log") && err.contains("cut"), "{err}");
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CbsPersist_20240214010000.log");
+    assert!(issue_kinds(f).contains(&"long-record".to_string()), "{f}");
+    assert_eq!(f["records"], 1);
+}
+
+#[test]
+fn a_200_mb_line_of_junk() {
+    let mut big = vec![b'x'; 200 << 20];
+    big.extend_from_slice(b"\n");
+    lenient("CBS.log", &big, "no line has its layout");
+}
+
+#[test]
+fn a_million_continuation_lines_and_no_first_record() {
+    let mut text = String::with_capacity(30 << 20);
+    for i in 0..1_000_000 {
+        writeln!(text, "    continuation {i} without a record before it\r").unwrap();
+    }
+    lenient("CBS.log", text.as_bytes(), "no line has its layout");
+}
+
+#[test]
+fn a_million_continuation_lines_after_one_record() {
+    let mut text =
+        String::from("2024-02-14 01:00:00, Info                  CSI    00000001 start\r\n");
+    for i in 0..1_000_000 {
+        writeln!(text, "    continuation {i} of one enormous record\r").unwrap();
+    }
+    let case = Case::new();
+    case.put("Logs/CBS/CbsPersist_20240214010000.log", text.as_bytes());
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CbsPersist_20240214010000.log");
+    assert_eq!(f["records"], 1, "{f}");
+    assert_eq!(f["lines"], 1_000_001, "{f}");
+}
+
+// --- evtx --------------------------------------------------------------------------------
+
+fn good_evtx() -> Vec<u8> {
+    fs::read(common::fixture("bundles/clean/System.evtx")).unwrap()
+}
+
+const CHUNK: usize = 4096;
+
+#[test]
+fn evtx_header_only() {
+    let v = lenient("Extra.evtx", &good_evtx()[..CHUNK], "no records");
+    assert_eq!(file(&v, "Extra.evtx")["records"], 0);
+}
+
+#[test]
+fn evtx_cut_in_the_middle_of_a_chunk() {
+    let e = good_evtx();
+    let v = lenient("Extra.evtx", &e[..CHUNK + 512 + 900], "problem");
+    let f = file(&v, "Extra.evtx");
+    assert!(f["records"].as_u64().unwrap() <= 1, "{f}");
+}
+
+#[test]
+fn evtx_zeroed_chunk_header() {
+    let mut e = good_evtx();
+    e[CHUNK..CHUNK + 512].fill(0);
+    let v = lenient("Extra.evtx", &e, "problem");
+    assert!(issue_kinds(file(&v, "Extra.evtx")).iter().any(|k| k.starts_with("damaged")));
+}
+
+#[test]
+fn evtx_bad_checksums() {
+    let mut e = good_evtx();
+    // A byte inside the first record's payload: the chunk's data checksum no longer holds.
+    e[CHUNK + 512 + 64] ^= 0x5A;
+    // And the file header checksum.
+    e[124] ^= 0xFF;
+    let case = Case::new();
+    case.put("Extra.evtx", &e);
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    // Either read with the damage reported, or not read with a reason; never silent loss.
+    let f = file(&v, "Extra.evtx");
+    let records = f["records"].as_u64().unwrap();
+    assert!(records == 2 || !issue_kinds(f).is_empty(), "{f}");
+}
+
+#[test]
+fn evtx_record_size_past_the_chunk() {
+    let mut e = good_evtx();
+    let at = CHUNK + 512;
+    assert_eq!(&e[at..at + 4], b"**\0\0");
+    e[at + 4..at + 8].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+    let v = lenient("Extra.evtx", &e, "problem");
+    assert!(issue_kinds(file(&v, "Extra.evtx")).iter().any(|k| k.starts_with("damaged")));
+}
+
+// --- archives ----------------------------------------------------------------------------
+
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn zip_entry_names_with_dot_dot_stay_inside() {
+    let z = zip_of(&[("../../../etc/CBS.log", &demo_cbs())]);
+    let case = Case::new();
+    case.put("upload.zip", &z);
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("upload.zip") && err.contains("unsafe"), "{err}");
+    assert_demo_analysed(&v);
+    assert_eq!(file(&v, "upload.zip/etc/CBS.log")["kind"], "cbs");
+    // Nothing was written outside (or inside) the bundle.
+    assert!(!case.root.join("etc").exists());
+    assert!(!case.root.parent().unwrap().join("etc").exists());
+}
+
+#[test]
+fn zip_bomb_stops_at_the_cap() {
+    // 512 MiB of zeros deflate to about half a megabyte.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(false);
+    w.start_file("CBS.log", opts).unwrap();
+    let block = vec![0u8; 1 << 20];
+    for _ in 0..512 {
+        w.write_all(&block).unwrap();
+    }
+    let z = w.finish().unwrap().into_inner();
+    assert!(z.len() < 4 << 20, "bomb is {} bytes", z.len());
+    let case = Case::new();
+    case.put("bomb.zip", &z);
+    let (out, v) = case.analyze(&["--max-archive-bytes", "64MiB"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("bomb.zip") && err.contains("cap"), "{err}");
+    assert!(err.contains("--max-archive-bytes"), "says how to raise it: {err}");
+    assert_demo_analysed(&v);
+}
+
+#[test]
+fn nested_zip_is_read() {
+    let inner = zip_of(&[("CBS.log", &demo_cbs())]);
+    let outer = zip_of(&[("inner.zip", &inner)]);
+    let case = Case::empty();
+    case.put("outer.zip", &outer);
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(file(&v, "outer.zip/inner.zip/CBS.log")["kind"], "cbs");
+    assert!(v["incidents"].as_array().is_some_and(|i| !i.is_empty()), "{v}");
+}
+
+#[test]
+fn zip_with_corrupt_central_directory() {
+    let mut z = zip_of(&[("CBS.log", &demo_cbs())]);
+    let eocd = z.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+    // Point the central directory offset past the end of the file.
+    z[eocd + 16..eocd + 20].copy_from_slice(&0x7FFF_FFF0u32.to_le_bytes());
+    lenient("upload.zip", &z, "not a readable zip");
+}
+
+#[test]
+fn corrupt_cab() {
+    let mut cab = b"MSCF\0\0\0\0".to_vec();
+    cab.extend(noise(4096, 3));
+    lenient("CbsPersist_20240101000000.cab", &cab, "not a readable cab");
+}
+
+// --- folders -----------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_not_followed() {
+    let case = Case::new();
+    std::os::unix::fs::symlink(&case.root, case.root.join("loop")).unwrap();
+    std::os::unix::fs::symlink("self", case.root.join("self")).unwrap();
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    assert!(file(&v, "loop")["note"].as_str().unwrap().contains("not followed"));
+    assert!(file(&v, "self")["note"].as_str().unwrap().contains("broken link"));
+}
+
+#[test]
+fn a_hundred_thousand_tiny_files() {
+    let case = Case::new();
+    for d in 0..100 {
+        let dir = case.root.join(format!("junk/{d:03}"));
+        fs::create_dir_all(&dir).unwrap();
+        for f in 0..1000 {
+            fs::write(dir.join(format!("{f:04}.txt")), b"x").unwrap();
+        }
+    }
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    assert!(v["coverage"]["files"].as_u64().unwrap() >= 100_000);
+}
+
+#[test]
+fn deep_nesting_stops_at_the_depth_limit() {
+    let case = Case::new();
+    let mut rel = String::new();
+    for i in 0..200 {
+        write!(rel, "d{i}/").unwrap();
+    }
+    case.put(&format!("{rel}CBS.log"), &demo_cbs());
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    let deep = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["note"].as_str().is_some_and(|n| n.contains("nested deeper")));
+    assert!(deep.is_some(), "no depth note in {}", v["files"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_and_device_inputs_do_not_hang() {
+    let case = Case::new();
+    let fifo = case.root.join("CBS.log");
+    let st = Command::new("mkfifo").arg(&fifo).status();
+    if !st.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo not available");
+        return;
+    }
+    std::os::unix::fs::symlink("/dev/zero", case.root.join("dism.log")).unwrap();
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("CBS.log") && err.contains("not a regular file"), "{err}");
+    assert!(err.contains("dism.log") && err.contains("not a regular file"), "{err}");
+    assert_demo_analysed(&v);
+    let out = wutriage(&[&"inventory", &"/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/dev/zero: not a regular file"), "{}", stderr(&out));
+}
+
+// --- strictness --------------------------------------------------------------------------
+
+#[test]
+fn strict_makes_damage_fatal() {
+    let mut e = good_evtx();
+    e[CHUNK..CHUNK + 512].fill(0);
+    let case = Case::new();
+    case.put("Extra.evtx", &e);
+    let (lenient, _) = case.analyze(&[]);
+    assert_eq!(lenient.status.code(), Some(0));
+    let (strict, v) = case.analyze(&["--strict"]);
+    assert_eq!(strict.status.code(), Some(2), "{}", stderr(&strict));
+    assert!(stderr(&strict).contains("Extra.evtx"));
+    assert_demo_analysed(&v);
+}
+
+// --- files that change while mapped ------------------------------------------------------
+
+/// A mapped log truncated by another program while we read it: no SIGBUS; the vanished part
+/// reads as zeros and the file is reported as changed. In-process, so the truncation lands
+/// between mapping and reading.
+#[cfg(unix)]
+#[test]
+fn a_file_that_shrinks_after_mapping_does_not_kill_the_process() {
+    use wutriage::bundle::{Bundle, OpenOptions, ReadMode};
+    use wutriage::parse::{self, IssueKind, ParseOptions, Texts};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("CBS.log");
+    let line = "2024-02-14 01:00:00, Info                  CBS    Loaded servicing stack\r\n";
+    fs::write(&path, line.repeat((8 << 20) / line.len())).unwrap();
+    let opts = OpenOptions { read_mode: ReadMode::Mmap, ..OpenOptions::default() };
+    let bundle = Bundle::open(std::slice::from_ref(&path), &opts);
+    let art = &bundle.artifacts[0];
+    assert!(art.is_mapped());
+    // Another program cuts the log to one page.
+    fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(4096).unwrap();
+    let sum: u64 = art.bytes().iter().map(|&b| u64::from(b)).sum();
+    assert!(sum > 0);
+    assert!(art.shrank_while_read());
+    let texts = Texts::decode(&bundle);
+    let parsed = parse::parse(&bundle, &texts, &ParseOptions::default());
+    let issues: Vec<IssueKind> = parsed[0].issues.iter().map(|i| i.kind).collect();
+    assert!(issues.contains(&IssueKind::FileChanged), "{issues:?}");
+    assert!(issues.contains(&IssueKind::NulBytes), "{issues:?}");
+    // The page that survived still parses.
+    assert!(parsed[0].coverage.records >= 4096 / line.len() as u64);
+}
