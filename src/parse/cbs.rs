@@ -27,6 +27,13 @@ fn num(b: &[u8]) -> u32 {
     b.iter().fold(0u32, |a, &d| a.wrapping_mul(10).wrapping_add(u32::from(d.wrapping_sub(b'0'))))
 }
 
+/// Whether a line (the rest of the buffer from its start) begins a record whatever came
+/// before it: the shape and a possible date. Pieces are cut only there, so that a cut never
+/// turns a continuation into an orphan line.
+pub(crate) fn starts_record(b: &[u8]) -> bool {
+    shapes::is_cbs_record(b) && header_time(b).is_some()
+}
+
 /// The local time of a `YYYY-MM-DD HH:MM:SS` prefix (shape already checked).
 fn header_time(b: &[u8]) -> Option<Timestamp> {
     Timestamp::from_civil(

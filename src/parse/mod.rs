@@ -295,9 +295,8 @@ impl Job<'_> {
 
 fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
     match kind {
-        Kind::Cbs | Kind::Dism => crate::shapes::is_cbs_record,
-        Kind::WindowsUpdate => crate::shapes::is_wu_record,
-        Kind::WindowsUpdateLegacy => crate::shapes::is_wu_legacy_record,
+        Kind::Cbs | Kind::Dism => cbs::starts_record,
+        Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::starts_record,
         _ => crate::shapes::is_export_block,
     }
 }

@@ -76,6 +76,17 @@ fn modern(line: &str, start: usize, line_no: u32) -> Option<Rec<'_>> {
     })
 }
 
+/// Whether a line (the rest of the buffer from its start) begins a record whatever came
+/// before it; pieces are cut only there.
+pub(crate) fn starts_record(rest: &[u8]) -> bool {
+    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+    let Ok(line) = std::str::from_utf8(&rest[..end]) else { return false };
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let b = line.as_bytes();
+    (shapes::is_wu_record(b) && modern(line, 0, 0).is_some())
+        || (shapes::is_wu_legacy_record(b) && legacy(line, 0, 0).is_some())
+}
+
 fn legacy(line: &str, start: usize, line_no: u32) -> Option<Rec<'_>> {
     let b = line.as_bytes();
     let time = date_time(b, num(b.get(20..23)?) * 1000)?;
