@@ -18,6 +18,8 @@ pub mod code;
 pub mod diagnose;
 pub mod error;
 pub mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod knowledge;
 pub mod parse;
 pub mod pipeline;

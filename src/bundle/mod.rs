@@ -210,6 +210,42 @@ impl Bundle {
         Bundle { artifacts, errors }
     }
 
+    /// A bundle of one file held in memory, opened as if found in a folder: recognised by
+    /// content, and opened when it is an archive.
+    pub fn from_memory(name: &str, bytes: Vec<u8>, opts: &OpenOptions) -> Bundle {
+        let mut opener = Opener {
+            opts,
+            budget: Budget { cap: opts.max_archive_bytes, used: 0 },
+            out: Vec::new(),
+        };
+        let (clean, _) = archive::sanitize(name);
+        opener.add(clean, Content::Owned(bytes), 0, None);
+        let mut artifacts = opener.out;
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        Bundle { artifacts, errors: Vec::new() }
+    }
+
+    /// A bundle of one in-memory log read as `kind` whatever its content says (for fuzzing
+    /// one grammar at a time). Text that is not UTF-16 is read as UTF-8.
+    #[doc(hidden)]
+    pub fn from_memory_as(name: &str, bytes: Vec<u8>, kind: Kind) -> Bundle {
+        let encoding = match decode::detect(&bytes) {
+            _ if kind == Kind::Evtx => Encoding::Binary,
+            Encoding::Binary => Encoding::Utf8,
+            e => e,
+        };
+        let artifact = Artifact {
+            path: name.to_string(),
+            size: bytes.len() as u64,
+            kind,
+            encoding,
+            note: None,
+            warn: false,
+            content: Content::Owned(bytes),
+        };
+        Bundle { artifacts: vec![artifact], errors: Vec::new() }
+    }
+
     /// Artifacts that a parser reads.
     pub fn parsed(&self) -> impl Iterator<Item = (usize, &Artifact)> {
         self.artifacts.iter().enumerate().filter(|(_, a)| a.kind.is_parsed())

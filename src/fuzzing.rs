@@ -1,0 +1,132 @@
+//! Entry points for the fuzz targets in `fuzz/` and for `tests/fuzz_regressions.rs`, which
+//! replays what the fuzzers found. Each one runs real code paths on arbitrary bytes and
+//! checks properties that must hold for any input, beyond "does not panic".
+//!
+//! Not a stable API.
+
+use crate::bundle::{Bundle, Kind, OpenOptions};
+use crate::code::extract::CodeExtractor;
+use crate::parse::{self, Keep, ParseOptions, ParsedArtifact, Texts};
+use crate::timeline::Timeline;
+
+/// Cap on archive output while fuzzing: large enough for real members, small enough that a
+/// bomb is cheap.
+const FUZZ_ARCHIVE_CAP: u64 = 16 << 20;
+
+/// A fuzz target: its name (the folder of its findings) and its body.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// Every target, for the replay test.
+pub const TARGETS: &[Target] = &[
+    ("cbs", cbs),
+    ("windowsupdate", windowsupdate),
+    ("windowsupdate_legacy", windowsupdate_legacy),
+    ("export", export),
+    ("evtx", evtx),
+    ("extract", extract),
+    ("sniff", sniff),
+    ("zip", zip),
+    ("cab", cab),
+];
+
+/// A summary of one parse that must not depend on how the text was cut into pieces.
+fn digest(p: &ParsedArtifact<'_>) -> String {
+    format!("{:?}|{:?}|{:?}", p.coverage, p.issues, p.events)
+}
+
+/// Parses `data` as `kind`, whole and cut into small pieces, and checks that both agree.
+fn grammar(kind: Kind, name: &str, data: &[u8]) {
+    let bundle = Bundle::from_memory_as(name, data.to_vec(), kind);
+    let texts = Texts::decode(&bundle);
+    let whole = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
+    let a = parse::parse(&bundle, &texts, &whole);
+    let small = ParseOptions { piece_bytes: 64, ..whole };
+    let b = parse::parse(&bundle, &texts, &small);
+    assert_eq!(digest(&a[0]), digest(&b[0]), "pieces changed the result");
+    let c = &a[0].coverage;
+    assert!(c.records <= c.lines, "more records than lines");
+    assert!(c.events <= c.lines, "more events than lines");
+}
+
+/// CBS.log / CbsPersist / dism.log grammar.
+pub fn cbs(data: &[u8]) {
+    grammar(Kind::Cbs, "CBS.log", data);
+    grammar(Kind::Dism, "dism.log", data);
+}
+
+/// Windows 10+ WindowsUpdate.log grammar.
+pub fn windowsupdate(data: &[u8]) {
+    grammar(Kind::WindowsUpdate, "WindowsUpdate.log", data);
+}
+
+/// Windows 7/8 WindowsUpdate.log grammar.
+pub fn windowsupdate_legacy(data: &[u8]) {
+    grammar(Kind::WindowsUpdateLegacy, "WindowsUpdate.log", data);
+}
+
+/// `wevtutil qe /f:text` exports.
+pub fn export(data: &[u8]) {
+    grammar(Kind::EventExport, "System.txt", data);
+}
+
+/// .evtx through the evtx crate and our field mapping.
+pub fn evtx(data: &[u8]) {
+    let bundle = Bundle::from_memory_as("System.evtx", data.to_vec(), Kind::Evtx);
+    let texts = Texts::decode(&bundle);
+    let opts = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
+    let mut parsed = parse::parse(&bundle, &texts, &opts);
+    let _ = Timeline::build(&mut parsed, None);
+}
+
+/// The code extractor: every code it returns appears in the text it was given.
+pub fn extract(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let ex = CodeExtractor::new();
+    let codes = ex.extract(&text);
+    assert!(codes.len() <= text.len(), "more codes than bytes");
+}
+
+/// Content sniffing and decoding under a few names, then whatever parser it chose.
+pub fn sniff(data: &[u8]) {
+    for name in ["CBS.log", "dism.log", "WindowsUpdate.log", "System.evtx", "notes.txt"] {
+        let bundle = Bundle::from_memory(name, data.to_vec(), &fuzz_open());
+        assert!(!bundle.artifacts.is_empty(), "a file vanished");
+        run_all(&bundle);
+    }
+}
+
+/// Zip archives (members are sniffed and parsed too).
+pub fn zip(data: &[u8]) {
+    let bundle = Bundle::from_memory("upload.zip", data.to_vec(), &fuzz_open());
+    check_archive(&bundle);
+    run_all(&bundle);
+}
+
+/// Cabinet archives (CbsPersist_*.cab).
+pub fn cab(data: &[u8]) {
+    let bundle = Bundle::from_memory("CbsPersist_1.cab", data.to_vec(), &fuzz_open());
+    check_archive(&bundle);
+    run_all(&bundle);
+}
+
+fn fuzz_open() -> OpenOptions {
+    OpenOptions { max_archive_bytes: FUZZ_ARCHIVE_CAP, ..OpenOptions::default() }
+}
+
+fn check_archive(bundle: &Bundle) {
+    let total: u64 = bundle.artifacts.iter().map(|a| a.bytes().len() as u64).sum();
+    assert!(total <= FUZZ_ARCHIVE_CAP, "archive cap exceeded: {total}");
+    for a in &bundle.artifacts {
+        assert!(
+            !a.path.split('/').any(|c| c == ".." || c == "."),
+            "unsafe member path {:?}",
+            a.path
+        );
+    }
+}
+
+fn run_all(bundle: &Bundle) {
+    let texts = Texts::decode(bundle);
+    let mut parsed = parse::parse(bundle, &texts, &ParseOptions::default());
+    let _ = Timeline::build(&mut parsed, None);
+}
