@@ -651,3 +651,32 @@ fn a_file_that_shrinks_after_mapping_does_not_kill_the_process() {
     // The page that survived still parses.
     assert!(parsed[0].coverage.records >= 4096 / line.len() as u64);
 }
+
+// --- limits ------------------------------------------------------------------------------
+
+#[test]
+fn each_limit_says_when_it_was_reached_and_how_to_raise_it() {
+    let case = Case::new();
+    let (out, v) = case.analyze(&["--max-events", "3", "--max-record-bytes", "40"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Logs/CBS/CBS.log") && err.contains("--max-events"), "{err}");
+    let f = file(&v, "Logs/CBS/CBS.log");
+    let kinds = issue_kinds(f);
+    assert!(kinds.contains(&"event-cap".to_string()), "{f}");
+    assert!(kinds.contains(&"long-record".to_string()), "{f}");
+    assert_eq!(f["events"], 3, "{f}");
+    let text = serde_json::to_string(f).unwrap();
+    assert!(text.contains("--max-record-bytes"), "{text}");
+    // The human report says so too.
+    let table = wutriage(&[&"analyze", &"--max-events", &"3", &case.root]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("Incomplete: Logs/CBS/CBS.log: more than 3 events"), "{text}");
+    // Strict makes a reached limit fatal too: results are incomplete.
+    let (strict, _) = case.analyze(&["--max-events", "3", "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    // Bad limit values are usage errors that name the flag.
+    let (bad, _) = case.analyze(&["--max-record-bytes", "12 parsecs"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--max-record-bytes"), "{}", stderr(&bad));
+}

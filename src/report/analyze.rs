@@ -423,7 +423,34 @@ impl Report {
             c.skipped,
             self.offset.offset,
             self.offset.origin.describe()
-        )
+        )?;
+        for line in self.incomplete() {
+            writeln!(w, "Incomplete: {line}")?;
+        }
+        Ok(())
+    }
+
+    /// One line per file whose reading hit a limit or found it changed: the results for it
+    /// are partial, and the reader must know.
+    fn incomplete(&self) -> Vec<String> {
+        use crate::parse::IssueKind;
+        self.files
+            .iter()
+            .filter_map(|f| {
+                let hit: Vec<&str> = f
+                    .issues
+                    .iter()
+                    .filter(|i| {
+                        matches!(
+                            i.kind,
+                            IssueKind::EventCap | IssueKind::LongRecord | IssueKind::FileChanged
+                        )
+                    })
+                    .map(|i| i.detail.as_str())
+                    .collect();
+                (!hit.is_empty()).then(|| format!("{}: {}", f.path, hit.join("; ")))
+            })
+            .collect()
     }
 
     /// Markdown for a support ticket.
@@ -520,7 +547,11 @@ impl Report {
             c.damaged,
             self.offset.offset,
             self.offset.origin.describe()
-        )
+        )?;
+        for line in self.incomplete() {
+            writeln!(w, "\n**Incomplete:** {}", md(&line))?;
+        }
+        Ok(())
     }
 }
 
