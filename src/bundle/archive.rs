@@ -55,11 +55,12 @@ fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<C
     // Declared sizes can lie (zip bombs): never read more than one byte past the budget.
     let limit = budget.remaining() + 1;
     let mut r = r.take(limit);
-    let first = SPILL_BYTES.min(limit);
+    let first = SPILL_BYTES.min(limit).min(budget.heap_left());
     let mut buf = Vec::with_capacity(usize::try_from(declared.min(first)).unwrap_or(0));
     (&mut r).take(first).read_to_end(&mut buf).map_err(ReadCap::Io)?;
     let mut total = buf.len() as u64;
-    let content = if total < first {
+    let on_heap = total < first;
+    let content = if on_heap {
         Content::Owned(buf)
     } else {
         let mut file = tempfile::tempfile().map_err(ReadCap::Io)?;
@@ -74,7 +75,7 @@ fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<C
     if total > budget.remaining() {
         return Err(ReadCap::Cap);
     }
-    budget.spend(total);
+    budget.spend(total, on_heap);
     Ok(content)
 }
 
@@ -165,5 +166,34 @@ mod tests {
         );
         assert_eq!(sanitize("/abs/x"), ("abs/x".into(), true));
         assert_eq!(sanitize("a/./b"), ("a/b".into(), true));
+    }
+}
+
+#[cfg(test)]
+mod spill_tests {
+    use crate::bundle::{Bundle, OpenOptions};
+    use std::io::Write;
+
+    fn zip_of(members: &[(&str, usize)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        for (name, len) in members {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(&vec![b'x'; *len]).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn large_members_are_mapped_from_a_temporary_file() {
+        let z = zip_of(&[("big.log", 20 << 20), ("small.log", 1000)]);
+        let b = Bundle::from_memory("x.zip", z, &OpenOptions::default());
+        let big = b.artifacts.iter().find(|a| a.path == "x.zip/big.log").unwrap();
+        let small = b.artifacts.iter().find(|a| a.path == "x.zip/small.log").unwrap();
+        assert!(big.is_mapped());
+        assert_eq!(big.bytes().len(), 20 << 20);
+        assert!(big.bytes().iter().all(|&c| c == b'x'));
+        assert!(!small.is_mapped());
+        assert_eq!(small.bytes().len(), 1000);
     }
 }

@@ -133,15 +133,33 @@ pub struct Bundle {
 pub(crate) struct Budget {
     cap: u64,
     used: u64,
+    /// Bytes of members kept on the heap (the rest went to temporary files).
+    in_memory: u64,
 }
 
+/// Heap kept for archive members over a whole bundle; past it every member goes to a
+/// temporary file, whatever its size.
+const MEMBER_HEAP: u64 = 256 << 20;
+
 impl Budget {
+    fn new(cap: u64) -> Self {
+        Budget { cap, used: 0, in_memory: 0 }
+    }
+
     fn remaining(&self) -> u64 {
         self.cap - self.used
     }
 
-    fn spend(&mut self, n: u64) {
+    fn spend(&mut self, n: u64, on_heap: bool) {
         self.used = (self.used + n).min(self.cap);
+        if on_heap {
+            self.in_memory += n;
+        }
+    }
+
+    /// Heap left for members before they must spill.
+    fn heap_left(&self) -> u64 {
+        MEMBER_HEAP.saturating_sub(self.in_memory)
     }
 }
 
@@ -163,11 +181,8 @@ impl Bundle {
     /// the others are still opened; damaged archives and unreadable files inside folders
     /// become artifacts with a note.
     pub fn open(inputs: &[PathBuf], opts: &OpenOptions) -> Bundle {
-        let mut opener = Opener {
-            opts,
-            budget: Budget { cap: opts.max_archive_bytes, used: 0 },
-            out: Vec::new(),
-        };
+        let mut opener =
+            Opener { opts, budget: Budget::new(opts.max_archive_bytes), out: Vec::new() };
         let mut errors = Vec::new();
         let prefix_inputs = inputs.len() > 1;
         for input in inputs {
@@ -213,11 +228,8 @@ impl Bundle {
     /// A bundle of one file held in memory, opened as if found in a folder: recognised by
     /// content, and opened when it is an archive.
     pub fn from_memory(name: &str, bytes: Vec<u8>, opts: &OpenOptions) -> Bundle {
-        let mut opener = Opener {
-            opts,
-            budget: Budget { cap: opts.max_archive_bytes, used: 0 },
-            out: Vec::new(),
-        };
+        let mut opener =
+            Opener { opts, budget: Budget::new(opts.max_archive_bytes), out: Vec::new() };
         let (clean, _) = archive::sanitize(name);
         opener.add(clean, Content::Owned(bytes), 0, None);
         let mut artifacts = opener.out;
