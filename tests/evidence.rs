@@ -45,21 +45,9 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Seen> {
     out
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap().flatten() {
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &dst);
-        } else {
-            fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
 /// The demo bundle, plus the clean bundle as a zip and its CBS.log in a cab.
 fn bundle(root: &Path) {
-    copy_tree(&common::fixture("bundles/storage-0x80070306"), root);
+    common::copy_tree(&common::fixture("bundles/storage-0x80070306"), root);
     let clean = common::fixture("bundles/clean");
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for name in ["CBS.log", "System.evtx", "WindowsUpdate.log"] {
