@@ -125,3 +125,27 @@ fn utf16_copies_give_the_same_events_as_utf8() {
         }
     }
 }
+
+/// The text prefilter only skips records that could not be notable: keeping notable events
+/// gives exactly the notable subset of keeping them all.
+#[test]
+fn notable_events_are_the_notable_subset_of_all_events() {
+    let mut inputs = vec![common::fixture("bundles/storage-0x80070306")];
+    if let Some(c) = common::corpus() {
+        for sub in ["cbs", "dism", "windowsupdate", "other"] {
+            inputs.push(c.join(sub));
+        }
+    }
+    let events = |keep: Keep, filter: bool| {
+        pipeline::run(&inputs, &opts(ReadMode::Auto, 2, 8 << 20, keep), |a| {
+            let mut out = Vec::new();
+            let kept = a.timeline.events.iter().filter(|e| !filter || e.is_notable());
+            write_jsonl(a.bundle, kept, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        })
+    };
+    let notable = events(Keep::Notable, false);
+    let all_filtered = events(Keep::All, true);
+    assert!(notable.lines().count() > 10, "the inputs have notable events");
+    assert!(notable == all_filtered, "the prefilter dropped or added events");
+}

@@ -163,27 +163,35 @@ pub enum Family {
     Other,
 }
 
-/// The family of a provider name (case-insensitive).
+/// The family of a provider name (case-insensitive). No allocation: it runs per record.
 pub fn family(provider: &str) -> Family {
-    let p = provider.to_ascii_lowercase();
-    match p.as_str() {
-        "microsoft-windows-windowsupdateclient" => Family::WindowsUpdateClient,
-        "microsoft-windows-servicing" => Family::Servicing,
-        "disk" => Family::Disk,
-        "ntfs" | "microsoft-windows-ntfs" => Family::Ntfs,
-        "volmgr" => Family::Volmgr,
-        "service control manager" => Family::ServiceControlManager,
-        "microsoft-windows-kernel-power" | "eventlog" | "microsoft-windows-kernel-general" => {
-            Family::System
-        }
-        _ if p.starts_with("stor")
-            || p.contains("storport")
-            || p == "iastora"
-            || p == "iastorv" =>
-        {
-            Family::Storage
-        }
-        _ => Family::Other,
+    let is = |names: &[&str]| names.iter().any(|n| provider.eq_ignore_ascii_case(n));
+    let p = provider.as_bytes();
+    if is(&["microsoft-windows-windowsupdateclient"]) {
+        Family::WindowsUpdateClient
+    } else if is(&["microsoft-windows-servicing"]) {
+        Family::Servicing
+    } else if is(&["disk"]) {
+        Family::Disk
+    } else if is(&["ntfs", "microsoft-windows-ntfs"]) {
+        Family::Ntfs
+    } else if is(&["volmgr"]) {
+        Family::Volmgr
+    } else if is(&["service control manager"]) {
+        Family::ServiceControlManager
+    } else if is(&[
+        "microsoft-windows-kernel-power",
+        "eventlog",
+        "microsoft-windows-kernel-general",
+    ]) {
+        Family::System
+    } else if p.get(..4).is_some_and(|s| s.eq_ignore_ascii_case(b"stor"))
+        || p.windows(8).any(|w| w.eq_ignore_ascii_case(b"storport"))
+        || is(&["iastora", "iastorv"])
+    {
+        Family::Storage
+    } else {
+        Family::Other
     }
 }
 

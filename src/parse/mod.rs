@@ -9,6 +9,7 @@ pub mod evtx;
 pub mod export;
 pub mod ident;
 mod lines;
+mod prefilter;
 pub mod wu;
 
 use crate::bundle::{Bundle, Kind, decode::Decoded};
@@ -189,6 +190,8 @@ impl<'t> Piece<'t> {
     }
 }
 
+pub(crate) use prefilter::Hits;
+
 /// A grammar whose records collect into a [`Piece`].
 pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
     /// The piece being filled.
@@ -209,7 +212,14 @@ pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
 #[derive(Debug)]
 pub(crate) struct Ctx {
     pub(crate) extractor: CodeExtractor,
+    pub(crate) prefilter: prefilter::Prefilter,
     pub(crate) keep: Keep,
+}
+
+impl Ctx {
+    pub(crate) fn new(keep: Keep) -> Self {
+        Ctx { extractor: CodeExtractor::new(), prefilter: prefilter::Prefilter::new(), keep }
+    }
 }
 
 /// Decoded text of every text artifact, kept alive so that events can borrow from it.
@@ -291,7 +301,7 @@ pub fn parse<'t>(
     texts: &'t Texts<'_>,
     opts: &ParseOptions,
 ) -> Vec<ParsedArtifact<'t>> {
-    let ctx = Ctx { extractor: CodeExtractor::new(), keep: opts.keep };
+    let ctx = Ctx::new(opts.keep);
     let mut jobs = Vec::new();
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
