@@ -86,6 +86,9 @@ fn thread_count_and_piece_size_do_not_change_the_output() {
         inputs.push(c.join("dism/krynddi__dism.log"));
         inputs.push(c.join("windowsupdate/josemct__WindowsUpdate.log"));
         inputs.push(c.join("other/Appostarsi__V2.zip__system-events.txt"));
+        // Many chunks, parsed as parallel tasks, and damaged ones.
+        inputs.push(c.join("evtx/anotherc0ne__System.evtx"));
+        inputs.push(c.join("evtx/omerbenamram__sample_with_a_bad_chunk_magic.evtx"));
     }
     let reference = render(&inputs, &opts(ReadMode::Auto, 1, usize::MAX, Keep::All));
     let big = reference.1.iter().find(|(p, _, _)| p == "CBS.log").unwrap();
