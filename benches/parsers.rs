@@ -1,8 +1,11 @@
-//! Throughput of each parser (MB/s) and of the code extractor.
+//! Throughput of each parser (MB/s), of the code extractor, and of `analyze` end to end on
+//! a generated 100 MiB bundle.
 //!
-//! Inputs: a file of each kind from `../shared/corpus` when it is there (set
+//! Parser inputs: a file of each kind from `../shared/corpus` when it is there (set
 //! `WUTRIAGE_CORPUS` to point elsewhere), repeated to about 16 MiB; otherwise the fixture
-//! logs repeated. Run: `cargo bench --bench parsers`.
+//! logs repeated. The end-to-end bundle is written by the `make-bundle` example into
+//! `$WUTRIAGE_BUNDLE` (default `../bench-data/bundle-100MiB`, made when missing).
+//! Run: `cargo bench --bench parsers`.
 
 #![allow(clippy::unwrap_used, reason = "test and tool code")]
 
@@ -10,8 +13,10 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use std::fs;
 use std::path::{Path, PathBuf};
 use wutriage::code::extract::CodeExtractor;
+use wutriage::diagnose;
 use wutriage::parse::{Keep, ParseOptions};
 use wutriage::pipeline::{self, Options};
+use wutriage::report::analyze::Report;
 
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("WUTRIAGE_CORPUS").map_or_else(
@@ -131,5 +136,70 @@ fn extraction(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parsers, extraction);
+/// The generated 100 MiB bundle, made with the `make-bundle` example when missing.
+fn bundle_100mib() -> PathBuf {
+    let dir = std::env::var_os("WUTRIAGE_BUNDLE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench-data/bundle-100MiB"),
+        PathBuf::from,
+    );
+    if !dir.is_dir() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["run", "--release", "--quiet", "--example", "make-bundle", "--"])
+            .args(["--size", "100MiB", "--seed", "7", "--out"])
+            .arg(&dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "make-bundle failed");
+    }
+    dir
+}
+
+fn tree_bytes(d: &Path) -> u64 {
+    fs::read_dir(d)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                tree_bytes(&e.path())
+            } else {
+                e.metadata().unwrap().len()
+            }
+        })
+        .sum()
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let dir = bundle_100mib();
+    let mut g = c.benchmark_group("analyze");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(tree_bytes(&dir)));
+    for threads in [1, 2] {
+        let opts = Options { threads: Some(threads), ..Options::default() };
+        g.bench_with_input(
+            BenchmarkId::new("bundle-100MiB", format!("{threads}t")),
+            &dir,
+            |b, d| {
+                b.iter(|| {
+                    pipeline::run(std::slice::from_ref(d), &opts, |a| {
+                        let spans = a.log_spans();
+                        let d = diagnose::diagnose(
+                            &a.timeline.events,
+                            &spans,
+                            diagnose::Options::default(),
+                        );
+                        let mut out = Vec::new();
+                        Report::new(a.bundle, a.parsed, a.timeline, &d)
+                            .write_table(&mut out)
+                            .unwrap();
+                        out.len()
+                    })
+                });
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, parsers, extraction, end_to_end);
 criterion_main!(benches);

@@ -86,6 +86,9 @@ fn thread_count_and_piece_size_do_not_change_the_output() {
         inputs.push(c.join("dism/krynddi__dism.log"));
         inputs.push(c.join("windowsupdate/josemct__WindowsUpdate.log"));
         inputs.push(c.join("other/Appostarsi__V2.zip__system-events.txt"));
+        // Many chunks, parsed as parallel tasks, and damaged ones.
+        inputs.push(c.join("evtx/anotherc0ne__System.evtx"));
+        inputs.push(c.join("evtx/omerbenamram__sample_with_a_bad_chunk_magic.evtx"));
     }
     let reference = render(&inputs, &opts(ReadMode::Auto, 1, usize::MAX, Keep::All));
     let big = reference.1.iter().find(|(p, _, _)| p == "CBS.log").unwrap();
@@ -124,4 +127,28 @@ fn utf16_copies_give_the_same_events_as_utf8() {
             assert!(got == reference, "{rel}: UTF-16LE (bom: {bom}) differs from UTF-8");
         }
     }
+}
+
+/// The text prefilter only skips records that could not be notable: keeping notable events
+/// gives exactly the notable subset of keeping them all.
+#[test]
+fn notable_events_are_the_notable_subset_of_all_events() {
+    let mut inputs = vec![common::fixture("bundles/storage-0x80070306")];
+    if let Some(c) = common::corpus() {
+        for sub in ["cbs", "dism", "windowsupdate", "other"] {
+            inputs.push(c.join(sub));
+        }
+    }
+    let events = |keep: Keep, filter: bool| {
+        pipeline::run(&inputs, &opts(ReadMode::Auto, 2, 8 << 20, keep), |a| {
+            let mut out = Vec::new();
+            let kept = a.timeline.events.iter().filter(|e| !filter || e.is_notable());
+            write_jsonl(a.bundle, kept, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        })
+    };
+    let notable = events(Keep::Notable, false);
+    let all_filtered = events(Keep::All, true);
+    assert!(notable.lines().count() > 10, "the inputs have notable events");
+    assert!(notable == all_filtered, "the prefilter dropped or added events");
 }

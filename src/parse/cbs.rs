@@ -3,7 +3,7 @@
 //! Grammar: FORMATS.md §1–2, REFERENCE.md §3.
 
 use super::lines::{Grammar, NumberedLine, Record};
-use super::{Collect, Ctx, IssueKind, OffsetSource, Piece, ident};
+use super::{Collect, Ctx, Hits, IssueKind, Keep, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp};
@@ -103,6 +103,7 @@ struct Parser<'t, 'c> {
     text: &'t str,
     source: Source,
     ctx: &'c Ctx,
+    hits: Hits<'c>,
     piece: Piece<'t>,
 }
 
@@ -156,12 +157,19 @@ impl<'t> Parser<'t, '_> {
 
     fn finish(&mut self, rec: Option<Rec<'t>>) {
         let Some(r) = rec else { return };
+        // Most records are routine: without a prefilter hit they cannot be notable.
+        if self.ctx.keep == Keep::Notable
+            && !r.level.is_warning_or_worse()
+            && !self.hits.any_in(r.msg_start, r.end)
+        {
+            return;
+        }
         let message = self.text.get(r.msg_start..r.end).unwrap_or("");
         let message = message.trim_end_matches(['\r', '\n']);
         let message = self.ctx.capped(message, &mut self.piece.cut);
         let codes = self.ctx.extractor.extract(message);
         let notable = is_notable(&codes, r.level, false, message);
-        if self.ctx.keep == super::Keep::Notable && !notable {
+        if self.ctx.keep == Keep::Notable && !notable {
             return;
         }
         let event = Event {
@@ -247,14 +255,14 @@ impl<'t> super::Collect<'t> for Parser<'t, '_> {
 
 /// Parses one piece of a CBS-family log (pieces start at a record or at the file start).
 pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
-    let p = Parser { text, source, ctx, piece: Piece::default() };
+    let hits = ctx.prefilter.hits(text);
+    let p = Parser { text, source, ctx, hits, piece: Piece::default() };
     p.collect(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Keep;
 
     fn ctx(keep: Keep) -> Ctx {
         Ctx::new(keep)

@@ -10,10 +10,12 @@ use crate::code::Code;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
 use crate::time::{TimeBase, Timestamp};
-use evtx::{EvtxParser, ParserSettings};
+use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::io::Cursor;
+use std::sync::Arc;
 
 /// Longest field value kept (characters); longer values are cut.
 const MAX_FIELD_CHARS: usize = 2048;
@@ -163,27 +165,35 @@ pub enum Family {
     Other,
 }
 
-/// The family of a provider name (case-insensitive).
+/// The family of a provider name (case-insensitive). No allocation: it runs per record.
 pub fn family(provider: &str) -> Family {
-    let p = provider.to_ascii_lowercase();
-    match p.as_str() {
-        "microsoft-windows-windowsupdateclient" => Family::WindowsUpdateClient,
-        "microsoft-windows-servicing" => Family::Servicing,
-        "disk" => Family::Disk,
-        "ntfs" | "microsoft-windows-ntfs" => Family::Ntfs,
-        "volmgr" => Family::Volmgr,
-        "service control manager" => Family::ServiceControlManager,
-        "microsoft-windows-kernel-power" | "eventlog" | "microsoft-windows-kernel-general" => {
-            Family::System
-        }
-        _ if p.starts_with("stor")
-            || p.contains("storport")
-            || p == "iastora"
-            || p == "iastorv" =>
-        {
-            Family::Storage
-        }
-        _ => Family::Other,
+    let is = |names: &[&str]| names.iter().any(|n| provider.eq_ignore_ascii_case(n));
+    let p = provider.as_bytes();
+    if is(&["microsoft-windows-windowsupdateclient"]) {
+        Family::WindowsUpdateClient
+    } else if is(&["microsoft-windows-servicing"]) {
+        Family::Servicing
+    } else if is(&["disk"]) {
+        Family::Disk
+    } else if is(&["ntfs", "microsoft-windows-ntfs"]) {
+        Family::Ntfs
+    } else if is(&["volmgr"]) {
+        Family::Volmgr
+    } else if is(&["service control manager"]) {
+        Family::ServiceControlManager
+    } else if is(&[
+        "microsoft-windows-kernel-power",
+        "eventlog",
+        "microsoft-windows-kernel-general",
+    ]) {
+        Family::System
+    } else if p.get(..4).is_some_and(|s| s.eq_ignore_ascii_case(b"stor"))
+        || p.windows(8).any(|w| w.eq_ignore_ascii_case(b"storport"))
+        || is(&["iastora", "iastorv"])
+    {
+        Family::Storage
+    } else {
+        Family::Other
     }
 }
 
@@ -400,46 +410,74 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Parses one .evtx file.
-pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
+/// Chunks read ahead and parsed in parallel (64 KiB each): enough work for every thread,
+/// little memory.
+const CHUNK_BATCH: usize = 16;
+
+/// Reads one record into its fields; `Ok(Err(..))` is a record whose rendering is unreadable.
+fn read_record(
+    rec: evtx::err::Result<evtx::EvtxRecord<'_>>,
+) -> evtx::err::Result<Result<RawRecord, String>> {
+    let rec = rec?;
+    let (id, recovered) = (rec.event_record_id, rec.recovered);
+    let time = Timestamp(rec.timestamp.as_microsecond());
+    let mut json = rec.into_json_bytes()?.data;
+    let value = serde_json::from_slice::<Value>(&json).or_else(|_| {
+        // The crate can leave raw control characters inside strings; blank them.
+        for b in &mut json {
+            if *b < 0x20 {
+                *b = b' ';
+            }
+        }
+        serde_json::from_slice::<Value>(&json)
+    });
+    Ok(match value {
+        Ok(v) => Ok(from_json(&v, id, time, recovered)),
+        Err(e) => Err(format!("record {id}: rendered JSON is unreadable: {e}")),
+    })
+}
+
+/// The issue for an error of the crate.
+fn damage(piece: &mut Piece<'_>, e: &evtx::err::EvtxError) {
+    let kind = if matches!(e, evtx::err::EvtxError::FailedToParseChunk { .. }) {
+        IssueKind::DamagedChunk
+    } else {
+        IssueKind::DamagedRecord
+    };
+    piece.issue(kind, None, chain(e));
+}
+
+/// Parses one chunk's records, as the crate's own record iterator would yield them.
+fn parse_chunk<'t>(
+    chunk: evtx::err::Result<EvtxChunkData>,
+    settings: &Arc<ParserSettings>,
+    ctx: &Ctx,
+) -> Piece<'t> {
     let mut piece = Piece::default();
-    let parser = match EvtxParser::from_read_seek(Cursor::new(bytes)) {
-        Ok(p) => p,
+    let mut data = match chunk {
+        Ok(d) => d,
         Err(e) => {
-            piece.issue(
-                IssueKind::BadHeader,
-                None,
-                format!("unreadable EVTX file header: {}", chain(&e)),
+            damage(&mut piece, &e);
+            return piece;
+        }
+    };
+    let number = data.number.unwrap_or(0);
+    let mut chunk = match data.parse(Arc::clone(settings)) {
+        Ok(c) => c,
+        Err(source) => {
+            damage(
+                &mut piece,
+                &evtx::err::EvtxError::FailedToParseChunk {
+                    chunk_id: number,
+                    source: Box::new(source),
+                },
             );
             return piece;
         }
     };
-    // One thread per file: files already run in parallel on our pool, and the crate's own
-    // pool would block inside it.
-    let settings =
-        ParserSettings::new().separate_json_attributes(true).num_threads(1).recover_records(true);
-    let mut parser = parser.with_configuration(settings);
-    let records = parser.serialized_records(|rec| {
-        let rec = rec?;
-        let (id, recovered) = (rec.event_record_id, rec.recovered);
-        let time = Timestamp(rec.timestamp.as_microsecond());
-        let mut json = rec.into_json_bytes()?.data;
-        let value = serde_json::from_slice::<Value>(&json).or_else(|_| {
-            // The crate can leave raw control characters inside strings; blank them.
-            for b in &mut json {
-                if *b < 0x20 {
-                    *b = b' ';
-                }
-            }
-            serde_json::from_slice::<Value>(&json)
-        });
-        Ok(match value {
-            Ok(v) => Ok(from_json(&v, id, time, recovered)),
-            Err(e) => Err(format!("record {id}: rendered JSON is unreadable: {e}")),
-        })
-    });
-    for r in records {
-        match r {
+    for rec in chunk.iter() {
+        let recovered = rec.as_ref().is_ok_and(|r| r.recovered);
+        match read_record(rec) {
             Ok(Ok(raw)) => {
                 if raw.recovered {
                     piece.coverage.recovered += 1;
@@ -463,14 +501,46 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
                 piece.push(ctx.keep, event, notable);
             }
             Ok(Err(msg)) => piece.issue(IssueKind::DamagedRecord, None, msg),
-            Err(e) => {
-                let kind = if matches!(e, evtx::err::EvtxError::FailedToParseChunk { .. }) {
-                    IssueKind::DamagedChunk
-                } else {
-                    IssueKind::DamagedRecord
-                };
-                piece.issue(kind, None, chain(&e));
-            }
+            // Carved hits that fail to render are noise, as the crate's iterator treats them.
+            Err(_) if recovered => {}
+            Err(e) => damage(&mut piece, &e),
+        }
+    }
+    piece
+}
+
+/// Parses one .evtx file: chunks are read in order and parsed as tasks on the current
+/// rayon pool (not the crate's own pool, which would block inside ours), then merged back
+/// in chunk order.
+pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
+    let mut piece = Piece::default();
+    let parser = match EvtxParser::from_read_seek(Cursor::new(bytes)) {
+        Ok(p) => p,
+        Err(e) => {
+            piece.issue(
+                IssueKind::BadHeader,
+                None,
+                format!("unreadable EVTX file header: {}", chain(&e)),
+            );
+            return piece;
+        }
+    };
+    let settings =
+        ParserSettings::new().separate_json_attributes(true).num_threads(1).recover_records(true);
+    let mut parser = parser.with_configuration(settings.clone());
+    let settings = Arc::new(settings);
+    let mut chunks = parser.chunks();
+    loop {
+        let batch: Vec<_> = chunks.by_ref().take(CHUNK_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let parts: Vec<Piece<'t>> =
+            batch.into_par_iter().map(|c| parse_chunk(c, &settings, ctx)).collect();
+        for mut part in parts {
+            piece.coverage.absorb(&part.coverage);
+            piece.issues.append(&mut part.issues);
+            piece.events.append(&mut part.events);
         }
     }
     piece

@@ -5,9 +5,9 @@
 //! the corpus), so dates are taken as local and the offset is inferred, partly from
 //! Kernel-General 12, whose text holds the boot time in true UTC.
 
-use super::evtx::{Draft, Family, build, family};
+use super::evtx::{Draft, Family, build, family, is_known_event};
 use super::lines::{Grammar, NumberedLine, Record};
-use super::{Collect, Ctx, OffsetSource, Piece, cbs::quarter_hours};
+use super::{Collect, Ctx, Hits, Keep, OffsetSource, Piece, cbs::quarter_hours};
 use crate::event::{Level, Pos, Source};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp};
@@ -15,6 +15,9 @@ use crate::time::{TimeBase, Timestamp};
 #[derive(Default)]
 struct Block<'t> {
     line: u32,
+    /// Byte offsets of the `Event[N]:` line and of the end of the block's last line.
+    start: usize,
+    end: usize,
     source: &'t str,
     log: &'t str,
     date: &'t str,
@@ -35,9 +38,17 @@ fn level_of(s: &str) -> Level {
     }
 }
 
-/// Keeps only the characters a timestamp can hold (exports can lose U+200E marks as `?`).
-fn clean_stamp(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | 'T' | 'Z')).collect()
+/// The time in a stamp, keeping only the characters a timestamp can hold (exports can lose
+/// U+200E marks as `?`) and dropping `trim` from its end. No allocation: this runs per block.
+fn stamp_time(s: &str, trim: &[char]) -> Option<Timestamp> {
+    let mut buf = [0u8; 48];
+    let mut n = 0;
+    for b in s.bytes().filter(|b| b.is_ascii_digit() || b"-:.TZ".contains(b)) {
+        *buf.get_mut(n)? = b;
+        n += 1;
+    }
+    let clean = std::str::from_utf8(buf.get(..n)?).ok()?;
+    Timestamp::parse_user(clean.trim_end_matches(trim))
 }
 
 fn after<'a>(hay: &'a str, key: &str) -> Option<&'a str> {
@@ -100,6 +111,7 @@ fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(String, String)> {
 struct Parser<'t, 'c> {
     text: &'t str,
     ctx: &'c Ctx,
+    hits: Hits<'c>,
     piece: Piece<'t>,
 }
 
@@ -108,7 +120,7 @@ impl<'t> Parser<'t, '_> {
         let Some(b) = block else { return };
         let desc = b.desc_start.and_then(|s| self.text.get(s..b.desc_end)).unwrap_or("").trim();
         let desc = self.ctx.capped(desc, &mut self.piece.cut);
-        let Some(time) = Timestamp::parse_user(clean_stamp(b.date).trim_end_matches('Z')) else {
+        let Some(time) = stamp_time(b.date, &['Z']) else {
             self.piece.issue(
                 super::IssueKind::BadTimestamp,
                 Some(Pos::Line(b.line)),
@@ -119,11 +131,20 @@ impl<'t> Parser<'t, '_> {
         self.piece.coverage.records += 1;
         self.piece.coverage.see_time(time);
         let id: Option<u32> = b.id.trim().parse().ok();
+        let level = level_of(b.level);
+        // A routine block (no prefilter hit, unknown event, informational) is only counted.
+        if self.ctx.keep == Keep::Notable
+            && !level.is_warning_or_worse()
+            && !id.is_some_and(|id| is_known_event(b.source, id))
+            && !self.hits.any_in(b.start, b.end.max(b.start))
+        {
+            return;
+        }
         let fam = family(b.source);
         if b.source.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General")
             && id == Some(12)
             && let Some(rest) = after(desc, "system time ")
-            && let Some(utc) = Timestamp::parse_user(clean_stamp(rest).trim_end_matches(['Z', '.']))
+            && let Some(utc) = stamp_time(rest, &['Z', '.'])
             && let Some(q) = quarter_hours(time, utc)
         {
             *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
@@ -142,7 +163,7 @@ impl<'t> Parser<'t, '_> {
             pos: Pos::Line(b.line),
             provider: b.source.to_string(),
             event_id: id,
-            level: level_of(b.level),
+            level,
             fields,
             message: Some(desc),
             recovered: false,
@@ -154,6 +175,7 @@ impl<'t> Parser<'t, '_> {
 
 impl Record for Block<'_> {
     fn extend_to(&mut self, end: usize) {
+        self.end = end;
         if self.desc_start.is_some() {
             self.desc_end = end;
         }
@@ -169,7 +191,7 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
         current: Option<&mut Block<'t>>,
     ) -> Option<Block<'t>> {
         if shapes::is_export_block(line.body.as_bytes()) {
-            return Some(Block { line: line.no, ..Block::default() });
+            return Some(Block { line: line.no, start: line.start, ..Block::default() });
         }
         let b = current?;
         if b.desc_start.is_some() {
@@ -207,14 +229,14 @@ impl<'t> super::Collect<'t> for Parser<'t, '_> {
 
 /// Parses a whole export.
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
-    let p = Parser { text, ctx, piece: Piece::default() };
+    let hits = ctx.prefilter.hits(text);
+    let p = Parser { text, ctx, hits, piece: Piece::default() };
     p.collect(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Keep;
 
     const EXPORT: &str = "\u{FEFF}Event[0]:\r
   Log Name: System\r

@@ -9,6 +9,7 @@ pub mod evtx;
 pub mod export;
 pub mod ident;
 mod lines;
+mod prefilter;
 pub mod wu;
 
 use crate::bundle::{Bundle, Kind, decode::Decoded};
@@ -205,6 +206,8 @@ impl<'t> Piece<'t> {
     }
 }
 
+pub(crate) use prefilter::Hits;
+
 /// A grammar whose records collect into a [`Piece`].
 pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
     /// The piece being filled.
@@ -225,6 +228,7 @@ pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
 #[derive(Debug)]
 pub(crate) struct Ctx {
     pub(crate) extractor: CodeExtractor,
+    pub(crate) prefilter: prefilter::Prefilter,
     pub(crate) keep: Keep,
     pub(crate) max_record_bytes: usize,
 }
@@ -232,7 +236,12 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// A context with the default record cap.
     pub(crate) fn new(keep: Keep) -> Self {
-        Ctx { extractor: CodeExtractor::new(), keep, max_record_bytes: DEFAULT_MAX_RECORD_BYTES }
+        Ctx {
+            extractor: CodeExtractor::new(),
+            prefilter: prefilter::Prefilter::new(),
+            keep,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
     }
 
     /// `record` cut to the record cap at a character boundary; `cut` counts the cuts. Cutting

@@ -2,7 +2,7 @@
 //! of `Get-WindowsUpdateLog`, and the legacy TAB-separated log with its `tz:` banner.
 
 use super::lines::{Grammar, NumberedLine, Record};
-use super::{Collect, Ctx, Keep, OffsetSource, Piece, ident};
+use super::{Collect, Ctx, Hits, Keep, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp, UtcOffset};
@@ -124,12 +124,20 @@ fn banner_offset(message: &str) -> Option<UtcOffset> {
 struct Parser<'t, 'c> {
     text: &'t str,
     ctx: &'c Ctx,
+    hits: Hits<'c>,
     piece: Piece<'t>,
 }
 
 impl<'t> Parser<'t, '_> {
     fn finish(&mut self, rec: Option<Rec<'t>>) {
         let Some(r) = rec else { return };
+        // Without a prefilter hit (the legacy banner is an anchor too) a record is routine.
+        if self.ctx.keep == Keep::Notable
+            && !r.level.is_warning_or_worse()
+            && !self.hits.any_in(r.msg_start, r.end)
+        {
+            return;
+        }
         let message =
             self.text.get(r.msg_start..r.end).unwrap_or("").trim_end_matches(['\r', '\n']);
         let message = self.ctx.capped(message, &mut self.piece.cut);
@@ -199,7 +207,8 @@ impl<'t> super::Collect<'t> for Parser<'t, '_> {
 
 /// Parses one piece of a WindowsUpdate.log (either format; each line is checked).
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
-    let p = Parser { text, ctx, piece: Piece::default() };
+    let hits = ctx.prefilter.hits(text);
+    let p = Parser { text, ctx, hits, piece: Piece::default() };
     p.collect(text)
 }
 

@@ -70,6 +70,11 @@ impl Log {
         self
     }
 
+    /// The lines written so far, without terminators.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
     /// A line with no timestamp (continuation or report block).
     pub fn raw(&mut self, text: &str) -> &mut Self {
         self.lines.push(text.to_string());

@@ -1,0 +1,82 @@
+//! Runs the `analyze` read path and report on a bundle under a counting allocator and prints
+//! the peak of heap bytes in use. Mapped file pages are not heap, so this is the memory the
+//! program itself asks for (RSS would count the page cache too).
+//!
+//! Run: `cargo run --release --example peak-heap -- [--threads N] BUNDLE...`
+
+#![allow(clippy::print_stdout, clippy::unwrap_used, reason = "a measuring tool")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use wutriage::diagnose;
+use wutriage::pipeline::{self, Options};
+use wutriage::report::analyze::Report;
+
+/// The system allocator, counting bytes in use and their peak.
+struct Counting {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+#[expect(unsafe_code, reason = "a GlobalAlloc wrapper is unsafe by definition")]
+// SAFETY: every call is forwarded unchanged to the system allocator; the counters only
+// observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            self.grow(layout.size());
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) };
+        self.now.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            self.now.fetch_sub(layout.size(), Ordering::Relaxed);
+            self.grow(new_size);
+        }
+        p
+    }
+}
+
+impl Counting {
+    fn grow(&self, n: usize) {
+        let now = self.now.fetch_add(n, Ordering::Relaxed) + n;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static HEAP: Counting = Counting { now: AtomicUsize::new(0), peak: AtomicUsize::new(0) };
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut threads = None;
+    if let Some(i) = args.iter().position(|a| a == "--threads") {
+        threads = args.get(i + 1).and_then(|n| n.parse().ok());
+        args.drain(i..(i + 2).min(args.len()));
+    }
+    let inputs: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
+    let opts = Options { threads, ..Options::default() };
+    let (events, bytes) = pipeline::run(&inputs, &opts, |a| {
+        let spans = a.log_spans();
+        let d = diagnose::diagnose(&a.timeline.events, &spans, diagnose::Options::default());
+        let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
+        let mut out = Vec::new();
+        report.write_table(&mut out).unwrap();
+        (a.timeline.events.len(), out.len())
+    });
+    let peak = HEAP.peak.load(Ordering::Relaxed);
+    println!(
+        "peak heap: {:.1} MiB ({peak} bytes); {events} events kept, report {bytes} bytes",
+        peak as f64 / f64::from(1 << 20)
+    );
+}
