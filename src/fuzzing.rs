@@ -43,6 +43,15 @@ fn grammar(kind: Kind, name: &str, data: &[u8]) {
     let small = ParseOptions { piece_bytes: 64, ..whole };
     let b = parse::parse(&bundle, &texts, &small);
     assert_eq!(digest(&a[0]), digest(&b[0]), "pieces changed the result");
+    // The prefilter may only skip records that could not be notable.
+    let notable = ParseOptions { keep: Keep::Notable, ..ParseOptions::default() };
+    let n = parse::parse(&bundle, &texts, &notable);
+    let expected: Vec<_> = a[0].events.iter().filter(|e| e.is_notable()).collect();
+    assert_eq!(
+        format!("{:?}", n[0].events.iter().collect::<Vec<_>>()),
+        format!("{expected:?}"),
+        "keeping notable events is not the notable subset of all events"
+    );
     let c = &a[0].coverage;
     assert!(c.records <= c.lines, "more records than lines");
     assert!(c.events <= c.lines, "more events than lines");
