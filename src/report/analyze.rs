@@ -38,7 +38,7 @@ pub struct CodeView {
 }
 
 /// How a code is shown: NTSTATUS as itself, everything else in the HRESULT form logs print.
-fn shown(c: Code) -> String {
+pub(crate) fn shown(c: Code) -> String {
     match c.kind() {
         crate::code::CodeKind::Ntstatus => c.to_string(),
         _ => format!("0x{:08X}", c.as_hresult()),

@@ -5,6 +5,8 @@ pub mod analyze;
 pub mod events;
 pub mod explain;
 pub mod inventory;
+pub mod lane;
+pub mod timeline;
 
 use crate::bundle::Bundle;
 use crate::event::Location;
