@@ -4,8 +4,10 @@
 pub mod analyze;
 pub mod events;
 pub mod explain;
+pub mod html;
 pub mod inventory;
 pub mod lane;
+pub mod picture;
 pub mod timeline;
 
 use crate::bundle::Bundle;
