@@ -13,6 +13,7 @@
 //! Each stage knows only the types of the stages before it: readers know nothing of rules,
 //! and reports decide nothing.
 
+pub mod batch;
 pub mod bundle;
 pub mod code;
 pub mod diagnose;

@@ -8,6 +8,7 @@ pub mod html;
 pub mod inventory;
 pub mod lane;
 pub mod picture;
+pub mod problems;
 pub mod timeline;
 
 use crate::bundle::Bundle;
