@@ -8,9 +8,10 @@ use crate::code::Code;
 use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
 use crate::event::Event;
 use crate::parse::ParsedArtifact;
-use crate::remedy::Remedy;
+use crate::remedy::{Remedy, Risk};
 use crate::timeline::{OffsetChoice, Timeline};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use anstyle::{AnsiColor, Style};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -321,40 +322,80 @@ impl Report {
         writeln!(w)
     }
 
-    /// Human tables.
+    /// Human tables, without colour.
     pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
-        for line in &self.verdict {
-            writeln!(w, "{line}")?;
+        self.write_table_styled(w, false)
+    }
+
+    /// Human tables; with `color`, the verdict, headings, confidence and risk are coloured
+    /// with ANSI escapes.
+    pub fn write_table_styled(&self, w: &mut dyn Write, color: bool) -> io::Result<()> {
+        let paint = |style: Style, text: &str| -> String {
+            if color {
+                format!("{}{text}{}", style.render(), style.render_reset())
+            } else {
+                text.to_string()
+            }
+        };
+        let bold = Style::new().bold();
+        let alarm = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+        let table = |header: &[&str]| {
+            let mut t = table(header);
+            if color {
+                t.enforce_styling();
+            }
+            t
+        };
+        let heading = |text: &str| paint(Style::new().bold().underline(), text);
+        for (n, line) in self.verdict.iter().enumerate() {
+            let style = if line.starts_with("Back up") || line.starts_with("But the disk") {
+                alarm
+            } else if n == 0 || line.starts_with("Most likely cause") {
+                bold
+            } else {
+                Style::new()
+            };
+            writeln!(w, "{}", paint(style, line))?;
         }
         writeln!(w)?;
+        let cell = |text: String, c: Option<Color>| match (color, c) {
+            (true, Some(c)) => Cell::new(text).fg(c),
+            _ => Cell::new(text),
+        };
         if !self.incidents.is_empty() {
             let mut t =
                 table(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"]);
             for i in &self.incidents {
                 t.add_row([
-                    i.id.to_string(),
-                    i.update.clone(),
-                    i.kind.to_string(),
-                    i.code
-                        .as_ref()
-                        .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
-                        .unwrap_or_default(),
-                    i.count.to_string(),
-                    format!("{} → {}", short(&i.first), short(&i.last)),
-                    i.wraps
-                        .as_ref()
-                        .map(|x| {
-                            format!(
-                                "{} {} at {}",
-                                x.code.code,
-                                x.code.name.unwrap_or(""),
-                                x.event.at
-                            )
-                        })
-                        .unwrap_or_default(),
+                    Cell::new(i.id),
+                    Cell::new(&i.update),
+                    Cell::new(i.kind),
+                    cell(
+                        i.code
+                            .as_ref()
+                            .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
+                            .unwrap_or_default(),
+                        Some(Color::Red),
+                    ),
+                    Cell::new(i.count),
+                    Cell::new(format!("{} → {}", short(&i.first), short(&i.last))),
+                    cell(
+                        i.wraps
+                            .as_ref()
+                            .map(|x| {
+                                format!(
+                                    "{} {} at {}",
+                                    x.code.code,
+                                    x.code.name.unwrap_or(""),
+                                    x.event.at
+                                )
+                            })
+                            .unwrap_or_default(),
+                        Some(Color::Red),
+                    ),
                 ]);
             }
-            writeln!(w, "Update failures\n{t}\n")?;
+            writeln!(w, "{}\n{t}\n", heading("Update failures"))?;
         }
         if !self.causes.is_empty() {
             let mut t = table(&["rank", "cause", "confidence", "score", "strongest evidence"]);
@@ -372,22 +413,32 @@ impl Report {
                 for a in &c.against {
                     let _ = write!(ev, "\nagainst: {a}");
                 }
+                let conf = match c.confidence {
+                    "high" => Some(Color::Red),
+                    "medium" => Some(Color::Yellow),
+                    _ => None,
+                };
+                let title = if c.rank == 1 && color {
+                    Cell::new(c.title).add_attribute(Attribute::Bold)
+                } else {
+                    Cell::new(c.title)
+                };
                 t.add_row([
-                    c.rank.to_string(),
-                    c.title.to_string(),
-                    c.confidence.to_string(),
-                    format!("{:.1}", c.score),
-                    ev,
+                    Cell::new(c.rank),
+                    title,
+                    cell(c.confidence.to_string(), conf),
+                    Cell::new(format!("{:.1}", c.score)),
+                    Cell::new(ev),
                 ]);
             }
-            writeln!(w, "Likely causes\n{t}\n")?;
+            writeln!(w, "{}\n{t}\n", heading("Likely causes"))?;
         }
         if !self.warnings.is_empty() {
             let mut t = table(&["rule", "where", "what"]);
             for e in &self.warnings {
                 t.add_row([e.rule.clone(), e.event.at.clone(), e.event.excerpt.clone()]);
             }
-            writeln!(w, "Warnings\n{t}\n")?;
+            writeln!(w, "{}\n{t}\n", heading("Warnings"))?;
         }
         if !self.remedies.is_empty() {
             let mut t = table(&["step", "remedy", "risk", "how"]);
@@ -403,14 +454,23 @@ impl Report {
                 if let Some(wait) = &r.wait {
                     how.insert(0, format!("WAIT: {wait}"));
                 }
+                let risk = match r.risk {
+                    Risk::ReadOnly | Risk::Low => Color::Green,
+                    Risk::ChangesSystem => Color::Yellow,
+                    Risk::RiskyOnFailingStorage => Color::Red,
+                };
                 t.add_row([
-                    (n + 1).to_string(),
-                    format!("{}\n({})", r.title, r.why),
-                    r.risk.label().to_string(),
-                    how.join("\n"),
+                    Cell::new(n + 1),
+                    Cell::new(format!("{}\n({})", r.title, r.why)),
+                    cell(r.risk.label().to_string(), Some(risk)),
+                    Cell::new(how.join("\n")),
                 ]);
             }
-            writeln!(w, "Remedies, in the order in which they are safe to try\n{t}\n")?;
+            writeln!(
+                w,
+                "{}\n{t}\n",
+                heading("Remedies, in the order in which they are safe to try")
+            )?;
         }
         let c = &self.coverage;
         writeln!(
