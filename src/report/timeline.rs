@@ -11,6 +11,7 @@ use crate::bundle::Bundle;
 use crate::diagnose::{self, Diagnosis, Incident};
 use crate::event::{Event, Pos, Source};
 use crate::rules::Signal;
+use crate::time::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -171,6 +172,29 @@ pub fn rows(
     out.into_iter().map(|(_, _, _, r)| r).collect()
 }
 
+/// `t` as ISO 8601 with microseconds and an offset: UTC for every four-digit year. A local
+/// time near the end of year 9999 can land in year 10000 once made UTC; such an instant is
+/// written with the smallest negative offset that keeps four digits, so it is still a valid
+/// ISO 8601 / RFC 3339 value for the same instant and the row is not lost on import.
+pub fn datetime(t: Timestamp) -> String {
+    /// 9999-12-31T23:59:59.999999Z.
+    const LAST: i64 = 253_402_300_799_999_999;
+    const MINUTE: i64 = 60_000_000;
+    if t.0 <= LAST {
+        return t.to_string();
+    }
+    let behind = (t.0 - LAST + MINUTE - 1) / MINUTE;
+    if behind >= 24 * 60 {
+        return t.to_string();
+    }
+    let (y, mo, d, h, mi, s, us) = t.shifted(-(behind as i32)).to_civil();
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}-{:02}:{:02}",
+        behind / 60,
+        behind % 60
+    )
+}
+
 fn parser_of(s: Source) -> &'static str {
     match s {
         Source::Cbs => "wutriage/cbs",
@@ -196,7 +220,7 @@ fn event_row(bundle: &Bundle, e: &Event<'_>) -> Row {
         _ => format!("[{}] {text}", e.component),
     };
     Row {
-        datetime: e.time.to_string(),
+        datetime: datetime(e.time),
         timestamp_desc: if evtx { "Event Logged" } else { "Log Entry Written" },
         source: if evtx { "EVT" } else { "LOG" },
         source_long: if evtx { format!("Event log: {lane}") } else { format!("{lane} log") },
@@ -248,7 +272,7 @@ fn incident_row(
         })
         .unwrap_or_default();
     Row {
-        datetime: a.first.to_string(),
+        datetime: datetime(a.first),
         timestamp_desc: "Update Failure",
         source: "TRIAGE",
         source_long: "wutriage incident".to_string(),
@@ -316,4 +340,26 @@ pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
         ])?;
     }
     c.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_round_trip_even_past_year_9999() {
+        for t in [
+            Timestamp::from_civil(2024, 2, 14, 2, 1, 42, 123_456).unwrap(),
+            Timestamp::from_civil(1601, 1, 1, 0, 0, 0, 0).unwrap(),
+            Timestamp::from_civil(9999, 12, 31, 23, 59, 59, 999_999).unwrap(),
+            // 9999-12-31 23:59:59 local at UTC-05:00.
+            Timestamp::from_civil(9999, 12, 31, 23, 59, 59, 0).unwrap().shifted(300),
+        ] {
+            let s = datetime(t);
+            assert!(s.starts_with(|c: char| c.is_ascii_digit()) && s.len() == 32, "{s}");
+            assert_eq!(Timestamp::parse_user(&s), Some(t), "{s}");
+        }
+        let late = Timestamp::from_civil(9999, 12, 31, 23, 59, 59, 0).unwrap().shifted(300);
+        assert_eq!(datetime(late), "9999-12-31T23:59:59.000000-05:00");
+    }
 }
