@@ -195,7 +195,12 @@ pub struct Report {
 
 fn excerpt(e: &Event<'_>) -> String {
     let first = e.message.lines().next().unwrap_or("").trim();
-    let mut s: String = first.chars().take(200).collect();
+    // Control characters (an ESC sequence in a crafted log line) must not reach a terminal.
+    let mut s: String = first
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .collect();
     if first.chars().count() > 200 {
         s.push('…');
     }
@@ -347,6 +352,8 @@ impl Report {
             t
         };
         let heading = |text: &str| paint(Style::new().bold().underline(), text);
+        // The width of the tables: the terminal's, or 140 columns in a pipe.
+        let width = usize::from(table(&[]).width().unwrap_or(140));
         for (n, line) in self.verdict.iter().enumerate() {
             let style = if line.starts_with("Back up") || line.starts_with("But the disk") {
                 alarm
@@ -355,7 +362,9 @@ impl Report {
             } else {
                 Style::new()
             };
-            writeln!(w, "{}", paint(style, line))?;
+            for part in textwrap::wrap(line, width) {
+                writeln!(w, "{}", paint(style, &part))?;
+            }
         }
         writeln!(w)?;
         let cell = |text: String, c: Option<Color>| match (color, c) {
@@ -441,40 +450,46 @@ impl Report {
             writeln!(w, "{}\n{t}\n", heading("Warnings"))?;
         }
         if !self.remedies.is_empty() {
-            let mut t = table(&["step", "remedy", "risk", "how"]);
+            // A list, not a table: commands stay on one line each, unwrapped and without
+            // borders, so they can be copied from the terminal as they are.
+            writeln!(w, "{}\n", heading("Remedies, in the order in which they are safe to try"))?;
             for (n, r) in self.remedies.iter().enumerate() {
-                let mut how: Vec<String> = r
-                    .steps
-                    .iter()
-                    .map(|s| match &s.command {
-                        Some(c) => format!("{}\n  > {c}", s.what),
-                        None => s.what.clone(),
-                    })
-                    .collect();
-                if let Some(wait) = &r.wait {
-                    how.insert(0, format!("WAIT: {wait}"));
-                }
                 let risk = match r.risk {
-                    Risk::ReadOnly | Risk::Low => Color::Green,
-                    Risk::ChangesSystem => Color::Yellow,
-                    Risk::RiskyOnFailingStorage => Color::Red,
+                    Risk::ReadOnly | Risk::Low => AnsiColor::Green,
+                    Risk::ChangesSystem => AnsiColor::Yellow,
+                    Risk::RiskyOnFailingStorage => AnsiColor::Red,
                 };
-                t.add_row([
-                    Cell::new(n + 1),
-                    Cell::new(format!("{}\n({})", r.title, r.why)),
-                    cell(r.risk.label().to_string(), Some(risk)),
-                    Cell::new(how.join("\n")),
-                ]);
+                // textwrap measures text without the colour escapes.
+                let title = format!(
+                    "{} [{}] ({})",
+                    paint(bold, &format!("{:>2}. {}", n + 1, r.title)),
+                    paint(Style::new().fg_color(Some(risk.into())), r.risk.label()),
+                    r.why
+                );
+                let text = |w: &mut dyn Write, first: &str, rest: &str, text: &str| {
+                    let opts =
+                        textwrap::Options::new(width).initial_indent(first).subsequent_indent(rest);
+                    textwrap::wrap(text, opts).iter().try_for_each(|l| writeln!(w, "{l}"))
+                };
+                text(w, "", "    ", &title)?;
+                if let Some(wait) = &r.wait {
+                    text(w, "    ", "      ", &paint(alarm, &format!("Wait: {wait}")))?;
+                }
+                for st in &r.steps {
+                    text(w, "    - ", "      ", &st.what)?;
+                    if let Some(c) = &st.command {
+                        writeln!(
+                            w,
+                            "        {}",
+                            paint(Style::new().fg_color(Some(AnsiColor::Cyan.into())), c)
+                        )?;
+                    }
+                }
             }
-            writeln!(
-                w,
-                "{}\n{t}\n",
-                heading("Remedies, in the order in which they are safe to try")
-            )?;
+            writeln!(w)?;
         }
         let c = &self.coverage;
-        writeln!(
-            w,
+        let read = format!(
             "Read {} of {} files ({} records, {} damaged parts, {} skipped); times in UTC, local logs at {} ({}).",
             c.parsed,
             c.files,
@@ -483,7 +498,8 @@ impl Report {
             c.skipped,
             self.offset.offset,
             self.offset.origin.describe()
-        )
+        );
+        textwrap::wrap(&read, width).iter().try_for_each(|l| writeln!(w, "{l}"))
     }
 
     /// Markdown for a support ticket.
