@@ -46,13 +46,12 @@ code, .mono { font-family: ui-monospace, "Cascadia Mono", Consolas, "DejaVu Sans
 #verdict p.headline { font-weight: 600; font-size: 17px; }
 #verdict p.warn { font-weight: 600; color: #8a1c00; }
 figure { margin: 0; overflow-x: auto; }
-svg.timeline { display: block; font: 12px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
-svg .lane-label { font-weight: 600; fill: #1d2330; }
-svg .tick, svg .gap-label { fill: #5b6473; }
-svg .incident-label { fill: #b30000; font-weight: 700; }
+svg.timeline { display: block; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #e6e9ee; }
 th { background: #f4f6f9; font-weight: 600; }
+td.update, td.path { overflow-wrap: anywhere; }
+td.when { white-space: nowrap; }
 .cause { border: 1px solid #dde1e7; border-left: 8px solid var(--c); border-radius: 4px; padding: 10px 14px; margin: 0 0 12px; }
 .cause .meta { color: #5b6473; margin: 0 0 6px; }
 .cause .note { font-style: italic; }
@@ -177,7 +176,7 @@ pub fn write(
                 .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "<tr data-incident=\"{id}\"><td>{id}</td><td>{u}</td><td>{k}</td><td>{code}</td><td>{n}</td><td>{a} → {b}</td><td>{wraps}</td></tr>",
+                "<tr data-incident=\"{id}\"><td>{id}</td><td class=\"update\">{u}</td><td>{k}</td><td>{code}</td><td>{n}</td><td class=\"when\">{a}<br>→ {b}</td><td>{wraps}</td></tr>",
                 id = i.id,
                 u = esc(&i.update),
                 k = esc(i.kind),
@@ -288,16 +287,16 @@ pub fn write(
             notes.push(format!("… {} problems in all", f.issues.len()));
         }
         let range = match (&f.first, &f.last) {
-            (Some(a), Some(b)) => format!("{} → {}", short(a), short(b)),
+            (Some(a), Some(b)) => format!("{}<br>→ {}", esc(&short(a)), esc(&short(b))),
             _ => String::new(),
         };
         let _ = writeln!(
             s,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"path\"><code>{}</code></td><td>{}</td><td>{}</td><td class=\"when\">{}</td><td>{}</td></tr>",
             esc(&f.path),
             esc(f.kind),
             f.coverage.records,
-            esc(&range),
+            range,
             esc(&notes.join("; "))
         );
     }

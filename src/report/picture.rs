@@ -261,7 +261,7 @@ impl Picture {
         let mut s = String::new();
         let _ = write!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" id="timeline-svg" class="timeline" width="{WIDTH}" height="{h}" viewBox="0 0 {WIDTH} {h}" role="img" aria-label="Timeline of the logs, with update failures and evidence">"#
+            r##"<svg xmlns="http://www.w3.org/2000/svg" id="timeline-svg" class="timeline" width="{WIDTH}" height="{h}" viewBox="0 0 {WIDTH} {h}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" font-size="12" fill="#1d2330" role="img" aria-label="Timeline of the logs, with update failures and evidence">"##
         );
         s.push_str(concat!(
             r##"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">"##,
@@ -274,7 +274,7 @@ impl Picture {
             let fill = if i % 2 == 0 { "#f4f6f9" } else { "#ffffff" };
             let _ = write!(
                 s,
-                r#"<g class="lane" data-lane="{n}"><rect x="{LABELS}" y="{y}" width="{w}" height="{LANE_H}" fill="{fill}"/><text x="{tx}" y="{ty}" text-anchor="end" class="lane-label">{n}</text></g>"#,
+                r#"<g class="lane" data-lane="{n}"><rect x="{LABELS}" y="{y}" width="{w}" height="{LANE_H}" fill="{fill}"/><text x="{tx}" y="{ty}" text-anchor="end" class="lane-label" font-weight="600">{n}</text></g>"#,
                 n = esc(name),
                 w = WIDTH - LABELS - RIGHT,
                 tx = LABELS - 10.0,
@@ -294,7 +294,7 @@ impl Picture {
             if seg.gap {
                 let _ = write!(
                     s,
-                    r#"<g class="gap"><rect x="{x}" y="{TOP}" width="{w}" height="{hh}" fill="url(#hatch)"/><text x="{cx}" y="{ty}" text-anchor="middle" class="gap-label">{words}</text></g>"#,
+                    r##"<g class="gap"><rect x="{x}" y="{TOP}" width="{w}" height="{hh}" fill="url(#hatch)"/><text x="{cx}" y="{ty}" text-anchor="middle" class="gap-label" fill="#5b6473">{words}</text></g>"##,
                     x = seg.x0,
                     w = seg.x1 - seg.x0,
                     hh = lanes_bottom - TOP,
@@ -307,7 +307,7 @@ impl Picture {
                     let x = seg.x0 + (seg.x1 - seg.x0) * frac(seg, t);
                     let _ = write!(
                         s,
-                        r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{lanes_bottom}" stroke="#dde1e7" stroke-width="1"/><text x="{x:.1}" y="{ty}" text-anchor="{anchor}" class="tick">{label}</text>"##,
+                        r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{lanes_bottom}" stroke="#dde1e7" stroke-width="1"/><text x="{x:.1}" y="{ty}" text-anchor="{anchor}" class="tick" fill="#5b6473">{label}</text>"##,
                         y0 = TOP - 4.0,
                         ty = TOP - 22.0,
                         label = tick_label(Timestamp(t)),
@@ -344,7 +344,7 @@ impl Picture {
             let x = x0 - if x1 - x0 < 3.0 { 1.5 } else { 0.0 };
             let _ = write!(
                 s,
-                r##"<g class="incident" data-incident="{id}"><rect x="{x:.1}" y="{y}" width="{w:.1}" height="{hh}" fill="#d62728" fill-opacity="0.16" stroke="#d62728" stroke-width="1"/><text x="{cx:.1}" y="{ty}" text-anchor="middle" class="incident-label">#{id}</text></g>"##,
+                r##"<g class="incident" data-incident="{id}"><rect x="{x:.1}" y="{y}" width="{w:.1}" height="{hh}" fill="#d62728" fill-opacity="0.16" stroke="#d62728" stroke-width="1"/><text x="{cx:.1}" y="{ty}" text-anchor="middle" class="incident-label" fill="#b30000" font-weight="700">#{id}</text></g>"##,
                 id = b.incident,
                 y = TOP - 4.0,
                 hh = lanes_bottom - TOP + 4.0,
