@@ -91,6 +91,8 @@ pub struct IncidentLine {
     pub code_name: Option<&'static str>,
     /// The specific code a catch-all wraps.
     pub wraps: Option<String>,
+    /// The best-ranked cause whose evidence lies near this failure.
+    pub cause: Option<&'static str>,
     /// Failed attempts.
     pub count: usize,
     /// First failure, UTC.
@@ -189,6 +191,11 @@ impl Line {
                     code: i.code.as_ref().map(|c| c.code.clone()),
                     code_name: i.code.as_ref().and_then(|c| c.name),
                     wraps: i.wraps.as_ref().map(|w| w.code.code.clone()),
+                    cause: r
+                        .causes
+                        .iter()
+                        .find(|c| c.incidents.contains(&i.id))
+                        .map(|c| c.category),
                     count: i.count,
                     first: i.first.clone(),
                     last: i.last.clone(),
@@ -236,7 +243,12 @@ pub fn analyse(entry: &Entry, opts: &Options) -> Line {
             Line::from_report(entry, &d, report, errors)
         })
     };
-    match panic::catch_unwind(AssertUnwindSafe(run)) {
+    guarded(entry, run)
+}
+
+/// Runs `f`, turning a panic into an error line for `entry`.
+fn guarded(entry: &Entry, f: impl FnOnce() -> Line) -> Line {
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(line) => line,
         Err(p) => {
             let why = p
@@ -306,5 +318,29 @@ pub fn id_of(path: &Path) -> String {
     match name.to_ascii_lowercase().strip_suffix(".zip") {
         Some(stem) => name[..stem.len()].to_string(),
         None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_line() {
+        let entry = Entry { id: "pc42".to_string(), path: PathBuf::from("/cases/pc42.zip") };
+        let line = guarded(&entry, || panic!("index out of bounds"));
+        assert_eq!(line.status, "error");
+        assert_eq!(line.bundle, "pc42");
+        assert!(line.errors[0].contains("index out of bounds"), "{:?}", line.errors);
+        let owned = guarded(&entry, || panic!("{} went wrong", "it"));
+        assert!(owned.errors[0].contains("it went wrong"));
+    }
+
+    #[test]
+    fn ids_drop_only_a_zip_extension() {
+        assert_eq!(id_of(Path::new("/x/ticket-1.ZIP")), "ticket-1");
+        assert_eq!(id_of(Path::new("/x/ticket-2")), "ticket-2");
+        assert_eq!(id_of(Path::new("/x/é.zip")), "é");
+        assert_eq!(id_of(Path::new("/x/logs.zip.d")), "logs.zip.d");
     }
 }

@@ -90,8 +90,13 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `wutriage man | man -l -`.
-    Man,
+    /// Print the manual page (roff), e.g. `wutriage man | man -l -`; with --dir, write
+    /// wutriage.1 and one page per command into DIR.
+    Man {
+        /// Folder for every page (e.g. /usr/local/share/man/man1).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Decode error codes (hex, decimal, signed, or names) or show a rule's documentation.
     Explain {
         /// Codes such as 0x80070306, -2147023143, `ERROR_ERRORS_ENCOUNTERED`, or rule ids (STO001).

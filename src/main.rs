@@ -116,6 +116,24 @@ fn reading(inputs: &[PathBuf]) -> Progress {
     Progress::spinner(format!("reading {}", names.join(", ")))
 }
 
+/// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
+fn write_man_pages(dir: &std::path::Path) -> Result<()> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let write = |name: &str, page: clap_mangen::Man| -> Result<()> {
+        let path = dir.join(format!("{name}.1"));
+        let mut buf = Vec::new();
+        page.render(&mut buf)?;
+        std::fs::write(&path, buf).with_context(|| format!("--dir: writing {}", path.display()))
+    };
+    write("wutriage", clap_mangen::Man::new(cmd.clone()))?;
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("wutriage-{}", sub.get_name());
+        write(&name, clap_mangen::Man::new(sub.clone().name(name.clone())))?;
+    }
+    Ok(())
+}
+
 /// `30m`, `2h`, `90s`, or a bare number of minutes.
 fn window(s: &str) -> Result<i64> {
     let s = s.trim();
@@ -263,8 +281,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "wutriage", &mut out);
             false
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+        Command::Man { dir } => {
+            let Some(dir) = dir else {
+                clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+                return Ok(ExitCode::SUCCESS);
+            };
+            write_man_pages(&dir)?;
             false
         }
         Command::Explain { items } => {

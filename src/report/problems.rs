@@ -33,8 +33,12 @@ pub fn of(bundle: &Bundle, parsed: &[ParsedArtifact<'_>]) -> Vec<Problem> {
         .map(|e| Problem { severity: Severity::Error, text: e.to_string() })
         .collect();
     for (i, art) in bundle.artifacts.iter().enumerate() {
+        // Only notes on files that were meant to be read: archives, and files named like a
+        // log or an archive whose content is something else.
+        let zip_named = art.path.to_ascii_lowercase().ends_with(".zip");
         if let Some(note) = &art.note
-            && (art.kind == Kind::Archive || (art.kind == Kind::Unknown && art.named_like_log()))
+            && (art.kind == Kind::Archive
+                || (art.kind == Kind::Unknown && (art.named_like_log() || zip_named)))
         {
             out.push(Problem {
                 severity: Severity::Warning,
