@@ -257,13 +257,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => Box::new(&mut out),
             };
             let progress = Progress::bar(entries.len() as u64, "bundles".to_string());
+            // Lines to the terminal the bar is drawn on: lift the bar while each is written.
+            let shared = path.is_none() && io::stdout().is_terminal();
             let mut broken = Vec::new();
             batch::run(&entries, &opts, &|_| progress.inc(), |line| -> io::Result<()> {
                 if line.status != "ok" {
                     broken.push((line.bundle.clone(), line.errors.first().cloned()));
                 }
-                serde_json::to_writer(&mut sink, line)?;
-                sink.write_all(b"\n")
+                let mut write = || -> io::Result<()> {
+                    serde_json::to_writer(&mut sink, line)?;
+                    sink.write_all(b"\n")?;
+                    if shared { sink.flush() } else { Ok(()) }
+                };
+                if shared { progress.suspend(write) } else { write() }
             })?;
             sink.flush()?;
             drop(sink);

@@ -80,6 +80,11 @@ impl Progress {
         self.bar.inc(1);
     }
 
+    /// Runs `f` with the display lifted off the screen, for output to the same terminal.
+    pub(crate) fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
+    }
+
     /// Whether the display is drawn anywhere (false off a terminal and in the first second).
     #[cfg(test)]
     fn is_hidden(&self) -> bool {

@@ -134,16 +134,23 @@ fn short_time(t: Timestamp) -> String {
     format!("{mo:02}-{d:02} {h:02}:{mi:02}")
 }
 
-/// An axis label: seconds only when the tick is not on a whole minute.
-fn tick_label(t: Timestamp) -> String {
-    let (_, _, _, h, mi, s, _) = t.to_civil();
-    if s == 0 { short_time(t) } else { format!("{h:02}:{mi:02}:{s:02}") }
+/// An axis label: seconds only when the tick is not on a whole minute; the date on whole
+/// minutes and on the first tick of a stretch, so every stretch says which day it is.
+fn tick_label(t: Timestamp, first: bool) -> String {
+    let (_, mo, d, h, mi, s, _) = t.to_civil();
+    match (s, first) {
+        (0, _) => short_time(t),
+        (_, true) => format!("{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"),
+        (_, false) => format!("{h:02}:{mi:02}:{s:02}"),
+    }
 }
 
-/// `6 d`, `5 h`, `40 min`.
+/// `6 d`, `5 h`, `40 min`, `45 s`.
 fn span_words(us: i64) -> String {
     let min = us / MIN_US;
-    if min >= 2 * 24 * 60 {
+    if min == 0 {
+        format!("{} s", us / 1_000_000)
+    } else if min >= 2 * 24 * 60 {
         format!("{} d", min / (24 * 60))
     } else if min >= 120 {
         format!("{} h", min / 60)
@@ -303,14 +310,14 @@ impl Picture {
                     words = span_words(seg.to - seg.from),
                 );
             } else {
-                for (t, anchor) in ticks(seg) {
+                for (n, (t, anchor)) in ticks(seg).into_iter().enumerate() {
                     let x = seg.x0 + (seg.x1 - seg.x0) * frac(seg, t);
                     let _ = write!(
                         s,
                         r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{lanes_bottom}" stroke="#dde1e7" stroke-width="1"/><text x="{x:.1}" y="{ty}" text-anchor="{anchor}" class="tick" fill="#5b6473">{label}</text>"##,
                         y0 = TOP - 4.0,
                         ty = TOP - 22.0,
-                        label = tick_label(Timestamp(t)),
+                        label = tick_label(Timestamp(t), n == 0),
                     );
                 }
             }
@@ -543,6 +550,18 @@ fn segments(keys: &mut [i64], lo: Option<i64>, hi: Option<i64>) -> Vec<Segment> 
             _ => merged.push(c),
         }
     }
+    // Events just outside the first or last cluster widen it; only a long quiet stretch
+    // before or after becomes a squeezed gap.
+    if let Some(first) = merged.first_mut()
+        && first.0 - lo <= split
+    {
+        first.0 = first.0.min(lo);
+    }
+    if let Some(last) = merged.last_mut()
+        && hi - last.1 <= split
+    {
+        last.1 = last.1.max(hi);
+    }
     // Pieces: (from, to, key times inside; None for a gap).
     let mut pieces: Vec<(i64, i64, Option<usize>)> = Vec::new();
     if let Some(&(first, _, _)) = merged.first()
@@ -606,6 +625,14 @@ mod tests {
     }
 
     #[test]
+    fn events_just_outside_a_cluster_widen_it() {
+        let mut keys = vec![10 * DAY, 10 * DAY + 2 * MIN_US];
+        let segs = segments(&mut keys, Some(10 * DAY - 3 * MIN_US), Some(10 * DAY + 2 * MIN_US));
+        assert_eq!(segs.len(), 1, "{segs:?}");
+        assert_eq!(segs[0].from, 10 * DAY - 3 * MIN_US);
+    }
+
+    #[test]
     fn events_outside_the_clusters_land_in_squeezed_ends() {
         let mut keys = vec![10 * DAY];
         let segs = segments(&mut keys, Some(0), Some(20 * DAY));
@@ -626,9 +653,19 @@ mod tests {
     }
 
     #[test]
+    fn the_first_tick_of_a_stretch_names_its_day() {
+        let t = Timestamp::from_civil(2024, 2, 8, 2, 0, 5, 0).unwrap();
+        assert_eq!(tick_label(t, true), "02-08 02:00:05");
+        assert_eq!(tick_label(t, false), "02:00:05");
+        let whole = Timestamp::from_civil(2024, 2, 8, 2, 1, 0, 0).unwrap();
+        assert_eq!(tick_label(whole, false), "02-08 02:01");
+    }
+
+    #[test]
     fn gap_words() {
         assert_eq!(span_words(6 * DAY), "6 d");
         assert_eq!(span_words(5 * 60 * MIN_US), "5 h");
         assert_eq!(span_words(40 * MIN_US), "40 min");
+        assert_eq!(span_words(45_000_000), "45 s");
     }
 }
