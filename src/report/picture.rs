@@ -12,7 +12,7 @@ use crate::bundle::Bundle;
 use crate::diagnose::{Category, Diagnosis};
 use crate::event::Event;
 use crate::time::Timestamp;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// Width of the drawing, in CSS pixels.
@@ -21,8 +21,16 @@ const LABELS: f64 = 190.0;
 const RIGHT: f64 = 24.0;
 const TOP: f64 = 46.0;
 const LANE_H: f64 = 30.0;
+/// Width of a squeezed gap, at most.
 const GAP_W: f64 = 40.0;
-const LEGEND_H: f64 = 56.0;
+/// Most stretches of detail on the axis.
+const MAX_CLUSTERS: usize = 8;
+/// Widest run of side-by-side marks; a crowd wider than this keeps its true places.
+const MAX_SPREAD: usize = 7;
+/// Lane names longer than this are shortened (the full name is the tooltip).
+const LANE_CHARS: usize = 24;
+const LEGEND_H: f64 = 40.0;
+const LEGEND_ROW: f64 = 22.0;
 const MIN_US: i64 = 60_000_000;
 /// Closest two marks in one lane may sit, centre to centre.
 const MARK_GAP: f64 = 13.0;
@@ -246,7 +254,8 @@ impl Picture {
 
     /// Height of the drawing, in CSS pixels.
     pub fn height(&self) -> f64 {
-        TOP + LANE_H * self.lanes.len().max(1) as f64 + LEGEND_H
+        let rows = self.legend_items().last().map_or(1, |i| i.1 + 1);
+        TOP + LANE_H * self.lanes.len().max(1) as f64 + LEGEND_H + LEGEND_ROW * (rows - 1) as f64
     }
 
     fn x(&self, t: Timestamp) -> Option<f64> {
@@ -281,8 +290,9 @@ impl Picture {
             let fill = if i % 2 == 0 { "#f4f6f9" } else { "#ffffff" };
             let _ = write!(
                 s,
-                r#"<g class="lane" data-lane="{n}"><rect x="{LABELS}" y="{y}" width="{w}" height="{LANE_H}" fill="{fill}"/><text x="{tx}" y="{ty}" text-anchor="end" class="lane-label" font-weight="600">{n}</text></g>"#,
+                r#"<g class="lane" data-lane="{n}"><title>{n}</title><rect x="{LABELS}" y="{y}" width="{w}" height="{LANE_H}" fill="{fill}"/><text x="{tx}" y="{ty}" text-anchor="end" class="lane-label" font-weight="600">{short}</text></g>"#,
                 n = esc(name),
+                short = esc(&shorten(name)),
                 w = WIDTH - LABELS - RIGHT,
                 tx = LABELS - 10.0,
                 ty = y + LANE_H / 2.0 + 4.0,
@@ -296,42 +306,43 @@ impl Picture {
                 y = TOP + LANE_H / 2.0 + 4.0
             );
         }
-        // Gaps and the axis.
+        // Gaps and the axis. Labels that would overlap the one before them are left out.
+        let mut axis = Labels::default();
+        let mut row2: Vec<(f64, String, bool)> = Vec::new();
         for seg in &self.segments {
             if seg.gap {
                 let _ = write!(
                     s,
-                    r##"<g class="gap"><rect x="{x}" y="{TOP}" width="{w}" height="{hh}" fill="url(#hatch)"/><text x="{cx}" y="{ty}" text-anchor="middle" class="gap-label" fill="#5b6473">{words}</text></g>"##,
+                    r#"<rect class="gap" x="{x:.1}" y="{TOP}" width="{w:.1}" height="{hh}" fill="url(#hatch)"/>"#,
                     x = seg.x0,
                     w = seg.x1 - seg.x0,
                     hh = lanes_bottom - TOP,
-                    cx = f64::midpoint(seg.x0, seg.x1),
-                    ty = TOP - 8.0,
-                    words = span_words(seg.to - seg.from),
                 );
-            } else {
+                row2.push((f64::midpoint(seg.x0, seg.x1), span_words(seg.to - seg.from), false));
+            } else if seg.x1 - seg.x0 >= 50.0 {
                 for (n, (t, anchor)) in ticks(seg).into_iter().enumerate() {
                     let x = seg.x0 + (seg.x1 - seg.x0) * frac(seg, t);
+                    let label = tick_label(Timestamp(t), n == 0);
+                    if !axis.fits(x, &label, anchor) {
+                        continue;
+                    }
                     let _ = write!(
                         s,
                         r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{lanes_bottom}" stroke="#dde1e7" stroke-width="1"/><text x="{x:.1}" y="{ty}" text-anchor="{anchor}" class="tick" fill="#5b6473">{label}</text>"##,
                         y0 = TOP - 4.0,
                         ty = TOP - 22.0,
-                        label = tick_label(Timestamp(t), n == 0),
                     );
                 }
             }
         }
         // Other events, one tick per lane and pixel column.
-        let mut seen: Vec<(usize, i64)> = Vec::new();
+        let mut seen: BTreeSet<(usize, i64)> = BTreeSet::new();
         let mut ticks_svg = String::new();
         for &(lane, t) in &self.context {
             let Some(x) = self.x(t) else { continue };
-            let key = (lane, x.round() as i64);
-            if seen.contains(&key) {
+            if !seen.insert((lane, x.round() as i64)) {
                 continue;
             }
-            seen.push(key);
             let y = Self::lane_y(lane);
             let _ = write!(
                 ticks_svg,
@@ -351,11 +362,32 @@ impl Picture {
             let x = x0 - if x1 - x0 < 3.0 { 1.5 } else { 0.0 };
             let _ = write!(
                 s,
-                r##"<g class="incident" data-incident="{id}"><rect x="{x:.1}" y="{y}" width="{w:.1}" height="{hh}" fill="#d62728" fill-opacity="0.16" stroke="#d62728" stroke-width="1"/><text x="{cx:.1}" y="{ty}" text-anchor="middle" class="incident-label" fill="#b30000" font-weight="700">#{id}</text></g>"##,
+                r##"<rect class="incident" data-incident="{id}" x="{x:.1}" y="{y}" width="{w:.1}" height="{hh}" fill="#d62728" fill-opacity="0.16" stroke="#d62728" stroke-width="1"><title>Update failure {id}</title></rect>"##,
                 id = b.incident,
                 y = TOP - 4.0,
                 hh = lanes_bottom - TOP + 4.0,
-                cx = x + w / 2.0,
+            );
+            row2.push((x + w / 2.0, format!("#{}", b.incident), true));
+        }
+        // Incident numbers first, then gap lengths where there is room.
+        let mut taken = Labels::default();
+        row2.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.total_cmp(&b.0)));
+        let mut placed_row2: Vec<(f64, String, bool)> = Vec::new();
+        for (x, text, incident) in row2 {
+            if taken.fits_anywhere(x, &text) {
+                placed_row2.push((x, text, incident));
+            }
+        }
+        for (x, text, incident) in placed_row2 {
+            let (class, fill, weight) = if incident {
+                ("incident-label", "#b30000", "700")
+            } else {
+                ("gap-label", "#5b6473", "400")
+            };
+            let _ = write!(
+                s,
+                r#"<text x="{x:.1}" y="{ty}" text-anchor="middle" class="{class}" fill="{fill}" font-weight="{weight}">{}</text>"#,
+                esc(&text),
                 ty = TOP - 8.0,
             );
         }
@@ -407,8 +439,9 @@ impl Picture {
         placed
     }
 
-    fn legend(&self, y: f64) -> String {
-        let mut items: Vec<(String, &str)> = vec![
+    /// The legend's entries as (x, row, swatch, label), wrapped onto more rows when full.
+    fn legend_items(&self) -> Vec<(f64, usize, String, &'static str)> {
+        let mut items: Vec<(String, &'static str)> = vec![
             (
                 r##"<rect x="0" y="-7" width="10" height="14" fill="#d62728" fill-opacity="0.16" stroke="#d62728"/>"##.to_string(),
                 "update failure",
@@ -426,21 +459,30 @@ impl Picture {
                 .to_string(),
             "other event",
         ));
-        let mut s = String::from(r#"<g class="legend">"#);
-        let (mut x, mut y) = (LABELS, y);
+        let (mut x, mut row) = (LABELS, 0);
+        let mut out = Vec::new();
         for (swatch, label) in items {
-            // Rough text width at 12 px; wrap to a second row when the line is full.
+            // Rough text width at 12 px.
             let w = 20.0 + 6.6 * label.chars().count() as f64 + 18.0;
-            if x + w > WIDTH - RIGHT {
+            if x + w > WIDTH - RIGHT && x > LABELS {
                 x = LABELS;
-                y += 22.0;
+                row += 1;
             }
+            out.push((x, row, swatch, label));
+            x += w;
+        }
+        out
+    }
+
+    fn legend(&self, y: f64) -> String {
+        let mut s = String::from(r#"<g class="legend">"#);
+        for (x, row, swatch, label) in self.legend_items() {
             let _ = write!(
                 s,
                 r#"<g transform="translate({x:.1} {y:.1})">{swatch}<text x="18" y="4">{}</text></g>"#,
-                esc(label)
+                esc(label),
+                y = y + LEGEND_ROW * row as f64,
             );
-            x += w;
         }
         s.push_str("</g>");
         s
@@ -471,10 +513,64 @@ fn dodge(xs: &[f64], gap: f64) -> Vec<f64> {
     }
     let mut out = Vec::with_capacity(xs.len());
     for (s, e, c) in groups {
+        if e - s > MAX_SPREAD {
+            // Spreading a crowd would move marks far from their time; let them overlap.
+            out.extend_from_slice(&xs[s..e]);
+            continue;
+        }
         let left = c - (e - s - 1) as f64 * gap / 2.0;
         out.extend((0..e - s).map(|k| left + k as f64 * gap));
     }
     out
+}
+
+/// Where labels already sit on one row, to leave out those that would overlap.
+#[derive(Debug, Default)]
+struct Labels {
+    spans: Vec<(f64, f64)>,
+}
+
+impl Labels {
+    /// Rough width of 12 px text.
+    fn width(text: &str) -> f64 {
+        6.8 * text.chars().count() as f64
+    }
+
+    /// Takes the place of a label at `x` with this anchor if it is free of the last one.
+    fn fits(&mut self, x: f64, text: &str, anchor: &str) -> bool {
+        let w = Self::width(text);
+        let (a, b) = match anchor {
+            "start" => (x, x + w),
+            "end" => (x - w, x),
+            _ => (x - w / 2.0, x + w / 2.0),
+        };
+        if self.spans.last().is_some_and(|&(_, end)| a < end + 8.0) {
+            return false;
+        }
+        self.spans.push((a, b));
+        true
+    }
+
+    /// Takes the place of a centred label if no label placed so far overlaps it.
+    fn fits_anywhere(&mut self, x: f64, text: &str) -> bool {
+        let w = Self::width(text);
+        let (a, b) = (x - w / 2.0, x + w / 2.0);
+        if self.spans.iter().any(|&(s, e)| a < e + 4.0 && b > s - 4.0) {
+            return false;
+        }
+        self.spans.push((a, b));
+        true
+    }
+}
+
+/// A lane name cut to fit the label column.
+fn shorten(name: &str) -> String {
+    if name.chars().count() <= LANE_CHARS {
+        return name.to_string();
+    }
+    let tail: String =
+        name.chars().rev().take(LANE_CHARS - 1).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("…{tail}")
 }
 
 fn frac(seg: &Segment, t: i64) -> f64 {
@@ -523,19 +619,27 @@ fn segments(keys: &mut [i64], lo: Option<i64>, hi: Option<i64>) -> Vec<Segment> 
     let (Some(lo), Some(hi)) = (lo, hi) else { return Vec::new() };
     keys.sort_unstable();
     let whole = (keys.last().copied().unwrap_or(hi) - keys.first().copied().unwrap_or(lo)).max(1);
-    // A quiet stretch longer than this (and than a tenth of the whole) becomes a gap.
-    let split = (20 * MIN_US).max(whole / 12);
-    // Clusters as (from, to, number of key times).
-    let mut clusters: Vec<(i64, i64, usize)> = Vec::new();
-    for &k in keys.iter() {
-        match clusters.last_mut() {
-            Some(c) if k - c.1 <= split => {
-                c.1 = k;
-                c.2 += 1;
+    // A quiet stretch longer than this (and than a twelfth of the whole) becomes a gap; the
+    // threshold grows until there are few enough stretches to label.
+    let mut split = (20 * MIN_US).max(whole / 12);
+    let clusters = loop {
+        // Clusters as (from, to, number of key times).
+        let mut clusters: Vec<(i64, i64, usize)> = Vec::new();
+        for &k in keys.iter() {
+            match clusters.last_mut() {
+                Some(c) if k - c.1 <= split => {
+                    c.1 = k;
+                    c.2 += 1;
+                }
+                _ => clusters.push((k, k, 1)),
             }
-            _ => clusters.push((k, k, 1)),
         }
-    }
+        if clusters.len() <= MAX_CLUSTERS {
+            break clusters;
+        }
+        split *= 2;
+    };
+    let mut clusters = clusters;
     for c in &mut clusters {
         let pad = ((c.1 - c.0) / 8).max(MIN_US);
         *c = (c.0 - pad, c.1 + pad, c.2);
@@ -582,9 +686,11 @@ fn segments(keys: &mut [i64], lo: Option<i64>, hi: Option<i64>) -> Vec<Segment> 
         pieces.push((last, hi, None));
     }
     let gaps = pieces.iter().filter(|p| p.2.is_none()).count() as f64;
+    // Gaps take at most a fifth of the width together.
+    let gap_w = if gaps > 0.0 { GAP_W.min((WIDTH - LABELS - RIGHT) * 0.2 / gaps) } else { GAP_W };
     let n = merged.len().max(1) as f64;
     let total = merged.iter().map(|m| m.2).sum::<usize>().max(1) as f64;
-    let room = WIDTH - LABELS - RIGHT - gaps * GAP_W;
+    let room = WIDTH - LABELS - RIGHT - gaps * gap_w;
     let mut x = LABELS;
     // A cluster's width follows how much happens in it, with a floor so a lone warning
     // still gets a readable slot.
@@ -593,7 +699,7 @@ fn segments(keys: &mut [i64], lo: Option<i64>, hi: Option<i64>) -> Vec<Segment> 
         .map(|(from, to, count)| {
             let gap = count.is_none();
             let w = match count {
-                None => GAP_W,
+                None => gap_w,
                 Some(c) => room * (0.25 / n + 0.75 * c as f64 / total),
             };
             let seg = Segment { from, to, x0: x, x1: x + w, gap };
@@ -659,6 +765,71 @@ mod tests {
         assert_eq!(tick_label(t, false), "02:00:05");
         let whole = Timestamp::from_civil(2024, 2, 8, 2, 1, 0, 0).unwrap();
         assert_eq!(tick_label(whole, false), "02-08 02:01");
+    }
+
+    #[test]
+    fn crowds_keep_their_places_and_small_groups_spread() {
+        let few = dodge(&[100.0, 101.0, 102.0], 13.0);
+        assert_eq!(few, [88.0, 101.0, 114.0], "spread around their mean");
+        let crowd: Vec<f64> = (0..20).map(|i| 300.0 + f64::from(i)).collect();
+        assert_eq!(dodge(&crowd, 13.0), crowd, "a crowd is not smeared across the lane");
+        let apart = dodge(&[100.0, 200.0], 13.0);
+        assert_eq!(apart, [100.0, 200.0]);
+    }
+
+    #[test]
+    fn labels_that_would_overlap_are_left_out() {
+        let mut row = Labels::default();
+        assert!(row.fits(100.0, "02-14 02:00", "middle"));
+        assert!(!row.fits(130.0, "02-14 02:01", "middle"));
+        assert!(row.fits(300.0, "02-14 02:05", "middle"));
+        let mut row = Labels::default();
+        assert!(row.fits_anywhere(500.0, "#1"));
+        assert!(!row.fits_anywhere(505.0, "5 d"));
+        assert!(row.fits_anywhere(100.0, "5 d"));
+    }
+
+    #[test]
+    fn long_lane_names_are_cut_from_the_front() {
+        assert_eq!(shorten("System"), "System");
+        let s = shorten("omerbenamram__sample_with_a_bad_chunk_magic");
+        assert_eq!(s.chars().count(), LANE_CHARS);
+        assert!(s.starts_with('…') && s.ends_with("chunk_magic"));
+    }
+
+    #[test]
+    fn many_quiet_stretches_are_capped() {
+        let mut keys: Vec<i64> = (0..40).map(|i| i * 30 * DAY).collect();
+        let segs = segments(&mut keys, Some(0), Some(39 * 30 * DAY));
+        assert!(segs.iter().filter(|s| !s.gap).count() <= MAX_CLUSTERS);
+        let gap_room: f64 = segs.iter().filter(|s| s.gap).map(|s| s.x1 - s.x0).sum();
+        assert!(gap_room <= (WIDTH - LABELS - RIGHT) * 0.2 + 1e-6);
+    }
+
+    #[test]
+    fn the_legend_wraps_and_the_drawing_grows_to_hold_it() {
+        let picture = |causes: Vec<Category>| Picture {
+            lanes: vec!["CBS".to_string()],
+            marks: Vec::new(),
+            bands: Vec::new(),
+            context: Vec::new(),
+            causes,
+            segments: Vec::new(),
+        };
+        let one = picture(vec![Category::Storage]);
+        let all = picture(Category::ALL.to_vec());
+        let rows = |p: &Picture| p.legend_items().last().unwrap().1 + 1;
+        assert_eq!(rows(&one), 1);
+        assert!(rows(&all) >= 2);
+        assert!((all.height() - one.height() - LEGEND_ROW * (rows(&all) - 1) as f64).abs() < 1e-9);
+        for (x, _, _, label) in all.legend_items() {
+            assert!(
+                x + 38.0 + 6.6 * label.chars().count() as f64 <= WIDTH - RIGHT + 1e-9,
+                "{label}"
+            );
+        }
+        let svg = all.svg();
+        assert_eq!(svg.matches("<circle cx=\"5\"").count(), 8, "one swatch per cause");
     }
 
     #[test]
