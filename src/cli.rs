@@ -7,6 +7,10 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "wutriage", version, about, propagate_version = true)]
 pub(crate) struct Cli {
+    /// When to colour tables: on a terminal (auto), always, or never. `NO_COLOR` turns
+    /// `auto` off.
+    #[arg(long, value_enum, global = true, default_value_t = ColorArg::Auto)]
+    pub(crate) color: ColorArg,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -33,6 +37,68 @@ pub(crate) enum Command {
         /// Exit with 1 when an update failure was found (like `git diff --exit-code`).
         #[arg(long)]
         exit_code: bool,
+    },
+    /// Export the merged UTC timeline for a forensic timeline tool (Timesketch, plaso-style
+    /// CSV): incidents, rule signals and the events they cite, or every event with --all.
+    Timeline {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format: JSON lines (Timesketch) or CSV (plaso `dynamic` column order).
+        #[arg(long, value_enum, default_value_t = TimelineFormat::Jsonl)]
+        format: TimelineFormat,
+        /// Every event, not only incidents, signals and the events they cite.
+        #[arg(long)]
+        all: bool,
+        /// Correlation window around each failure (e.g. 30m, 2h, 90s).
+        #[arg(long, value_name = "D", default_value = "30m")]
+        window: String,
+        /// Only events at or after this time (ISO 8601; UTC unless an offset is given).
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Only events at or before this time.
+        #[arg(long, value_name = "T")]
+        until: Option<String>,
+    },
+    /// Analyse every sub-folder or .zip of the given folders as one bundle each, in
+    /// parallel, and write one NDJSON line per bundle.
+    Batch {
+        /// Folders whose sub-folders and .zip files are bundles.
+        #[arg(value_name = "DIR", required = true)]
+        dirs: Vec<PathBuf>,
+        /// Bundles analysed at once (default: one per core).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Write the lines to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Correlation window around each failure (e.g. 30m, 2h, 90s).
+        #[arg(long, value_name = "D", default_value = "30m")]
+        window: String,
+        /// How to read files: map large ones (auto), map all, or read all into memory.
+        #[arg(long, value_enum, default_value_t = ReadModeArg::Auto)]
+        read_mode: ReadModeArg,
+        /// Cap on bytes decompressed from archives, per bundle (e.g. 8GiB, 500MB).
+        #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
+        max_archive_bytes: u64,
+        /// Longest record kept whole; longer ones are cut, and the line says so.
+        #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = size)]
+        max_record_bytes: u64,
+        /// Most events kept per file.
+        #[arg(long, value_name = "N", default_value_t = wutriage::parse::DEFAULT_MAX_EVENTS)]
+        max_events: usize,
+    },
+    /// Print a shell completion script (e.g. `wutriage completions bash > /etc/bash_completion.d/wutriage`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `wutriage man | man -l -`; with --dir, write
+    /// wutriage.1 and one page per command into DIR.
+    Man {
+        /// Folder for every page (e.g. /usr/local/share/man/man1).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Decode error codes (hex, decimal, signed, or names) or show a rule's documentation.
     Explain {
@@ -106,6 +172,21 @@ pub(crate) enum AnalyzeFormat {
     Table,
     Json,
     Markdown,
+    /// One self-contained page (no scripts, no fetches) with an SVG timeline.
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum TimelineFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -127,6 +208,16 @@ pub(crate) enum ReadModeArg {
     Auto,
     Mmap,
     Read,
+}
+
+impl From<ReadModeArg> for wutriage::bundle::ReadMode {
+    fn from(m: ReadModeArg) -> Self {
+        match m {
+            ReadModeArg::Auto => Self::Auto,
+            ReadModeArg::Mmap => Self::Mmap,
+            ReadModeArg::Read => Self::Read,
+        }
+    }
 }
 
 /// A byte size: a number with an optional unit (`K`/`KiB`, `M`/`MiB`, `G`/`GiB` are powers of

@@ -7,12 +7,17 @@
 //!       ─► parse::Texts::decode                   (BOM, UTF-16, invalid UTF-8)
 //!       ─► parse::parse (rayon)  ─► events + issues + coverage per artifact
 //!       ─► timeline::Timeline    ─► one UTC timeline (offset inferred or given)
-//!       ─► report::*             ─► inventory table/JSON, event JSON lines
+//!       ─► diagnose::diagnose    ─► incidents, ranked causes, remedies
+//!       ─► report::*             ─► tables, JSON, Markdown, HTML with an SVG timeline,
+//!                                   timeline rows for Timesketch / plaso-style CSV
 //! ```
+//!
+//! [`batch`] runs the same path over many bundles, a few at a time, one NDJSON line each.
 //!
 //! Each stage knows only the types of the stages before it: readers know nothing of rules,
 //! and reports decide nothing.
 
+pub mod batch;
 pub mod bundle;
 pub mod code;
 pub mod diagnose;

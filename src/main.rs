@@ -1,19 +1,32 @@
 //! The `wutriage` binary: argument parsing, exit codes and error display.
 
 mod cli;
+mod term;
 
 use anyhow::{Context, Result, bail};
-use clap::Parser;
-use cli::{AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, ReadModeArg, SourceArg};
-use std::io::{self, BufWriter, Write};
+use clap::{CommandFactory, Parser};
+use cli::{AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, SourceArg, TimelineFormat};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use wutriage::bundle::{OpenOptions, ReadMode};
-use wutriage::diagnose;
+use term::Progress;
+use wutriage::batch;
+use wutriage::bundle::OpenOptions;
+use wutriage::diagnose::{self, Diagnosis};
 use wutriage::event::Source;
 use wutriage::parse::{Keep, ParseOptions};
 use wutriage::pipeline::{self, Analysis, Options};
-use wutriage::report::{analyze::Report, events, explain, inventory::Inventory};
+use wutriage::report::picture::Picture;
+use wutriage::report::problems::{self, Severity};
+use wutriage::report::timeline::{self, Selection};
+use wutriage::report::{analyze::Report, events, explain, html, inventory::Inventory};
+use wutriage::rules;
 use wutriage::time::{Timestamp, UtcOffset};
+
+fn list(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -45,11 +58,7 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
     }
     Ok(Options {
         open: OpenOptions {
-            read_mode: match input.read_mode {
-                ReadModeArg::Auto => ReadMode::Auto,
-                ReadModeArg::Mmap => ReadMode::Mmap,
-                ReadModeArg::Read => ReadMode::Read,
-            },
+            read_mode: input.read_mode.into(),
             max_archive_bytes: input.max_archive_bytes,
             ..OpenOptions::default()
         },
@@ -74,39 +83,56 @@ fn user_time(s: Option<&String>, flag: &str) -> Result<Option<Timestamp>> {
 /// Prints warnings about the inputs; returns whether they make the run fail.
 #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
 fn diagnose(a: &Analysis<'_, '_>, strict: bool) -> bool {
-    let mut failed = !a.bundle.errors.is_empty();
-    for e in &a.bundle.errors {
-        eprintln!("wutriage: error: {e}");
-    }
-    for (i, art) in a.bundle.artifacts.iter().enumerate() {
-        if let Some(note) = art.note.as_ref().filter(|_| art.warn) {
-            eprintln!("wutriage: warning: {}: {note}", art.path);
-            failed |= strict;
+    let mut failed = false;
+    for p in problems::of(a.bundle, a.parsed) {
+        match p.severity {
+            Severity::Error => {
+                eprintln!("wutriage: error: {}", p.text);
+                failed = true;
+            }
+            Severity::Warning => {
+                eprintln!("wutriage: warning: {}", p.text);
+                failed |= strict;
+            }
         }
-        let Some(p) = a.parsed.get(i) else { continue };
-        if p.coverage.replaced_chars > 0 {
-            eprintln!(
-                "wutriage: warning: {}: {} invalid {} sequence(s) replaced with U+FFFD",
-                art.path,
-                p.coverage.replaced_chars,
-                art.encoding.family()
-            );
-        }
-        if !p.issues.is_empty() {
-            let first = &p.issues[0].detail;
-            eprintln!(
-                "wutriage: warning: {}: {} problem(s) while reading, first: {first}",
-                art.path,
-                p.issues.len()
-            );
-            failed |= strict;
-        }
-    }
-    if a.bundle.parsed().next().is_none() && a.bundle.errors.is_empty() {
-        eprintln!("wutriage: error: no log files to analyse in the given input");
-        failed = true;
     }
     failed
+}
+
+/// Restricts the timeline to `[since, until]` and diagnoses what is left.
+fn diagnosed(
+    a: &mut Analysis<'_, '_>,
+    window_us: i64,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Diagnosis {
+    a.timeline.restrict(since, until);
+    let spans = a.log_spans();
+    diagnose::diagnose(&a.timeline.events, &spans, diagnose::Options { window_us })
+}
+
+/// A spinner for reading the bundles, shown only on a terminal after a second.
+fn reading(inputs: &[PathBuf]) -> Progress {
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    Progress::spinner(format!("reading {}", names.join(", ")))
+}
+
+/// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
+fn write_man_pages(dir: &std::path::Path) -> Result<()> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let write = |name: &str, page: clap_mangen::Man| -> Result<()> {
+        let path = dir.join(format!("{name}.1"));
+        let mut buf = Vec::new();
+        page.render(&mut buf)?;
+        std::fs::write(&path, buf).with_context(|| format!("--dir: writing {}", path.display()))
+    };
+    write("wutriage", clap_mangen::Man::new(cmd.clone()))?;
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("wutriage-{}", sub.get_name());
+        write(&name, clap_mangen::Man::new(sub.clone().name(name.clone())))?;
+    }
+    Ok(())
 }
 
 /// `30m`, `2h`, `90s`, or a bare number of minutes.
@@ -135,6 +161,8 @@ fn window(s: &str) -> Result<i64> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = io::stdout();
+    let color =
+        term::use_color(cli.color, stdout.is_terminal(), std::env::var_os("NO_COLOR").as_deref());
     let mut out = BufWriter::new(stdout.lock());
     let code = match cli.command {
         Command::Analyze { input, format, window: w, since, until, exit_code } => {
@@ -142,25 +170,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let window_us = window(&w)?;
             let since = user_time(since.as_ref(), "--since")?;
             let until = user_time(until.as_ref(), "--until")?;
+            let progress = reading(&input.bundles);
             let (failed, found) =
-                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
+                    drop(progress);
                     let failed = diagnose(&a, input.strict);
                     if a.bundle.parsed().next().is_none() {
                         // Nothing was read: a report would only say "no failure found".
                         return Ok((true, false));
                     }
-                    a.timeline.restrict(since, until);
-                    let spans = a.log_spans();
-                    let d = diagnose::diagnose(
-                        &a.timeline.events,
-                        &spans,
-                        diagnose::Options { window_us },
-                    );
+                    let d = diagnosed(&mut a, window_us, since, until);
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
                     match format {
-                        AnalyzeFormat::Table => report.write_table(&mut out)?,
+                        AnalyzeFormat::Table => report.write_table_styled(&mut out, color)?,
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
                         AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
+                        AnalyzeFormat::Html => {
+                            let picture = Picture::new(a.bundle, &a.timeline.events, &d);
+                            let names: Vec<String> =
+                                input.bundles.iter().map(|p| p.display().to_string()).collect();
+                            html::write(&report, &picture, &names, &mut out)?;
+                        }
                     }
                     Ok((failed, !d.incidents.is_empty()))
                 })?;
@@ -172,6 +202,105 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             });
+        }
+        Command::Timeline { input, format, all, window: w, since, until } => {
+            let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
+            let window_us = window(&w)?;
+            let since = user_time(since.as_ref(), "--since")?;
+            let until = user_time(until.as_ref(), "--until")?;
+            let progress = reading(&input.bundles);
+            pipeline::run(&input.bundles, &opts, |mut a| -> Result<bool> {
+                drop(progress);
+                let failed = diagnose(&a, input.strict);
+                let d = diagnosed(&mut a, window_us, since, until);
+                let signals = rules::signals(&a.timeline.events);
+                let selection = if all { Selection::All } else { Selection::Cited };
+                let rows = timeline::rows(a.bundle, &a.timeline.events, &d, &signals, selection);
+                match format {
+                    TimelineFormat::Jsonl => timeline::write_jsonl(&rows, &mut out)?,
+                    TimelineFormat::Csv => timeline::write_csv(&rows, &mut out)?,
+                }
+                Ok(failed)
+            })?
+        }
+        Command::Batch {
+            dirs,
+            jobs,
+            out: path,
+            window: w,
+            read_mode,
+            max_archive_bytes,
+            max_record_bytes,
+            max_events,
+        } => {
+            if jobs == Some(0) {
+                bail!("--jobs must be at least 1");
+            }
+            let opts = batch::Options {
+                jobs: jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+                }),
+                window_us: window(&w)?,
+                open: OpenOptions {
+                    read_mode: read_mode.into(),
+                    max_archive_bytes,
+                    ..OpenOptions::default()
+                },
+                parse: ParseOptions {
+                    keep: Keep::Notable,
+                    max_events_per_artifact: max_events,
+                    max_record_bytes: usize::try_from(max_record_bytes).unwrap_or(usize::MAX),
+                    ..ParseOptions::default()
+                },
+            };
+            let entries = batch::discover(&dirs)?;
+            if entries.is_empty() {
+                bail!("no bundle (sub-folder or .zip) in {}", list(&dirs));
+            }
+            let mut sink: Box<dyn Write> = match &path {
+                Some(p) => Box::new(BufWriter::new(
+                    File::create(p).with_context(|| format!("--out {}", p.display()))?,
+                )),
+                None => Box::new(&mut out),
+            };
+            let progress = Progress::bar(entries.len() as u64, "bundles".to_string());
+            // Lines to the terminal the bar is drawn on: lift the bar while each is written.
+            let shared = path.is_none() && io::stdout().is_terminal();
+            let mut broken = Vec::new();
+            batch::run(&entries, &opts, &|_| progress.inc(), |line| -> io::Result<()> {
+                if line.status != "ok" {
+                    broken.push((line.bundle.clone(), line.errors.first().cloned()));
+                }
+                let mut write = || -> io::Result<()> {
+                    serde_json::to_writer(&mut sink, line)?;
+                    sink.write_all(b"\n")?;
+                    if shared { sink.flush() } else { Ok(()) }
+                };
+                if shared { progress.suspend(write) } else { write() }
+            })?;
+            sink.flush()?;
+            drop(sink);
+            drop(progress);
+            #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
+            for (id, why) in broken {
+                eprintln!(
+                    "wutriage: warning: bundle {id}: {}",
+                    why.unwrap_or_else(|| "could not be analysed".to_string())
+                );
+            }
+            false
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "wutriage", &mut out);
+            false
+        }
+        Command::Man { dir } => {
+            let Some(dir) = dir else {
+                clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+                return Ok(ExitCode::SUCCESS);
+            };
+            write_man_pages(&dir)?;
+            false
         }
         Command::Explain { items } => {
             let mut unknown = Vec::new();
@@ -199,7 +328,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Inventory { input, format } => {
             let opts = options(&input, Keep::Notable)?;
+            let progress = reading(&input.bundles);
             pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
+                drop(progress);
                 let failed = diagnose(&a, input.strict);
                 let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
                 match format {
@@ -213,7 +344,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let since = user_time(since.as_ref(), "--since")?;
             let until = user_time(until.as_ref(), "--until")?;
+            let progress = reading(&input.bundles);
             pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
+                drop(progress);
                 let failed = diagnose(&a, input.strict);
                 a.timeline.restrict(since, until);
                 let wanted = |s: Source| {

@@ -288,3 +288,172 @@ fn the_event_cap_is_reported() {
     assert!(cbs["issues"].as_array().unwrap().iter().any(|i| i["kind"] == "event-cap"));
     assert!(stderr(&o).contains("--max-events"));
 }
+
+#[test]
+fn analyze_until_and_offsets_in_time_flags() {
+    // 03:30 at +01:00 is 02:30 UTC on the 14th: only the first night's attempt is left.
+    let o = wutriage(&[
+        "analyze",
+        "--format",
+        "json",
+        "--until",
+        "2024-02-14T03:30:00+01:00",
+        &storage(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["incidents"][0]["count"], 1);
+    assert!(v["incidents"][0]["last"].as_str().unwrap().starts_with("2024-02-14T02:01"));
+    // A window with nothing in it: no failure, and the coverage still says what was read.
+    let o = wutriage(&[
+        "analyze",
+        "--format",
+        "json",
+        "--since",
+        "2030-01-01",
+        "--until",
+        "2030-01-02",
+        &storage(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["incidents"].as_array().unwrap().is_empty());
+    assert_eq!(v["coverage"]["events"], 0);
+    assert!(v["coverage"]["records"].as_u64().unwrap() > 0);
+    let bad = wutriage(&["analyze", "--since", "yesterday", &storage()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--since \"yesterday\""), "{}", stderr(&bad));
+    let bad = wutriage(&["events", "--until", "2024-13-01", &storage()]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+fn wutriage_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wutriage"));
+    c.args(args).env_remove("NO_COLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("binary runs")
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let esc = |o: &Output| o.stdout.contains(&0x1b);
+    // Tests run in a pipe: auto means no colour.
+    assert!(!esc(&wutriage_env(&["analyze", &storage()], &[])));
+    assert!(!esc(&wutriage_env(&["analyze", "--color", "never", &storage()], &[])));
+    let always = wutriage_env(&["analyze", "--color", "always", &storage()], &[]);
+    assert!(esc(&always));
+    let text = stdout(&always);
+    assert!(text.contains("\u{1b}[1m"), "bold verdict");
+    assert!(text.contains("\u{1b}[31m") || text.contains("\u{1b}[38;5;9m"), "red alarm");
+    // The flag is global, and an explicit `always` beats NO_COLOR; `auto` obeys it.
+    assert!(esc(&wutriage_env(
+        &["--color", "always", "analyze", &storage()],
+        &[("NO_COLOR", "1")]
+    )));
+    assert!(!esc(&wutriage_env(&["analyze", &storage()], &[("NO_COLOR", "1")])));
+    // Colour never leaks into machine formats.
+    for f in ["json", "markdown", "html"] {
+        assert!(
+            !esc(&wutriage_env(&["analyze", "--color", "always", "--format", f, &storage()], &[])),
+            "{f}"
+        );
+    }
+    // Same words with and without colour.
+    let plain = stdout(&wutriage_env(&["analyze", &storage()], &[]));
+    let stripped = {
+        let mut out = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&stripped), words(&plain));
+}
+
+#[test]
+fn escape_sequences_in_logs_do_not_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("CBS.log"),
+        "2024-05-01 10:00:05, Error                 CBS    Failed to stage \u{1b}]0;pwned\u{7}\u{1b}[2J [HRESULT = 0x80070017 - ERROR_CRC]\r\n\
+         2024-05-01 10:00:06, Info                  CBS    WER: Generating failure report for package: Package_for_RollupFix~31bf3856ad364e35~amd64~~22631.1.1.1, status: 0x80070017, failure source: Stage, start state: Absent, target state: Installed, client id: WindowsUpdateAgent\r\n",
+    )
+    .unwrap();
+    let o = wutriage_env(&["analyze", dir.path().to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Failed to stage"), "{out}");
+    assert!(!o.stdout.contains(&0x1b) && !o.stdout.contains(&0x07), "{out:?}");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = wutriage(&["completions", shell]);
+        assert!(o.status.success(), "{shell}");
+        let s = stdout(&o);
+        for word in ["analyze", "timeline", "batch", "format", "since", "color"] {
+            assert!(s.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let bash = stdout(&wutriage(&["completions", "bash"]));
+    assert!(bash.contains("complete -F") && bash.contains("wutriage"));
+    assert_eq!(wutriage(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = wutriage(&["man"]);
+    assert!(man.status.success());
+    let m = stdout(&man);
+    assert!(m.contains(".TH wutriage"), "{}", &m[..200.min(m.len())]);
+    for word in ["analyze", "timeline", "batch", "completions", "Offline triage"] {
+        assert!(m.contains(word), "man page lacks {word}");
+    }
+    // Every page the main one refers to exists.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(wutriage(&["man", "--dir", dir.path().to_str().unwrap()]).status.success());
+    let mut pages: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    for cmd in [
+        "analyze",
+        "batch",
+        "completions",
+        "events",
+        "explain",
+        "inventory",
+        "man",
+        "rules",
+        "timeline",
+    ] {
+        let page = format!("wutriage-{cmd}.1");
+        assert!(pages.contains(&page), "{page} missing: {pages:?}");
+        assert!(m.contains(&format!("wutriage\\-{cmd}(1)")), "main page does not name {page}");
+    }
+    let analyze = fs::read_to_string(dir.path().join("wutriage-analyze.1")).unwrap();
+    assert!(analyze.contains(".TH wutriage\\-analyze") || analyze.contains(".TH wutriage-analyze"));
+    assert!(analyze.contains("html") && analyze.contains("since"));
+}
+
+#[test]
+fn no_progress_output_off_a_terminal() {
+    for args in
+        [vec!["analyze", "--format", "json"], vec!["timeline"], vec!["events"], vec!["inventory"]]
+    {
+        let mut a = args.clone();
+        let s = storage();
+        a.push(&s);
+        let o = wutriage(&a);
+        assert!(o.status.success(), "{args:?}");
+        assert!(o.stderr.is_empty(), "{args:?}: {:?}", stderr(&o));
+    }
+}

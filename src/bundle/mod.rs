@@ -264,11 +264,11 @@ impl Bundle {
     }
 }
 
-/// Whether the file name says it is a log wutriage reads (`CBS*`, `dism*`, `WindowsUpdate*`,
-/// `*.evtx`), whatever its content turned out to be.
+/// Whether the file name says it is a log or archive wutriage reads (`CBS*`, `dism*`,
+/// `WindowsUpdate*`, `*.evtx`, `*.zip`, `*.cab`), whatever its content turned out to be.
 fn named_like_log(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    sniff::name_hint(&name).is_some()
+    sniff::name_hint(&name).is_some() || [".zip", ".cab"].iter().any(|ext| name.ends_with(ext))
 }
 
 /// Whether `path` (after following links) is a plain file.

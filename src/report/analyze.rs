@@ -8,9 +8,10 @@ use crate::code::Code;
 use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
 use crate::event::Event;
 use crate::parse::ParsedArtifact;
-use crate::remedy::Remedy;
+use crate::remedy::{Remedy, Risk};
 use crate::timeline::{OffsetChoice, Timeline};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use anstyle::{AnsiColor, Style};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -38,7 +39,7 @@ pub struct CodeView {
 }
 
 /// How a code is shown: NTSTATUS as itself, everything else in the HRESULT form logs print.
-fn shown(c: Code) -> String {
+pub(crate) fn shown(c: Code) -> String {
     match c.kind() {
         crate::code::CodeKind::Ntstatus => c.to_string(),
         _ => format!("0x{:08X}", c.as_hresult()),
@@ -194,7 +195,12 @@ pub struct Report {
 
 fn excerpt(e: &Event<'_>) -> String {
     let first = e.message.lines().next().unwrap_or("").trim();
-    let mut s: String = first.chars().take(200).collect();
+    // Control characters (an ESC sequence in a crafted log line) must not reach a terminal.
+    let mut s: String = first
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .collect();
     if first.chars().count() > 200 {
         s.push('…');
     }
@@ -321,40 +327,84 @@ impl Report {
         writeln!(w)
     }
 
-    /// Human tables.
+    /// Human tables, without colour.
     pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
-        for line in &self.verdict {
-            writeln!(w, "{line}")?;
+        self.write_table_styled(w, false)
+    }
+
+    /// Human tables; with `color`, the verdict, headings, confidence and risk are coloured
+    /// with ANSI escapes.
+    pub fn write_table_styled(&self, w: &mut dyn Write, color: bool) -> io::Result<()> {
+        let paint = |style: Style, text: &str| -> String {
+            if color {
+                format!("{}{text}{}", style.render(), style.render_reset())
+            } else {
+                text.to_string()
+            }
+        };
+        let bold = Style::new().bold();
+        let alarm = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+        let table = |header: &[&str]| {
+            let mut t = table(header);
+            if color {
+                t.enforce_styling();
+            }
+            t
+        };
+        let heading = |text: &str| paint(Style::new().bold().underline(), text);
+        // The width of the tables: the terminal's, or 140 columns in a pipe.
+        let width = usize::from(table(&[]).width().unwrap_or(140));
+        for (n, line) in self.verdict.iter().enumerate() {
+            let style = if line.starts_with("Back up") || line.starts_with("But the disk") {
+                alarm
+            } else if n == 0 || line.starts_with("Most likely cause") {
+                bold
+            } else {
+                Style::new()
+            };
+            for part in textwrap::wrap(line, width) {
+                writeln!(w, "{}", paint(style, &part))?;
+            }
         }
         writeln!(w)?;
+        let cell = |text: String, c: Option<Color>| match (color, c) {
+            (true, Some(c)) => Cell::new(text).fg(c),
+            _ => Cell::new(text),
+        };
         if !self.incidents.is_empty() {
             let mut t =
                 table(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"]);
             for i in &self.incidents {
                 t.add_row([
-                    i.id.to_string(),
-                    i.update.clone(),
-                    i.kind.to_string(),
-                    i.code
-                        .as_ref()
-                        .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
-                        .unwrap_or_default(),
-                    i.count.to_string(),
-                    format!("{} → {}", short(&i.first), short(&i.last)),
-                    i.wraps
-                        .as_ref()
-                        .map(|x| {
-                            format!(
-                                "{} {} at {}",
-                                x.code.code,
-                                x.code.name.unwrap_or(""),
-                                x.event.at
-                            )
-                        })
-                        .unwrap_or_default(),
+                    Cell::new(i.id),
+                    Cell::new(&i.update),
+                    Cell::new(i.kind),
+                    cell(
+                        i.code
+                            .as_ref()
+                            .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
+                            .unwrap_or_default(),
+                        Some(Color::Red),
+                    ),
+                    Cell::new(i.count),
+                    Cell::new(format!("{} → {}", short(&i.first), short(&i.last))),
+                    cell(
+                        i.wraps
+                            .as_ref()
+                            .map(|x| {
+                                format!(
+                                    "{} {} at {}",
+                                    x.code.code,
+                                    x.code.name.unwrap_or(""),
+                                    x.event.at
+                                )
+                            })
+                            .unwrap_or_default(),
+                        Some(Color::Red),
+                    ),
                 ]);
             }
-            writeln!(w, "Update failures\n{t}\n")?;
+            writeln!(w, "{}\n{t}\n", heading("Update failures"))?;
         }
         if !self.causes.is_empty() {
             let mut t = table(&["rank", "cause", "confidence", "score", "strongest evidence"]);
@@ -372,49 +422,74 @@ impl Report {
                 for a in &c.against {
                     let _ = write!(ev, "\nagainst: {a}");
                 }
+                let conf = match c.confidence {
+                    "high" => Some(Color::Red),
+                    "medium" => Some(Color::Yellow),
+                    _ => None,
+                };
+                let title = if c.rank == 1 && color {
+                    Cell::new(c.title).add_attribute(Attribute::Bold)
+                } else {
+                    Cell::new(c.title)
+                };
                 t.add_row([
-                    c.rank.to_string(),
-                    c.title.to_string(),
-                    c.confidence.to_string(),
-                    format!("{:.1}", c.score),
-                    ev,
+                    Cell::new(c.rank),
+                    title,
+                    cell(c.confidence.to_string(), conf),
+                    Cell::new(format!("{:.1}", c.score)),
+                    Cell::new(ev),
                 ]);
             }
-            writeln!(w, "Likely causes\n{t}\n")?;
+            writeln!(w, "{}\n{t}\n", heading("Likely causes"))?;
         }
         if !self.warnings.is_empty() {
             let mut t = table(&["rule", "where", "what"]);
             for e in &self.warnings {
                 t.add_row([e.rule.clone(), e.event.at.clone(), e.event.excerpt.clone()]);
             }
-            writeln!(w, "Warnings\n{t}\n")?;
+            writeln!(w, "{}\n{t}\n", heading("Warnings"))?;
         }
         if !self.remedies.is_empty() {
-            let mut t = table(&["step", "remedy", "risk", "how"]);
+            // A list, not a table: commands stay on one line each, unwrapped and without
+            // borders, so they can be copied from the terminal as they are.
+            writeln!(w, "{}\n", heading("Remedies, in the order in which they are safe to try"))?;
             for (n, r) in self.remedies.iter().enumerate() {
-                let mut how: Vec<String> = r
-                    .steps
-                    .iter()
-                    .map(|s| match &s.command {
-                        Some(c) => format!("{}\n  > {c}", s.what),
-                        None => s.what.clone(),
-                    })
-                    .collect();
+                let risk = match r.risk {
+                    Risk::ReadOnly | Risk::Low => AnsiColor::Green,
+                    Risk::ChangesSystem => AnsiColor::Yellow,
+                    Risk::RiskyOnFailingStorage => AnsiColor::Red,
+                };
+                // textwrap measures text without the colour escapes.
+                let title = format!(
+                    "{} [{}] ({})",
+                    paint(bold, &format!("{:>2}. {}", n + 1, r.title)),
+                    paint(Style::new().fg_color(Some(risk.into())), r.risk.label()),
+                    r.why
+                );
+                let text = |w: &mut dyn Write, first: &str, rest: &str, text: &str| {
+                    let opts =
+                        textwrap::Options::new(width).initial_indent(first).subsequent_indent(rest);
+                    textwrap::wrap(text, opts).iter().try_for_each(|l| writeln!(w, "{l}"))
+                };
+                text(w, "", "    ", &title)?;
                 if let Some(wait) = &r.wait {
-                    how.insert(0, format!("WAIT: {wait}"));
+                    text(w, "    ", "      ", &paint(alarm, &format!("Wait: {wait}")))?;
                 }
-                t.add_row([
-                    (n + 1).to_string(),
-                    format!("{}\n({})", r.title, r.why),
-                    r.risk.label().to_string(),
-                    how.join("\n"),
-                ]);
+                for st in &r.steps {
+                    text(w, "    - ", "      ", &st.what)?;
+                    if let Some(c) = &st.command {
+                        writeln!(
+                            w,
+                            "        {}",
+                            paint(Style::new().fg_color(Some(AnsiColor::Cyan.into())), c)
+                        )?;
+                    }
+                }
             }
-            writeln!(w, "Remedies, in the order in which they are safe to try\n{t}\n")?;
+            writeln!(w)?;
         }
         let c = &self.coverage;
-        writeln!(
-            w,
+        let read = format!(
             "Read {} of {} files ({} records, {} damaged parts, {} skipped); times in UTC, local logs at {} ({}).",
             c.parsed,
             c.files,
@@ -423,13 +498,15 @@ impl Report {
             c.skipped,
             self.offset.offset,
             self.offset.origin.describe()
-        )?;
+        );
+        textwrap::wrap(&read, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
         for line in self.incomplete() {
-            writeln!(w, "Incomplete: {line}")?;
+            textwrap::wrap(&format!("Incomplete: {line}"), width)
+                .iter()
+                .try_for_each(|l| writeln!(w, "{l}"))?;
         }
         Ok(())
     }
-
     /// One line per file whose reading hit a limit or found it changed: the results for it
     /// are partial, and the reader must know.
     fn incomplete(&self) -> Vec<String> {

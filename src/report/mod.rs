@@ -4,7 +4,12 @@
 pub mod analyze;
 pub mod events;
 pub mod explain;
+pub mod html;
 pub mod inventory;
+pub mod lane;
+pub mod picture;
+pub mod problems;
+pub mod timeline;
 
 use crate::bundle::Bundle;
 use crate::event::Location;

@@ -1,0 +1,72 @@
+//! Which log an event belongs to, in the words a person uses for it: `CBS`, `DISM`,
+//! `WindowsUpdate.log`, or the channel of an event log (`System`, `Setup`, …). The HTML
+//! timeline draws one lane per name, and the timeline export names its `source_long` by it.
+
+use crate::bundle::{Bundle, Kind};
+use std::cmp::Ordering;
+
+/// The lane of an artifact, or `None` for a file that is not parsed.
+pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
+    let a = bundle.artifacts.get(artifact)?;
+    Some(match a.kind {
+        Kind::Cbs => "CBS".to_string(),
+        Kind::Dism => "DISM".to_string(),
+        Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => "WindowsUpdate.log".to_string(),
+        Kind::Evtx | Kind::EventExport => channel(&a.path),
+        Kind::Etl | Kind::Archive | Kind::Unknown => return None,
+    })
+}
+
+/// `EventLogs/Microsoft-Windows-WindowsUpdateClient%4Operational.evtx` →
+/// `WindowsUpdateClient/Operational`; `System.evtx` → `System`.
+fn channel(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let stem = stem.replace("%4", "/");
+    let short = stem.strip_prefix("Microsoft-Windows-").unwrap_or(&stem);
+    if short.is_empty() { "events".to_string() } else { short.to_string() }
+}
+
+/// Every lane of a bundle, each once, in reading order: text logs first (CBS, DISM,
+/// WindowsUpdate.log), then System, Setup, Application, then other channels by name.
+pub fn all(bundle: &Bundle) -> Vec<String> {
+    let mut lanes: Vec<String> =
+        (0..bundle.artifacts.len()).filter_map(|i| of_artifact(bundle, i)).collect();
+    lanes.sort_by(|a, b| order(a, b));
+    lanes.dedup();
+    lanes
+}
+
+fn rank(lane: &str) -> usize {
+    const FIRST: [&str; 6] = ["CBS", "DISM", "WindowsUpdate.log", "System", "Setup", "Application"];
+    FIRST.iter().position(|f| f.eq_ignore_ascii_case(lane)).unwrap_or(FIRST.len())
+}
+
+/// The lane order of [`all`].
+pub fn order(a: &str, b: &str) -> Ordering {
+    rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_are_named_as_people_say_them() {
+        assert_eq!(channel("EventLogs/System.evtx"), "System");
+        assert_eq!(channel("x.zip/Setup.evtx"), "Setup");
+        assert_eq!(
+            channel("Microsoft-Windows-WindowsUpdateClient%4Operational.evtx"),
+            "WindowsUpdateClient/Operational"
+        );
+        assert_eq!(channel("exports/System.txt"), "System");
+        assert_eq!(channel(".evtx"), "events");
+    }
+
+    #[test]
+    fn text_logs_come_first_then_the_usual_channels() {
+        let mut v = vec!["Zeta", "Setup", "DISM", "Application", "CBS", "System", "Alpha"];
+        v.sort_by(|a, b| order(a, b));
+        assert_eq!(v, ["CBS", "DISM", "System", "Setup", "Application", "Alpha", "Zeta"]);
+    }
+}

@@ -1,0 +1,83 @@
+//! What went wrong while reading a bundle, in sentences that name the file: inputs that
+//! could not be opened, archives that could not be read, log-named files that are not logs,
+//! and damage found while parsing. The binary prints them to stderr; `batch` puts them in
+//! each bundle's line.
+
+use crate::bundle::Bundle;
+use crate::parse::ParsedArtifact;
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Part of the input could not be read at all.
+    Error,
+    /// A file was skipped or read with damage; the rest was analysed.
+    Warning,
+}
+
+/// One problem, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// How bad.
+    pub severity: Severity,
+    /// What, naming the file.
+    pub text: String,
+}
+
+/// Every problem of a bundle, inputs first, then files in bundle order. A bundle with
+/// nothing to analyse ends with an error that says so.
+pub fn of(bundle: &Bundle, parsed: &[ParsedArtifact<'_>]) -> Vec<Problem> {
+    let mut out: Vec<Problem> = bundle
+        .errors
+        .iter()
+        .map(|e| Problem { severity: Severity::Error, text: e.to_string() })
+        .collect();
+    for (i, art) in bundle.artifacts.iter().enumerate() {
+        // Only notes on files that were meant to be read: archives, and files named like a
+        // log or an archive whose content is something else.
+        if let Some(note) = art.note.as_ref().filter(|_| art.warn) {
+            out.push(Problem {
+                severity: Severity::Warning,
+                text: format!("{}: {note}", art.path),
+            });
+        }
+        if let Some(p) = parsed.get(i)
+            && p.coverage.replaced_chars > 0
+        {
+            out.push(Problem {
+                severity: Severity::Warning,
+                text: format!(
+                    "{}: {} invalid {} sequence(s) replaced with U+FFFD",
+                    art.path,
+                    p.coverage.replaced_chars,
+                    art.encoding.family()
+                ),
+            });
+        }
+        if let Some(p) = parsed.get(i)
+            && let Some(first) = p.issues.first()
+        {
+            out.push(Problem {
+                severity: Severity::Warning,
+                text: format!(
+                    "{}: {} problem(s) while reading, first: {}",
+                    art.path,
+                    p.issues.len(),
+                    first.detail
+                ),
+            });
+        }
+    }
+    if nothing_to_read(bundle) {
+        out.push(Problem {
+            severity: Severity::Error,
+            text: "no log files to analyse in the given input".to_string(),
+        });
+    }
+    out
+}
+
+/// Whether no file of the bundle can be analysed (and no input error already says why).
+pub fn nothing_to_read(bundle: &Bundle) -> bool {
+    bundle.parsed().next().is_none() && bundle.errors.is_empty()
+}
