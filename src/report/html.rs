@@ -51,6 +51,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #e6e9ee; }
 th { background: #f4f6f9; font-weight: 600; }
 td.update, td.path { overflow-wrap: anywhere; }
+td.update { min-width: 6.5em; }
 td.when { white-space: nowrap; }
 .cause { border: 1px solid #dde1e7; border-left: 8px solid var(--c); border-radius: 4px; padding: 10px 14px; margin: 0 0 12px; }
 .cause .meta { color: #5b6473; margin: 0 0 6px; }
