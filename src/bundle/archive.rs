@@ -4,6 +4,7 @@
 use super::input::{self, Content};
 use super::{Budget, Member};
 use std::io::{self, Cursor, Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Why an archive (or one of its members) could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +90,16 @@ pub(crate) fn zip_members(
     bytes: &[u8],
     budget: &mut Budget,
 ) -> Result<Vec<Result<Member, ArchiveError>>, ArchiveError> {
+    // As for cabs: a bug in the zip reader must cost one archive, not the run.
+    catch_unwind(AssertUnwindSafe(|| zip_members_unguarded(bytes, budget))).unwrap_or_else(|_| {
+        Err(ArchiveError::Zip("the zip reader failed on this archive's headers".into()))
+    })
+}
+
+fn zip_members_unguarded(
+    bytes: &[u8],
+    budget: &mut Budget,
+) -> Result<Vec<Result<Member, ArchiveError>>, ArchiveError> {
     let mut zip =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ArchiveError::Zip(e.to_string()))?;
     let mut out = Vec::new();
@@ -127,15 +138,39 @@ pub(crate) fn cab_members(
     bytes: &[u8],
     budget: &mut Budget,
 ) -> Result<Vec<Result<Member, ArchiveError>>, ArchiveError> {
+    // The cab crate can panic on crafted headers (found by fuzzing); a panic here must not
+    // take down the whole run, so it becomes a damaged-archive error.
+    catch_unwind(AssertUnwindSafe(|| cab_members_unguarded(bytes, budget))).unwrap_or_else(|_| {
+        Err(ArchiveError::Cab(io::Error::other("the cabinet's headers are inconsistent")))
+    })
+}
+
+fn cab_members_unguarded(
+    bytes: &[u8],
+    budget: &mut Budget,
+) -> Result<Vec<Result<Member, ArchiveError>>, ArchiveError> {
     let mut cab = cab::Cabinet::new(Cursor::new(bytes)).map_err(ArchiveError::Cab)?;
-    let entries: Vec<(String, u64)> = cab
+    // (name, declared size, whether its folder has any data at all)
+    let entries: Vec<(String, u64, bool)> = cab
         .folder_entries()
         .flat_map(|folder| {
-            folder.file_entries().map(|f| (f.name().to_string(), u64::from(f.uncompressed_size())))
+            let has_data = folder.num_data_blocks() > 0;
+            folder
+                .file_entries()
+                .map(move |f| (f.name().to_string(), u64::from(f.uncompressed_size()), has_data))
         })
         .collect();
     let mut out = Vec::new();
-    for (name, declared) in entries {
+    for (name, declared, has_data) in entries {
+        if !has_data {
+            // A folder without data blocks cannot hold a file; reading one would index
+            // past the (empty) block list.
+            out.push(Err(ArchiveError::Member {
+                name,
+                source: io::Error::other("its cabinet folder holds no data"),
+            }));
+            continue;
+        }
         let result = cab
             .read_file(&name)
             .map_err(ReadCap::Io)
