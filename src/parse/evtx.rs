@@ -5,7 +5,8 @@
 //! Field access goes through [`Fields`] so that the rest of the program never sees the
 //! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
 
-use super::{Ctx, IssueKind, Piece, ident};
+use super::evtx_skip::Shapes;
+use super::{Ctx, IssueKind, Keep, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
@@ -215,7 +216,7 @@ pub fn is_known_event(provider: &str, id: u32) -> bool {
 }
 
 /// The short service name held as UTF-16LE hex in an SCM `Binary` field.
-fn service_from_binary(hex: &str) -> Option<String> {
+pub(crate) fn service_from_binary(hex: &str) -> Option<String> {
     let bytes: Vec<u8> = (0..hex.len() / 2)
         .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
         .collect();
@@ -475,7 +476,19 @@ fn parse_chunk<'t>(
             return piece;
         }
     };
+    let mut shapes = Shapes::default();
     for rec in chunk.iter() {
+        // Records that cannot be notable are only counted, never rendered. Carved records
+        // always render: the crate's iterator drops the ones that fail to.
+        if ctx.keep == Keep::Notable
+            && let Ok(r) = &rec
+            && !r.recovered
+            && shapes.is_quiet(r, &ctx.extractor)
+        {
+            piece.coverage.records += 1;
+            piece.coverage.see_time(Timestamp(r.timestamp.as_microsecond()));
+            continue;
+        }
         let recovered = rec.as_ref().is_ok_and(|r| r.recovered);
         match read_record(rec) {
             Ok(Ok(raw)) => {

@@ -1,0 +1,345 @@
+//! Deciding from a record's binary XML, before the crate renders it, that the record cannot be
+//! notable, so that it is only counted.
+//!
+//! Most records in a real System or Application log are informational events of providers
+//! that servicing diagnosis never reads. Rendering them to JSON and reading the JSON back
+//! was most of the evtx time. A template definition says where `Provider/@Name`,
+//! `EventID` and `Level` come from (a literal or a substitution index); the record's
+//! substitution values then give provider, event id and level without rendering. The
+//! decision is conservative: anything this module does not fully understand (nested
+//! binary XML, arrays, character references, several template instances, values the renderer
+//! would change) renders the record as before, so a kept event is built exactly as before.
+
+use super::evtx::{Family, code_field, family, is_known_event, service_from_binary};
+use crate::code::extract::CodeExtractor;
+use crate::event::has_failure_words;
+use evtx::EvtxRecord;
+use evtx::binxml::value_variant::BinXmlValue;
+use std::collections::HashMap;
+
+/// Values longer than this (bytes) are rendered: the field cut could change what extraction
+/// finds at the cut.
+const LONG_VALUE: usize = 2000;
+
+/// Where a System value comes from in a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Slot {
+    /// Not (yet) seen.
+    None,
+    /// Literal text in the template.
+    Text(String),
+    /// Substitution value by index.
+    Sub(u16),
+}
+
+/// What a template definition says about the System values wutriage decides on.
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
+    provider: Slot,
+    event_id: Slot,
+    level: Slot,
+    /// Substitutions that may land in an `errorCode`/`ErrorCode` field, which is also read
+    /// as a decimal code.
+    code_subs: Vec<u16>,
+}
+
+/// Per-chunk cache of template shapes by definition offset; `None`: always render.
+#[derive(Debug, Default)]
+pub(crate) struct Shapes(HashMap<u32, Option<Shape>>);
+
+/// Little-endian reader over chunk bytes; every read is bounds-checked.
+struct Cur<'d> {
+    data: &'d [u8],
+    pos: usize,
+}
+
+impl Cur<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let s = self.data.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        Some(s)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// A name reference: a chunk offset, with the name inline when it points right here.
+    fn name(&mut self) -> Option<String> {
+        let at = self.u32()?;
+        let name = name_at(self.data, at)?;
+        if at as usize == self.pos {
+            // next-name link (4), hash (2), length (2), characters, NUL (2)
+            self.take(10 + 2 * utf16_units(&name))?;
+        }
+        Some(name)
+    }
+}
+
+fn utf16_units(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// The name stored at chunk offset `at` (link, hash, length, UTF-16LE characters).
+fn name_at(data: &[u8], at: u32) -> Option<String> {
+    let mut c = Cur { data, pos: (at as usize).checked_add(6)? };
+    let len = usize::from(c.u16()?);
+    utf16(c.take(2 * len)?)
+}
+
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    char::decode_utf16(units).collect::<Result<String, _>>().ok()
+}
+
+/// Size of a template definition header: next offset, GUID, data size.
+const TEMPLATE_HEADER: usize = 24;
+
+/// Reads the template definition at `offset`; `None` for anything unexpected.
+fn read_shape(data: &[u8], offset: u32, ex: &CodeExtractor) -> Option<Shape> {
+    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
+    let size = c.u32()? as usize;
+    let end = c.pos.checked_add(size)?;
+    let mut shape =
+        Shape { provider: Slot::None, event_id: Slot::None, level: Slot::None, code_subs: vec![] };
+    // Element names, each with whether its content may be an error code field.
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    let mut attr: Option<String> = None;
+    while c.pos < end {
+        let token = c.u8()?;
+        match token {
+            0x00 => break,
+            0x0f => {
+                c.take(3)?;
+            }
+            0x01 | 0x41 => {
+                c.take(2 + 4)?; // dependency id, data size
+                let name = c.name()?;
+                if token == 0x41 {
+                    c.take(4)?;
+                }
+                static_text_ok(&name, ex)?;
+                let codeish = is_code_name(&name);
+                stack.push((name, codeish));
+                attr = None;
+            }
+            0x02 => attr = None,
+            0x03 | 0x04 => {
+                stack.pop()?;
+                attr = None;
+            }
+            0x06 | 0x46 => {
+                let name = c.name()?;
+                static_text_ok(&name, ex)?;
+                attr = Some(name);
+            }
+            0x05 | 0x45 => {
+                // Only literal strings are understood.
+                if c.u8()? != 0x01 {
+                    return None;
+                }
+                let n = usize::from(c.u16()?);
+                let text = utf16(c.take(2 * n)?)?;
+                static_text_ok(&text, ex)?;
+                if let Some(top) = data_name(&mut stack, attr.as_deref()) {
+                    *top |= is_code_name(&text);
+                } else if attr.is_none()
+                    && stack.iter().any(|(_, codeish)| *codeish)
+                    && code_field(&text).is_some()
+                {
+                    return None;
+                }
+                if let Some(slot) = slot_for(&mut shape, &stack, attr.as_deref()) {
+                    if *slot != Slot::None {
+                        return None;
+                    }
+                    *slot = Slot::Text(text);
+                }
+            }
+            0x0d | 0x0e => {
+                let id = c.u16()?;
+                c.u8()?;
+                if let Some(top) = data_name(&mut stack, attr.as_deref()) {
+                    // A field name chosen at run time: it may be `errorCode`.
+                    *top = true;
+                } else if attr.is_none() && stack.iter().any(|(_, codeish)| *codeish) {
+                    shape.code_subs.push(id);
+                }
+                if let Some(slot) = slot_for(&mut shape, &stack, attr.as_deref()) {
+                    if *slot != Slot::None {
+                        return None;
+                    }
+                    *slot = Slot::Sub(id);
+                }
+            }
+            // CDATA, character and entity references, processing instructions, nested
+            // instances: render.
+            _ => return None,
+        }
+    }
+    (shape.provider != Slot::None && shape.event_id != Slot::None && shape.level != Slot::None)
+        .then_some(shape)
+}
+
+/// The slot a value at this point of the template fills, if any.
+fn slot_for<'s>(
+    shape: &'s mut Shape,
+    stack: &[(String, bool)],
+    attr: Option<&str>,
+) -> Option<&'s mut Slot> {
+    let [.., (parent, _), (elem, _)] = stack else { return None };
+    if parent != "System" {
+        return None;
+    }
+    match (elem.as_str(), attr) {
+        ("Provider", Some("Name")) => Some(&mut shape.provider),
+        ("EventID", None) => Some(&mut shape.event_id),
+        ("Level", None) => Some(&mut shape.level),
+        _ => None,
+    }
+}
+
+/// The names under which [`super::evtx`] reads a field as an error code.
+fn is_code_name(name: &str) -> bool {
+    matches!(name, "errorCode" | "ErrorCode")
+}
+
+/// The code flag of the element when a value is its `Data/@Name`, which names the field.
+fn data_name<'s>(stack: &'s mut [(String, bool)], attr: Option<&str>) -> Option<&'s mut bool> {
+    let (name, codeish) = stack.last_mut()?;
+    (name == "Data" && attr == Some("Name")).then_some(codeish)
+}
+
+/// `Some(())` when literal template text can neither carry a code nor failure words.
+fn static_text_ok(text: &str, ex: &CodeExtractor) -> Option<()> {
+    text_is_quiet(text, ex).then_some(())
+}
+
+/// Whether text could not make its record notable: no failure code found in it, no failure
+/// words, nothing the JSON round trip would change.
+fn text_is_quiet(text: &str, ex: &CodeExtractor) -> bool {
+    if text.len() > LONG_VALUE || text.bytes().any(|b| b < 0x20) || has_failure_words(text) {
+        return false;
+    }
+    let mut codes = Vec::new();
+    ex.extract_into(text, &mut codes);
+    codes.is_empty()
+}
+
+/// Appends a substitution value as the text the renderer writes, for the values understood
+/// here; `None` for the others.
+fn push_value_text(v: &BinXmlValue<'_>, out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    match v {
+        BinXmlValue::StringType(s) => {
+            let bytes = s.as_bytes();
+            let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+            for c in char::decode_utf16(units) {
+                out.push(c.ok()?);
+            }
+        }
+        BinXmlValue::AnsiStringType(s) => out.push_str(s),
+        // Integers render in decimal, as `Display` writes them, without its buffers.
+        BinXmlValue::Int8Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt8Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Int16Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt16Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Int32Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt32Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Int64Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt64Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Real32Type(_)
+        | BinXmlValue::Real64Type(_)
+        | BinXmlValue::BoolType(_)
+        | BinXmlValue::BinaryType(_)
+        | BinXmlValue::GuidType(_)
+        | BinXmlValue::SizeTType(_)
+        | BinXmlValue::FileTimeType(_)
+        | BinXmlValue::SysTimeType(_)
+        | BinXmlValue::SidType(_)
+        | BinXmlValue::HexInt32Type(_)
+        | BinXmlValue::HexInt64Type(_) => write!(out, "{v}").ok()?,
+        // Null (an optional value left out), nested BinXML, handles and arrays: render.
+        _ => return None,
+    }
+    Some(())
+}
+
+fn value_text(v: &BinXmlValue<'_>) -> Option<String> {
+    let mut s = String::new();
+    push_value_text(v, &mut s)?;
+    Some(s)
+}
+
+fn resolve(slot: &Slot, values: &[BinXmlValue<'_>]) -> Option<String> {
+    match slot {
+        Slot::None => None,
+        Slot::Text(t) => Some(t.clone()),
+        Slot::Sub(i) => value_text(values.get(usize::from(*i))?),
+    }
+}
+
+impl Shapes {
+    /// Whether `rec` can only be counted: its level is informational, its provider and
+    /// event id are not known to diagnosis, and no value carries a code or failure words.
+    pub(crate) fn is_quiet(&mut self, rec: &EvtxRecord<'_>, ex: &CodeExtractor) -> bool {
+        self.check(rec, ex).unwrap_or(false)
+    }
+
+    fn check(&mut self, rec: &EvtxRecord<'_>, ex: &CodeExtractor) -> Option<bool> {
+        let instances = rec.template_instances().ok()?;
+        let [inst] = instances.as_slice() else { return None };
+        let data = rec.chunk.data;
+        let offset = inst.template_def_offset;
+        let shape =
+            self.0.entry(offset).or_insert_with(|| read_shape(data, offset, ex)).as_ref()?;
+        let level: u64 = resolve(&shape.level, &inst.values)?.trim().parse().ok()?;
+        if matches!(level, 1..=3) {
+            return Some(false);
+        }
+        let provider = resolve(&shape.provider, &inst.values)?;
+        let id: u32 = resolve(&shape.event_id, &inst.values)?.trim().parse().ok()?;
+        if is_known_event(&provider, id) {
+            return Some(false);
+        }
+        // SCM events gain a `service` field decoded from `Binary`; check every such decoding.
+        let scm = family(&provider) == Family::ServiceControlManager;
+        // All values, one per line: failure words and codes cannot span a line break, and
+        // values holding control characters are rendered, so one scan of the lines finds
+        // whatever a scan of each value would.
+        let mut lines = String::with_capacity(256);
+        for (i, v) in inst.values.iter().enumerate() {
+            let start = lines.len();
+            push_value_text(v, &mut lines)?;
+            let text = lines.get(start..)?;
+            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            if text.len() > LONG_VALUE
+                || text.bytes().any(|b| b < 0x20)
+                || code_sub && code_field(text).is_some()
+            {
+                return Some(false);
+            }
+            lines.push('\n');
+            if scm
+                && matches!(v, BinXmlValue::BinaryType(_))
+                && let Some(svc) = lines.get(start..lines.len() - 1).and_then(service_from_binary)
+            {
+                lines.push_str(&svc);
+                lines.push('\n');
+            }
+        }
+        if has_failure_words(&lines) {
+            return Some(false);
+        }
+        let mut codes = Vec::new();
+        ex.extract_into(&lines, &mut codes);
+        if !codes.is_empty() {
+            return Some(false);
+        }
+        Some(true)
+    }
+}
