@@ -5,6 +5,7 @@
 //! Field access goes through [`Fields`] so that the rest of the program never sees the
 //! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
 
+use super::evtx_json::Json;
 use super::evtx_skip::Shapes;
 use super::{Ctx, IssueKind, Keep, Piece, ident};
 use crate::code::Code;
@@ -13,7 +14,6 @@ use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable
 use crate::time::{TimeBase, Timestamp};
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use rayon::prelude::*;
-use serde_json::Value;
 use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::Arc;
@@ -37,17 +37,17 @@ pub(crate) struct RawRecord {
     pub(crate) fields: Vec<(String, String)>,
 }
 
-fn scalar(v: &Value) -> Option<String> {
+fn scalar(v: &Json<'_>) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(o) => o.get("#text").and_then(scalar),
-        Value::Array(a) => {
+        Json::String(s) => Some(s.to_string()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Object(_) => v.get("#text").and_then(scalar),
+        Json::Array(a) => {
             let parts: Vec<String> = a.iter().filter_map(scalar).collect();
             (!parts.is_empty()).then(|| parts.join(", "))
         }
-        Value::Null => None,
+        Json::Null => None,
     }
 }
 
@@ -70,19 +70,19 @@ const DATA_NAMES: [&str; 16] = [
 
 /// Flattens `EventData` or one `UserData` element into name/value pairs. Unnamed `Data`
 /// values (classic providers) become `data1`, `data2`, …
-fn flatten(obj: &serde_json::Map<String, Value>, out: &mut Vec<(String, String)>) {
+fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(String, String)>) {
     for (k, v) in obj {
         if k.ends_with("_attributes") || k == "#attributes" || out.len() >= MAX_FIELDS {
             continue;
         }
         if k == "Data" {
-            let items: Vec<&Value> = match v {
-                Value::Object(o) => match o.get("#text") {
-                    Some(Value::Array(a)) => a.iter().collect(),
+            let items: Vec<&Json<'_>> = match v {
+                Json::Object(_) => match v.get("#text") {
+                    Some(Json::Array(a)) => a.iter().collect(),
                     Some(t) => vec![t],
                     None => vec![],
                 },
-                Value::Array(a) => a.iter().collect(),
+                Json::Array(a) => a.iter().collect(),
                 other => vec![other],
             };
             for (i, item) in items.into_iter().enumerate() {
@@ -91,22 +91,27 @@ fn flatten(obj: &serde_json::Map<String, Value>, out: &mut Vec<(String, String)>
                 }
             }
         } else if let Some(val) = scalar(v) {
-            out.push((k.clone(), cut(val)));
+            out.push((k.to_string(), cut(val)));
         }
     }
 }
 
-fn u64_of(v: Option<&Value>) -> Option<u64> {
+fn u64_of(v: Option<&Json<'_>>) -> Option<u64> {
     match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Object(o) => u64_of(o.get("#text")),
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => s.trim().parse().ok(),
+        o @ Json::Object(_) => u64_of(o.get("#text")),
         _ => None,
     }
 }
 
 /// Reads the fields wutriage needs from the crate's JSON (separated attributes).
-pub(crate) fn from_json(v: &Value, record_id: u64, time: Timestamp, recovered: bool) -> RawRecord {
+pub(crate) fn from_json(
+    v: &Json<'_>,
+    record_id: u64,
+    time: Timestamp,
+    recovered: bool,
+) -> RawRecord {
     let event = v.get("Event").unwrap_or(v);
     let system = event.get("System");
     let sys = |k: &str| system.and_then(|s| s.get(k));
@@ -116,16 +121,16 @@ pub(crate) fn from_json(v: &Value, record_id: u64, time: Timestamp, recovered: b
         .and_then(scalar)
         .unwrap_or_default();
     let mut fields = Vec::new();
-    if let Some(Value::Object(ed)) = event.get("EventData") {
+    if let Some(Json::Object(ed)) = event.get("EventData") {
         flatten(ed, &mut fields);
     }
-    if let Some(Value::Object(ud)) = event.get("UserData") {
+    if let Some(Json::Object(ud)) = event.get("UserData") {
         for (k, inner) in ud {
             if k.ends_with("_attributes") {
                 continue;
             }
-            fields.push(("payload".to_string(), k.clone()));
-            if let Value::Object(o) = inner {
+            fields.push(("payload".to_string(), k.to_string()));
+            if let Json::Object(o) = inner {
                 flatten(o, &mut fields);
             }
         }
@@ -423,16 +428,16 @@ fn read_record(
     let (id, recovered) = (rec.event_record_id, rec.recovered);
     let time = Timestamp(rec.timestamp.as_microsecond());
     let mut json = rec.into_json_bytes()?.data;
-    let value = serde_json::from_slice::<Value>(&json).or_else(|_| {
-        // The crate can leave raw control characters inside strings; blank them.
-        for b in &mut json {
-            if *b < 0x20 {
-                *b = b' ';
-            }
+    if let Ok(v) = serde_json::from_slice::<Json<'_>>(&json) {
+        return Ok(Ok(from_json(&v, id, time, recovered)));
+    }
+    // The crate can leave raw control characters inside strings; blank them.
+    for b in &mut json {
+        if *b < 0x20 {
+            *b = b' ';
         }
-        serde_json::from_slice::<Value>(&json)
-    });
-    Ok(match value {
+    }
+    Ok(match serde_json::from_slice::<Json<'_>>(&json) {
         Ok(v) => Ok(from_json(&v, id, time, recovered)),
         Err(e) => Err(format!("record {id}: rendered JSON is unreadable: {e}")),
     })
