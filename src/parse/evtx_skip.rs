@@ -238,8 +238,13 @@ fn push_value_text(v: &BinXmlValue<'_>, out: &mut String) -> Option<()> {
         BinXmlValue::StringType(s) => {
             let bytes = s.as_bytes();
             let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-            for c in char::decode_utf16(units) {
-                out.push(c.ok()?);
+            if units.clone().all(|u| u < 0x80) {
+                // ASCII, the usual case: one byte per unit.
+                out.extend(units.map(|u| char::from(u as u8)));
+            } else {
+                for c in char::decode_utf16(units) {
+                    out.push(c.ok()?);
+                }
             }
         }
         BinXmlValue::AnsiStringType(s) => out.push_str(s),
@@ -275,6 +280,34 @@ fn value_text(v: &BinXmlValue<'_>) -> Option<String> {
     Some(s)
 }
 
+/// An integer value as the renderer writes it (decimal), without text.
+fn integer(v: &BinXmlValue<'_>) -> Option<i128> {
+    Some(match *v {
+        BinXmlValue::Int8Type(n) => n.into(),
+        BinXmlValue::UInt8Type(n) => n.into(),
+        BinXmlValue::Int16Type(n) => n.into(),
+        BinXmlValue::UInt16Type(n) => n.into(),
+        BinXmlValue::Int32Type(n) => n.into(),
+        BinXmlValue::UInt32Type(n) => n.into(),
+        BinXmlValue::Int64Type(n) => n.into(),
+        BinXmlValue::UInt64Type(n) => n.into(),
+        _ => return None,
+    })
+}
+
+/// A System number (event id, level): integers directly, other values through their text.
+fn resolve_number<T: TryFrom<i128> + std::str::FromStr>(
+    slot: &Slot,
+    values: &[BinXmlValue<'_>],
+) -> Option<T> {
+    if let Slot::Sub(i) = slot
+        && let Some(n) = integer(values.get(usize::from(*i))?)
+    {
+        return T::try_from(n).ok();
+    }
+    resolve(slot, values)?.trim().parse().ok()
+}
+
 fn resolve(slot: &Slot, values: &[BinXmlValue<'_>]) -> Option<String> {
     match slot {
         Slot::None => None,
@@ -297,12 +330,12 @@ impl Shapes {
         let offset = inst.template_def_offset;
         let shape =
             self.0.entry(offset).or_insert_with(|| read_shape(data, offset, ex)).as_ref()?;
-        let level: u64 = resolve(&shape.level, &inst.values)?.trim().parse().ok()?;
+        let level: u64 = resolve_number(&shape.level, &inst.values)?;
         if matches!(level, 1..=3) {
             return Some(false);
         }
         let provider = resolve(&shape.provider, &inst.values)?;
-        let id: u32 = resolve(&shape.event_id, &inst.values)?.trim().parse().ok()?;
+        let id: u32 = resolve_number(&shape.event_id, &inst.values)?;
         if is_known_event(&provider, id) {
             return Some(false);
         }
@@ -313,10 +346,18 @@ impl Shapes {
         // whatever a scan of each value would.
         let mut lines = String::with_capacity(256);
         for (i, v) in inst.values.iter().enumerate() {
+            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            // Decimal digits hold neither failure words nor a code trigger; only an
+            // `errorCode` field reads them as a code.
+            if let Some(n) = integer(v) {
+                if code_sub && code_field(&n.to_string()).is_some() {
+                    return Some(false);
+                }
+                continue;
+            }
             let start = lines.len();
             push_value_text(v, &mut lines)?;
             let text = lines.get(start..)?;
-            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
             if text.len() > LONG_VALUE
                 || text.bytes().any(|b| b < 0x20)
                 || code_sub && code_field(text).is_some()
