@@ -326,6 +326,79 @@ fn synthesize(
     }
 }
 
+/// Field names, provider names and channels that recur in every log, sorted: an event
+/// borrows these instead of owning a copy (most of an evtx event's allocations).
+const COMMON: &[&str] = &[
+    "Application",
+    "Application Error",
+    "Binary",
+    "Channel",
+    "Client",
+    "Computer",
+    "CorruptionActionState",
+    "DriveName",
+    "ErrorCode",
+    "IntendedPackageState",
+    "IntendedPackageStateTextized",
+    "Microsoft-Windows-DistributedCOM",
+    "Microsoft-Windows-Kernel-General",
+    "Microsoft-Windows-Kernel-Power",
+    "Microsoft-Windows-Ntfs",
+    "Microsoft-Windows-Servicing",
+    "Microsoft-Windows-User Profiles Service",
+    "Microsoft-Windows-WindowsUpdateClient",
+    "PackageIdentifier",
+    "Repaired",
+    "Security",
+    "Service Control Manager",
+    "Setup",
+    "System",
+    "TotalCorruption",
+    "UpdateName",
+    "data1",
+    "data10",
+    "data11",
+    "data12",
+    "data13",
+    "data14",
+    "data15",
+    "data16",
+    "data2",
+    "data3",
+    "data4",
+    "data5",
+    "data6",
+    "data7",
+    "data8",
+    "data9",
+    "disk",
+    "errorCode",
+    "param1",
+    "param2",
+    "param3",
+    "param4",
+    "param5",
+    "param6",
+    "param7",
+    "param8",
+    "payload",
+    "service",
+    "serviceGuid",
+    "updateGuid",
+    "updateRevisionNumber",
+    "updateTitle",
+    "updatelist",
+    "volmgr",
+];
+
+/// `s`, borrowed from [`COMMON`] when it is one of those strings.
+fn common(s: String) -> Cow<'static, str> {
+    match COMMON.binary_search(&s.as_str()) {
+        Ok(i) => COMMON.get(i).map_or(Cow::Owned(s), |c| Cow::Borrowed(*c)),
+        Err(_) => Cow::Owned(s),
+    }
+}
+
 /// Everything needed to build an event from an evtx record or an export block.
 pub(crate) struct Draft<'a> {
     pub(crate) source: Source,
@@ -389,16 +462,24 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
         at: Location { artifact: 0, pos: d.pos },
         source: d.source,
         level: d.level,
-        component: Cow::Owned(d.provider),
+        component: common(d.provider),
         event_id: d.event_id,
         codes,
         kb,
         package,
         message,
-        fields: fields
-            .into_iter()
-            .map(|(k, v)| Field { name: Cow::Owned(k), value: Cow::Owned(v) })
-            .collect(),
+        fields: {
+            // Collecting in place keeps the capacity the pushes grew to; kept events last.
+            let mut f: Vec<Field<'a>> = fields
+                .into_iter()
+                .map(|(k, v)| {
+                    let value = if k == "Channel" { common(v) } else { Cow::Owned(v) };
+                    Field { name: common(k), value }
+                })
+                .collect();
+            f.shrink_to_fit();
+            f
+        },
         flags: Flags { recovered: d.recovered, ..Flags::default() },
     };
     (event, notable)
@@ -590,6 +671,13 @@ mod tests {
         assert!(is_known_event("storahci", 129));
         assert!(!is_known_event("Microsoft-Windows-WindowsUpdateClient", 26));
         assert!(!is_known_event("SomethingElse", 7));
+    }
+
+    #[test]
+    fn common_strings_are_sorted() {
+        assert!(COMMON.windows(2).all(|w| w[0] < w[1]));
+        assert!(matches!(common("errorCode".into()), Cow::Borrowed(_)));
+        assert!(matches!(common("Other".into()), Cow::Owned(_)));
     }
 
     #[test]
