@@ -308,6 +308,21 @@ fn resolve_number<T: TryFrom<i128> + std::str::FromStr>(
     resolve(slot, values)?.trim().parse().ok()
 }
 
+/// Whether a value renders only from hex digits, digits and the punctuation of GUIDs, times
+/// and SIDs, of which no code trigger and no failure word is made (a test checks that): it
+/// cannot make its record notable, so it is not rendered at all. Binary values of SCM
+/// events are decoded to a service name instead.
+fn plain_text(v: &BinXmlValue<'_>, scm: bool) -> bool {
+    match v {
+        BinXmlValue::GuidType(_)
+        | BinXmlValue::FileTimeType(_)
+        | BinXmlValue::SysTimeType(_)
+        | BinXmlValue::SidType(_) => true,
+        BinXmlValue::BinaryType(_) => !scm,
+        _ => false,
+    }
+}
+
 fn resolve(slot: &Slot, values: &[BinXmlValue<'_>]) -> Option<String> {
     match slot {
         Slot::None => None,
@@ -346,6 +361,9 @@ impl Shapes {
         // whatever a scan of each value would.
         let mut lines = String::with_capacity(256);
         for (i, v) in inst.values.iter().enumerate() {
+            if plain_text(v, scm) {
+                continue;
+            }
             let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
             // Decimal digits hold neither failure words nor a code trigger; only an
             // `errorCode` field reads them as a code.
@@ -382,5 +400,32 @@ impl Shapes {
             return Some(false);
         }
         Some(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::extract::TRIGGERS;
+    use crate::event::FAILURE_WORDS;
+
+    /// Every byte the renderer writes for GUIDs (`{lower hex-…}`), times
+    /// (`2024-01-31T23:00:00.0000000Z`), SIDs (`S-1-5-18`, `S-?`) and binary (upper hex).
+    const PLAIN: &[u8] = b"0123456789abcdefABCDEF{}-:.TZS?";
+
+    #[test]
+    fn plain_values_cannot_hold_a_trigger_or_failure_word() {
+        for w in TRIGGERS.iter().chain(FAILURE_WORDS) {
+            // Triggers match in any case.
+            let outside = |b: u8| {
+                !PLAIN.contains(&b.to_ascii_lowercase()) && !PLAIN.contains(&b.to_ascii_uppercase())
+            };
+            assert!(w.bytes().any(outside), "{w} is made of plain bytes");
+        }
+        let guid = BinXmlValue::GuidType([0xab; 16]).to_string();
+        let binary = BinXmlValue::BinaryType(&[0x00, 0x9f, 0xfe]).to_string();
+        for text in [guid, binary] {
+            assert!(!text.is_empty() && text.bytes().all(|b| PLAIN.contains(&b)), "{text}");
+        }
     }
 }
