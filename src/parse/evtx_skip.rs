@@ -15,7 +15,7 @@ use crate::code::extract::CodeExtractor;
 use crate::event::has_failure_words;
 use evtx::EvtxRecord;
 use evtx::binxml::value_variant::BinXmlValue;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Values longer than this (bytes) are rendered: the field cut could change what extraction
 /// finds at the cut.
@@ -43,9 +43,16 @@ pub(crate) struct Shape {
     code_subs: Vec<u16>,
 }
 
-/// Per-chunk cache of template shapes by definition offset; `None`: always render.
+/// Per-chunk state: template shapes by definition offset (`None`: always render), and the
+/// value texts already found quiet (service state changes and the like repeat verbatim).
 #[derive(Debug, Default)]
-pub(crate) struct Shapes(HashMap<u32, Option<Shape>>);
+pub(crate) struct Shapes {
+    shapes: HashMap<u32, Option<Shape>>,
+    quiet: HashSet<String>,
+}
+
+/// Most value texts remembered per chunk.
+const QUIET_TEXTS: usize = 1024;
 
 /// Little-endian reader over chunk bytes; every read is bounds-checked.
 struct Cur<'d> {
@@ -344,7 +351,7 @@ impl Shapes {
         let data = rec.chunk.data;
         let offset = inst.template_def_offset;
         let shape =
-            self.0.entry(offset).or_insert_with(|| read_shape(data, offset, ex)).as_ref()?;
+            self.shapes.entry(offset).or_insert_with(|| read_shape(data, offset, ex)).as_ref()?;
         let level: u64 = resolve_number(&shape.level, &inst.values)?;
         if matches!(level, 1..=3) {
             return Some(false);
@@ -391,6 +398,9 @@ impl Shapes {
                 lines.push('\n');
             }
         }
+        if self.quiet.contains(&lines) {
+            return Some(true);
+        }
         if has_failure_words(&lines) {
             return Some(false);
         }
@@ -398,6 +408,9 @@ impl Shapes {
         ex.extract_into(&lines, &mut codes);
         if !codes.is_empty() {
             return Some(false);
+        }
+        if self.quiet.len() < QUIET_TEXTS {
+            self.quiet.insert(lines);
         }
         Some(true)
     }
