@@ -315,9 +315,9 @@ fn resolve_number<T: TryFrom<i128> + std::str::FromStr>(
     resolve(slot, values)?.trim().parse().ok()
 }
 
-/// Whether a value renders only from hex digits, digits and the punctuation of GUIDs, times
-/// and SIDs, of which no code trigger and no failure word is made (a test checks that): it
-/// cannot make its record notable, so it is not rendered at all. Binary values of SCM
+/// Whether a value renders nothing, or only hex digits, digits and the punctuation of GUIDs,
+/// times and SIDs, of which no code trigger and no failure word is made (a test checks that):
+/// it cannot make its record notable, so it is not rendered at all. Binary values of SCM
 /// events are decoded to a service name instead.
 fn plain_text(v: &BinXmlValue<'_>, scm: bool) -> bool {
     match v {
@@ -326,6 +326,8 @@ fn plain_text(v: &BinXmlValue<'_>, scm: bool) -> bool {
         | BinXmlValue::SysTimeType(_)
         | BinXmlValue::SidType(_) => true,
         BinXmlValue::BinaryType(_) => !scm,
+        // An optional value left out renders no text at all.
+        BinXmlValue::NullType => true,
         _ => false,
     }
 }
