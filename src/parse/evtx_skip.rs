@@ -16,6 +16,7 @@ use crate::event::has_failure_words;
 use evtx::EvtxRecord;
 use evtx::binxml::value_variant::BinXmlValue;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// Values longer than this (bytes) are rendered: the field cut could change what extraction
 /// finds at the cut.
@@ -47,7 +48,8 @@ pub(crate) struct Shape {
 /// value texts already found quiet (service state changes and the like repeat verbatim).
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
-    shapes: HashMap<u32, Option<Shape>>,
+    // Shared with the check that reads them, which also fills the map for nested values.
+    shapes: HashMap<u32, Option<Rc<Shape>>>,
     quiet: HashSet<String>,
 }
 
@@ -188,8 +190,8 @@ fn read_shape(data: &[u8], offset: u32, ex: &CodeExtractor) -> Option<Shape> {
             _ => return None,
         }
     }
-    (shape.provider != Slot::None && shape.event_id != Slot::None && shape.level != Slot::None)
-        .then_some(shape)
+    // Slots left empty make `resolve` fail, so a record of such a template renders.
+    Some(shape)
 }
 
 /// The slot a value at this point of the template fills, if any.
@@ -321,13 +323,13 @@ fn resolve_number<T: TryFrom<i128> + std::str::FromStr>(
 /// events are decoded to a service name instead.
 fn plain_text(v: &BinXmlValue<'_>, scm: bool) -> bool {
     match v {
-        BinXmlValue::GuidType(_)
+        // An optional value left out renders no text at all.
+        BinXmlValue::NullType
+        | BinXmlValue::GuidType(_)
         | BinXmlValue::FileTimeType(_)
         | BinXmlValue::SysTimeType(_)
         | BinXmlValue::SidType(_) => true,
         BinXmlValue::BinaryType(_) => !scm,
-        // An optional value left out renders no text at all.
-        BinXmlValue::NullType => true,
         _ => false,
     }
 }
@@ -352,8 +354,12 @@ impl Shapes {
         let [inst] = instances.as_slice() else { return None };
         let data = rec.chunk.data;
         let offset = inst.template_def_offset;
-        let shape =
-            self.shapes.entry(offset).or_insert_with(|| read_shape(data, offset, ex)).as_ref()?;
+        let shape = self
+            .shapes
+            .entry(offset)
+            .or_insert_with(|| read_shape(data, offset, ex).map(Rc::new))
+            .as_ref()?
+            .clone();
         let level: u64 = resolve_number(&shape.level, &inst.values)?;
         if matches!(level, 1..=3) {
             return Some(false);
@@ -371,6 +377,12 @@ impl Shapes {
         let mut lines = String::with_capacity(256);
         for (i, v) in inst.values.iter().enumerate() {
             if plain_text(v, scm) {
+                continue;
+            }
+            if let BinXmlValue::BinXmlType(bytes) = v {
+                if !self.nested(bytes, data, ex, &mut lines, scm, 0)? {
+                    return Some(false);
+                }
                 continue;
             }
             let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
@@ -415,6 +427,124 @@ impl Shapes {
             self.quiet.insert(lines);
         }
         Some(true)
+    }
+}
+
+/// Deepest nesting of binary XML values read.
+const MAX_NESTING: u8 = 4;
+
+impl Shapes {
+    /// A nested binary XML value (how Windows writes most `EventData` and `UserData`): one
+    /// template instance whose literal text and values must be as quiet as the record's own.
+    /// Its string values join `lines`; `Some(false)` when something in it could be notable,
+    /// `None` when its layout is not understood.
+    fn nested(
+        &mut self,
+        bytes: &[u8],
+        data: &[u8],
+        ex: &CodeExtractor,
+        lines: &mut String,
+        scm: bool,
+        depth: u8,
+    ) -> Option<bool> {
+        if depth >= MAX_NESTING {
+            return None;
+        }
+        // Chunk offsets count from the chunk start; the value is a slice of the chunk.
+        let base = (bytes.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+        if base.checked_add(bytes.len())? > data.len() {
+            return None;
+        }
+        let mut c = Cur { data, pos: base };
+        if c.take(4)? != [0x0f, 0x01, 0x01, 0x00] || c.u8()? != 0x0c {
+            return None;
+        }
+        c.u8()?;
+        c.u32()?; // template id
+        let def = c.u32()?;
+        if def as usize == c.pos {
+            // The definition follows inline: skip its header and body.
+            c.take(TEMPLATE_HEADER - 4)?;
+            let size = c.u32()? as usize;
+            c.take(size)?;
+        }
+        let shape = self
+            .shapes
+            .entry(def)
+            .or_insert_with(|| read_shape(data, def, ex).map(Rc::new))
+            .as_ref()?
+            .clone();
+        let n = c.u32()? as usize;
+        let mut descriptors = Vec::with_capacity(n.min(256));
+        for _ in 0..n {
+            let size = usize::from(c.u16()?);
+            let ty = c.u8()?;
+            c.u8()?;
+            descriptors.push((size, ty));
+        }
+        for (i, (size, ty)) in descriptors.into_iter().enumerate() {
+            let v = c.take(size)?;
+            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            let int = |signed: bool| -> Option<i128> {
+                let mut b = [0u8; 8];
+                b.get_mut(..v.len())?.copy_from_slice(v);
+                let u = u64::from_le_bytes(b);
+                let bits = 8 * v.len() as u32;
+                Some(if signed && bits < 64 && u >> (bits - 1) & 1 == 1 {
+                    i128::from(u) - (1i128 << bits)
+                } else if signed && bits == 64 {
+                    i128::from(u as i64)
+                } else {
+                    i128::from(u)
+                })
+            };
+            match ty {
+                // Null, GUID, FILETIME, SYSTEMTIME, SID: no text that could matter.
+                0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
+                0x01 => {
+                    let text = utf16(v)?;
+                    if text.len() > LONG_VALUE
+                        || text.bytes().any(|b| b < 0x20)
+                        || code_sub && code_field(&text).is_some()
+                    {
+                        return Some(false);
+                    }
+                    lines.push_str(&text);
+                    lines.push('\n');
+                }
+                // Integers, signed and unsigned, 1 to 8 bytes.
+                0x03..=0x0a if v.len() == 1 << ((ty - 3) / 2) => {
+                    let n = int(ty % 2 == 1)?;
+                    if code_sub && code_field(&n.to_string()).is_some() {
+                        return Some(false);
+                    }
+                }
+                // Binary renders as upper-case hex (plain); SCM events also decode it to the
+                // service name, which is checked like any text.
+                0x0e => {
+                    if scm {
+                        let mut hex = String::with_capacity(2 * v.len());
+                        for b in v {
+                            use std::fmt::Write;
+                            write!(hex, "{b:02X}").ok()?;
+                        }
+                        if let Some(svc) = service_from_binary(&hex) {
+                            lines.push_str(&svc);
+                            lines.push('\n');
+                        }
+                    }
+                }
+                0x21 => {
+                    if !self.nested(v, data, ex, lines, scm, depth + 1)? {
+                        return Some(false);
+                    }
+                }
+                // Reals, booleans, hex integers, arrays: render.
+                _ => return None,
+            }
+        }
+        // Values must lie inside the nested value itself.
+        (c.pos <= base + bytes.len()).then_some(true)
     }
 }
 
