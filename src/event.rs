@@ -190,19 +190,21 @@ pub fn is_notable(codes: &[Code], level: Level, known_event: bool, message: &str
 
 /// Words that mark a failure in servicing logs even on an `Info` line.
 pub fn has_failure_words(message: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "(F)",
-        "FATAL",
-        "Failed",
-        "failed",
-        "Corrupt",
-        "corrupt",
-        "Cannot repair",
-        "do not match",
-        "hash mismatch",
-        "rollback",
-        "Rollback",
-        "Reboot required: yes",
-    ];
-    WORDS.iter().any(|w| message.contains(w))
+    FAILURE_WORDS.iter().any(|w| message.contains(w))
 }
+
+/// The words behind [`has_failure_words`].
+pub(crate) const FAILURE_WORDS: &[&str] = &[
+    "(F)",
+    "FATAL",
+    "Failed",
+    "failed",
+    "Corrupt",
+    "corrupt",
+    "Cannot repair",
+    "do not match",
+    "hash mismatch",
+    "rollback",
+    "Rollback",
+    "Reboot required: yes",
+];

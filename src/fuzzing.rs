@@ -84,6 +84,14 @@ pub fn evtx(data: &[u8]) {
     let texts = Texts::decode(&bundle);
     let opts = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
     let mut parsed = parse::parse(&bundle, &texts, &opts);
+    // Records judged from their BinXML alone may only be ones that could not be notable.
+    let notable = parse::parse(&bundle, &texts, &ParseOptions { keep: Keep::Notable, ..opts });
+    let expected: Vec<_> = parsed[0].events.iter().filter(|e| e.is_notable()).collect();
+    assert_eq!(
+        format!("{:?}", notable[0].events.iter().collect::<Vec<_>>()),
+        format!("{expected:?}"),
+        "keeping notable events is not the notable subset of all events"
+    );
     let _ = Timeline::build(&mut parsed, None);
 }
 

@@ -145,7 +145,7 @@ impl<'t> Timeline<'t> {
             }),
         };
         let mut artifact_offsets = Vec::with_capacity(parsed.len());
-        let mut events = Vec::new();
+        let mut events = Vec::with_capacity(parsed.iter().map(|a| a.events.len()).sum());
         for a in parsed.iter_mut() {
             let choice = match a.time_base {
                 Some(TimeBase::Local) => Some(if user.is_some() {
@@ -155,7 +155,8 @@ impl<'t> Timeline<'t> {
                 }),
                 _ => None,
             };
-            for mut e in a.events.drain(..) {
+            // Taken, not drained: each artifact's buffer is freed as soon as it is moved.
+            for mut e in std::mem::take(&mut a.events) {
                 if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
                     e.time = c.offset.to_utc(e.time);
                 }
@@ -163,7 +164,7 @@ impl<'t> Timeline<'t> {
             }
             artifact_offsets.push(choice);
         }
-        events.sort_by(|a, b| a.time.cmp(&b.time).then(a.at.cmp(&b.at)));
+        sort_in_place(&mut events);
         Timeline { events, bundle_offset, artifact_offsets }
     }
 
@@ -174,9 +175,67 @@ impl<'t> Timeline<'t> {
     }
 }
 
+/// Sorts by (time, location), keeping the input order of equal keys, as a stable sort
+/// would, but without its scratch buffer of half the events: an index permutation is
+/// sorted and then applied by swaps.
+fn sort_in_place(events: &mut [Event<'_>]) {
+    let Ok(n) = u32::try_from(events.len()) else {
+        events.sort_by(|a, b| a.time.cmp(&b.time).then(a.at.cmp(&b.at)));
+        return;
+    };
+    let mut order: Vec<u32> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&events[a as usize], &events[b as usize]);
+        x.time.cmp(&y.time).then(x.at.cmp(&y.at)).then(a.cmp(&b))
+    });
+    // order[j] is the index of the event that belongs at j; follow each cycle once.
+    for i in 0..order.len() {
+        let mut j = i;
+        loop {
+            let k = order[j] as usize;
+            order[j] = j as u32;
+            if k == i {
+                break;
+            }
+            events.swap(j, k);
+            j = k;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorting_in_place_matches_a_stable_sort() {
+        use crate::event::{Flags, Level, Location, Pos, Source};
+        let event = |t: i64, pos: u64, msg: &'static str| Event {
+            time: Timestamp(t),
+            time_base: TimeBase::Utc,
+            at: Location { artifact: 0, pos: Pos::Record(pos) },
+            source: Source::Evtx,
+            level: Level::Info,
+            component: "".into(),
+            event_id: None,
+            codes: vec![],
+            kb: None,
+            package: None,
+            message: msg.into(),
+            fields: vec![],
+            flags: Flags::default(),
+        };
+        // Equal keys (a repeated record id) keep their input order.
+        let mut events: Vec<Event<'_>> = (0..200)
+            .map(|i: i64| {
+                event((i * 7919) % 31, (i % 13) as u64, if i % 2 == 0 { "a" } else { "b" })
+            })
+            .collect();
+        let mut expected = events.clone();
+        expected.sort_by(|a, b| a.time.cmp(&b.time).then(a.at.cmp(&b.at)));
+        sort_in_place(&mut events);
+        assert_eq!(events, expected);
+    }
 
     #[test]
     fn best_prefers_trusted_sources_and_majorities() {

@@ -214,3 +214,18 @@ fn the_tugix456_package_failure_points_at_the_store() {
         assert_eq!(d.causes[0].category, diagnose::Category::Corruption);
     });
 }
+
+#[test]
+fn evtx_records_counted_without_rendering_could_not_be_notable() {
+    let Some(dir) = common::corpus() else { return };
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir.join("evtx")).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("evtx")) {
+            // Keeping notable events must give the notable subset of keeping all of them.
+            wutriage::fuzzing::evtx(&std::fs::read(&path).unwrap());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 20, "only {seen} .evtx files in the corpus");
+}

@@ -11,7 +11,7 @@ use super::{Code, CodeKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// The trigger strings; the index of each is its [`Trigger`].
-const TRIGGERS: &[&str] = &[
+pub(crate) const TRIGGERS: &[&str] = &[
     "NTSTATUS_FROM_WIN32(",
     "HRESULT_FROM_WIN32(",
     "HRESULT_FROM_NT(",

@@ -5,14 +5,15 @@
 //! Field access goes through [`Fields`] so that the rest of the program never sees the
 //! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
 
-use super::{Ctx, IssueKind, Piece, ident};
+use super::evtx_json::Json;
+use super::evtx_skip::Shapes;
+use super::{Ctx, IssueKind, Keep, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
 use crate::time::{TimeBase, Timestamp};
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use rayon::prelude::*;
-use serde_json::Value;
 use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::Arc;
@@ -36,17 +37,17 @@ pub(crate) struct RawRecord {
     pub(crate) fields: Vec<(String, String)>,
 }
 
-fn scalar(v: &Value) -> Option<String> {
+fn scalar(v: &Json<'_>) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(o) => o.get("#text").and_then(scalar),
-        Value::Array(a) => {
+        Json::String(s) => Some(s.to_string()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Object(_) => v.get("#text").and_then(scalar),
+        Json::Array(a) => {
             let parts: Vec<String> = a.iter().filter_map(scalar).collect();
             (!parts.is_empty()).then(|| parts.join(", "))
         }
-        Value::Null => None,
+        Json::Null => None,
     }
 }
 
@@ -69,19 +70,19 @@ const DATA_NAMES: [&str; 16] = [
 
 /// Flattens `EventData` or one `UserData` element into name/value pairs. Unnamed `Data`
 /// values (classic providers) become `data1`, `data2`, …
-fn flatten(obj: &serde_json::Map<String, Value>, out: &mut Vec<(String, String)>) {
+fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(String, String)>) {
     for (k, v) in obj {
         if k.ends_with("_attributes") || k == "#attributes" || out.len() >= MAX_FIELDS {
             continue;
         }
         if k == "Data" {
-            let items: Vec<&Value> = match v {
-                Value::Object(o) => match o.get("#text") {
-                    Some(Value::Array(a)) => a.iter().collect(),
+            let items: Vec<&Json<'_>> = match v {
+                Json::Object(_) => match v.get("#text") {
+                    Some(Json::Array(a)) => a.iter().collect(),
                     Some(t) => vec![t],
                     None => vec![],
                 },
-                Value::Array(a) => a.iter().collect(),
+                Json::Array(a) => a.iter().collect(),
                 other => vec![other],
             };
             for (i, item) in items.into_iter().enumerate() {
@@ -90,22 +91,27 @@ fn flatten(obj: &serde_json::Map<String, Value>, out: &mut Vec<(String, String)>
                 }
             }
         } else if let Some(val) = scalar(v) {
-            out.push((k.clone(), cut(val)));
+            out.push((k.to_string(), cut(val)));
         }
     }
 }
 
-fn u64_of(v: Option<&Value>) -> Option<u64> {
+fn u64_of(v: Option<&Json<'_>>) -> Option<u64> {
     match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Object(o) => u64_of(o.get("#text")),
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => s.trim().parse().ok(),
+        o @ Json::Object(_) => u64_of(o.get("#text")),
         _ => None,
     }
 }
 
 /// Reads the fields wutriage needs from the crate's JSON (separated attributes).
-pub(crate) fn from_json(v: &Value, record_id: u64, time: Timestamp, recovered: bool) -> RawRecord {
+pub(crate) fn from_json(
+    v: &Json<'_>,
+    record_id: u64,
+    time: Timestamp,
+    recovered: bool,
+) -> RawRecord {
     let event = v.get("Event").unwrap_or(v);
     let system = event.get("System");
     let sys = |k: &str| system.and_then(|s| s.get(k));
@@ -115,16 +121,16 @@ pub(crate) fn from_json(v: &Value, record_id: u64, time: Timestamp, recovered: b
         .and_then(scalar)
         .unwrap_or_default();
     let mut fields = Vec::new();
-    if let Some(Value::Object(ed)) = event.get("EventData") {
+    if let Some(Json::Object(ed)) = event.get("EventData") {
         flatten(ed, &mut fields);
     }
-    if let Some(Value::Object(ud)) = event.get("UserData") {
+    if let Some(Json::Object(ud)) = event.get("UserData") {
         for (k, inner) in ud {
             if k.ends_with("_attributes") {
                 continue;
             }
-            fields.push(("payload".to_string(), k.clone()));
-            if let Value::Object(o) = inner {
+            fields.push(("payload".to_string(), k.to_string()));
+            if let Json::Object(o) = inner {
                 flatten(o, &mut fields);
             }
         }
@@ -215,7 +221,7 @@ pub fn is_known_event(provider: &str, id: u32) -> bool {
 }
 
 /// The short service name held as UTF-16LE hex in an SCM `Binary` field.
-fn service_from_binary(hex: &str) -> Option<String> {
+pub(crate) fn service_from_binary(hex: &str) -> Option<String> {
     let bytes: Vec<u8> = (0..hex.len() / 2)
         .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
         .collect();
@@ -320,6 +326,79 @@ fn synthesize(
     }
 }
 
+/// Field names, provider names and channels that recur in every log, sorted: an event
+/// borrows these instead of owning a copy (most of an evtx event's allocations).
+const COMMON: &[&str] = &[
+    "Application",
+    "Application Error",
+    "Binary",
+    "Channel",
+    "Client",
+    "Computer",
+    "CorruptionActionState",
+    "DriveName",
+    "ErrorCode",
+    "IntendedPackageState",
+    "IntendedPackageStateTextized",
+    "Microsoft-Windows-DistributedCOM",
+    "Microsoft-Windows-Kernel-General",
+    "Microsoft-Windows-Kernel-Power",
+    "Microsoft-Windows-Ntfs",
+    "Microsoft-Windows-Servicing",
+    "Microsoft-Windows-User Profiles Service",
+    "Microsoft-Windows-WindowsUpdateClient",
+    "PackageIdentifier",
+    "Repaired",
+    "Security",
+    "Service Control Manager",
+    "Setup",
+    "System",
+    "TotalCorruption",
+    "UpdateName",
+    "data1",
+    "data10",
+    "data11",
+    "data12",
+    "data13",
+    "data14",
+    "data15",
+    "data16",
+    "data2",
+    "data3",
+    "data4",
+    "data5",
+    "data6",
+    "data7",
+    "data8",
+    "data9",
+    "disk",
+    "errorCode",
+    "param1",
+    "param2",
+    "param3",
+    "param4",
+    "param5",
+    "param6",
+    "param7",
+    "param8",
+    "payload",
+    "service",
+    "serviceGuid",
+    "updateGuid",
+    "updateRevisionNumber",
+    "updateTitle",
+    "updatelist",
+    "volmgr",
+];
+
+/// `s`, borrowed from [`COMMON`] when it is one of those strings.
+fn common(s: String) -> Cow<'static, str> {
+    match COMMON.binary_search(&s.as_str()) {
+        Ok(i) => COMMON.get(i).map_or(Cow::Owned(s), |c| Cow::Borrowed(*c)),
+        Err(_) => Cow::Owned(s),
+    }
+}
+
 /// Everything needed to build an event from an evtx record or an export block.
 pub(crate) struct Draft<'a> {
     pub(crate) source: Source,
@@ -383,16 +462,24 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
         at: Location { artifact: 0, pos: d.pos },
         source: d.source,
         level: d.level,
-        component: Cow::Owned(d.provider),
+        component: common(d.provider),
         event_id: d.event_id,
         codes,
         kb,
         package,
         message,
-        fields: fields
-            .into_iter()
-            .map(|(k, v)| Field { name: Cow::Owned(k), value: Cow::Owned(v) })
-            .collect(),
+        fields: {
+            // Collecting in place keeps the capacity the pushes grew to; kept events last.
+            let mut f: Vec<Field<'a>> = fields
+                .into_iter()
+                .map(|(k, v)| {
+                    let value = if k == "Channel" { common(v) } else { Cow::Owned(v) };
+                    Field { name: common(k), value }
+                })
+                .collect();
+            f.shrink_to_fit();
+            f
+        },
         flags: Flags { recovered: d.recovered, ..Flags::default() },
     };
     (event, notable)
@@ -422,16 +509,16 @@ fn read_record(
     let (id, recovered) = (rec.event_record_id, rec.recovered);
     let time = Timestamp(rec.timestamp.as_microsecond());
     let mut json = rec.into_json_bytes()?.data;
-    let value = serde_json::from_slice::<Value>(&json).or_else(|_| {
-        // The crate can leave raw control characters inside strings; blank them.
-        for b in &mut json {
-            if *b < 0x20 {
-                *b = b' ';
-            }
+    if let Ok(v) = serde_json::from_slice::<Json<'_>>(&json) {
+        return Ok(Ok(from_json(&v, id, time, recovered)));
+    }
+    // The crate can leave raw control characters inside strings; blank them.
+    for b in &mut json {
+        if *b < 0x20 {
+            *b = b' ';
         }
-        serde_json::from_slice::<Value>(&json)
-    });
-    Ok(match value {
+    }
+    Ok(match serde_json::from_slice::<Json<'_>>(&json) {
         Ok(v) => Ok(from_json(&v, id, time, recovered)),
         Err(e) => Err(format!("record {id}: rendered JSON is unreadable: {e}")),
     })
@@ -475,7 +562,19 @@ fn parse_chunk<'t>(
             return piece;
         }
     };
+    let mut shapes = Shapes::default();
     for rec in chunk.iter() {
+        // Records that cannot be notable are only counted, never rendered. Carved records
+        // always render: the crate's iterator drops the ones that fail to.
+        if ctx.keep == Keep::Notable
+            && let Ok(r) = &rec
+            && !r.recovered
+            && shapes.is_quiet(r, &ctx.extractor)
+        {
+            piece.coverage.records += 1;
+            piece.coverage.see_time(Timestamp(r.timestamp.as_microsecond()));
+            continue;
+        }
         let recovered = rec.as_ref().is_ok_and(|r| r.recovered);
         match read_record(rec) {
             Ok(Ok(raw)) => {
@@ -572,6 +671,13 @@ mod tests {
         assert!(is_known_event("storahci", 129));
         assert!(!is_known_event("Microsoft-Windows-WindowsUpdateClient", 26));
         assert!(!is_known_event("SomethingElse", 7));
+    }
+
+    #[test]
+    fn common_strings_are_sorted() {
+        assert!(COMMON.windows(2).all(|w| w[0] < w[1]));
+        assert!(matches!(common("errorCode".into()), Cow::Borrowed(_)));
+        assert!(matches!(common("Other".into()), Cow::Owned(_)));
     }
 
     #[test]

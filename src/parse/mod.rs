@@ -6,6 +6,8 @@
 
 pub mod cbs;
 pub mod evtx;
+mod evtx_json;
+mod evtx_skip;
 pub mod export;
 pub mod ident;
 mod lines;
@@ -369,9 +371,19 @@ pub fn parse<'t>(
                 );
                 p
             });
+            // Pieces wait for each other before merging: hold them at their exact size.
+            let mut piece = piece;
+            piece.events.shrink_to_fit();
             (job.artifact(), piece)
         })
         .collect();
+    // Each artifact's events are gathered into a vector of exactly their number.
+    let mut totals: Vec<usize> = vec![0; bundle.artifacts.len()];
+    for (i, piece) in &pieces {
+        if let Some(t) = totals.get_mut(*i) {
+            *t += piece.events.len();
+        }
+    }
 
     let mut out: Vec<ParsedArtifact<'t>> = bundle
         .artifacts
@@ -409,7 +421,12 @@ pub fn parse<'t>(
         for (k, v) in piece.offsets {
             *dst.offsets.entry(k).or_default() += v;
         }
-        dst.events.append(&mut piece.events);
+        if dst.events.is_empty() {
+            dst.events = std::mem::take(&mut piece.events);
+            dst.events.reserve_exact(totals.get(i).map_or(0, |t| t - dst.events.len()));
+        } else {
+            dst.events.append(&mut piece.events);
+        }
     }
     for (i, dst) in out.iter_mut().enumerate() {
         if let Some(d) = texts.get(i) {

@@ -1,0 +1,576 @@
+//! Deciding from a record's binary XML, before the crate renders it, that the record cannot be
+//! notable, so that it is only counted.
+//!
+//! Most records in a real System or Application log are informational events of providers
+//! that servicing diagnosis never reads. Rendering them to JSON and reading the JSON back
+//! was most of the evtx time. A template definition says where `Provider/@Name`,
+//! `EventID` and `Level` come from (a literal or a substitution index); the record's
+//! substitution values then give provider, event id and level without rendering. The
+//! decision is conservative: anything this module does not fully understand (nested
+//! binary XML, arrays, character references, several template instances, values the renderer
+//! would change) renders the record as before, so a kept event is built exactly as before.
+
+use super::evtx::{Family, code_field, family, is_known_event, service_from_binary};
+use crate::code::extract::CodeExtractor;
+use crate::event::has_failure_words;
+use evtx::EvtxRecord;
+use evtx::binxml::value_variant::BinXmlValue;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// Values longer than this (bytes) are rendered: the field cut could change what extraction
+/// finds at the cut.
+const LONG_VALUE: usize = 2000;
+
+/// Where a System value comes from in a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Slot {
+    /// Not (yet) seen.
+    None,
+    /// Literal text in the template.
+    Text(String),
+    /// Substitution value by index.
+    Sub(u16),
+}
+
+/// What a template definition says about the System values wutriage decides on.
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
+    provider: Slot,
+    event_id: Slot,
+    level: Slot,
+    /// Substitutions that may land in an `errorCode`/`ErrorCode` field, which is also read
+    /// as a decimal code.
+    code_subs: Vec<u16>,
+}
+
+/// Per-chunk state: template shapes by definition offset (`None`: always render), and the
+/// value texts already found quiet (service state changes and the like repeat verbatim).
+#[derive(Debug, Default)]
+pub(crate) struct Shapes {
+    // Shared with the check that reads them, which also fills the map for nested values.
+    shapes: HashMap<u32, Option<Rc<Shape>>>,
+    quiet: HashSet<String>,
+}
+
+/// Most value texts remembered per chunk.
+const QUIET_TEXTS: usize = 1024;
+
+/// Little-endian reader over chunk bytes; every read is bounds-checked.
+struct Cur<'d> {
+    data: &'d [u8],
+    pos: usize,
+}
+
+impl Cur<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let s = self.data.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        Some(s)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// A name reference: a chunk offset, with the name inline when it points right here.
+    fn name(&mut self) -> Option<String> {
+        let at = self.u32()?;
+        let name = name_at(self.data, at)?;
+        if at as usize == self.pos {
+            // next-name link (4), hash (2), length (2), characters, NUL (2)
+            self.take(10 + 2 * utf16_units(&name))?;
+        }
+        Some(name)
+    }
+}
+
+fn utf16_units(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// The name stored at chunk offset `at` (link, hash, length, UTF-16LE characters).
+fn name_at(data: &[u8], at: u32) -> Option<String> {
+    let mut c = Cur { data, pos: (at as usize).checked_add(6)? };
+    let len = usize::from(c.u16()?);
+    utf16(c.take(2 * len)?)
+}
+
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    char::decode_utf16(units).collect::<Result<String, _>>().ok()
+}
+
+/// Size of a template definition header: next offset, GUID, data size.
+const TEMPLATE_HEADER: usize = 24;
+
+/// Reads the template definition at `offset`; `None` for anything unexpected.
+fn read_shape(data: &[u8], offset: u32, ex: &CodeExtractor) -> Option<Shape> {
+    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
+    let size = c.u32()? as usize;
+    let end = c.pos.checked_add(size)?;
+    let mut shape =
+        Shape { provider: Slot::None, event_id: Slot::None, level: Slot::None, code_subs: vec![] };
+    // Element names, each with whether its content may be an error code field.
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    let mut attr: Option<String> = None;
+    while c.pos < end {
+        let token = c.u8()?;
+        match token {
+            0x00 => break,
+            0x0f => {
+                c.take(3)?;
+            }
+            0x01 | 0x41 => {
+                c.take(2 + 4)?; // dependency id, data size
+                let name = c.name()?;
+                if token == 0x41 {
+                    c.take(4)?;
+                }
+                static_text_ok(&name, ex)?;
+                let codeish = is_code_name(&name);
+                stack.push((name, codeish));
+                attr = None;
+            }
+            0x02 => attr = None,
+            0x03 | 0x04 => {
+                stack.pop()?;
+                attr = None;
+            }
+            0x06 | 0x46 => {
+                let name = c.name()?;
+                static_text_ok(&name, ex)?;
+                attr = Some(name);
+            }
+            0x05 | 0x45 => {
+                // Only literal strings are understood.
+                if c.u8()? != 0x01 {
+                    return None;
+                }
+                let n = usize::from(c.u16()?);
+                let text = utf16(c.take(2 * n)?)?;
+                static_text_ok(&text, ex)?;
+                if let Some(top) = data_name(&mut stack, attr.as_deref()) {
+                    *top |= is_code_name(&text);
+                } else if attr.is_none()
+                    && stack.iter().any(|(_, codeish)| *codeish)
+                    && code_field(&text).is_some()
+                {
+                    return None;
+                }
+                if let Some(slot) = slot_for(&mut shape, &stack, attr.as_deref()) {
+                    if *slot != Slot::None {
+                        return None;
+                    }
+                    *slot = Slot::Text(text);
+                }
+            }
+            0x0d | 0x0e => {
+                let id = c.u16()?;
+                c.u8()?;
+                if let Some(top) = data_name(&mut stack, attr.as_deref()) {
+                    // A field name chosen at run time: it may be `errorCode`.
+                    *top = true;
+                } else if attr.is_none() && stack.iter().any(|(_, codeish)| *codeish) {
+                    shape.code_subs.push(id);
+                }
+                if let Some(slot) = slot_for(&mut shape, &stack, attr.as_deref()) {
+                    if *slot != Slot::None {
+                        return None;
+                    }
+                    *slot = Slot::Sub(id);
+                }
+            }
+            // CDATA, character and entity references, processing instructions, nested
+            // instances: render.
+            _ => return None,
+        }
+    }
+    // Slots left empty make `resolve` fail, so a record of such a template renders.
+    Some(shape)
+}
+
+/// The slot a value at this point of the template fills, if any.
+fn slot_for<'s>(
+    shape: &'s mut Shape,
+    stack: &[(String, bool)],
+    attr: Option<&str>,
+) -> Option<&'s mut Slot> {
+    let [.., (parent, _), (elem, _)] = stack else { return None };
+    if parent != "System" {
+        return None;
+    }
+    match (elem.as_str(), attr) {
+        ("Provider", Some("Name")) => Some(&mut shape.provider),
+        ("EventID", None) => Some(&mut shape.event_id),
+        ("Level", None) => Some(&mut shape.level),
+        _ => None,
+    }
+}
+
+/// The names under which [`super::evtx`] reads a field as an error code.
+fn is_code_name(name: &str) -> bool {
+    matches!(name, "errorCode" | "ErrorCode")
+}
+
+/// The code flag of the element when a value is its `Data/@Name`, which names the field.
+fn data_name<'s>(stack: &'s mut [(String, bool)], attr: Option<&str>) -> Option<&'s mut bool> {
+    let (name, codeish) = stack.last_mut()?;
+    (name == "Data" && attr == Some("Name")).then_some(codeish)
+}
+
+/// `Some(())` when literal template text can neither carry a code nor failure words.
+fn static_text_ok(text: &str, ex: &CodeExtractor) -> Option<()> {
+    text_is_quiet(text, ex).then_some(())
+}
+
+/// Whether text could not make its record notable: no failure code found in it, no failure
+/// words, nothing the JSON round trip would change.
+fn text_is_quiet(text: &str, ex: &CodeExtractor) -> bool {
+    if text.len() > LONG_VALUE || text.bytes().any(|b| b < 0x20) || has_failure_words(text) {
+        return false;
+    }
+    let mut codes = Vec::new();
+    ex.extract_into(text, &mut codes);
+    codes.is_empty()
+}
+
+/// Appends a substitution value as the text the renderer writes, for the values understood
+/// here; `None` for the others.
+fn push_value_text(v: &BinXmlValue<'_>, out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    match v {
+        BinXmlValue::StringType(s) => {
+            let bytes = s.as_bytes();
+            let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+            if units.clone().all(|u| u < 0x80) {
+                // ASCII, the usual case: one byte per unit.
+                out.extend(units.map(|u| char::from(u as u8)));
+            } else {
+                for c in char::decode_utf16(units) {
+                    out.push(c.ok()?);
+                }
+            }
+        }
+        BinXmlValue::AnsiStringType(s) => out.push_str(s),
+        // Integers render in decimal, as `Display` writes them, without its buffers.
+        BinXmlValue::Int8Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt8Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Int16Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt16Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Int32Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt32Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Int64Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::UInt64Type(n) => write!(out, "{n}").ok()?,
+        BinXmlValue::Real32Type(_)
+        | BinXmlValue::Real64Type(_)
+        | BinXmlValue::BoolType(_)
+        | BinXmlValue::BinaryType(_)
+        | BinXmlValue::GuidType(_)
+        | BinXmlValue::SizeTType(_)
+        | BinXmlValue::FileTimeType(_)
+        | BinXmlValue::SysTimeType(_)
+        | BinXmlValue::SidType(_)
+        | BinXmlValue::HexInt32Type(_)
+        | BinXmlValue::HexInt64Type(_) => write!(out, "{v}").ok()?,
+        // Null (an optional value left out), nested BinXML, handles and arrays: render.
+        _ => return None,
+    }
+    Some(())
+}
+
+fn value_text(v: &BinXmlValue<'_>) -> Option<String> {
+    let mut s = String::new();
+    push_value_text(v, &mut s)?;
+    Some(s)
+}
+
+/// An integer value as the renderer writes it (decimal), without text.
+fn integer(v: &BinXmlValue<'_>) -> Option<i128> {
+    Some(match *v {
+        BinXmlValue::Int8Type(n) => n.into(),
+        BinXmlValue::UInt8Type(n) => n.into(),
+        BinXmlValue::Int16Type(n) => n.into(),
+        BinXmlValue::UInt16Type(n) => n.into(),
+        BinXmlValue::Int32Type(n) => n.into(),
+        BinXmlValue::UInt32Type(n) => n.into(),
+        BinXmlValue::Int64Type(n) => n.into(),
+        BinXmlValue::UInt64Type(n) => n.into(),
+        _ => return None,
+    })
+}
+
+/// A System number (event id, level): integers directly, other values through their text.
+fn resolve_number<T: TryFrom<i128> + std::str::FromStr>(
+    slot: &Slot,
+    values: &[BinXmlValue<'_>],
+) -> Option<T> {
+    if let Slot::Sub(i) = slot
+        && let Some(n) = integer(values.get(usize::from(*i))?)
+    {
+        return T::try_from(n).ok();
+    }
+    resolve(slot, values)?.trim().parse().ok()
+}
+
+/// Whether a value renders nothing, or only hex digits, digits and the punctuation of GUIDs,
+/// times and SIDs, of which no code trigger and no failure word is made (a test checks that):
+/// it cannot make its record notable, so it is not rendered at all. Binary values of SCM
+/// events are decoded to a service name instead.
+fn plain_text(v: &BinXmlValue<'_>, scm: bool) -> bool {
+    match v {
+        // An optional value left out renders no text at all.
+        BinXmlValue::NullType
+        | BinXmlValue::GuidType(_)
+        | BinXmlValue::FileTimeType(_)
+        | BinXmlValue::SysTimeType(_)
+        | BinXmlValue::SidType(_) => true,
+        BinXmlValue::BinaryType(_) => !scm,
+        _ => false,
+    }
+}
+
+fn resolve(slot: &Slot, values: &[BinXmlValue<'_>]) -> Option<String> {
+    match slot {
+        Slot::None => None,
+        Slot::Text(t) => Some(t.clone()),
+        Slot::Sub(i) => value_text(values.get(usize::from(*i))?),
+    }
+}
+
+impl Shapes {
+    /// Whether `rec` can only be counted: its level is informational, its provider and
+    /// event id are not known to diagnosis, and no value carries a code or failure words.
+    pub(crate) fn is_quiet(&mut self, rec: &EvtxRecord<'_>, ex: &CodeExtractor) -> bool {
+        self.check(rec, ex).unwrap_or(false)
+    }
+
+    fn check(&mut self, rec: &EvtxRecord<'_>, ex: &CodeExtractor) -> Option<bool> {
+        let instances = rec.template_instances().ok()?;
+        let [inst] = instances.as_slice() else { return None };
+        let data = rec.chunk.data;
+        let offset = inst.template_def_offset;
+        let shape = self
+            .shapes
+            .entry(offset)
+            .or_insert_with(|| read_shape(data, offset, ex).map(Rc::new))
+            .as_ref()?
+            .clone();
+        let level: u64 = resolve_number(&shape.level, &inst.values)?;
+        if matches!(level, 1..=3) {
+            return Some(false);
+        }
+        let provider = resolve(&shape.provider, &inst.values)?;
+        let id: u32 = resolve_number(&shape.event_id, &inst.values)?;
+        if is_known_event(&provider, id) {
+            return Some(false);
+        }
+        // SCM events gain a `service` field decoded from `Binary`; check every such decoding.
+        let scm = family(&provider) == Family::ServiceControlManager;
+        // All values, one per line: failure words and codes cannot span a line break, and
+        // values holding control characters are rendered, so one scan of the lines finds
+        // whatever a scan of each value would.
+        let mut lines = String::with_capacity(256);
+        for (i, v) in inst.values.iter().enumerate() {
+            if plain_text(v, scm) {
+                continue;
+            }
+            if let BinXmlValue::BinXmlType(bytes) = v {
+                if !self.nested(bytes, data, ex, &mut lines, scm, 0)? {
+                    return Some(false);
+                }
+                continue;
+            }
+            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            // Decimal digits hold neither failure words nor a code trigger; only an
+            // `errorCode` field reads them as a code.
+            if let Some(n) = integer(v) {
+                if code_sub && code_field(&n.to_string()).is_some() {
+                    return Some(false);
+                }
+                continue;
+            }
+            let start = lines.len();
+            push_value_text(v, &mut lines)?;
+            let text = lines.get(start..)?;
+            if text.len() > LONG_VALUE
+                || text.bytes().any(|b| b < 0x20)
+                || code_sub && code_field(text).is_some()
+            {
+                return Some(false);
+            }
+            lines.push('\n');
+            if scm
+                && matches!(v, BinXmlValue::BinaryType(_))
+                && let Some(svc) = lines.get(start..lines.len() - 1).and_then(service_from_binary)
+            {
+                lines.push_str(&svc);
+                lines.push('\n');
+            }
+        }
+        if self.quiet.contains(&lines) {
+            return Some(true);
+        }
+        if has_failure_words(&lines) {
+            return Some(false);
+        }
+        let mut codes = Vec::new();
+        ex.extract_into(&lines, &mut codes);
+        if !codes.is_empty() {
+            return Some(false);
+        }
+        if self.quiet.len() < QUIET_TEXTS {
+            self.quiet.insert(lines);
+        }
+        Some(true)
+    }
+}
+
+/// Deepest nesting of binary XML values read.
+const MAX_NESTING: u8 = 4;
+
+impl Shapes {
+    /// A nested binary XML value (how Windows writes most `EventData` and `UserData`): one
+    /// template instance whose literal text and values must be as quiet as the record's own.
+    /// Its string values join `lines`; `Some(false)` when something in it could be notable,
+    /// `None` when its layout is not understood.
+    fn nested(
+        &mut self,
+        bytes: &[u8],
+        data: &[u8],
+        ex: &CodeExtractor,
+        lines: &mut String,
+        scm: bool,
+        depth: u8,
+    ) -> Option<bool> {
+        if depth >= MAX_NESTING {
+            return None;
+        }
+        // Chunk offsets count from the chunk start; the value is a slice of the chunk.
+        let base = (bytes.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+        if base.checked_add(bytes.len())? > data.len() {
+            return None;
+        }
+        let mut c = Cur { data, pos: base };
+        if c.take(4)? != [0x0f, 0x01, 0x01, 0x00] || c.u8()? != 0x0c {
+            return None;
+        }
+        c.u8()?;
+        c.u32()?; // template id
+        let def = c.u32()?;
+        if def as usize == c.pos {
+            // The definition follows inline: skip its header and body.
+            c.take(TEMPLATE_HEADER - 4)?;
+            let size = c.u32()? as usize;
+            c.take(size)?;
+        }
+        let shape = self
+            .shapes
+            .entry(def)
+            .or_insert_with(|| read_shape(data, def, ex).map(Rc::new))
+            .as_ref()?
+            .clone();
+        let n = c.u32()? as usize;
+        let mut descriptors = Vec::with_capacity(n.min(256));
+        for _ in 0..n {
+            let size = usize::from(c.u16()?);
+            let ty = c.u8()?;
+            c.u8()?;
+            descriptors.push((size, ty));
+        }
+        for (i, (size, ty)) in descriptors.into_iter().enumerate() {
+            let v = c.take(size)?;
+            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            let int = |signed: bool| -> Option<i128> {
+                let mut b = [0u8; 8];
+                b.get_mut(..v.len())?.copy_from_slice(v);
+                let u = u64::from_le_bytes(b);
+                let bits = 8 * v.len() as u32;
+                Some(if signed && bits < 64 && u >> (bits - 1) & 1 == 1 {
+                    i128::from(u) - (1i128 << bits)
+                } else if signed && bits == 64 {
+                    i128::from(u as i64)
+                } else {
+                    i128::from(u)
+                })
+            };
+            match ty {
+                // Null, GUID, FILETIME, SYSTEMTIME, SID: no text that could matter.
+                0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
+                0x01 => {
+                    let text = utf16(v)?;
+                    if text.len() > LONG_VALUE
+                        || text.bytes().any(|b| b < 0x20)
+                        || code_sub && code_field(&text).is_some()
+                    {
+                        return Some(false);
+                    }
+                    lines.push_str(&text);
+                    lines.push('\n');
+                }
+                // Integers, signed and unsigned, 1 to 8 bytes.
+                0x03..=0x0a if v.len() == 1 << ((ty - 3) / 2) => {
+                    let n = int(ty % 2 == 1)?;
+                    if code_sub && code_field(&n.to_string()).is_some() {
+                        return Some(false);
+                    }
+                }
+                // Binary renders as upper-case hex (plain); SCM events also decode it to the
+                // service name, which is checked like any text.
+                0x0e => {
+                    if scm {
+                        let mut hex = String::with_capacity(2 * v.len());
+                        for b in v {
+                            use std::fmt::Write;
+                            write!(hex, "{b:02X}").ok()?;
+                        }
+                        if let Some(svc) = service_from_binary(&hex) {
+                            lines.push_str(&svc);
+                            lines.push('\n');
+                        }
+                    }
+                }
+                0x21 => {
+                    if !self.nested(v, data, ex, lines, scm, depth + 1)? {
+                        return Some(false);
+                    }
+                }
+                // Reals, booleans, hex integers, arrays: render.
+                _ => return None,
+            }
+        }
+        // Values must lie inside the nested value itself.
+        (c.pos <= base + bytes.len()).then_some(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::extract::TRIGGERS;
+    use crate::event::FAILURE_WORDS;
+
+    /// Every byte the renderer writes for GUIDs (`{lower hex-…}`), times
+    /// (`2024-01-31T23:00:00.0000000Z`), SIDs (`S-1-5-18`, `S-?`) and binary (upper hex).
+    const PLAIN: &[u8] = b"0123456789abcdefABCDEF{}-:.TZS?";
+
+    #[test]
+    fn plain_values_cannot_hold_a_trigger_or_failure_word() {
+        for w in TRIGGERS.iter().chain(FAILURE_WORDS) {
+            // Triggers match in any case.
+            let outside = |b: u8| {
+                !PLAIN.contains(&b.to_ascii_lowercase()) && !PLAIN.contains(&b.to_ascii_uppercase())
+            };
+            assert!(w.bytes().any(outside), "{w} is made of plain bytes");
+        }
+        let guid = BinXmlValue::GuidType([0xab; 16]).to_string();
+        let binary = BinXmlValue::BinaryType(&[0x00, 0x9f, 0xfe]).to_string();
+        for text in [guid, binary] {
+            assert!(!text.is_empty() && text.bytes().all(|b| PLAIN.contains(&b)), "{text}");
+        }
+    }
+}
