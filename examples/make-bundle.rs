@@ -1034,24 +1034,6 @@ fn write_evtx_file(
     fs::write(path, write_evtx(&events))
 }
 
-fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let n: f64 = n.parse().ok()?;
-    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => 1 << 10,
-        "m" | "mib" => 1 << 20,
-        "g" | "gib" => 1 << 30,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        _ => return None,
-    };
-    Some((n * mult as f64) as u64)
-}
-
 struct Args {
     size: u64,
     seed: u64,
@@ -1064,7 +1046,7 @@ fn args() -> Result<Args, String> {
     while let Some(k) = it.next() {
         let v = it.next().ok_or_else(|| format!("{k} needs a value"))?;
         match k.as_str() {
-            "--size" => a.size = parse_size(&v).ok_or_else(|| format!("bad size {v:?}"))?,
+            "--size" => a.size = wutriage::units::parse_size(&v)?,
             "--seed" => a.seed = v.parse().map_err(|_| format!("bad seed {v:?}"))?,
             "--out" => a.out = PathBuf::from(v),
             _ => return Err(format!("unknown option {k}")),

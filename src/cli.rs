@@ -220,40 +220,7 @@ impl From<ReadModeArg> for wutriage::bundle::ReadMode {
     }
 }
 
-/// A byte size: a number with an optional unit (`K`/`KiB`, `M`/`MiB`, `G`/`GiB` are powers of
-/// 1024; `KB`, `MB`, `GB` powers of 1000).
+/// A byte size such as `4GiB` (see [`wutriage::units::parse_size`]).
 fn size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a size such as 512MiB"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => 1 << 10,
-        "m" | "mib" => 1 << 20,
-        "g" | "gib" => 1 << 30,
-        "t" | "tib" => 1 << 40,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        "tb" => 1_000_000_000_000,
-        u => return Err(format!("unknown size unit {u:?} (use KiB, MiB, GiB, KB, MB or GB)")),
-    };
-    n.checked_mul(mult).ok_or_else(|| format!("{s:?} is too large"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(size("4GiB"), Ok(4 << 30));
-        assert_eq!(size("512M"), Ok(512 << 20));
-        assert_eq!(size("500MB"), Ok(500_000_000));
-        assert_eq!(size("1234"), Ok(1234));
-        assert!(size("1.5G").is_err());
-        assert!(size("12 parsecs").is_err());
-        assert!(size("99999999999T").is_err());
-    }
+    wutriage::units::parse_size(s)
 }

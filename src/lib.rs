@@ -34,5 +34,6 @@ pub mod rules;
 pub mod shapes;
 pub mod time;
 pub mod timeline;
+pub mod units;
 
 pub use error::Error;
