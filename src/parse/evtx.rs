@@ -2,7 +2,7 @@
 //!
 //! Damage is data: a chunk or record the crate cannot read becomes a [`super::ParseIssue`]
 //! and the walk goes on; records carved from slack space are marked `recovered`.
-//! Field access goes through [`RawRecord`] so that the rest of the program never sees the
+//! Field access goes through `RawRecord` so that the rest of the program never sees the
 //! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
 
 use super::evtx_json::Json;
