@@ -10,7 +10,8 @@ use std::io::{self, Write};
 /// The JSON view of one event.
 #[derive(Debug, Serialize)]
 pub struct EventView<'a> {
-    /// UTC time, ISO 8601 with microseconds.
+    /// UTC time, ISO 8601 with microseconds (an instant past the end of year 9999 in UTC
+    /// keeps four digits by carrying its own offset, as in the timeline export).
     pub time: String,
     /// `utc` or `local` (the base the source wrote; `time` is always UTC).
     pub time_base: &'static str,
@@ -62,7 +63,7 @@ impl<'a> EventView<'a> {
             .map(|f| (f.name.to_string(), Value::String(f.value.to_string())))
             .collect();
         EventView {
-            time: e.time.to_string(),
+            time: super::timeline::datetime(e.time),
             time_base: match e.time_base {
                 TimeBase::Utc => "utc",
                 TimeBase::Local => "local",
