@@ -28,12 +28,8 @@ pub(crate) enum Command {
         /// Correlation window around each failure (e.g. 30m, 2h, 90s).
         #[arg(long, value_name = "D", default_value = "30m")]
         window: String,
-        /// Only events at or after this time (ISO 8601; UTC unless an offset is given).
-        #[arg(long, value_name = "T")]
-        since: Option<String>,
-        /// Only events at or before this time.
-        #[arg(long, value_name = "T")]
-        until: Option<String>,
+        #[command(flatten)]
+        range: TimeRange,
         /// Exit with 1 when an update failure was found (like `git diff --exit-code`).
         #[arg(long)]
         exit_code: bool,
@@ -52,12 +48,8 @@ pub(crate) enum Command {
         /// Correlation window around each failure (e.g. 30m, 2h, 90s).
         #[arg(long, value_name = "D", default_value = "30m")]
         window: String,
-        /// Only events at or after this time (ISO 8601; UTC unless an offset is given).
-        #[arg(long, value_name = "T")]
-        since: Option<String>,
-        /// Only events at or before this time.
-        #[arg(long, value_name = "T")]
-        until: Option<String>,
+        #[command(flatten)]
+        range: TimeRange,
     },
     /// Analyse every sub-folder or .zip of the given folders as one bundle each, in
     /// parallel, and write one NDJSON line per bundle.
@@ -127,13 +119,20 @@ pub(crate) enum Command {
         /// event id or failure words.
         #[arg(long)]
         all: bool,
-        /// Only events at or after this time (ISO 8601; UTC unless an offset is given).
-        #[arg(long, value_name = "T")]
-        since: Option<String>,
-        /// Only events at or before this time.
-        #[arg(long, value_name = "T")]
-        until: Option<String>,
+        #[command(flatten)]
+        range: TimeRange,
     },
+}
+
+/// `--since` / `--until`, shared by the commands that read a timeline.
+#[derive(Debug, Args)]
+pub(crate) struct TimeRange {
+    /// Only events at or after this time (ISO 8601; UTC unless an offset is given).
+    #[arg(long, value_name = "T")]
+    pub(crate) since: Option<String>,
+    /// Only events at or before this time.
+    #[arg(long, value_name = "T")]
+    pub(crate) until: Option<String>,
 }
 
 /// Options shared by every command that reads a bundle.

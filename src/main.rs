@@ -5,7 +5,9 @@ mod term;
 
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser};
-use cli::{AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, SourceArg, TimelineFormat};
+use cli::{
+    AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, SourceArg, TimeRange, TimelineFormat,
+};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -78,6 +80,11 @@ fn user_time(s: Option<&String>, flag: &str) -> Result<Option<Timestamp>> {
         Timestamp::parse_user(s).with_context(|| format!("{flag} {s:?}: expected an ISO 8601 time"))
     })
     .transpose()
+}
+
+/// The parsed `--since` / `--until`.
+fn time_range(r: &TimeRange) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+    Ok((user_time(r.since.as_ref(), "--since")?, user_time(r.until.as_ref(), "--until")?))
 }
 
 /// Prints warnings about the inputs; returns whether they make the run fail.
@@ -165,11 +172,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         term::use_color(cli.color, stdout.is_terminal(), std::env::var_os("NO_COLOR").as_deref());
     let mut out = BufWriter::new(stdout.lock());
     let code = match cli.command {
-        Command::Analyze { input, format, window: w, since, until, exit_code } => {
+        Command::Analyze { input, format, window: w, range, exit_code } => {
             let opts = options(&input, Keep::Notable)?;
             let window_us = window(&w)?;
-            let since = user_time(since.as_ref(), "--since")?;
-            let until = user_time(until.as_ref(), "--until")?;
+            let (since, until) = time_range(&range)?;
             let progress = reading(&input.bundles);
             let (failed, found) =
                 pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
@@ -203,11 +209,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             });
         }
-        Command::Timeline { input, format, all, window: w, since, until } => {
+        Command::Timeline { input, format, all, window: w, range } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let window_us = window(&w)?;
-            let since = user_time(since.as_ref(), "--since")?;
-            let until = user_time(until.as_ref(), "--until")?;
+            let (since, until) = time_range(&range)?;
             let progress = reading(&input.bundles);
             pipeline::run(&input.bundles, &opts, |mut a| -> Result<bool> {
                 drop(progress);
@@ -340,10 +345,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(failed)
             })?
         }
-        Command::Events { input, source, all, since, until } => {
+        Command::Events { input, source, all, range } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
-            let since = user_time(since.as_ref(), "--since")?;
-            let until = user_time(until.as_ref(), "--until")?;
+            let (since, until) = time_range(&range)?;
             let progress = reading(&input.bundles);
             pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
                 drop(progress);
