@@ -225,10 +225,19 @@ pub(crate) fn service_from_binary(hex: &str) -> Option<String> {
     let bytes: Vec<u8> = (0..hex.len() / 2)
         .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
         .collect();
-    let units: Vec<u16> = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
-    let s: String = char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect();
-    let s = s.trim_end_matches('\0').to_string();
-    (!s.is_empty() && s.chars().all(|c| c.is_ascii_graphic())).then_some(s)
+    service_from_bytes(&bytes)
+}
+
+/// The short service name held as UTF-16LE in an SCM `Binary` value: printable ASCII up to
+/// trailing NULs. Checked before anything is allocated, since most values are not one.
+pub(crate) fn service_from_bytes(bytes: &[u8]) -> Option<String> {
+    let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let len = units.clone().rposition(|u| u != 0)? + 1;
+    units
+        .clone()
+        .take(len)
+        .all(|u| (0x21..0x7f).contains(&u))
+        .then(|| units.take(len).map(|u| char::from(u as u8)).collect())
 }
 
 /// Parses an error code written as `0x80248007`, `800706d9` or decimal.
@@ -499,7 +508,9 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// Chunks read ahead and parsed in parallel (64 KiB each): enough work for every thread,
 /// little memory.
-const CHUNK_BATCH: usize = 16;
+const CHUNK_BATCH: usize = 64;
+/// Fewest chunks one task walks in a row.
+const CHUNK_RUN: usize = 8;
 
 /// Reads one record into its fields; `Ok(Err(..))` is a record whose rendering is unreadable.
 fn read_record(
@@ -539,6 +550,7 @@ fn parse_chunk<'t>(
     chunk: evtx::err::Result<EvtxChunkData>,
     settings: &Arc<ParserSettings>,
     ctx: &Ctx,
+    shapes: &mut Shapes,
 ) -> Piece<'t> {
     let mut piece = Piece::default();
     let mut data = match chunk {
@@ -562,7 +574,7 @@ fn parse_chunk<'t>(
             return piece;
         }
     };
-    let mut shapes = Shapes::default();
+    shapes.next_chunk();
     for rec in chunk.iter() {
         // Records that cannot be notable are only counted, never rendered. Carved records
         // always render: the crate's iterator drops the ones that fail to.
@@ -634,9 +646,21 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         if batch.is_empty() {
             break;
         }
-        let parts: Vec<Piece<'t>> =
-            batch.into_par_iter().map(|c| parse_chunk(c, &settings, ctx)).collect();
-        for mut part in parts {
+        // Each task walks a run of chunks with one `Shapes`, so what it learnt of templates
+        // and quiet values carries over; runs keep the chunk order.
+        let runs: Vec<Vec<Piece<'t>>> = batch
+            .into_par_iter()
+            .with_min_len(CHUNK_RUN)
+            .fold(
+                || (Shapes::default(), Vec::new()),
+                |(mut shapes, mut pieces), c| {
+                    pieces.push(parse_chunk(c, &settings, ctx, &mut shapes));
+                    (shapes, pieces)
+                },
+            )
+            .map(|(_, pieces)| pieces)
+            .collect();
+        for mut part in runs.into_iter().flatten() {
             piece.coverage.absorb(&part.coverage);
             piece.issues.append(&mut part.issues);
             piece.events.append(&mut part.events);
@@ -695,5 +719,12 @@ mod tests {
             Some("wuauserv")
         );
         assert_eq!(service_from_binary("zz"), None);
+        // Trailing NULs go; anything but printable ASCII before them is not a name.
+        assert_eq!(service_from_bytes(b"a\0b\0\0\0\0\0").as_deref(), Some("ab"));
+        assert_eq!(service_from_bytes(b"a\0\0\0b\0"), None);
+        assert_eq!(service_from_bytes(b"a\0 \0"), None);
+        assert_eq!(service_from_bytes(b"\xe9\0"), None);
+        assert_eq!(service_from_bytes(b"\0\0"), None);
+        assert_eq!(service_from_bytes(b"a"), None);
     }
 }

@@ -10,13 +10,13 @@
 //! binary XML, arrays, character references, several template instances, values the renderer
 //! would change) renders the record as before, so a kept event is built exactly as before.
 
-use super::evtx::{Family, code_field, family, is_known_event, service_from_binary};
+use super::evtx::{Family, code_field, family, is_known_event, service_from_bytes};
 use crate::code::extract::CodeExtractor;
 use crate::event::has_failure_words;
 use evtx::EvtxRecord;
 use evtx::binxml::value_variant::BinXmlValue;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Values longer than this (bytes) are rendered: the field cut could change what extraction
 /// finds at the cut.
@@ -44,17 +44,20 @@ pub(crate) struct Shape {
     code_subs: Vec<u16>,
 }
 
-/// Per-chunk state: template shapes by definition offset (`None`: always render), and the
-/// value texts already found quiet (service state changes and the like repeat verbatim).
+/// State of one task's walk over chunks: the chunk's template shapes by definition offset
+/// (`None`: always render), and, kept from chunk to chunk, the value texts already found
+/// quiet (service state changes and the like repeat verbatim) and the verdicts on template
+/// text (every chunk defines the same templates again).
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
     // Shared with the check that reads them, which also fills the map for nested values.
-    shapes: HashMap<u32, Option<Rc<Shape>>>,
+    shapes: HashMap<u32, Option<Arc<Shape>>>,
     quiet: HashSet<String>,
+    texts: HashMap<String, bool>,
 }
 
-/// Most value texts remembered per chunk.
-const QUIET_TEXTS: usize = 1024;
+/// Most value texts and template texts remembered.
+const QUIET_TEXTS: usize = 4096;
 
 /// Little-endian reader over chunk bytes; every read is bounds-checked.
 struct Cur<'d> {
@@ -109,7 +112,25 @@ fn utf16(bytes: &[u8]) -> Option<String> {
 const TEMPLATE_HEADER: usize = 24;
 
 /// Reads the template definition at `offset`; `None` for anything unexpected.
-fn read_shape(data: &[u8], offset: u32, ex: &CodeExtractor) -> Option<Shape> {
+fn read_shape(
+    data: &[u8],
+    offset: u32,
+    ex: &CodeExtractor,
+    texts: &mut HashMap<String, bool>,
+) -> Option<Shape> {
+    let mut static_text_ok = |text: &str| -> Option<()> {
+        let quiet = match texts.get(text) {
+            Some(q) => *q,
+            None => {
+                let q = text_is_quiet(text, ex);
+                if texts.len() < QUIET_TEXTS {
+                    texts.insert(text.to_string(), q);
+                }
+                q
+            }
+        };
+        quiet.then_some(())
+    };
     let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
     let size = c.u32()? as usize;
     let end = c.pos.checked_add(size)?;
@@ -131,7 +152,7 @@ fn read_shape(data: &[u8], offset: u32, ex: &CodeExtractor) -> Option<Shape> {
                 if token == 0x41 {
                     c.take(4)?;
                 }
-                static_text_ok(&name, ex)?;
+                static_text_ok(&name)?;
                 let codeish = is_code_name(&name);
                 stack.push((name, codeish));
                 attr = None;
@@ -143,7 +164,7 @@ fn read_shape(data: &[u8], offset: u32, ex: &CodeExtractor) -> Option<Shape> {
             }
             0x06 | 0x46 => {
                 let name = c.name()?;
-                static_text_ok(&name, ex)?;
+                static_text_ok(&name)?;
                 attr = Some(name);
             }
             0x05 | 0x45 => {
@@ -153,7 +174,7 @@ fn read_shape(data: &[u8], offset: u32, ex: &CodeExtractor) -> Option<Shape> {
                 }
                 let n = usize::from(c.u16()?);
                 let text = utf16(c.take(2 * n)?)?;
-                static_text_ok(&text, ex)?;
+                static_text_ok(&text)?;
                 if let Some(top) = data_name(&mut stack, attr.as_deref()) {
                     *top |= is_code_name(&text);
                 } else if attr.is_none()
@@ -221,11 +242,6 @@ fn is_code_name(name: &str) -> bool {
 fn data_name<'s>(stack: &'s mut [(String, bool)], attr: Option<&str>) -> Option<&'s mut bool> {
     let (name, codeish) = stack.last_mut()?;
     (name == "Data" && attr == Some("Name")).then_some(codeish)
-}
-
-/// `Some(())` when literal template text can neither carry a code nor failure words.
-fn static_text_ok(text: &str, ex: &CodeExtractor) -> Option<()> {
-    text_is_quiet(text, ex).then_some(())
 }
 
 /// Whether text could not make its record notable: no failure code found in it, no failure
@@ -343,6 +359,11 @@ fn resolve(slot: &Slot, values: &[BinXmlValue<'_>]) -> Option<String> {
 }
 
 impl Shapes {
+    /// Forgets the shapes of the chunk before: definition offsets are chunk offsets.
+    pub(crate) fn next_chunk(&mut self) {
+        self.shapes.clear();
+    }
+
     /// Whether `rec` can only be counted: its level is informational, its provider and
     /// event id are not known to diagnosis, and no value carries a code or failure words.
     pub(crate) fn is_quiet(&mut self, rec: &EvtxRecord<'_>, ex: &CodeExtractor) -> bool {
@@ -357,7 +378,7 @@ impl Shapes {
         let shape = self
             .shapes
             .entry(offset)
-            .or_insert_with(|| read_shape(data, offset, ex).map(Rc::new))
+            .or_insert_with(|| read_shape(data, offset, ex, &mut self.texts).map(Arc::new))
             .as_ref()?
             .clone();
         let level: u64 = resolve_number(&shape.level, &inst.values)?;
@@ -386,6 +407,18 @@ impl Shapes {
                 continue;
             }
             let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            if let BinXmlValue::BinaryType(b) = v {
+                // SCM only (`plain_text`): the hex is plain, the service name it holds is not.
+                // Long values are rendered, as the field cut changes what is decoded.
+                if code_sub || 2 * b.len() > LONG_VALUE {
+                    return Some(false);
+                }
+                if let Some(svc) = service_from_bytes(b) {
+                    lines.push_str(&svc);
+                    lines.push('\n');
+                }
+                continue;
+            }
             // Decimal digits hold neither failure words nor a code trigger; only an
             // `errorCode` field reads them as a code.
             if let Some(n) = integer(v) {
@@ -404,13 +437,6 @@ impl Shapes {
                 return Some(false);
             }
             lines.push('\n');
-            if scm
-                && matches!(v, BinXmlValue::BinaryType(_))
-                && let Some(svc) = lines.get(start..lines.len() - 1).and_then(service_from_binary)
-            {
-                lines.push_str(&svc);
-                lines.push('\n');
-            }
         }
         if self.quiet.contains(&lines) {
             return Some(true);
@@ -471,7 +497,7 @@ impl Shapes {
         let shape = self
             .shapes
             .entry(def)
-            .or_insert_with(|| read_shape(data, def, ex).map(Rc::new))
+            .or_insert_with(|| read_shape(data, def, ex, &mut self.texts).map(Arc::new))
             .as_ref()?
             .clone();
         let n = c.u32()? as usize;
@@ -522,16 +548,9 @@ impl Shapes {
                 // Binary renders as upper-case hex (plain); SCM events also decode it to the
                 // service name, which is checked like any text.
                 0x0e => {
-                    if scm {
-                        let mut hex = String::with_capacity(2 * v.len());
-                        for b in v {
-                            use std::fmt::Write;
-                            write!(hex, "{b:02X}").ok()?;
-                        }
-                        if let Some(svc) = service_from_binary(&hex) {
-                            lines.push_str(&svc);
-                            lines.push('\n');
-                        }
+                    if scm && let Some(svc) = service_from_bytes(v) {
+                        lines.push_str(&svc);
+                        lines.push('\n');
                     }
                 }
                 0x21 => {
