@@ -93,6 +93,16 @@ pub fn evtx(data: &[u8]) {
         "keeping notable events is not the notable subset of all events"
     );
     let _ = Timeline::build(&mut parsed, None);
+    if let Err(e) = evtx_built_records(data) {
+        panic!("{e}");
+    }
+}
+
+/// For every record of an .evtx file that is built from its template values, that the
+/// record equals the one read from the crate's JSON rendering. Returns how many records
+/// were built and how many read.
+pub fn evtx_built_records(data: &[u8]) -> Result<(usize, usize), String> {
+    parse::evtx::check_built_records(data)
 }
 
 /// The code extractor: every code it returns appears in the text it was given.

@@ -229,3 +229,31 @@ fn evtx_records_counted_without_rendering_could_not_be_notable() {
     }
     assert!(seen >= 20, "only {seen} .evtx files in the corpus");
 }
+
+/// Every record of the corpus' .evtx files that is built straight from its template values
+/// equals the record read from the crate's JSON rendering (`src/parse/evtx_direct.rs`).
+#[test]
+fn evtx_records_built_from_templates_equal_their_rendering() {
+    let Some(dir) = common::corpus() else { return };
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("evtx"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "evtx"))
+        .collect();
+    files.sort();
+    let (mut built, mut total) = (0, 0);
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        match wutriage::fuzzing::evtx_built_records(&bytes) {
+            Ok((b, t)) => {
+                eprintln!("{}: built {b} of {t} records", f.display());
+                built += b;
+                total += t;
+            }
+            Err(e) => panic!("{}: {e}", f.display()),
+        }
+    }
+    eprintln!("corpus: built {built} of {total} records");
+    assert!(built > 0, "no record was built from its template");
+}

@@ -5,6 +5,7 @@
 //! Field access goes through `RawRecord` so that the rest of the program never sees the
 //! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
 
+use super::evtx_direct::Trees;
 use super::evtx_json::Json;
 use super::evtx_skip::Shapes;
 use super::{Ctx, IssueKind, Keep, Piece, ident};
@@ -21,10 +22,10 @@ use std::sync::Arc;
 /// Longest field value kept (characters); longer values are cut.
 const MAX_FIELD_CHARS: usize = 2048;
 /// Most fields kept per event.
-const MAX_FIELDS: usize = 40;
+pub(crate) const MAX_FIELDS: usize = 40;
 
 /// The fields of one record as owned name/value pairs, in document order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct RawRecord {
     pub(crate) record_id: u64,
     pub(crate) time: Timestamp,
@@ -51,7 +52,7 @@ fn scalar(v: &Json<'_>) -> Option<String> {
     }
 }
 
-fn cut(mut s: String) -> String {
+pub(crate) fn cut(mut s: String) -> String {
     if s.len() > MAX_FIELD_CHARS {
         let mut at = MAX_FIELD_CHARS;
         while !s.is_char_boundary(at) {
@@ -63,7 +64,7 @@ fn cut(mut s: String) -> String {
     s
 }
 
-const DATA_NAMES: [&str; 16] = [
+pub(crate) const DATA_NAMES: [&str; 16] = [
     "data1", "data2", "data3", "data4", "data5", "data6", "data7", "data8", "data9", "data10",
     "data11", "data12", "data13", "data14", "data15", "data16",
 ];
@@ -545,12 +546,19 @@ fn damage(piece: &mut Piece<'_>, e: &evtx::err::EvtxError) {
     piece.issue(kind, None, chain(e));
 }
 
+/// What one task learns of templates and values as it walks its chunks.
+#[derive(Debug, Default)]
+struct Walk {
+    shapes: Shapes,
+    trees: Trees,
+}
+
 /// Parses one chunk's records, as the crate's own record iterator would yield them.
 fn parse_chunk<'t>(
     chunk: evtx::err::Result<EvtxChunkData>,
     settings: &Arc<ParserSettings>,
     ctx: &Ctx,
-    shapes: &mut Shapes,
+    walk: &mut Walk,
 ) -> Piece<'t> {
     let mut piece = Piece::default();
     let mut data = match chunk {
@@ -574,21 +582,27 @@ fn parse_chunk<'t>(
             return piece;
         }
     };
-    shapes.next_chunk();
+    walk.shapes.next_chunk();
+    walk.trees.next_chunk();
     for rec in chunk.iter() {
         // Records that cannot be notable are only counted, never rendered. Carved records
         // always render: the crate's iterator drops the ones that fail to.
         if ctx.keep == Keep::Notable
             && let Ok(r) = &rec
             && !r.recovered
-            && shapes.is_quiet(r, &ctx.extractor)
+            && walk.shapes.is_quiet(r, &ctx.extractor)
         {
             piece.coverage.records += 1;
             piece.coverage.see_time(Timestamp(r.timestamp.as_microsecond()));
             continue;
         }
         let recovered = rec.as_ref().is_ok_and(|r| r.recovered);
-        match read_record(rec) {
+        let built = rec.as_ref().ok().and_then(|r| walk.trees.record(r));
+        let raw = match built {
+            Some(raw) => Ok(Ok(raw)),
+            None => read_record(rec),
+        };
+        match raw {
             Ok(Ok(raw)) => {
                 if raw.recovered {
                     piece.coverage.recovered += 1;
@@ -652,10 +666,10 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
             .into_par_iter()
             .with_min_len(CHUNK_RUN)
             .fold(
-                || (Shapes::default(), Vec::new()),
-                |(mut shapes, mut pieces), c| {
-                    pieces.push(parse_chunk(c, &settings, ctx, &mut shapes));
-                    (shapes, pieces)
+                || (Walk::default(), Vec::new()),
+                |(mut walk, mut pieces), c| {
+                    pieces.push(parse_chunk(c, &settings, ctx, &mut walk));
+                    (walk, pieces)
                 },
             )
             .map(|(_, pieces)| pieces)
@@ -667,6 +681,36 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         }
     }
     piece
+}
+
+/// Checks, on every record of an .evtx file, that a record built from its template values
+/// equals the record read from its JSON rendering. Returns how many records were built and
+/// how many were read, or the first difference.
+pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String> {
+    let Ok(parser) = EvtxParser::from_read_seek(Cursor::new(bytes)) else { return Ok((0, 0)) };
+    let settings =
+        ParserSettings::new().separate_json_attributes(true).num_threads(1).recover_records(true);
+    let mut parser = parser.with_configuration(settings.clone());
+    let settings = Arc::new(settings);
+    let (mut built, mut total) = (0, 0);
+    let mut trees = Trees::default();
+    for chunk in parser.chunks() {
+        let Ok(mut data) = chunk else { continue };
+        let Ok(mut chunk) = data.parse(Arc::clone(&settings)) else { continue };
+        trees.next_chunk();
+        for rec in chunk.iter() {
+            let Ok(rec) = rec else { continue };
+            total += 1;
+            let Some(b) = trees.record(&rec) else { continue };
+            built += 1;
+            let id = rec.event_record_id;
+            match read_record(Ok(rec)) {
+                Ok(Ok(r)) if r == b => {}
+                other => return Err(format!("record {id}: built {b:?}, rendered {other:?}")),
+            }
+        }
+    }
+    Ok((built, total))
 }
 
 fn with_system(

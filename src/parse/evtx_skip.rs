@@ -51,7 +51,7 @@ pub(crate) struct Shape {
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
     // Shared with the check that reads them, which also fills the map for nested values.
-    shapes: HashMap<u32, Option<Arc<Shape>>>,
+    by_offset: HashMap<u32, Option<Arc<Shape>>>,
     quiet: HashSet<String>,
     texts: HashMap<String, bool>,
 }
@@ -60,28 +60,28 @@ pub(crate) struct Shapes {
 const QUIET_TEXTS: usize = 4096;
 
 /// Little-endian reader over chunk bytes; every read is bounds-checked.
-struct Cur<'d> {
-    data: &'d [u8],
-    pos: usize,
+pub(super) struct Cur<'d> {
+    pub(super) data: &'d [u8],
+    pub(super) pos: usize,
 }
 
-impl Cur<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+impl<'d> Cur<'d> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'d [u8]> {
         let s = self.data.get(self.pos..self.pos.checked_add(n)?)?;
         self.pos += n;
         Some(s)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(super) fn u8(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
-    fn u16(&mut self) -> Option<u16> {
+    pub(super) fn u16(&mut self) -> Option<u16> {
         self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub(super) fn u32(&mut self) -> Option<u32> {
         self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
     /// A name reference: a chunk offset, with the name inline when it points right here.
-    fn name(&mut self) -> Option<String> {
+    pub(super) fn name(&mut self) -> Option<String> {
         let at = self.u32()?;
         let name = name_at(self.data, at)?;
         if at as usize == self.pos {
@@ -103,13 +103,13 @@ fn name_at(data: &[u8], at: u32) -> Option<String> {
     utf16(c.take(2 * len)?)
 }
 
-fn utf16(bytes: &[u8]) -> Option<String> {
+pub(super) fn utf16(bytes: &[u8]) -> Option<String> {
     let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
     char::decode_utf16(units).collect::<Result<String, _>>().ok()
 }
 
 /// Size of a template definition header: next offset, GUID, data size.
-const TEMPLATE_HEADER: usize = 24;
+pub(super) const TEMPLATE_HEADER: usize = 24;
 
 /// Reads the template definition at `offset`; `None` for anything unexpected.
 fn read_shape(
@@ -119,16 +119,13 @@ fn read_shape(
     texts: &mut HashMap<String, bool>,
 ) -> Option<Shape> {
     let mut static_text_ok = |text: &str| -> Option<()> {
-        let quiet = match texts.get(text) {
-            Some(q) => *q,
-            None => {
-                let q = text_is_quiet(text, ex);
-                if texts.len() < QUIET_TEXTS {
-                    texts.insert(text.to_string(), q);
-                }
-                q
+        let quiet = texts.get(text).copied().unwrap_or_else(|| {
+            let q = text_is_quiet(text, ex);
+            if texts.len() < QUIET_TEXTS {
+                texts.insert(text.to_string(), q);
             }
-        };
+            q
+        });
         quiet.then_some(())
     };
     let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
@@ -361,7 +358,7 @@ fn resolve(slot: &Slot, values: &[BinXmlValue<'_>]) -> Option<String> {
 impl Shapes {
     /// Forgets the shapes of the chunk before: definition offsets are chunk offsets.
     pub(crate) fn next_chunk(&mut self) {
-        self.shapes.clear();
+        self.by_offset.clear();
     }
 
     /// Whether `rec` can only be counted: its level is informational, its provider and
@@ -376,7 +373,7 @@ impl Shapes {
         let data = rec.chunk.data;
         let offset = inst.template_def_offset;
         let shape = self
-            .shapes
+            .by_offset
             .entry(offset)
             .or_insert_with(|| read_shape(data, offset, ex, &mut self.texts).map(Arc::new))
             .as_ref()?
@@ -457,7 +454,7 @@ impl Shapes {
 }
 
 /// Deepest nesting of binary XML values read.
-const MAX_NESTING: u8 = 4;
+pub(super) const MAX_NESTING: u8 = 4;
 
 impl Shapes {
     /// A nested binary XML value (how Windows writes most `EventData` and `UserData`): one
@@ -495,7 +492,7 @@ impl Shapes {
             c.take(size)?;
         }
         let shape = self
-            .shapes
+            .by_offset
             .entry(def)
             .or_insert_with(|| read_shape(data, def, ex, &mut self.texts).map(Arc::new))
             .as_ref()?

@@ -6,6 +6,7 @@
 
 pub mod cbs;
 pub mod evtx;
+mod evtx_direct;
 mod evtx_json;
 mod evtx_skip;
 pub mod export;

@@ -1,0 +1,586 @@
+//! Kept evtx records built straight from their template and substitution values.
+//!
+//! Rendering a record to JSON in the crate and reading the JSON back was most of the time
+//! of a kept record. Here the template definition is read once per chunk, the values are
+//! put in place, and the fields are taken as [`super::evtx::from_json`] would take them from
+//! the rendering. Only plain layouts are built: `Event` holding `System` and then
+//! `EventData` (named or unnamed `Data` and leaf elements) or `UserData` (one element of
+//! leaf elements), with values that are text, integers, GUIDs or binary, nested binary XML
+//! included. Anything else is `None`, and the record is rendered as before. The `evtx` fuzz
+//! target and `tests/corpus.rs` check on every record that a built record equals the
+//! rendered one.
+
+use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
+use super::evtx_skip::{Cur, MAX_NESTING, TEMPLATE_HEADER, utf16};
+use crate::time::Timestamp;
+use evtx::EvtxRecord;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+/// A node of a template definition.
+#[derive(Debug)]
+enum Node {
+    Elem { name: Arc<str>, attrs: Vec<(Arc<str>, Vec<Piece>)>, kids: Vec<Node> },
+    Piece(Piece),
+}
+
+/// Literal text or a substitution.
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(Arc<str>),
+    Sub { index: u16, optional: bool },
+}
+
+/// A substitution value as read from the chunk.
+#[derive(Debug, Clone, Copy)]
+enum Raw<'d> {
+    Null,
+    Utf16(&'d [u8]),
+    Int(i128),
+    Guid(&'d [u8]),
+    Binary(&'d [u8]),
+    /// Nested binary XML: its offset in the chunk and its length.
+    Nested(usize, usize),
+    /// A type not built here.
+    Other,
+}
+
+/// A value in place: template text or a substitution value.
+#[derive(Debug, Clone)]
+enum Val<'d> {
+    Text(Arc<str>),
+    Raw(Raw<'d>),
+}
+
+/// An element with its values in place.
+#[derive(Debug)]
+struct El<'d> {
+    name: Arc<str>,
+    attrs: Vec<(Arc<str>, Vec<Val<'d>>)>,
+    kids: Vec<Kid<'d>>,
+}
+
+#[derive(Debug)]
+enum Kid<'d> {
+    El(El<'d>),
+    Val(Val<'d>),
+}
+
+/// Template definitions of the current chunk by offset (`None`: not built here).
+#[derive(Debug, Default)]
+pub(crate) struct Trees {
+    trees: HashMap<u32, Option<Arc<Vec<Node>>>>,
+}
+
+impl Trees {
+    /// Forgets the chunk before: definition offsets are chunk offsets.
+    pub(crate) fn next_chunk(&mut self) {
+        self.trees.clear();
+    }
+
+    /// The record's fields, or `None` when its layout is not one built here.
+    pub(crate) fn record(&mut self, rec: &EvtxRecord<'_>) -> Option<RawRecord> {
+        if rec.recovered {
+            return None;
+        }
+        let data = rec.chunk.data;
+        let start = usize::try_from(rec.binxml_offset).ok()?;
+        let root = self.expand_instance(data, start, rec.binxml_size as usize, 0)?;
+        let mut raw = fields(&root)?;
+        raw.record_id = rec.event_record_id;
+        raw.time = Timestamp(rec.timestamp.as_microsecond());
+        Some(raw)
+    }
+
+    fn tree(&mut self, data: &[u8], offset: u32) -> Option<Arc<Vec<Node>>> {
+        self.trees
+            .entry(offset)
+            .or_insert_with(|| read_template(data, offset).map(Arc::new))
+            .clone()
+    }
+
+    /// A fragment holding one template instance (a record, or a nested value), expanded.
+    fn expand_instance<'d>(
+        &mut self,
+        data: &'d [u8],
+        base: usize,
+        len: usize,
+        depth: u8,
+    ) -> Option<Vec<Kid<'d>>> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        let end = base.checked_add(len)?;
+        let mut c = Cur { data: data.get(..end)?, pos: base };
+        // A record's stream may start past its fragment header.
+        if c.data.get(c.pos) == Some(&0x0f) && c.take(4)? != [0x0f, 0x01, 0x01, 0x00] {
+            return None;
+        }
+        if c.u8()? != 0x0c {
+            return None;
+        }
+        c.u8()?;
+        c.u32()?; // template id
+        let def = c.u32()?;
+        if def as usize == c.pos {
+            // The definition follows inline: skip its header and body.
+            c.take(TEMPLATE_HEADER - 4)?;
+            let size = c.u32()? as usize;
+            c.take(size)?;
+        }
+        let tree = self.tree(data, def)?;
+        let n = c.u32()? as usize;
+        let mut descriptors = Vec::with_capacity(n.min(256));
+        for _ in 0..n {
+            let size = usize::from(c.u16()?);
+            let ty = c.u8()?;
+            c.u8()?;
+            descriptors.push((size, ty));
+        }
+        let mut values = Vec::with_capacity(descriptors.len());
+        for (size, ty) in descriptors {
+            let at = c.pos;
+            let v = c.take(size)?;
+            values.push(raw_value(ty, v, at));
+        }
+        // Only the end of the fragment may follow the instance.
+        if c.pos < end && c.u8()? != 0x00 {
+            return None;
+        }
+        let mut out = Vec::new();
+        for node in tree.iter() {
+            self.expand(node, &values, data, depth, &mut out)?;
+        }
+        Some(out)
+    }
+
+    fn expand<'d>(
+        &mut self,
+        node: &Node,
+        values: &[Raw<'d>],
+        data: &'d [u8],
+        depth: u8,
+        out: &mut Vec<Kid<'d>>,
+    ) -> Option<()> {
+        match node {
+            Node::Elem { name, attrs, kids } => {
+                let mut el = El {
+                    name: Arc::clone(name),
+                    attrs: Vec::with_capacity(attrs.len()),
+                    kids: Vec::with_capacity(kids.len()),
+                };
+                for (attr, pieces) in attrs {
+                    let mut vals = Vec::with_capacity(pieces.len());
+                    for p in pieces {
+                        match p {
+                            Piece::Text(t) => vals.push(Val::Text(Arc::clone(t))),
+                            Piece::Sub { index, optional } => {
+                                match *values.get(usize::from(*index))? {
+                                    Raw::Nested(..) => return None,
+                                    Raw::Null if *optional => {}
+                                    v => vals.push(Val::Raw(v)),
+                                }
+                            }
+                        }
+                    }
+                    el.attrs.push((Arc::clone(attr), vals));
+                }
+                let system = &**name == "System";
+                for kid in kids {
+                    // Of `System`, only what `fields` reads is built.
+                    if system
+                        && let Node::Elem { name, .. } = kid
+                        && !SYSTEM_READ.contains(&&**name)
+                    {
+                        continue;
+                    }
+                    self.expand(kid, values, data, depth, &mut el.kids)?;
+                }
+                out.push(Kid::El(el));
+            }
+            Node::Piece(Piece::Text(t)) => out.push(Kid::Val(Val::Text(Arc::clone(t)))),
+            Node::Piece(Piece::Sub { index, optional }) => {
+                match *values.get(usize::from(*index))? {
+                    Raw::Nested(at, len) => {
+                        out.extend(self.expand_instance(data, at, len, depth + 1)?);
+                    }
+                    Raw::Null if *optional => {}
+                    v => out.push(Kid::Val(Val::Raw(v))),
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+/// The `System` elements that [`fields`] reads.
+const SYSTEM_READ: [&str; 5] = ["Provider", "EventID", "Level", "Computer", "Channel"];
+
+/// A value of `BinXML` type `ty` held in `v` (at chunk offset `at`).
+fn raw_value(ty: u8, v: &[u8], at: usize) -> Raw<'_> {
+    let int = |signed: bool| -> Raw<'_> {
+        let mut b = [0u8; 8];
+        let Some(dst) = b.get_mut(..v.len()) else { return Raw::Other };
+        dst.copy_from_slice(v);
+        let u = u64::from_le_bytes(b);
+        let bits = 8 * v.len() as u32;
+        Raw::Int(if signed && bits < 64 && u >> (bits - 1) & 1 == 1 {
+            i128::from(u) - (1i128 << bits)
+        } else if signed && bits == 64 {
+            i128::from(u as i64)
+        } else {
+            i128::from(u)
+        })
+    };
+    match ty {
+        0x00 => Raw::Null,
+        0x01 => Raw::Utf16(v),
+        // Integers, signed and unsigned, 1 to 8 bytes.
+        0x03..=0x0a if v.len() == 1 << ((ty - 3) / 2) => int(ty % 2 == 1),
+        0x0e => Raw::Binary(v),
+        0x0f if v.len() == 16 => Raw::Guid(v),
+        0x21 if !v.is_empty() => Raw::Nested(at, v.len()),
+        _ => Raw::Other,
+    }
+}
+
+/// Reads the template definition at `offset` into nodes; `None` for anything unexpected.
+fn read_template(data: &[u8], offset: u32) -> Option<Vec<Node>> {
+    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
+    let size = c.u32()? as usize;
+    let end = c.pos.checked_add(size)?;
+    let mut top = Vec::new();
+    // Open elements, and whether values go to the last attribute (inside a start tag).
+    let mut open: Vec<Node> = Vec::new();
+    let mut in_attr = false;
+    let names: &mut HashMap<String, Arc<str>> = &mut HashMap::new();
+    let mut intern = |s: String| Arc::clone(names.entry(s.clone()).or_insert_with(|| s.into()));
+    while c.pos < end {
+        let token = c.u8()?;
+        match token {
+            0x00 => break,
+            0x0f => {
+                c.take(3)?;
+            }
+            0x01 | 0x41 => {
+                c.take(2 + 4)?; // dependency id, data size
+                let name = intern(c.name()?);
+                if token == 0x41 {
+                    c.take(4)?;
+                }
+                open.push(Node::Elem { name, attrs: Vec::new(), kids: Vec::new() });
+                in_attr = false;
+            }
+            0x02 => in_attr = false,
+            0x03 | 0x04 => {
+                let el = open.pop()?;
+                match open.last_mut() {
+                    Some(Node::Elem { kids, .. }) => kids.push(el),
+                    _ => top.push(el),
+                }
+                in_attr = false;
+            }
+            0x06 | 0x46 => {
+                let name = intern(c.name()?);
+                let Some(Node::Elem { attrs, .. }) = open.last_mut() else { return None };
+                attrs.push((name, Vec::new()));
+                in_attr = true;
+            }
+            0x05 | 0x45 | 0x0d | 0x0e => {
+                let piece = if token & 0x0f == 0x05 {
+                    // Only literal strings are understood.
+                    if c.u8()? != 0x01 {
+                        return None;
+                    }
+                    let n = usize::from(c.u16()?);
+                    Piece::Text(utf16(c.take(2 * n)?)?.into())
+                } else {
+                    let index = c.u16()?;
+                    c.u8()?;
+                    Piece::Sub { index, optional: token == 0x0e }
+                };
+                let Some(Node::Elem { attrs, kids, .. }) = open.last_mut() else { return None };
+                if in_attr {
+                    attrs.last_mut()?.1.push(piece);
+                } else {
+                    kids.push(Node::Piece(piece));
+                }
+            }
+            // CDATA, character and entity references, processing instructions, nested
+            // instances: rendered.
+            _ => return None,
+        }
+    }
+    open.is_empty().then_some(top)
+}
+
+impl Val<'_> {
+    /// The text the JSON rendering holds for this value, when it is a plain one.
+    fn text(&self) -> Option<String> {
+        let s = match self {
+            Val::Text(t) => t.to_string(),
+            Val::Raw(Raw::Utf16(b)) => {
+                // The renderer stops at the first NUL.
+                let units = b.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+                let end = units.clone().position(|u| u == 0).unwrap_or(b.len() / 2);
+                if units.clone().take(end).all(|u| (0x20..0x7f).contains(&u)) {
+                    // Printable ASCII, the usual case: one byte per unit.
+                    return Some(units.take(end).map(|u| char::from(u as u8)).collect());
+                }
+                utf16(b.get(..2 * end)?)?
+            }
+            Val::Raw(Raw::Int(n)) => n.to_string(),
+            Val::Raw(Raw::Guid(g)) => {
+                let mut s = String::with_capacity(38);
+                s.push('{');
+                for (i, idx) in
+                    [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].iter().enumerate()
+                {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        s.push('-');
+                    }
+                    write!(s, "{:02x}", g.get(*idx)?).ok()?;
+                }
+                s.push('}');
+                s
+            }
+            Val::Raw(Raw::Binary(b)) => {
+                let mut s = String::with_capacity(2 * b.len());
+                for x in *b {
+                    write!(s, "{x:02X}").ok()?;
+                }
+                s
+            }
+            Val::Raw(Raw::Null | Raw::Nested(..) | Raw::Other) => return None,
+        };
+        // Empty values and control characters render in ways not mirrored here.
+        (!s.chars().any(char::is_control)).then_some(s)
+    }
+}
+
+impl El<'_> {
+    /// The element's content: `None` when it is not a single plain value.
+    fn content(&self) -> Option<Content> {
+        match self.kids.as_slice() {
+            [] | [Kid::Val(Val::Raw(Raw::Null))] => Some(Content::Null),
+            [Kid::Val(v)] => {
+                let t = v.text()?;
+                Some(if t.is_empty() { Content::Empty } else { Content::Text(t) })
+            }
+            _ => None,
+        }
+    }
+
+    /// The element's content as `u64_of` reads it (integers as JSON numbers, text parsed);
+    /// `Err` when it is not a single plain value.
+    fn number(&self) -> Result<Option<u64>, NotPlain> {
+        match self.kids.as_slice() {
+            [Kid::Val(Val::Raw(Raw::Int(n)))] => Ok(u64::try_from(*n).ok()),
+            _ => Ok(self.content().ok_or(NotPlain)?.text().and_then(|t| t.trim().parse().ok())),
+        }
+    }
+
+    fn attr(&self, name: &str) -> Option<&[Val<'_>]> {
+        self.attrs.iter().find(|(n, _)| &**n == name).map(|(_, v)| v.as_slice())
+    }
+
+    fn elements(&self) -> Option<Vec<&El<'_>>> {
+        self.kids
+            .iter()
+            .map(|k| match k {
+                Kid::El(e) => Some(e),
+                Kid::Val(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// An element whose content is not a single plain value.
+#[derive(Debug)]
+struct NotPlain;
+
+/// What an element holds, as far as its JSON value goes.
+#[derive(Debug)]
+enum Content {
+    /// No value, or a null one.
+    Null,
+    /// An empty text value.
+    Empty,
+    Text(String),
+}
+
+impl Content {
+    fn text(self) -> Option<String> {
+        match self {
+            Content::Text(t) => Some(t),
+            Content::Null | Content::Empty => None,
+        }
+    }
+}
+
+/// A JSON key that `from_json` reads as an ordinary field name.
+fn plain_key(k: &str) -> bool {
+    k != "Data" && !k.ends_with("_attributes") && !k.starts_with('#')
+}
+
+/// The fields of an expanded record, as `from_json` takes them from its rendering.
+fn fields(root: &[Kid<'_>]) -> Option<RawRecord> {
+    let [Kid::El(event)] = root else { return None };
+    if &*event.name != "Event" {
+        return None;
+    }
+    let parts = event.elements()?;
+    let (system, payload) = match parts.as_slice() {
+        [s] => (*s, None),
+        [s, p] => (*s, Some(*p)),
+        _ => return None,
+    };
+    if &*system.name != "System" {
+        return None;
+    }
+    let sys = system.elements()?;
+    // A name given twice would leave the JSON to pick one.
+    let one = |name: &str| -> Option<Option<&El<'_>>> {
+        let mut found = sys.iter().filter(|e| &*e.name == name);
+        let first = found.next().copied();
+        found.next().is_none().then_some(first)
+    };
+    let provider = match one("Provider")? {
+        Some(p) => match p.attr("Name") {
+            Some([v]) => v.text().filter(|t| !t.is_empty())?,
+            Some(_) => return None,
+            None => String::new(),
+        },
+        None => String::new(),
+    };
+    let number = |e: Option<&El<'_>>| e.map_or(Ok(None), El::number).ok();
+    let text = |e: Option<&El<'_>>| -> Option<String> {
+        Some(e.map_or(Some(Content::Null), El::content)?.text().unwrap_or_default())
+    };
+    let event_id = number(one("EventID")?)?.and_then(|n| u32::try_from(n).ok());
+    let level = number(one("Level")?)?.unwrap_or(4);
+    let computer = text(one("Computer")?)?;
+    let channel = text(one("Channel")?)?;
+    let mut fields = Vec::new();
+    match payload {
+        None => {}
+        Some(ed) if &*ed.name == "EventData" => event_data(ed, &mut fields)?,
+        Some(ud) if &*ud.name == "UserData" => user_data(ud, &mut fields)?,
+        Some(_) => return None,
+    }
+    Some(RawRecord {
+        record_id: 0,
+        time: Timestamp(0),
+        recovered: false,
+        provider,
+        event_id,
+        level,
+        computer,
+        channel,
+        fields,
+    })
+}
+
+/// One key of `EventData`'s JSON object.
+enum Key {
+    /// Unnamed `Data` elements: one array.
+    Data(Vec<Option<String>>),
+    Field(String, Option<String>),
+}
+
+/// `EventData` as `flatten` reads its rendering: keys in document order, unnamed `Data`
+/// values numbered.
+fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
+    let mut keys: Vec<Key> = Vec::new();
+    for e in ed.elements()? {
+        let key = if &*e.name != "Data" {
+            if !e.attrs.is_empty() || !plain_key(&e.name) {
+                return None;
+            }
+            // Not seen empty; how the renderer writes that is not mirrored.
+            Key::Field(e.name.to_string(), Some(e.content()?.text()?))
+        } else if e.attrs.is_empty() {
+            // Unnamed values gather in one array; only a contiguous run is built here.
+            if let Some(Key::Data(items)) = keys.last_mut() {
+                items.push(Some(e.content()?.text()?));
+                continue;
+            }
+            if keys.iter().any(|k| matches!(k, Key::Data(_))) {
+                return None;
+            }
+            Key::Data(vec![Some(e.content()?.text()?)])
+        } else {
+            let Some([v]) = e.attr("Name").filter(|_| e.attrs.len() == 1) else { return None };
+            let name = v.text()?;
+            if name.is_empty() || !plain_key(&name) {
+                return None;
+            }
+            // An empty named `Data` renders as an empty string.
+            let value = match e.content()? {
+                Content::Text(t) => t,
+                Content::Empty => String::new(),
+                Content::Null => return None,
+            };
+            Key::Field(name, Some(value))
+        };
+        if let Key::Field(name, _) = &key
+            && keys.iter().any(|k| matches!(k, Key::Field(n, _) if n == name))
+        {
+            return None;
+        }
+        keys.push(key);
+    }
+    for key in keys {
+        if out.len() >= MAX_FIELDS {
+            continue;
+        }
+        match key {
+            // Null values are left out; unnamed ones keep their number.
+            Key::Data(items) => {
+                for (name, item) in DATA_NAMES.iter().zip(items) {
+                    if let Some(item) = item {
+                        out.push(((*name).to_string(), cut(item)));
+                    }
+                }
+            }
+            Key::Field(name, Some(value)) => out.push((name, cut(value))),
+            Key::Field(_, None) => {}
+        }
+    }
+    Some(())
+}
+
+/// `UserData` holding one element of leaf elements: its name as `payload`, then its leaves.
+fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
+    let [Kid::El(e)] = ud.kids.as_slice() else { return None };
+    if e.name.ends_with("_attributes") || e.name.starts_with('#') {
+        return None;
+    }
+    let leaves = e.elements()?;
+    if leaves.is_empty() {
+        // With attributes and no content, only its attributes are rendered: no field.
+        return (!e.attrs.is_empty()).then_some(());
+    }
+    out.push(("payload".to_string(), e.name.to_string()));
+    for (i, leaf) in leaves.iter().enumerate() {
+        if !leaf.attrs.is_empty()
+            || !plain_key(&leaf.name)
+            || leaves.iter().take(i).any(|l| l.name == leaf.name)
+        {
+            return None;
+        }
+        // An empty leaf renders as null, which is left out.
+        let value = match leaf.content()? {
+            Content::Text(t) => Some(t),
+            Content::Empty => None,
+            Content::Null => return None,
+        };
+        if out.len() < MAX_FIELDS
+            && let Some(value) = value
+        {
+            out.push((leaf.name.to_string(), cut(value)));
+        }
+    }
+    Some(())
+}
