@@ -590,7 +590,9 @@ fn parse_chunk<'t>(
         if ctx.keep == Keep::Notable
             && let Ok(r) = &rec
             && !r.recovered
-            && walk.shapes.is_quiet(r, &ctx.extractor)
+            && usize::try_from(r.binxml_offset).is_ok_and(|start| {
+                walk.shapes.is_quiet(r.chunk.data, start, r.binxml_size as usize, &ctx.extractor)
+            })
         {
             piece.coverage.records += 1;
             piece.coverage.see_time(Timestamp(r.timestamp.as_microsecond()));

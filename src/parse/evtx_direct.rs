@@ -11,7 +11,7 @@
 //! rendered one.
 
 use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
-use super::evtx_skip::{Cur, MAX_NESTING, TEMPLATE_HEADER, utf16};
+use super::evtx_skip::{Cur, MAX_NESTING, TEMPLATE_HEADER, integer, read_instance, string, utf16};
 use crate::time::Timestamp;
 use evtx::EvtxRecord;
 use std::collections::HashMap;
@@ -111,43 +111,10 @@ impl Trees {
         if depth > MAX_NESTING {
             return None;
         }
-        let end = base.checked_add(len)?;
-        let mut c = Cur { data: data.get(..end)?, pos: base };
-        // A record's stream may start past its fragment header.
-        if c.data.get(c.pos) == Some(&0x0f) && c.take(4)? != [0x0f, 0x01, 0x01, 0x00] {
-            return None;
-        }
-        if c.u8()? != 0x0c {
-            return None;
-        }
-        c.u8()?;
-        c.u32()?; // template id
-        let def = c.u32()?;
-        if def as usize == c.pos {
-            // The definition follows inline: skip its header and body.
-            c.take(TEMPLATE_HEADER - 4)?;
-            let size = c.u32()? as usize;
-            c.take(size)?;
-        }
-        let tree = self.tree(data, def)?;
-        let n = c.u32()? as usize;
-        let mut descriptors = Vec::with_capacity(n.min(256));
-        for _ in 0..n {
-            let size = usize::from(c.u16()?);
-            let ty = c.u8()?;
-            c.u8()?;
-            descriptors.push((size, ty));
-        }
-        let mut values = Vec::with_capacity(descriptors.len());
-        for (size, ty) in descriptors {
-            let at = c.pos;
-            let v = c.take(size)?;
-            values.push(raw_value(ty, v, at));
-        }
-        // Only the end of the fragment may follow the instance.
-        if c.pos < end && c.u8()? != 0x00 {
-            return None;
-        }
+        let inst = read_instance(data, base, len)?;
+        let tree = self.tree(data, inst.def)?;
+        let values: Vec<Raw<'d>> =
+            inst.values.into_iter().map(|(ty, v, at)| raw_value(ty, v, at)).collect();
         let mut out = Vec::new();
         for node in tree.iter() {
             self.expand(node, &values, data, depth, &mut out)?;
@@ -219,25 +186,10 @@ const SYSTEM_READ: [&str; 5] = ["Provider", "EventID", "Level", "Computer", "Cha
 
 /// A value of `BinXML` type `ty` held in `v` (at chunk offset `at`).
 fn raw_value(ty: u8, v: &[u8], at: usize) -> Raw<'_> {
-    let int = |signed: bool| -> Raw<'_> {
-        let mut b = [0u8; 8];
-        let Some(dst) = b.get_mut(..v.len()) else { return Raw::Other };
-        dst.copy_from_slice(v);
-        let u = u64::from_le_bytes(b);
-        let bits = 8 * v.len() as u32;
-        Raw::Int(if signed && bits < 64 && u >> (bits - 1) & 1 == 1 {
-            i128::from(u) - (1i128 << bits)
-        } else if signed && bits == 64 {
-            i128::from(u as i64)
-        } else {
-            i128::from(u)
-        })
-    };
     match ty {
         0x00 => Raw::Null,
         0x01 => Raw::Utf16(v),
-        // Integers, signed and unsigned, 1 to 8 bytes.
-        0x03..=0x0a if v.len() == 1 << ((ty - 3) / 2) => int(ty % 2 == 1),
+        0x03..=0x0a => integer(ty, v).map_or(Raw::Other, Raw::Int),
         0x0e => Raw::Binary(v),
         0x0f if v.len() == 16 => Raw::Guid(v),
         0x21 if !v.is_empty() => Raw::Nested(at, v.len()),
@@ -320,16 +272,7 @@ impl Val<'_> {
     fn text(&self) -> Option<String> {
         let s = match self {
             Val::Text(t) => t.to_string(),
-            Val::Raw(Raw::Utf16(b)) => {
-                // The renderer stops at the first NUL.
-                let units = b.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-                let end = units.clone().position(|u| u == 0).unwrap_or(b.len() / 2);
-                if units.clone().take(end).all(|u| (0x20..0x7f).contains(&u)) {
-                    // Printable ASCII, the usual case: one byte per unit.
-                    return Some(units.take(end).map(|u| char::from(u as u8)).collect());
-                }
-                utf16(b.get(..2 * end)?)?
-            }
+            Val::Raw(Raw::Utf16(b)) => string(b)?,
             Val::Raw(Raw::Int(n)) => n.to_string(),
             Val::Raw(Raw::Guid(g)) => {
                 let mut s = String::with_capacity(38);

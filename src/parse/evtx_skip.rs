@@ -13,8 +13,6 @@
 use super::evtx::{Family, code_field, family, is_known_event, service_from_bytes};
 use crate::code::extract::CodeExtractor;
 use crate::event::has_failure_words;
-use evtx::EvtxRecord;
-use evtx::binxml::value_variant::BinXmlValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -252,108 +250,118 @@ fn text_is_quiet(text: &str, ex: &CodeExtractor) -> bool {
     codes.is_empty()
 }
 
-/// Appends a substitution value as the text the renderer writes, for the values understood
-/// here; `None` for the others.
-fn push_value_text(v: &BinXmlValue<'_>, out: &mut String) -> Option<()> {
-    use std::fmt::Write;
-    match v {
-        BinXmlValue::StringType(s) => {
-            let bytes = s.as_bytes();
-            let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-            if units.clone().all(|u| u < 0x80) {
-                // ASCII, the usual case: one byte per unit.
-                out.extend(units.map(|u| char::from(u as u8)));
-            } else {
-                for c in char::decode_utf16(units) {
-                    out.push(c.ok()?);
-                }
-            }
-        }
-        BinXmlValue::AnsiStringType(s) => out.push_str(s),
-        // Integers render in decimal, as `Display` writes them, without its buffers.
-        BinXmlValue::Int8Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::UInt8Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::Int16Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::UInt16Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::Int32Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::UInt32Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::Int64Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::UInt64Type(n) => write!(out, "{n}").ok()?,
-        BinXmlValue::Real32Type(_)
-        | BinXmlValue::Real64Type(_)
-        | BinXmlValue::BoolType(_)
-        | BinXmlValue::BinaryType(_)
-        | BinXmlValue::GuidType(_)
-        | BinXmlValue::SizeTType(_)
-        | BinXmlValue::FileTimeType(_)
-        | BinXmlValue::SysTimeType(_)
-        | BinXmlValue::SidType(_)
-        | BinXmlValue::HexInt32Type(_)
-        | BinXmlValue::HexInt64Type(_) => write!(out, "{v}").ok()?,
-        // Null (an optional value left out), nested BinXML, handles and arrays: render.
-        _ => return None,
+/// One template instance read from a fragment: its definition offset and its values as
+/// `(type, bytes, chunk offset)`.
+pub(super) struct Instance<'d> {
+    pub(super) def: u32,
+    pub(super) values: Vec<(u8, &'d [u8], usize)>,
+}
+
+/// Reads the template instance of a fragment (a record's, or a nested value's) at chunk
+/// offset `base`, `len` bytes long; `None` for anything but one instance.
+pub(super) fn read_instance(data: &[u8], base: usize, len: usize) -> Option<Instance<'_>> {
+    let end = base.checked_add(len)?;
+    let mut c = Cur { data: data.get(..end)?, pos: base };
+    // A record's stream may start past its fragment header.
+    if c.data.get(c.pos) == Some(&0x0f) && c.take(4)? != [0x0f, 0x01, 0x01, 0x00] {
+        return None;
     }
-    Some(())
+    if c.u8()? != 0x0c {
+        return None;
+    }
+    c.u8()?;
+    c.u32()?; // template id
+    let def = c.u32()?;
+    if def as usize == c.pos {
+        // The definition follows inline: skip its header and body.
+        c.take(TEMPLATE_HEADER - 4)?;
+        let size = c.u32()? as usize;
+        c.take(size)?;
+    }
+    let n = c.u32()? as usize;
+    let mut sizes = Vec::with_capacity(n.min(256));
+    for _ in 0..n {
+        let size = usize::from(c.u16()?);
+        let ty = c.u8()?;
+        c.u8()?;
+        sizes.push((size, ty));
+    }
+    let mut values = Vec::with_capacity(sizes.len());
+    for (size, ty) in sizes {
+        let at = c.pos;
+        values.push((ty, c.take(size)?, at));
+    }
+    // Only the end of the fragment may follow the instance.
+    if c.pos < end && c.u8()? != 0x00 {
+        return None;
+    }
+    Some(Instance { def, values })
 }
 
-fn value_text(v: &BinXmlValue<'_>) -> Option<String> {
-    let mut s = String::new();
-    push_value_text(v, &mut s)?;
-    Some(s)
-}
-
-/// An integer value as the renderer writes it (decimal), without text.
-fn integer(v: &BinXmlValue<'_>) -> Option<i128> {
-    Some(match *v {
-        BinXmlValue::Int8Type(n) => n.into(),
-        BinXmlValue::UInt8Type(n) => n.into(),
-        BinXmlValue::Int16Type(n) => n.into(),
-        BinXmlValue::UInt16Type(n) => n.into(),
-        BinXmlValue::Int32Type(n) => n.into(),
-        BinXmlValue::UInt32Type(n) => n.into(),
-        BinXmlValue::Int64Type(n) => n.into(),
-        BinXmlValue::UInt64Type(n) => n.into(),
-        _ => return None,
+/// An integer value (`BinXML` types 0x03 to 0x0a) as the renderer writes it, in decimal.
+pub(super) fn integer(ty: u8, v: &[u8]) -> Option<i128> {
+    if !(0x03..=0x0a).contains(&ty) || v.len() != 1 << ((ty - 3) / 2) {
+        return None;
+    }
+    let mut b = [0u8; 8];
+    b.get_mut(..v.len())?.copy_from_slice(v);
+    let u = u64::from_le_bytes(b);
+    let bits = 8 * v.len() as u32;
+    Some(if ty % 2 == 1 && bits < 64 && u >> (bits - 1) & 1 == 1 {
+        i128::from(u) - (1i128 << bits)
+    } else if ty % 2 == 1 && bits == 64 {
+        i128::from(u as i64)
+    } else {
+        i128::from(u)
     })
+}
+
+/// A UTF-16 string value as rendered: up to its first NUL.
+pub(super) fn string(v: &[u8]) -> Option<String> {
+    let units = v.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    let end = units.clone().position(|u| u == 0).unwrap_or(v.len() / 2);
+    if units.clone().take(end).all(|u| u < 0x80) {
+        // ASCII, the usual case: one byte per unit.
+        return Some(units.take(end).map(|u| char::from(u as u8)).collect());
+    }
+    utf16(v.get(..2 * end)?)
+}
+
+/// The text of a value used for a System slot: strings and integers.
+fn value_text(ty: u8, v: &[u8]) -> Option<String> {
+    match ty {
+        0x01 => string(v),
+        _ => integer(ty, v).map(|n| n.to_string()),
+    }
+}
+
+fn resolve(slot: &Slot, values: &[(u8, &[u8], usize)]) -> Option<String> {
+    match slot {
+        Slot::None => None,
+        Slot::Text(t) => Some(t.clone()),
+        Slot::Sub(i) => {
+            let (ty, v, _) = values.get(usize::from(*i))?;
+            value_text(*ty, v)
+        }
+    }
 }
 
 /// A System number (event id, level): integers directly, other values through their text.
 fn resolve_number<T: TryFrom<i128> + std::str::FromStr>(
     slot: &Slot,
-    values: &[BinXmlValue<'_>],
+    values: &[(u8, &[u8], usize)],
 ) -> Option<T> {
     if let Slot::Sub(i) = slot
-        && let Some(n) = integer(values.get(usize::from(*i))?)
+        && let Some((ty, v, _)) = values.get(usize::from(*i))
+        && let Some(n) = integer(*ty, v)
     {
         return T::try_from(n).ok();
     }
     resolve(slot, values)?.trim().parse().ok()
 }
 
-/// Whether a value renders nothing, or only hex digits, digits and the punctuation of GUIDs,
-/// times and SIDs, of which no code trigger and no failure word is made (a test checks that):
-/// it cannot make its record notable, so it is not rendered at all. Binary values of SCM
-/// events are decoded to a service name instead.
-fn plain_text(v: &BinXmlValue<'_>, scm: bool) -> bool {
-    match v {
-        // An optional value left out renders no text at all.
-        BinXmlValue::NullType
-        | BinXmlValue::GuidType(_)
-        | BinXmlValue::FileTimeType(_)
-        | BinXmlValue::SysTimeType(_)
-        | BinXmlValue::SidType(_) => true,
-        BinXmlValue::BinaryType(_) => !scm,
-        _ => false,
-    }
-}
-
-fn resolve(slot: &Slot, values: &[BinXmlValue<'_>]) -> Option<String> {
-    match slot {
-        Slot::None => None,
-        Slot::Text(t) => Some(t.clone()),
-        Slot::Sub(i) => value_text(values.get(usize::from(*i))?),
-    }
-}
+/// Deepest nesting of binary XML values read.
+pub(super) const MAX_NESTING: u8 = 4;
 
 impl Shapes {
     /// Forgets the shapes of the chunk before: definition offsets are chunk offsets.
@@ -361,23 +369,29 @@ impl Shapes {
         self.by_offset.clear();
     }
 
-    /// Whether `rec` can only be counted: its level is informational, its provider and
-    /// event id are not known to diagnosis, and no value carries a code or failure words.
-    pub(crate) fn is_quiet(&mut self, rec: &EvtxRecord<'_>, ex: &CodeExtractor) -> bool {
-        self.check(rec, ex).unwrap_or(false)
+    /// Whether the record whose binary XML is at chunk offset `start` (`len` bytes) can
+    /// only be counted: its level is informational, its provider and event id are not known
+    /// to diagnosis, and no value carries a code or failure words.
+    pub(crate) fn is_quiet(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        len: usize,
+        ex: &CodeExtractor,
+    ) -> bool {
+        self.check(data, start, len, ex).unwrap_or(false)
     }
 
-    fn check(&mut self, rec: &EvtxRecord<'_>, ex: &CodeExtractor) -> Option<bool> {
-        let instances = rec.template_instances().ok()?;
-        let [inst] = instances.as_slice() else { return None };
-        let data = rec.chunk.data;
-        let offset = inst.template_def_offset;
-        let shape = self
-            .by_offset
-            .entry(offset)
-            .or_insert_with(|| read_shape(data, offset, ex, &mut self.texts).map(Arc::new))
-            .as_ref()?
-            .clone();
+    fn shape(&mut self, data: &[u8], def: u32, ex: &CodeExtractor) -> Option<Arc<Shape>> {
+        self.by_offset
+            .entry(def)
+            .or_insert_with(|| read_shape(data, def, ex, &mut self.texts).map(Arc::new))
+            .clone()
+    }
+
+    fn check(&mut self, data: &[u8], start: usize, len: usize, ex: &CodeExtractor) -> Option<bool> {
+        let inst = read_instance(data, start, len)?;
+        let shape = self.shape(data, inst.def, ex)?;
         let level: u64 = resolve_number(&shape.level, &inst.values)?;
         if matches!(level, 1..=3) {
             return Some(false);
@@ -393,47 +407,8 @@ impl Shapes {
         // values holding control characters are rendered, so one scan of the lines finds
         // whatever a scan of each value would.
         let mut lines = String::with_capacity(256);
-        for (i, v) in inst.values.iter().enumerate() {
-            if plain_text(v, scm) {
-                continue;
-            }
-            if let BinXmlValue::BinXmlType(bytes) = v {
-                if !self.nested(bytes, data, ex, &mut lines, scm, 0)? {
-                    return Some(false);
-                }
-                continue;
-            }
-            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
-            if let BinXmlValue::BinaryType(b) = v {
-                // SCM only (`plain_text`): the hex is plain, the service name it holds is not.
-                // Long values are rendered, as the field cut changes what is decoded.
-                if code_sub || 2 * b.len() > LONG_VALUE {
-                    return Some(false);
-                }
-                if let Some(svc) = service_from_bytes(b) {
-                    lines.push_str(&svc);
-                    lines.push('\n');
-                }
-                continue;
-            }
-            // Decimal digits hold neither failure words nor a code trigger; only an
-            // `errorCode` field reads them as a code.
-            if let Some(n) = integer(v) {
-                if code_sub && code_field(&n.to_string()).is_some() {
-                    return Some(false);
-                }
-                continue;
-            }
-            let start = lines.len();
-            push_value_text(v, &mut lines)?;
-            let text = lines.get(start..)?;
-            if text.len() > LONG_VALUE
-                || text.bytes().any(|b| b < 0x20)
-                || code_sub && code_field(text).is_some()
-            {
-                return Some(false);
-            }
-            lines.push('\n');
+        if !self.values_quiet(&shape, &inst.values, data, ex, &mut lines, scm, 0)? {
+            return Some(false);
         }
         if self.quiet.contains(&lines) {
             return Some(true);
@@ -451,81 +426,29 @@ impl Shapes {
         }
         Some(true)
     }
-}
 
-/// Deepest nesting of binary XML values read.
-pub(super) const MAX_NESTING: u8 = 4;
-
-impl Shapes {
-    /// A nested binary XML value (how Windows writes most `EventData` and `UserData`): one
-    /// template instance whose literal text and values must be as quiet as the record's own.
-    /// Its string values join `lines`; `Some(false)` when something in it could be notable,
-    /// `None` when its layout is not understood.
-    fn nested(
+    /// Checks an instance's values: string values join `lines` for the caller's scan;
+    /// `Some(false)` when a value could make the record notable on its own, `None` when
+    /// a value is not understood.
+    #[expect(clippy::too_many_arguments, reason = "one recursive walk's state")]
+    fn values_quiet(
         &mut self,
-        bytes: &[u8],
+        shape: &Shape,
+        values: &[(u8, &[u8], usize)],
         data: &[u8],
         ex: &CodeExtractor,
         lines: &mut String,
         scm: bool,
         depth: u8,
     ) -> Option<bool> {
-        if depth >= MAX_NESTING {
-            return None;
-        }
-        // Chunk offsets count from the chunk start; the value is a slice of the chunk.
-        let base = (bytes.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
-        if base.checked_add(bytes.len())? > data.len() {
-            return None;
-        }
-        let mut c = Cur { data, pos: base };
-        if c.take(4)? != [0x0f, 0x01, 0x01, 0x00] || c.u8()? != 0x0c {
-            return None;
-        }
-        c.u8()?;
-        c.u32()?; // template id
-        let def = c.u32()?;
-        if def as usize == c.pos {
-            // The definition follows inline: skip its header and body.
-            c.take(TEMPLATE_HEADER - 4)?;
-            let size = c.u32()? as usize;
-            c.take(size)?;
-        }
-        let shape = self
-            .by_offset
-            .entry(def)
-            .or_insert_with(|| read_shape(data, def, ex, &mut self.texts).map(Arc::new))
-            .as_ref()?
-            .clone();
-        let n = c.u32()? as usize;
-        let mut descriptors = Vec::with_capacity(n.min(256));
-        for _ in 0..n {
-            let size = usize::from(c.u16()?);
-            let ty = c.u8()?;
-            c.u8()?;
-            descriptors.push((size, ty));
-        }
-        for (i, (size, ty)) in descriptors.into_iter().enumerate() {
-            let v = c.take(size)?;
+        for (i, &(ty, v, at)) in values.iter().enumerate() {
             let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
-            let int = |signed: bool| -> Option<i128> {
-                let mut b = [0u8; 8];
-                b.get_mut(..v.len())?.copy_from_slice(v);
-                let u = u64::from_le_bytes(b);
-                let bits = 8 * v.len() as u32;
-                Some(if signed && bits < 64 && u >> (bits - 1) & 1 == 1 {
-                    i128::from(u) - (1i128 << bits)
-                } else if signed && bits == 64 {
-                    i128::from(u as i64)
-                } else {
-                    i128::from(u)
-                })
-            };
             match ty {
-                // Null, GUID, FILETIME, SYSTEMTIME, SID: no text that could matter.
+                // Null, GUID, FILETIME, SYSTEMTIME, SID: nothing that could matter (their
+                // rendered alphabet holds no trigger; a test checks that).
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
                 0x01 => {
-                    let text = utf16(v)?;
+                    let text = string(v)?;
                     if text.len() > LONG_VALUE
                         || text.bytes().any(|b| b < 0x20)
                         || code_sub && code_field(&text).is_some()
@@ -535,32 +458,54 @@ impl Shapes {
                     lines.push_str(&text);
                     lines.push('\n');
                 }
-                // Integers, signed and unsigned, 1 to 8 bytes.
-                0x03..=0x0a if v.len() == 1 << ((ty - 3) / 2) => {
-                    let n = int(ty % 2 == 1)?;
+                // Decimal digits hold neither failure words nor a code trigger; only an
+                // `errorCode` field reads them as a code.
+                0x03..=0x0a => {
+                    let n = integer(ty, v)?;
                     if code_sub && code_field(&n.to_string()).is_some() {
                         return Some(false);
                     }
                 }
+                // Hex integers render as `0x` and lower-case digits, checked like text.
+                0x14 | 0x15 if v.len() == 4 * usize::from(ty - 0x13) => {
+                    let mut b = [0u8; 8];
+                    b.get_mut(..v.len())?.copy_from_slice(v);
+                    let text = format!("0x{:x}", u64::from_le_bytes(b));
+                    if code_sub && code_field(&text).is_some() {
+                        return Some(false);
+                    }
+                    lines.push_str(&text);
+                    lines.push('\n');
+                }
                 // Binary renders as upper-case hex (plain); SCM events also decode it to the
-                // service name, which is checked like any text.
+                // service name, which is checked like any text. Long values are rendered, as
+                // the field cut changes what is decoded.
                 0x0e => {
+                    if code_sub || scm && 2 * v.len() > LONG_VALUE {
+                        return Some(false);
+                    }
                     if scm && let Some(svc) = service_from_bytes(v) {
                         lines.push_str(&svc);
                         lines.push('\n');
                     }
                 }
+                // Nested binary XML (how Windows writes most `EventData` and `UserData`):
+                // its template's literal text and its values must be as quiet.
                 0x21 => {
-                    if !self.nested(v, data, ex, lines, scm, depth + 1)? {
+                    if depth >= MAX_NESTING {
+                        return None;
+                    }
+                    let inner = read_instance(data, at, v.len())?;
+                    let shape = self.shape(data, inner.def, ex)?;
+                    if !self.values_quiet(&shape, &inner.values, data, ex, lines, scm, depth + 1)? {
                         return Some(false);
                     }
                 }
-                // Reals, booleans, hex integers, arrays: render.
+                // Reals, booleans, ANSI strings, sizes, arrays: render.
                 _ => return None,
             }
         }
-        // Values must lie inside the nested value itself.
-        (c.pos <= base + bytes.len()).then_some(true)
+        Some(true)
     }
 }
 
@@ -569,6 +514,7 @@ mod tests {
     use super::*;
     use crate::code::extract::TRIGGERS;
     use crate::event::FAILURE_WORDS;
+    use evtx::binxml::value_variant::BinXmlValue;
 
     /// Every byte the renderer writes for GUIDs (`{lower hex-…}`), times
     /// (`2024-01-31T23:00:00.0000000Z`), SIDs (`S-1-5-18`, `S-?`) and binary (upper hex).
@@ -588,5 +534,26 @@ mod tests {
         for text in [guid, binary] {
             assert!(!text.is_empty() && text.bytes().all(|b| PLAIN.contains(&b)), "{text}");
         }
+    }
+
+    #[test]
+    fn integers_read_as_the_renderer_writes_them() {
+        assert_eq!(integer(0x04, &[0xff]), Some(255));
+        assert_eq!(integer(0x03, &[0xff]), Some(-1));
+        assert_eq!(integer(0x07, &[0xfe, 0xff, 0xff, 0xff]), Some(-2));
+        assert_eq!(integer(0x0a, &[0xff; 8]), Some(i128::from(u64::MAX)));
+        assert_eq!(integer(0x09, &[0xff; 8]), Some(-1));
+        // A size that does not fit the type is not an integer.
+        assert_eq!(integer(0x06, &[1]), None);
+        assert_eq!(integer(0x01, &[1, 0]), None);
+    }
+
+    #[test]
+    fn strings_stop_at_the_first_nul() {
+        assert_eq!(string(b"a\0b\0\0\0c\0").as_deref(), Some("ab"));
+        assert_eq!(string(b"\xe9\0x\0").as_deref(), Some("\u{e9}x"));
+        assert_eq!(string(b"").as_deref(), Some(""));
+        // A lone surrogate is not text.
+        assert_eq!(string(b"\x00\xd8a\0"), None);
     }
 }
