@@ -584,6 +584,9 @@ fn parse_chunk<'t>(
     };
     walk.shapes.next_chunk();
     walk.trees.next_chunk();
+    if let Some(piece) = walk_plain(chunk.data, chunk.header, ctx, walk) {
+        return piece;
+    }
     for rec in chunk.iter() {
         // Records that cannot be notable are only counted, never rendered. Carved records
         // always render: the crate's iterator drops the ones that fail to.
@@ -599,34 +602,17 @@ fn parse_chunk<'t>(
             continue;
         }
         let recovered = rec.as_ref().is_ok_and(|r| r.recovered);
-        let built = rec.as_ref().ok().and_then(|r| walk.trees.record(r));
+        let built = rec.as_ref().ok().filter(|r| !r.recovered).and_then(|r| {
+            let start = usize::try_from(r.binxml_offset).ok()?;
+            let time = Timestamp(r.timestamp.as_microsecond());
+            walk.trees.record(r.chunk.data, start, r.binxml_size as usize, r.event_record_id, time)
+        });
         let raw = match built {
             Some(raw) => Ok(Ok(raw)),
             None => read_record(rec),
         };
         match raw {
-            Ok(Ok(raw)) => {
-                if raw.recovered {
-                    piece.coverage.recovered += 1;
-                } else {
-                    piece.coverage.records += 1;
-                }
-                piece.coverage.see_time(raw.time);
-                let draft = Draft {
-                    source: Source::Evtx,
-                    time: raw.time,
-                    time_base: TimeBase::Utc,
-                    pos: Pos::Record(raw.record_id),
-                    provider: raw.provider,
-                    event_id: raw.event_id,
-                    level: Level::from_evtx(raw.level),
-                    fields: with_system(raw.fields, raw.computer, raw.channel),
-                    message: None,
-                    recovered: raw.recovered,
-                };
-                let (event, notable) = build(draft, &ctx.extractor);
-                piece.push(ctx.keep, event, notable);
-            }
+            Ok(Ok(raw)) => keep(&mut piece, raw, ctx),
             Ok(Err(msg)) => piece.issue(IssueKind::DamagedRecord, None, msg),
             // Carved hits that fail to render are noise, as the crate's iterator treats them.
             Err(_) if recovered => {}
@@ -634,6 +620,52 @@ fn parse_chunk<'t>(
         }
     }
     piece
+}
+
+/// Counts or builds a record read from the crate or built from its template values.
+fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
+    if raw.recovered {
+        piece.coverage.recovered += 1;
+    } else {
+        piece.coverage.records += 1;
+    }
+    piece.coverage.see_time(raw.time);
+    let draft = Draft {
+        source: Source::Evtx,
+        time: raw.time,
+        time_base: TimeBase::Utc,
+        pos: Pos::Record(raw.record_id),
+        provider: raw.provider,
+        event_id: raw.event_id,
+        level: Level::from_evtx(raw.level),
+        fields: with_system(raw.fields, raw.computer, raw.channel),
+        message: None,
+        recovered: raw.recovered,
+    };
+    let (event, notable) = build(draft, &ctx.extractor);
+    piece.push(ctx.keep, event, notable);
+}
+
+/// A plainly laid out chunk whose records are all counted or built from their template
+/// values, without the crate's record iterator; `None` sends the chunk through the crate.
+fn walk_plain<'t>(
+    data: &[u8],
+    header: &evtx::EvtxChunkHeader,
+    ctx: &Ctx,
+    walk: &mut Walk,
+) -> Option<Piece<'t>> {
+    let windows = super::evtx_walk::records(data, header)?;
+    let mut piece = Piece::default();
+    for w in windows {
+        if ctx.keep == Keep::Notable && walk.shapes.is_quiet(data, w.start, w.len, &ctx.extractor) {
+            piece.coverage.records += 1;
+            piece.coverage.see_time(w.time);
+            continue;
+        }
+        let raw = walk.trees.record(data, w.start, w.len, w.id, w.time)?;
+        keep(&mut piece, raw, ctx);
+    }
+    Some(piece)
 }
 
 /// Parses one .evtx file: chunks are read in order and parsed as tasks on the current
@@ -686,8 +718,9 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
 }
 
 /// Checks, on every record of an .evtx file, that a record built from its template values
-/// equals the record read from its JSON rendering. Returns how many records were built and
-/// how many were read, or the first difference.
+/// equals the record read from its JSON rendering, and on every chunk walked without the
+/// crate that the walk finds the records the crate's iterator yields. Returns how many
+/// records were built and how many were read, or the first difference.
 pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String> {
     let Ok(parser) = EvtxParser::from_read_seek(Cursor::new(bytes)) else { return Ok((0, 0)) };
     let settings =
@@ -700,16 +733,41 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
         let Ok(mut data) = chunk else { continue };
         let Ok(mut chunk) = data.parse(Arc::clone(&settings)) else { continue };
         trees.next_chunk();
+        let walked = super::evtx_walk::records(chunk.data, chunk.header);
+        let mut seen = Vec::new();
         for rec in chunk.iter() {
-            let Ok(rec) = rec else { continue };
+            let Ok(rec) = rec else {
+                seen.push(None);
+                continue;
+            };
             total += 1;
-            let Some(b) = trees.record(&rec) else { continue };
+            let start = usize::try_from(rec.binxml_offset).unwrap_or(usize::MAX);
+            let time = Timestamp(rec.timestamp.as_microsecond());
+            let len = rec.binxml_size as usize;
+            seen.push((!rec.recovered).then_some(super::evtx_walk::Window {
+                id: rec.event_record_id,
+                time,
+                start,
+                len,
+            }));
+            if rec.recovered {
+                continue;
+            }
+            let data = rec.chunk.data;
+            let Some(b) = trees.record(data, start, len, rec.event_record_id, time) else {
+                continue;
+            };
             built += 1;
             let id = rec.event_record_id;
             match read_record(Ok(rec)) {
                 Ok(Ok(r)) if r == b => {}
                 other => return Err(format!("record {id}: built {b:?}, rendered {other:?}")),
             }
+        }
+        if let Some(w) = walked
+            && seen.iter().map(|s| s.as_ref()).ne(w.iter().map(Some))
+        {
+            return Err(format!("chunk {:?}: walked {w:?}, the crate read {seen:?}", data.number));
         }
     }
     Ok((built, total))

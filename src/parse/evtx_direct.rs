@@ -13,7 +13,6 @@
 use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
 use super::evtx_skip::{Cur, MAX_NESTING, TEMPLATE_HEADER, integer, read_instance, string, utf16};
 use crate::time::Timestamp;
-use evtx::EvtxRecord;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -79,17 +78,20 @@ impl Trees {
         self.trees.clear();
     }
 
-    /// The record's fields, or `None` when its layout is not one built here.
-    pub(crate) fn record(&mut self, rec: &EvtxRecord<'_>) -> Option<RawRecord> {
-        if rec.recovered {
-            return None;
-        }
-        let data = rec.chunk.data;
-        let start = usize::try_from(rec.binxml_offset).ok()?;
-        let root = self.expand_instance(data, start, rec.binxml_size as usize, 0)?;
+    /// The fields of the record whose binary XML is at chunk offset `start` (`len` bytes), or
+    /// `None` when its layout is not one built here.
+    pub(crate) fn record(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        len: usize,
+        record_id: u64,
+        time: Timestamp,
+    ) -> Option<RawRecord> {
+        let root = self.expand_instance(data, start, len, 0)?;
         let mut raw = fields(&root)?;
-        raw.record_id = rec.event_record_id;
-        raw.time = Timestamp(rec.timestamp.as_microsecond());
+        raw.record_id = record_id;
+        raw.time = time;
         Some(raw)
     }
 

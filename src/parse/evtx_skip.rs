@@ -318,13 +318,36 @@ pub(super) fn integer(ty: u8, v: &[u8]) -> Option<i128> {
 
 /// A UTF-16 string value as rendered: up to its first NUL.
 pub(super) fn string(v: &[u8]) -> Option<String> {
-    let units = v.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-    let end = units.clone().position(|u| u == 0).unwrap_or(v.len() / 2);
-    if units.clone().take(end).all(|u| u < 0x80) {
-        // ASCII, the usual case: one byte per unit.
-        return Some(units.take(end).map(|u| char::from(u as u8)).collect());
+    let mut s = String::new();
+    push_string(v, &mut s)?;
+    Some(s)
+}
+
+/// Appends a UTF-16 string value as rendered (up to its first NUL); `None`, with `out` as
+/// it was, when it is not valid UTF-16.
+pub(super) fn push_string(v: &[u8], out: &mut String) -> Option<()> {
+    let start = out.len();
+    out.reserve(v.len() / 2);
+    for p in v.chunks_exact(2) {
+        match (p[0], p[1]) {
+            (0, 0) => return Some(()),
+            // ASCII, the usual case: one byte per unit.
+            (b, 0) if b < 0x80 => out.push(char::from(b)),
+            _ => {
+                out.truncate(start);
+                let units = v.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+                for c in char::decode_utf16(units.take_while(|u| *u != 0)) {
+                    let Ok(c) = c else {
+                        out.truncate(start);
+                        return None;
+                    };
+                    out.push(c);
+                }
+                return Some(());
+            }
+        }
     }
-    utf16(v.get(..2 * end)?)
+    Some(())
 }
 
 /// The text of a value used for a System slot: strings and integers.
@@ -448,14 +471,15 @@ impl Shapes {
                 // rendered alphabet holds no trigger; a test checks that).
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
                 0x01 => {
-                    let text = string(v)?;
+                    let start = lines.len();
+                    push_string(v, lines)?;
+                    let text = lines.get(start..)?;
                     if text.len() > LONG_VALUE
                         || text.bytes().any(|b| b < 0x20)
-                        || code_sub && code_field(&text).is_some()
+                        || code_sub && code_field(text).is_some()
                     {
                         return Some(false);
                     }
-                    lines.push_str(&text);
                     lines.push('\n');
                 }
                 // Decimal digits hold neither failure words nor a code trigger; only an

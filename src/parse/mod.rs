@@ -9,6 +9,7 @@ pub mod evtx;
 mod evtx_direct;
 mod evtx_json;
 mod evtx_skip;
+mod evtx_walk;
 pub mod export;
 pub mod ident;
 mod lines;
