@@ -56,7 +56,10 @@ enum Val<'d> {
 #[derive(Debug)]
 struct El<'d> {
     name: Arc<str>,
-    attrs: Vec<(Arc<str>, Vec<Val<'d>>)>,
+    /// How many attributes it has.
+    attrs: usize,
+    /// The value of its `Name` attribute.
+    name_attr: Option<Vec<Val<'d>>>,
     kids: Vec<Kid<'d>>,
 }
 
@@ -134,26 +137,33 @@ impl Trees {
     ) -> Option<()> {
         match node {
             Node::Elem { name, attrs, kids } => {
+                // Only a `Name` attribute is read (`Provider`, `Data`); the others are counted.
                 let mut el = El {
                     name: Arc::clone(name),
-                    attrs: Vec::with_capacity(attrs.len()),
+                    attrs: attrs.len(),
+                    name_attr: None,
                     kids: Vec::with_capacity(kids.len()),
                 };
                 for (attr, pieces) in attrs {
-                    let mut vals = Vec::with_capacity(pieces.len());
+                    let keep = &**attr == "Name";
+                    let mut vals = Vec::new();
                     for p in pieces {
                         match p {
-                            Piece::Text(t) => vals.push(Val::Text(Arc::clone(t))),
+                            Piece::Text(t) if keep => vals.push(Val::Text(Arc::clone(t))),
+                            Piece::Text(_) => {}
                             Piece::Sub { index, optional } => {
                                 match *values.get(usize::from(*index))? {
                                     Raw::Nested(..) => return None,
                                     Raw::Null if *optional => {}
-                                    v => vals.push(Val::Raw(v)),
+                                    v if keep => vals.push(Val::Raw(v)),
+                                    _ => {}
                                 }
                             }
                         }
                     }
-                    el.attrs.push((Arc::clone(attr), vals));
+                    if keep && el.name_attr.replace(vals).is_some() {
+                        return None;
+                    }
                 }
                 let system = &**name == "System";
                 for kid in kids {
@@ -326,10 +336,6 @@ impl El<'_> {
         }
     }
 
-    fn attr(&self, name: &str) -> Option<&[Val<'_>]> {
-        self.attrs.iter().find(|(n, _)| &**n == name).map(|(_, v)| v.as_slice())
-    }
-
     fn elements(&self) -> Option<Vec<&El<'_>>> {
         self.kids
             .iter()
@@ -392,7 +398,7 @@ fn fields(root: &[Kid<'_>]) -> Option<RawRecord> {
         found.next().is_none().then_some(first)
     };
     let provider = match one("Provider")? {
-        Some(p) => match p.attr("Name") {
+        Some(p) => match p.name_attr.as_deref() {
             Some([v]) => v.text().filter(|t| !t.is_empty())?,
             Some(_) => return None,
             None => String::new(),
@@ -440,12 +446,12 @@ fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
     let mut keys: Vec<Key> = Vec::new();
     for e in ed.elements()? {
         let key = if &*e.name != "Data" {
-            if !e.attrs.is_empty() || !plain_key(&e.name) {
+            if e.attrs != 0 || !plain_key(&e.name) {
                 return None;
             }
             // Not seen empty; how the renderer writes that is not mirrored.
             Key::Field(e.name.to_string(), Some(e.content()?.text()?))
-        } else if e.attrs.is_empty() {
+        } else if e.attrs == 0 {
             // Unnamed values gather in one array; only a contiguous run is built here.
             if let Some(Key::Data(items)) = keys.last_mut() {
                 items.push(Some(e.content()?.text()?));
@@ -456,7 +462,7 @@ fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
             }
             Key::Data(vec![Some(e.content()?.text()?)])
         } else {
-            let Some([v]) = e.attr("Name").filter(|_| e.attrs.len() == 1) else { return None };
+            let Some([v]) = e.name_attr.as_deref().filter(|_| e.attrs == 1) else { return None };
             let name = v.text()?;
             if name.is_empty() || !plain_key(&name) {
                 return None;
@@ -505,11 +511,11 @@ fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
     let leaves = e.elements()?;
     if leaves.is_empty() {
         // With attributes and no content, only its attributes are rendered: no field.
-        return (!e.attrs.is_empty()).then_some(());
+        return (e.attrs != 0).then_some(());
     }
     out.push(("payload".to_string(), e.name.to_string()));
     for (i, leaf) in leaves.iter().enumerate() {
-        if !leaf.attrs.is_empty()
+        if leaf.attrs != 0
             || !plain_key(&leaf.name)
             || leaves.iter().take(i).any(|l| l.name == leaf.name)
         {

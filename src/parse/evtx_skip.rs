@@ -279,17 +279,12 @@ pub(super) fn read_instance(data: &[u8], base: usize, len: usize) -> Option<Inst
         c.take(size)?;
     }
     let n = c.u32()? as usize;
-    let mut sizes = Vec::with_capacity(n.min(256));
-    for _ in 0..n {
-        let size = usize::from(c.u16()?);
-        let ty = c.u8()?;
-        c.u8()?;
-        sizes.push((size, ty));
-    }
-    let mut values = Vec::with_capacity(sizes.len());
-    for (size, ty) in sizes {
+    // Descriptors (size, type, padding), then the values in the same order.
+    let descriptors = c.take(n.checked_mul(4)?)?;
+    let mut values = Vec::with_capacity(n);
+    for d in descriptors.chunks_exact(4) {
         let at = c.pos;
-        values.push((ty, c.take(size)?, at));
+        values.push((d[2], c.take(usize::from(u16::from_le_bytes([d[0], d[1]])))?, at));
     }
     // Only the end of the fragment may follow the instance.
     if c.pos < end && c.u8()? != 0x00 {
