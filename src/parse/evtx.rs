@@ -256,14 +256,15 @@ pub(crate) fn code_field(v: &str) -> Option<Code> {
     c.is_failure().then_some(c)
 }
 
+/// The value of the first field named `k`.
+fn field<'f>(fields: &'f [(String, String)], k: &str) -> Option<&'f str> {
+    fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
 /// A message in our words for the events diagnosis reads; other events list their fields.
-fn synthesize(
-    fam: Family,
-    id: u32,
-    f: &dyn Fn(&str) -> Option<String>,
-    fields: &[(String, String)],
-) -> String {
-    let get = |k: &str| f(k).unwrap_or_default();
+fn synthesize(fam: Family, id: u32, fields: &[(String, String)]) -> String {
+    let f = |k: &str| field(fields, k);
+    let get = |k: &str| field(fields, k).unwrap_or_default();
     match (fam, id) {
         (Family::WindowsUpdateClient, 19) => format!("Update installed: {}", get("updateTitle")),
         (Family::WindowsUpdateClient, 20) => {
@@ -434,10 +435,10 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
     {
         fields.push(("service".to_string(), svc));
     }
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let get = |k: &str| field(&fields, k);
     let mut codes = Vec::new();
     for name in ["errorCode", "ErrorCode"] {
-        if let Some(c) = get(name).as_deref().and_then(code_field) {
+        if let Some(c) = get(name).and_then(code_field) {
             codes.push(c);
         }
     }
@@ -451,9 +452,9 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
     }
     let kb = ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
         .iter()
-        .find_map(|k| get(k).as_deref().and_then(ident::find_kb))
+        .find_map(|k| get(k).and_then(ident::find_kb))
         .or_else(|| d.message.and_then(ident::find_kb));
-    let package = get("PackageIdentifier").map(Cow::Owned);
+    let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
     let id = d.event_id.unwrap_or(u32::MAX);
     let message: Cow<'a, str> = match d.message {
         Some(m)
@@ -462,7 +463,7 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
         {
             Cow::Borrowed(m)
         }
-        _ => Cow::Owned(synthesize(fam, id, &get, &fields)),
+        _ => Cow::Owned(synthesize(fam, id, &fields)),
     };
     let known = d.event_id.is_some_and(|id| is_known_event(&d.provider, id));
     let notable = is_notable(&codes, d.level, known, &message);
