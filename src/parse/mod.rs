@@ -9,6 +9,7 @@ pub mod evtx;
 mod evtx_json;
 mod evtx_skip;
 pub mod export;
+mod fast;
 pub mod ident;
 mod lines;
 mod prefilter;
