@@ -16,23 +16,72 @@ impl Line<'_> {
     }
 }
 
-/// Iterates the lines of `text`; `newlines()` afterwards tells how many terminators it saw.
+/// NUL bytes in a text: what a log looks like where the machine stopped while writing it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Nuls {
+    /// How many.
+    pub(crate) count: u64,
+    /// Line terminators before the first one.
+    pub(crate) first_after: Option<u64>,
+    /// Line terminators in the whole text (to place the first NUL of a later piece).
+    pub(crate) newlines: u64,
+}
+
+impl Nuls {
+    /// By a plain scan (for a piece whose parser panicked, and for tests).
+    pub(crate) fn scan(text: &[u8]) -> Self {
+        let first = memchr::memchr(0, text);
+        Nuls {
+            count: memchr::memchr_iter(0, text).count() as u64,
+            first_after: first.map(|i| memchr::memchr_iter(b'\n', &text[..i]).count() as u64),
+            newlines: memchr::memchr_iter(b'\n', text).count() as u64,
+        }
+    }
+}
+
+/// Iterates the lines of `text`; `newlines()` afterwards tells how many terminators it saw,
+/// `nuls()` the NUL bytes it passed.
 pub(crate) struct Lines<'a> {
     text: &'a str,
     pos: usize,
     newlines: u64,
-    /// One SIMD search for all line ends: restarting `memchr` per line costs twice as much.
-    ends: memchr::Memchr<'a>,
+    nuls: Nuls,
+    /// One SIMD search for all line ends (restarting `memchr` per line costs twice as much),
+    /// and for NUL bytes, which would otherwise take a pass of their own.
+    stops: memchr::Memchr2<'a>,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Lines { text, pos: 0, newlines: 0, ends: memchr::memchr_iter(b'\n', text.as_bytes()) }
+        Lines {
+            text,
+            pos: 0,
+            newlines: 0,
+            nuls: Nuls::default(),
+            stops: memchr::memchr2_iter(b'\n', 0, text.as_bytes()),
+        }
     }
 
     /// Line terminators seen so far.
     pub(crate) fn newlines(&self) -> u64 {
         self.newlines
+    }
+
+    /// NUL bytes passed so far.
+    pub(crate) fn nuls(&self) -> Nuls {
+        Nuls { newlines: self.newlines, ..self.nuls }
+    }
+
+    /// The next line end, counting the NUL bytes before it.
+    fn next_end(&mut self) -> Option<usize> {
+        for i in self.stops.by_ref() {
+            if self.text.as_bytes().get(i) == Some(&b'\n') {
+                return Some(i);
+            }
+            self.nuls.count += 1;
+            self.nuls.first_after.get_or_insert(self.newlines);
+        }
+        None
     }
 }
 
@@ -44,7 +93,7 @@ impl<'a> Iterator for Lines<'a> {
         if start >= self.text.len() {
             return None;
         }
-        let end = if let Some(i) = self.ends.next() {
+        let end = if let Some(i) = self.next_end() {
             self.newlines += 1;
             i
         } else {
@@ -99,6 +148,8 @@ pub(crate) struct LineCounts {
     pub(crate) newlines: u64,
     /// Lines before the first record.
     pub(crate) unattributed: u64,
+    /// NUL bytes.
+    pub(crate) nuls: Nuls,
 }
 
 /// Assembles the records of `text`: every line starts a record or continues the current
@@ -127,7 +178,7 @@ pub(crate) fn assemble<'t, G: Grammar<'t>>(text: &'t str, g: &mut G) -> LineCoun
     if let Some(r) = cur {
         g.finish(r);
     }
-    LineCounts { lines: no, newlines: lines.newlines(), unattributed }
+    LineCounts { lines: no, newlines: lines.newlines(), unattributed, nuls: lines.nuls() }
 }
 
 /// Splits `text` into about `parts` pieces, each starting at a line for which `is_start`
@@ -178,6 +229,16 @@ mod tests {
         let v: Vec<&str> = it.by_ref().map(|l| l.text).collect();
         assert_eq!(v, ["a", "b", "c", "", "last"]);
         assert_eq!(it.newlines(), 4);
+    }
+
+    /// NUL bytes counted on the way agree with a plain scan, wherever they are.
+    #[test]
+    fn nuls_on_the_way() {
+        for t in ["", "\0", "a\n\0\0b\r\n\0", "\n\n\0", "x\0\ny\0", "abc\n", "\0\n", "a\nb"] {
+            let mut it = Lines::new(t);
+            it.by_ref().for_each(drop);
+            assert_eq!(it.nuls(), Nuls::scan(t.as_bytes()), "{t:?}");
+        }
     }
 
     #[test]
