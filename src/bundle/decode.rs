@@ -104,7 +104,9 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Decoded<'_> {
 }
 
 fn decode_utf8(bytes: &[u8]) -> Decoded<'_> {
-    if let Ok(s) = std::str::from_utf8(bytes) {
+    // SIMD validation (the same answer as `std::str::from_utf8`, faster); invalid input
+    // takes the lossy path below.
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
         return Decoded { text: Cow::Borrowed(s), replaced: 0 };
     }
     let mut out = String::with_capacity(bytes.len() + 16);
