@@ -88,11 +88,21 @@ pub struct Decoded<'a> {
     pub replaced: u64,
 }
 
+/// The bytes that [`decode`] reads as UTF-8 (without the BOM); `None` for UTF-16.
+pub(crate) fn utf8_payload(bytes: &[u8], encoding: Encoding) -> Option<&[u8]> {
+    match encoding {
+        Encoding::Utf8Bom => Some(bytes.get(3..).unwrap_or_default()),
+        Encoding::Utf8 | Encoding::Binary => Some(bytes),
+        Encoding::Utf16LeBom | Encoding::Utf16Le | Encoding::Utf16BeBom => None,
+    }
+}
+
 /// Decodes `bytes` from `encoding`; borrows when the bytes are already valid UTF-8.
 pub fn decode(bytes: &[u8], encoding: Encoding) -> Decoded<'_> {
     match encoding {
-        Encoding::Utf8Bom => decode_utf8(bytes.get(3..).unwrap_or_default()),
-        Encoding::Utf8 | Encoding::Binary => decode_utf8(bytes),
+        Encoding::Utf8Bom | Encoding::Utf8 | Encoding::Binary => {
+            decode_utf8(utf8_payload(bytes, encoding).unwrap_or_default())
+        }
         Encoding::Utf16LeBom => {
             decode_utf16(bytes.get(2..).unwrap_or_default(), u16::from_le_bytes)
         }
@@ -103,7 +113,8 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Decoded<'_> {
     }
 }
 
-fn decode_utf8(bytes: &[u8]) -> Decoded<'_> {
+/// UTF-8 `bytes` as text, invalid sequences replaced.
+pub(crate) fn decode_utf8(bytes: &[u8]) -> Decoded<'_> {
     // SIMD validation (the same answer as `std::str::from_utf8`, faster); invalid input
     // takes the lossy path below.
     if let Ok(s) = simdutf8::basic::from_utf8(bytes) {

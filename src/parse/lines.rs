@@ -183,13 +183,12 @@ pub(crate) fn assemble<'t, G: Grammar<'t>>(text: &'t str, g: &mut G) -> LineCoun
 
 /// Splits `text` into about `parts` pieces, each starting at a line for which `is_start`
 /// holds (so no record straddles two pieces). Returns the byte offsets where pieces begin.
-pub(crate) fn split_points(text: &str, parts: usize, is_start: fn(&[u8]) -> bool) -> Vec<usize> {
-    let bytes = text.as_bytes();
+pub(crate) fn split_points(bytes: &[u8], parts: usize, is_start: fn(&[u8]) -> bool) -> Vec<usize> {
     let mut points = vec![0];
     if parts <= 1 {
         return points;
     }
-    let step = text.len() / parts;
+    let step = bytes.len() / parts;
     for k in 1..parts {
         let target = (k * step).max(points.last().copied().unwrap_or(0) + 1);
         let mut pos = target;
@@ -244,7 +243,7 @@ mod tests {
     #[test]
     fn split_at_record_starts() {
         let t = "R1\nx\nR2\nR3\nx\nx\nR4\n";
-        let pts = split_points(t, 3, |l| l.first() == Some(&b'R'));
+        let pts = split_points(t.as_bytes(), 3, |l| l.first() == Some(&b'R'));
         assert_eq!(pts[0], 0);
         for p in &pts[1..] {
             assert_eq!(t.as_bytes()[*p], b'R');
