@@ -326,7 +326,7 @@ impl<'b> Texts<'b> {
         })
     }
 
-    /// Artifact `i` decoded with invalid UTF-8 replaced (once; later calls reuse it).
+    /// Decodes artifact `i` with invalid UTF-8 replaced (once); its source is then that text.
     fn decode_lossy(&self, i: usize) {
         if let Some(Text::Utf8 { bytes, lossy }) = self.get(i) {
             lossy.get_or_init(|| decode::decode_utf8(bytes));
