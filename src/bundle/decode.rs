@@ -88,11 +88,21 @@ pub struct Decoded<'a> {
     pub replaced: u64,
 }
 
+/// The bytes that [`decode`] reads as UTF-8 (without the BOM); `None` for UTF-16.
+pub(crate) fn utf8_payload(bytes: &[u8], encoding: Encoding) -> Option<&[u8]> {
+    match encoding {
+        Encoding::Utf8Bom => Some(bytes.get(3..).unwrap_or_default()),
+        Encoding::Utf8 | Encoding::Binary => Some(bytes),
+        Encoding::Utf16LeBom | Encoding::Utf16Le | Encoding::Utf16BeBom => None,
+    }
+}
+
 /// Decodes `bytes` from `encoding`; borrows when the bytes are already valid UTF-8.
 pub fn decode(bytes: &[u8], encoding: Encoding) -> Decoded<'_> {
     match encoding {
-        Encoding::Utf8Bom => decode_utf8(bytes.get(3..).unwrap_or_default()),
-        Encoding::Utf8 | Encoding::Binary => decode_utf8(bytes),
+        Encoding::Utf8Bom | Encoding::Utf8 | Encoding::Binary => {
+            decode_utf8(utf8_payload(bytes, encoding).unwrap_or_default())
+        }
         Encoding::Utf16LeBom => {
             decode_utf16(bytes.get(2..).unwrap_or_default(), u16::from_le_bytes)
         }
@@ -103,8 +113,11 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Decoded<'_> {
     }
 }
 
-fn decode_utf8(bytes: &[u8]) -> Decoded<'_> {
-    if let Ok(s) = std::str::from_utf8(bytes) {
+/// UTF-8 `bytes` as text, invalid sequences replaced.
+pub(crate) fn decode_utf8(bytes: &[u8]) -> Decoded<'_> {
+    // SIMD validation (the same answer as `std::str::from_utf8`, faster); invalid input
+    // takes the lossy path below.
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
         return Decoded { text: Cow::Borrowed(s), replaced: 0 };
     }
     let mut out = String::with_capacity(bytes.len() + 16);
@@ -119,11 +132,40 @@ fn decode_utf8(bytes: &[u8]) -> Decoded<'_> {
     Decoded { text: Cow::Owned(out), replaced }
 }
 
+/// Code units looked at per step of the ASCII fast path.
+const ASCII_RUN: usize = 32;
+
 fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Decoded<'static> {
-    let units = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]));
     let mut out = String::with_capacity(bytes.len() / 2 + 16);
     let mut replaced = u64::from(bytes.len() % 2 == 1);
-    for c in char::decode_utf16(units) {
+    let whole = bytes.get(..bytes.len() & !1).unwrap_or_default();
+    // Event exports are mostly ASCII: runs of ASCII units are copied as bytes, and only the
+    // runs between them go through `char::decode_utf16`. A run of ASCII units ends any
+    // surrogate pair, so decoding the runs between them apart gives the same text.
+    let mut slow_from = 0;
+    let mut ascii = [0u8; ASCII_RUN];
+    for (k, run) in whole.chunks(2 * ASCII_RUN).enumerate() {
+        let n = run.len() / 2;
+        for (a, p) in ascii.iter_mut().zip(run.chunks_exact(2)) {
+            *a = u8::try_from(unit([p[0], p[1]])).unwrap_or(0x80);
+        }
+        let Some(a) = ascii.get(..n).filter(|a| a.is_ascii()) else { continue };
+        let at = k * 2 * ASCII_RUN;
+        replaced += decode_units(whole.get(slow_from..at).unwrap_or_default(), unit, &mut out);
+        out.push_str(std::str::from_utf8(a).unwrap_or_default());
+        slow_from = at + run.len();
+    }
+    replaced += decode_units(whole.get(slow_from..).unwrap_or_default(), unit, &mut out);
+    if bytes.len() % 2 == 1 {
+        out.push(char::REPLACEMENT_CHARACTER);
+    }
+    Decoded { text: Cow::Owned(out), replaced }
+}
+
+/// Appends the UTF-16 `bytes` (an even number) to `out`; returns how many units were replaced.
+fn decode_units(bytes: &[u8], unit: fn([u8; 2]) -> u16, out: &mut String) -> u64 {
+    let mut replaced = 0;
+    for c in char::decode_utf16(bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]))) {
         if let Ok(c) = c {
             out.push(c);
         } else {
@@ -131,10 +173,7 @@ fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Decoded<'static> {
             replaced += 1;
         }
     }
-    if bytes.len() % 2 == 1 {
-        out.push(char::REPLACEMENT_CHARACTER);
-    }
-    Decoded { text: Cow::Owned(out), replaced }
+    replaced
 }
 
 #[cfg(test)]
@@ -172,5 +211,64 @@ mod tests {
         odd.push(0x41);
         assert_eq!(decode(&odd, Encoding::Utf16Le).replaced, 1);
         assert!(matches!(decode(b"abc", Encoding::Utf8).text, Cow::Borrowed(_)));
+    }
+
+    /// The plain decoder the fast path replaced.
+    fn plain_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> (String, u64) {
+        let units = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]));
+        let mut out = String::new();
+        let mut replaced = u64::from(bytes.len() % 2 == 1);
+        for c in char::decode_utf16(units) {
+            replaced += u64::from(c.is_err());
+            out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+        if bytes.len() % 2 == 1 {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+        (out, replaced)
+    }
+
+    /// ASCII runs copied as bytes give what decoding every unit gives, with surrogate
+    /// pairs, lone surrogates and odd lengths at every offset around a run boundary.
+    #[test]
+    fn utf16_fast_path_is_plain_decoding() {
+        let pieces: [&[u16]; 7] = [
+            &[0x41],
+            &[0xE4],
+            &[0xD83D, 0xDE00],
+            &[0xD83D],
+            &[0xDE00],
+            &[0x0A, 0x0D],
+            &[0x7F, 0x80],
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for round in 0..300 {
+            let mut units = Vec::new();
+            while units.len() < 3 * ASCII_RUN {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let p = pieces[(seed % 7) as usize];
+                let reps =
+                    if seed.is_multiple_of(3) { 1 } else { (seed >> 8) as usize % ASCII_RUN };
+                for _ in 0..reps {
+                    units.extend_from_slice(if round % 2 == 0 { p } else { &[0x41] });
+                    units.extend_from_slice(p);
+                }
+            }
+            for (unit, be) in
+                [(u16::from_le_bytes as fn([u8; 2]) -> u16, false), (u16::from_be_bytes, true)]
+            {
+                let mut bytes: Vec<u8> = units
+                    .iter()
+                    .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+                    .collect();
+                for cut in [0, 1] {
+                    bytes.truncate(bytes.len() - cut);
+                    let d = decode_utf16(&bytes, unit);
+                    assert_eq!((d.text.into_owned(), d.replaced), plain_utf16(&bytes, unit));
+                }
+            }
+        }
     }
 }

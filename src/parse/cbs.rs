@@ -2,6 +2,7 @@
 //! from 50), multi-line records, untimestamped report blocks and CSI dual time stamps.
 //! Grammar: FORMATS.md §1–2, REFERENCE.md §3.
 
+use super::fast::{self, DayCache, num};
 use super::lines::{Grammar, NumberedLine, Record};
 use super::{Collect, Ctx, Hits, IssueKind, Keep, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
@@ -21,10 +22,6 @@ struct Rec<'t> {
     multi: bool,
     report: bool,
     seq: Option<u32>,
-}
-
-fn num(b: &[u8]) -> u32 {
-    b.iter().fold(0u32, |a, &d| a.wrapping_mul(10).wrapping_add(u32::from(d.wrapping_sub(b'0'))))
 }
 
 /// Whether a line (the rest of the buffer from its start) begins a record whatever came
@@ -56,14 +53,20 @@ fn level_of(word: &str) -> Level {
     }
 }
 
+/// The level column (21..43) of nearly every line.
+const INFO_COLUMN: &str = "Info                  ";
+
 /// `Error      [0x01806a]` → (Error, Some(0x1806a)).
 fn split_level(field: &str) -> (Level, Option<u32>) {
-    let field = field.trim();
+    if field == INFO_COLUMN {
+        return (Level::Info, None);
+    }
+    let field = fast::trim(field);
     match field.split_once('[') {
         Some((word, rest)) => {
-            let hex = rest.trim_end_matches(']').trim();
+            let hex = fast::trim(rest.trim_end_matches(']'));
             let hex = hex.strip_prefix("0x").or_else(|| hex.strip_prefix("0X")).unwrap_or(hex);
-            (level_of(word.trim()), u32::from_str_radix(hex, 16).ok())
+            (level_of(fast::trim(word)), u32::from_str_radix(hex, 16).ok())
         }
         None => (level_of(field), None),
     }
@@ -71,6 +74,10 @@ fn split_level(field: &str) -> (Level, Option<u32>) {
 
 /// A CSI UTC stamp `YYYY/M/D:HH:MM:SS.mmm` (month and day not padded).
 pub(crate) fn csi_stamp(s: &str) -> Option<(Timestamp, usize)> {
+    if let Some(([y, mo, d, h, mi, sec], frac, end)) = fast::csi_fields(s) {
+        let micros = crate::time::parse_fraction_micros(frac)?;
+        return Some((Timestamp::from_civil(i64::from(y), mo, d, h, mi, sec, micros)?, end));
+    }
     let end = s.find([' ', '\t']).unwrap_or(s.len());
     let stamp = s.get(..end)?;
     let (date, time) = stamp.split_once(':')?;
@@ -104,6 +111,7 @@ struct Parser<'t, 'c> {
     source: Source,
     ctx: &'c Ctx,
     hits: Hits<'c>,
+    days: DayCache,
     piece: Piece<'t>,
 }
 
@@ -113,7 +121,7 @@ impl<'t> Parser<'t, '_> {
         let lvl_end = floor_boundary(line, 43);
         let comp_end = floor_boundary(line, 50);
         let (level, level_code) = split_level(line.get(21..lvl_end).unwrap_or(""));
-        let component = line.get(lvl_end..comp_end).map_or("", str::trim);
+        let component = line.get(lvl_end..comp_end).map_or("", fast::trim);
         let mut msg = comp_end;
         let mut seq = None;
         if component == "CSI" {
@@ -210,7 +218,7 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
     fn begin(&mut self, line: NumberedLine<'t>, current: Option<&mut Rec<'t>>) -> Option<Rec<'t>> {
         let body = line.body;
         if shapes::is_cbs_record(body.as_bytes()) {
-            if let Some(time) = header_time(body.as_bytes()) {
+            if let Some(time) = self.days.time(body.as_bytes(), 0) {
                 self.piece.coverage.records += 1;
                 self.piece.coverage.see_time(time);
                 return Some(self.start(body, line.start, line.no, time));
@@ -223,7 +231,7 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
             return None;
         }
         // An untimestamped DISM health summary: its own event, dated from the record before.
-        if body.trim() == "Checking System Update Readiness."
+        if fast::trim(body) == "Checking System Update Readiness."
             && let Some(prev) = current
         {
             return Some(Rec {
@@ -256,7 +264,7 @@ impl<'t> super::Collect<'t> for Parser<'t, '_> {
 /// Parses one piece of a CBS-family log (pieces start at a record or at the file start).
 pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
     let hits = ctx.prefilter.hits(text);
-    let p = Parser { text, source, ctx, hits, piece: Piece::default() };
+    let p = Parser { text, source, ctx, hits, days: DayCache::default(), piece: Piece::default() };
     p.collect(text)
 }
 

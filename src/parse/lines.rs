@@ -16,21 +16,72 @@ impl Line<'_> {
     }
 }
 
-/// Iterates the lines of `text`; `newlines()` afterwards tells how many terminators it saw.
+/// NUL bytes in a text: what a log looks like where the machine stopped while writing it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Nuls {
+    /// How many.
+    pub(crate) count: u64,
+    /// Line terminators before the first one.
+    pub(crate) first_after: Option<u64>,
+    /// Line terminators in the whole text (to place the first NUL of a later piece).
+    pub(crate) newlines: u64,
+}
+
+impl Nuls {
+    /// By a plain scan (for a piece whose parser panicked, and for tests).
+    pub(crate) fn scan(text: &[u8]) -> Self {
+        let first = memchr::memchr(0, text);
+        Nuls {
+            count: memchr::memchr_iter(0, text).count() as u64,
+            first_after: first.map(|i| memchr::memchr_iter(b'\n', &text[..i]).count() as u64),
+            newlines: memchr::memchr_iter(b'\n', text).count() as u64,
+        }
+    }
+}
+
+/// Iterates the lines of `text`; `newlines()` afterwards tells how many terminators it saw,
+/// `nuls()` the NUL bytes it passed.
 pub(crate) struct Lines<'a> {
     text: &'a str,
     pos: usize,
     newlines: u64,
+    nuls: Nuls,
+    /// One SIMD search for all line ends (restarting `memchr` per line costs twice as much),
+    /// and for NUL bytes, which would otherwise take a pass of their own.
+    stops: memchr::Memchr2<'a>,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Lines { text, pos: 0, newlines: 0 }
+        Lines {
+            text,
+            pos: 0,
+            newlines: 0,
+            nuls: Nuls::default(),
+            stops: memchr::memchr2_iter(b'\n', 0, text.as_bytes()),
+        }
     }
 
     /// Line terminators seen so far.
     pub(crate) fn newlines(&self) -> u64 {
         self.newlines
+    }
+
+    /// NUL bytes passed so far.
+    pub(crate) fn nuls(&self) -> Nuls {
+        Nuls { newlines: self.newlines, ..self.nuls }
+    }
+
+    /// The next line end, counting the NUL bytes before it.
+    fn next_end(&mut self) -> Option<usize> {
+        for i in self.stops.by_ref() {
+            if self.text.as_bytes().get(i) == Some(&b'\n') {
+                return Some(i);
+            }
+            self.nuls.count += 1;
+            self.nuls.first_after.get_or_insert(self.newlines);
+        }
+        None
     }
 }
 
@@ -38,19 +89,19 @@ impl<'a> Iterator for Lines<'a> {
     type Item = Line<'a>;
 
     fn next(&mut self) -> Option<Line<'a>> {
-        let rest = self.text.get(self.pos..)?;
-        if rest.is_empty() {
+        let start = self.pos;
+        if start >= self.text.len() {
             return None;
         }
-        let start = self.pos;
-        let (line, advance) = match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(i) => {
-                self.newlines += 1;
-                (&rest[..i], i + 1)
-            }
-            None => (rest, rest.len()),
+        let end = if let Some(i) = self.next_end() {
+            self.newlines += 1;
+            i
+        } else {
+            self.text.len()
         };
-        self.pos += advance;
+        self.pos = end + 1;
+        // A `\n` is always a character boundary.
+        let line = self.text.get(start..end).unwrap_or_default();
         let line = line.strip_suffix('\r').unwrap_or(line);
         Some(Line { start, text: line })
     }
@@ -97,6 +148,8 @@ pub(crate) struct LineCounts {
     pub(crate) newlines: u64,
     /// Lines before the first record.
     pub(crate) unattributed: u64,
+    /// NUL bytes.
+    pub(crate) nuls: Nuls,
 }
 
 /// Assembles the records of `text`: every line starts a record or continues the current
@@ -125,18 +178,17 @@ pub(crate) fn assemble<'t, G: Grammar<'t>>(text: &'t str, g: &mut G) -> LineCoun
     if let Some(r) = cur {
         g.finish(r);
     }
-    LineCounts { lines: no, newlines: lines.newlines(), unattributed }
+    LineCounts { lines: no, newlines: lines.newlines(), unattributed, nuls: lines.nuls() }
 }
 
 /// Splits `text` into about `parts` pieces, each starting at a line for which `is_start`
 /// holds (so no record straddles two pieces). Returns the byte offsets where pieces begin.
-pub(crate) fn split_points(text: &str, parts: usize, is_start: fn(&[u8]) -> bool) -> Vec<usize> {
-    let bytes = text.as_bytes();
+pub(crate) fn split_points(bytes: &[u8], parts: usize, is_start: fn(&[u8]) -> bool) -> Vec<usize> {
     let mut points = vec![0];
     if parts <= 1 {
         return points;
     }
-    let step = text.len() / parts;
+    let step = bytes.len() / parts;
     for k in 1..parts {
         let target = (k * step).max(points.last().copied().unwrap_or(0) + 1);
         let mut pos = target;
@@ -178,10 +230,20 @@ mod tests {
         assert_eq!(it.newlines(), 4);
     }
 
+    /// NUL bytes counted on the way agree with a plain scan, wherever they are.
+    #[test]
+    fn nuls_on_the_way() {
+        for t in ["", "\0", "a\n\0\0b\r\n\0", "\n\n\0", "x\0\ny\0", "abc\n", "\0\n", "a\nb"] {
+            let mut it = Lines::new(t);
+            it.by_ref().for_each(drop);
+            assert_eq!(it.nuls(), Nuls::scan(t.as_bytes()), "{t:?}");
+        }
+    }
+
     #[test]
     fn split_at_record_starts() {
         let t = "R1\nx\nR2\nR3\nx\nx\nR4\n";
-        let pts = split_points(t, 3, |l| l.first() == Some(&b'R'));
+        let pts = split_points(t.as_bytes(), 3, |l| l.first() == Some(&b'R'));
         assert_eq!(pts[0], 0);
         for p in &pts[1..] {
             assert_eq!(t.as_bytes()[*p], b'R');

@@ -11,12 +11,13 @@ mod evtx_json;
 mod evtx_skip;
 mod evtx_walk;
 pub mod export;
+mod fast;
 pub mod ident;
 mod lines;
 mod prefilter;
 pub mod wu;
 
-use crate::bundle::{Bundle, Kind, decode::Decoded};
+use crate::bundle::{Bundle, Kind, decode, decode::Decoded};
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Pos, Source};
 use crate::time::{TimeBase, Timestamp};
@@ -24,6 +25,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
 
 /// Which events to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,7 +62,8 @@ impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             keep: Keep::Notable,
-            piece_bytes: 8 << 20,
+            // Small enough that a piece checked as UTF-8 is still in cache when it is parsed.
+            piece_bytes: 1 << 20,
             max_events_per_artifact: DEFAULT_MAX_EVENTS,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
@@ -193,6 +196,8 @@ pub(crate) struct Piece<'t> {
     pub(crate) offsets: OffsetVotes,
     /// Line terminators in this piece (to number the next piece's lines).
     pub(crate) newlines: u64,
+    /// NUL bytes in this piece's text.
+    pub(crate) nuls: lines::Nuls,
     /// Records cut to the record cap.
     pub(crate) cut: u64,
 }
@@ -224,6 +229,7 @@ pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
         p.coverage.lines = u64::from(counts.lines);
         p.coverage.unattributed_lines += counts.unattributed;
         p.newlines = counts.newlines;
+        p.nuls = counts.nuls;
         p
     }
 }
@@ -263,10 +269,21 @@ impl Ctx {
     }
 }
 
-/// Decoded text of every text artifact, kept alive so that events can borrow from it.
+/// Text of every text artifact, kept alive so that events can borrow from it.
 #[derive(Debug)]
 pub struct Texts<'b> {
-    texts: Vec<Option<Decoded<'b>>>,
+    texts: Vec<Option<Text<'b>>>,
+}
+
+/// One artifact's text.
+#[derive(Debug)]
+enum Text<'b> {
+    /// UTF-8 as read (without its BOM). Each piece is checked where it is parsed, while it
+    /// is in cache, instead of in a pass of its own over the file; a file with an invalid
+    /// piece is decoded whole (invalid sequences replaced) and parsed again.
+    Utf8 { bytes: &'b [u8], lossy: OnceLock<Decoded<'b>> },
+    /// UTF-16, decoded.
+    Decoded(Decoded<'b>),
 }
 
 fn is_text_kind(kind: Kind) -> bool {
@@ -281,20 +298,81 @@ fn is_text_kind(kind: Kind) -> bool {
 }
 
 impl<'b> Texts<'b> {
-    /// Decodes every text artifact (in parallel).
+    /// Decodes every text artifact (in parallel); UTF-8 is checked later, piece by piece.
     pub fn decode(bundle: &'b Bundle) -> Self {
-        let texts =
-            bundle.artifacts.par_iter().map(|a| is_text_kind(a.kind).then(|| a.text())).collect();
+        let texts = bundle
+            .artifacts
+            .par_iter()
+            .map(|a| {
+                is_text_kind(a.kind).then(|| match decode::utf8_payload(a.bytes(), a.encoding) {
+                    Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
+                    None => Text::Decoded(a.text()),
+                })
+            })
+            .collect();
         Texts { texts }
     }
 
-    fn get(&self, i: usize) -> Option<&Decoded<'b>> {
+    fn get(&self, i: usize) -> Option<&Text<'b>> {
         self.texts.get(i).and_then(Option::as_ref)
+    }
+
+    /// Artifact `i` as text to parse: its bytes, still to be checked, or its decoded text.
+    fn source(&self, i: usize) -> Option<Src<'_>> {
+        Some(match self.get(i)? {
+            Text::Utf8 { lossy, bytes } => match lossy.get() {
+                Some(d) => Src::Text(&d.text),
+                None => Src::Unchecked(bytes),
+            },
+            Text::Decoded(d) => Src::Text(&d.text),
+        })
+    }
+
+    /// Decodes artifact `i` with invalid UTF-8 replaced (once); its source is then that text.
+    fn decode_lossy(&self, i: usize) {
+        if let Some(Text::Utf8 { bytes, lossy }) = self.get(i) {
+            lossy.get_or_init(|| decode::decode_utf8(bytes));
+        }
+    }
+
+    /// Invalid sequences replaced in artifact `i`.
+    fn replaced(&self, i: usize) -> u64 {
+        match self.get(i) {
+            Some(Text::Utf8 { lossy, .. }) => lossy.get().map_or(0, |d| d.replaced),
+            Some(Text::Decoded(d)) => d.replaced,
+            None => 0,
+        }
+    }
+}
+
+/// Text to parse.
+#[derive(Debug, Clone, Copy)]
+enum Src<'t> {
+    /// UTF-8 not yet checked.
+    Unchecked(&'t [u8]),
+    /// Known-good text.
+    Text(&'t str),
+}
+
+impl<'t> Src<'t> {
+    fn bytes(self) -> &'t [u8] {
+        match self {
+            Src::Unchecked(b) => b,
+            Src::Text(t) => t.as_bytes(),
+        }
+    }
+
+    /// The text of `range` (a range of whole lines), or `None` if it is not valid UTF-8.
+    fn text(self, range: std::ops::Range<usize>) -> Option<&'t str> {
+        match self {
+            Src::Unchecked(b) => simdutf8::basic::from_utf8(b.get(range)?).ok(),
+            Src::Text(t) => t.get(range),
+        }
     }
 }
 
 enum Job<'t> {
-    Text { artifact: usize, kind: Kind, text: &'t str },
+    Text { artifact: usize, kind: Kind, src: Src<'t>, range: std::ops::Range<usize> },
     Evtx { artifact: usize, bytes: &'t [u8] },
 }
 
@@ -303,6 +381,26 @@ impl Job<'_> {
         match self {
             Job::Text { artifact, .. } | Job::Evtx { artifact, .. } => *artifact,
         }
+    }
+
+    /// The job's bytes, for text jobs.
+    fn text_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Job::Text { src, range, .. } => src.bytes().get(range.clone()),
+            Job::Evtx { .. } => None,
+        }
+    }
+}
+
+/// Queues the pieces of text artifact `i` (pieces start at records, so that none straddles
+/// two pieces, and at line starts, so that each piece is whole UTF-8 characters).
+fn text_jobs<'t>(jobs: &mut Vec<Job<'t>>, i: usize, kind: Kind, src: Src<'t>, piece_bytes: usize) {
+    let bytes = src.bytes();
+    let parts = (bytes.len() / piece_bytes.max(1)).max(1);
+    let points = lines::split_points(bytes, parts, record_start(kind));
+    for (j, &start) in points.iter().enumerate() {
+        let end = points.get(j + 1).copied().unwrap_or(bytes.len());
+        jobs.push(Job::Text { artifact: i, kind, src, range: start..end });
     }
 }
 
@@ -314,16 +412,42 @@ fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
     }
 }
 
-fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Piece<'t> {
-    match *job {
-        Job::Text { kind: Kind::Cbs, text, .. } => cbs::parse(text, Source::Cbs, ctx),
-        Job::Text { kind: Kind::Dism, text, .. } => cbs::parse(text, Source::Dism, ctx),
-        Job::Text { kind: Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, text, .. } => {
-            wu::parse(text, ctx)
-        }
-        Job::Text { text, .. } => export::parse(text, ctx),
-        Job::Evtx { bytes, .. } => evtx::parse(bytes, ctx),
-    }
+/// Parses one job; `None` for a text piece that is not valid UTF-8.
+fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
+    let (kind, text) = match job {
+        Job::Text { kind, src, range, .. } => (*kind, src.text(range.clone())?),
+        Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
+    };
+    Some(match kind {
+        Kind::Cbs => cbs::parse(text, Source::Cbs, ctx),
+        Kind::Dism => cbs::parse(text, Source::Dism, ctx),
+        Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::parse(text, ctx),
+        _ => export::parse(text, ctx),
+    })
+}
+
+/// Runs `jobs` in parallel; each result keeps its job's artifact and order.
+fn run_all<'t>(jobs: &[Job<'t>], ctx: &Ctx) -> Vec<(usize, Option<Piece<'t>>)> {
+    jobs.par_iter()
+        .map(|job| {
+            let piece = catch_unwind(AssertUnwindSafe(|| run(job, ctx))).unwrap_or_else(|_| {
+                let mut p = Piece::default();
+                p.issue(
+                    IssueKind::ParserPanicked,
+                    None,
+                    "the parser panicked on this file (a bug)",
+                );
+                p.nuls = job.text_bytes().map(lines::Nuls::scan).unwrap_or_default();
+                Some(p)
+            });
+            // Pieces wait for each other before merging: hold them at their exact size.
+            let piece = piece.map(|mut p| {
+                p.events.shrink_to_fit();
+                p
+            });
+            (job.artifact(), piece)
+        })
+        .collect()
 }
 
 fn time_base(kind: Kind) -> Option<TimeBase> {
@@ -347,38 +471,28 @@ pub fn parse<'t>(
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) => {
-                let Some(decoded) = texts.get(i) else { continue };
-                let text: &str = &decoded.text;
-                let parts = (text.len() / opts.piece_bytes.max(1)).max(1);
-                let points = lines::split_points(text, parts, record_start(k));
-                for (j, &start) in points.iter().enumerate() {
-                    let end = points.get(j + 1).copied().unwrap_or(text.len());
-                    if let Some(piece) = text.get(start..end) {
-                        jobs.push(Job::Text { artifact: i, kind: k, text: piece });
-                    }
-                }
+                let Some(src) = texts.source(i) else { continue };
+                text_jobs(&mut jobs, i, k, src, opts.piece_bytes);
             }
             _ => {}
         }
     }
-    let pieces: Vec<(usize, Piece<'t>)> = jobs
-        .par_iter()
-        .map(|job| {
-            let piece = catch_unwind(AssertUnwindSafe(|| run(job, &ctx))).unwrap_or_else(|_| {
-                let mut p = Piece::default();
-                p.issue(
-                    IssueKind::ParserPanicked,
-                    None,
-                    "the parser panicked on this file (a bug)",
-                );
-                p
-            });
-            // Pieces wait for each other before merging: hold them at their exact size.
-            let mut piece = piece;
-            piece.events.shrink_to_fit();
-            (job.artifact(), piece)
-        })
-        .collect();
+    let mut results = run_all(&jobs, &ctx);
+    // Files with a piece that is not valid UTF-8 are decoded whole and parsed again.
+    let invalid: Vec<usize> = results.iter().filter(|(_, p)| p.is_none()).map(|r| r.0).collect();
+    if !invalid.is_empty() {
+        let mut again = Vec::new();
+        for (i, a) in bundle.artifacts.iter().enumerate().filter(|(i, _)| invalid.contains(i)) {
+            texts.decode_lossy(i);
+            if let Some(src) = texts.source(i) {
+                text_jobs(&mut again, i, a.kind, src, opts.piece_bytes);
+            }
+        }
+        results.retain(|(i, _)| !invalid.contains(i));
+        results.extend(run_all(&again, &ctx));
+    }
+    let pieces: Vec<(usize, Piece<'t>)> =
+        results.into_iter().filter_map(|(i, p)| Some((i, p?))).collect();
     // Each artifact's events are gathered into a vector of exactly their number.
     let mut totals: Vec<usize> = vec![0; bundle.artifacts.len()];
     for (i, piece) in &pieces {
@@ -393,6 +507,8 @@ pub fn parse<'t>(
         .map(|a| ParsedArtifact { time_base: time_base(a.kind), ..ParsedArtifact::default() })
         .collect();
     let mut line_base: Vec<u64> = vec![0; bundle.artifacts.len()];
+    // Per artifact: NUL bytes, the line of the first, and line ends before the next piece.
+    let mut nuls: Vec<(u64, Option<u64>, u64)> = vec![(0, None, 0); bundle.artifacts.len()];
     let mut cut: Vec<u64> = vec![0; bundle.artifacts.len()];
     for (i, mut piece) in pieces {
         let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
@@ -412,6 +528,14 @@ pub fn parse<'t>(
             }
         }
         *base += piece.newlines;
+        if let Some((count, first, seen)) = nuls.get_mut(i) {
+            let n = piece.nuls;
+            *count += n.count;
+            if first.is_none() {
+                *first = n.first_after.map(|a| *seen + a + 1);
+            }
+            *seen += n.newlines;
+        }
         if let Some(c) = cut.get_mut(i) {
             *c += piece.cut;
         }
@@ -431,8 +555,8 @@ pub fn parse<'t>(
         }
     }
     for (i, dst) in out.iter_mut().enumerate() {
-        if let Some(d) = texts.get(i) {
-            dst.coverage.replaced_chars = d.replaced;
+        if texts.get(i).is_some() {
+            dst.coverage.replaced_chars = texts.replaced(i);
         }
         if let Some(&n) = cut.get(i).filter(|&&n| n > 0) {
             dst.issues.push(ParseIssue {
@@ -445,9 +569,10 @@ pub fn parse<'t>(
                 ),
             });
         }
-        if let Some(d) = texts.get(i)
-            && let Some(issue) = nul_bytes(&d.text)
+        if texts.get(i).is_some()
+            && let Some(&(count, Some(line), _)) = nuls.get(i)
         {
+            let issue = nul_bytes(count, line);
             dst.coverage.damaged += 1;
             dst.issues.push(issue);
         }
@@ -488,18 +613,72 @@ pub fn parse<'t>(
     out
 }
 
-/// One issue for all NUL bytes in `text`, with the line of the first.
-fn nul_bytes(text: &str) -> Option<ParseIssue> {
-    let bytes = text.as_bytes();
-    let first = memchr::memchr(0, bytes)?;
-    let count = memchr::memchr_iter(0, bytes).count();
-    let line = memchr::memchr_iter(b'\n', &bytes[..first]).count() + 1;
-    Some(ParseIssue {
+/// One issue for all `count` NUL bytes of a text, the first on `line` (counted while its
+/// lines were read: a pass of its own over every text cost as much as a tenth of a run).
+fn nul_bytes(count: u64, line: u64) -> ParseIssue {
+    ParseIssue {
         kind: IssueKind::NulBytes,
         pos: Some(Pos::Line(u32::try_from(line).unwrap_or(u32::MAX))),
         detail: format!(
             "{count} NUL byte(s), the first on line {line}: the machine probably stopped while \
              this log was being written, so records around them may be lost"
         ),
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// NUL bytes counted piece by piece give the issue a scan of the whole text gives.
+    #[test]
+    fn nul_issue_does_not_depend_on_pieces() {
+        let line = "2023-05-17 08:44:12, Info                  CBS    routine line\r\n";
+        let mut text = line.repeat(40);
+        text.insert_str(line.len() * 7 + 5, "\0\0");
+        text.insert(line.len() * 30, '\0');
+        text.push('\0');
+        let bundle = Bundle::from_memory_as("CBS.log", text.clone().into_bytes(), Kind::Cbs);
+        let texts = Texts::decode(&bundle);
+        let nuls = lines::Nuls::scan(text.as_bytes());
+        let line_of_first = nuls.first_after.unwrap() + 1;
+        assert_eq!((nuls.count, line_of_first), (4, 8));
+        let expected = nul_bytes(nuls.count, line_of_first);
+        for piece_bytes in [1, 64, 100, 1 << 20] {
+            let opts = ParseOptions { piece_bytes, ..ParseOptions::default() };
+            let parsed = parse(&bundle, &texts, &opts);
+            let issues: Vec<_> =
+                parsed[0].issues.iter().filter(|i| i.kind == IssueKind::NulBytes).collect();
+            assert_eq!(issues, [&expected], "pieces of {piece_bytes} bytes");
+        }
+    }
+
+    /// A file with invalid UTF-8 in one piece reads as its lossy decoding does, whatever
+    /// the pieces.
+    #[test]
+    fn invalid_utf8_piece_reads_as_the_lossy_text() {
+        let line =
+            "2023-05-17 08:44:12, Error                 CBS    Failed [HRESULT = 0x800f0805]\r\n";
+        let mut bytes = line.repeat(30).into_bytes();
+        bytes.splice(line.len() * 20 + 60..line.len() * 20 + 60, [0xE2, 0x82]);
+        bytes.splice(line.len() * 3 + 70..line.len() * 3 + 70, [0xFF]);
+        let lossy = String::from_utf8_lossy(&bytes).into_owned();
+        let digest = |bundle: &Bundle, piece_bytes: usize| {
+            let texts = Texts::decode(bundle);
+            let opts = ParseOptions { keep: Keep::All, piece_bytes, ..ParseOptions::default() };
+            let p = parse(bundle, &texts, &opts).remove(0);
+            (format!("{:?}|{:?}", p.issues, p.events), p.coverage)
+        };
+        let clean = Bundle::from_memory_as("CBS.log", lossy.into_bytes(), Kind::Cbs);
+        let (want, mut want_cov) = digest(&clean, 1 << 20);
+        want_cov.replaced_chars = 2;
+        let bad = Bundle::from_memory_as("CBS.log", bytes, Kind::Cbs);
+        for piece_bytes in [1, 100, 1000, 1 << 20] {
+            assert_eq!(
+                digest(&bad, piece_bytes),
+                (want.clone(), want_cov.clone()),
+                "{piece_bytes}"
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! WindowsUpdate.log in both formats (FORMATS.md §3): the Windows 10+ fixed-column output
 //! of `Get-WindowsUpdateLog`, and the legacy TAB-separated log with its `tz:` banner.
 
+use super::fast::{self, DayCache, num};
 use super::lines::{Grammar, NumberedLine, Record};
 use super::{Collect, Ctx, Hits, Keep, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
@@ -18,30 +19,14 @@ struct Rec<'t> {
     multi: bool,
 }
 
-fn num(b: &[u8]) -> u32 {
-    b.iter().fold(0u32, |a, &d| a.wrapping_mul(10).wrapping_add(u32::from(d.wrapping_sub(b'0'))))
-}
-
-fn date_time(b: &[u8], micros: u32) -> Option<Timestamp> {
-    Timestamp::from_civil(
-        i64::from(num(b.get(0..4)?)),
-        num(b.get(5..7)?),
-        num(b.get(8..10)?),
-        num(b.get(11..13)?),
-        num(b.get(14..16)?),
-        num(b.get(17..19)?),
-        micros,
-    )
-}
-
 /// Where the message starts: column 56 when the component is padded to it, else one
 /// space after the component.
 const MESSAGE_COLUMN: usize = 56;
 
-fn modern(line: &str, start: usize, line_no: u32) -> Option<Rec<'_>> {
+fn modern<'a>(line: &'a str, start: usize, line_no: u32, days: &mut DayCache) -> Option<Rec<'a>> {
     let b = line.as_bytes();
     // 7 fractional digits (100 ns); keep microseconds.
-    let time = date_time(b, num(b.get(20..26)?))?;
+    let time = days.time(b, num(b.get(20..26)?))?;
     let mut i = 28;
     let mut token = || {
         while b.get(i) == Some(&b' ') {
@@ -83,13 +68,14 @@ pub(crate) fn starts_record(rest: &[u8]) -> bool {
     let Ok(line) = std::str::from_utf8(&rest[..end]) else { return false };
     let line = line.strip_suffix('\r').unwrap_or(line);
     let b = line.as_bytes();
-    (shapes::is_wu_record(b) && modern(line, 0, 0).is_some())
-        || (shapes::is_wu_legacy_record(b) && legacy(line, 0, 0).is_some())
+    let days = &mut DayCache::default();
+    (shapes::is_wu_record(b) && modern(line, 0, 0, days).is_some())
+        || (shapes::is_wu_legacy_record(b) && legacy(line, 0, 0, days).is_some())
 }
 
-fn legacy(line: &str, start: usize, line_no: u32) -> Option<Rec<'_>> {
+fn legacy<'a>(line: &'a str, start: usize, line_no: u32, days: &mut DayCache) -> Option<Rec<'a>> {
     let b = line.as_bytes();
-    let time = date_time(b, num(b.get(20..23)?) * 1000)?;
+    let time = days.time(b, num(b.get(20..23)?) * 1000)?;
     let mut fields = line.splitn(6, '\t');
     let (_, _, _, _) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
     let component = fields.next()?;
@@ -106,7 +92,7 @@ fn legacy(line: &str, start: usize, line_no: u32) -> Option<Rec<'_>> {
         line: line_no,
         time,
         level,
-        component: component.trim(),
+        component: fast::trim(component),
         msg_start,
         end: start + b.len(),
         multi: false,
@@ -125,6 +111,7 @@ struct Parser<'t, 'c> {
     text: &'t str,
     ctx: &'c Ctx,
     hits: Hits<'c>,
+    days: DayCache,
     piece: Piece<'t>,
 }
 
@@ -183,9 +170,9 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
     fn begin(&mut self, line: NumberedLine<'t>, _: Option<&mut Rec<'t>>) -> Option<Rec<'t>> {
         let b = line.body.as_bytes();
         let rec = if shapes::is_wu_record(b) {
-            modern(line.body, line.start, line.no)
+            modern(line.body, line.start, line.no, &mut self.days)
         } else if shapes::is_wu_legacy_record(b) {
-            legacy(line.body, line.start, line.no)
+            legacy(line.body, line.start, line.no, &mut self.days)
         } else {
             None
         }?;
@@ -208,7 +195,7 @@ impl<'t> super::Collect<'t> for Parser<'t, '_> {
 /// Parses one piece of a WindowsUpdate.log (either format; each line is checked).
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
     let hits = ctx.prefilter.hits(text);
-    let p = Parser { text, ctx, hits, piece: Piece::default() };
+    let p = Parser { text, ctx, hits, days: DayCache::default(), piece: Piece::default() };
     p.collect(text)
 }
 
