@@ -145,7 +145,10 @@ impl<'t> Timeline<'t> {
             }),
         };
         let mut artifact_offsets = Vec::with_capacity(parsed.len());
-        let mut events = Vec::with_capacity(parsed.iter().map(|a| a.events.len()).sum());
+        // Grown by exact steps, not allocated whole up front: a whole second buffer beside
+        // the artifacts' would double the peak, while a growing one is extended in place
+        // (or remapped) as each artifact's buffer is freed.
+        let mut events: Vec<Event<'t>> = Vec::new();
         for a in parsed.iter_mut() {
             let choice = match a.time_base {
                 Some(TimeBase::Local) => Some(if user.is_some() {
@@ -156,7 +159,9 @@ impl<'t> Timeline<'t> {
                 _ => None,
             };
             // Taken, not drained: each artifact's buffer is freed as soon as it is moved.
-            for mut e in std::mem::take(&mut a.events) {
+            let moved = std::mem::take(&mut a.events);
+            events.reserve_exact(moved.len());
+            for mut e in moved {
                 if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
                     e.time = c.offset.to_utc(e.time);
                 }
