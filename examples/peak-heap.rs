@@ -11,6 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use wutriage::diagnose;
+use wutriage::parse::ParseOptions;
 use wutriage::pipeline::{self, Options};
 use wutriage::report::analyze::Report;
 
@@ -68,7 +69,9 @@ fn main() {
     let phases = args.iter().any(|a| a == "--phases");
     args.retain(|a| a != "--phases");
     let inputs: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
-    let opts = Options { threads, ..Options::default() };
+    // As `analyze` reads: only the events diagnosis reads are kept.
+    let parse = ParseOptions { retain: Some(diagnose::reads), ..ParseOptions::default() };
+    let opts = Options { threads, parse, ..Options::default() };
     let mark = |what: &str| {
         if phases {
             let mib = |n: usize| n as f64 / f64::from(1 << 20);
@@ -76,7 +79,7 @@ fn main() {
             println!("{what:>10}: in use {:7.1} MiB, peak so far {:7.1} MiB", mib(now), mib(peak));
         }
     };
-    let (events, bytes) = pipeline::run(&inputs, &opts, |a| {
+    let ((events, left_out), bytes) = pipeline::run(&inputs, &opts, |a| {
         mark("timeline");
         let spans = a.log_spans();
         let d = diagnose::diagnose(&a.timeline.events, &spans, diagnose::Options::default());
@@ -85,12 +88,13 @@ fn main() {
         let mut out = Vec::new();
         report.write_table(&mut out).unwrap();
         mark("report");
-        (a.timeline.events.len(), out.len())
+        ((a.timeline.events.len(), a.timeline.left_out.len()), out.len())
     });
     mark("end");
     let peak = HEAP.peak.load(Ordering::Relaxed);
     println!(
-        "peak heap: {:.1} MiB ({peak} bytes); {events} events kept, report {bytes} bytes",
+        "peak heap: {:.1} MiB ({peak} bytes); {events} events kept, {left_out} left out, report \
+         {bytes} bytes",
         peak as f64 / f64::from(1 << 20)
     );
 }

@@ -173,7 +173,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     let code = match cli.command {
         Command::Analyze { input, format, window: w, range, exit_code } => {
-            let opts = options(&input, Keep::Notable)?;
+            let mut opts = options(&input, Keep::Notable)?;
+            // The picture draws every kept event; the other formats show only what
+            // diagnosis reads, and counts.
+            if !matches!(format, AnalyzeFormat::Html) {
+                opts.parse.retain = Some(diagnose::reads);
+            }
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
             let progress = reading(&input.bundles);

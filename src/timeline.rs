@@ -120,6 +120,9 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
 pub struct Timeline<'t> {
     /// Every kept event, in UTC, sorted by (time, location).
     pub events: Vec<Event<'t>>,
+    /// Times of the events parsing left out ([`crate::parse::ParseOptions::retain`]); only
+    /// UTC events are left out, so they need no shift.
+    pub left_out: Vec<Timestamp>,
     /// The bundle-wide offset for local times.
     pub bundle_offset: OffsetChoice,
     /// The offset applied to each artifact (None for UTC sources and skipped files).
@@ -149,6 +152,7 @@ impl<'t> Timeline<'t> {
         // the artifacts' would double the peak, while a growing one is extended in place
         // (or remapped) as each artifact's buffer is freed.
         let mut events: Vec<Event<'t>> = Vec::new();
+        let mut left_out = Vec::new();
         for a in parsed.iter_mut() {
             let choice = match a.time_base {
                 Some(TimeBase::Local) => Some(if user.is_some() {
@@ -167,16 +171,23 @@ impl<'t> Timeline<'t> {
                 }
                 events.push(e);
             }
+            left_out.extend(std::mem::take(&mut a.left_out));
             artifact_offsets.push(choice);
         }
         sort_in_place(&mut events);
-        Timeline { events, bundle_offset, artifact_offsets }
+        Timeline { events, left_out, bundle_offset, artifact_offsets }
     }
 
     /// Keeps only events inside `[since, until]`.
     pub fn restrict(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
-        self.events
-            .retain(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u));
+        let inside = |t: Timestamp| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
+        self.events.retain(|e| inside(e.time));
+        self.left_out.retain(|&t| inside(t));
+    }
+
+    /// How many events the timeline holds, counting those parsing left out.
+    pub fn event_count(&self) -> usize {
+        self.events.len() + self.left_out.len()
     }
 }
 

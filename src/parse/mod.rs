@@ -39,6 +39,11 @@ pub enum Keep {
 pub struct ParseOptions {
     /// Which events to keep.
     pub keep: Keep,
+    /// Of those, only events this accepts are kept; the others are counted (and their
+    /// times kept, so counts over a time range stay right). The caller knows which events
+    /// it reads (`analyze` passes [`crate::diagnose::reads`]); parsers know nothing of it.
+    /// It sees each event before its location is final, so it must not read `at`.
+    pub retain: Option<fn(&Event<'_>) -> bool>,
     /// Text files larger than this are split into pieces parsed in parallel.
     pub piece_bytes: usize,
     /// At most this many events are kept per artifact; the coverage says when the cap hit.
@@ -58,6 +63,7 @@ impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             keep: Keep::Notable,
+            retain: None,
             piece_bytes: 8 << 20,
             max_events_per_artifact: DEFAULT_MAX_EVENTS,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
@@ -172,6 +178,8 @@ pub type OffsetVotes = BTreeMap<(OffsetSource, i32), u64>;
 pub struct ParsedArtifact<'t> {
     /// Events in file order.
     pub events: Vec<Event<'t>>,
+    /// Times of the events [`ParseOptions::retain`] left out, in file order.
+    pub left_out: Vec<Timestamp>,
     /// How much was read.
     pub coverage: Coverage,
     /// Problems found.
@@ -193,6 +201,8 @@ pub(crate) struct Piece<'t> {
     pub(crate) newlines: u64,
     /// Records cut to the record cap.
     pub(crate) cut: u64,
+    /// Events [`ParseOptions::retain`] left out: (place among the piece's events, time).
+    pub(crate) left_out: Vec<(u64, Timestamp)>,
 }
 
 impl<'t> Piece<'t> {
@@ -373,6 +383,9 @@ pub fn parse<'t>(
             });
             // Pieces wait for each other before merging: hold them at their exact size.
             let mut piece = piece;
+            if let Some(retain) = opts.retain {
+                leave_out(&mut piece, retain);
+            }
             piece.events.shrink_to_fit();
             (job.artifact(), piece)
         })
@@ -392,8 +405,15 @@ pub fn parse<'t>(
         .collect();
     let mut line_base: Vec<u64> = vec![0; bundle.artifacts.len()];
     let mut cut: Vec<u64> = vec![0; bundle.artifacts.len()];
+    // Left-out events with their place among the artifact's events (kept or not).
+    let mut left_out: Vec<Vec<(u64, Timestamp)>> = vec![Vec::new(); bundle.artifacts.len()];
+    let mut seen: Vec<u64> = vec![0; bundle.artifacts.len()];
     for (i, mut piece) in pieces {
         let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
+        if let (Some(left), Some(seen)) = (left_out.get_mut(i), seen.get_mut(i)) {
+            left.extend(piece.left_out.iter().map(|&(n, t)| (n + *seen, t)));
+            *seen += (piece.events.len() + piece.left_out.len()) as u64;
+        }
         if *base > 0 {
             let shift = |p: &mut Pos| {
                 if let Pos::Line(n) = p {
@@ -470,8 +490,9 @@ pub fn parse<'t>(
                 detail: "no records found".into(),
             });
         }
-        if dst.events.len() > opts.max_events_per_artifact {
-            dst.events.truncate(opts.max_events_per_artifact);
+        let left = left_out.get_mut(i).map(std::mem::take).unwrap_or_default();
+        if dst.events.len() + left.len() > opts.max_events_per_artifact {
+            cap(dst, left, opts.max_events_per_artifact);
             dst.issues.push(ParseIssue {
                 kind: IssueKind::EventCap,
                 pos: None,
@@ -480,10 +501,35 @@ pub fn parse<'t>(
                     opts.max_events_per_artifact
                 ),
             });
+        } else {
+            dst.left_out = left.into_iter().map(|(_, t)| t).collect();
         }
-        dst.coverage.events = dst.events.len() as u64;
+        dst.coverage.events = (dst.events.len() + dst.left_out.len()) as u64;
     }
     out
+}
+
+/// Moves the events `retain` rejects out of `piece`, noting their place and time.
+fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> bool) {
+    let mut n = 0u64;
+    let left = &mut piece.left_out;
+    piece.events.retain(|e| {
+        let keep = retain(e);
+        if !keep {
+            left.push((n, e.time));
+        }
+        n += 1;
+        keep
+    });
+}
+
+/// Keeps the first `max` events of the artifact, counting left-out ones at their place, as
+/// if all had been kept and the list cut.
+fn cap(dst: &mut ParsedArtifact<'_>, mut left: Vec<(u64, Timestamp)>, max: usize) {
+    let left_before = left.iter().take_while(|(n, _)| *n < max as u64).count();
+    left.truncate(left_before);
+    dst.events.truncate(max - left_before);
+    dst.left_out = left.into_iter().map(|(_, t)| t).collect();
 }
 
 /// One issue for all NUL bytes in `text`, with the line of the first.
