@@ -120,8 +120,7 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
 pub struct Timeline<'t> {
     /// Every kept event, in UTC, sorted by (time, location).
     pub events: Vec<Event<'t>>,
-    /// Times of the events parsing left out ([`crate::parse::ParseOptions::retain`]); only
-    /// UTC events are left out, so they need no shift.
+    /// UTC times of the events parsing left out ([`crate::parse::ParseOptions::retain`]).
     pub left_out: Vec<Timestamp>,
     /// The bundle-wide offset for local times.
     pub bundle_offset: OffsetChoice,
@@ -171,7 +170,12 @@ impl<'t> Timeline<'t> {
                 }
                 events.push(e);
             }
-            left_out.extend(std::mem::take(&mut a.left_out));
+            left_out.extend(std::mem::take(&mut a.left_out).into_iter().map(|l| {
+                match (l.time_base, choice) {
+                    (TimeBase::Local, Some(c)) => c.offset.to_utc(l.time),
+                    _ => l.time,
+                }
+            }));
             artifact_offsets.push(choice);
         }
         sort_in_place(&mut events);
@@ -329,6 +333,31 @@ mod match_tests {
             .collect();
         assert_eq!(twins.len(), 2);
         assert!((twins[0] - twins[1]).abs() <= 10_000_000);
+    }
+
+    #[test]
+    fn left_out_local_times_are_shifted_like_kept_ones() {
+        use crate::parse::LeftOut;
+        let left = |base, secs: i64| LeftOut { time: Timestamp(secs * 1_000_000), time_base: base };
+        let mut parsed = vec![
+            ParsedArtifact {
+                left_out: vec![left(TimeBase::Utc, 100)],
+                time_base: Some(TimeBase::Utc),
+                ..ParsedArtifact::default()
+            },
+            ParsedArtifact {
+                events: vec![ev(TimeBase::Local, 7300, 0x8007_0306)],
+                left_out: vec![left(TimeBase::Local, 7200)],
+                time_base: Some(TimeBase::Local),
+                ..ParsedArtifact::default()
+            },
+        ];
+        let mut t = Timeline::build(&mut parsed, UtcOffset::from_minutes(120));
+        assert_eq!(t.events[0].time, Timestamp(100 * 1_000_000));
+        assert_eq!(t.left_out, vec![Timestamp(100 * 1_000_000), Timestamp(0)]);
+        assert_eq!(t.event_count(), 3);
+        t.restrict(Some(Timestamp(50 * 1_000_000)), None);
+        assert_eq!(t.event_count(), 2);
     }
 
     #[test]

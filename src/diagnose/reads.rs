@@ -4,19 +4,15 @@
 //! no part of diagnosis would ever look at, or the report would change.
 
 use super::{incident, is_boot, is_install_start, is_installed, reports_healthy_store};
-use crate::event::{Event, Source};
+use crate::event::Event;
 use crate::rules::{Check, RULES};
-use crate::time::TimeBase;
 
 /// Whether diagnosis (incidents, rules, causes, remedies) or the analyze report may read
-/// `e`. Only evtx events without a code can be left out: text events are cheap (they
-/// borrow their lines) and read by positional scans (the line before a failure, the first
-/// specific failure in a window), and codes are read by offset inference.
+/// `e`. Events with a code are always read: offset inference matches codes across logs,
+/// and the scans for the code just before a failure or the specific failure a catch-all
+/// wraps look at every event with a code near it.
 pub fn reads(e: &Event<'_>) -> bool {
-    e.source != Source::Evtx
-        // Left-out events are counted by their UTC time: only UTC ones may be left out.
-        || e.time_base != TimeBase::Utc
-        || !e.codes.is_empty()
+    !e.codes.is_empty()
         || incident::seed(e, 0).is_some()
         || RULES.iter().any(|r| matches!(r.check, Check::Event(f) if f(e).is_some()))
         || reports_healthy_store(e)
@@ -28,7 +24,7 @@ pub fn reads(e: &Event<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Level;
+    use crate::event::{Level, Source};
     use crate::rules::testing::{evtx, text};
 
     #[test]
@@ -64,7 +60,10 @@ mod tests {
         let mut healthy = evtx("Some-Provider", 1, Level::Info, &[]);
         healthy.message = "The restore operation completed successfully.".into();
         assert!(reads(&healthy));
-        // Text events are always kept, whatever they say.
-        assert!(reads(&text(Source::Cbs, Level::Info, "CBS", "Loaded Servicing Stack")));
+        // Text events: those with a code, seeds and rule hits are kept, not the rest.
+        let cbs = |m| text(Source::Cbs, Level::Warning, "CBS", m);
+        assert!(reads(&cbs("Failed to get session package state [HRESULT = 0x80070002]")));
+        assert!(reads(&cbs("Performing rollback of the session")));
+        assert!(!reads(&cbs("Failed to load the component list")));
     }
 }

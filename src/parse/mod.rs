@@ -178,8 +178,8 @@ pub type OffsetVotes = BTreeMap<(OffsetSource, i32), u64>;
 pub struct ParsedArtifact<'t> {
     /// Events in file order.
     pub events: Vec<Event<'t>>,
-    /// Times of the events [`ParseOptions::retain`] left out, in file order.
-    pub left_out: Vec<Timestamp>,
+    /// The events [`ParseOptions::retain`] left out, in file order.
+    pub left_out: Vec<LeftOut>,
     /// How much was read.
     pub coverage: Coverage,
     /// Problems found.
@@ -202,7 +202,16 @@ pub(crate) struct Piece<'t> {
     /// Records cut to the record cap.
     pub(crate) cut: u64,
     /// Events [`ParseOptions::retain`] left out: (place among the piece's events, time).
-    pub(crate) left_out: Vec<(u64, Timestamp)>,
+    pub(crate) left_out: Vec<(u64, LeftOut)>,
+}
+
+/// An event [`ParseOptions::retain`] left out: only its time is kept, to count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftOut {
+    /// When it happened, as the source wrote it.
+    pub time: Timestamp,
+    /// The time base the source wrote.
+    pub time_base: TimeBase,
 }
 
 impl<'t> Piece<'t> {
@@ -406,7 +415,7 @@ pub fn parse<'t>(
     let mut line_base: Vec<u64> = vec![0; bundle.artifacts.len()];
     let mut cut: Vec<u64> = vec![0; bundle.artifacts.len()];
     // Left-out events with their place among the artifact's events (kept or not).
-    let mut left_out: Vec<Vec<(u64, Timestamp)>> = vec![Vec::new(); bundle.artifacts.len()];
+    let mut left_out: Vec<Vec<(u64, LeftOut)>> = vec![Vec::new(); bundle.artifacts.len()];
     let mut seen: Vec<u64> = vec![0; bundle.artifacts.len()];
     for (i, mut piece) in pieces {
         let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
@@ -516,7 +525,7 @@ fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> bool) {
     piece.events.retain(|e| {
         let keep = retain(e);
         if !keep {
-            left.push((n, e.time));
+            left.push((n, LeftOut { time: e.time, time_base: e.time_base }));
         }
         n += 1;
         keep
@@ -525,7 +534,7 @@ fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> bool) {
 
 /// Keeps the first `max` events of the artifact, counting left-out ones at their place, as
 /// if all had been kept and the list cut.
-fn cap(dst: &mut ParsedArtifact<'_>, mut left: Vec<(u64, Timestamp)>, max: usize) {
+fn cap(dst: &mut ParsedArtifact<'_>, mut left: Vec<(u64, LeftOut)>, max: usize) {
     let left_before = left.iter().take_while(|(n, _)| *n < max as u64).count();
     left.truncate(left_before);
     dst.events.truncate(max - left_before);
