@@ -292,7 +292,7 @@ pub(crate) fn reports_healthy_store(e: &Event<'_>) -> bool {
             && e.message.contains("Total Detected Corruption:\t0"))
 }
 
-/// A boot (Kernel-General 12, EventLog 6005 or 6009).
+/// A boot (Kernel-General 12, `EventLog` 6005 or 6009).
 pub(crate) fn is_boot(e: &Event<'_>) -> bool {
     matches!(e.source, Source::Evtx | Source::EventExport)
         && ((family(&e.component) == Family::System && matches!(e.event_id, Some(12)))

@@ -380,6 +380,9 @@ pub fn parse<'t>(
     }
     let pieces: Vec<(usize, Piece<'t>)> = jobs
         .par_iter()
+        // One job per task: otherwise a thread runs a whole run of jobs (evtx files among
+        // them) that another thread, once idle, cannot take from it.
+        .with_max_len(1)
         .map(|job| {
             let piece = catch_unwind(AssertUnwindSafe(|| run(job, &ctx))).unwrap_or_else(|_| {
                 let mut p = Piece::default();
@@ -407,6 +410,11 @@ pub fn parse<'t>(
         }
     }
 
+    // A scan of every text byte: one task per artifact.
+    let nuls: Vec<Option<ParseIssue>> = (0..bundle.artifacts.len())
+        .into_par_iter()
+        .map(|i| texts.get(i).and_then(|d| nul_bytes(&d.text)))
+        .collect();
     let mut out: Vec<ParsedArtifact<'t>> = bundle
         .artifacts
         .iter()
@@ -472,9 +480,7 @@ pub fn parse<'t>(
                 ),
             });
         }
-        if let Some(d) = texts.get(i)
-            && let Some(issue) = nul_bytes(&d.text)
-        {
+        if let Some(issue) = nuls.get(i).cloned().flatten() {
             dst.coverage.damaged += 1;
             dst.issues.push(issue);
         }
