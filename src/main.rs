@@ -72,6 +72,7 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
         },
         utc_offset,
         threads: input.threads,
+        exit_after: true,
     })
 }
 
@@ -115,7 +116,8 @@ fn diagnosed(
 ) -> Diagnosis {
     a.timeline.restrict(since, until);
     let spans = a.log_spans();
-    diagnose::diagnose(&a.timeline.events, &spans, diagnose::Options { window_us })
+    let events = &a.timeline.events;
+    a.in_pool(|| diagnose::diagnose(events, &spans, diagnose::Options { window_us }))
 }
 
 /// A spinner for reading the bundles, shown only on a terminal after a second.
@@ -223,7 +225,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 drop(progress);
                 let failed = diagnose(&a, input.strict);
                 let d = diagnosed(&mut a, window_us, since, until);
-                let signals = rules::signals(&a.timeline.events);
+                let events = &a.timeline.events;
+                let signals = a.in_pool(|| rules::signals(events));
                 let selection = if all { Selection::All } else { Selection::Cited };
                 let rows = timeline::rows(a.bundle, &a.timeline.events, &d, &signals, selection);
                 match format {

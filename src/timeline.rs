@@ -9,6 +9,7 @@
 use crate::event::Event;
 use crate::parse::{OffsetSource, OffsetVotes, ParsedArtifact};
 use crate::time::{TimeBase, Timestamp, UtcOffset};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -204,7 +205,8 @@ fn sort_in_place(events: &mut [Event<'_>]) {
         return;
     };
     let mut order: Vec<u32> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| {
+    // In parallel on the current rayon pool; the index breaks ties, so any sort is stable.
+    order.par_sort_unstable_by(|&a, &b| {
         let (x, y) = (&events[a as usize], &events[b as usize]);
         x.time.cmp(&y.time).then(x.at.cmp(&y.at)).then(a.cmp(&b))
     });

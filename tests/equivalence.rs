@@ -39,6 +39,7 @@ fn opts(read_mode: ReadMode, threads: usize, piece_bytes: usize, keep: Keep) -> 
         parse: ParseOptions { keep, piece_bytes, ..ParseOptions::default() },
         utc_offset: None,
         threads: Some(threads),
+        exit_after: false,
     }
 }
 
@@ -213,7 +214,11 @@ fn analyze_report_is_the_same_from_the_events_diagnosis_reads() {
         o.parse.retain = retain;
         pipeline::run(std::slice::from_ref(input), &o, |a| {
             a.timeline.restrict(since.map(Timestamp), None);
-            let d = diagnose::diagnose(&a.timeline.events, &a.log_spans(), Default::default());
+            let d = diagnose::diagnose(
+                &a.timeline.events,
+                &a.log_spans(),
+                diagnose::Options::default(),
+            );
             let mut json = Vec::new();
             Report::new(a.bundle, a.parsed, a.timeline, &d).write_json(&mut json).unwrap();
             (String::from_utf8(json).unwrap(), a.timeline.left_out.len())
