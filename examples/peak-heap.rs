@@ -2,7 +2,8 @@
 //! the peak of heap bytes in use. Mapped file pages are not heap, so this is the memory the
 //! program itself asks for (RSS would count the page cache too).
 //!
-//! Run: `cargo run --release --example peak-heap -- [--threads N] BUNDLE...`
+//! Run: `cargo run --release --example peak-heap -- [--threads N] [--phases] BUNDLE...`
+//! (`--phases` also prints the heap in use, and the peak so far, after each stage).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, reason = "a measuring tool")]
 
@@ -10,6 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use wutriage::diagnose;
+use wutriage::parse::ParseOptions;
 use wutriage::pipeline::{self, Options};
 use wutriage::report::analyze::Report;
 
@@ -64,19 +66,35 @@ fn main() {
         threads = args.get(i + 1).and_then(|n| n.parse().ok());
         args.drain(i..(i + 2).min(args.len()));
     }
+    let phases = args.iter().any(|a| a == "--phases");
+    args.retain(|a| a != "--phases");
     let inputs: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
-    let opts = Options { threads, ..Options::default() };
-    let (events, bytes) = pipeline::run(&inputs, &opts, |a| {
+    // As `analyze` reads: only the events diagnosis reads are kept.
+    let parse = ParseOptions { retain: Some(diagnose::reads), ..ParseOptions::default() };
+    let opts = Options { threads, parse, ..Options::default() };
+    let mark = |what: &str| {
+        if phases {
+            let mib = |n: usize| n as f64 / f64::from(1 << 20);
+            let (now, peak) = (HEAP.now.load(Ordering::Relaxed), HEAP.peak.load(Ordering::Relaxed));
+            println!("{what:>10}: in use {:7.1} MiB, peak so far {:7.1} MiB", mib(now), mib(peak));
+        }
+    };
+    let ((events, left_out), bytes) = pipeline::run(&inputs, &opts, |a| {
+        mark("timeline");
         let spans = a.log_spans();
         let d = diagnose::diagnose(&a.timeline.events, &spans, diagnose::Options::default());
+        mark("diagnosis");
         let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
         let mut out = Vec::new();
         report.write_table(&mut out).unwrap();
-        (a.timeline.events.len(), out.len())
+        mark("report");
+        ((a.timeline.events.len(), a.timeline.left_out.len()), out.len())
     });
+    mark("end");
     let peak = HEAP.peak.load(Ordering::Relaxed);
     println!(
-        "peak heap: {:.1} MiB ({peak} bytes); {events} events kept, report {bytes} bytes",
+        "peak heap: {:.1} MiB ({peak} bytes); {events} events kept, {left_out} left out, report \
+         {bytes} bytes",
         peak as f64 / f64::from(1 << 20)
     );
 }

@@ -225,6 +225,7 @@ pub fn analyse(entry: &Entry, opts: &Options) -> Line {
         parse: opts.parse.clone(),
         utc_offset: None,
         threads: Some(1),
+        exit_after: false,
     };
     let run = || {
         pipeline::run(std::slice::from_ref(&entry.path), &popts, |a| {
@@ -234,11 +235,10 @@ pub fn analyse(entry: &Entry, opts: &Options) -> Line {
                 return Line::failed(entry, errors);
             }
             let spans = a.log_spans();
-            let d = diagnose::diagnose(
-                &a.timeline.events,
-                &spans,
-                diagnose::Options { window_us: opts.window_us },
-            );
+            let events = &a.timeline.events;
+            let d = a.in_pool(|| {
+                diagnose::diagnose(events, &spans, diagnose::Options { window_us: opts.window_us })
+            });
             let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
             Line::from_report(entry, &d, report, errors)
         })

@@ -72,6 +72,7 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
         },
         utc_offset,
         threads: input.threads,
+        exit_after: true,
     })
 }
 
@@ -115,7 +116,8 @@ fn diagnosed(
 ) -> Diagnosis {
     a.timeline.restrict(since, until);
     let spans = a.log_spans();
-    diagnose::diagnose(&a.timeline.events, &spans, diagnose::Options { window_us })
+    let events = &a.timeline.events;
+    a.in_pool(|| diagnose::diagnose(events, &spans, diagnose::Options { window_us }))
 }
 
 /// A spinner for reading the bundles, shown only on a terminal after a second.
@@ -173,7 +175,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     let code = match cli.command {
         Command::Analyze { input, format, window: w, range, exit_code } => {
-            let opts = options(&input, Keep::Notable)?;
+            let mut opts = options(&input, Keep::Notable)?;
+            // The picture draws every kept event; the other formats show only what
+            // diagnosis reads, and counts.
+            if !matches!(format, AnalyzeFormat::Html) {
+                opts.parse.retain = Some(diagnose::reads);
+            }
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
             let progress = reading(&input.bundles);
@@ -218,7 +225,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 drop(progress);
                 let failed = diagnose(&a, input.strict);
                 let d = diagnosed(&mut a, window_us, since, until);
-                let signals = rules::signals(&a.timeline.events);
+                let events = &a.timeline.events;
+                let signals = a.in_pool(|| rules::signals(events));
                 let selection = if all { Selection::All } else { Selection::Cited };
                 let rows = timeline::rows(a.bundle, &a.timeline.events, &d, &signals, selection);
                 match format {

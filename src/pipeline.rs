@@ -18,6 +18,8 @@ pub struct Options {
     pub utc_offset: Option<UtcOffset>,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
+    /// The process exits right after [`run`]: its events are not freed.
+    pub exit_after: bool,
 }
 
 /// Everything the read path produced.
@@ -29,9 +31,20 @@ pub struct Analysis<'a, 't> {
     pub parsed: &'a [ParsedArtifact<'t>],
     /// The merged UTC timeline.
     pub timeline: &'a mut Timeline<'t>,
+    /// The thread pool of the read path (`None` if it could not start).
+    pool: Option<&'a rayon::ThreadPool>,
 }
 
 impl Analysis<'_, '_> {
+    /// Runs `job` on the read path's thread pool, so that parallel work in it (diagnosis)
+    /// uses the requested number of threads.
+    pub fn in_pool<R: Send>(&self, job: impl FnOnce() -> R + Send) -> R {
+        match self.pool {
+            Some(p) => p.install(job),
+            None => job(),
+        }
+    }
+
     /// The periods covered by event logs, for weighing the absence of evidence.
     pub fn log_spans(&self) -> Vec<crate::diagnose::LogSpan> {
         self.bundle
@@ -70,6 +83,19 @@ pub fn run<R>(inputs: &[PathBuf], opts: &Options, f: impl FnOnce(Analysis<'_, '_
     let texts = texts.unwrap_or_else(|| Texts::decode(&bundle));
     let mut parsed = Vec::new();
     install(&mut || parsed = parse::parse(&bundle, &texts, &opts.parse));
-    let mut timeline = Timeline::build(&mut parsed, opts.utc_offset);
-    f(Analysis { bundle: &bundle, parsed: &parsed, timeline: &mut timeline })
+    let mut timeline = None;
+    install(&mut || timeline = Some(Timeline::build(&mut parsed, opts.utc_offset)));
+    let mut timeline = timeline.unwrap_or_else(|| Timeline::build(&mut parsed, opts.utc_offset));
+    let out = f(Analysis {
+        bundle: &bundle,
+        parsed: &parsed,
+        timeline: &mut timeline,
+        pool: pool.as_ref(),
+    });
+    if opts.exit_after {
+        // Freeing every event one by one only delays the exit that frees them all at once.
+        std::mem::forget(timeline);
+        std::mem::forget(parsed);
+    }
+    out
 }

@@ -9,6 +9,7 @@
 use crate::event::Event;
 use crate::parse::{OffsetSource, OffsetVotes, ParsedArtifact};
 use crate::time::{TimeBase, Timestamp, UtcOffset};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -120,6 +121,8 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
 pub struct Timeline<'t> {
     /// Every kept event, in UTC, sorted by (time, location).
     pub events: Vec<Event<'t>>,
+    /// UTC times of the events parsing left out ([`crate::parse::ParseOptions::retain`]).
+    pub left_out: Vec<Timestamp>,
     /// The bundle-wide offset for local times.
     pub bundle_offset: OffsetChoice,
     /// The offset applied to each artifact (None for UTC sources and skipped files).
@@ -145,7 +148,11 @@ impl<'t> Timeline<'t> {
             }),
         };
         let mut artifact_offsets = Vec::with_capacity(parsed.len());
-        let mut events = Vec::with_capacity(parsed.iter().map(|a| a.events.len()).sum());
+        // Grown by exact steps, not allocated whole up front: a whole second buffer beside
+        // the artifacts' would double the peak, while a growing one is extended in place
+        // (or remapped) as each artifact's buffer is freed.
+        let mut events: Vec<Event<'t>> = Vec::new();
+        let mut left_out = Vec::new();
         for a in parsed.iter_mut() {
             let choice = match a.time_base {
                 Some(TimeBase::Local) => Some(if user.is_some() {
@@ -156,22 +163,36 @@ impl<'t> Timeline<'t> {
                 _ => None,
             };
             // Taken, not drained: each artifact's buffer is freed as soon as it is moved.
-            for mut e in std::mem::take(&mut a.events) {
+            let moved = std::mem::take(&mut a.events);
+            events.reserve_exact(moved.len());
+            for mut e in moved {
                 if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
                     e.time = c.offset.to_utc(e.time);
                 }
                 events.push(e);
             }
+            left_out.extend(std::mem::take(&mut a.left_out).into_iter().map(|l| {
+                match (l.time_base, choice) {
+                    (TimeBase::Local, Some(c)) => c.offset.to_utc(l.time),
+                    _ => l.time,
+                }
+            }));
             artifact_offsets.push(choice);
         }
         sort_in_place(&mut events);
-        Timeline { events, bundle_offset, artifact_offsets }
+        Timeline { events, left_out, bundle_offset, artifact_offsets }
     }
 
     /// Keeps only events inside `[since, until]`.
     pub fn restrict(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
-        self.events
-            .retain(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u));
+        let inside = |t: Timestamp| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
+        self.events.retain(|e| inside(e.time));
+        self.left_out.retain(|&t| inside(t));
+    }
+
+    /// How many events the timeline holds, counting those parsing left out.
+    pub fn event_count(&self) -> usize {
+        self.events.len() + self.left_out.len()
     }
 }
 
@@ -184,7 +205,8 @@ fn sort_in_place(events: &mut [Event<'_>]) {
         return;
     };
     let mut order: Vec<u32> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| {
+    // In parallel on the current rayon pool; the index breaks ties, so any sort is stable.
+    order.par_sort_unstable_by(|&a, &b| {
         let (x, y) = (&events[a as usize], &events[b as usize]);
         x.time.cmp(&y.time).then(x.at.cmp(&y.at)).then(a.cmp(&b))
     });
@@ -313,6 +335,31 @@ mod match_tests {
             .collect();
         assert_eq!(twins.len(), 2);
         assert!((twins[0] - twins[1]).abs() <= 10_000_000);
+    }
+
+    #[test]
+    fn left_out_local_times_are_shifted_like_kept_ones() {
+        use crate::parse::LeftOut;
+        let left = |base, secs: i64| LeftOut { time: Timestamp(secs * 1_000_000), time_base: base };
+        let mut parsed = vec![
+            ParsedArtifact {
+                left_out: vec![left(TimeBase::Utc, 100)],
+                time_base: Some(TimeBase::Utc),
+                ..ParsedArtifact::default()
+            },
+            ParsedArtifact {
+                events: vec![ev(TimeBase::Local, 7300, 0x8007_0306)],
+                left_out: vec![left(TimeBase::Local, 7200)],
+                time_base: Some(TimeBase::Local),
+                ..ParsedArtifact::default()
+            },
+        ];
+        let mut t = Timeline::build(&mut parsed, UtcOffset::from_minutes(120));
+        assert_eq!(t.events[0].time, Timestamp(100 * 1_000_000));
+        assert_eq!(t.left_out, vec![Timestamp(100 * 1_000_000), Timestamp(0)]);
+        assert_eq!(t.event_count(), 3);
+        t.restrict(Some(Timestamp(50 * 1_000_000)), None);
+        assert_eq!(t.event_count(), 2);
     }
 
     #[test]

@@ -9,9 +9,13 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use wutriage::bundle::{OpenOptions, ReadMode};
+use wutriage::diagnose;
+use wutriage::event::Event;
 use wutriage::parse::{Keep, ParseOptions};
 use wutriage::pipeline::{self, Options};
+use wutriage::report::analyze::Report;
 use wutriage::report::events::write_jsonl;
+use wutriage::time::Timestamp;
 
 /// Events (JSON lines) and per-file record counts.
 fn render(inputs: &[PathBuf], opts: &Options) -> (String, Vec<(String, u64, u64)>) {
@@ -35,6 +39,7 @@ fn opts(read_mode: ReadMode, threads: usize, piece_bytes: usize, keep: Keep) -> 
         parse: ParseOptions { keep, piece_bytes, ..ParseOptions::default() },
         utc_offset: None,
         threads: Some(threads),
+        exit_after: false,
     }
 }
 
@@ -151,4 +156,83 @@ fn notable_events_are_the_notable_subset_of_all_events() {
     let all_filtered = events(Keep::All, true);
     assert!(notable.lines().count() > 10, "the inputs have notable events");
     assert!(notable == all_filtered, "the prefilter dropped or added events");
+}
+
+/// Events a parse option leaves out are counted where they stood: the kept events are the
+/// accepted subset of all events, and the event cap cuts at the same place.
+#[test]
+fn left_out_events_are_counted_where_they_stood() {
+    // Not by line: a filter sees events before their line numbers are final.
+    fn even_seconds(e: &Event<'_>) -> bool {
+        e.time.0 / 1_000_000 % 2 == 0
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = vec![big_cbs(dir.path())];
+    let run = |retain: Option<fn(&Event<'_>) -> bool>, max: usize| {
+        let mut o = opts(ReadMode::Auto, 2, 64 << 10, Keep::Notable);
+        o.parse.retain = retain;
+        o.parse.max_events_per_artifact = max;
+        pipeline::run(&inputs, &o, |a| {
+            let events: Vec<_> =
+                a.timeline.events.iter().map(|e| (e.at, e.time, even_seconds(e))).collect();
+            let mut left = a.timeline.left_out.clone();
+            left.sort_unstable();
+            let parsed: Vec<_> =
+                a.parsed.iter().map(|p| (p.coverage.clone(), p.issues.clone())).collect();
+            (events, left, parsed, a.timeline.event_count())
+        })
+    };
+    let n = run(None, usize::MAX).0.len();
+    assert!(n > 1000, "the big log has many notable events: {n}");
+    for max in [usize::MAX, n, n - 1, n / 3, 1] {
+        let all = run(None, max);
+        let part = run(Some(even_seconds), max);
+        let kept: Vec<_> = all.0.iter().filter(|e| e.2).copied().collect();
+        let mut left: Vec<_> = all.0.iter().filter(|e| !e.2).map(|e| e.1).collect();
+        left.sort_unstable();
+        assert!(!kept.is_empty() && !left.is_empty() || max == 1);
+        assert_eq!(part.0, kept, "kept events, cap {max}");
+        assert_eq!(part.1, left, "left-out times, cap {max}");
+        assert_eq!(part.2, all.2, "coverage and issues, cap {max}");
+        assert_eq!(part.3, all.3, "event count, cap {max}");
+    }
+}
+
+/// `analyze` keeps only the events diagnosis reads; its report is the same as from all
+/// notable events, over the whole timeline or part of it.
+#[test]
+fn analyze_report_is_the_same_from_the_events_diagnosis_reads() {
+    let mut inputs: Vec<PathBuf> =
+        fs::read_dir(common::fixture("bundles")).unwrap().map(|e| e.unwrap().path()).collect();
+    inputs.sort();
+    if let Some(c) = common::corpus() {
+        inputs.push(c.join("evtx"));
+        inputs.push(c);
+    }
+    let report = |input: &PathBuf, retain: Option<fn(&Event<'_>) -> bool>, since: Option<i64>| {
+        let mut o = opts(ReadMode::Auto, 2, 8 << 20, Keep::Notable);
+        o.parse.retain = retain;
+        pipeline::run(std::slice::from_ref(input), &o, |a| {
+            a.timeline.restrict(since.map(Timestamp), None);
+            let d = diagnose::diagnose(
+                &a.timeline.events,
+                &a.log_spans(),
+                diagnose::Options::default(),
+            );
+            let mut json = Vec::new();
+            Report::new(a.bundle, a.parsed, a.timeline, &d).write_json(&mut json).unwrap();
+            (String::from_utf8(json).unwrap(), a.timeline.left_out.len())
+        })
+    };
+    let mut left_out = 0;
+    for input in &inputs {
+        // 2017-06-01, inside the corpus's event logs.
+        for since in [None, Some(1_496_275_200_000_000)] {
+            let all = report(input, None, since);
+            let part = report(input, Some(diagnose::reads), since);
+            assert!(all.0 == part.0, "{} (since {since:?}) differs", input.display());
+            left_out += part.1;
+        }
+    }
+    eprintln!("{left_out} events left out");
 }

@@ -7,6 +7,7 @@ use crate::knowledge;
 use crate::parse::evtx::{Family, family};
 use crate::rules;
 use crate::time::Timestamp;
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// What failed.
@@ -229,7 +230,9 @@ struct Draft {
 /// Finds the incidents in a sorted timeline. `window_us` bounds the search for the specific
 /// failure behind a catch-all code.
 pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
-    let mut seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+    // In parallel on the current rayon pool, in event order.
+    let mut seeds: Vec<Seed> =
+        events.par_iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
     for s in &mut seeds {
         if s.code.is_none() {
             s.code = code_just_before(events, s.event);

@@ -6,9 +6,11 @@
 
 mod category;
 pub mod incident;
+mod reads;
 
 pub use category::Category;
 pub use incident::{Incident, IncidentKind};
+pub use reads::reads;
 
 use crate::code::Code;
 use crate::event::{Event, Source};
@@ -251,24 +253,14 @@ fn against(
         }
         Category::Corruption => {
             let last_failure = incidents.iter().map(Incident::last).max().unwrap_or(Timestamp(0));
-            let clean_scan = events.iter().find(|e| {
-                e.time > last_failure
-                    && (e.message.contains("The restore operation completed successfully")
-                        || e.message.contains("did not find any integrity violations")
-                        || (e.message.contains("Total Detected Corruption:")
-                            && e.message.contains("Total Detected Corruption:\t0")))
-            });
+            let clean_scan =
+                events.iter().find(|e| e.time > last_failure && reports_healthy_store(e));
             if let Some(e) = clean_scan {
                 out.push(format!("A later scan or repair reported a healthy store ({}).", e.time));
             }
         }
         Category::PendingReboot => {
-            let boots = events.iter().filter(|e| {
-                matches!(e.source, Source::Evtx | Source::EventExport)
-                    && ((family(&e.component) == Family::System && matches!(e.event_id, Some(12)))
-                        || (e.component.eq_ignore_ascii_case("EventLog")
-                            && matches!(e.event_id, Some(6005 | 6009))))
-            });
+            let boots = events.iter().filter(|e| is_boot(e));
             let first_pending = evidence.iter().map(|e| events[e.event].time).min();
             let last_failure = incidents.iter().map(Incident::last).max();
             if let (Some(p), Some(f)) = (first_pending, last_failure)
@@ -279,12 +271,7 @@ fn against(
         }
         Category::Network => {
             let installing = incidents.iter().any(|i| {
-                i.kb.is_some()
-                    && events.iter().any(|e| {
-                        e.event_id == Some(43)
-                            && family(&e.component) == Family::WindowsUpdateClient
-                            && e.kb == i.kb
-                    })
+                i.kb.is_some() && events.iter().any(|e| is_install_start(e) && e.kb == i.kb)
             });
             if installing {
                 out.push(
@@ -295,6 +282,32 @@ fn against(
         _ => {}
     }
     out
+}
+
+/// A scan or repair that found the component store healthy.
+pub(crate) fn reports_healthy_store(e: &Event<'_>) -> bool {
+    e.message.contains("The restore operation completed successfully")
+        || e.message.contains("did not find any integrity violations")
+        || (e.message.contains("Total Detected Corruption:")
+            && e.message.contains("Total Detected Corruption:\t0"))
+}
+
+/// A boot (Kernel-General 12, `EventLog` 6005 or 6009).
+pub(crate) fn is_boot(e: &Event<'_>) -> bool {
+    matches!(e.source, Source::Evtx | Source::EventExport)
+        && ((family(&e.component) == Family::System && matches!(e.event_id, Some(12)))
+            || (e.component.eq_ignore_ascii_case("EventLog")
+                && matches!(e.event_id, Some(6005 | 6009))))
+}
+
+/// WindowsUpdateClient 43: an update's installation started.
+pub(crate) fn is_install_start(e: &Event<'_>) -> bool {
+    e.event_id == Some(43) && family(&e.component) == Family::WindowsUpdateClient
+}
+
+/// WindowsUpdateClient 19: an update installed.
+pub(crate) fn is_installed(e: &Event<'_>) -> bool {
+    e.event_id == Some(19) && family(&e.component) == Family::WindowsUpdateClient
 }
 
 fn confidence(score: f64, sources: usize, decisive: bool) -> Confidence {
@@ -330,9 +343,7 @@ fn touched(
 
 /// PKG005: the same update failing repeatedly while others installed.
 fn repeated_failures(incidents: &[Incident], events: &[Event<'_>]) -> Vec<Evidence> {
-    let others_installed = events
-        .iter()
-        .any(|e| e.event_id == Some(19) && family(&e.component) == Family::WindowsUpdateClient);
+    let others_installed = events.iter().any(is_installed);
     if !others_installed {
         return Vec::new();
     }

@@ -43,6 +43,11 @@ pub enum Keep {
 pub struct ParseOptions {
     /// Which events to keep.
     pub keep: Keep,
+    /// Of those, only events this accepts are kept; the others are counted (and their
+    /// times kept, so counts over a time range stay right). The caller knows which events
+    /// it reads (`analyze` passes [`crate::diagnose::reads`]); parsers know nothing of it.
+    /// It sees each event before its location is final, so it must not read `at`.
+    pub retain: Option<fn(&Event<'_>) -> bool>,
     /// Text files larger than this are split into pieces parsed in parallel.
     pub piece_bytes: usize,
     /// At most this many events are kept per artifact; the coverage says when the cap hit.
@@ -62,6 +67,7 @@ impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             keep: Keep::Notable,
+            retain: None,
             // Small enough that a piece checked as UTF-8 is still in cache when it is parsed.
             piece_bytes: 1 << 20,
             max_events_per_artifact: DEFAULT_MAX_EVENTS,
@@ -177,6 +183,8 @@ pub type OffsetVotes = BTreeMap<(OffsetSource, i32), u64>;
 pub struct ParsedArtifact<'t> {
     /// Events in file order.
     pub events: Vec<Event<'t>>,
+    /// The events [`ParseOptions::retain`] left out, in file order.
+    pub left_out: Vec<LeftOut>,
     /// How much was read.
     pub coverage: Coverage,
     /// Problems found.
@@ -200,6 +208,17 @@ pub(crate) struct Piece<'t> {
     pub(crate) nuls: lines::Nuls,
     /// Records cut to the record cap.
     pub(crate) cut: u64,
+    /// Events [`ParseOptions::retain`] left out: (place among the piece's events, time).
+    pub(crate) left_out: Vec<(u64, LeftOut)>,
+}
+
+/// An event [`ParseOptions::retain`] left out: only its time is kept, to count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftOut {
+    /// When it happened, as the source wrote it.
+    pub time: Timestamp,
+    /// The time base the source wrote.
+    pub time_base: TimeBase,
 }
 
 impl<'t> Piece<'t> {
@@ -427,8 +446,15 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
 }
 
 /// Runs `jobs` in parallel; each result keeps its job's artifact and order.
-fn run_all<'t>(jobs: &[Job<'t>], ctx: &Ctx) -> Vec<(usize, Option<Piece<'t>>)> {
+fn run_all<'t>(
+    jobs: &[Job<'t>],
+    ctx: &Ctx,
+    retain: Option<fn(&Event<'_>) -> bool>,
+) -> Vec<(usize, Option<Piece<'t>>)> {
     jobs.par_iter()
+        // One job per task: otherwise a thread runs a whole run of jobs (evtx files among
+        // them) that another thread, once idle, cannot take from it.
+        .with_max_len(1)
         .map(|job| {
             let piece = catch_unwind(AssertUnwindSafe(|| run(job, ctx))).unwrap_or_else(|_| {
                 let mut p = Piece::default();
@@ -442,6 +468,9 @@ fn run_all<'t>(jobs: &[Job<'t>], ctx: &Ctx) -> Vec<(usize, Option<Piece<'t>>)> {
             });
             // Pieces wait for each other before merging: hold them at their exact size.
             let piece = piece.map(|mut p| {
+                if let Some(retain) = retain {
+                    leave_out(&mut p, retain);
+                }
                 p.events.shrink_to_fit();
                 p
             });
@@ -477,7 +506,7 @@ pub fn parse<'t>(
             _ => {}
         }
     }
-    let mut results = run_all(&jobs, &ctx);
+    let mut results = run_all(&jobs, &ctx, opts.retain);
     // Files with a piece that is not valid UTF-8 are decoded whole and parsed again.
     let invalid: Vec<usize> = results.iter().filter(|(_, p)| p.is_none()).map(|r| r.0).collect();
     if !invalid.is_empty() {
@@ -489,7 +518,7 @@ pub fn parse<'t>(
             }
         }
         results.retain(|(i, _)| !invalid.contains(i));
-        results.extend(run_all(&again, &ctx));
+        results.extend(run_all(&again, &ctx, opts.retain));
     }
     let pieces: Vec<(usize, Piece<'t>)> =
         results.into_iter().filter_map(|(i, p)| Some((i, p?))).collect();
@@ -510,8 +539,15 @@ pub fn parse<'t>(
     // Per artifact: NUL bytes, the line of the first, and line ends before the next piece.
     let mut nuls: Vec<(u64, Option<u64>, u64)> = vec![(0, None, 0); bundle.artifacts.len()];
     let mut cut: Vec<u64> = vec![0; bundle.artifacts.len()];
+    // Left-out events with their place among the artifact's events (kept or not).
+    let mut left_out: Vec<Vec<(u64, LeftOut)>> = vec![Vec::new(); bundle.artifacts.len()];
+    let mut seen: Vec<u64> = vec![0; bundle.artifacts.len()];
     for (i, mut piece) in pieces {
         let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
+        if let (Some(left), Some(seen)) = (left_out.get_mut(i), seen.get_mut(i)) {
+            left.extend(piece.left_out.iter().map(|&(n, t)| (n + *seen, t)));
+            *seen += (piece.events.len() + piece.left_out.len()) as u64;
+        }
         if *base > 0 {
             let shift = |p: &mut Pos| {
                 if let Pos::Line(n) = p {
@@ -597,8 +633,9 @@ pub fn parse<'t>(
                 detail: "no records found".into(),
             });
         }
-        if dst.events.len() > opts.max_events_per_artifact {
-            dst.events.truncate(opts.max_events_per_artifact);
+        let left = left_out.get_mut(i).map(std::mem::take).unwrap_or_default();
+        if dst.events.len() + left.len() > opts.max_events_per_artifact {
+            cap(dst, left, opts.max_events_per_artifact);
             dst.issues.push(ParseIssue {
                 kind: IssueKind::EventCap,
                 pos: None,
@@ -607,10 +644,35 @@ pub fn parse<'t>(
                     opts.max_events_per_artifact
                 ),
             });
+        } else {
+            dst.left_out = left.into_iter().map(|(_, t)| t).collect();
         }
-        dst.coverage.events = dst.events.len() as u64;
+        dst.coverage.events = (dst.events.len() + dst.left_out.len()) as u64;
     }
     out
+}
+
+/// Moves the events `retain` rejects out of `piece`, noting their place and time.
+fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> bool) {
+    let mut n = 0u64;
+    let left = &mut piece.left_out;
+    piece.events.retain(|e| {
+        let keep = retain(e);
+        if !keep {
+            left.push((n, LeftOut { time: e.time, time_base: e.time_base }));
+        }
+        n += 1;
+        keep
+    });
+}
+
+/// Keeps the first `max` events of the artifact, counting left-out ones at their place, as
+/// if all had been kept and the list cut.
+fn cap(dst: &mut ParsedArtifact<'_>, mut left: Vec<(u64, LeftOut)>, max: usize) {
+    let left_before = left.iter().take_while(|(n, _)| *n < max as u64).count();
+    left.truncate(left_before);
+    dst.events.truncate(max - left_before);
+    dst.left_out = left.into_iter().map(|(_, t)| t).collect();
 }
 
 /// One issue for all `count` NUL bytes of a text, the first on `line` (counted while its

@@ -303,7 +303,7 @@ impl Report {
             recovered: inv.files.iter().map(|f| f.coverage.recovered).sum(),
             damaged: inv.files.iter().map(|f| f.coverage.damaged).sum(),
             unattributed_lines: inv.files.iter().map(|f| f.coverage.unattributed_lines).sum(),
-            events: events.len(),
+            events: timeline.event_count(),
         };
         Report {
             schema_version: SCHEMA_VERSION,

@@ -8,6 +8,7 @@ use crate::diagnose::Category;
 use crate::event::{Event, Source};
 use crate::knowledge::{self, Class};
 use crate::parse::evtx::{Family, family};
+use rayon::prelude::*;
 use serde::Serialize;
 
 mod cac001;
@@ -177,19 +178,26 @@ pub struct Signal {
     pub hit: Hit,
 }
 
-/// Runs every event rule over the timeline.
+/// Events per task when rules run in parallel.
+const EVENTS_PER_TASK: usize = 4096;
+
+/// Runs every event rule over the timeline, in parallel on the current rayon pool; the
+/// signals come out in event order.
 pub fn signals(events: &[Event<'_>]) -> Vec<Signal> {
-    let mut out = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        for rule in RULES {
-            if let Check::Event(f) = rule.check
-                && let Some(hit) = f(e)
-            {
-                out.push(Signal { rule, event: i, hit });
-            }
-        }
-    }
-    out
+    events
+        .par_chunks(EVENTS_PER_TASK)
+        .enumerate()
+        .flat_map_iter(|(k, chunk)| {
+            chunk.iter().enumerate().flat_map(move |(j, e)| {
+                RULES.iter().filter_map(move |&rule| match rule.check {
+                    Check::Event(f) => {
+                        f(e).map(|hit| Signal { rule, event: k * EVENTS_PER_TASK + j, hit })
+                    }
+                    Check::Incidents => None,
+                })
+            })
+        })
+        .collect()
 }
 
 // ---- helpers shared by the rules -------------------------------------------------------
@@ -229,6 +237,31 @@ mod tests {
             assert!(!r.summary().is_empty());
         }
         assert_eq!(find("sto001").map(|r| r.id), Some("STO001"));
+    }
+
+    #[test]
+    fn signals_keep_event_order_across_tasks() {
+        use crate::event::Level;
+        let hit = testing::text(Source::Cbs, Level::Error, "CBS", "Read failed: 0x80070017");
+        let quiet = testing::text(Source::Cbs, Level::Info, "CBS", "Loaded Servicing Stack");
+        let events: Vec<Event<'_>> = (0..3 * EVENTS_PER_TASK + 5)
+            .map(|i| if i % 1000 == 999 { hit.clone() } else { quiet.clone() })
+            .collect();
+        let got: Vec<(usize, &str)> =
+            signals(&events).iter().map(|s| (s.event, s.rule.id)).collect();
+        let mut want = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            for rule in RULES {
+                if let Check::Event(f) = rule.check
+                    && f(e).is_some()
+                {
+                    want.push((i, rule.id));
+                }
+            }
+        }
+        assert_eq!(want.len(), 12 * signals(std::slice::from_ref(&hit)).len());
+        assert!(!want.is_empty());
+        assert_eq!(got, want);
     }
 }
 
