@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr, reason = "test and tool code")]
 
 mod common;
+#[path = "support/evtx_writer.rs"]
+mod evtx_writer;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -160,19 +162,16 @@ fn notable_events_are_the_notable_subset_of_all_events() {
 
 /// Events a parse option leaves out are counted where they stood: the kept events are the
 /// accepted subset of all events, and the event cap cuts at the same place.
-#[test]
-fn left_out_events_are_counted_where_they_stood() {
+fn left_out_events_are_counted_where_they_stood(inputs: &[PathBuf]) {
     // Not by line: a filter sees events before their line numbers are final.
     fn even_seconds(e: &Event<'_>) -> bool {
         e.time.0 / 1_000_000 % 2 == 0
     }
-    let dir = tempfile::tempdir().unwrap();
-    let inputs = vec![big_cbs(dir.path())];
     let run = |retain: Option<fn(&Event<'_>) -> bool>, max: usize| {
         let mut o = opts(ReadMode::Auto, 2, 64 << 10, Keep::Notable);
         o.parse.retain = retain;
         o.parse.max_events_per_artifact = max;
-        pipeline::run(&inputs, &o, |a| {
+        pipeline::run(inputs, &o, |a| {
             let events: Vec<_> =
                 a.timeline.events.iter().map(|e| (e.at, e.time, even_seconds(e))).collect();
             let mut left = a.timeline.left_out.clone();
@@ -196,6 +195,36 @@ fn left_out_events_are_counted_where_they_stood() {
         assert_eq!(part.2, all.2, "coverage and issues, cap {max}");
         assert_eq!(part.3, all.3, "event count, cap {max}");
     }
+}
+
+#[test]
+fn left_out_text_events_are_counted_where_they_stood() {
+    let dir = tempfile::tempdir().unwrap();
+    left_out_events_are_counted_where_they_stood(&[big_cbs(dir.path())]);
+}
+
+/// The evtx parser leaves events out chunk by chunk, in parallel runs of chunks.
+#[test]
+fn left_out_evtx_events_are_counted_where_they_stood() {
+    use evtx_writer::{EventSpec, Payload, write_evtx};
+    let events: Vec<EventSpec> = (0..6000i64)
+        .map(|i| EventSpec {
+            provider: "Microsoft-Windows-DistributedCOM".into(),
+            provider_guid: None,
+            event_id: 10016,
+            qualifiers: None,
+            level: 3,
+            // 1.5 s apart: even and odd seconds alternate in runs.
+            time_unix_micros: 1_709_251_200_000_000 + i * 1_500_000,
+            channel: "System".into(),
+            computer: "PC".into(),
+            payload: Payload::EventData(vec![("param1".into(), format!("value {i}"))]),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("System.evtx");
+    fs::write(&p, write_evtx(&events)).unwrap();
+    left_out_events_are_counted_where_they_stood(&[p]);
 }
 
 /// `analyze` keeps only the events diagnosis reads; its report is the same as from all

@@ -703,7 +703,11 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
             .fold(
                 || (Walk::default(), Vec::new()),
                 |(mut walk, mut pieces), c| {
-                    pieces.push(parse_chunk(c, &settings, ctx, &mut walk));
+                    let mut part = parse_chunk(c, &settings, ctx, &mut walk);
+                    if let Some(retain) = ctx.retain {
+                        super::leave_out(&mut part, retain);
+                    }
+                    pieces.push(part);
                     (walk, pieces)
                 },
             )
@@ -712,6 +716,9 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         for mut part in runs.into_iter().flatten() {
             piece.coverage.absorb(&part.coverage);
             piece.issues.append(&mut part.issues);
+            // Left-out events are numbered within the file's events, kept ones included.
+            let before = (piece.events.len() + piece.left_out.len()) as u64;
+            piece.left_out.extend(part.left_out.iter().map(|&(n, t)| (n + before, t)));
             piece.events.append(&mut part.events);
         }
     }

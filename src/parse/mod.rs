@@ -260,6 +260,9 @@ pub(crate) struct Ctx {
     pub(crate) prefilter: prefilter::Prefilter,
     pub(crate) keep: Keep,
     pub(crate) max_record_bytes: usize,
+    /// Events to keep of those parsed (`ParseOptions::retain`); parsers that build many
+    /// events per job apply it as they go, so that a large file's events are not all held.
+    pub(crate) retain: Option<fn(&Event<'_>) -> bool>,
 }
 
 impl Ctx {
@@ -270,6 +273,7 @@ impl Ctx {
             prefilter: prefilter::Prefilter::new(),
             keep,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            retain: None,
         }
     }
 
@@ -494,7 +498,11 @@ pub fn parse<'t>(
     texts: &'t Texts<'_>,
     opts: &ParseOptions,
 ) -> Vec<ParsedArtifact<'t>> {
-    let ctx = Ctx { max_record_bytes: opts.max_record_bytes.max(1), ..Ctx::new(opts.keep) };
+    let ctx = Ctx {
+        max_record_bytes: opts.max_record_bytes.max(1),
+        retain: opts.retain,
+        ..Ctx::new(opts.keep)
+    };
     let mut jobs = Vec::new();
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
@@ -653,7 +661,7 @@ pub fn parse<'t>(
 }
 
 /// Moves the events `retain` rejects out of `piece`, noting their place and time.
-fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> bool) {
+pub(crate) fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> bool) {
     let mut n = 0u64;
     let left = &mut piece.left_out;
     piece.events.retain(|e| {
