@@ -11,7 +11,7 @@
 //! rendered one.
 
 use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
-use super::evtx_skip::{Cur, MAX_NESTING, TEMPLATE_HEADER, integer, read_instance, string, utf16};
+use super::evtx_skip::{MAX_NESTING, Token, integer, read_instance, string, template_tokens};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -211,69 +211,46 @@ fn raw_value(ty: u8, v: &[u8], at: usize) -> Raw<'_> {
 
 /// Reads the template definition at `offset` into nodes; `None` for anything unexpected.
 fn read_template(data: &[u8], offset: u32) -> Option<Vec<Node>> {
-    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
-    let size = c.u32()? as usize;
-    let end = c.pos.checked_add(size)?;
     let mut top = Vec::new();
     // Open elements, and whether values go to the last attribute (inside a start tag).
     let mut open: Vec<Node> = Vec::new();
     let mut in_attr = false;
     let names: &mut HashMap<String, Arc<str>> = &mut HashMap::new();
     let mut intern = |s: String| Arc::clone(names.entry(s.clone()).or_insert_with(|| s.into()));
-    while c.pos < end {
-        let token = c.u8()?;
-        match token {
-            0x00 => break,
-            0x0f => {
-                c.take(3)?;
-            }
-            0x01 | 0x41 => {
-                c.take(2 + 4)?; // dependency id, data size
-                let name = intern(c.name()?);
-                if token == 0x41 {
-                    c.take(4)?;
-                }
-                open.push(Node::Elem { name, attrs: Vec::new(), kids: Vec::new() });
+    for token in template_tokens(data, offset)? {
+        let piece = match token {
+            Token::Open(name) => {
+                open.push(Node::Elem { name: intern(name), attrs: Vec::new(), kids: Vec::new() });
                 in_attr = false;
+                continue;
             }
-            0x02 => in_attr = false,
-            0x03 | 0x04 => {
+            Token::EndStart => {
+                in_attr = false;
+                continue;
+            }
+            Token::Close => {
                 let el = open.pop()?;
                 match open.last_mut() {
                     Some(Node::Elem { kids, .. }) => kids.push(el),
                     _ => top.push(el),
                 }
                 in_attr = false;
+                continue;
             }
-            0x06 | 0x46 => {
-                let name = intern(c.name()?);
+            Token::Attr(name) => {
                 let Some(Node::Elem { attrs, .. }) = open.last_mut() else { return None };
-                attrs.push((name, Vec::new()));
+                attrs.push((intern(name), Vec::new()));
                 in_attr = true;
+                continue;
             }
-            0x05 | 0x45 | 0x0d | 0x0e => {
-                let piece = if token & 0x0f == 0x05 {
-                    // Only literal strings are understood.
-                    if c.u8()? != 0x01 {
-                        return None;
-                    }
-                    let n = usize::from(c.u16()?);
-                    Piece::Text(utf16(c.take(2 * n)?)?.into())
-                } else {
-                    let index = c.u16()?;
-                    c.u8()?;
-                    Piece::Sub { index, optional: token == 0x0e }
-                };
-                let Some(Node::Elem { attrs, kids, .. }) = open.last_mut() else { return None };
-                if in_attr {
-                    attrs.last_mut()?.1.push(piece);
-                } else {
-                    kids.push(Node::Piece(piece));
-                }
-            }
-            // CDATA, character and entity references, processing instructions, nested
-            // instances: rendered.
-            _ => return None,
+            Token::Text(t) => Piece::Text(t.into()),
+            Token::Sub { index, optional } => Piece::Sub { index, optional },
+        };
+        let Some(Node::Elem { attrs, kids, .. }) = open.last_mut() else { return None };
+        if in_attr {
+            attrs.last_mut()?.1.push(piece);
+        } else {
+            kids.push(Node::Piece(piece));
         }
     }
     open.is_empty().then_some(top)

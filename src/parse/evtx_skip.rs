@@ -109,6 +109,68 @@ pub(super) fn utf16(bytes: &[u8]) -> Option<String> {
 /// Size of a template definition header: next offset, GUID, data size.
 pub(super) const TEMPLATE_HEADER: usize = 24;
 
+/// One token of a template definition, as far as wutriage reads templates.
+#[derive(Debug)]
+pub(super) enum Token {
+    /// An element starts.
+    Open(String),
+    /// The start tag ends; content follows.
+    EndStart,
+    /// An element ends (or an empty one closes).
+    Close,
+    /// An attribute; the values that follow, up to the next attribute or `EndStart`, are its.
+    Attr(String),
+    /// Literal text.
+    Text(String),
+    /// A substitution (`optional`: left out when its value is null).
+    Sub { index: u16, optional: bool },
+}
+
+/// The tokens of the template definition at `offset`; `None` for anything unexpected (CDATA,
+/// character and entity references, processing instructions, nested instances, non-string
+/// literals).
+pub(super) fn template_tokens(data: &[u8], offset: u32) -> Option<Vec<Token>> {
+    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
+    let size = c.u32()? as usize;
+    let end = c.pos.checked_add(size)?;
+    let mut out = Vec::with_capacity(64);
+    while c.pos < end {
+        let token = c.u8()?;
+        out.push(match token {
+            0x00 => break,
+            0x0f => {
+                c.take(3)?;
+                continue;
+            }
+            0x01 | 0x41 => {
+                c.take(2 + 4)?; // dependency id, data size
+                let name = c.name()?;
+                if token == 0x41 {
+                    c.take(4)?;
+                }
+                Token::Open(name)
+            }
+            0x02 => Token::EndStart,
+            0x03 | 0x04 => Token::Close,
+            0x06 | 0x46 => Token::Attr(c.name()?),
+            0x05 | 0x45 => {
+                if c.u8()? != 0x01 {
+                    return None;
+                }
+                let n = usize::from(c.u16()?);
+                Token::Text(utf16(c.take(2 * n)?)?)
+            }
+            0x0d | 0x0e => {
+                let index = c.u16()?;
+                c.u8()?;
+                Token::Sub { index, optional: token == 0x0e }
+            }
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
 /// Reads the template definition at `offset`; `None` for anything unexpected.
 fn read_shape(
     data: &[u8],
@@ -126,49 +188,29 @@ fn read_shape(
         });
         quiet.then_some(())
     };
-    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
-    let size = c.u32()? as usize;
-    let end = c.pos.checked_add(size)?;
     let mut shape =
         Shape { provider: Slot::None, event_id: Slot::None, level: Slot::None, code_subs: vec![] };
     // Element names, each with whether its content may be an error code field.
     let mut stack: Vec<(String, bool)> = Vec::new();
     let mut attr: Option<String> = None;
-    while c.pos < end {
-        let token = c.u8()?;
+    for token in template_tokens(data, offset)? {
         match token {
-            0x00 => break,
-            0x0f => {
-                c.take(3)?;
-            }
-            0x01 | 0x41 => {
-                c.take(2 + 4)?; // dependency id, data size
-                let name = c.name()?;
-                if token == 0x41 {
-                    c.take(4)?;
-                }
+            Token::Open(name) => {
                 static_text_ok(&name)?;
                 let codeish = is_code_name(&name);
                 stack.push((name, codeish));
                 attr = None;
             }
-            0x02 => attr = None,
-            0x03 | 0x04 => {
+            Token::EndStart => attr = None,
+            Token::Close => {
                 stack.pop()?;
                 attr = None;
             }
-            0x06 | 0x46 => {
-                let name = c.name()?;
+            Token::Attr(name) => {
                 static_text_ok(&name)?;
                 attr = Some(name);
             }
-            0x05 | 0x45 => {
-                // Only literal strings are understood.
-                if c.u8()? != 0x01 {
-                    return None;
-                }
-                let n = usize::from(c.u16()?);
-                let text = utf16(c.take(2 * n)?)?;
+            Token::Text(text) => {
                 static_text_ok(&text)?;
                 if let Some(top) = data_name(&mut stack, attr.as_deref()) {
                     *top |= is_code_name(&text);
@@ -185,9 +227,7 @@ fn read_shape(
                     *slot = Slot::Text(text);
                 }
             }
-            0x0d | 0x0e => {
-                let id = c.u16()?;
-                c.u8()?;
+            Token::Sub { index: id, .. } => {
                 if let Some(top) = data_name(&mut stack, attr.as_deref()) {
                     // A field name chosen at run time: it may be `errorCode`.
                     *top = true;
@@ -201,9 +241,6 @@ fn read_shape(
                     *slot = Slot::Sub(id);
                 }
             }
-            // CDATA, character and entity references, processing instructions, nested
-            // instances: render.
-            _ => return None,
         }
     }
     // Slots left empty make `resolve` fail, so a record of such a template renders.
