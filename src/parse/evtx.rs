@@ -669,12 +669,23 @@ fn walk_plain<'t>(
     Some(piece)
 }
 
+type Parser<'b> = EvtxParser<Cursor<&'b [u8]>>;
+
+/// A parser of `bytes` set up as wutriage reads every file: attributes apart, carved records
+/// recovered, chunks handed to our own pool.
+fn open(bytes: &[u8]) -> evtx::err::Result<(Parser<'_>, Arc<ParserSettings>)> {
+    let settings =
+        ParserSettings::new().separate_json_attributes(true).num_threads(1).recover_records(true);
+    let parser = EvtxParser::from_read_seek(Cursor::new(bytes))?;
+    Ok((parser.with_configuration(settings.clone()), Arc::new(settings)))
+}
+
 /// Parses one .evtx file: chunks are read in order and parsed as tasks on the current
 /// rayon pool (not the crate's own pool, which would block inside ours), then merged back
 /// in chunk order.
 pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
     let mut piece = Piece::default();
-    let parser = match EvtxParser::from_read_seek(Cursor::new(bytes)) {
+    let (mut parser, settings) = match open(bytes) {
         Ok(p) => p,
         Err(e) => {
             piece.issue(
@@ -685,10 +696,6 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
             return piece;
         }
     };
-    let settings =
-        ParserSettings::new().separate_json_attributes(true).num_threads(1).recover_records(true);
-    let mut parser = parser.with_configuration(settings.clone());
-    let settings = Arc::new(settings);
     let mut chunks = parser.chunks();
     loop {
         let batch: Vec<_> = chunks.by_ref().take(CHUNK_BATCH).collect();
@@ -730,11 +737,7 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
 /// crate that the walk finds the records the crate's iterator yields. Returns how many
 /// records were built and how many were read, or the first difference.
 pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String> {
-    let Ok(parser) = EvtxParser::from_read_seek(Cursor::new(bytes)) else { return Ok((0, 0)) };
-    let settings =
-        ParserSettings::new().separate_json_attributes(true).num_threads(1).recover_records(true);
-    let mut parser = parser.with_configuration(settings.clone());
-    let settings = Arc::new(settings);
+    let Ok((mut parser, settings)) = open(bytes) else { return Ok((0, 0)) };
     let (mut built, mut total) = (0, 0);
     let mut trees = Trees::default();
     for chunk in parser.chunks() {
