@@ -72,11 +72,17 @@ fn main() {
     // As `analyze` reads: only the events diagnosis reads are kept.
     let parse = ParseOptions { retain: Some(diagnose::reads), ..ParseOptions::default() };
     let opts = Options { threads, parse, ..Options::default() };
+    let start = std::time::Instant::now();
     let mark = |what: &str| {
         if phases {
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
             let mib = |n: usize| n as f64 / f64::from(1 << 20);
             let (now, peak) = (HEAP.now.load(Ordering::Relaxed), HEAP.peak.load(Ordering::Relaxed));
-            println!("{what:>10}: in use {:7.1} MiB, peak so far {:7.1} MiB", mib(now), mib(peak));
+            println!(
+                "{what:>10}: in use {:7.1} MiB, peak so far {:7.1} MiB, at {ms:7.1} ms",
+                mib(now),
+                mib(peak)
+            );
         }
     };
     let ((events, left_out), bytes) = pipeline::run(&inputs, &opts, |a| {
