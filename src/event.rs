@@ -188,6 +188,16 @@ pub fn is_notable(codes: &[Code], level: Level, known_event: bool, message: &str
     !codes.is_empty() || level.is_warning_or_worse() || known_event || has_failure_words(message)
 }
 
+/// `hay.contains(needle)`. The standard library searches needles of up to 32 bytes with SIMD
+/// but sets up a Two-Way searcher per call for longer ones, which costs more than the search
+/// on a log message; a long needle's first 32 bytes are looked for first.
+pub(crate) fn has_text(hay: &str, needle: &str) -> bool {
+    match needle.get(..32) {
+        Some(head) if needle.len() > 32 => hay.contains(head) && hay.contains(needle),
+        _ => hay.contains(needle),
+    }
+}
+
 /// Words that mark a failure in servicing logs even on an `Info` line.
 pub fn has_failure_words(message: &str) -> bool {
     FAILURE_WORDS.iter().any(|w| message.contains(w))
@@ -208,3 +218,24 @@ pub(crate) const FAILURE_WORDS: &[&str] = &[
     "Rollback",
     "Reboot required: yes",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::has_text;
+
+    #[test]
+    fn has_text_is_contains() {
+        let long = "did not find any integrity violations at all";
+        for hay in [
+            "",
+            "did not find any integrity violations",
+            long,
+            "x did not find any integrity violations at all!",
+            "did not find any integrity violations at alX",
+        ] {
+            for needle in [long, "integrity", ""] {
+                assert_eq!(has_text(hay, needle), hay.contains(needle), "{hay:?} {needle:?}");
+            }
+        }
+    }
+}

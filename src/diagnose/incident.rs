@@ -93,7 +93,7 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
         }
         Source::Dism => {
             let m = &e.message;
-            let failed = m.contains("processed the command line but failed")
+            let failed = crate::event::has_text(m, "processed the command line but failed")
                 || (m.contains("Failed while processing command") && !e.codes.is_empty());
             if failed {
                 first_real_code(e).and_then(|c| mk(IncidentKind::Dism, Some(c), 2))

@@ -13,7 +13,7 @@ pub use incident::{Incident, IncidentKind};
 pub use reads::reads;
 
 use crate::code::Code;
-use crate::event::{Event, Source};
+use crate::event::{Event, Source, has_text};
 use crate::parse::evtx::{Family, family};
 use crate::remedy::{self, Remedy, RemedyId};
 use crate::rules::{self, Signal};
@@ -286,8 +286,8 @@ fn against(
 
 /// A scan or repair that found the component store healthy.
 pub(crate) fn reports_healthy_store(e: &Event<'_>) -> bool {
-    e.message.contains("The restore operation completed successfully")
-        || e.message.contains("did not find any integrity violations")
+    has_text(&e.message, "The restore operation completed successfully")
+        || has_text(&e.message, "did not find any integrity violations")
         || (e.message.contains("Total Detected Corruption:")
             && e.message.contains("Total Detected Corruption:\t0"))
 }

@@ -22,13 +22,15 @@ pub(super) static RULE: Rule = rule! {
 };
 
 fn nonzero_after(m: &str, key: &str) -> bool {
-    m.find(key).is_some_and(|i| {
-        m[i + key.len()..]
-            .trim_start()
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit() && c != '0')
-    })
+    // `contains` first: `find` sets up a Two-Way searcher on every call.
+    m.contains(key)
+        && m.find(key).is_some_and(|i| {
+            m[i + key.len()..]
+                .trim_start()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() && c != '0')
+        })
 }
 
 fn check(e: &Event<'_>) -> Option<Hit> {
