@@ -118,17 +118,25 @@ struct Parser<'t, 'c> {
 impl<'t> Parser<'t, '_> {
     fn start(&mut self, line: &'t str, start: usize, line_no: u32, time: Timestamp) -> Rec<'t> {
         let len = line.len();
-        let lvl_end = floor_boundary(line, 43);
+        // The level column of nearly every line is `Info` and padding, which ends on ASCII.
+        let (lvl_end, (level, level_code)) =
+            if line.as_bytes().get(21..43) == Some(INFO_COLUMN.as_bytes()) {
+                (43, (Level::Info, None))
+            } else {
+                let end = floor_boundary(line, 43);
+                (end, split_level(line.get(21..end).unwrap_or("")))
+            };
         let comp_end = floor_boundary(line, 50);
-        let (level, level_code) = split_level(line.get(21..lvl_end).unwrap_or(""));
         let component = line.get(lvl_end..comp_end).map_or("", fast::trim);
         let mut msg = comp_end;
         let mut seq = None;
         if component == "CSI" {
             let m = line.get(msg..).unwrap_or("");
             let mb = m.as_bytes();
-            if mb.len() >= 9 && mb[..8].iter().all(u8::is_ascii_hexdigit) {
-                seq = u32::from_str_radix(&m[..8], 16).ok();
+            if let Some(v) = mb.first_chunk::<8>().and_then(|h| fast::hex8(*h))
+                && mb.len() >= 9
+            {
+                seq = Some(v);
                 match mb[8] {
                     b'@' => {
                         if let Some((utc, used)) = csi_stamp(&m[9..]) {

@@ -40,8 +40,9 @@ impl DayCache {
     /// Exactly `Timestamp::from_civil` of the fields at the fixed columns of `b` (year 0..4,
     /// month 5..7, day 8..10, hour 11..13, minute 14..16, second 17..19) and `micros`.
     pub(crate) fn time(&mut self, b: &[u8], micros: u32) -> Option<Timestamp> {
-        let key: [u8; 10] = b.get(..10)?.try_into().ok()?;
-        let (h, mi, s) = (num(b.get(11..13)?), num(b.get(14..16)?), num(b.get(17..19)?));
+        let b = b.first_chunk::<19>()?;
+        let key: [u8; 10] = *b.first_chunk::<10>()?;
+        let (h, mi, s) = (num(&b[11..13]), num(&b[14..16]), num(&b[17..19]));
         let midnight = match self.last {
             Some((k, day)) if k == key => day,
             _ => {
@@ -64,6 +65,11 @@ impl DayCache {
         let secs = i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
         Some(Timestamp(midnight.0 + secs * 1_000_000 + i64::from(micros)))
     }
+}
+
+/// Eight ASCII hex digits as a number (`None` if any is not one).
+pub(crate) fn hex8(b: [u8; 8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |v, &c| Some(v << 4 | char::from(c).to_digit(16)?))
 }
 
 /// Reads `min..=max` ASCII digits at `*at`; the value and the new position.
@@ -171,6 +177,28 @@ mod tests {
             }
         }
         assert_eq!(cache.time(b"2024-02-29", 0), None);
+    }
+
+    #[test]
+    fn hex8_is_from_str_radix() {
+        for s in [
+            "00000000",
+            "0000004b",
+            "FFFFFFFF",
+            "deadBEEF",
+            "0000004g",
+            "+0000004",
+            " 0000004",
+            "0000004\u{e9}",
+        ] {
+            let Some(b) = s.as_bytes().first_chunk::<8>() else { continue };
+            let plain = b
+                .iter()
+                .all(u8::is_ascii_hexdigit)
+                .then(|| u32::from_str_radix(&s[..8], 16).ok())
+                .flatten();
+            assert_eq!(hex8(*b), plain, "{s}");
+        }
     }
 
     #[test]
