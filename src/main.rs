@@ -259,10 +259,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     max_archive_bytes,
                     ..OpenOptions::default()
                 },
+                // A batch line is drawn from the same report as `analyze`, so it needs only
+                // what diagnosis reads.
                 parse: ParseOptions {
                     keep: Keep::Notable,
                     max_events_per_artifact: max_events,
                     max_record_bytes: usize::try_from(max_record_bytes).unwrap_or(usize::MAX),
+                    retain: Some(diagnose::reads),
                     ..ParseOptions::default()
                 },
             };

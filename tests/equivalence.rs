@@ -11,13 +11,13 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use wutriage::bundle::{OpenOptions, ReadMode};
-use wutriage::diagnose;
 use wutriage::event::Event;
 use wutriage::parse::{Keep, ParseOptions};
 use wutriage::pipeline::{self, Options};
 use wutriage::report::analyze::Report;
 use wutriage::report::events::write_jsonl;
 use wutriage::time::Timestamp;
+use wutriage::{batch, diagnose};
 
 /// Events (JSON lines) and per-file record counts.
 fn render(inputs: &[PathBuf], opts: &Options) -> (String, Vec<(String, u64, u64)>) {
@@ -264,4 +264,26 @@ fn analyze_report_is_the_same_from_the_events_diagnosis_reads() {
         }
     }
     eprintln!("{left_out} events left out");
+}
+
+/// `batch` keeps only the events diagnosis reads too; each bundle's line is the same as from
+/// all notable events.
+#[test]
+fn batch_lines_are_the_same_from_the_events_diagnosis_reads() {
+    let mut dirs = vec![common::fixture("bundles")];
+    dirs.extend(common::corpus());
+    let entries = batch::discover(&dirs).unwrap();
+    assert!(entries.len() > 3, "bundles to compare: {}", entries.len());
+    let line = |entry: &batch::Entry, retain: Option<fn(&Event<'_>) -> bool>| {
+        let o = batch::Options {
+            jobs: 1,
+            window_us: diagnose::Options::default().window_us,
+            open: OpenOptions::default(),
+            parse: ParseOptions { keep: Keep::Notable, retain, ..ParseOptions::default() },
+        };
+        serde_json::to_string(&batch::analyse(entry, &o)).unwrap()
+    };
+    for e in &entries {
+        assert_eq!(line(e, None), line(e, Some(diagnose::reads)), "{}", e.path.display());
+    }
 }
