@@ -26,6 +26,8 @@ pub mod event;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod knowledge;
+#[doc(hidden)]
+pub mod measure;
 pub mod parse;
 pub mod pipeline;
 pub mod remedy;

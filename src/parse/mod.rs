@@ -236,6 +236,11 @@ impl<'t> Piece<'t> {
 
 pub(crate) use prefilter::Hits;
 
+/// See [`crate::measure::prefilter_hits`].
+pub(crate) fn prefilter_hits(text: &str) -> usize {
+    prefilter::Prefilter::new().hits(text).count_all()
+}
+
 /// A grammar whose records collect into a [`Piece`].
 pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
     /// The piece being filled.

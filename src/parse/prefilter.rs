@@ -218,6 +218,16 @@ impl Hits<'_> {
         }
     }
 
+    /// Scans the whole text and returns how many hits it holds (for measuring the scan).
+    pub(crate) fn count_all(mut self) -> usize {
+        let mut n = 0;
+        while self.scanned < self.text.len() {
+            self.scan(self.scanned);
+            n += self.found.len();
+        }
+        n
+    }
+
     /// Collects the hits that start in the block at `from`.
     fn scan(&mut self, from: usize) {
         let len = self.text.len();
@@ -385,6 +395,7 @@ mod tests {
         for round in 0..400 {
             let text: String = (0..rand(120)).map(|_| PARTS[rand(PARTS.len())]).collect();
             let expected = naive_hits(text.as_bytes());
+            assert_eq!(pre.hits(&text).count_all(), expected.iter().filter(|&&h| h).count());
             for block in [1, 3, 7, 16, 64, BLOCK] {
                 let mut h = pre.hits(&text);
                 h.block = block;
