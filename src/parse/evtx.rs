@@ -765,11 +765,19 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
                 continue;
             }
             let data = rec.chunk.data;
-            let Some(b) = trees.record(data, start, len, rec.event_record_id, time) else {
+            let id = rec.event_record_id;
+            // Where the template's program answers, the tree must give the same record.
+            let compiled = trees.compiled(data, start, len, id, time);
+            let expanded = trees.expanded(data, start, len, id, time);
+            if let Some(c) = &compiled
+                && compiled != expanded
+            {
+                return Err(format!("record {id}: compiled {c:?}, expanded {expanded:?}"));
+            }
+            let Some(b) = compiled.or(expanded) else {
                 continue;
             };
             built += 1;
-            let id = rec.event_record_id;
             match read_record(Ok(rec)) {
                 Ok(Ok(r)) if r == b => {}
                 other => return Err(format!("record {id}: built {b:?}, rendered {other:?}")),

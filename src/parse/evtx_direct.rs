@@ -11,7 +11,10 @@
 //! rendered one.
 
 use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
-use super::evtx_skip::{MAX_NESTING, Token, integer, read_instance, string, template_tokens};
+use super::evtx_prog::{Part, Prog, compile, compile_part};
+use super::evtx_skip::{
+    MAX_NESTING, Token, has_control, integer, read_instance, string, template_tokens,
+};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -19,21 +22,21 @@ use std::sync::Arc;
 
 /// A node of a template definition.
 #[derive(Debug)]
-enum Node {
+pub(super) enum Node {
     Elem { name: Arc<str>, attrs: Vec<(Arc<str>, Vec<Piece>)>, kids: Vec<Node> },
     Piece(Piece),
 }
 
 /// Literal text or a substitution.
 #[derive(Debug, Clone)]
-enum Piece {
+pub(super) enum Piece {
     Text(Arc<str>),
     Sub { index: u16, optional: bool },
 }
 
 /// A substitution value as read from the chunk.
 #[derive(Debug, Clone, Copy)]
-enum Raw<'d> {
+pub(super) enum Raw<'d> {
     Null,
     Utf16(&'d [u8]),
     Int(i128),
@@ -69,21 +72,64 @@ enum Kid<'d> {
     Val(Val<'d>),
 }
 
+/// A template definition read into nodes, and its program when its layout is a fixed one.
+#[derive(Debug)]
+struct Template {
+    nodes: Vec<Node>,
+    /// For a record's template.
+    prog: Option<Prog>,
+    /// For the template of a nested payload.
+    part: Option<Part>,
+}
+
 /// Template definitions of the current chunk by offset (`None`: not built here).
 #[derive(Debug, Default)]
 pub(crate) struct Trees {
-    trees: HashMap<u32, Option<Arc<Vec<Node>>>>,
+    by_offset: HashMap<u32, Option<Arc<Template>>>,
 }
 
 impl Trees {
     /// Forgets the chunk before: definition offsets are chunk offsets.
     pub(crate) fn next_chunk(&mut self) {
-        self.trees.clear();
+        self.by_offset.clear();
     }
 
     /// The fields of the record whose binary XML is at chunk offset `start` (`len` bytes), or
     /// `None` when its layout is not one built here.
     pub(crate) fn record(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        len: usize,
+        record_id: u64,
+        time: Timestamp,
+    ) -> Option<RawRecord> {
+        self.compiled(data, start, len, record_id, time)
+            .or_else(|| self.expanded(data, start, len, record_id, time))
+    }
+
+    /// The record read through its template's program; `None` when the program cannot say.
+    pub(crate) fn compiled(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        len: usize,
+        record_id: u64,
+        time: Timestamp,
+    ) -> Option<RawRecord> {
+        let inst = read_instance(data, start, len)?;
+        let tree = self.tree(data, inst.def)?;
+        let (mut raw, nested) = tree.prog.as_ref()?.run(&inst.values, record_id, time)?;
+        if let Some((at, len)) = nested {
+            let inner = read_instance(data, at, len)?;
+            let part = self.tree(data, inner.def)?;
+            part.part.as_ref()?.fields(&inner.values, &mut raw.fields)?;
+        }
+        Some(raw)
+    }
+
+    /// The record read from its template expanded into a tree.
+    pub(crate) fn expanded(
         &mut self,
         data: &[u8],
         start: usize,
@@ -98,10 +144,14 @@ impl Trees {
         Some(raw)
     }
 
-    fn tree(&mut self, data: &[u8], offset: u32) -> Option<Arc<Vec<Node>>> {
-        self.trees
+    fn tree(&mut self, data: &[u8], offset: u32) -> Option<Arc<Template>> {
+        self.by_offset
             .entry(offset)
-            .or_insert_with(|| read_template(data, offset).map(Arc::new))
+            .or_insert_with(|| {
+                let nodes = read_template(data, offset)?;
+                let (prog, part) = (compile(&nodes), compile_part(&nodes));
+                Some(Arc::new(Template { nodes, prog, part }))
+            })
             .clone()
     }
 
@@ -121,7 +171,7 @@ impl Trees {
         let values: Vec<Raw<'d>> =
             inst.values.into_iter().map(|(ty, v, at)| raw_value(ty, v, at)).collect();
         let mut out = Vec::new();
-        for node in tree.iter() {
+        for node in &tree.nodes {
             self.expand(node, &values, data, depth, &mut out)?;
         }
         Some(out)
@@ -197,7 +247,7 @@ impl Trees {
 const SYSTEM_READ: [&str; 5] = ["Provider", "EventID", "Level", "Computer", "Channel"];
 
 /// A value of `BinXML` type `ty` held in `v` (at chunk offset `at`).
-fn raw_value(ty: u8, v: &[u8], at: usize) -> Raw<'_> {
+pub(super) fn raw_value(ty: u8, v: &[u8], at: usize) -> Raw<'_> {
     match ty {
         0x00 => Raw::Null,
         0x01 => Raw::Utf16(v),
@@ -261,34 +311,41 @@ impl Val<'_> {
     fn text(&self) -> Option<String> {
         let s = match self {
             Val::Text(t) => t.to_string(),
-            Val::Raw(Raw::Utf16(b)) => string(b)?,
-            Val::Raw(Raw::Int(n)) => n.to_string(),
-            Val::Raw(Raw::Guid(g)) => {
-                let mut s = String::with_capacity(38);
-                s.push('{');
-                for (i, idx) in
-                    [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].iter().enumerate()
-                {
-                    if matches!(i, 4 | 6 | 8 | 10) {
-                        s.push('-');
-                    }
-                    write!(s, "{:02x}", g.get(*idx)?).ok()?;
-                }
-                s.push('}');
-                s
-            }
-            Val::Raw(Raw::Binary(b)) => {
-                let mut s = String::with_capacity(2 * b.len());
-                for x in *b {
-                    write!(s, "{x:02X}").ok()?;
-                }
-                s
-            }
-            Val::Raw(Raw::Null | Raw::Nested(..) | Raw::Other) => return None,
+            Val::Raw(r) => raw_text(*r)?,
         };
         // Empty values and control characters render in ways not mirrored here.
-        (!s.chars().any(char::is_control)).then_some(s)
+        (!has_control(&s)).then_some(s)
     }
+}
+
+/// The text the JSON rendering holds for a substitution value of a type built here.
+pub(super) fn raw_text(r: Raw<'_>) -> Option<String> {
+    Some(match r {
+        Raw::Utf16(b) => string(b)?,
+        Raw::Int(n) => n.to_string(),
+        Raw::Guid(g) => {
+            let mut s = String::with_capacity(38);
+            s.push('{');
+            for (i, idx) in
+                [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].iter().enumerate()
+            {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    s.push('-');
+                }
+                write!(s, "{:02x}", g.get(*idx)?).ok()?;
+            }
+            s.push('}');
+            s
+        }
+        Raw::Binary(b) => {
+            let mut s = String::with_capacity(2 * b.len());
+            for x in b {
+                write!(s, "{x:02X}").ok()?;
+            }
+            s
+        }
+        Raw::Null | Raw::Nested(..) | Raw::Other => return None,
+    })
 }
 
 impl El<'_> {

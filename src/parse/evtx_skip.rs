@@ -358,28 +358,55 @@ pub(super) fn string(v: &[u8]) -> Option<String> {
 /// Appends a UTF-16 string value as rendered (up to its first NUL); `None`, with `out` as
 /// it was, when it is not valid UTF-16.
 pub(super) fn push_string(v: &[u8], out: &mut String) -> Option<()> {
+    // ASCII, the usual case: narrowed a block at a time, with no per-character encoding.
     let start = out.len();
-    out.reserve(v.len() / 2);
-    for p in v.chunks_exact(2) {
-        match (p[0], p[1]) {
-            (0, 0) => return Some(()),
-            // ASCII, the usual case: one byte per unit.
-            (b, 0) if b < 0x80 => out.push(char::from(b)),
-            _ => {
-                out.truncate(start);
-                let units = v.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-                for c in char::decode_utf16(units.take_while(|u| *u != 0)) {
-                    let Ok(c) = c else {
-                        out.truncate(start);
-                        return None;
-                    };
-                    out.push(c);
+    let mut buf = [0u8; 64];
+    let mut rest = v;
+    loop {
+        let mut n = 0;
+        for p in rest.chunks_exact(2).take(buf.len()) {
+            match (p[0], p[1]) {
+                (b, 0) if b != 0 && b < 0x80 => {
+                    if let Some(slot) = buf.get_mut(n) {
+                        *slot = b;
+                    }
+                    n += 1;
                 }
-                return Some(());
+                _ => break,
+            }
+        }
+        out.push_str(std::str::from_utf8(buf.get(..n)?).ok()?);
+        rest = rest.get(2 * n..)?;
+        match rest {
+            [] | [_] | [0, 0, ..] => return Some(()),
+            _ if n == buf.len() => {}
+            _ => {
+                let done = push_utf16(rest, out);
+                if done.is_none() {
+                    out.truncate(start);
+                }
+                return done;
             }
         }
     }
+}
+
+/// Appends the rest of a value that is not ASCII, up to its first NUL.
+fn push_utf16(v: &[u8], out: &mut String) -> Option<()> {
+    let units = v.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    for c in char::decode_utf16(units.take_while(|u| *u != 0)) {
+        out.push(c.ok()?);
+    }
     Some(())
+}
+
+/// Whether text holds a control character (which renders in ways not mirrored here).
+pub(super) fn has_control(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        s.chars().any(char::is_control)
+    }
 }
 
 /// The text of a value used for a System slot: strings and integers.
@@ -611,5 +638,22 @@ mod tests {
         assert_eq!(string(b"").as_deref(), Some(""));
         // A lone surrogate is not text.
         assert_eq!(string(b"\x00\xd8a\0"), None);
+        // Past one block of ASCII, and ASCII then not.
+        let long: Vec<u8> = (0..200u8).flat_map(|i| [b'a' + i % 26, 0]).collect();
+        assert_eq!(string(&long).map(|s| s.len()), Some(200));
+        assert_eq!(string(b"a\0b\0\xe9\0c\0").as_deref(), Some("ab\u{e9}c"));
+        let mut out = "x".to_string();
+        assert_eq!(push_string(b"a\0b\0\x00\xd8", &mut out), None);
+        assert_eq!(out, "x");
+        // An odd trailing byte is not a unit.
+        assert_eq!(string(b"a\0b").as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn control_characters_found_in_any_text() {
+        assert!(has_control("a\tb"));
+        assert!(has_control("a\u{7f}"));
+        assert!(has_control("\u{e9}\u{85}"));
+        assert!(!has_control("\u{e9}a b"));
     }
 }

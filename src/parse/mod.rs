@@ -8,6 +8,7 @@ pub mod cbs;
 pub mod evtx;
 mod evtx_direct;
 mod evtx_json;
+mod evtx_prog;
 mod evtx_skip;
 mod evtx_walk;
 pub mod export;
