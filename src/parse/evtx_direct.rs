@@ -13,7 +13,8 @@
 use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
 use super::evtx_prog::{Part, Prog, compile, compile_part};
 use super::evtx_skip::{
-    MAX_NESTING, Token, has_control, integer, read_instance, string, template_tokens,
+    MAX_NESTING, TEMPLATES, Token, has_control, integer, read_instance, string, template_key,
+    template_tokens,
 };
 use crate::time::Timestamp;
 use std::collections::HashMap;
@@ -86,6 +87,9 @@ struct Template {
 #[derive(Debug, Default)]
 pub(crate) struct Trees {
     by_offset: HashMap<u32, Option<Arc<Template>>>,
+    /// Templates by [`template_key`], kept from chunk to chunk.
+    by_key: HashMap<Vec<u8>, Option<Arc<Template>>>,
+    key: Vec<u8>,
 }
 
 impl Trees {
@@ -145,14 +149,25 @@ impl Trees {
     }
 
     fn tree(&mut self, data: &[u8], offset: u32) -> Option<Arc<Template>> {
-        self.by_offset
-            .entry(offset)
-            .or_insert_with(|| {
-                let nodes = read_template(data, offset)?;
-                let (prog, part) = (compile(&nodes), compile_part(&nodes));
-                Some(Arc::new(Template { nodes, prog, part }))
-            })
-            .clone()
+        if let Some(tree) = self.by_offset.get(&offset) {
+            return tree.clone();
+        }
+        let keyed = template_key(data, offset, &mut self.key).is_some();
+        let tree = match self.by_key.get(&self.key) {
+            Some(tree) if keyed => tree.clone(),
+            _ => {
+                let tree = read_template(data, offset).map(|nodes| {
+                    let (prog, part) = (compile(&nodes), compile_part(&nodes));
+                    Arc::new(Template { nodes, prog, part })
+                });
+                if keyed && self.by_key.len() < TEMPLATES {
+                    self.by_key.insert(self.key.clone(), tree.clone());
+                }
+                tree
+            }
+        };
+        self.by_offset.insert(offset, tree.clone());
+        tree
     }
 
     /// A fragment holding one template instance (a record, or a nested value), expanded.

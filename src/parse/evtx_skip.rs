@@ -50,12 +50,17 @@ pub(crate) struct Shape {
 pub(crate) struct Shapes {
     // Shared with the check that reads them, which also fills the map for nested values.
     by_offset: HashMap<u32, Option<Arc<Shape>>>,
+    /// Shapes by [`template_key`], kept from chunk to chunk.
+    by_key: HashMap<Vec<u8>, Option<Arc<Shape>>>,
+    key: Vec<u8>,
     quiet: HashSet<String>,
     texts: HashMap<String, bool>,
 }
 
 /// Most value texts and template texts remembered.
 const QUIET_TEXTS: usize = 4096;
+/// Most template definitions remembered from chunk to chunk.
+pub(super) const TEMPLATES: usize = 1024;
 
 /// Little-endian reader over chunk bytes; every read is bounds-checked.
 pub(super) struct Cur<'d> {
@@ -169,6 +174,70 @@ pub(super) fn template_tokens(data: &[u8], offset: u32) -> Option<Vec<Token>> {
         });
     }
     Some(out)
+}
+
+/// The tokens [`template_tokens`] reads at `offset`, written into `key` without decoding a
+/// name: the same definition in another chunk (its names inline or shared, at other offsets)
+/// gives the same key, and equal keys give equal tokens. `None` where the tokens are not
+/// read the same way; the caller then reads them directly.
+pub(super) fn template_key(data: &[u8], offset: u32, key: &mut Vec<u8>) -> Option<()> {
+    key.clear();
+    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
+    let size = c.u32()? as usize;
+    let end = c.pos.checked_add(size)?;
+    // A name as its length and UTF-16 units, skipped when it is inline.
+    let name = |c: &mut Cur<'_>, key: &mut Vec<u8>| -> Option<()> {
+        let at = c.u32()?;
+        let mut n = Cur { data, pos: (at as usize).checked_add(6)? };
+        let len = n.u16()?;
+        let units = n.take(2 * usize::from(len))?;
+        key.extend_from_slice(&len.to_le_bytes());
+        key.extend_from_slice(units);
+        if at as usize == c.pos {
+            c.take(10 + units.len())?;
+        }
+        Some(())
+    };
+    while c.pos < end {
+        let token = c.u8()?;
+        match token {
+            0x00 => break,
+            0x0f => {
+                c.take(3)?;
+            }
+            0x01 | 0x41 => {
+                c.take(2 + 4)?;
+                key.push(b'O');
+                name(&mut c, key)?;
+                if token == 0x41 {
+                    c.take(4)?;
+                }
+            }
+            0x02 => key.push(b'E'),
+            0x03 | 0x04 => key.push(b'C'),
+            0x06 | 0x46 => {
+                key.push(b'A');
+                name(&mut c, key)?;
+            }
+            0x05 | 0x45 => {
+                if c.u8()? != 0x01 {
+                    return None;
+                }
+                let n = c.u16()?;
+                key.push(b'T');
+                key.extend_from_slice(&n.to_le_bytes());
+                key.extend_from_slice(c.take(2 * usize::from(n))?);
+            }
+            0x0d | 0x0e => {
+                let index = c.u16()?;
+                c.u8()?;
+                key.push(if token == 0x0e { b's' } else { b'S' });
+                key.extend_from_slice(&index.to_le_bytes());
+            }
+            _ => return None,
+        }
+    }
+    Some(())
 }
 
 /// Reads the template definition at `offset`; `None` for anything unexpected.
@@ -465,10 +534,22 @@ impl Shapes {
     }
 
     fn shape(&mut self, data: &[u8], def: u32, ex: &CodeExtractor) -> Option<Arc<Shape>> {
-        self.by_offset
-            .entry(def)
-            .or_insert_with(|| read_shape(data, def, ex, &mut self.texts).map(Arc::new))
-            .clone()
+        if let Some(shape) = self.by_offset.get(&def) {
+            return shape.clone();
+        }
+        let keyed = template_key(data, def, &mut self.key).is_some();
+        let shape = match self.by_key.get(&self.key) {
+            Some(shape) if keyed => shape.clone(),
+            _ => {
+                let shape = read_shape(data, def, ex, &mut self.texts).map(Arc::new);
+                if keyed && self.by_key.len() < TEMPLATES {
+                    self.by_key.insert(self.key.clone(), shape.clone());
+                }
+                shape
+            }
+        };
+        self.by_offset.insert(def, shape.clone());
+        shape
     }
 
     fn check(&mut self, data: &[u8], start: usize, len: usize, ex: &CodeExtractor) -> Option<bool> {
@@ -647,6 +728,45 @@ mod tests {
         assert_eq!(out, "x");
         // An odd trailing byte is not a unit.
         assert_eq!(string(b"a\0b").as_deref(), Some("a"));
+    }
+
+    /// Writes at `off` a template `<name>text</name>`, its name inline or, with `name_at`,
+    /// shared from another offset; returns where its name is.
+    fn put_template(data: &mut [u8], off: usize, name: &str, name_at: Option<u32>) -> u32 {
+        let units: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut body = vec![0x01, 0, 0, 0, 0, 0, 0];
+        let at = off + TEMPLATE_HEADER + body.len() + 4;
+        let name_off = name_at.unwrap_or(at as u32);
+        body.extend_from_slice(&name_off.to_le_bytes());
+        if name_at.is_none() {
+            body.extend_from_slice(&[0; 6]);
+            body.extend_from_slice(&(units.len() as u16 / 2).to_le_bytes());
+            body.extend_from_slice(&units);
+            body.extend_from_slice(&[0, 0]);
+        }
+        body.extend_from_slice(&[0x02, 0x05, 0x01, 2, 0, b'h', 0, b'i', 0, 0x04, 0x00]);
+        data[off + 20..off + 24].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        data[off + TEMPLATE_HEADER..off + TEMPLATE_HEADER + body.len()].copy_from_slice(&body);
+        name_off
+    }
+
+    #[test]
+    fn template_keys_do_not_depend_on_where_names_are() {
+        let mut data = vec![0u8; 512];
+        let shared = put_template(&mut data, 16, "Event", None);
+        put_template(&mut data, 160, "Event", Some(shared));
+        put_template(&mut data, 320, "Other", None);
+        let key = |off: u32| {
+            let mut k = Vec::new();
+            template_key(&data, off, &mut k).map(|()| k)
+        };
+        let tokens = |off: u32| format!("{:?}", template_tokens(&data, off));
+        assert!(key(16).is_some());
+        assert_eq!(key(16), key(160));
+        assert_eq!(tokens(16), tokens(160));
+        assert!(tokens(16).contains("Open(\"Event\")"), "{}", tokens(16));
+        assert_ne!(key(16), key(320));
+        assert_ne!(tokens(16), tokens(320));
     }
 
     #[test]
