@@ -16,6 +16,7 @@ use super::evtx_skip::{
     MAX_NESTING, TEMPLATES, Token, has_control, integer, read_instance, string, template_key,
     template_tokens,
 };
+use super::word_hash::Seeded;
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -86,9 +87,9 @@ struct Template {
 /// Template definitions of the current chunk by offset (`None`: not built here).
 #[derive(Debug, Default)]
 pub(crate) struct Trees {
-    by_offset: HashMap<u32, Option<Arc<Template>>>,
+    by_offset: HashMap<u32, Option<Arc<Template>>, Seeded>,
     /// Templates by [`template_key`], kept from chunk to chunk.
-    by_key: HashMap<Vec<u8>, Option<Arc<Template>>>,
+    by_key: HashMap<Vec<u8>, Option<Arc<Template>>, Seeded>,
     key: Vec<u8>,
 }
 

@@ -11,6 +11,7 @@
 //! would change) renders the record as before, so a kept event is built exactly as before.
 
 use super::evtx::{Family, code_field, family, is_known_event, service_from_bytes};
+use super::word_hash::Seeded;
 use crate::code::extract::CodeExtractor;
 use crate::event::has_failure_words;
 use std::collections::{HashMap, HashSet};
@@ -40,6 +41,8 @@ pub(crate) struct Shape {
     /// Substitutions that may land in an `errorCode`/`ErrorCode` field, which is also read
     /// as a decimal code.
     code_subs: Vec<u16>,
+    /// Tells this shape from the others of its [`Shapes`], in [`Shapes::values_key`].
+    serial: u64,
 }
 
 /// State of one task's walk over chunks: the chunk's template shapes by definition offset
@@ -49,12 +52,17 @@ pub(crate) struct Shape {
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
     // Shared with the check that reads them, which also fills the map for nested values.
-    by_offset: HashMap<u32, Option<Arc<Shape>>>,
+    by_offset: HashMap<u32, Option<Arc<Shape>>, Seeded>,
     /// Shapes by [`template_key`], kept from chunk to chunk.
-    by_key: HashMap<Vec<u8>, Option<Arc<Shape>>>,
+    by_key: HashMap<Vec<u8>, Option<Arc<Shape>>, Seeded>,
     key: Vec<u8>,
-    quiet: HashSet<String>,
-    texts: HashMap<String, bool>,
+    quiet: HashSet<String, Seeded>,
+    /// Value bytes already found quiet (see [`Shapes::values_key`]), and the key being built.
+    quiet_values: HashSet<Vec<u8>, Seeded>,
+    values: Vec<u8>,
+    /// Shapes read so far, for their serial numbers.
+    serials: u64,
+    texts: HashMap<String, bool, Seeded>,
 }
 
 /// Most value texts and template texts remembered.
@@ -245,7 +253,7 @@ fn read_shape(
     data: &[u8],
     offset: u32,
     ex: &CodeExtractor,
-    texts: &mut HashMap<String, bool>,
+    texts: &mut HashMap<String, bool, Seeded>,
 ) -> Option<Shape> {
     let mut static_text_ok = |text: &str| -> Option<()> {
         let quiet = texts.get(text).copied().unwrap_or_else(|| {
@@ -257,8 +265,13 @@ fn read_shape(
         });
         quiet.then_some(())
     };
-    let mut shape =
-        Shape { provider: Slot::None, event_id: Slot::None, level: Slot::None, code_subs: vec![] };
+    let mut shape = Shape {
+        provider: Slot::None,
+        event_id: Slot::None,
+        level: Slot::None,
+        code_subs: vec![],
+        serial: 0,
+    };
     // Element names, each with whether its content may be an error code field.
     let mut stack: Vec<(String, bool)> = Vec::new();
     let mut attr: Option<String> = None;
@@ -541,7 +554,10 @@ impl Shapes {
         let shape = match self.by_key.get(&self.key) {
             Some(shape) if keyed => shape.clone(),
             _ => {
-                let shape = read_shape(data, def, ex, &mut self.texts).map(Arc::new);
+                self.serials += 1;
+                let serial = self.serials;
+                let shape = read_shape(data, def, ex, &mut self.texts)
+                    .map(|s| Arc::new(Shape { serial, ..s }));
                 if keyed && self.by_key.len() < TEMPLATES {
                     self.by_key.insert(self.key.clone(), shape.clone());
                 }
@@ -569,8 +585,31 @@ impl Shapes {
         // All values, one per line: failure words and codes cannot span a line break, and
         // values holding control characters are rendered, so one scan of the lines finds
         // whatever a scan of each value would.
+        // Values already found quiet, byte for byte, are quiet again: no text needed.
+        let mut key = std::mem::take(&mut self.values);
+        key.clear();
+        key.push(u8::from(scm));
+        let keyed = self.values_key(&shape, &inst.values, data, ex, &mut key, 0).is_some();
+        let known = keyed && self.quiet_values.contains(&key);
+        let quiet = known || self.lines_quiet(&shape, &inst.values, data, ex, scm)?;
+        if quiet && keyed && !known && self.quiet_values.len() < QUIET_TEXTS {
+            self.quiet_values.insert(key.clone());
+        }
+        self.values = key;
+        Some(quiet)
+    }
+
+    /// Whether the values' text holds nothing that could make the record notable.
+    fn lines_quiet(
+        &mut self,
+        shape: &Shape,
+        values: &[(u8, &[u8], usize)],
+        data: &[u8],
+        ex: &CodeExtractor,
+        scm: bool,
+    ) -> Option<bool> {
         let mut lines = String::with_capacity(256);
-        if !self.values_quiet(&shape, &inst.values, data, ex, &mut lines, scm, 0)? {
+        if !self.values_quiet(shape, values, data, ex, &mut lines, scm, 0)? {
             return Some(false);
         }
         if self.quiet.contains(&lines) {
@@ -588,6 +627,40 @@ impl Shapes {
             self.quiet.insert(lines);
         }
         Some(true)
+    }
+
+    /// Appends to `key` everything [`Shapes::values_quiet`] decides on: the shape, and each
+    /// value's type and size, with the bytes of those whose text it reads. Equal keys (with
+    /// the same SCM flag) get equal answers. `None` for a value it does not read.
+    fn values_key(
+        &mut self,
+        shape: &Shape,
+        values: &[(u8, &[u8], usize)],
+        data: &[u8],
+        ex: &CodeExtractor,
+        key: &mut Vec<u8>,
+        depth: u8,
+    ) -> Option<()> {
+        key.extend_from_slice(&shape.serial.to_le_bytes());
+        key.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        for (i, &(ty, v, at)) in values.iter().enumerate() {
+            // Value sizes are 16-bit in the instance.
+            key.push(ty);
+            key.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            match ty {
+                0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
+                0x03..=0x0a if !code_sub => {}
+                0x01 | 0x03..=0x0a | 0x0e | 0x14 | 0x15 => key.extend_from_slice(v),
+                0x21 if depth < MAX_NESTING => {
+                    let inner = read_instance(data, at, v.len())?;
+                    let shape = self.shape(data, inner.def, ex)?;
+                    self.values_key(&shape, &inner.values, data, ex, key, depth + 1)?;
+                }
+                _ => return None,
+            }
+        }
+        Some(())
     }
 
     /// Checks an instance's values: string values join `lines` for the caller's scan;

@@ -16,6 +16,7 @@ mod fast;
 pub mod ident;
 mod lines;
 mod prefilter;
+mod word_hash;
 pub mod wu;
 
 use crate::bundle::{Bundle, Kind, decode, decode::Decoded};
