@@ -24,7 +24,10 @@ const MAX_FIELD_CHARS: usize = 2048;
 /// Most fields kept per event.
 pub(crate) const MAX_FIELDS: usize = 40;
 
-/// The fields of one record as owned name/value pairs, in document order.
+/// A field name: borrowed when it is one of the [`COMMON`] strings, which most are.
+pub(crate) type Name = Cow<'static, str>;
+
+/// The fields of one record as name/value pairs, in document order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct RawRecord {
     pub(crate) record_id: u64,
@@ -35,7 +38,7 @@ pub(crate) struct RawRecord {
     pub(crate) level: u64,
     pub(crate) computer: String,
     pub(crate) channel: String,
-    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) fields: Vec<(Name, String)>,
 }
 
 fn scalar(v: &Json<'_>) -> Option<String> {
@@ -71,7 +74,7 @@ pub(crate) const DATA_NAMES: [&str; 16] = [
 
 /// Flattens `EventData` or one `UserData` element into name/value pairs. Unnamed `Data`
 /// values (classic providers) become `data1`, `data2`, …
-fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(String, String)>) {
+fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(Name, String)>) {
     for (k, v) in obj {
         if k.ends_with("_attributes") || k == "#attributes" || out.len() >= MAX_FIELDS {
             continue;
@@ -88,11 +91,11 @@ fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(String, String)>) {
             };
             for (i, item) in items.into_iter().enumerate() {
                 if let (Some(name), Some(val)) = (DATA_NAMES.get(i), scalar(item)) {
-                    out.push(((*name).to_string(), cut(val)));
+                    out.push((Cow::Borrowed(*name), cut(val)));
                 }
             }
         } else if let Some(val) = scalar(v) {
-            out.push((k.to_string(), cut(val)));
+            out.push((name(k), cut(val)));
         }
     }
 }
@@ -130,7 +133,7 @@ pub(crate) fn from_json(
             if k.ends_with("_attributes") {
                 continue;
             }
-            fields.push(("payload".to_string(), k.to_string()));
+            fields.push((Cow::Borrowed("payload"), k.to_string()));
             if let Json::Object(o) = inner {
                 flatten(o, &mut fields);
             }
@@ -257,12 +260,12 @@ pub(crate) fn code_field(v: &str) -> Option<Code> {
 }
 
 /// The value of the first field named `k`.
-fn field<'f>(fields: &'f [(String, String)], k: &str) -> Option<&'f str> {
+fn field<'f>(fields: &'f [(Name, String)], k: &str) -> Option<&'f str> {
     fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
 
 /// A message in our words for the events diagnosis reads; other events list their fields.
-fn synthesize(fam: Family, id: u32, fields: &[(String, String)]) -> String {
+fn synthesize(fam: Family, id: u32, fields: &[(Name, String)]) -> String {
     let f = |k: &str| field(fields, k);
     let get = |k: &str| field(fields, k).unwrap_or_default();
     match (fam, id) {
@@ -328,7 +331,7 @@ fn synthesize(fam: Family, id: u32, fields: &[(String, String)]) -> String {
             let parts: Vec<String> = fields
                 .iter()
                 .filter(|(k, _)| {
-                    !matches!(k.as_str(), "payload" | "Binary" | "Computer" | "Channel")
+                    !matches!(k.as_ref(), "payload" | "Binary" | "Computer" | "Channel")
                 })
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
@@ -402,6 +405,14 @@ const COMMON: &[&str] = &[
     "volmgr",
 ];
 
+/// The name `k`, borrowed from [`COMMON`] when it is one of those strings.
+pub(crate) fn name(k: &str) -> Name {
+    match COMMON.binary_search(&k) {
+        Ok(i) => COMMON.get(i).map_or_else(|| Cow::Owned(k.to_string()), |c| Cow::Borrowed(*c)),
+        Err(_) => Cow::Owned(k.to_string()),
+    }
+}
+
 /// `s`, borrowed from [`COMMON`] when it is one of those strings.
 fn common(s: String) -> Cow<'static, str> {
     match COMMON.binary_search(&s.as_str()) {
@@ -419,7 +430,7 @@ pub(crate) struct Draft<'a> {
     pub(crate) provider: String,
     pub(crate) event_id: Option<u32>,
     pub(crate) level: Level,
-    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) fields: Vec<(Name, String)>,
     /// A message when the source has one (text exports); otherwise one is written.
     pub(crate) message: Option<&'a str>,
     pub(crate) recovered: bool,
@@ -433,7 +444,7 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
         && let Some(svc) =
             fields.iter().find(|(k, _)| k == "Binary").and_then(|(_, v)| service_from_binary(v))
     {
-        fields.push(("service".to_string(), svc));
+        fields.push((Cow::Borrowed("service"), svc));
     }
     let get = |k: &str| field(&fields, k);
     let mut codes = Vec::new();
@@ -485,7 +496,11 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
                 .into_iter()
                 .map(|(k, v)| {
                     let value = if k == "Channel" { common(v) } else { Cow::Owned(v) };
-                    Field { name: common(k), value }
+                    let name = match k {
+                        Cow::Owned(k) => common(k),
+                        borrowed @ Cow::Borrowed(_) => borrowed,
+                    };
+                    Field { name, value }
                 })
                 .collect();
             f.shrink_to_fit();
@@ -793,15 +808,15 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
 }
 
 fn with_system(
-    mut fields: Vec<(String, String)>,
+    mut fields: Vec<(Name, String)>,
     computer: String,
     channel: String,
-) -> Vec<(String, String)> {
+) -> Vec<(Name, String)> {
     if !computer.is_empty() {
-        fields.push(("Computer".to_string(), computer));
+        fields.push((Cow::Borrowed("Computer"), computer));
     }
     if !channel.is_empty() {
-        fields.push(("Channel".to_string(), channel));
+        fields.push((Cow::Borrowed("Channel"), channel));
     }
     fields
 }

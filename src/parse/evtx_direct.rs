@@ -10,7 +10,7 @@
 //! target and `tests/corpus.rs` check on every record that a built record equals the
 //! rendered one.
 
-use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
+use super::evtx::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
 use super::evtx_prog::{Part, Prog, compile, compile_part};
 use super::evtx_skip::{
     MAX_NESTING, TEMPLATES, Token, has_control, integer, read_instance, string, template_key,
@@ -18,6 +18,7 @@ use super::evtx_skip::{
 };
 use super::word_hash::Seeded;
 use crate::time::Timestamp;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -492,7 +493,7 @@ enum Key {
 
 /// `EventData` as `flatten` reads its rendering: keys in document order, unnamed `Data`
 /// values numbered.
-fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
+fn event_data(ed: &El<'_>, out: &mut Vec<(Name, String)>) -> Option<()> {
     let mut keys: Vec<Key> = Vec::new();
     for e in ed.elements()? {
         let key = if &*e.name != "Data" {
@@ -541,11 +542,11 @@ fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
             Key::Data(items) => {
                 for (name, item) in DATA_NAMES.iter().zip(items) {
                     if let Some(item) = item {
-                        out.push(((*name).to_string(), cut(item)));
+                        out.push((Cow::Borrowed(*name), cut(item)));
                     }
                 }
             }
-            Key::Field(name, Some(value)) => out.push((name, cut(value))),
+            Key::Field(field, Some(value)) => out.push((name(&field), cut(value))),
             Key::Field(_, None) => {}
         }
     }
@@ -553,7 +554,7 @@ fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
 }
 
 /// `UserData` holding one element of leaf elements: its name as `payload`, then its leaves.
-fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
+fn user_data(ud: &El<'_>, out: &mut Vec<(Name, String)>) -> Option<()> {
     let [Kid::El(e)] = ud.kids.as_slice() else { return None };
     if e.name.ends_with("_attributes") || e.name.starts_with('#') {
         return None;
@@ -563,7 +564,7 @@ fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
         // With attributes and no content, only its attributes are rendered: no field.
         return (e.attrs != 0).then_some(());
     }
-    out.push(("payload".to_string(), e.name.to_string()));
+    out.push((Cow::Borrowed("payload"), e.name.to_string()));
     for (i, leaf) in leaves.iter().enumerate() {
         if leaf.attrs != 0
             || !plain_key(&leaf.name)
@@ -580,7 +581,7 @@ fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
         if out.len() < MAX_FIELDS
             && let Some(value) = value
         {
-            out.push((leaf.name.to_string(), cut(value)));
+            out.push((name(&leaf.name), cut(value)));
         }
     }
     Some(())

@@ -9,10 +9,11 @@
 //! program cannot say what the tree would give. `check_built_records` compares the two on
 //! every record where the program answers.
 
-use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
+use super::evtx::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
 use super::evtx_direct::{Node, Piece, Raw, raw_text, raw_value};
 use super::evtx_skip::has_control;
 use crate::time::Timestamp;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Where the fields of a record of one template come from.
@@ -48,7 +49,7 @@ enum Payload {
     /// `EventData` keys in document order.
     EventData(Vec<Key>),
     /// `UserData` holding one element with leaves: its name, then each leaf.
-    UserData(Arc<str>, Vec<(Arc<str>, Vec<Piece>)>),
+    UserData(Arc<str>, Vec<(Name, Vec<Piece>)>),
     /// `UserData` holding one element with attributes only: no field.
     UserDataEmpty,
 }
@@ -59,7 +60,7 @@ enum Key {
     Data(Vec<Vec<Piece>>),
     /// A named `Data` (an empty value is an empty string) or a leaf element (its value must
     /// not be empty).
-    Field { name: Arc<str>, pieces: Vec<Piece>, named_data: bool },
+    Field { name: Name, pieces: Vec<Piece>, named_data: bool },
 }
 
 /// An element's parts, borrowed from a node.
@@ -207,7 +208,7 @@ fn event_data(kids: &[Node], guards: &mut Vec<u16>) -> Option<Vec<Key>> {
             if !attrs.is_empty() || !plain_key(name) {
                 return None;
             }
-            Key::Field { name: Arc::clone(name), pieces: content, named_data: false }
+            Key::Field { name: self::name(name), pieces: content, named_data: false }
         } else if attrs.is_empty() {
             if let Some(Key::Data(items)) = keys.last_mut() {
                 items.push(content);
@@ -228,7 +229,7 @@ fn event_data(kids: &[Node], guards: &mut Vec<u16>) -> Option<Vec<Key>> {
             {
                 return None;
             }
-            Key::Field { name: Arc::clone(field), pieces: content, named_data: true }
+            Key::Field { name: self::name(field), pieces: content, named_data: true }
         };
         if let Key::Field { name, .. } = &key
             && keys.iter().any(|k| matches!(k, Key::Field { name: n, .. } if n == name))
@@ -252,12 +253,12 @@ fn user_data(kids: &[Node], guards: &mut Vec<u16>) -> Option<Payload> {
     if leaves.is_empty() {
         return (!attrs.is_empty()).then_some(Payload::UserDataEmpty);
     }
-    let mut out: Vec<(Arc<str>, Vec<Piece>)> = Vec::with_capacity(leaves.len());
+    let mut out: Vec<(Name, Vec<Piece>)> = Vec::with_capacity(leaves.len());
     for (leaf, attrs, kids) in leaves {
-        if !attrs.is_empty() || !plain_key(leaf) || out.iter().any(|(n, _)| n == leaf) {
+        if !attrs.is_empty() || !plain_key(leaf) || out.iter().any(|(n, _)| **n == **leaf) {
             return None;
         }
-        out.push((Arc::clone(leaf), pieces(kids)?));
+        out.push((self::name(leaf), pieces(kids)?));
     }
     Some(Payload::UserData(Arc::clone(name), out))
 }
@@ -423,7 +424,7 @@ impl Part {
     pub(super) fn fields(
         &self,
         values: &[(u8, &[u8], usize)],
-        out: &mut Vec<(String, String)>,
+        out: &mut Vec<(Name, String)>,
     ) -> Option<()> {
         let vals = Values { values };
         guarded(&self.guards, &vals)?;
@@ -434,7 +435,7 @@ impl Part {
 fn payload_fields(
     payload: &Payload,
     vals: &Values<'_, '_>,
-    fields: &mut Vec<(String, String)>,
+    fields: &mut Vec<(Name, String)>,
 ) -> Option<()> {
     match payload {
         Payload::None | Payload::UserDataEmpty => {}
@@ -443,7 +444,7 @@ fn payload_fields(
         Payload::EventData(keys) => event_data_fields(keys, vals, fields)?,
         Payload::UserData(name, leaves) => {
             fields.reserve(leaves.len() + 1);
-            fields.push(("payload".to_string(), name.to_string()));
+            fields.push((Cow::Borrowed("payload"), name.to_string()));
             for (leaf, ps) in leaves {
                 // An empty leaf renders as null, which is left out.
                 let value = match vals.content(ps)? {
@@ -452,7 +453,7 @@ fn payload_fields(
                     Content::Null => return None,
                 };
                 if fields.len() < MAX_FIELDS {
-                    fields.push((leaf.to_string(), cut(value)));
+                    fields.push((leaf.clone(), cut(value)));
                 }
             }
         }
@@ -465,7 +466,7 @@ fn payload_fields(
 fn event_data_fields(
     keys: &[Key],
     vals: &Values<'_, '_>,
-    out: &mut Vec<(String, String)>,
+    out: &mut Vec<(Name, String)>,
 ) -> Option<()> {
     out.reserve(keys.len());
     for key in keys {
@@ -475,7 +476,7 @@ fn event_data_fields(
                 for (i, ps) in items.iter().enumerate() {
                     let v = vals.content(ps).and_then(non_empty)?;
                     if room && let Some(name) = DATA_NAMES.get(i) {
-                        out.push(((*name).to_string(), cut(v)));
+                        out.push((Cow::Borrowed(*name), cut(v)));
                     }
                 }
             }
@@ -486,7 +487,7 @@ fn event_data_fields(
                     Content::Empty | Content::Null => return None,
                 };
                 if room {
-                    out.push((name.to_string(), cut(v)));
+                    out.push((name.clone(), cut(v)));
                 }
             }
         }
