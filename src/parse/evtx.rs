@@ -17,7 +17,7 @@ use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::Cursor;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Longest field value kept (characters); longer values are cut.
 const MAX_FIELD_CHARS: usize = 2048;
@@ -571,16 +571,16 @@ struct Walk {
 
 /// Parses one chunk's records, as the crate's own record iterator would yield them.
 fn parse_chunk<'t>(
-    chunk: evtx::err::Result<EvtxChunkData>,
+    chunk: &mut evtx::err::Result<EvtxChunkData>,
     settings: &Arc<ParserSettings>,
     ctx: &Ctx,
     walk: &mut Walk,
 ) -> Piece<'t> {
     let mut piece = Piece::default();
-    let mut data = match chunk {
+    let data = match chunk {
         Ok(d) => d,
         Err(e) => {
-            damage(&mut piece, &e);
+            damage(&mut piece, e);
             return piece;
         }
     };
@@ -712,18 +712,30 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         }
     };
     let mut chunks = parser.chunks();
+    // What tasks learnt of templates and quiet values, handed from task to task and from
+    // batch to batch: each task would otherwise start cold, and dropping its caches on
+    // another thread than the one that grew them made the threads wait on each other's
+    // allocator.
+    let walks: Mutex<Vec<Walk>> = Mutex::new(Vec::new());
+    let take = || walks.lock().ok().and_then(|mut w| w.pop()).unwrap_or_default();
+    let give = |walk: Walk| {
+        if let Ok(mut w) = walks.lock() {
+            w.push(walk);
+        }
+    };
     loop {
-        let batch: Vec<_> = chunks.by_ref().take(CHUNK_BATCH).collect();
+        let mut batch: Vec<_> = chunks.by_ref().take(CHUNK_BATCH).collect();
         if batch.is_empty() {
             break;
         }
-        // Each task walks a run of chunks with one `Shapes`, so what it learnt of templates
-        // and quiet values carries over; runs keep the chunk order.
+        // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. The
+        // chunks stay the batch's, to be freed by the thread that allocated them: freed by
+        // the others, they made each wait for the allocator's lock of the other.
         let runs: Vec<Vec<Piece<'t>>> = batch
-            .into_par_iter()
+            .par_iter_mut()
             .with_min_len(CHUNK_RUN)
             .fold(
-                || (Walk::default(), Vec::new()),
+                || (take(), Vec::new()),
                 |(mut walk, mut pieces), c| {
                     let mut part = parse_chunk(c, &settings, ctx, &mut walk);
                     if let Some(retain) = ctx.retain {
@@ -733,7 +745,10 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
                     (walk, pieces)
                 },
             )
-            .map(|(_, pieces)| pieces)
+            .map(|(walk, pieces)| {
+                give(walk);
+                pieces
+            })
             .collect();
         for mut part in runs.into_iter().flatten() {
             piece.coverage.absorb(&part.coverage);
