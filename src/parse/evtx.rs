@@ -328,14 +328,22 @@ fn synthesize(fam: Family, id: u32, fields: &[(Name, String)]) -> String {
         }
         (Family::Ntfs, 140) => "The system failed to flush data to the transaction log".to_string(),
         _ => {
-            let parts: Vec<String> = fields
-                .iter()
-                .filter(|(k, _)| {
-                    !matches!(k.as_ref(), "payload" | "Binary" | "Computer" | "Channel")
-                })
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            parts.join("; ")
+            // `k=v; k=v`, written in place (most kept events get this message).
+            let listed = fields.iter().filter(|(k, _)| {
+                !matches!(k.as_ref(), "payload" | "Binary" | "Computer" | "Channel")
+            });
+            let mut m = String::with_capacity(
+                listed.clone().map(|(k, v)| k.len() + v.len() + 3).sum::<usize>(),
+            );
+            for (k, v) in listed {
+                if !m.is_empty() {
+                    m.push_str("; ");
+                }
+                m.push_str(k);
+                m.push('=');
+                m.push_str(v);
+            }
+            m
         }
     }
 }

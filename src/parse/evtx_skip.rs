@@ -446,7 +446,23 @@ pub(super) fn push_string(v: &[u8], out: &mut String) -> Option<()> {
     let mut rest = v;
     loop {
         let mut n = 0;
-        for p in rest.chunks_exact(2).take(buf.len()) {
+        // Four units at a time while all are ASCII and none is NUL: every high byte and
+        // bit 7 clear, and each 16-bit lane non-zero (adding 0x7fff to a lane of at most
+        // 0x7f sets its bit 15 exactly when it is not zero, without a carry out).
+        while let Some(w) = rest.get(2 * n..2 * n + 8).filter(|_| n + 4 <= buf.len()) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            let w = u64::from_le_bytes(b);
+            let lanes = 0x8000_8000_8000_8000_u64;
+            if w & 0xff80_ff80_ff80_ff80 != 0 || (w + 0x7fff_7fff_7fff_7fff) & lanes != lanes {
+                break;
+            }
+            if let Some(d) = buf.get_mut(n..n + 4) {
+                d.copy_from_slice(&[w as u8, (w >> 16) as u8, (w >> 32) as u8, (w >> 48) as u8]);
+            }
+            n += 4;
+        }
+        for p in rest.get(2 * n..).unwrap_or_default().chunks_exact(2).take(buf.len() - n) {
             match (p[0], p[1]) {
                 (b, 0) if b != 0 && b < 0x80 => {
                     if let Some(slot) = buf.get_mut(n) {
@@ -794,7 +810,21 @@ mod tests {
         assert_eq!(string(b"\x00\xd8a\0"), None);
         // Past one block of ASCII, and ASCII then not.
         let long: Vec<u8> = (0..200u8).flat_map(|i| [b'a' + i % 26, 0]).collect();
-        assert_eq!(string(&long).map(|s| s.len()), Some(200));
+        let text: String = (0..200u8).map(|i| char::from(b'a' + i % 26)).collect();
+        assert_eq!(string(&long), Some(text.clone()));
+        // A NUL, a non-ASCII unit or a high byte at every place of a four-unit block.
+        for at in 0..12 {
+            let mut v = long.clone();
+            v[2 * at] = 0;
+            assert_eq!(string(&v).as_deref(), text.get(..at), "NUL at {at}");
+            v[2 * at] = 0xe9;
+            let mut want = text.get(..12).unwrap_or_default().to_string();
+            want.replace_range(at..=at, "\u{e9}");
+            assert_eq!(string(&v).map(|s| s[..want.len()].to_string()), Some(want), "é at {at}");
+            v[2 * at] = b'a';
+            v[2 * at + 1] = 0x01;
+            assert_eq!(string(&v).map(|s| s.chars().nth(at)), Some(Some('\u{161}')));
+        }
         assert_eq!(string(b"a\0b\0\xe9\0c\0").as_deref(), Some("ab\u{e9}c"));
         let mut out = "x".to_string();
         assert_eq!(push_string(b"a\0b\0\x00\xd8", &mut out), None);
