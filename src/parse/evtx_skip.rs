@@ -498,6 +498,16 @@ fn push_utf16(v: &[u8], out: &mut String) -> Option<()> {
     Some(())
 }
 
+/// Appends `n` as the renderer writes hex integers: `0x` and lower-case digits.
+fn push_hex(n: u64, out: &mut String) {
+    out.push_str("0x");
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        let d = (n >> (4 * i)) & 0xf;
+        out.push(char::from_digit(d as u32, 16).unwrap_or('0'));
+    }
+}
+
 /// Whether text holds a control character (which renders in ways not mirrored here).
 pub(super) fn has_control(s: &str) -> bool {
     if s.is_ascii() {
@@ -723,11 +733,11 @@ impl Shapes {
                 0x14 | 0x15 if v.len() == 4 * usize::from(ty - 0x13) => {
                     let mut b = [0u8; 8];
                     b.get_mut(..v.len())?.copy_from_slice(v);
-                    let text = format!("0x{:x}", u64::from_le_bytes(b));
-                    if code_sub && code_field(&text).is_some() {
+                    let start = lines.len();
+                    push_hex(u64::from_le_bytes(b), lines);
+                    if code_sub && code_field(lines.get(start..)?).is_some() {
                         return Some(false);
                     }
-                    lines.push_str(&text);
                     lines.push('\n');
                 }
                 // Binary renders as upper-case hex (plain); SCM events also decode it to the
@@ -870,6 +880,15 @@ mod tests {
         assert!(tokens(16).contains("Open(\"Event\")"), "{}", tokens(16));
         assert_ne!(key(16), key(320));
         assert_ne!(tokens(16), tokens(320));
+    }
+
+    #[test]
+    fn hex_as_formatted() {
+        for n in [0, 1, 0xf, 0x10, 0x8000_0000_0000_0000, u64::MAX, 0x0123_4567_89ab_cdef] {
+            let mut s = String::new();
+            push_hex(n, &mut s);
+            assert_eq!(s, format!("0x{n:x}"));
+        }
     }
 
     #[test]
