@@ -62,6 +62,7 @@ pub(crate) struct Shapes {
     values: Vec<u8>,
     /// Shapes read so far, for their serial numbers.
     serials: u64,
+    provider: String,
     texts: HashMap<String, bool, Seeded>,
 }
 
@@ -525,6 +526,20 @@ fn value_text(ty: u8, v: &[u8]) -> Option<String> {
     }
 }
 
+/// [`resolve`] into `out`, cleared first.
+fn resolve_into(slot: &Slot, values: &[(u8, &[u8], usize)], out: &mut String) -> Option<()> {
+    out.clear();
+    match slot {
+        Slot::Text(t) => out.push_str(t),
+        Slot::Sub(i) => match values.get(usize::from(*i))? {
+            (0x01, v, _) => push_string(v, out)?,
+            (ty, v, _) => out.push_str(&integer(*ty, v)?.to_string()),
+        },
+        Slot::None => return None,
+    }
+    Some(())
+}
+
 fn resolve(slot: &Slot, values: &[(u8, &[u8], usize)]) -> Option<String> {
     match slot {
         Slot::None => None,
@@ -601,13 +616,29 @@ impl Shapes {
         if matches!(level, 1..=3) {
             return Some(false);
         }
-        let provider = resolve(&shape.provider, &inst.values)?;
-        let id: u32 = resolve_number(&shape.event_id, &inst.values)?;
-        if is_known_event(&provider, id) {
+        // The provider's name is read into a buffer kept from record to record.
+        let mut provider = std::mem::take(&mut self.provider);
+        let verdict = resolve_into(&shape.provider, &inst.values, &mut provider)
+            .and_then(|()| self.judge(&shape, &inst.values, data, ex, &provider));
+        self.provider = provider;
+        verdict
+    }
+
+    /// [`Shapes::check`] once the level is informational, given the provider.
+    fn judge(
+        &mut self,
+        shape: &Shape,
+        values: &[(u8, &[u8], usize)],
+        data: &[u8],
+        ex: &CodeExtractor,
+        provider: &str,
+    ) -> Option<bool> {
+        let id: u32 = resolve_number(&shape.event_id, values)?;
+        if is_known_event(provider, id) {
             return Some(false);
         }
         // SCM events gain a `service` field decoded from `Binary`; check every such decoding.
-        let scm = family(&provider) == Family::ServiceControlManager;
+        let scm = family(provider) == Family::ServiceControlManager;
         // All values, one per line: failure words and codes cannot span a line break, and
         // values holding control characters are rendered, so one scan of the lines finds
         // whatever a scan of each value would.
@@ -615,9 +646,9 @@ impl Shapes {
         let mut key = std::mem::take(&mut self.values);
         key.clear();
         key.push(u8::from(scm));
-        let keyed = self.values_key(&shape, &inst.values, data, ex, &mut key, 0).is_some();
+        let keyed = self.values_key(shape, values, data, ex, &mut key, 0).is_some();
         let known = keyed && self.quiet_values.contains(&key);
-        let quiet = known || self.lines_quiet(&shape, &inst.values, data, ex, scm)?;
+        let quiet = known || self.lines_quiet(shape, values, data, ex, scm)?;
         if quiet && keyed && !known && self.quiet_values.len() < QUIET_TEXTS {
             self.quiet_values.insert(key.clone());
         }
@@ -669,14 +700,14 @@ impl Shapes {
     ) -> Option<()> {
         key.extend_from_slice(&shape.serial.to_le_bytes());
         key.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        key.reserve(3 * values.len());
         for (i, &(ty, v, at)) in values.iter().enumerate() {
             // Value sizes are 16-bit in the instance.
-            key.push(ty);
-            key.extend_from_slice(&(v.len() as u16).to_le_bytes());
-            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            let [lo, hi] = (v.len() as u16).to_le_bytes();
+            key.extend_from_slice(&[ty, lo, hi]);
             match ty {
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
-                0x03..=0x0a if !code_sub => {}
+                0x03..=0x0a if !u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i)) => {}
                 0x01 | 0x03..=0x0a | 0x0e | 0x14 | 0x15 => key.extend_from_slice(v),
                 0x21 if depth < MAX_NESTING => {
                     let inner = read_instance(data, at, v.len())?;
