@@ -17,14 +17,17 @@ use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::Cursor;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Longest field value kept (characters); longer values are cut.
 const MAX_FIELD_CHARS: usize = 2048;
 /// Most fields kept per event.
 pub(crate) const MAX_FIELDS: usize = 40;
 
-/// The fields of one record as owned name/value pairs, in document order.
+/// A field name: borrowed when it is one of the [`COMMON`] strings, which most are.
+pub(crate) type Name = Cow<'static, str>;
+
+/// The fields of one record as name/value pairs, in document order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct RawRecord {
     pub(crate) record_id: u64,
@@ -35,7 +38,7 @@ pub(crate) struct RawRecord {
     pub(crate) level: u64,
     pub(crate) computer: String,
     pub(crate) channel: String,
-    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) fields: Vec<(Name, String)>,
 }
 
 fn scalar(v: &Json<'_>) -> Option<String> {
@@ -71,7 +74,7 @@ pub(crate) const DATA_NAMES: [&str; 16] = [
 
 /// Flattens `EventData` or one `UserData` element into name/value pairs. Unnamed `Data`
 /// values (classic providers) become `data1`, `data2`, …
-fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(String, String)>) {
+fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(Name, String)>) {
     for (k, v) in obj {
         if k.ends_with("_attributes") || k == "#attributes" || out.len() >= MAX_FIELDS {
             continue;
@@ -88,11 +91,11 @@ fn flatten(obj: &[(Cow<'_, str>, Json<'_>)], out: &mut Vec<(String, String)>) {
             };
             for (i, item) in items.into_iter().enumerate() {
                 if let (Some(name), Some(val)) = (DATA_NAMES.get(i), scalar(item)) {
-                    out.push(((*name).to_string(), cut(val)));
+                    out.push((Cow::Borrowed(*name), cut(val)));
                 }
             }
         } else if let Some(val) = scalar(v) {
-            out.push((k.to_string(), cut(val)));
+            out.push((name(k), cut(val)));
         }
     }
 }
@@ -130,7 +133,7 @@ pub(crate) fn from_json(
             if k.ends_with("_attributes") {
                 continue;
             }
-            fields.push(("payload".to_string(), k.to_string()));
+            fields.push((Cow::Borrowed("payload"), k.to_string()));
             if let Json::Object(o) = inner {
                 flatten(o, &mut fields);
             }
@@ -257,12 +260,12 @@ pub(crate) fn code_field(v: &str) -> Option<Code> {
 }
 
 /// The value of the first field named `k`.
-fn field<'f>(fields: &'f [(String, String)], k: &str) -> Option<&'f str> {
+fn field<'f>(fields: &'f [(Name, String)], k: &str) -> Option<&'f str> {
     fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
 
 /// A message in our words for the events diagnosis reads; other events list their fields.
-fn synthesize(fam: Family, id: u32, fields: &[(String, String)]) -> String {
+fn synthesize(fam: Family, id: u32, fields: &[(Name, String)]) -> String {
     let f = |k: &str| field(fields, k);
     let get = |k: &str| field(fields, k).unwrap_or_default();
     match (fam, id) {
@@ -325,14 +328,22 @@ fn synthesize(fam: Family, id: u32, fields: &[(String, String)]) -> String {
         }
         (Family::Ntfs, 140) => "The system failed to flush data to the transaction log".to_string(),
         _ => {
-            let parts: Vec<String> = fields
-                .iter()
-                .filter(|(k, _)| {
-                    !matches!(k.as_str(), "payload" | "Binary" | "Computer" | "Channel")
-                })
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            parts.join("; ")
+            // `k=v; k=v`, written in place (most kept events get this message).
+            let listed = fields.iter().filter(|(k, _)| {
+                !matches!(k.as_ref(), "payload" | "Binary" | "Computer" | "Channel")
+            });
+            let mut m = String::with_capacity(
+                listed.clone().map(|(k, v)| k.len() + v.len() + 3).sum::<usize>(),
+            );
+            for (k, v) in listed {
+                if !m.is_empty() {
+                    m.push_str("; ");
+                }
+                m.push_str(k);
+                m.push('=');
+                m.push_str(v);
+            }
+            m
         }
     }
 }
@@ -402,6 +413,14 @@ const COMMON: &[&str] = &[
     "volmgr",
 ];
 
+/// The name `k`, borrowed from [`COMMON`] when it is one of those strings.
+pub(crate) fn name(k: &str) -> Name {
+    match COMMON.binary_search(&k) {
+        Ok(i) => COMMON.get(i).map_or_else(|| Cow::Owned(k.to_string()), |c| Cow::Borrowed(*c)),
+        Err(_) => Cow::Owned(k.to_string()),
+    }
+}
+
 /// `s`, borrowed from [`COMMON`] when it is one of those strings.
 fn common(s: String) -> Cow<'static, str> {
     match COMMON.binary_search(&s.as_str()) {
@@ -419,7 +438,7 @@ pub(crate) struct Draft<'a> {
     pub(crate) provider: String,
     pub(crate) event_id: Option<u32>,
     pub(crate) level: Level,
-    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) fields: Vec<(Name, String)>,
     /// A message when the source has one (text exports); otherwise one is written.
     pub(crate) message: Option<&'a str>,
     pub(crate) recovered: bool,
@@ -433,7 +452,7 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
         && let Some(svc) =
             fields.iter().find(|(k, _)| k == "Binary").and_then(|(_, v)| service_from_binary(v))
     {
-        fields.push(("service".to_string(), svc));
+        fields.push((Cow::Borrowed("service"), svc));
     }
     let get = |k: &str| field(&fields, k);
     let mut codes = Vec::new();
@@ -485,7 +504,11 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
                 .into_iter()
                 .map(|(k, v)| {
                     let value = if k == "Channel" { common(v) } else { Cow::Owned(v) };
-                    Field { name: common(k), value }
+                    let name = match k {
+                        Cow::Owned(k) => common(k),
+                        borrowed @ Cow::Borrowed(_) => borrowed,
+                    };
+                    Field { name, value }
                 })
                 .collect();
             f.shrink_to_fit();
@@ -556,16 +579,16 @@ struct Walk {
 
 /// Parses one chunk's records, as the crate's own record iterator would yield them.
 fn parse_chunk<'t>(
-    chunk: evtx::err::Result<EvtxChunkData>,
+    chunk: &mut evtx::err::Result<EvtxChunkData>,
     settings: &Arc<ParserSettings>,
     ctx: &Ctx,
     walk: &mut Walk,
 ) -> Piece<'t> {
     let mut piece = Piece::default();
-    let mut data = match chunk {
+    let data = match chunk {
         Ok(d) => d,
         Err(e) => {
-            damage(&mut piece, &e);
+            damage(&mut piece, e);
             return piece;
         }
     };
@@ -697,18 +720,30 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         }
     };
     let mut chunks = parser.chunks();
+    // What tasks learnt of templates and quiet values, handed from task to task and from
+    // batch to batch: each task would otherwise start cold, and dropping its caches on
+    // another thread than the one that grew them made the threads wait on each other's
+    // allocator.
+    let walks: Mutex<Vec<Walk>> = Mutex::new(Vec::new());
+    let take = || walks.lock().ok().and_then(|mut w| w.pop()).unwrap_or_default();
+    let give = |walk: Walk| {
+        if let Ok(mut w) = walks.lock() {
+            w.push(walk);
+        }
+    };
     loop {
-        let batch: Vec<_> = chunks.by_ref().take(CHUNK_BATCH).collect();
+        let mut batch: Vec<_> = chunks.by_ref().take(CHUNK_BATCH).collect();
         if batch.is_empty() {
             break;
         }
-        // Each task walks a run of chunks with one `Shapes`, so what it learnt of templates
-        // and quiet values carries over; runs keep the chunk order.
+        // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. The
+        // chunks stay the batch's, to be freed by the thread that allocated them: freed by
+        // the others, they made each wait for the allocator's lock of the other.
         let runs: Vec<Vec<Piece<'t>>> = batch
-            .into_par_iter()
+            .par_iter_mut()
             .with_min_len(CHUNK_RUN)
             .fold(
-                || (Walk::default(), Vec::new()),
+                || (take(), Vec::new()),
                 |(mut walk, mut pieces), c| {
                     let mut part = parse_chunk(c, &settings, ctx, &mut walk);
                     if let Some(retain) = ctx.retain {
@@ -718,7 +753,10 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
                     (walk, pieces)
                 },
             )
-            .map(|(_, pieces)| pieces)
+            .map(|(walk, pieces)| {
+                give(walk);
+                pieces
+            })
             .collect();
         for mut part in runs.into_iter().flatten() {
             piece.coverage.absorb(&part.coverage);
@@ -765,11 +803,19 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
                 continue;
             }
             let data = rec.chunk.data;
-            let Some(b) = trees.record(data, start, len, rec.event_record_id, time) else {
+            let id = rec.event_record_id;
+            // Where the template's program answers, the tree must give the same record.
+            let compiled = trees.compiled(data, start, len, id, time);
+            let expanded = trees.expanded(data, start, len, id, time);
+            if let Some(c) = &compiled
+                && compiled != expanded
+            {
+                return Err(format!("record {id}: compiled {c:?}, expanded {expanded:?}"));
+            }
+            let Some(b) = compiled.or(expanded) else {
                 continue;
             };
             built += 1;
-            let id = rec.event_record_id;
             match read_record(Ok(rec)) {
                 Ok(Ok(r)) if r == b => {}
                 other => return Err(format!("record {id}: built {b:?}, rendered {other:?}")),
@@ -785,15 +831,15 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
 }
 
 fn with_system(
-    mut fields: Vec<(String, String)>,
+    mut fields: Vec<(Name, String)>,
     computer: String,
     channel: String,
-) -> Vec<(String, String)> {
+) -> Vec<(Name, String)> {
     if !computer.is_empty() {
-        fields.push(("Computer".to_string(), computer));
+        fields.push((Cow::Borrowed("Computer"), computer));
     }
     if !channel.is_empty() {
-        fields.push(("Channel".to_string(), channel));
+        fields.push((Cow::Borrowed("Channel"), channel));
     }
     fields
 }

@@ -10,30 +10,36 @@
 //! target and `tests/corpus.rs` check on every record that a built record equals the
 //! rendered one.
 
-use super::evtx::{DATA_NAMES, MAX_FIELDS, RawRecord, cut};
-use super::evtx_skip::{MAX_NESTING, Token, integer, read_instance, string, template_tokens};
+use super::evtx::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
+use super::evtx_prog::{Part, Prog, compile, compile_part};
+use super::evtx_skip::{
+    MAX_NESTING, TEMPLATES, Token, has_control, integer, read_instance, string, template_key,
+    template_tokens,
+};
+use super::word_hash::Seeded;
 use crate::time::Timestamp;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
 /// A node of a template definition.
 #[derive(Debug)]
-enum Node {
+pub(super) enum Node {
     Elem { name: Arc<str>, attrs: Vec<(Arc<str>, Vec<Piece>)>, kids: Vec<Node> },
     Piece(Piece),
 }
 
 /// Literal text or a substitution.
 #[derive(Debug, Clone)]
-enum Piece {
+pub(super) enum Piece {
     Text(Arc<str>),
     Sub { index: u16, optional: bool },
 }
 
 /// A substitution value as read from the chunk.
 #[derive(Debug, Clone, Copy)]
-enum Raw<'d> {
+pub(super) enum Raw<'d> {
     Null,
     Utf16(&'d [u8]),
     Int(i128),
@@ -69,21 +75,67 @@ enum Kid<'d> {
     Val(Val<'d>),
 }
 
+/// A template definition read into nodes, and its program when its layout is a fixed one.
+#[derive(Debug)]
+struct Template {
+    nodes: Vec<Node>,
+    /// For a record's template.
+    prog: Option<Prog>,
+    /// For the template of a nested payload.
+    part: Option<Part>,
+}
+
 /// Template definitions of the current chunk by offset (`None`: not built here).
 #[derive(Debug, Default)]
 pub(crate) struct Trees {
-    trees: HashMap<u32, Option<Arc<Vec<Node>>>>,
+    by_offset: HashMap<u32, Option<Arc<Template>>, Seeded>,
+    /// Templates by [`template_key`], kept from chunk to chunk.
+    by_key: HashMap<Vec<u8>, Option<Arc<Template>>, Seeded>,
+    key: Vec<u8>,
 }
 
 impl Trees {
     /// Forgets the chunk before: definition offsets are chunk offsets.
     pub(crate) fn next_chunk(&mut self) {
-        self.trees.clear();
+        self.by_offset.clear();
     }
 
     /// The fields of the record whose binary XML is at chunk offset `start` (`len` bytes), or
     /// `None` when its layout is not one built here.
     pub(crate) fn record(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        len: usize,
+        record_id: u64,
+        time: Timestamp,
+    ) -> Option<RawRecord> {
+        self.compiled(data, start, len, record_id, time)
+            .or_else(|| self.expanded(data, start, len, record_id, time))
+    }
+
+    /// The record read through its template's program; `None` when the program cannot say.
+    pub(crate) fn compiled(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        len: usize,
+        record_id: u64,
+        time: Timestamp,
+    ) -> Option<RawRecord> {
+        let inst = read_instance(data, start, len)?;
+        let tree = self.tree(data, inst.def)?;
+        let (mut raw, nested) = tree.prog.as_ref()?.run(&inst.values, record_id, time)?;
+        if let Some((at, len)) = nested {
+            let inner = read_instance(data, at, len)?;
+            let part = self.tree(data, inner.def)?;
+            part.part.as_ref()?.fields(&inner.values, &mut raw.fields)?;
+        }
+        Some(raw)
+    }
+
+    /// The record read from its template expanded into a tree.
+    pub(crate) fn expanded(
         &mut self,
         data: &[u8],
         start: usize,
@@ -98,11 +150,26 @@ impl Trees {
         Some(raw)
     }
 
-    fn tree(&mut self, data: &[u8], offset: u32) -> Option<Arc<Vec<Node>>> {
-        self.trees
-            .entry(offset)
-            .or_insert_with(|| read_template(data, offset).map(Arc::new))
-            .clone()
+    fn tree(&mut self, data: &[u8], offset: u32) -> Option<Arc<Template>> {
+        if let Some(tree) = self.by_offset.get(&offset) {
+            return tree.clone();
+        }
+        let keyed = template_key(data, offset, &mut self.key).is_some();
+        let tree = match self.by_key.get(&self.key) {
+            Some(tree) if keyed => tree.clone(),
+            _ => {
+                let tree = read_template(data, offset).map(|nodes| {
+                    let (prog, part) = (compile(&nodes), compile_part(&nodes));
+                    Arc::new(Template { nodes, prog, part })
+                });
+                if keyed && self.by_key.len() < TEMPLATES {
+                    self.by_key.insert(self.key.clone(), tree.clone());
+                }
+                tree
+            }
+        };
+        self.by_offset.insert(offset, tree.clone());
+        tree
     }
 
     /// A fragment holding one template instance (a record, or a nested value), expanded.
@@ -121,7 +188,7 @@ impl Trees {
         let values: Vec<Raw<'d>> =
             inst.values.into_iter().map(|(ty, v, at)| raw_value(ty, v, at)).collect();
         let mut out = Vec::new();
-        for node in tree.iter() {
+        for node in &tree.nodes {
             self.expand(node, &values, data, depth, &mut out)?;
         }
         Some(out)
@@ -197,7 +264,7 @@ impl Trees {
 const SYSTEM_READ: [&str; 5] = ["Provider", "EventID", "Level", "Computer", "Channel"];
 
 /// A value of `BinXML` type `ty` held in `v` (at chunk offset `at`).
-fn raw_value(ty: u8, v: &[u8], at: usize) -> Raw<'_> {
+pub(super) fn raw_value(ty: u8, v: &[u8], at: usize) -> Raw<'_> {
     match ty {
         0x00 => Raw::Null,
         0x01 => Raw::Utf16(v),
@@ -261,34 +328,41 @@ impl Val<'_> {
     fn text(&self) -> Option<String> {
         let s = match self {
             Val::Text(t) => t.to_string(),
-            Val::Raw(Raw::Utf16(b)) => string(b)?,
-            Val::Raw(Raw::Int(n)) => n.to_string(),
-            Val::Raw(Raw::Guid(g)) => {
-                let mut s = String::with_capacity(38);
-                s.push('{');
-                for (i, idx) in
-                    [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].iter().enumerate()
-                {
-                    if matches!(i, 4 | 6 | 8 | 10) {
-                        s.push('-');
-                    }
-                    write!(s, "{:02x}", g.get(*idx)?).ok()?;
-                }
-                s.push('}');
-                s
-            }
-            Val::Raw(Raw::Binary(b)) => {
-                let mut s = String::with_capacity(2 * b.len());
-                for x in *b {
-                    write!(s, "{x:02X}").ok()?;
-                }
-                s
-            }
-            Val::Raw(Raw::Null | Raw::Nested(..) | Raw::Other) => return None,
+            Val::Raw(r) => raw_text(*r)?,
         };
         // Empty values and control characters render in ways not mirrored here.
-        (!s.chars().any(char::is_control)).then_some(s)
+        (!has_control(&s)).then_some(s)
     }
+}
+
+/// The text the JSON rendering holds for a substitution value of a type built here.
+pub(super) fn raw_text(r: Raw<'_>) -> Option<String> {
+    Some(match r {
+        Raw::Utf16(b) => string(b)?,
+        Raw::Int(n) => n.to_string(),
+        Raw::Guid(g) => {
+            let mut s = String::with_capacity(38);
+            s.push('{');
+            for (i, idx) in
+                [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].iter().enumerate()
+            {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    s.push('-');
+                }
+                write!(s, "{:02x}", g.get(*idx)?).ok()?;
+            }
+            s.push('}');
+            s
+        }
+        Raw::Binary(b) => {
+            let mut s = String::with_capacity(2 * b.len());
+            for x in b {
+                write!(s, "{x:02X}").ok()?;
+            }
+            s
+        }
+        Raw::Null | Raw::Nested(..) | Raw::Other => return None,
+    })
 }
 
 impl El<'_> {
@@ -419,7 +493,7 @@ enum Key {
 
 /// `EventData` as `flatten` reads its rendering: keys in document order, unnamed `Data`
 /// values numbered.
-fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
+fn event_data(ed: &El<'_>, out: &mut Vec<(Name, String)>) -> Option<()> {
     let mut keys: Vec<Key> = Vec::new();
     for e in ed.elements()? {
         let key = if &*e.name != "Data" {
@@ -468,11 +542,11 @@ fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
             Key::Data(items) => {
                 for (name, item) in DATA_NAMES.iter().zip(items) {
                     if let Some(item) = item {
-                        out.push(((*name).to_string(), cut(item)));
+                        out.push((Cow::Borrowed(*name), cut(item)));
                     }
                 }
             }
-            Key::Field(name, Some(value)) => out.push((name, cut(value))),
+            Key::Field(field, Some(value)) => out.push((name(&field), cut(value))),
             Key::Field(_, None) => {}
         }
     }
@@ -480,7 +554,7 @@ fn event_data(ed: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
 }
 
 /// `UserData` holding one element of leaf elements: its name as `payload`, then its leaves.
-fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
+fn user_data(ud: &El<'_>, out: &mut Vec<(Name, String)>) -> Option<()> {
     let [Kid::El(e)] = ud.kids.as_slice() else { return None };
     if e.name.ends_with("_attributes") || e.name.starts_with('#') {
         return None;
@@ -490,7 +564,7 @@ fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
         // With attributes and no content, only its attributes are rendered: no field.
         return (e.attrs != 0).then_some(());
     }
-    out.push(("payload".to_string(), e.name.to_string()));
+    out.push((Cow::Borrowed("payload"), e.name.to_string()));
     for (i, leaf) in leaves.iter().enumerate() {
         if leaf.attrs != 0
             || !plain_key(&leaf.name)
@@ -507,7 +581,7 @@ fn user_data(ud: &El<'_>, out: &mut Vec<(String, String)>) -> Option<()> {
         if out.len() < MAX_FIELDS
             && let Some(value) = value
         {
-            out.push((leaf.name.to_string(), cut(value)));
+            out.push((name(&leaf.name), cut(value)));
         }
     }
     Some(())

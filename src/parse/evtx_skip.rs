@@ -11,6 +11,7 @@
 //! would change) renders the record as before, so a kept event is built exactly as before.
 
 use super::evtx::{Family, code_field, family, is_known_event, service_from_bytes};
+use super::word_hash::Seeded;
 use crate::code::extract::CodeExtractor;
 use crate::event::has_failure_words;
 use std::collections::{HashMap, HashSet};
@@ -40,6 +41,8 @@ pub(crate) struct Shape {
     /// Substitutions that may land in an `errorCode`/`ErrorCode` field, which is also read
     /// as a decimal code.
     code_subs: Vec<u16>,
+    /// Tells this shape from the others of its [`Shapes`], in [`Shapes::values_key`].
+    serial: u64,
 }
 
 /// State of one task's walk over chunks: the chunk's template shapes by definition offset
@@ -49,13 +52,24 @@ pub(crate) struct Shape {
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
     // Shared with the check that reads them, which also fills the map for nested values.
-    by_offset: HashMap<u32, Option<Arc<Shape>>>,
-    quiet: HashSet<String>,
-    texts: HashMap<String, bool>,
+    by_offset: HashMap<u32, Option<Arc<Shape>>, Seeded>,
+    /// Shapes by [`template_key`], kept from chunk to chunk.
+    by_key: HashMap<Vec<u8>, Option<Arc<Shape>>, Seeded>,
+    key: Vec<u8>,
+    quiet: HashSet<String, Seeded>,
+    /// Value bytes already found quiet (see [`Shapes::values_key`]), and the key being built.
+    quiet_values: HashSet<Vec<u8>, Seeded>,
+    values: Vec<u8>,
+    /// Shapes read so far, for their serial numbers.
+    serials: u64,
+    provider: String,
+    texts: HashMap<String, bool, Seeded>,
 }
 
 /// Most value texts and template texts remembered.
 const QUIET_TEXTS: usize = 4096;
+/// Most template definitions remembered from chunk to chunk.
+pub(super) const TEMPLATES: usize = 1024;
 
 /// Little-endian reader over chunk bytes; every read is bounds-checked.
 pub(super) struct Cur<'d> {
@@ -171,12 +185,76 @@ pub(super) fn template_tokens(data: &[u8], offset: u32) -> Option<Vec<Token>> {
     Some(out)
 }
 
+/// The tokens [`template_tokens`] reads at `offset`, written into `key` without decoding a
+/// name: the same definition in another chunk (its names inline or shared, at other offsets)
+/// gives the same key, and equal keys give equal tokens. `None` where the tokens are not
+/// read the same way; the caller then reads them directly.
+pub(super) fn template_key(data: &[u8], offset: u32, key: &mut Vec<u8>) -> Option<()> {
+    key.clear();
+    let mut c = Cur { data, pos: (offset as usize).checked_add(TEMPLATE_HEADER - 4)? };
+    let size = c.u32()? as usize;
+    let end = c.pos.checked_add(size)?;
+    // A name as its length and UTF-16 units, skipped when it is inline.
+    let name = |c: &mut Cur<'_>, key: &mut Vec<u8>| -> Option<()> {
+        let at = c.u32()?;
+        let mut n = Cur { data, pos: (at as usize).checked_add(6)? };
+        let len = n.u16()?;
+        let units = n.take(2 * usize::from(len))?;
+        key.extend_from_slice(&len.to_le_bytes());
+        key.extend_from_slice(units);
+        if at as usize == c.pos {
+            c.take(10 + units.len())?;
+        }
+        Some(())
+    };
+    while c.pos < end {
+        let token = c.u8()?;
+        match token {
+            0x00 => break,
+            0x0f => {
+                c.take(3)?;
+            }
+            0x01 | 0x41 => {
+                c.take(2 + 4)?;
+                key.push(b'O');
+                name(&mut c, key)?;
+                if token == 0x41 {
+                    c.take(4)?;
+                }
+            }
+            0x02 => key.push(b'E'),
+            0x03 | 0x04 => key.push(b'C'),
+            0x06 | 0x46 => {
+                key.push(b'A');
+                name(&mut c, key)?;
+            }
+            0x05 | 0x45 => {
+                if c.u8()? != 0x01 {
+                    return None;
+                }
+                let n = c.u16()?;
+                key.push(b'T');
+                key.extend_from_slice(&n.to_le_bytes());
+                key.extend_from_slice(c.take(2 * usize::from(n))?);
+            }
+            0x0d | 0x0e => {
+                let index = c.u16()?;
+                c.u8()?;
+                key.push(if token == 0x0e { b's' } else { b'S' });
+                key.extend_from_slice(&index.to_le_bytes());
+            }
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
 /// Reads the template definition at `offset`; `None` for anything unexpected.
 fn read_shape(
     data: &[u8],
     offset: u32,
     ex: &CodeExtractor,
-    texts: &mut HashMap<String, bool>,
+    texts: &mut HashMap<String, bool, Seeded>,
 ) -> Option<Shape> {
     let mut static_text_ok = |text: &str| -> Option<()> {
         let quiet = texts.get(text).copied().unwrap_or_else(|| {
@@ -188,8 +266,13 @@ fn read_shape(
         });
         quiet.then_some(())
     };
-    let mut shape =
-        Shape { provider: Slot::None, event_id: Slot::None, level: Slot::None, code_subs: vec![] };
+    let mut shape = Shape {
+        provider: Slot::None,
+        event_id: Slot::None,
+        level: Slot::None,
+        code_subs: vec![],
+        serial: 0,
+    };
     // Element names, each with whether its content may be an error code field.
     let mut stack: Vec<(String, bool)> = Vec::new();
     let mut attr: Option<String> = None;
@@ -358,28 +441,81 @@ pub(super) fn string(v: &[u8]) -> Option<String> {
 /// Appends a UTF-16 string value as rendered (up to its first NUL); `None`, with `out` as
 /// it was, when it is not valid UTF-16.
 pub(super) fn push_string(v: &[u8], out: &mut String) -> Option<()> {
+    // ASCII, the usual case: narrowed a block at a time, with no per-character encoding.
     let start = out.len();
-    out.reserve(v.len() / 2);
-    for p in v.chunks_exact(2) {
-        match (p[0], p[1]) {
-            (0, 0) => return Some(()),
-            // ASCII, the usual case: one byte per unit.
-            (b, 0) if b < 0x80 => out.push(char::from(b)),
-            _ => {
-                out.truncate(start);
-                let units = v.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-                for c in char::decode_utf16(units.take_while(|u| *u != 0)) {
-                    let Ok(c) = c else {
-                        out.truncate(start);
-                        return None;
-                    };
-                    out.push(c);
+    let mut buf = [0u8; 64];
+    let mut rest = v;
+    loop {
+        let mut n = 0;
+        // Four units at a time while all are ASCII and none is NUL: every high byte and
+        // bit 7 clear, and each 16-bit lane non-zero (adding 0x7fff to a lane of at most
+        // 0x7f sets its bit 15 exactly when it is not zero, without a carry out).
+        while let Some(w) = rest.get(2 * n..2 * n + 8).filter(|_| n + 4 <= buf.len()) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            let w = u64::from_le_bytes(b);
+            let lanes = 0x8000_8000_8000_8000_u64;
+            if w & 0xff80_ff80_ff80_ff80 != 0 || (w + 0x7fff_7fff_7fff_7fff) & lanes != lanes {
+                break;
+            }
+            if let Some(d) = buf.get_mut(n..n + 4) {
+                d.copy_from_slice(&[w as u8, (w >> 16) as u8, (w >> 32) as u8, (w >> 48) as u8]);
+            }
+            n += 4;
+        }
+        for p in rest.get(2 * n..).unwrap_or_default().chunks_exact(2).take(buf.len() - n) {
+            match (p[0], p[1]) {
+                (b, 0) if b != 0 && b < 0x80 => {
+                    if let Some(slot) = buf.get_mut(n) {
+                        *slot = b;
+                    }
+                    n += 1;
                 }
-                return Some(());
+                _ => break,
+            }
+        }
+        out.push_str(std::str::from_utf8(buf.get(..n)?).ok()?);
+        rest = rest.get(2 * n..)?;
+        match rest {
+            [] | [_] | [0, 0, ..] => return Some(()),
+            _ if n == buf.len() => {}
+            _ => {
+                let done = push_utf16(rest, out);
+                if done.is_none() {
+                    out.truncate(start);
+                }
+                return done;
             }
         }
     }
+}
+
+/// Appends the rest of a value that is not ASCII, up to its first NUL.
+fn push_utf16(v: &[u8], out: &mut String) -> Option<()> {
+    let units = v.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
+    for c in char::decode_utf16(units.take_while(|u| *u != 0)) {
+        out.push(c.ok()?);
+    }
     Some(())
+}
+
+/// Appends `n` as the renderer writes hex integers: `0x` and lower-case digits.
+fn push_hex(n: u64, out: &mut String) {
+    out.push_str("0x");
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    for i in (0..digits).rev() {
+        let d = (n >> (4 * i)) & 0xf;
+        out.push(char::from_digit(d as u32, 16).unwrap_or('0'));
+    }
+}
+
+/// Whether text holds a control character (which renders in ways not mirrored here).
+pub(super) fn has_control(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        s.chars().any(char::is_control)
+    }
 }
 
 /// The text of a value used for a System slot: strings and integers.
@@ -388,6 +524,20 @@ fn value_text(ty: u8, v: &[u8]) -> Option<String> {
         0x01 => string(v),
         _ => integer(ty, v).map(|n| n.to_string()),
     }
+}
+
+/// [`resolve`] into `out`, cleared first.
+fn resolve_into(slot: &Slot, values: &[(u8, &[u8], usize)], out: &mut String) -> Option<()> {
+    out.clear();
+    match slot {
+        Slot::Text(t) => out.push_str(t),
+        Slot::Sub(i) => match values.get(usize::from(*i))? {
+            (0x01, v, _) => push_string(v, out)?,
+            (ty, v, _) => out.push_str(&integer(*ty, v)?.to_string()),
+        },
+        Slot::None => return None,
+    }
+    Some(())
 }
 
 fn resolve(slot: &Slot, values: &[(u8, &[u8], usize)]) -> Option<String> {
@@ -438,10 +588,25 @@ impl Shapes {
     }
 
     fn shape(&mut self, data: &[u8], def: u32, ex: &CodeExtractor) -> Option<Arc<Shape>> {
-        self.by_offset
-            .entry(def)
-            .or_insert_with(|| read_shape(data, def, ex, &mut self.texts).map(Arc::new))
-            .clone()
+        if let Some(shape) = self.by_offset.get(&def) {
+            return shape.clone();
+        }
+        let keyed = template_key(data, def, &mut self.key).is_some();
+        let shape = match self.by_key.get(&self.key) {
+            Some(shape) if keyed => shape.clone(),
+            _ => {
+                self.serials += 1;
+                let serial = self.serials;
+                let shape = read_shape(data, def, ex, &mut self.texts)
+                    .map(|s| Arc::new(Shape { serial, ..s }));
+                if keyed && self.by_key.len() < TEMPLATES {
+                    self.by_key.insert(self.key.clone(), shape.clone());
+                }
+                shape
+            }
+        };
+        self.by_offset.insert(def, shape.clone());
+        shape
     }
 
     fn check(&mut self, data: &[u8], start: usize, len: usize, ex: &CodeExtractor) -> Option<bool> {
@@ -451,18 +616,57 @@ impl Shapes {
         if matches!(level, 1..=3) {
             return Some(false);
         }
-        let provider = resolve(&shape.provider, &inst.values)?;
-        let id: u32 = resolve_number(&shape.event_id, &inst.values)?;
-        if is_known_event(&provider, id) {
+        // The provider's name is read into a buffer kept from record to record.
+        let mut provider = std::mem::take(&mut self.provider);
+        let verdict = resolve_into(&shape.provider, &inst.values, &mut provider)
+            .and_then(|()| self.judge(&shape, &inst.values, data, ex, &provider));
+        self.provider = provider;
+        verdict
+    }
+
+    /// [`Shapes::check`] once the level is informational, given the provider.
+    fn judge(
+        &mut self,
+        shape: &Shape,
+        values: &[(u8, &[u8], usize)],
+        data: &[u8],
+        ex: &CodeExtractor,
+        provider: &str,
+    ) -> Option<bool> {
+        let id: u32 = resolve_number(&shape.event_id, values)?;
+        if is_known_event(provider, id) {
             return Some(false);
         }
         // SCM events gain a `service` field decoded from `Binary`; check every such decoding.
-        let scm = family(&provider) == Family::ServiceControlManager;
+        let scm = family(provider) == Family::ServiceControlManager;
         // All values, one per line: failure words and codes cannot span a line break, and
         // values holding control characters are rendered, so one scan of the lines finds
         // whatever a scan of each value would.
+        // Values already found quiet, byte for byte, are quiet again: no text needed.
+        let mut key = std::mem::take(&mut self.values);
+        key.clear();
+        key.push(u8::from(scm));
+        let keyed = self.values_key(shape, values, data, ex, &mut key, 0).is_some();
+        let known = keyed && self.quiet_values.contains(&key);
+        let quiet = known || self.lines_quiet(shape, values, data, ex, scm)?;
+        if quiet && keyed && !known && self.quiet_values.len() < QUIET_TEXTS {
+            self.quiet_values.insert(key.clone());
+        }
+        self.values = key;
+        Some(quiet)
+    }
+
+    /// Whether the values' text holds nothing that could make the record notable.
+    fn lines_quiet(
+        &mut self,
+        shape: &Shape,
+        values: &[(u8, &[u8], usize)],
+        data: &[u8],
+        ex: &CodeExtractor,
+        scm: bool,
+    ) -> Option<bool> {
         let mut lines = String::with_capacity(256);
-        if !self.values_quiet(&shape, &inst.values, data, ex, &mut lines, scm, 0)? {
+        if !self.values_quiet(shape, values, data, ex, &mut lines, scm, 0)? {
             return Some(false);
         }
         if self.quiet.contains(&lines) {
@@ -480,6 +684,40 @@ impl Shapes {
             self.quiet.insert(lines);
         }
         Some(true)
+    }
+
+    /// Appends to `key` everything [`Shapes::values_quiet`] decides on: the shape, and each
+    /// value's type and size, with the bytes of those whose text it reads. Equal keys (with
+    /// the same SCM flag) get equal answers. `None` for a value it does not read.
+    fn values_key(
+        &mut self,
+        shape: &Shape,
+        values: &[(u8, &[u8], usize)],
+        data: &[u8],
+        ex: &CodeExtractor,
+        key: &mut Vec<u8>,
+        depth: u8,
+    ) -> Option<()> {
+        key.extend_from_slice(&shape.serial.to_le_bytes());
+        key.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        key.reserve(3 * values.len());
+        for (i, &(ty, v, at)) in values.iter().enumerate() {
+            // Value sizes are 16-bit in the instance.
+            let [lo, hi] = (v.len() as u16).to_le_bytes();
+            key.extend_from_slice(&[ty, lo, hi]);
+            match ty {
+                0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
+                0x03..=0x0a if !u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i)) => {}
+                0x01 | 0x03..=0x0a | 0x0e | 0x14 | 0x15 => key.extend_from_slice(v),
+                0x21 if depth < MAX_NESTING => {
+                    let inner = read_instance(data, at, v.len())?;
+                    let shape = self.shape(data, inner.def, ex)?;
+                    self.values_key(&shape, &inner.values, data, ex, key, depth + 1)?;
+                }
+                _ => return None,
+            }
+        }
+        Some(())
     }
 
     /// Checks an instance's values: string values join `lines` for the caller's scan;
@@ -526,11 +764,11 @@ impl Shapes {
                 0x14 | 0x15 if v.len() == 4 * usize::from(ty - 0x13) => {
                     let mut b = [0u8; 8];
                     b.get_mut(..v.len())?.copy_from_slice(v);
-                    let text = format!("0x{:x}", u64::from_le_bytes(b));
-                    if code_sub && code_field(&text).is_some() {
+                    let start = lines.len();
+                    push_hex(u64::from_le_bytes(b), lines);
+                    if code_sub && code_field(lines.get(start..)?).is_some() {
                         return Some(false);
                     }
-                    lines.push_str(&text);
                     lines.push('\n');
                 }
                 // Binary renders as upper-case hex (plain); SCM events also decode it to the
@@ -611,5 +849,84 @@ mod tests {
         assert_eq!(string(b"").as_deref(), Some(""));
         // A lone surrogate is not text.
         assert_eq!(string(b"\x00\xd8a\0"), None);
+        // Past one block of ASCII, and ASCII then not.
+        let long: Vec<u8> = (0..200u8).flat_map(|i| [b'a' + i % 26, 0]).collect();
+        let text: String = (0..200u8).map(|i| char::from(b'a' + i % 26)).collect();
+        assert_eq!(string(&long), Some(text.clone()));
+        // A NUL, a non-ASCII unit or a high byte at every place of a four-unit block.
+        for at in 0..12 {
+            let mut v = long.clone();
+            v[2 * at] = 0;
+            assert_eq!(string(&v).as_deref(), text.get(..at), "NUL at {at}");
+            v[2 * at] = 0xe9;
+            let mut want = text.get(..12).unwrap_or_default().to_string();
+            want.replace_range(at..=at, "\u{e9}");
+            assert_eq!(string(&v).map(|s| s[..want.len()].to_string()), Some(want), "é at {at}");
+            v[2 * at] = b'a';
+            v[2 * at + 1] = 0x01;
+            assert_eq!(string(&v).map(|s| s.chars().nth(at)), Some(Some('\u{161}')));
+        }
+        assert_eq!(string(b"a\0b\0\xe9\0c\0").as_deref(), Some("ab\u{e9}c"));
+        let mut out = "x".to_string();
+        assert_eq!(push_string(b"a\0b\0\x00\xd8", &mut out), None);
+        assert_eq!(out, "x");
+        // An odd trailing byte is not a unit.
+        assert_eq!(string(b"a\0b").as_deref(), Some("a"));
+    }
+
+    /// Writes at `off` a template `<name>text</name>`, its name inline or, with `name_at`,
+    /// shared from another offset; returns where its name is.
+    fn put_template(data: &mut [u8], off: usize, name: &str, name_at: Option<u32>) -> u32 {
+        let units: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut body = vec![0x01, 0, 0, 0, 0, 0, 0];
+        let at = off + TEMPLATE_HEADER + body.len() + 4;
+        let name_off = name_at.unwrap_or(at as u32);
+        body.extend_from_slice(&name_off.to_le_bytes());
+        if name_at.is_none() {
+            body.extend_from_slice(&[0; 6]);
+            body.extend_from_slice(&(units.len() as u16 / 2).to_le_bytes());
+            body.extend_from_slice(&units);
+            body.extend_from_slice(&[0, 0]);
+        }
+        body.extend_from_slice(&[0x02, 0x05, 0x01, 2, 0, b'h', 0, b'i', 0, 0x04, 0x00]);
+        data[off + 20..off + 24].copy_from_slice(&(body.len() as u32).to_le_bytes());
+        data[off + TEMPLATE_HEADER..off + TEMPLATE_HEADER + body.len()].copy_from_slice(&body);
+        name_off
+    }
+
+    #[test]
+    fn template_keys_do_not_depend_on_where_names_are() {
+        let mut data = vec![0u8; 512];
+        let shared = put_template(&mut data, 16, "Event", None);
+        put_template(&mut data, 160, "Event", Some(shared));
+        put_template(&mut data, 320, "Other", None);
+        let key = |off: u32| {
+            let mut k = Vec::new();
+            template_key(&data, off, &mut k).map(|()| k)
+        };
+        let tokens = |off: u32| format!("{:?}", template_tokens(&data, off));
+        assert!(key(16).is_some());
+        assert_eq!(key(16), key(160));
+        assert_eq!(tokens(16), tokens(160));
+        assert!(tokens(16).contains("Open(\"Event\")"), "{}", tokens(16));
+        assert_ne!(key(16), key(320));
+        assert_ne!(tokens(16), tokens(320));
+    }
+
+    #[test]
+    fn hex_as_formatted() {
+        for n in [0, 1, 0xf, 0x10, 0x8000_0000_0000_0000, u64::MAX, 0x0123_4567_89ab_cdef] {
+            let mut s = String::new();
+            push_hex(n, &mut s);
+            assert_eq!(s, format!("0x{n:x}"));
+        }
+    }
+
+    #[test]
+    fn control_characters_found_in_any_text() {
+        assert!(has_control("a\tb"));
+        assert!(has_control("a\u{7f}"));
+        assert!(has_control("\u{e9}\u{85}"));
+        assert!(!has_control("\u{e9}a b"));
     }
 }

@@ -5,7 +5,7 @@
 //! the corpus), so dates are taken as local and the offset is inferred, partly from
 //! Kernel-General 12, whose text holds the boot time in true UTC.
 
-use super::evtx::{Draft, Family, build, family, is_known_event};
+use super::evtx::{Draft, Family, Name, build, family, is_known_event};
 use super::lines::{Grammar, NumberedLine, Record};
 use super::{Collect, Ctx, Hits, Keep, OffsetSource, Piece, cbs::quarter_hours};
 use crate::event::{Level, Pos, Source};
@@ -62,12 +62,12 @@ fn word(s: &str) -> &str {
 }
 
 /// Fields an .evtx record would carry, recovered from the description text.
-fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(String, String)> {
+fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(Name, String)> {
     let mut f = Vec::new();
-    let mut put = |k: &str, v: &str| {
+    let mut put = |k: &'static str, v: &str| {
         let v = v.trim().trim_end_matches('.').trim();
         if !v.is_empty() {
-            f.push((k.to_string(), v.to_string()));
+            f.push((Name::Borrowed(k), v.to_string()));
         }
     };
     match fam {

@@ -8,6 +8,7 @@ pub mod cbs;
 pub mod evtx;
 mod evtx_direct;
 mod evtx_json;
+mod evtx_prog;
 mod evtx_skip;
 mod evtx_walk;
 pub mod export;
@@ -15,6 +16,7 @@ mod fast;
 pub mod ident;
 mod lines;
 mod prefilter;
+mod word_hash;
 pub mod wu;
 
 use crate::bundle::{Bundle, Kind, decode, decode::Decoded};
