@@ -770,6 +770,16 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
     piece
 }
 
+/// One record as the crate's iterator yielded it, for [`check_built_records`].
+#[derive(Debug)]
+enum Seen {
+    Read(super::evtx_walk::Window),
+    /// Its header read but its content did not.
+    Content(u64),
+    /// Unreadable, or carved from slack space.
+    Unread,
+}
+
 /// Checks, on every record of an .evtx file, that a record built from its template values
 /// equals the record read from its JSON rendering, and on every chunk walked without the
 /// crate that the walk finds the records the crate's iterator yields. Returns how many
@@ -783,22 +793,31 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
         let Ok(mut chunk) = data.parse(Arc::clone(&settings)) else { continue };
         trees.next_chunk();
         let walked = super::evtx_walk::records(chunk.data, chunk.header);
+        // What the crate read of each record: its window, or for a record whose header read
+        // but whose content did not, its id (the walk reads headers only; such a record
+        // is then counted or built, or its chunk goes to the crate, by the same rules).
         let mut seen = Vec::new();
         for rec in chunk.iter() {
-            let Ok(rec) = rec else {
-                seen.push(None);
-                continue;
+            let rec = match rec {
+                Ok(rec) => rec,
+                Err(evtx::err::EvtxError::FailedToParseRecord { record_id, .. }) => {
+                    seen.push(Seen::Content(record_id));
+                    continue;
+                }
+                Err(_) => {
+                    seen.push(Seen::Unread);
+                    continue;
+                }
             };
             total += 1;
             let start = usize::try_from(rec.binxml_offset).unwrap_or(usize::MAX);
             let time = Timestamp(rec.timestamp.as_microsecond());
             let len = rec.binxml_size as usize;
-            seen.push((!rec.recovered).then_some(super::evtx_walk::Window {
-                id: rec.event_record_id,
-                time,
-                start,
-                len,
-            }));
+            seen.push(if rec.recovered {
+                Seen::Unread
+            } else {
+                Seen::Read(super::evtx_walk::Window { id: rec.event_record_id, time, start, len })
+            });
             if rec.recovered {
                 continue;
             }
@@ -821,10 +840,26 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
                 other => return Err(format!("record {id}: built {b:?}, rendered {other:?}")),
             }
         }
-        if let Some(w) = walked
-            && seen.iter().map(|s| s.as_ref()).ne(w.iter().map(Some))
+        let same = |s: &Seen, w: &super::evtx_walk::Window| match s {
+            Seen::Read(r) => r == w,
+            Seen::Content(id) => *id == w.id,
+            Seen::Unread => false,
+        };
+        if let Some(w) = &walked
+            && (seen.len() != w.len() || seen.iter().zip(w).any(|(s, w)| !same(s, w)))
         {
             return Err(format!("chunk {:?}: walked {w:?}, the crate read {seen:?}", data.number));
+        }
+        // A record the crate cannot render is not built here either: its chunk then goes
+        // through the crate, which reports it as damaged.
+        for (s, w) in seen.iter().zip(walked.iter().flatten()) {
+            if let Seen::Content(id) = s
+                && let Some(b) = trees
+                    .compiled(chunk.data, w.start, w.len, w.id, w.time)
+                    .or_else(|| trees.expanded(chunk.data, w.start, w.len, w.id, w.time))
+            {
+                return Err(format!("record {id}: built {b:?}, the crate could not render it"));
+            }
         }
     }
     Ok((built, total))

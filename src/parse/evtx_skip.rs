@@ -95,29 +95,27 @@ impl<'d> Cur<'d> {
     /// A name reference: a chunk offset, with the name inline when it points right here.
     pub(super) fn name(&mut self) -> Option<String> {
         let at = self.u32()?;
-        let name = name_at(self.data, at)?;
+        let (name, len) = name_at(self.data, at)?;
         if at as usize == self.pos {
             // next-name link (4), hash (2), length (2), characters, NUL (2)
-            self.take(10 + 2 * utf16_units(&name))?;
+            self.take(10 + 2 * len)?;
         }
         Some(name)
     }
 }
 
-fn utf16_units(s: &str) -> usize {
-    s.encode_utf16().count()
-}
-
-/// The name stored at chunk offset `at` (link, hash, length, UTF-16LE characters).
-fn name_at(data: &[u8], at: u32) -> Option<String> {
+/// The name stored at chunk offset `at` (link, hash, length, UTF-16LE characters), and its
+/// stored length in UTF-16 units.
+fn name_at(data: &[u8], at: u32) -> Option<(String, usize)> {
     let mut c = Cur { data, pos: (at as usize).checked_add(6)? };
     let len = usize::from(c.u16()?);
-    utf16(c.take(2 * len)?)
+    Some((utf16(c.take(2 * len)?)?, len))
 }
 
+/// UTF-16LE text up to its first NUL unit, as the evtx crate reads names and template text.
 pub(super) fn utf16(bytes: &[u8]) -> Option<String> {
     let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-    char::decode_utf16(units).collect::<Result<String, _>>().ok()
+    char::decode_utf16(units.take_while(|&u| u != 0)).collect::<Result<String, _>>().ok()
 }
 
 /// Size of a template definition header: next offset, GUID, data size.
