@@ -8,7 +8,7 @@
 use super::evtx_chunks;
 use super::evtx_direct::Trees;
 use super::evtx_json::Json;
-use super::evtx_skip::Shapes;
+use super::evtx_skip::{Shapes, read_instance};
 use super::{Ctx, IssueKind, Keep, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
@@ -707,12 +707,16 @@ fn walk_plain<'t>(
     let windows = super::evtx_walk::records(data, header)?;
     let mut piece = Piece::default();
     for w in windows {
-        if ctx.keep == Keep::Notable && walk.shapes.is_quiet(data, w.start, w.len, &ctx.extractor) {
+        // Read once: a record that is not quiet goes on to its program with these values.
+        let inst = read_instance(data, w.start, w.len);
+        if ctx.keep == Keep::Notable
+            && inst.as_ref().is_some_and(|i| walk.shapes.is_quiet_instance(data, i, &ctx.extractor))
+        {
             piece.coverage.records += 1;
             piece.coverage.see_time(w.time);
             continue;
         }
-        let raw = walk.trees.record(data, w.start, w.len, w.id, w.time)?;
+        let raw = walk.trees.record_of(data, inst.as_ref(), w.start, w.len, w.id, w.time)?;
         keep(&mut piece, raw, ctx);
     }
     Some(piece)

@@ -582,7 +582,17 @@ impl Shapes {
         len: usize,
         ex: &CodeExtractor,
     ) -> bool {
-        self.check(data, start, len, ex).unwrap_or(false)
+        read_instance(data, start, len).is_some_and(|inst| self.is_quiet_instance(data, &inst, ex))
+    }
+
+    /// [`Shapes::is_quiet`] for a record whose template instance is read.
+    pub(crate) fn is_quiet_instance(
+        &mut self,
+        data: &[u8],
+        inst: &Instance<'_>,
+        ex: &CodeExtractor,
+    ) -> bool {
+        self.check(data, inst, ex).unwrap_or(false)
     }
 
     fn shape(&mut self, data: &[u8], def: u32, ex: &CodeExtractor) -> Option<Arc<Shape>> {
@@ -607,8 +617,7 @@ impl Shapes {
         shape
     }
 
-    fn check(&mut self, data: &[u8], start: usize, len: usize, ex: &CodeExtractor) -> Option<bool> {
-        let inst = read_instance(data, start, len)?;
+    fn check(&mut self, data: &[u8], inst: &Instance<'_>, ex: &CodeExtractor) -> Option<bool> {
         let shape = self.shape(data, inst.def, ex)?;
         let level: u64 = resolve_number(&shape.level, &inst.values)?;
         if matches!(level, 1..=3) {
