@@ -532,6 +532,10 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Chunks parsed in one parallel pass (64 KiB each, 32 MiB in all): a barrier seldom
+/// enough not to idle a thread, while the file's kept events are held twice only a
+/// window's worth at a time.
+const CHUNK_WINDOW: usize = 512;
 /// Fewest chunks one task walks in a row.
 const CHUNK_RUN: usize = 8;
 
@@ -760,39 +764,38 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
             w.push(walk);
         }
     };
-    // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. Events
-    // left out are dropped per chunk, so the file's pieces hold only what is kept.
-    let runs: Vec<Vec<Piece<'t>>> = numbers
-        .par_iter()
-        .with_min_len(CHUNK_RUN)
-        .fold(
-            || (take(), Vec::new()),
-            |(mut walk, mut pieces), &n| {
-                let mut part = parse_chunk(bytes, n, &settings, ctx, &mut walk);
-                if let Some(retain) = ctx.retain {
-                    super::leave_out(&mut part, retain);
-                }
-                pieces.push(part);
-                (walk, pieces)
-            },
-        )
-        .map(|(walk, pieces)| {
-            give(walk);
-            pieces
-        })
-        .collect();
-    // Sized once: grown by doubling, the merged lists touched about twice their memory.
-    let parts = || runs.iter().flatten();
-    piece.events.reserve_exact(parts().map(|p| p.events.len()).sum());
-    piece.left_out.reserve_exact(parts().map(|p| p.left_out.len()).sum());
-    piece.issues.reserve_exact(parts().map(|p| p.issues.len()).sum());
-    for mut part in runs.into_iter().flatten() {
-        piece.coverage.absorb(&part.coverage);
-        piece.issues.append(&mut part.issues);
-        // Left-out events are numbered within the file's events, kept ones included.
-        let before = (piece.events.len() + piece.left_out.len()) as u64;
-        piece.left_out.extend(part.left_out.iter().map(|&(n, t)| (n + before, t)));
-        piece.events.append(&mut part.events);
+    // Windows of many chunks, merged one after the other: the pieces of one window and the
+    // merged events are all that is held twice.
+    for window in numbers.chunks(CHUNK_WINDOW) {
+        // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. Events
+        // left out are dropped per chunk.
+        let runs: Vec<Vec<Piece<'t>>> = window
+            .par_iter()
+            .with_min_len(CHUNK_RUN)
+            .fold(
+                || (take(), Vec::new()),
+                |(mut walk, mut pieces), &n| {
+                    let mut part = parse_chunk(bytes, n, &settings, ctx, &mut walk);
+                    if let Some(retain) = ctx.retain {
+                        super::leave_out(&mut part, retain);
+                    }
+                    pieces.push(part);
+                    (walk, pieces)
+                },
+            )
+            .map(|(walk, pieces)| {
+                give(walk);
+                pieces
+            })
+            .collect();
+        for mut part in runs.into_iter().flatten() {
+            piece.coverage.absorb(&part.coverage);
+            piece.issues.append(&mut part.issues);
+            // Left-out events are numbered within the file's events, kept ones included.
+            let before = (piece.events.len() + piece.left_out.len()) as u64;
+            piece.left_out.extend(part.left_out.iter().map(|&(n, t)| (n + before, t)));
+            piece.events.append(&mut part.events);
+        }
     }
     piece
 }
