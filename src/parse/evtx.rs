@@ -8,7 +8,7 @@
 use super::evtx_chunks;
 use super::evtx_direct::Trees;
 use super::evtx_json::Json;
-use super::evtx_skip::{Shapes, read_instance};
+use super::evtx_skip::{Shapes, read_instance_into};
 use super::{Ctx, IssueKind, Keep, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
@@ -710,17 +710,29 @@ fn walk_plain<'t>(
 ) -> Option<Piece<'t>> {
     let windows = super::evtx_walk::records(data, header)?;
     let mut piece = Piece::default();
+    // One list of values for the chunk's records: one allocation per chunk, not per record.
+    let mut spare = Vec::new();
     for w in windows {
         // Read once: a record that is not quiet goes on to its program with these values.
-        let inst = read_instance(data, w.start, w.len);
-        if ctx.keep == Keep::Notable
-            && inst.as_ref().is_some_and(|i| walk.shapes.is_quiet_instance(data, i, &ctx.extractor))
-        {
+        let inst = read_instance_into(data, w.start, w.len, std::mem::take(&mut spare));
+        let quiet = ctx.keep == Keep::Notable
+            && inst
+                .as_ref()
+                .is_some_and(|i| walk.shapes.is_quiet_instance(data, i, &ctx.extractor));
+        let raw = if quiet {
+            None
+        } else {
+            Some(walk.trees.record_of(data, inst.as_ref(), w.start, w.len, w.id, w.time))
+        };
+        if let Some(inst) = inst {
+            spare = inst.values;
+        }
+        let Some(raw) = raw else {
             piece.coverage.records += 1;
             piece.coverage.see_time(w.time);
             continue;
-        }
-        let raw = walk.trees.record_of(data, inst.as_ref(), w.start, w.len, w.id, w.time)?;
+        };
+        let raw = raw?;
         keep(&mut piece, raw, ctx);
     }
     Some(piece)
