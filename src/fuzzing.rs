@@ -98,6 +98,13 @@ pub fn evtx(data: &[u8]) {
     }
 }
 
+/// That the chunks wutriage finds in an .evtx file, straight from its bytes, are the ones
+/// the crate's chunk iterator yields, in its order, with the same bytes or error. Returns
+/// how many chunks it yielded.
+pub fn evtx_chunks(data: &[u8]) -> Result<usize, String> {
+    parse::evtx_chunks::check_chunks(data)
+}
+
 /// For every record of an .evtx file that is built from its template values, that the
 /// record equals the one read from the crate's JSON rendering. Returns how many records
 /// were built and how many read.

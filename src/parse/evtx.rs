@@ -5,15 +5,16 @@
 //! Field access goes through `RawRecord` so that the rest of the program never sees the
 //! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
 
+use super::evtx_chunks;
 use super::evtx_direct::Trees;
 use super::evtx_json::Json;
-use super::evtx_skip::Shapes;
+use super::evtx_skip::{Shapes, read_instance_into};
 use super::{Ctx, IssueKind, Keep, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
 use crate::time::{TimeBase, Timestamp};
-use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
+use evtx::{EvtxChunk, EvtxChunkData, EvtxParser, ParserSettings};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -531,9 +532,10 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Chunks read ahead and parsed in parallel (64 KiB each): enough work for every thread,
-/// little memory.
-const CHUNK_BATCH: usize = 64;
+/// Chunks parsed in one parallel pass (64 KiB each, 32 MiB in all): a barrier seldom
+/// enough not to idle a thread, while the file's kept events are held twice only a
+/// window's worth at a time.
+const CHUNK_WINDOW: usize = 512;
 /// Fewest chunks one task walks in a row.
 const CHUNK_RUN: usize = 8;
 
@@ -575,42 +577,70 @@ fn damage(piece: &mut Piece<'_>, e: &evtx::err::EvtxError) {
 struct Walk {
     shapes: Shapes,
     trees: Trees,
+    /// The chunk being walked, copied in one pass: walked where the file lies, its cold
+    /// bytes cost more than the copy.
+    chunk: Vec<u8>,
 }
 
-/// Parses one chunk's records, as the crate's own record iterator would yield them.
+/// Parses chunk `number` of the file `bytes`, as the crate's own record iterator would
+/// yield its records.
 fn parse_chunk<'t>(
-    chunk: &mut evtx::err::Result<EvtxChunkData>,
+    bytes: &[u8],
+    number: u64,
     settings: &Arc<ParserSettings>,
     ctx: &Ctx,
     walk: &mut Walk,
 ) -> Piece<'t> {
     let mut piece = Piece::default();
-    let data = match chunk {
-        Ok(d) => d,
+    let (data, header) = match evtx_chunks::read(bytes, number) {
+        Ok(None) => return piece,
+        Ok(Some(read)) => read,
         Err(e) => {
-            damage(&mut piece, e);
+            damage(&mut piece, &e);
             return piece;
         }
     };
-    let number = data.number.unwrap_or(0);
-    let mut chunk = match data.parse(Arc::clone(settings)) {
-        Ok(c) => c,
-        Err(source) => {
-            damage(
-                &mut piece,
-                &evtx::err::EvtxError::FailedToParseChunk {
-                    chunk_id: number,
-                    source: Box::new(source),
-                },
-            );
-            return piece;
-        }
+    let mut copy = std::mem::take(&mut walk.chunk);
+    copy.clear();
+    copy.extend_from_slice(data);
+    let piece = parse_read_chunk(&copy, header, number, settings, ctx, walk);
+    walk.chunk = copy;
+    piece
+}
+
+/// Parses one chunk whose header reads (see [`parse_chunk`]).
+fn parse_read_chunk<'t>(
+    data: &[u8],
+    header: evtx::EvtxChunkHeader,
+    number: u64,
+    settings: &Arc<ParserSettings>,
+    ctx: &Ctx,
+    walk: &mut Walk,
+) -> Piece<'t> {
+    let mut piece = Piece::default();
+    let bad_chunk = |piece: &mut Piece<'_>, source| {
+        damage(piece, &evtx::err::EvtxError::FailedToParseChunk { chunk_id: number, source });
     };
-    walk.shapes.next_chunk();
-    walk.trees.next_chunk();
-    if let Some(piece) = walk_plain(chunk.data, chunk.header, ctx, walk) {
+    // The crate reads the chunk's string table before any record: a chunk whose table does
+    // not read is damaged, however plain its records.
+    if let Err(source) = EvtxChunk::new(data, &header, Arc::clone(settings)) {
+        bad_chunk(&mut piece, Box::new(source));
         return piece;
     }
+    walk.shapes.next_chunk();
+    walk.trees.next_chunk();
+    if let Some(piece) = walk_plain(data, &header, ctx, walk) {
+        return piece;
+    }
+    // The crate's record errors name the chunk, which only a chunk of its own carries.
+    let mut owned = EvtxChunkData { header, data: data.to_vec(), number: Some(number) };
+    let mut chunk = match owned.parse(Arc::clone(settings)) {
+        Ok(c) => c,
+        Err(source) => {
+            bad_chunk(&mut piece, Box::new(source));
+            return piece;
+        }
+    };
     for rec in chunk.iter() {
         // Records that cannot be notable are only counted, never rendered. Carved records
         // always render: the crate's iterator drops the ones that fail to.
@@ -680,13 +710,29 @@ fn walk_plain<'t>(
 ) -> Option<Piece<'t>> {
     let windows = super::evtx_walk::records(data, header)?;
     let mut piece = Piece::default();
+    // One list of values for the chunk's records: one allocation per chunk, not per record.
+    let mut spare = Vec::new();
     for w in windows {
-        if ctx.keep == Keep::Notable && walk.shapes.is_quiet(data, w.start, w.len, &ctx.extractor) {
+        // Read once: a record that is not quiet goes on to its program with these values.
+        let inst = read_instance_into(data, w.start, w.len, std::mem::take(&mut spare));
+        let quiet = ctx.keep == Keep::Notable
+            && inst
+                .as_ref()
+                .is_some_and(|i| walk.shapes.is_quiet_instance(data, i, &ctx.extractor));
+        let raw = if quiet {
+            None
+        } else {
+            Some(walk.trees.record_of(data, inst.as_ref(), w.start, w.len, w.id, w.time))
+        };
+        if let Some(inst) = inst {
+            spare = inst.values;
+        }
+        let Some(raw) = raw else {
             piece.coverage.records += 1;
             piece.coverage.see_time(w.time);
             continue;
-        }
-        let raw = walk.trees.record(data, w.start, w.len, w.id, w.time)?;
+        };
+        let raw = raw?;
         keep(&mut piece, raw, ctx);
     }
     Some(piece)
@@ -703,12 +749,12 @@ fn open(bytes: &[u8]) -> evtx::err::Result<(Parser<'_>, Arc<ParserSettings>)> {
     Ok((parser.with_configuration(settings.clone()), Arc::new(settings)))
 }
 
-/// Parses one .evtx file: chunks are read in order and parsed as tasks on the current
-/// rayon pool (not the crate's own pool, which would block inside ours), then merged back
-/// in chunk order.
+/// Parses one .evtx file: its chunks are parsed as tasks on the current rayon pool (not
+/// the crate's own pool, which would block inside ours) straight from the file's bytes,
+/// then merged back in the crate's chunk order.
 pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
     let mut piece = Piece::default();
-    let (mut parser, settings) = match open(bytes) {
+    let (parser, settings) = match open(bytes) {
         Ok(p) => p,
         Err(e) => {
             piece.issue(
@@ -719,11 +765,10 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
             return piece;
         }
     };
-    let mut chunks = parser.chunks();
-    // What tasks learnt of templates and quiet values, handed from task to task and from
-    // batch to batch: each task would otherwise start cold, and dropping its caches on
-    // another thread than the one that grew them made the threads wait on each other's
-    // allocator.
+    let numbers = evtx_chunks::numbers(bytes, parser.header().header_block_size);
+    // What tasks learnt of templates and quiet values, handed from task to task: each task
+    // would otherwise start cold, and dropping its caches on another thread than the one
+    // that grew them made the threads wait on each other's allocator.
     let walks: Mutex<Vec<Walk>> = Mutex::new(Vec::new());
     let take = || walks.lock().ok().and_then(|mut w| w.pop()).unwrap_or_default();
     let give = |walk: Walk| {
@@ -731,21 +776,18 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
             w.push(walk);
         }
     };
-    loop {
-        let mut batch: Vec<_> = chunks.by_ref().take(CHUNK_BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
-        // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. The
-        // chunks stay the batch's, to be freed by the thread that allocated them: freed by
-        // the others, they made each wait for the allocator's lock of the other.
-        let runs: Vec<Vec<Piece<'t>>> = batch
-            .par_iter_mut()
+    // Windows of many chunks, merged one after the other: the pieces of one window and the
+    // merged events are all that is held twice.
+    for window in numbers.chunks(CHUNK_WINDOW) {
+        // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. Events
+        // left out are dropped per chunk.
+        let runs: Vec<Vec<Piece<'t>>> = window
+            .par_iter()
             .with_min_len(CHUNK_RUN)
             .fold(
                 || (take(), Vec::new()),
-                |(mut walk, mut pieces), c| {
-                    let mut part = parse_chunk(c, &settings, ctx, &mut walk);
+                |(mut walk, mut pieces), &n| {
+                    let mut part = parse_chunk(bytes, n, &settings, ctx, &mut walk);
                     if let Some(retain) = ctx.retain {
                         super::leave_out(&mut part, retain);
                     }
@@ -780,11 +822,14 @@ enum Seen {
     Unread,
 }
 
-/// Checks, on every record of an .evtx file, that a record built from its template values
+/// Checks that [`parse`] finds the chunks of an .evtx file that the crate's iterator
+/// yields, then, on every record, that a record built from its template values
 /// equals the record read from its JSON rendering, and on every chunk walked without the
 /// crate that the walk finds the records the crate's iterator yields. Returns how many
 /// records were built and how many were read, or the first difference.
 pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String> {
+    // `parse` finds the chunks itself: they must be the ones the crate's iterator yields.
+    evtx_chunks::check_chunks(bytes)?;
     let Ok((mut parser, settings)) = open(bytes) else { return Ok((0, 0)) };
     let (mut built, mut total) = (0, 0);
     let mut trees = Trees::default();

@@ -13,8 +13,8 @@
 use super::evtx::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
 use super::evtx_prog::{Part, Prog, compile, compile_part};
 use super::evtx_skip::{
-    MAX_NESTING, TEMPLATES, Token, has_control, integer, read_instance, string, template_key,
-    template_tokens,
+    Instance, MAX_NESTING, TEMPLATES, Token, has_control, integer, read_instance, string,
+    template_key, template_tokens,
 };
 use super::word_hash::Seeded;
 use crate::time::Timestamp;
@@ -110,7 +110,22 @@ impl Trees {
         record_id: u64,
         time: Timestamp,
     ) -> Option<RawRecord> {
-        self.compiled(data, start, len, record_id, time)
+        let inst = read_instance(data, start, len);
+        self.record_of(data, inst.as_ref(), start, len, record_id, time)
+    }
+
+    /// [`Trees::record`] given the record's template instance, read once for the quiet
+    /// check and the program (`None` when it does not read as one).
+    pub(crate) fn record_of(
+        &mut self,
+        data: &[u8],
+        inst: Option<&Instance<'_>>,
+        start: usize,
+        len: usize,
+        record_id: u64,
+        time: Timestamp,
+    ) -> Option<RawRecord> {
+        inst.and_then(|inst| self.compiled_of(data, inst, record_id, time))
             .or_else(|| self.expanded(data, start, len, record_id, time))
     }
 
@@ -124,6 +139,17 @@ impl Trees {
         time: Timestamp,
     ) -> Option<RawRecord> {
         let inst = read_instance(data, start, len)?;
+        self.compiled_of(data, &inst, record_id, time)
+    }
+
+    /// [`Trees::compiled`] given the record's template instance.
+    fn compiled_of(
+        &mut self,
+        data: &[u8],
+        inst: &Instance<'_>,
+        record_id: u64,
+        time: Timestamp,
+    ) -> Option<RawRecord> {
         let tree = self.tree(data, inst.def)?;
         let (mut raw, nested) = tree.prog.as_ref()?.run(&inst.values, record_id, time)?;
         if let Some((at, len)) = nested {

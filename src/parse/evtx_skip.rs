@@ -378,6 +378,17 @@ pub(super) struct Instance<'d> {
 /// Reads the template instance of a fragment (a record's, or a nested value's) at chunk
 /// offset `base`, `len` bytes long; `None` for anything but one instance.
 pub(super) fn read_instance(data: &[u8], base: usize, len: usize) -> Option<Instance<'_>> {
+    read_instance_into(data, base, len, Vec::new())
+}
+
+/// [`read_instance`] into `values`, a list whose memory is reused from record to record.
+pub(super) fn read_instance_into<'d>(
+    data: &'d [u8],
+    base: usize,
+    len: usize,
+    mut values: Vec<(u8, &'d [u8], usize)>,
+) -> Option<Instance<'d>> {
+    values.clear();
     let end = base.checked_add(len)?;
     let mut c = Cur { data: data.get(..end)?, pos: base };
     // A record's stream may start past its fragment header.
@@ -399,7 +410,7 @@ pub(super) fn read_instance(data: &[u8], base: usize, len: usize) -> Option<Inst
     let n = c.u32()? as usize;
     // Descriptors (size, type, padding), then the values in the same order.
     let descriptors = c.take(n.checked_mul(4)?)?;
-    let mut values = Vec::with_capacity(n);
+    values.reserve(n);
     for d in descriptors.chunks_exact(4) {
         let at = c.pos;
         values.push((d[2], c.take(usize::from(u16::from_le_bytes([d[0], d[1]])))?, at));
@@ -582,7 +593,17 @@ impl Shapes {
         len: usize,
         ex: &CodeExtractor,
     ) -> bool {
-        self.check(data, start, len, ex).unwrap_or(false)
+        read_instance(data, start, len).is_some_and(|inst| self.is_quiet_instance(data, &inst, ex))
+    }
+
+    /// [`Shapes::is_quiet`] for a record whose template instance is read.
+    pub(crate) fn is_quiet_instance(
+        &mut self,
+        data: &[u8],
+        inst: &Instance<'_>,
+        ex: &CodeExtractor,
+    ) -> bool {
+        self.check(data, inst, ex).unwrap_or(false)
     }
 
     fn shape(&mut self, data: &[u8], def: u32, ex: &CodeExtractor) -> Option<Arc<Shape>> {
@@ -607,8 +628,7 @@ impl Shapes {
         shape
     }
 
-    fn check(&mut self, data: &[u8], start: usize, len: usize, ex: &CodeExtractor) -> Option<bool> {
-        let inst = read_instance(data, start, len)?;
+    fn check(&mut self, data: &[u8], inst: &Instance<'_>, ex: &CodeExtractor) -> Option<bool> {
         let shape = self.shape(data, inst.def, ex)?;
         let level: u64 = resolve_number(&shape.level, &inst.values)?;
         if matches!(level, 1..=3) {

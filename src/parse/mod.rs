@@ -6,6 +6,7 @@
 
 pub mod cbs;
 pub mod evtx;
+pub(crate) mod evtx_chunks;
 mod evtx_direct;
 mod evtx_json;
 mod evtx_prog;
