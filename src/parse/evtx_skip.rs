@@ -413,13 +413,39 @@ pub(super) fn read_instance_into<'d>(
     values.reserve(n);
     for d in descriptors.chunks_exact(4) {
         let at = c.pos;
-        values.push((d[2], c.take(usize::from(u16::from_le_bytes([d[0], d[1]])))?, at));
+        let v = c.take(usize::from(u16::from_le_bytes([d[0], d[1]])))?;
+        if !read_within(d[2], v) {
+            return None;
+        }
+        values.push((d[2], v, at));
     }
     // Only the end of the fragment may follow the instance.
     if c.pos < end && c.u8()? != 0x00 {
         return None;
     }
     Some(Instance { def, values })
+}
+
+/// Whether the crate reads a value of type `ty` without error and within the `v.len()` bytes
+/// its descriptor gives (it then skips to the next value, as this reader does). Otherwise the
+/// crate's values after it lie elsewhere, or the record fails there, so the record is left
+/// to the crate: unknown types, fixed-width values in fewer bytes than their width, a SID
+/// longer than its bytes, and the types read here no further (ANSI strings, handles, XML,
+/// arrays).
+fn read_within(ty: u8, v: &[u8]) -> bool {
+    let n = v.len();
+    match ty {
+        0x00 | 0x01 | 0x0e | 0x21 => true,
+        0x03 | 0x04 => n >= 1,
+        0x05 | 0x06 => n >= 2,
+        0x07 | 0x08 | 0x0b | 0x0d | 0x14 => n >= 4,
+        0x09 | 0x0a | 0x0c | 0x11 | 0x15 => n >= 8,
+        0x0f | 0x12 => n >= 16,
+        0x10 => n == 4 || n == 8,
+        // revision, sub-authority count, authority (6), then 4 bytes per sub-authority
+        0x13 => v.get(1).is_some_and(|&k| 8 + 4 * usize::from(k) <= n),
+        _ => false,
+    }
 }
 
 /// An integer value (`BinXML` types 0x03 to 0x0a) as the renderer writes it, in decimal.
