@@ -510,11 +510,10 @@ fn fields(root: &[Kid<'_>]) -> Option<RawRecord> {
     })
 }
 
-/// `raw`, unless a field name holds a control character: the crate writes names into its JSON
-/// unescaped, and the JSON path then reads them blanked (a fuzz finding). Such records go
-/// that way.
+/// `raw`, unless a field name is not safe in the crate's JSON (a `Data` element's `Name` value
+/// becomes a JSON key unescaped): such records go through the crate.
 fn plain_names(raw: RawRecord) -> Option<RawRecord> {
-    raw.fields.iter().all(|(k, _)| !k.bytes().any(|b| b < 0x20)).then_some(raw)
+    raw.fields.iter().all(|(k, _)| super::evtx_skip::json_safe_name(k)).then_some(raw)
 }
 
 /// One key of `EventData`'s JSON object.

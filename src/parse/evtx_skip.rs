@@ -93,6 +93,8 @@ impl<'d> Cur<'d> {
         self.take(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
     /// A name reference: a chunk offset, with the name inline when it points right here.
+    /// `None` for a name the crate cannot write into its JSON as it is (see
+    /// [`json_safe_name`]): such records are left to the crate.
     pub(super) fn name(&mut self) -> Option<String> {
         let at = self.u32()?;
         let (name, len) = name_at(self.data, at)?;
@@ -100,8 +102,15 @@ impl<'d> Cur<'d> {
             // next-name link (4), hash (2), length (2), characters, NUL (2)
             self.take(10 + 2 * len)?;
         }
-        Some(name)
+        json_safe_name(&name).then_some(name)
     }
+}
+
+/// Whether a name is written as it is into the crate's JSON rendering: the crate does not
+/// escape names, so one with a quote, a backslash or a control character makes JSON that
+/// does not read, or reads blanked (fuzz findings).
+pub(super) fn json_safe_name(name: &str) -> bool {
+    !name.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// The name stored at chunk offset `at` (link, hash, length, UTF-16LE characters), and its
