@@ -208,7 +208,9 @@ impl UtcOffset {
         if !(0..60).contains(&m) || rest.is_empty() {
             return None;
         }
-        UtcOffset::from_minutes(sign * (h * 60 + m))
+        // Checked: a mangled stamp can hold any number of hours, and a wrapped product could
+        // land inside the valid range.
+        UtcOffset::from_minutes(sign * h.checked_mul(60)?.checked_add(m)?)
     }
 
     /// Converts a local wall-clock time in this offset to UTC.
@@ -263,6 +265,9 @@ mod tests {
         assert_eq!(UtcOffset::parse("-07:30").unwrap().to_string(), "-07:30");
         assert!(UtcOffset::parse("+25:00").is_none());
         assert!(UtcOffset::parse("0900").is_none());
+        // 71582789 h is 48 min once wrapped to 32 bits; 35791395 h overflows on its own.
+        assert!(UtcOffset::parse("+71582789:04").is_none());
+        assert!(UtcOffset::parse("-35791395").is_none());
     }
 
     #[test]
