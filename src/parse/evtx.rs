@@ -899,9 +899,7 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
         // through the crate, which reports it as damaged.
         for (s, w) in seen.iter().zip(walked.iter().flatten()) {
             if let Seen::Content(id) = s
-                && let Some(b) = trees
-                    .compiled(chunk.data, w.start, w.len, w.id, w.time)
-                    .or_else(|| trees.expanded(chunk.data, w.start, w.len, w.id, w.time))
+                && let Some(b) = trees.record(chunk.data, w.start, w.len, w.id, w.time)
             {
                 return Err(format!("record {id}: built {b:?}, the crate could not render it"));
             }
