@@ -5,7 +5,8 @@
 //! the records the prefilter flags, and diagnoses.
 //!
 //! Run: `cargo run --release --example text-floor -- FILE...` (UTF-8 text logs; other
-//! files are skipped).
+//! files are skipped). `text-floor --anchors` prints the prefilter's anchors instead, one
+//! per line, for a search tool's `-i -F -f`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a measuring tool")]
 
@@ -27,6 +28,10 @@ fn median_ms(texts: &[String], f: impl Fn(&str) -> usize) -> (f64, usize) {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--anchors") {
+        wutriage::measure::prefilter_anchors().for_each(|a| println!("{a}"));
+        return;
+    }
     let mut texts = Vec::new();
     for path in std::env::args().skip(1) {
         match std::fs::read(&path).map(String::from_utf8) {

@@ -8,3 +8,9 @@
 pub fn prefilter_hits(text: &str) -> usize {
     crate::parse::prefilter_hits(text)
 }
+
+/// The prefilter's anchors, each searched in any letter case, so that a search tool can be
+/// given the same search (`scripts/bench-vs-peers.sh`).
+pub fn prefilter_anchors() -> impl Iterator<Item = &'static str> {
+    crate::parse::prefilter_anchors()
+}

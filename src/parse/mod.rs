@@ -244,6 +244,11 @@ pub(crate) fn prefilter_hits(text: &str) -> usize {
     prefilter::Prefilter::new().hits(text).count_all()
 }
 
+/// See [`crate::measure::prefilter_anchors`].
+pub(crate) fn prefilter_anchors() -> impl Iterator<Item = &'static str> {
+    prefilter::anchors()
+}
+
 /// A grammar whose records collect into a [`Piece`].
 pub(crate) trait Collect<'t>: lines::Grammar<'t> + Sized {
     /// The piece being filled.

@@ -162,6 +162,11 @@ impl Prefilter {
     }
 }
 
+/// Every anchor the scan searches, in lower case (`0x` and `[` before their checks).
+pub(crate) fn anchors() -> impl Iterator<Item = &'static str> {
+    LONG.iter().chain(SHORT).copied().chain(["["])
+}
+
 /// `[` + 8 hex digits + `]` with the top bit set: the extractor's bracketed code.
 fn is_bracket_code(text: &[u8], at: usize) -> bool {
     let Some(v) = text.get(at + 1..at + 10) else { return false };
