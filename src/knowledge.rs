@@ -465,7 +465,12 @@ pub fn is_catch_all(code: Code) -> bool {
 
 /// Whether this code, on this line, is routine noise (REFERENCE.md §2.3).
 pub fn is_benign_here(code: Code, message: &str) -> bool {
-    match class(code) {
+    is_benign_as(code, class(code), message)
+}
+
+/// [`is_benign_here`] for a code whose [`class`] is known.
+pub(crate) fn is_benign_as(code: Code, class: Class, message: &str) -> bool {
+    match class {
         Class::Benign => return true,
         Class::General if code.as_hresult() == 0x8007_0002 => {
             return message.contains("DisableWerReporting") || message.contains("pending.xml");

@@ -202,14 +202,20 @@ pub fn signals(events: &[Event<'_>]) -> Vec<Signal> {
 
 // ---- helpers shared by the rules -------------------------------------------------------
 
-/// The first code on the event that is not routine noise there and that `pred` accepts.
+/// The first code on the event that `pred` accepts and that is not routine noise there.
+/// `pred` goes first: it is mostly a comparison of values, and the noise test looks the
+/// code up and may search the message.
 pub(crate) fn code_where(e: &Event<'_>, pred: impl Fn(Code) -> bool) -> Option<Code> {
-    e.codes.iter().copied().find(|&c| !knowledge::is_benign_here(c, &e.message) && pred(c))
+    e.codes.iter().copied().find(|&c| pred(c) && !knowledge::is_benign_here(c, &e.message))
 }
 
-/// The first non-noise code of a cause class on the event.
+/// The first non-noise code of a cause class on the event (its class looked up once).
 pub(crate) fn code_of(e: &Event<'_>, category: Category) -> Option<Code> {
-    code_where(e, |c| knowledge::class(c) == Class::Cause(category))
+    let cause = Class::Cause(category);
+    e.codes.iter().copied().find(|&c| {
+        let class = knowledge::class(c);
+        class == cause && !knowledge::is_benign_as(c, class, &e.message)
+    })
 }
 
 /// Whether the event is an evtx (or exported) event of `fam` with one of `ids`.
