@@ -9,7 +9,7 @@ use super::evtx_chunks;
 use super::evtx_direct::Trees;
 use super::evtx_json::Json;
 use super::evtx_skip::{Shapes, read_instance_into};
-use super::{Ctx, IssueKind, Keep, Piece, ident};
+use super::{Ctx, IssueKind, Keep, LeftOut, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
@@ -445,10 +445,19 @@ pub(crate) struct Draft<'a> {
     pub(crate) recovered: bool,
 }
 
-/// Builds the normalized event: codes, KB, package and message from the fields.
-pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, bool) {
+/// What decides whether an event is kept, worked out before the event itself is made.
+struct Judged<'a> {
+    fam: Family,
+    fields: Vec<(Name, String)>,
+    codes: Vec<Code>,
+    message: Cow<'a, str>,
+    notable: bool,
+}
+
+/// The codes, message and notability of a draft, whose fields it takes.
+fn judge<'a>(d: &mut Draft<'a>, extractor: &CodeExtractor) -> Judged<'a> {
     let fam = family(&d.provider);
-    let mut fields = d.fields;
+    let mut fields = std::mem::take(&mut d.fields);
     if fam == Family::ServiceControlManager
         && let Some(svc) =
             fields.iter().find(|(k, _)| k == "Binary").and_then(|(_, v)| service_from_binary(v))
@@ -470,11 +479,6 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
     if let Some(m) = d.message {
         extractor.extract_into(m, &mut codes);
     }
-    let kb = ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
-        .iter()
-        .find_map(|k| get(k).and_then(ident::find_kb))
-        .or_else(|| d.message.and_then(ident::find_kb));
-    let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
     let id = d.event_id.unwrap_or(u32::MAX);
     let message: Cow<'a, str> = match d.message {
         Some(m)
@@ -487,7 +491,26 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
     };
     let known = d.event_id.is_some_and(|id| is_known_event(&d.provider, id));
     let notable = is_notable(&codes, d.level, known, &message);
-    let event = Event {
+    Judged { fam, fields, codes, message, notable }
+}
+
+/// Builds the normalized event: codes, KB, package and message from the fields.
+pub(crate) fn build<'a>(mut d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, bool) {
+    let j = judge(&mut d, extractor);
+    let notable = j.notable;
+    (finish(d, j), notable)
+}
+
+/// The event of a judged draft.
+fn finish<'a>(d: Draft<'a>, j: Judged<'a>) -> Event<'a> {
+    let Judged { fields, codes, message, .. } = j;
+    let get = |k: &str| field(&fields, k);
+    let kb = ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
+        .iter()
+        .find_map(|k| get(k).and_then(ident::find_kb))
+        .or_else(|| d.message.and_then(ident::find_kb));
+    let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
+    Event {
         time: d.time,
         time_base: d.time_base,
         at: Location { artifact: 0, pos: d.pos },
@@ -516,8 +539,7 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
             f
         },
         flags: Flags { recovered: d.recovered, ..Flags::default() },
-    };
-    (event, notable)
+    }
 }
 
 /// Renders an error with its chain of causes.
@@ -676,7 +698,8 @@ fn parse_read_chunk<'t>(
     piece
 }
 
-/// Counts or builds a record read from the crate or built from its template values.
+/// Counts or builds a record read from the crate or built from its template values; an
+/// event `ctx.retain` leaves out is only noted at its place.
 fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
     if raw.recovered {
         piece.coverage.recovered += 1;
@@ -684,7 +707,7 @@ fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
         piece.coverage.records += 1;
     }
     piece.coverage.see_time(raw.time);
-    let draft = Draft {
+    let mut draft = Draft {
         source: Source::Evtx,
         time: raw.time,
         time_base: TimeBase::Utc,
@@ -696,9 +719,33 @@ fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
         message: None,
         recovered: raw.recovered,
     };
-    let (event, notable) = build(draft, &ctx.extractor);
-    piece.push(ctx.keep, event, notable);
+    let j = judge(&mut draft, &ctx.extractor);
+    if ctx.keep == Keep::Notable && !j.notable {
+        return;
+    }
+    let left = LeftOut { time: draft.time, time_base: draft.time_base };
+    // Left out before the event is made, where `retain_unread` can tell.
+    if let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread)
+        && j.codes.is_empty()
+        && unread(j.fam, draft.event_id, &j.message)
+    {
+        let place = (piece.events.len() + piece.left_out.len()) as u64;
+        piece.left_out.push((place, left));
+        return;
+    }
+    let event = finish(draft, j);
+    match ctx.retain {
+        Some(retain) if !retain(&event) => {
+            let place = (piece.events.len() + piece.left_out.len()) as u64;
+            piece.left_out.push((place, left));
+        }
+        _ => piece.events.push(event),
+    }
 }
+
+/// Whether [`super::ParseOptions::retain`] leaves out an event with no code, from its family,
+/// id and message (see [`super::ParseOptions::retain_unread`]).
+pub type Unread = fn(Family, Option<u32>, &str) -> bool;
 
 /// A plainly laid out chunk whose records are all counted or built from their template
 /// values, without the crate's record iterator; `None` sends the chunk through the crate.
@@ -780,18 +827,14 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
     // merged events are all that is held twice.
     for window in numbers.chunks(CHUNK_WINDOW) {
         // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. Events
-        // left out are dropped per chunk.
+        // left out are dropped as they are built.
         let runs: Vec<Vec<Piece<'t>>> = window
             .par_iter()
             .with_min_len(CHUNK_RUN)
             .fold(
                 || (take(), Vec::new()),
                 |(mut walk, mut pieces), &n| {
-                    let mut part = parse_chunk(bytes, n, &settings, ctx, &mut walk);
-                    if let Some(retain) = ctx.retain {
-                        super::leave_out(&mut part, retain);
-                    }
-                    pieces.push(part);
+                    pieces.push(parse_chunk(bytes, n, &settings, ctx, &mut walk));
                     (walk, pieces)
                 },
             )
