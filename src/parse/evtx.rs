@@ -199,7 +199,8 @@ pub fn family(provider: &str) -> Family {
     ]) {
         Family::System
     } else if p.get(..4).is_some_and(|s| s.eq_ignore_ascii_case(b"stor"))
-        || p.windows(8).any(|w| w.eq_ignore_ascii_case(b"storport"))
+        // Only where an `s` starts: this runs per record, on names of 20 to 40 bytes.
+        || p.windows(8).any(|w| w[0] | 0x20 == b's' && w.eq_ignore_ascii_case(b"storport"))
         || is(&["iastora", "iastorv"])
     {
         Family::Storage
@@ -210,7 +211,12 @@ pub fn family(provider: &str) -> Family {
 
 /// Whether `(provider, id)` is an event that servicing diagnosis looks at (REFERENCE.md §6).
 pub fn is_known_event(provider: &str, id: u32) -> bool {
-    match family(provider) {
+    is_known(family(provider), id)
+}
+
+/// [`is_known_event`] for a provider of family `fam`.
+pub(crate) fn is_known(fam: Family, id: u32) -> bool {
+    match fam {
         Family::WindowsUpdateClient => matches!(id, 16 | 18..=22 | 25 | 31 | 43 | 44),
         Family::Servicing => matches!(id, 1..=16 | 1013 | 1014),
         Family::Disk => matches!(id, 7 | 9 | 11 | 15 | 51 | 52 | 153 | 154 | 157),
@@ -489,7 +495,7 @@ fn judge<'a>(d: &mut Draft<'a>, extractor: &CodeExtractor) -> Judged<'a> {
         }
         _ => Cow::Owned(synthesize(fam, id, &fields)),
     };
-    let known = d.event_id.is_some_and(|id| is_known_event(&d.provider, id));
+    let known = d.event_id.is_some_and(|id| is_known(fam, id));
     let notable = is_notable(&codes, d.level, known, &message);
     Judged { fam, fields, codes, message, notable }
 }
@@ -977,6 +983,11 @@ mod tests {
         assert!(is_known_event("storahci", 129));
         assert!(!is_known_event("Microsoft-Windows-WindowsUpdateClient", 26));
         assert!(!is_known_event("SomethingElse", 7));
+        // `storport` anywhere, in any case; an `s` alone is not enough.
+        assert_eq!(family("Microsoft-Windows-StorPort"), Family::Storage);
+        assert_eq!(family("xSTORPORT"), Family::Storage);
+        assert_eq!(family("Microsoft-Windows-Sysport"), Family::Other);
+        assert_eq!(family("storahci"), Family::Storage);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! binary XML, arrays, character references, several template instances, values the renderer
 //! would change) renders the record as before, so a kept event is built exactly as before.
 
-use super::evtx::{Family, code_field, family, is_known_event, service_from_bytes};
+use super::evtx::{Family, code_field, family, is_known, service_from_bytes};
 use super::word_hash::Seeded;
 use crate::code::extract::CodeExtractor;
 use crate::event::has_failure_words;
@@ -56,6 +56,13 @@ pub(crate) struct Shapes {
     /// Shapes by [`template_key`], kept from chunk to chunk.
     by_key: HashMap<Vec<u8>, Option<Arc<Shape>>, Seeded>,
     key: Vec<u8>,
+    /// String values (their UTF-16 bytes) found quiet on their own, and the chunk offsets and
+    /// sizes of those a check has not seen before: a record that is not quiet as a whole
+    /// usually repeats all of its values but one.
+    quiet_strings: HashSet<Vec<u8>, Seeded>,
+    unseen: Vec<(usize, usize)>,
+    lines: String,
+    /// The text of the values not seen before (SCM service names among them), found quiet.
     quiet: HashSet<String, Seeded>,
     /// Value bytes already found quiet (see [`Shapes::values_key`]), and the key being built.
     quiet_values: HashSet<Vec<u8>, Seeded>,
@@ -68,6 +75,9 @@ pub(crate) struct Shapes {
 
 /// Most value texts and template texts remembered.
 const QUIET_TEXTS: usize = 4096;
+/// Most string values remembered, and the longest (bytes): 2 MiB at most.
+const QUIET_STRINGS: usize = 8192;
+const QUIET_STRING_BYTES: usize = 256;
 /// Most template definitions remembered from chunk to chunk.
 pub(super) const TEMPLATES: usize = 1024;
 
@@ -364,6 +374,15 @@ fn is_code_name(name: &str) -> bool {
 fn data_name<'s>(stack: &'s mut [(String, bool)], attr: Option<&str>) -> Option<&'s mut bool> {
     let (name, codeish) = stack.last_mut()?;
     (name == "Data" && attr == Some("Name")).then_some(codeish)
+}
+
+/// Bytes that neither a code trigger nor a failure word is made of only: a text of them alone
+/// (numbers, mostly) needs no scan.
+const NUMERIC: &[u8] = b"0123456789 .,:;+-/\n";
+
+/// Whether `text` is made of [`NUMERIC`] bytes only.
+fn numeric(text: &str) -> bool {
+    text.bytes().all(|b| NUMERIC.contains(&b))
 }
 
 /// Whether text could not make its record notable: no failure code found in it, no failure
@@ -687,11 +706,12 @@ impl Shapes {
         provider: &str,
     ) -> Option<bool> {
         let id: u32 = resolve_number(&shape.event_id, values)?;
-        if is_known_event(provider, id) {
+        let fam = family(provider);
+        if is_known(fam, id) {
             return Some(false);
         }
         // SCM events gain a `service` field decoded from `Binary`; check every such decoding.
-        let scm = family(provider) == Family::ServiceControlManager;
+        let scm = fam == Family::ServiceControlManager;
         // All values, one per line: failure words and codes cannot span a line break, and
         // values holding control characters are rendered, so one scan of the lines finds
         // whatever a scan of each value would.
@@ -699,7 +719,7 @@ impl Shapes {
         let mut key = std::mem::take(&mut self.values);
         key.clear();
         key.push(u8::from(scm));
-        let keyed = self.values_key(shape, values, data, ex, &mut key, 0).is_some();
+        let keyed = self.values_key(shape, values, data, ex, &mut key, scm, 0).is_some();
         let known = keyed && self.quiet_values.contains(&key);
         let quiet = known || self.lines_quiet(shape, values, data, ex, scm)?;
         if quiet && keyed && !known && self.quiet_values.len() < QUIET_TEXTS {
@@ -718,30 +738,45 @@ impl Shapes {
         ex: &CodeExtractor,
         scm: bool,
     ) -> Option<bool> {
-        let mut lines = String::with_capacity(256);
-        if !self.values_quiet(shape, values, data, ex, &mut lines, scm, 0)? {
-            return Some(false);
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
+        self.unseen.clear();
+        let quiet = self.values_quiet(shape, values, data, ex, &mut lines, scm, 0).map(|q| {
+            q && (numeric(&lines) || self.quiet.contains(&lines) || {
+                let mut codes = Vec::new();
+                !has_failure_words(&lines)
+                    && {
+                        ex.extract_into(&lines, &mut codes);
+                        codes.is_empty()
+                    }
+                    && {
+                        if self.quiet.len() < QUIET_TEXTS {
+                            self.quiet.insert(lines.clone());
+                        }
+                        true
+                    }
+            })
+        });
+        self.lines = lines;
+        // Each line holds whatever a scan of its value alone finds (no trigger or failure
+        // word spans a line break, and a code found after a line's start is found there
+        // alone too), so each of the new values is quiet on its own.
+        if quiet == Some(true) {
+            for &(at, len) in &self.unseen {
+                if self.quiet_strings.len() < QUIET_STRINGS
+                    && let Some(v) = data.get(at..at + len)
+                {
+                    self.quiet_strings.insert(v.to_vec());
+                }
+            }
         }
-        if self.quiet.contains(&lines) {
-            return Some(true);
-        }
-        if has_failure_words(&lines) {
-            return Some(false);
-        }
-        let mut codes = Vec::new();
-        ex.extract_into(&lines, &mut codes);
-        if !codes.is_empty() {
-            return Some(false);
-        }
-        if self.quiet.len() < QUIET_TEXTS {
-            self.quiet.insert(lines);
-        }
-        Some(true)
+        quiet
     }
 
     /// Appends to `key` everything [`Shapes::values_quiet`] decides on: the shape, and each
     /// value's type and size, with the bytes of those whose text it reads. Equal keys (with
     /// the same SCM flag) get equal answers. `None` for a value it does not read.
+    #[expect(clippy::too_many_arguments, reason = "one recursive walk's state")]
     fn values_key(
         &mut self,
         shape: &Shape,
@@ -749,6 +784,7 @@ impl Shapes {
         data: &[u8],
         ex: &CodeExtractor,
         key: &mut Vec<u8>,
+        scm: bool,
         depth: u8,
     ) -> Option<()> {
         key.extend_from_slice(&shape.serial.to_le_bytes());
@@ -761,11 +797,13 @@ impl Shapes {
             match ty {
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
                 0x03..=0x0a if !u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i)) => {}
+                // Only SCM events read binary values (for the service name).
+                0x0e if !scm => {}
                 0x01 | 0x03..=0x0a | 0x0e | 0x14 | 0x15 => key.extend_from_slice(v),
                 0x21 if depth < MAX_NESTING => {
                     let inner = read_instance(data, at, v.len())?;
                     let shape = self.shape(data, inner.def, ex)?;
-                    self.values_key(&shape, &inner.values, data, ex, key, depth + 1)?;
+                    self.values_key(&shape, &inner.values, data, ex, key, scm, depth + 1)?;
                 }
                 _ => return None,
             }
@@ -793,6 +831,8 @@ impl Shapes {
                 // Null, GUID, FILETIME, SYSTEMTIME, SID: nothing that could matter (their
                 // rendered alphabet holds no trigger; a test checks that).
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
+                // A string found quiet on its own before is quiet again.
+                0x01 if !code_sub && self.quiet_strings.contains(v) => {}
                 0x01 => {
                     let start = lines.len();
                     push_string(v, lines)?;
@@ -804,6 +844,9 @@ impl Shapes {
                         return Some(false);
                     }
                     lines.push('\n');
+                    if !code_sub && v.len() <= QUIET_STRING_BYTES {
+                        self.unseen.push((at, v.len()));
+                    }
                 }
                 // Decimal digits hold neither failure words nor a code trigger; only an
                 // `errorCode` field reads them as a code.
@@ -881,6 +924,15 @@ mod tests {
         for text in [guid, binary] {
             assert!(!text.is_empty() && text.bytes().all(|b| PLAIN.contains(&b)), "{text}");
         }
+    }
+
+    #[test]
+    fn numeric_text_cannot_hold_a_trigger_or_failure_word() {
+        for w in TRIGGERS.iter().chain(FAILURE_WORDS) {
+            assert!(!numeric(w), "{w} is made of numeric bytes");
+        }
+        assert!(numeric("4711\n-12, 3.5: 1/2\n"));
+        assert!(!numeric("0x5") && !numeric("%%5") && !numeric("[80070005]"));
     }
 
     #[test]
