@@ -8,7 +8,7 @@
 use super::evtx_chunks;
 use super::evtx_direct::Trees;
 use super::evtx_json::Json;
-use super::evtx_skip::{Shapes, read_instance_into};
+use super::evtx_skip::{Shapes, might_hold_code, read_instance_into};
 use super::{Ctx, IssueKind, Keep, LeftOut, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
@@ -478,7 +478,7 @@ fn judge<'a>(d: &mut Draft<'a>, extractor: &CodeExtractor) -> Judged<'a> {
         }
     }
     for (k, v) in &fields {
-        if k != "Binary" {
+        if k != "Binary" && might_hold_code(v) {
             extractor.extract_into(v, &mut codes);
         }
     }

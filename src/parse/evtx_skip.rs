@@ -70,6 +70,8 @@ pub(crate) struct Shapes {
     /// Shapes read so far, for their serial numbers.
     serials: u64,
     provider: String,
+    /// Provider families by the bytes of the provider's name.
+    families: HashMap<Vec<u8>, Family, Seeded>,
     texts: HashMap<String, bool, Seeded>,
 }
 
@@ -574,11 +576,27 @@ fn push_hex(n: u64, out: &mut String) {
 
 /// Whether text holds a control character (which renders in ways not mirrored here).
 pub(super) fn has_control(s: &str) -> bool {
-    if s.is_ascii() {
-        s.bytes().any(|b| b < 0x20 || b == 0x7f)
-    } else {
-        s.chars().any(char::is_control)
+    // One pass without early exits over the bytes (it runs on every field of a kept record);
+    // characters only where there is more than ASCII.
+    let (mut control, mut high) = (false, false);
+    for b in s.bytes() {
+        control |= b < 0x20 || b == 0x7f;
+        high |= b >= 0x80;
     }
+    control || high && s.chars().any(char::is_control)
+}
+
+/// Bytes of which every code trigger holds one, but for `0x` (see [`might_hold_code`]).
+const TRIGGER_BYTES: &[u8] = b"([=:-_% ";
+
+/// Whether code extraction could find anything in `text`: whether it holds a byte of
+/// [`TRIGGER_BYTES`] or `0x` in either case. Most field values (names, numbers, states)
+/// do not, and need no pass of the automaton.
+pub(super) fn might_hold_code(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        TRIGGER_BYTES.contains(&c) || c == b'0' && matches!(b.get(i + 1), Some(b'x' | b'X'))
+    })
 }
 
 /// The text of a value used for a System slot: strings and integers.
@@ -587,20 +605,6 @@ fn value_text(ty: u8, v: &[u8]) -> Option<String> {
         0x01 => string(v),
         _ => integer(ty, v).map(|n| n.to_string()),
     }
-}
-
-/// [`resolve`] into `out`, cleared first.
-fn resolve_into(slot: &Slot, values: &[(u8, &[u8], usize)], out: &mut String) -> Option<()> {
-    out.clear();
-    match slot {
-        Slot::Text(t) => out.push_str(t),
-        Slot::Sub(i) => match values.get(usize::from(*i))? {
-            (0x01, v, _) => push_string(v, out)?,
-            (ty, v, _) => out.push_str(&integer(*ty, v)?.to_string()),
-        },
-        Slot::None => return None,
-    }
-    Some(())
 }
 
 fn resolve(slot: &Slot, values: &[(u8, &[u8], usize)]) -> Option<String> {
@@ -688,25 +692,47 @@ impl Shapes {
         if matches!(level, 1..=3) {
             return Some(false);
         }
-        // The provider's name is read into a buffer kept from record to record.
-        let mut provider = std::mem::take(&mut self.provider);
-        let verdict = resolve_into(&shape.provider, &inst.values, &mut provider)
-            .and_then(|()| self.judge(&shape, &inst.values, data, ex, &provider));
-        self.provider = provider;
-        verdict
+        let fam = self.provider_family(&shape.provider, &inst.values)?;
+        self.judge(&shape, &inst.values, data, ex, fam)
     }
 
-    /// [`Shapes::check`] once the level is informational, given the provider.
+    /// The family of the provider a record names; a name given as a string value is looked
+    /// up by its bytes (its text and family are worked out once).
+    fn provider_family(&mut self, slot: &Slot, values: &[(u8, &[u8], usize)]) -> Option<Family> {
+        let i = match slot {
+            Slot::Text(t) => return Some(family(t)),
+            Slot::Sub(i) => i,
+            Slot::None => return None,
+        };
+        let &(ty, v, _) = values.get(usize::from(*i))?;
+        if ty != 0x01 {
+            return resolve(slot, values).map(|p| family(&p));
+        }
+        if let Some(&fam) = self.families.get(v) {
+            return Some(fam);
+        }
+        let mut name = std::mem::take(&mut self.provider);
+        name.clear();
+        let fam = push_string(v, &mut name).map(|()| family(&name));
+        self.provider = name;
+        if let Some(fam) = fam
+            && self.families.len() < TEMPLATES
+        {
+            self.families.insert(v.to_vec(), fam);
+        }
+        fam
+    }
+
+    /// [`Shapes::check`] once the level is informational, given the provider's family.
     fn judge(
         &mut self,
         shape: &Shape,
         values: &[(u8, &[u8], usize)],
         data: &[u8],
         ex: &CodeExtractor,
-        provider: &str,
+        fam: Family,
     ) -> Option<bool> {
         let id: u32 = resolve_number(&shape.event_id, values)?;
-        let fam = family(provider);
         if is_known(fam, id) {
             return Some(false);
         }
@@ -746,7 +772,9 @@ impl Shapes {
                 let mut codes = Vec::new();
                 !has_failure_words(&lines)
                     && {
-                        ex.extract_into(&lines, &mut codes);
+                        if might_hold_code(&lines) {
+                            ex.extract_into(&lines, &mut codes);
+                        }
                         codes.is_empty()
                     }
                     && {
@@ -923,6 +951,23 @@ mod tests {
         let binary = BinXmlValue::BinaryType(&[0x00, 0x9f, 0xfe]).to_string();
         for text in [guid, binary] {
             assert!(!text.is_empty() && text.bytes().all(|b| PLAIN.contains(&b)), "{text}");
+        }
+    }
+
+    #[test]
+    fn codes_are_only_found_where_a_trigger_byte_is() {
+        for t in TRIGGERS {
+            assert!(might_hold_code(t), "{t}");
+            assert!(t.eq_ignore_ascii_case("0x") || t.bytes().any(|b| TRIGGER_BYTES.contains(&b)));
+        }
+        let ex = CodeExtractor::new();
+        for text in
+            ["HRESULT=80070005", "hr:0X80070005", "%%2147942414", "[80070005]", "0x80070005"]
+        {
+            assert!(might_hold_code(text) && !ex.extract(text).is_empty(), "{text}");
+        }
+        for text in ["KB5031234", "5112", "Installed", "UpdateAgentLCU", "80070005", "wuauserv"] {
+            assert!(!might_hold_code(text) && ex.extract(text).is_empty(), "{text}");
         }
     }
 
