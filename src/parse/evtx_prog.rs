@@ -443,7 +443,8 @@ fn payload_fields(
         Payload::Nested { .. } => return None,
         Payload::EventData(keys) => event_data_fields(keys, vals, fields)?,
         Payload::UserData(name, leaves) => {
-            fields.reserve(leaves.len() + 1);
+            // With room for `Computer`, `Channel` and an SCM `service`, added after.
+            fields.reserve(leaves.len() + 4);
             fields.push((Cow::Borrowed("payload"), name.to_string()));
             for (leaf, ps) in leaves {
                 // An empty leaf renders as null, which is left out.
@@ -468,7 +469,8 @@ fn event_data_fields(
     vals: &Values<'_, '_>,
     out: &mut Vec<(Name, String)>,
 ) -> Option<()> {
-    out.reserve(keys.len());
+    // With room for `Computer`, `Channel` and an SCM `service`, added after.
+    out.reserve(keys.len() + 3);
     for key in keys {
         let room = out.len() < MAX_FIELDS;
         match key {

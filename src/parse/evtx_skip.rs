@@ -41,8 +41,21 @@ pub(crate) struct Shape {
     /// Substitutions that may land in an `errorCode`/`ErrorCode` field, which is also read
     /// as a decimal code.
     code_subs: Vec<u16>,
+    /// The same for indexes under 64, as bits: asked for every value of every record.
+    code_mask: u64,
     /// Tells this shape from the others of its [`Shapes`], in [`Shapes::values_key`].
     serial: u64,
+}
+
+impl Shape {
+    /// Whether value `i` may land in an `errorCode`/`ErrorCode` field.
+    fn code_sub(&self, i: usize) -> bool {
+        if i < 64 {
+            self.code_mask >> i & 1 == 1
+        } else {
+            u16::try_from(i).is_ok_and(|i| self.code_subs.contains(&i))
+        }
+    }
 }
 
 /// State of one task's walk over chunks: the chunk's template shapes by definition offset
@@ -290,6 +303,7 @@ fn read_shape(
         event_id: Slot::None,
         level: Slot::None,
         code_subs: vec![],
+        code_mask: 0,
         serial: 0,
     };
     // Element names, each with whether its content may be an error code field.
@@ -335,6 +349,9 @@ fn read_shape(
                     *top = true;
                 } else if attr.is_none() && stack.iter().any(|(_, codeish)| *codeish) {
                     shape.code_subs.push(id);
+                    if id < 64 {
+                        shape.code_mask |= 1 << id;
+                    }
                 }
                 if let Some(slot) = slot_for(&mut shape, &stack, attr.as_deref()) {
                     if *slot != Slot::None {
@@ -498,7 +515,8 @@ pub(super) fn integer(ty: u8, v: &[u8]) -> Option<i128> {
 
 /// A UTF-16 string value as rendered: up to its first NUL.
 pub(super) fn string(v: &[u8]) -> Option<String> {
-    let mut s = String::new();
+    // Room for the ASCII text it usually is, so that appending does not grow it.
+    let mut s = String::with_capacity(v.len() / 2);
     push_string(v, &mut s)?;
     Some(s)
 }
@@ -824,7 +842,7 @@ impl Shapes {
             key.extend_from_slice(&[ty, lo, hi]);
             match ty {
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
-                0x03..=0x0a if !u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i)) => {}
+                0x03..=0x0a if !shape.code_sub(i) => {}
                 // Only SCM events read binary values (for the service name).
                 0x0e if !scm => {}
                 0x01 | 0x03..=0x0a | 0x0e | 0x14 | 0x15 => key.extend_from_slice(v),
@@ -854,7 +872,7 @@ impl Shapes {
         depth: u8,
     ) -> Option<bool> {
         for (i, &(ty, v, at)) in values.iter().enumerate() {
-            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            let code_sub = shape.code_sub(i);
             match ty {
                 // Null, GUID, FILETIME, SYSTEMTIME, SID: nothing that could matter (their
                 // rendered alphabet holds no trigger; a test checks that).
