@@ -427,6 +427,8 @@ fn text_is_quiet(text: &str, ex: &CodeExtractor) -> bool {
 pub(super) struct Instance<'d> {
     pub(super) def: u32,
     pub(super) values: Vec<(u8, &'d [u8], usize)>,
+    /// The value descriptors as they lie in the chunk: each value's size, type and a pad.
+    pub(super) descriptors: &'d [u8],
 }
 
 /// Reads the template instance of a fragment (a record's, or a nested value's) at chunk
@@ -477,7 +479,7 @@ pub(super) fn read_instance_into<'d>(
     if c.pos < end && c.u8()? != 0x00 {
         return None;
     }
-    Some(Instance { def, values })
+    Some(Instance { def, values, descriptors })
 }
 
 /// Whether the crate reads a value of type `ty` without error and within the `v.len()` bytes
@@ -718,7 +720,7 @@ impl Shapes {
             return Some(false);
         }
         let fam = self.provider_family(&shape.provider, &inst.values)?;
-        self.judge(&shape, &inst.values, data, ex, fam)
+        self.judge(&shape, inst, data, ex, fam)
     }
 
     /// The family of the provider a record names; a name given as a string value is looked
@@ -752,11 +754,12 @@ impl Shapes {
     fn judge(
         &mut self,
         shape: &Shape,
-        values: &[(u8, &[u8], usize)],
+        inst: &Instance<'_>,
         data: &[u8],
         ex: &CodeExtractor,
         fam: Family,
     ) -> Option<bool> {
+        let values = &inst.values;
         let id: u32 = resolve_number(&shape.event_id, values)?;
         if is_known(fam, id) {
             return Some(false);
@@ -770,7 +773,7 @@ impl Shapes {
         let mut key = std::mem::take(&mut self.values);
         key.clear();
         key.push(u8::from(scm));
-        let keyed = self.values_key(shape, values, data, ex, &mut key, scm, 0).is_some();
+        let keyed = self.values_key(shape, inst, data, ex, &mut key, scm, 0).is_some();
         let known = keyed && self.quiet_values.contains(&key);
         let quiet = known || self.lines_quiet(shape, values, data, ex, scm)?;
         if quiet && keyed && !known && self.quiet_values.len() < QUIET_TEXTS {
@@ -827,13 +830,14 @@ impl Shapes {
     }
 
     /// Appends to `key` everything [`Shapes::values_quiet`] decides on: the shape, and each
-    /// value's type and size, with the bytes of those whose text it reads. Equal keys (with
+    /// value's type and size (the descriptors, as they lie), with the bytes of those whose
+    /// text it reads. Equal keys (with
     /// the same SCM flag) get equal answers. `None` for a value it does not read.
     #[expect(clippy::too_many_arguments, reason = "one recursive walk's state")]
     fn values_key(
         &mut self,
         shape: &Shape,
-        values: &[(u8, &[u8], usize)],
+        inst: &Instance<'_>,
         data: &[u8],
         ex: &CodeExtractor,
         key: &mut Vec<u8>,
@@ -841,12 +845,9 @@ impl Shapes {
         depth: u8,
     ) -> Option<()> {
         key.extend_from_slice(&shape.serial.to_le_bytes());
-        key.extend_from_slice(&(values.len() as u32).to_le_bytes());
-        key.reserve(3 * values.len());
-        for (i, &(ty, v, at)) in values.iter().enumerate() {
-            // Value sizes are 16-bit in the instance.
-            let [lo, hi] = (v.len() as u16).to_le_bytes();
-            key.extend_from_slice(&[ty, lo, hi]);
+        key.extend_from_slice(&(inst.values.len() as u32).to_le_bytes());
+        key.extend_from_slice(inst.descriptors);
+        for (i, &(ty, v, at)) in inst.values.iter().enumerate() {
             match ty {
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
                 0x03..=0x0a if !shape.code_sub(i) => {}
@@ -856,7 +857,7 @@ impl Shapes {
                 0x21 if depth < MAX_NESTING => {
                     let inner = read_instance(data, at, v.len())?;
                     let shape = self.shape(data, inner.def, ex)?;
-                    self.values_key(&shape, &inner.values, data, ex, key, scm, depth + 1)?;
+                    self.values_key(&shape, &inner, data, ex, key, scm, depth + 1)?;
                 }
                 _ => return None,
             }
