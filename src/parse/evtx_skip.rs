@@ -613,12 +613,14 @@ pub(super) fn has_control(s: &str) -> bool {
     control || high && s.chars().any(char::is_control)
 }
 
-/// Bytes of which every code trigger holds one, but for `0x` (see [`might_hold_code`]).
-const TRIGGER_BYTES: &[u8] = b"([=:-_% ";
+/// Bytes of which every code trigger holds one, but for `0x` (see [`might_hold_code`]). Not
+/// `-` or `(`: the triggers with one also hold a space or `_`, and GUIDs and host names are
+/// full of `-`.
+const TRIGGER_BYTES: &[u8] = b"[=:_% ";
 
 /// Whether code extraction could find anything in `text`: whether it holds a byte of
-/// [`TRIGGER_BYTES`] or `0x` in either case. Most field values (names, numbers, states)
-/// do not, and need no pass of the automaton.
+/// [`TRIGGER_BYTES`] or `0x` in either case. Most field values (names, numbers, states,
+/// GUIDs) do not, and need no pass of the automaton.
 pub(super) fn might_hold_code(text: &str) -> bool {
     let b = text.as_bytes();
     b.iter().enumerate().any(|(i, &c)| {
@@ -1002,7 +1004,8 @@ mod tests {
         {
             assert!(might_hold_code(text) && !ex.extract(text).is_empty(), "{text}");
         }
-        for text in ["KB5031234", "5112", "Installed", "UpdateAgentLCU", "80070005", "wuauserv"] {
+        let guid = "{9482f4b4-e343-43b6-b170-9a65bc822c77}";
+        for text in ["KB5031234", "5112", "Installed", "UpdateAgentLCU", "80070005", guid] {
             assert!(!might_hold_code(text) && ex.extract(text).is_empty(), "{text}");
         }
     }
