@@ -445,7 +445,7 @@ fn payload_fields(
         Payload::UserData(name, leaves) => {
             // With room for `Computer`, `Channel` and an SCM `service`, added after.
             fields.reserve(leaves.len() + 4);
-            fields.push((Cow::Borrowed("payload"), name.to_string()));
+            fields.push((Cow::Borrowed("payload"), String::from(&**name)));
             for (leaf, ps) in leaves {
                 // An empty leaf renders as null, which is left out.
                 let value = match vals.content(ps)? {
