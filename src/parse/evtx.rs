@@ -8,6 +8,7 @@
 use super::evtx_chunks;
 use super::evtx_direct::Trees;
 use super::evtx_json::Json;
+use super::evtx_prog::View;
 use super::evtx_skip::{Shapes, might_hold_code, read_instance_into};
 use super::{Ctx, IssueKind, Keep, LeftOut, Piece, ident};
 use crate::code::Code;
@@ -21,7 +22,7 @@ use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 
 /// Longest field value kept (characters); longer values are cut.
-const MAX_FIELD_CHARS: usize = 2048;
+pub(crate) const MAX_FIELD_CHARS: usize = 2048;
 /// Most fields kept per event.
 pub(crate) const MAX_FIELDS: usize = 40;
 
@@ -267,12 +268,12 @@ pub(crate) fn code_field(v: &str) -> Option<Code> {
 }
 
 /// The value of the first field named `k`.
-fn field<'f>(fields: &'f [(Name, String)], k: &str) -> Option<&'f str> {
-    fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+fn field<'f, K: AsRef<str>, S: AsRef<str>>(fields: &'f [(K, S)], k: &str) -> Option<&'f str> {
+    fields.iter().find(|(n, _)| n.as_ref() == k).map(|(_, v)| v.as_ref())
 }
 
 /// A message in our words for the events diagnosis reads; other events list their fields.
-fn synthesize(fam: Family, id: u32, fields: &[(Name, String)]) -> String {
+fn synthesize<K: AsRef<str>, S: AsRef<str>>(fam: Family, id: u32, fields: &[(K, S)]) -> String {
     let f = |k: &str| field(fields, k);
     let get = |k: &str| field(fields, k).unwrap_or_default();
     // Joined, not formatted: this runs for most events made (a formatted message cost more
@@ -353,15 +354,15 @@ fn synthesize(fam: Family, id: u32, fields: &[(Name, String)]) -> String {
                 !matches!(k.as_ref(), "payload" | "Binary" | "Computer" | "Channel")
             });
             let mut m = String::with_capacity(
-                listed.clone().map(|(k, v)| k.len() + v.len() + 3).sum::<usize>(),
+                listed.clone().map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 3).sum::<usize>(),
             );
             for (k, v) in listed {
                 if !m.is_empty() {
                     m.push_str("; ");
                 }
-                m.push_str(k);
+                m.push_str(k.as_ref());
                 m.push('=');
-                m.push_str(v);
+                m.push_str(v.as_ref());
             }
             m
         }
@@ -483,34 +484,50 @@ fn judge<'a>(d: &mut Draft<'a>, extractor: &CodeExtractor) -> Judged<'a> {
     {
         fields.push((Cow::Borrowed("service"), svc));
     }
-    let get = |k: &str| field(&fields, k);
+    let (codes, message, notable) =
+        judge_fields(fam, d.event_id, d.level, &fields, d.message, extractor);
+    Judged { fam, fields, codes, message, notable }
+}
+
+/// The codes, message and notability of an event of family `fam` with these fields (an SCM
+/// event's `service` among them) and, for exports, this message.
+fn judge_fields<'m, K: AsRef<str>, S: AsRef<str>>(
+    fam: Family,
+    event_id: Option<u32>,
+    level: Level,
+    fields: &[(K, S)],
+    message: Option<&'m str>,
+    extractor: &CodeExtractor,
+) -> (Vec<Code>, Cow<'m, str>, bool) {
+    let get = |k: &str| field(fields, k);
     let mut codes = Vec::new();
     for name in ["errorCode", "ErrorCode"] {
         if let Some(c) = get(name).and_then(code_field) {
             codes.push(c);
         }
     }
-    for (k, v) in &fields {
-        if k != "Binary" && might_hold_code(v) {
+    for (k, v) in fields {
+        let v = v.as_ref();
+        if k.as_ref() != "Binary" && might_hold_code(v) {
             extractor.extract_into(v, &mut codes);
         }
     }
-    if let Some(m) = d.message {
+    if let Some(m) = message {
         extractor.extract_into(m, &mut codes);
     }
-    let id = d.event_id.unwrap_or(u32::MAX);
-    let message: Cow<'a, str> = match d.message {
+    let id = event_id.unwrap_or(u32::MAX);
+    let message: Cow<'m, str> = match message {
         Some(m)
             if !matches!(fam, Family::WindowsUpdateClient | Family::Servicing)
                 || get("updateTitle").is_none() && get("PackageIdentifier").is_none() =>
         {
             Cow::Borrowed(m)
         }
-        _ => Cow::Owned(synthesize(fam, id, &fields)),
+        _ => Cow::Owned(synthesize(fam, id, fields)),
     };
-    let known = d.event_id.is_some_and(|id| is_known(fam, id));
-    let notable = is_notable(&codes, d.level, known, &message);
-    Judged { fam, fields, codes, message, notable }
+    let known = event_id.is_some_and(|id| is_known(fam, id));
+    let notable = is_notable(&codes, level, known, &message);
+    (codes, message, notable)
 }
 
 /// Builds the normalized event: codes, KB, package and message from the fields.
@@ -621,6 +638,8 @@ struct Walk {
     /// The chunk being walked, copied in one pass: walked where the file lies, its cold
     /// bytes cost more than the copy.
     chunk: Vec<u8>,
+    /// The texts of the record being read, kept from record to record.
+    view: View,
 }
 
 /// Parses chunk `number` of the file `bytes`, as the crate's own record iterator would
@@ -720,13 +739,71 @@ fn parse_read_chunk<'t>(
 /// Counts or builds a record read from the crate or built from its template values; an
 /// event `ctx.retain` leaves out is only noted at its place.
 fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
-    if raw.recovered {
+    count(piece, raw.recovered, raw.time);
+    let mut draft = draft(raw);
+    let j = judge(&mut draft, &ctx.extractor);
+    if ctx.keep == Keep::Notable && !j.notable {
+        return;
+    }
+    // Left out before the event is made, where `retain_unread` can tell.
+    if let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread)
+        && j.codes.is_empty()
+        && unread(j.fam, draft.event_id, &j.message)
+    {
+        leave(piece, draft.time);
+        return;
+    }
+    make(piece, draft, j, ctx);
+}
+
+/// A record read into a view: judged from its texts where `retain_unread` may leave its
+/// event out, so that most events `analyze` drops need no string at all; made into strings
+/// and kept as [`keep`] keeps it otherwise.
+fn keep_view(piece: &mut Piece<'_>, view: &View, id: u64, time: Timestamp, ctx: &Ctx) {
+    let fam = family(view.provider());
+    // An SCM event gains a `service` field from `Binary`; `unread_evtx` never leaves one out.
+    let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread) else {
+        return keep(piece, view.to_raw(id, time), ctx);
+    };
+    if fam == Family::ServiceControlManager {
+        return keep(piece, view.to_raw(id, time), ctx);
+    }
+    count(piece, false, time);
+    // The fields `with_system` gives the event, borrowed from the view.
+    let mut fields: Vec<(&str, &str)> = view.fields().map(|(k, v)| (k.as_ref(), v)).collect();
+    for (k, v) in [("Computer", view.computer()), ("Channel", view.channel())] {
+        if !v.is_empty() {
+            fields.push((k, v));
+        }
+    }
+    let level = Level::from_evtx(view.level);
+    let (codes, message, notable) =
+        judge_fields(fam, view.event_id, level, &fields, None, &ctx.extractor);
+    if ctx.keep == Keep::Notable && !notable {
+        return;
+    }
+    if codes.is_empty() && unread(fam, view.event_id, &message) {
+        leave(piece, time);
+        return;
+    }
+    let mut draft = draft(view.to_raw(id, time));
+    let fields = std::mem::take(&mut draft.fields);
+    make(piece, draft, Judged { fam, fields, codes, message, notable }, ctx);
+}
+
+/// Counts a record.
+fn count(piece: &mut Piece<'_>, recovered: bool, time: Timestamp) {
+    if recovered {
         piece.coverage.recovered += 1;
     } else {
         piece.coverage.records += 1;
     }
-    piece.coverage.see_time(raw.time);
-    let mut draft = Draft {
+    piece.coverage.see_time(time);
+}
+
+/// The draft of an event from a record's fields.
+fn draft<'a>(raw: RawRecord) -> Draft<'a> {
+    Draft {
         source: Source::Evtx,
         time: raw.time,
         time_base: TimeBase::Utc,
@@ -737,27 +814,21 @@ fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
         fields: with_system(raw.fields, raw.computer, raw.channel),
         message: None,
         recovered: raw.recovered,
-    };
-    let j = judge(&mut draft, &ctx.extractor);
-    if ctx.keep == Keep::Notable && !j.notable {
-        return;
     }
-    let left = LeftOut { time: draft.time, time_base: draft.time_base };
-    // Left out before the event is made, where `retain_unread` can tell.
-    if let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread)
-        && j.codes.is_empty()
-        && unread(j.fam, draft.event_id, &j.message)
-    {
-        let place = (piece.events.len() + piece.left_out.len()) as u64;
-        piece.left_out.push((place, left));
-        return;
-    }
+}
+
+/// Notes an event left out at its place among the piece's events.
+fn leave(piece: &mut Piece<'_>, time: Timestamp) {
+    let place = (piece.events.len() + piece.left_out.len()) as u64;
+    piece.left_out.push((place, LeftOut { time, time_base: TimeBase::Utc }));
+}
+
+/// Makes a judged event, and keeps it or leaves it out as `ctx.retain` says.
+fn make<'t>(piece: &mut Piece<'t>, draft: Draft<'t>, j: Judged<'t>, ctx: &Ctx) {
+    let time = draft.time;
     let event = finish(draft, j);
     match ctx.retain {
-        Some(retain) if !retain(&event) => {
-            let place = (piece.events.len() + piece.left_out.len()) as u64;
-            piece.left_out.push((place, left));
-        }
+        Some(retain) if !retain(&event) => leave(piece, time),
         _ => piece.events.push(event),
     }
 }
@@ -785,21 +856,20 @@ fn walk_plain<'t>(
             && inst
                 .as_ref()
                 .is_some_and(|i| walk.shapes.is_quiet_instance(data, i, &ctx.extractor));
-        let raw = if quiet {
-            None
-        } else {
-            Some(walk.trees.record_of(data, inst.as_ref(), w.start, w.len, w.id, w.time))
-        };
+        // Through the program into the walk's view, or else through the template's tree.
+        let viewed = !quiet
+            && inst.as_ref().is_some_and(|i| walk.trees.view_of(data, i, &mut walk.view).is_some());
         if let Some(inst) = inst {
             spare = inst.values;
         }
-        let Some(raw) = raw else {
-            piece.coverage.records += 1;
-            piece.coverage.see_time(w.time);
-            continue;
-        };
-        let raw = raw?;
-        keep(&mut piece, raw, ctx);
+        if quiet {
+            count(&mut piece, false, w.time);
+        } else if viewed {
+            keep_view(&mut piece, &walk.view, w.id, w.time, ctx);
+        } else {
+            let raw = walk.trees.expanded(data, w.start, w.len, w.id, w.time)?;
+            keep(&mut piece, raw, ctx);
+        }
     }
     Some(piece)
 }
