@@ -173,6 +173,13 @@ pub(super) enum Token {
     Sub { index: u16, optional: bool },
 }
 
+/// Whether the evtx crate knows `ty` as a value type: it refuses a template whose
+/// substitution declares another one, and with it every record of that template (a fuzz
+/// finding, kept in `fuzz/regressions/evtx/`).
+fn value_type(ty: u8) -> bool {
+    matches!(ty, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95)
+}
+
 /// The tokens of the template definition at `offset`; `None` for anything unexpected (CDATA,
 /// character and entity references, processing instructions, nested instances, non-string
 /// literals).
@@ -209,7 +216,9 @@ pub(super) fn template_tokens(data: &[u8], offset: u32) -> Option<Vec<Token>> {
             }
             0x0d | 0x0e => {
                 let index = c.u16()?;
-                c.u8()?;
+                if !value_type(c.u8()?) {
+                    return None;
+                }
                 Token::Sub { index, optional: token == 0x0e }
             }
             _ => return None,
@@ -272,9 +281,13 @@ pub(super) fn template_key(data: &[u8], offset: u32, key: &mut Vec<u8>) -> Optio
             }
             0x0d | 0x0e => {
                 let index = c.u16()?;
-                c.u8()?;
+                let ty = c.u8()?;
+                if !value_type(ty) {
+                    return None;
+                }
                 key.push(if token == 0x0e { b's' } else { b'S' });
                 key.extend_from_slice(&index.to_le_bytes());
+                key.push(ty);
             }
             _ => return None,
         }
