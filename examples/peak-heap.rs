@@ -70,7 +70,11 @@ fn main() {
     args.retain(|a| a != "--phases");
     let inputs: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
     // As `analyze` reads: only the events diagnosis reads are kept.
-    let parse = ParseOptions { retain: Some(diagnose::reads), ..ParseOptions::default() };
+    let parse = ParseOptions {
+        retain: Some(diagnose::reads),
+        retain_unread: Some(diagnose::unread_evtx),
+        ..ParseOptions::default()
+    };
     let opts = Options { threads, parse, ..Options::default() };
     let start = std::time::Instant::now();
     let mark = |what: &str| {

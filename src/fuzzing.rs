@@ -92,6 +92,17 @@ pub fn evtx(data: &[u8]) {
         format!("{expected:?}"),
         "keeping notable events is not the notable subset of all events"
     );
+    // Events left out before they are built are the ones `retain` would leave out after.
+    for keep in [Keep::All, Keep::Notable] {
+        let late = ParseOptions { keep, retain: Some(crate::diagnose::reads), ..opts.clone() };
+        let early =
+            ParseOptions { retain_unread: Some(crate::diagnose::unread_evtx), ..late.clone() };
+        let sum = |o: &ParseOptions| {
+            let p = parse::parse(&bundle, &texts, o);
+            format!("{}|{:?}", digest(&p[0]), p[0].left_out)
+        };
+        assert_eq!(sum(&early), sum(&late), "events left out early differ ({keep:?})");
+    }
     let _ = Timeline::build(&mut parsed, None);
     if let Err(e) = evtx_built_records(data) {
         panic!("{e}");

@@ -180,6 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // diagnosis reads, and counts.
             if !matches!(format, AnalyzeFormat::Html) {
                 opts.parse.retain = Some(diagnose::reads);
+                opts.parse.retain_unread = Some(diagnose::unread_evtx);
             }
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
@@ -266,6 +267,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     max_events_per_artifact: max_events,
                     max_record_bytes: usize::try_from(max_record_bytes).unwrap_or(usize::MAX),
                     retain: Some(diagnose::reads),
+                    retain_unread: Some(diagnose::unread_evtx),
                     ..ParseOptions::default()
                 },
             };

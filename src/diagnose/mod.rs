@@ -10,7 +10,7 @@ mod reads;
 
 pub use category::Category;
 pub use incident::{Incident, IncidentKind};
-pub use reads::reads;
+pub use reads::{reads, unread_evtx};
 
 use crate::code::Code;
 use crate::event::{Event, Source, has_text};

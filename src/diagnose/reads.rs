@@ -1,11 +1,16 @@
 //! Which events diagnosis and the analyze report read, so that `analyze` need not keep the
 //! others. Every scan over the whole timeline in this module's parent, in the rules and in
 //! the report must be covered here: an event for which [`reads`] is false must be one that
-//! no part of diagnosis would ever look at, or the report would change.
+//! no part of diagnosis would ever look at, or the report would change. [`unread_evtx`]
+//! must follow: it says ahead of time, for an .evtx event with no code, that [`reads`] is
+//! false.
 
 use super::{incident, is_boot, is_install_start, is_installed, reports_healthy_store};
 use crate::event::Event;
+use crate::parse::evtx::Family;
 use crate::rules::{Check, RULES};
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
 
 /// Whether diagnosis (incidents, rules, causes, remedies) or the analyze report may read
 /// `e`. Events with a code are always read: offset inference matches codes across logs,
@@ -20,6 +25,39 @@ pub fn reads(e: &Event<'_>) -> bool {
         || is_install_start(e)
         || is_installed(e)
 }
+
+/// Texts of a message that [`reads`] looks for in any event, whatever its source.
+const READ_TEXTS: [&str; 5] = [
+    "The restore operation completed successfully",
+    "did not find any integrity violations",
+    "Total Detected Corruption:",
+    "requires Servicing Stack",
+    "Failed execution of queue item Installer",
+];
+
+/// For an .evtx event with no code: `true` when [`reads`] is false whatever its fields, from
+/// its provider's family, its id and its message alone (seeds, rules and scans read other
+/// events by family and id, or by their codes, or by these texts). The evtx parser asks
+/// this before it builds such an event, so that it need not build one only to drop it.
+pub fn unread_evtx(fam: Family, id: Option<u32>, message: &str) -> bool {
+    let kind = id.is_some_and(|id| match fam {
+        Family::WindowsUpdateClient => matches!(id, 19 | 20 | 31 | 43),
+        Family::Servicing => matches!(id, 3 | 4 | 6 | 1014),
+        Family::Disk => matches!(id, 7 | 9 | 11 | 15 | 51 | 52 | 153 | 154 | 157),
+        Family::Ntfs => matches!(id, 50 | 55 | 98 | 140),
+        Family::Storage => id == 129,
+        // `EventLog` is of this family.
+        Family::System => matches!(id, 12 | 6005 | 6009),
+        // Its rules read the fields.
+        Family::ServiceControlManager => true,
+        Family::Volmgr | Family::Other => false,
+    });
+    !kind && !READ.iter().any(|f| f.find(message.as_bytes()).is_some())
+}
+
+/// [`READ_TEXTS`] as searchers set up once: asked of most .evtx events `analyze` leaves out,
+/// a search set up per call cost more than the search.
+static READ: LazyLock<[Finder<'static>; 5]> = LazyLock::new(|| READ_TEXTS.map(Finder::new));
 
 #[cfg(test)]
 mod tests {
@@ -65,5 +103,52 @@ mod tests {
         assert!(reads(&cbs("Failed to get session package state [HRESULT = 0x80070002]")));
         assert!(reads(&cbs("Performing rollback of the session")));
         assert!(!reads(&cbs("Failed to load the component list")));
+    }
+
+    #[test]
+    fn unread_evtx_events_are_not_read() {
+        // Every family, every id up to 1,100 and the higher ones diagnosis knows, messages with
+        // and without what diagnosis looks for: when `unread_evtx` says so, `reads` agrees.
+        let providers = [
+            "Microsoft-Windows-WindowsUpdateClient",
+            "Microsoft-Windows-Servicing",
+            "disk",
+            "Ntfs",
+            "volmgr",
+            "storahci",
+            "Service Control Manager",
+            "Microsoft-Windows-Kernel-General",
+            "EventLog",
+            "Microsoft-Windows-DistributedCOM",
+        ];
+        // Messages without the texts `reads` looks for; with one, the answer is no.
+        let messages = ["", "Package KB1 reached state 5112", "x=1; y=Failed"];
+        for t in READ_TEXTS {
+            assert!(!unread_evtx(Family::Other, Some(1), &format!("a {t}\t0 b")), "{t}");
+        }
+        let (mut unread, mut read) = (0, 0);
+        for provider in providers {
+            let fam = crate::parse::evtx::family(provider);
+            let high = [6005, 6008, 6009, 7036, 10016, 65_535, u32::MAX];
+            for id in (0..=1100).chain(7000..=7050).chain(high) {
+                for m in messages {
+                    let mut e = evtx(provider, id, Level::Warning, &[]);
+                    e.message = m.into();
+                    if unread_evtx(fam, Some(id), m) {
+                        unread += 1;
+                        assert!(!reads(&e), "{provider} {id} {m:?}");
+                    } else {
+                        read += 1;
+                    }
+                }
+            }
+        }
+        assert!(unread > 30_000 && read > 1000, "{unread} {read}");
+        // The ones this round drops before building them.
+        let fam = crate::parse::evtx::family;
+        assert!(unread_evtx(fam("Microsoft-Windows-Servicing"), Some(2), "Package KB1 reached"));
+        assert!(unread_evtx(fam("Microsoft-Windows-DistributedCOM"), Some(10016), "param1=x"));
+        assert!(!unread_evtx(fam("Microsoft-Windows-Servicing"), Some(6), ""));
+        assert!(!unread_evtx(Family::Other, None, "requires Servicing Stack v1"));
     }
 }

@@ -8,8 +8,9 @@
 use super::evtx_chunks;
 use super::evtx_direct::Trees;
 use super::evtx_json::Json;
-use super::evtx_skip::{Shapes, read_instance_into};
-use super::{Ctx, IssueKind, Keep, Piece, ident};
+use super::evtx_prog::View;
+use super::evtx_skip::{Shapes, might_hold_code, read_instance_into};
+use super::{Ctx, IssueKind, Keep, LeftOut, Piece, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
@@ -21,7 +22,7 @@ use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 
 /// Longest field value kept (characters); longer values are cut.
-const MAX_FIELD_CHARS: usize = 2048;
+pub(crate) const MAX_FIELD_CHARS: usize = 2048;
 /// Most fields kept per event.
 pub(crate) const MAX_FIELDS: usize = 40;
 
@@ -199,7 +200,8 @@ pub fn family(provider: &str) -> Family {
     ]) {
         Family::System
     } else if p.get(..4).is_some_and(|s| s.eq_ignore_ascii_case(b"stor"))
-        || p.windows(8).any(|w| w.eq_ignore_ascii_case(b"storport"))
+        // Only where an `s` starts: this runs per record, on names of 20 to 40 bytes.
+        || p.windows(8).any(|w| w[0] | 0x20 == b's' && w.eq_ignore_ascii_case(b"storport"))
         || is(&["iastora", "iastorv"])
     {
         Family::Storage
@@ -210,7 +212,12 @@ pub fn family(provider: &str) -> Family {
 
 /// Whether `(provider, id)` is an event that servicing diagnosis looks at (REFERENCE.md §6).
 pub fn is_known_event(provider: &str, id: u32) -> bool {
-    match family(provider) {
+    is_known(family(provider), id)
+}
+
+/// [`is_known_event`] for a provider of family `fam`.
+pub(crate) fn is_known(fam: Family, id: u32) -> bool {
+    match fam {
         Family::WindowsUpdateClient => matches!(id, 16 | 18..=22 | 25 | 31 | 43 | 44),
         Family::Servicing => matches!(id, 1..=16 | 1013 | 1014),
         Family::Disk => matches!(id, 7 | 9 | 11 | 15 | 51 | 52 | 153 | 154 | 157),
@@ -261,71 +268,84 @@ pub(crate) fn code_field(v: &str) -> Option<Code> {
 }
 
 /// The value of the first field named `k`.
-fn field<'f>(fields: &'f [(Name, String)], k: &str) -> Option<&'f str> {
-    fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+fn field<'f, K: AsRef<str>, S: AsRef<str>>(fields: &'f [(K, S)], k: &str) -> Option<&'f str> {
+    fields.iter().find(|(n, _)| n.as_ref() == k).map(|(_, v)| v.as_ref())
 }
 
 /// A message in our words for the events diagnosis reads; other events list their fields.
-fn synthesize(fam: Family, id: u32, fields: &[(Name, String)]) -> String {
+fn synthesize<K: AsRef<str>, S: AsRef<str>>(fam: Family, id: u32, fields: &[(K, S)]) -> String {
     let f = |k: &str| field(fields, k);
     let get = |k: &str| field(fields, k).unwrap_or_default();
+    // Joined, not formatted: this runs for most events made (a formatted message cost more
+    // than its fields).
     match (fam, id) {
-        (Family::WindowsUpdateClient, 19) => format!("Update installed: {}", get("updateTitle")),
+        (Family::WindowsUpdateClient, 19) => ["Update installed: ", get("updateTitle")].concat(),
         (Family::WindowsUpdateClient, 20) => {
-            format!("Update failed to install with {}: {}", get("errorCode"), get("updateTitle"))
+            ["Update failed to install with ", get("errorCode"), ": ", get("updateTitle")].concat()
         }
         (Family::WindowsUpdateClient, 31) => {
-            format!("Update failed to download with {}: {}", get("errorCode"), get("updateTitle"))
+            ["Update failed to download with ", get("errorCode"), ": ", get("updateTitle")].concat()
         }
         (Family::WindowsUpdateClient, 43) => {
-            format!("Update install started: {}", get("updateTitle"))
+            ["Update install started: ", get("updateTitle")].concat()
         }
         (Family::WindowsUpdateClient, 44) => {
-            format!("Update download started: {}", get("updateTitle"))
+            ["Update download started: ", get("updateTitle")].concat()
         }
-        (Family::Servicing, 1) => format!(
-            "Package {}: changes started, target state {}",
+        (Family::Servicing, 1) => [
+            "Package ",
             get("PackageIdentifier"),
-            get("IntendedPackageState")
-        ),
-        (Family::Servicing, 2) => format!(
-            "Package {} reached state {}",
-            get("PackageIdentifier"),
-            get("IntendedPackageState")
-        ),
-        (Family::Servicing, 3 | 6) => format!(
-            "Package {} failed to reach state {} with {}{}",
-            get("PackageIdentifier"),
+            ": changes started, target state ",
             get("IntendedPackageState"),
-            get("ErrorCode"),
-            if id == 6 { " and is now partially installed" } else { "" }
-        ),
-        (Family::Servicing, 4) => format!(
-            "Package {} needs a restart before it can reach state {}",
+        ]
+        .concat(),
+        (Family::Servicing, 2) => {
+            ["Package ", get("PackageIdentifier"), " reached state ", get("IntendedPackageState")]
+                .concat()
+        }
+        (Family::Servicing, 3 | 6) => [
+            "Package ",
             get("PackageIdentifier"),
-            get("IntendedPackageState")
-        ),
-        (Family::Servicing, 1013) => "Component store corruption repair started".to_string(),
-        (Family::Servicing, 1014) => format!(
-            "Component store corruption repair finished with {}: repaired {}, total corruption {}",
+            " failed to reach state ",
+            get("IntendedPackageState"),
+            " with ",
             get("ErrorCode"),
+            if id == 6 { " and is now partially installed" } else { "" },
+        ]
+        .concat(),
+        (Family::Servicing, 4) => [
+            "Package ",
+            get("PackageIdentifier"),
+            " needs a restart before it can reach state ",
+            get("IntendedPackageState"),
+        ]
+        .concat(),
+        (Family::Servicing, 1013) => "Component store corruption repair started".to_string(),
+        (Family::Servicing, 1014) => [
+            "Component store corruption repair finished with ",
+            get("ErrorCode"),
+            ": repaired ",
             get("Repaired"),
-            get("TotalCorruption")
-        ),
-        (Family::Disk, 7) => format!("Bad block on {}", get("data1")),
-        (Family::Disk, 11) => format!("Controller error on {}", get("data1")),
-        (Family::Disk, 51) => format!("Error on {} during a paging operation", get("data1")),
-        (Family::Disk, 52) => format!("Device {} predicts its own failure (SMART)", get("data1")),
+            ", total corruption ",
+            get("TotalCorruption"),
+        ]
+        .concat(),
+        (Family::Disk, 7) => ["Bad block on ", get("data1")].concat(),
+        (Family::Disk, 11) => ["Controller error on ", get("data1")].concat(),
+        (Family::Disk, 51) => ["Error on ", get("data1"), " during a paging operation"].concat(),
+        (Family::Disk, 52) => {
+            ["Device ", get("data1"), " predicts its own failure (SMART)"].concat()
+        }
         (Family::Disk, 153) => "An I/O operation was retried".to_string(),
         (Family::Disk, 154) => "An I/O operation failed with a hardware error".to_string(),
         (Family::Disk, 157) => "A disk was surprise-removed".to_string(),
-        (Family::Storage, 129) => format!("Storage reset issued to {}", get("data1")),
+        (Family::Storage, 129) => ["Storage reset issued to ", get("data1")].concat(),
         (Family::Ntfs, 55) => "File system structure on the volume is corrupt".to_string(),
         (Family::Ntfs, 98) if f("CorruptionActionState").is_none_or(|v| v.trim() == "0") => {
-            format!("Volume {} is healthy", get("DriveName"))
+            ["Volume ", get("DriveName"), " is healthy"].concat()
         }
         (Family::Ntfs, 98) => {
-            format!("Volume {} needs a file system repair (chkdsk)", get("DriveName"))
+            ["Volume ", get("DriveName"), " needs a file system repair (chkdsk)"].concat()
         }
         (Family::Ntfs, 140) => "The system failed to flush data to the transaction log".to_string(),
         _ => {
@@ -334,15 +354,15 @@ fn synthesize(fam: Family, id: u32, fields: &[(Name, String)]) -> String {
                 !matches!(k.as_ref(), "payload" | "Binary" | "Computer" | "Channel")
             });
             let mut m = String::with_capacity(
-                listed.clone().map(|(k, v)| k.len() + v.len() + 3).sum::<usize>(),
+                listed.clone().map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 3).sum::<usize>(),
             );
             for (k, v) in listed {
                 if !m.is_empty() {
                     m.push_str("; ");
                 }
-                m.push_str(k);
+                m.push_str(k.as_ref());
                 m.push('=');
-                m.push_str(v);
+                m.push_str(v.as_ref());
             }
             m
         }
@@ -445,49 +465,88 @@ pub(crate) struct Draft<'a> {
     pub(crate) recovered: bool,
 }
 
-/// Builds the normalized event: codes, KB, package and message from the fields.
-pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, bool) {
+/// What decides whether an event is kept, worked out before the event itself is made.
+struct Judged<'a> {
+    fam: Family,
+    fields: Vec<(Name, String)>,
+    codes: Vec<Code>,
+    message: Cow<'a, str>,
+    notable: bool,
+}
+
+/// The codes, message and notability of a draft, whose fields it takes.
+fn judge<'a>(d: &mut Draft<'a>, extractor: &CodeExtractor) -> Judged<'a> {
     let fam = family(&d.provider);
-    let mut fields = d.fields;
+    let mut fields = std::mem::take(&mut d.fields);
     if fam == Family::ServiceControlManager
         && let Some(svc) =
             fields.iter().find(|(k, _)| k == "Binary").and_then(|(_, v)| service_from_binary(v))
     {
         fields.push((Cow::Borrowed("service"), svc));
     }
-    let get = |k: &str| field(&fields, k);
+    let (codes, message, notable) =
+        judge_fields(fam, d.event_id, d.level, &fields, d.message, extractor);
+    Judged { fam, fields, codes, message, notable }
+}
+
+/// The codes, message and notability of an event of family `fam` with these fields (an SCM
+/// event's `service` among them) and, for exports, this message.
+fn judge_fields<'m, K: AsRef<str>, S: AsRef<str>>(
+    fam: Family,
+    event_id: Option<u32>,
+    level: Level,
+    fields: &[(K, S)],
+    message: Option<&'m str>,
+    extractor: &CodeExtractor,
+) -> (Vec<Code>, Cow<'m, str>, bool) {
+    let get = |k: &str| field(fields, k);
     let mut codes = Vec::new();
     for name in ["errorCode", "ErrorCode"] {
         if let Some(c) = get(name).and_then(code_field) {
             codes.push(c);
         }
     }
-    for (k, v) in &fields {
-        if k != "Binary" {
+    for (k, v) in fields {
+        let v = v.as_ref();
+        if k.as_ref() != "Binary" && might_hold_code(v) {
             extractor.extract_into(v, &mut codes);
         }
     }
-    if let Some(m) = d.message {
+    if let Some(m) = message {
         extractor.extract_into(m, &mut codes);
     }
-    let kb = ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
-        .iter()
-        .find_map(|k| get(k).and_then(ident::find_kb))
-        .or_else(|| d.message.and_then(ident::find_kb));
-    let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
-    let id = d.event_id.unwrap_or(u32::MAX);
-    let message: Cow<'a, str> = match d.message {
+    let id = event_id.unwrap_or(u32::MAX);
+    let message: Cow<'m, str> = match message {
         Some(m)
             if !matches!(fam, Family::WindowsUpdateClient | Family::Servicing)
                 || get("updateTitle").is_none() && get("PackageIdentifier").is_none() =>
         {
             Cow::Borrowed(m)
         }
-        _ => Cow::Owned(synthesize(fam, id, &fields)),
+        _ => Cow::Owned(synthesize(fam, id, fields)),
     };
-    let known = d.event_id.is_some_and(|id| is_known_event(&d.provider, id));
-    let notable = is_notable(&codes, d.level, known, &message);
-    let event = Event {
+    let known = event_id.is_some_and(|id| is_known(fam, id));
+    let notable = is_notable(&codes, level, known, &message);
+    (codes, message, notable)
+}
+
+/// Builds the normalized event: codes, KB, package and message from the fields.
+pub(crate) fn build<'a>(mut d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, bool) {
+    let j = judge(&mut d, extractor);
+    let notable = j.notable;
+    (finish(d, j), notable)
+}
+
+/// The event of a judged draft.
+fn finish<'a>(d: Draft<'a>, j: Judged<'a>) -> Event<'a> {
+    let Judged { fields, codes, message, .. } = j;
+    let get = |k: &str| field(&fields, k);
+    let kb = ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
+        .iter()
+        .find_map(|k| get(k).and_then(ident::find_kb))
+        .or_else(|| d.message.and_then(ident::find_kb));
+    let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
+    Event {
         time: d.time,
         time_base: d.time_base,
         at: Location { artifact: 0, pos: d.pos },
@@ -516,8 +575,7 @@ pub(crate) fn build<'a>(d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'a>, 
             f
         },
         flags: Flags { recovered: d.recovered, ..Flags::default() },
-    };
-    (event, notable)
+    }
 }
 
 /// Renders an error with its chain of causes.
@@ -580,6 +638,8 @@ struct Walk {
     /// The chunk being walked, copied in one pass: walked where the file lies, its cold
     /// bytes cost more than the copy.
     chunk: Vec<u8>,
+    /// The texts of the record being read, kept from record to record.
+    view: View,
 }
 
 /// Parses chunk `number` of the file `bytes`, as the crate's own record iterator would
@@ -676,15 +736,74 @@ fn parse_read_chunk<'t>(
     piece
 }
 
-/// Counts or builds a record read from the crate or built from its template values.
+/// Counts or builds a record read from the crate or built from its template values; an
+/// event `ctx.retain` leaves out is only noted at its place.
 fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
-    if raw.recovered {
+    count(piece, raw.recovered, raw.time);
+    let mut draft = draft(raw);
+    let j = judge(&mut draft, &ctx.extractor);
+    if ctx.keep == Keep::Notable && !j.notable {
+        return;
+    }
+    // Left out before the event is made, where `retain_unread` can tell.
+    if let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread)
+        && j.codes.is_empty()
+        && unread(j.fam, draft.event_id, &j.message)
+    {
+        leave(piece, draft.time);
+        return;
+    }
+    make(piece, draft, j, ctx);
+}
+
+/// A record read into a view: judged from its texts where `retain_unread` may leave its
+/// event out, so that most events `analyze` drops need no string at all; made into strings
+/// and kept as [`keep`] keeps it otherwise.
+fn keep_view(piece: &mut Piece<'_>, view: &View, id: u64, time: Timestamp, ctx: &Ctx) {
+    let fam = family(view.provider());
+    // An SCM event gains a `service` field from `Binary`; `unread_evtx` never leaves one out.
+    let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread) else {
+        return keep(piece, view.to_raw(id, time), ctx);
+    };
+    if fam == Family::ServiceControlManager {
+        return keep(piece, view.to_raw(id, time), ctx);
+    }
+    count(piece, false, time);
+    // The fields `with_system` gives the event, borrowed from the view.
+    let mut fields: Vec<(&str, &str)> = view.fields().map(|(k, v)| (k.as_ref(), v)).collect();
+    for (k, v) in [("Computer", view.computer()), ("Channel", view.channel())] {
+        if !v.is_empty() {
+            fields.push((k, v));
+        }
+    }
+    let level = Level::from_evtx(view.level);
+    let (codes, message, notable) =
+        judge_fields(fam, view.event_id, level, &fields, None, &ctx.extractor);
+    if ctx.keep == Keep::Notable && !notable {
+        return;
+    }
+    if codes.is_empty() && unread(fam, view.event_id, &message) {
+        leave(piece, time);
+        return;
+    }
+    let mut draft = draft(view.to_raw(id, time));
+    let fields = std::mem::take(&mut draft.fields);
+    make(piece, draft, Judged { fam, fields, codes, message, notable }, ctx);
+}
+
+/// Counts a record.
+fn count(piece: &mut Piece<'_>, recovered: bool, time: Timestamp) {
+    if recovered {
         piece.coverage.recovered += 1;
     } else {
         piece.coverage.records += 1;
     }
-    piece.coverage.see_time(raw.time);
-    let draft = Draft {
+    piece.coverage.see_time(time);
+}
+
+/// The draft of an event from a record's fields.
+fn draft<'a>(raw: RawRecord) -> Draft<'a> {
+    Draft {
         source: Source::Evtx,
         time: raw.time,
         time_base: TimeBase::Utc,
@@ -695,10 +814,28 @@ fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
         fields: with_system(raw.fields, raw.computer, raw.channel),
         message: None,
         recovered: raw.recovered,
-    };
-    let (event, notable) = build(draft, &ctx.extractor);
-    piece.push(ctx.keep, event, notable);
+    }
 }
+
+/// Notes an event left out at its place among the piece's events.
+fn leave(piece: &mut Piece<'_>, time: Timestamp) {
+    let place = (piece.events.len() + piece.left_out.len()) as u64;
+    piece.left_out.push((place, LeftOut { time, time_base: TimeBase::Utc }));
+}
+
+/// Makes a judged event, and keeps it or leaves it out as `ctx.retain` says.
+fn make<'t>(piece: &mut Piece<'t>, draft: Draft<'t>, j: Judged<'t>, ctx: &Ctx) {
+    let time = draft.time;
+    let event = finish(draft, j);
+    match ctx.retain {
+        Some(retain) if !retain(&event) => leave(piece, time),
+        _ => piece.events.push(event),
+    }
+}
+
+/// Whether [`super::ParseOptions::retain`] leaves out an event with no code, from its family,
+/// id and message (see [`super::ParseOptions::retain_unread`]).
+pub type Unread = fn(Family, Option<u32>, &str) -> bool;
 
 /// A plainly laid out chunk whose records are all counted or built from their template
 /// values, without the crate's record iterator; `None` sends the chunk through the crate.
@@ -719,21 +856,20 @@ fn walk_plain<'t>(
             && inst
                 .as_ref()
                 .is_some_and(|i| walk.shapes.is_quiet_instance(data, i, &ctx.extractor));
-        let raw = if quiet {
-            None
-        } else {
-            Some(walk.trees.record_of(data, inst.as_ref(), w.start, w.len, w.id, w.time))
-        };
+        // Through the program into the walk's view, or else through the template's tree.
+        let viewed = !quiet
+            && inst.as_ref().is_some_and(|i| walk.trees.view_of(data, i, &mut walk.view).is_some());
         if let Some(inst) = inst {
             spare = inst.values;
         }
-        let Some(raw) = raw else {
-            piece.coverage.records += 1;
-            piece.coverage.see_time(w.time);
-            continue;
-        };
-        let raw = raw?;
-        keep(&mut piece, raw, ctx);
+        if quiet {
+            count(&mut piece, false, w.time);
+        } else if viewed {
+            keep_view(&mut piece, &walk.view, w.id, w.time, ctx);
+        } else {
+            let raw = walk.trees.expanded(data, w.start, w.len, w.id, w.time)?;
+            keep(&mut piece, raw, ctx);
+        }
     }
     Some(piece)
 }
@@ -780,18 +916,14 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
     // merged events are all that is held twice.
     for window in numbers.chunks(CHUNK_WINDOW) {
         // Each task walks a run of chunks with one `Walk`; runs keep the chunk order. Events
-        // left out are dropped per chunk.
+        // left out are dropped as they are built.
         let runs: Vec<Vec<Piece<'t>>> = window
             .par_iter()
             .with_min_len(CHUNK_RUN)
             .fold(
                 || (take(), Vec::new()),
                 |(mut walk, mut pieces), &n| {
-                    let mut part = parse_chunk(bytes, n, &settings, ctx, &mut walk);
-                    if let Some(retain) = ctx.retain {
-                        super::leave_out(&mut part, retain);
-                    }
-                    pieces.push(part);
+                    pieces.push(parse_chunk(bytes, n, &settings, ctx, &mut walk));
                     (walk, pieces)
                 },
             )
@@ -934,6 +1066,11 @@ mod tests {
         assert!(is_known_event("storahci", 129));
         assert!(!is_known_event("Microsoft-Windows-WindowsUpdateClient", 26));
         assert!(!is_known_event("SomethingElse", 7));
+        // `storport` anywhere, in any case; an `s` alone is not enough.
+        assert_eq!(family("Microsoft-Windows-StorPort"), Family::Storage);
+        assert_eq!(family("xSTORPORT"), Family::Storage);
+        assert_eq!(family("Microsoft-Windows-Sysport"), Family::Other);
+        assert_eq!(family("storahci"), Family::Storage);
     }
 
     #[test]

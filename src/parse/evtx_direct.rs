@@ -11,9 +11,9 @@
 //! rendered one.
 
 use super::evtx::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
-use super::evtx_prog::{Part, Prog, compile, compile_part};
+use super::evtx_prog::{Part, Prog, View, compile, compile_part};
 use super::evtx_skip::{
-    Instance, MAX_NESTING, TEMPLATES, Token, has_control, integer, read_instance, string,
+    Instance, MAX_NESTING, TEMPLATES, Token, has_control, integer, push_string, read_instance,
     template_key, template_tokens,
 };
 use super::word_hash::Seeded;
@@ -150,14 +150,28 @@ impl Trees {
         record_id: u64,
         time: Timestamp,
     ) -> Option<RawRecord> {
+        let mut view = View::default();
+        self.view_of(data, inst, &mut view)?;
+        Some(view.to_raw(record_id, time))
+    }
+
+    /// The record read through its template's program into `view`, its texts not yet made
+    /// into strings; `None` when the program cannot say.
+    pub(crate) fn view_of(
+        &mut self,
+        data: &[u8],
+        inst: &Instance<'_>,
+        view: &mut View,
+    ) -> Option<()> {
         let tree = self.tree(data, inst.def)?;
-        let (mut raw, nested) = tree.prog.as_ref()?.run(&inst.values, record_id, time)?;
-        if let Some((at, len)) = nested {
+        tree.prog.as_ref()?.run_into(&inst.values, view)?;
+        if let Some((at, len)) = view.nested {
             let inner = read_instance(data, at, len)?;
             let part = self.tree(data, inner.def)?;
-            part.part.as_ref()?.fields(&inner.values, &mut raw.fields)?;
+            part.part.as_ref()?.fields_into(&inner.values, view)?;
         }
-        plain_names(raw)
+        // A field name not safe in the crate's JSON sends the record through the crate.
+        view.fields().all(|(k, _)| super::evtx_skip::json_safe_name(k)).then_some(())
     }
 
     /// The record read from its template expanded into a tree.
@@ -363,11 +377,22 @@ impl Val<'_> {
 
 /// The text the JSON rendering holds for a substitution value of a type built here.
 pub(super) fn raw_text(r: Raw<'_>) -> Option<String> {
-    Some(match r {
-        Raw::Utf16(b) => string(b)?,
-        Raw::Int(n) => n.to_string(),
+    let mut s = String::new();
+    raw_text_into(r, &mut s)?;
+    Some(s)
+}
+
+/// [`raw_text`] appended to `s` (with part of it there when the value is not one built here).
+pub(super) fn raw_text_into(r: Raw<'_>, s: &mut String) -> Option<()> {
+    match r {
+        Raw::Utf16(b) => {
+            // Room for the ASCII text it usually is, so that appending does not grow it.
+            s.reserve(b.len() / 2);
+            push_string(b, s)?;
+        }
+        Raw::Int(n) => write!(s, "{n}").ok()?,
         Raw::Guid(g) => {
-            let mut s = String::with_capacity(38);
+            s.reserve(38);
             s.push('{');
             for (i, idx) in
                 [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].iter().enumerate()
@@ -378,17 +403,16 @@ pub(super) fn raw_text(r: Raw<'_>) -> Option<String> {
                 write!(s, "{:02x}", g.get(*idx)?).ok()?;
             }
             s.push('}');
-            s
         }
         Raw::Binary(b) => {
-            let mut s = String::with_capacity(2 * b.len());
+            s.reserve(2 * b.len());
             for x in b {
                 write!(s, "{x:02X}").ok()?;
             }
-            s
         }
         Raw::Null | Raw::Nested(..) | Raw::Other => return None,
-    })
+    }
+    Some(())
 }
 
 impl El<'_> {

@@ -9,11 +9,12 @@
 //! program cannot say what the tree would give. `check_built_records` compares the two on
 //! every record where the program answers.
 
-use super::evtx::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
-use super::evtx_direct::{Node, Piece, Raw, raw_text, raw_value};
+use super::evtx::{DATA_NAMES, MAX_FIELD_CHARS, MAX_FIELDS, Name, RawRecord, name};
+use super::evtx_direct::{Node, Piece, Raw, raw_text_into, raw_value};
 use super::evtx_skip::has_control;
 use crate::time::Timestamp;
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Where the fields of a record of one template come from.
@@ -277,11 +278,87 @@ enum Got<'p, 'd> {
     Many,
 }
 
-/// What an element holds, as far as its JSON value goes.
-enum Content {
+/// What an element holds, as far as its JSON value goes (its text, if any, is appended to
+/// the record's [`View`]).
+enum Kind {
     Null,
     Empty,
-    Text(String),
+    Text,
+}
+
+/// A record's texts written one after another into one buffer, with where each lies: what
+/// the program reads of a record before any string of it is made (most records made are
+/// left out once their codes and message are known).
+#[derive(Debug, Default)]
+pub(crate) struct View {
+    text: String,
+    provider: Range<usize>,
+    computer: Range<usize>,
+    channel: Range<usize>,
+    pub(crate) event_id: Option<u32>,
+    pub(crate) level: u64,
+    fields: Vec<(Name, Range<usize>)>,
+    /// Where a payload given as nested binary XML lies (chunk offset, length).
+    pub(crate) nested: Option<(usize, usize)>,
+}
+
+impl View {
+    fn get(&self, at: &Range<usize>) -> &str {
+        self.text.get(at.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn provider(&self) -> &str {
+        self.get(&self.provider)
+    }
+
+    pub(crate) fn computer(&self) -> &str {
+        self.get(&self.computer)
+    }
+
+    pub(crate) fn channel(&self) -> &str {
+        self.get(&self.channel)
+    }
+
+    /// The fields of the record's payload, in document order.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&Name, &str)> {
+        self.fields.iter().map(|(k, at)| (k, self.get(at)))
+    }
+
+    /// The record with its texts made into strings.
+    pub(crate) fn to_raw(&self, record_id: u64, time: Timestamp) -> RawRecord {
+        // With room for `Computer`, `Channel` and an SCM `service`, added after.
+        let mut fields = Vec::with_capacity(self.fields.len() + 3);
+        fields.extend(self.fields().map(|(k, v)| (k.clone(), v.to_string())));
+        RawRecord {
+            record_id,
+            time,
+            recovered: false,
+            provider: self.provider().to_string(),
+            event_id: self.event_id,
+            level: self.level,
+            computer: self.computer().to_string(),
+            channel: self.channel().to_string(),
+            fields,
+        }
+    }
+
+    /// Appends a field whose text was appended from `start`, cut as [`cut`] cuts; with no
+    /// room for it, its text goes again.
+    fn push_field(&mut self, name: Name, start: usize, room: bool) {
+        if !room {
+            self.text.truncate(start);
+            return;
+        }
+        if self.text.len() - start > MAX_FIELD_CHARS {
+            let mut at = start + MAX_FIELD_CHARS;
+            while !self.text.is_char_boundary(at) {
+                at -= 1;
+            }
+            self.text.truncate(at);
+            self.text.push('…');
+        }
+        self.fields.push((name, start..self.text.len()));
+    }
 }
 
 /// A value the program cannot read as the tree would.
@@ -318,13 +395,15 @@ impl<'d> Values<'_, 'd> {
         Some(got)
     }
 
-    /// An element's content; `None` when it is not a single plain value.
-    fn content(&self, pieces: &[Piece]) -> Option<Content> {
+    /// An element's content, its text appended to `out`; `None` when it is not a single plain
+    /// value.
+    fn content_into(&self, pieces: &[Piece], out: &mut String) -> Option<Kind> {
         match self.expand(pieces)? {
-            Got::Zero | Got::One(V::Raw(Raw::Null)) => Some(Content::Null),
+            Got::Zero | Got::One(V::Raw(Raw::Null)) => Some(Kind::Null),
             Got::One(v) => {
-                let t = text(v)?;
-                Some(if t.is_empty() { Content::Empty } else { Content::Text(t) })
+                let start = out.len();
+                text_into(v, out)?;
+                Some(if out.len() == start { Kind::Empty } else { Kind::Text })
             }
             Got::Many => None,
         }
@@ -336,28 +415,32 @@ impl<'d> Values<'_, 'd> {
         if let Got::One(V::Raw(Raw::Int(n))) = self.expand(pieces).ok_or(NotPlain)? {
             return Ok(u64::try_from(n).ok());
         }
-        Ok(match self.content(pieces).ok_or(NotPlain)? {
-            Content::Text(t) => t.trim().parse().ok(),
-            Content::Null | Content::Empty => None,
+        let mut t = String::new();
+        Ok(match self.content_into(pieces, &mut t).ok_or(NotPlain)? {
+            Kind::Text => t.trim().parse().ok(),
+            Kind::Null | Kind::Empty => None,
         })
     }
 
-    fn system_text(&self, pieces: Option<&[Piece]>) -> Option<String> {
-        let Some(pieces) = pieces else { return Some(String::new()) };
-        Some(match self.content(pieces)? {
-            Content::Text(t) => t,
-            Content::Null | Content::Empty => String::new(),
-        })
+    /// A System text appended to `out` (none when the value is null or missing), and where it
+    /// lies.
+    fn system_into(&self, pieces: Option<&[Piece]>, out: &mut String) -> Option<Range<usize>> {
+        let start = out.len();
+        if let Some(pieces) = pieces {
+            self.content_into(pieces, out)?;
+        }
+        Some(start..out.len())
     }
 }
 
-/// The text the JSON rendering holds for a value, when it is a plain one.
-fn text(v: V<'_, '_>) -> Option<String> {
-    let s = match v {
-        V::Text(t) => t.to_string(),
-        V::Raw(r) => raw_text(r)?,
-    };
-    (!has_control(&s)).then_some(s)
+/// Appends the text the JSON rendering holds for a value, when it is a plain one.
+fn text_into(v: V<'_, '_>, out: &mut String) -> Option<()> {
+    let start = out.len();
+    match v {
+        V::Text(t) => out.push_str(t),
+        V::Raw(r) => raw_text_into(r, out)?,
+    }
+    (!has_control(out.get(start..)?)).then_some(())
 }
 
 /// Whether every guarded substitution is there and not nested.
@@ -371,90 +454,76 @@ fn guarded(guards: &[u16], vals: &Values<'_, '_>) -> Option<()> {
 }
 
 impl Prog {
-    /// The record's fields, or `None` when the tree should build it; with the chunk offset
-    /// and length of its payload when that is nested binary XML, for [`Part::fields`].
-    pub(super) fn run(
-        &self,
-        values: &[(u8, &[u8], usize)],
-        record_id: u64,
-        time: Timestamp,
-    ) -> Option<(RawRecord, Option<(usize, usize)>)> {
+    /// Reads the record into `view`, or `None` when the tree should build it; `view.nested`
+    /// is the chunk offset and length of its payload when that is nested binary XML, for
+    /// [`Part::fields_into`].
+    pub(super) fn run_into(&self, values: &[(u8, &[u8], usize)], view: &mut View) -> Option<()> {
+        view.text.clear();
+        view.fields.clear();
         let vals = Values { values };
         guarded(&self.guards, &vals)?;
-        let provider = match &self.provider {
-            None => String::new(),
+        let start = view.text.len();
+        view.provider = match &self.provider {
+            None => start..start,
             Some(ps) => match vals.expand(ps)? {
-                Got::One(v) => text(v).filter(|t| !t.is_empty())?,
+                Got::One(v) => {
+                    text_into(v, &mut view.text)?;
+                    if view.text.len() == start {
+                        return None;
+                    }
+                    start..view.text.len()
+                }
                 Got::Zero | Got::Many => return None,
             },
         };
-        let event_id =
+        view.event_id =
             vals.number(self.event_id.as_deref()).ok()?.and_then(|n| u32::try_from(n).ok());
-        let level = vals.number(self.level.as_deref()).ok()?.unwrap_or(4);
-        let computer = vals.system_text(self.computer.as_deref())?;
-        let channel = vals.system_text(self.channel.as_deref())?;
-        let mut fields = Vec::new();
-        let mut nested = None;
+        view.level = vals.number(self.level.as_deref()).ok()?.unwrap_or(4);
+        view.computer = vals.system_into(self.computer.as_deref(), &mut view.text)?;
+        view.channel = vals.system_into(self.channel.as_deref(), &mut view.text)?;
+        view.nested = None;
         if let Payload::Nested { index, optional } = self.payload {
             match vals.get(index)? {
-                Raw::Nested(at, len) => nested = Some((at, len)),
+                Raw::Nested(at, len) => view.nested = Some((at, len)),
                 Raw::Null if optional => {}
                 _ => return None,
             }
         } else {
-            payload_fields(&self.payload, &vals, &mut fields)?;
+            payload_into(&self.payload, &vals, view)?;
         }
-        let raw = RawRecord {
-            record_id,
-            time,
-            recovered: false,
-            provider,
-            event_id,
-            level,
-            computer,
-            channel,
-            fields,
-        };
-        Some((raw, nested))
+        Some(())
     }
 }
 
 impl Part {
-    /// Appends the fields of a nested payload whose values are `values`.
-    pub(super) fn fields(
-        &self,
-        values: &[(u8, &[u8], usize)],
-        out: &mut Vec<(Name, String)>,
-    ) -> Option<()> {
+    /// Appends to `view` the fields of a nested payload whose values are `values`.
+    pub(super) fn fields_into(&self, values: &[(u8, &[u8], usize)], view: &mut View) -> Option<()> {
         let vals = Values { values };
         guarded(&self.guards, &vals)?;
-        payload_fields(&self.payload, &vals, out)
+        payload_into(&self.payload, &vals, view)
     }
 }
 
-fn payload_fields(
-    payload: &Payload,
-    vals: &Values<'_, '_>,
-    fields: &mut Vec<(Name, String)>,
-) -> Option<()> {
+fn payload_into(payload: &Payload, vals: &Values<'_, '_>, view: &mut View) -> Option<()> {
     match payload {
         Payload::None | Payload::UserDataEmpty => {}
         // A payload nested in a nested payload is left to the tree.
         Payload::Nested { .. } => return None,
-        Payload::EventData(keys) => event_data_fields(keys, vals, fields)?,
+        Payload::EventData(keys) => event_data_into(keys, vals, view)?,
         Payload::UserData(name, leaves) => {
-            fields.reserve(leaves.len() + 1);
-            fields.push((Cow::Borrowed("payload"), name.to_string()));
+            let start = view.text.len();
+            view.text.push_str(name);
+            view.fields.push((Cow::Borrowed("payload"), start..view.text.len()));
             for (leaf, ps) in leaves {
                 // An empty leaf renders as null, which is left out.
-                let value = match vals.content(ps)? {
-                    Content::Text(t) => t,
-                    Content::Empty => continue,
-                    Content::Null => return None,
-                };
-                if fields.len() < MAX_FIELDS {
-                    fields.push((leaf.clone(), cut(value)));
+                let start = view.text.len();
+                match vals.content_into(ps, &mut view.text)? {
+                    Kind::Text => {}
+                    Kind::Empty => continue,
+                    Kind::Null => return None,
                 }
+                let room = view.fields.len() < MAX_FIELDS;
+                view.push_field(leaf.clone(), start, room);
             }
         }
     }
@@ -463,41 +532,30 @@ fn payload_fields(
 
 /// `EventData` fields. A value that cannot be rendered gives up on the whole record, so
 /// values past the field cap are still read.
-fn event_data_fields(
-    keys: &[Key],
-    vals: &Values<'_, '_>,
-    out: &mut Vec<(Name, String)>,
-) -> Option<()> {
-    out.reserve(keys.len());
+fn event_data_into(keys: &[Key], vals: &Values<'_, '_>, view: &mut View) -> Option<()> {
     for key in keys {
-        let room = out.len() < MAX_FIELDS;
+        let room = view.fields.len() < MAX_FIELDS;
         match key {
             Key::Data(items) => {
                 for (i, ps) in items.iter().enumerate() {
-                    let v = vals.content(ps).and_then(non_empty)?;
-                    if room && let Some(name) = DATA_NAMES.get(i) {
-                        out.push((Cow::Borrowed(*name), cut(v)));
+                    let start = view.text.len();
+                    let Kind::Text = vals.content_into(ps, &mut view.text)? else { return None };
+                    match DATA_NAMES.get(i) {
+                        Some(name) => view.push_field(Cow::Borrowed(*name), start, room),
+                        None => view.text.truncate(start),
                     }
                 }
             }
             Key::Field { name, pieces, named_data } => {
-                let v = match vals.content(pieces)? {
-                    Content::Text(t) => t,
-                    Content::Empty if *named_data => String::new(),
-                    Content::Empty | Content::Null => return None,
-                };
-                if room {
-                    out.push((name.clone(), cut(v)));
+                let start = view.text.len();
+                match vals.content_into(pieces, &mut view.text)? {
+                    Kind::Text => {}
+                    Kind::Empty if *named_data => {}
+                    Kind::Empty | Kind::Null => return None,
                 }
+                view.push_field(name.clone(), start, room);
             }
         }
     }
     Some(())
-}
-
-fn non_empty(c: Content) -> Option<String> {
-    match c {
-        Content::Text(t) => Some(t),
-        Content::Null | Content::Empty => None,
-    }
 }

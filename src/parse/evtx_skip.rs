@@ -10,12 +10,13 @@
 //! binary XML, arrays, character references, several template instances, values the renderer
 //! would change) renders the record as before, so a kept event is built exactly as before.
 
-use super::evtx::{Family, code_field, family, is_known_event, service_from_bytes};
+use super::evtx::{Family, code_field, family, is_known, service_from_bytes};
 use super::word_hash::Seeded;
 use crate::code::extract::CodeExtractor;
-use crate::event::has_failure_words;
+use crate::event::{FAILURE_WORDS, has_failure_words};
+use aho_corasick::AhoCorasick;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// Values longer than this (bytes) are rendered: the field cut could change what extraction
 /// finds at the cut.
@@ -41,8 +42,21 @@ pub(crate) struct Shape {
     /// Substitutions that may land in an `errorCode`/`ErrorCode` field, which is also read
     /// as a decimal code.
     code_subs: Vec<u16>,
+    /// The same for indexes under 64, as bits: asked for every value of every record.
+    code_mask: u64,
     /// Tells this shape from the others of its [`Shapes`], in [`Shapes::values_key`].
     serial: u64,
+}
+
+impl Shape {
+    /// Whether value `i` may land in an `errorCode`/`ErrorCode` field.
+    fn code_sub(&self, i: usize) -> bool {
+        if i < 64 {
+            self.code_mask >> i & 1 == 1
+        } else {
+            u16::try_from(i).is_ok_and(|i| self.code_subs.contains(&i))
+        }
+    }
 }
 
 /// State of one task's walk over chunks: the chunk's template shapes by definition offset
@@ -56,6 +70,13 @@ pub(crate) struct Shapes {
     /// Shapes by [`template_key`], kept from chunk to chunk.
     by_key: HashMap<Vec<u8>, Option<Arc<Shape>>, Seeded>,
     key: Vec<u8>,
+    /// String values (their UTF-16 bytes) found quiet on their own, and the chunk offsets and
+    /// sizes of those a check has not seen before: a record that is not quiet as a whole
+    /// usually repeats all of its values but one.
+    quiet_strings: HashSet<Vec<u8>, Seeded>,
+    unseen: Vec<(usize, usize)>,
+    lines: String,
+    /// The text of the values not seen before (SCM service names among them), found quiet.
     quiet: HashSet<String, Seeded>,
     /// Value bytes already found quiet (see [`Shapes::values_key`]), and the key being built.
     quiet_values: HashSet<Vec<u8>, Seeded>,
@@ -63,11 +84,16 @@ pub(crate) struct Shapes {
     /// Shapes read so far, for their serial numbers.
     serials: u64,
     provider: String,
+    /// Provider families by the bytes of the provider's name.
+    families: HashMap<Vec<u8>, Family, Seeded>,
     texts: HashMap<String, bool, Seeded>,
 }
 
 /// Most value texts and template texts remembered.
 const QUIET_TEXTS: usize = 4096;
+/// Most string values remembered, and the longest (bytes): 2 MiB at most.
+const QUIET_STRINGS: usize = 8192;
+const QUIET_STRING_BYTES: usize = 256;
 /// Most template definitions remembered from chunk to chunk.
 pub(super) const TEMPLATES: usize = 1024;
 
@@ -147,6 +173,13 @@ pub(super) enum Token {
     Sub { index: u16, optional: bool },
 }
 
+/// Whether the evtx crate knows `ty` as a value type: it refuses a template whose
+/// substitution declares another one, and with it every record of that template (a fuzz
+/// finding, kept in `fuzz/regressions/evtx/`).
+fn value_type(ty: u8) -> bool {
+    matches!(ty, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95)
+}
+
 /// The tokens of the template definition at `offset`; `None` for anything unexpected (CDATA,
 /// character and entity references, processing instructions, nested instances, non-string
 /// literals).
@@ -183,7 +216,9 @@ pub(super) fn template_tokens(data: &[u8], offset: u32) -> Option<Vec<Token>> {
             }
             0x0d | 0x0e => {
                 let index = c.u16()?;
-                c.u8()?;
+                if !value_type(c.u8()?) {
+                    return None;
+                }
                 Token::Sub { index, optional: token == 0x0e }
             }
             _ => return None,
@@ -246,9 +281,13 @@ pub(super) fn template_key(data: &[u8], offset: u32, key: &mut Vec<u8>) -> Optio
             }
             0x0d | 0x0e => {
                 let index = c.u16()?;
-                c.u8()?;
+                let ty = c.u8()?;
+                if !value_type(ty) {
+                    return None;
+                }
                 key.push(if token == 0x0e { b's' } else { b'S' });
                 key.extend_from_slice(&index.to_le_bytes());
+                key.push(ty);
             }
             _ => return None,
         }
@@ -278,6 +317,7 @@ fn read_shape(
         event_id: Slot::None,
         level: Slot::None,
         code_subs: vec![],
+        code_mask: 0,
         serial: 0,
     };
     // Element names, each with whether its content may be an error code field.
@@ -323,6 +363,9 @@ fn read_shape(
                     *top = true;
                 } else if attr.is_none() && stack.iter().any(|(_, codeish)| *codeish) {
                     shape.code_subs.push(id);
+                    if id < 64 {
+                        shape.code_mask |= 1 << id;
+                    }
                 }
                 if let Some(slot) = slot_for(&mut shape, &stack, attr.as_deref()) {
                     if *slot != Slot::None {
@@ -366,6 +409,21 @@ fn data_name<'s>(stack: &'s mut [(String, bool)], attr: Option<&str>) -> Option<
     (name == "Data" && attr == Some("Name")).then_some(codeish)
 }
 
+/// [`FAILURE_WORDS`] as one automaton: the new values of a record are searched for all the
+/// words in one pass, not one search per word.
+static FAILURE: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(FAILURE_WORDS).expect("the failure words are a fixed, valid pattern list")
+});
+
+/// Bytes that neither a code trigger nor a failure word is made of only: a text of them alone
+/// (numbers, mostly) needs no scan.
+const NUMERIC: &[u8] = b"0123456789 .,:;+-/\n";
+
+/// Whether `text` is made of [`NUMERIC`] bytes only.
+fn numeric(text: &str) -> bool {
+    text.bytes().all(|b| NUMERIC.contains(&b))
+}
+
 /// Whether text could not make its record notable: no failure code found in it, no failure
 /// words, nothing the JSON round trip would change.
 fn text_is_quiet(text: &str, ex: &CodeExtractor) -> bool {
@@ -382,6 +440,8 @@ fn text_is_quiet(text: &str, ex: &CodeExtractor) -> bool {
 pub(super) struct Instance<'d> {
     pub(super) def: u32,
     pub(super) values: Vec<(u8, &'d [u8], usize)>,
+    /// The value descriptors as they lie in the chunk: each value's size, type and a pad.
+    pub(super) descriptors: &'d [u8],
 }
 
 /// Reads the template instance of a fragment (a record's, or a nested value's) at chunk
@@ -432,7 +492,7 @@ pub(super) fn read_instance_into<'d>(
     if c.pos < end && c.u8()? != 0x00 {
         return None;
     }
-    Some(Instance { def, values })
+    Some(Instance { def, values, descriptors })
 }
 
 /// Whether the crate reads a value of type `ty` without error and within the `v.len()` bytes
@@ -477,7 +537,8 @@ pub(super) fn integer(ty: u8, v: &[u8]) -> Option<i128> {
 
 /// A UTF-16 string value as rendered: up to its first NUL.
 pub(super) fn string(v: &[u8]) -> Option<String> {
-    let mut s = String::new();
+    // Room for the ASCII text it usually is, so that appending does not grow it.
+    let mut s = String::with_capacity(v.len() / 2);
     push_string(v, &mut s)?;
     Some(s)
 }
@@ -555,11 +616,29 @@ fn push_hex(n: u64, out: &mut String) {
 
 /// Whether text holds a control character (which renders in ways not mirrored here).
 pub(super) fn has_control(s: &str) -> bool {
-    if s.is_ascii() {
-        s.bytes().any(|b| b < 0x20 || b == 0x7f)
-    } else {
-        s.chars().any(char::is_control)
+    // One pass without early exits over the bytes (it runs on every field of a kept record);
+    // characters only where there is more than ASCII.
+    let (mut control, mut high) = (false, false);
+    for b in s.bytes() {
+        control |= b < 0x20 || b == 0x7f;
+        high |= b >= 0x80;
     }
+    control || high && s.chars().any(char::is_control)
+}
+
+/// Bytes of which every code trigger holds one, but for `0x` (see [`might_hold_code`]). Not
+/// `-` or `(`: the triggers with one also hold a space or `_`, and GUIDs and host names are
+/// full of `-`.
+const TRIGGER_BYTES: &[u8] = b"[=:_% ";
+
+/// Whether code extraction could find anything in `text`: whether it holds a byte of
+/// [`TRIGGER_BYTES`] or `0x` in either case. Most field values (names, numbers, states,
+/// GUIDs) do not, and need no pass of the automaton.
+pub(super) fn might_hold_code(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        TRIGGER_BYTES.contains(&c) || c == b'0' && matches!(b.get(i + 1), Some(b'x' | b'X'))
+    })
 }
 
 /// The text of a value used for a System slot: strings and integers.
@@ -568,20 +647,6 @@ fn value_text(ty: u8, v: &[u8]) -> Option<String> {
         0x01 => string(v),
         _ => integer(ty, v).map(|n| n.to_string()),
     }
-}
-
-/// [`resolve`] into `out`, cleared first.
-fn resolve_into(slot: &Slot, values: &[(u8, &[u8], usize)], out: &mut String) -> Option<()> {
-    out.clear();
-    match slot {
-        Slot::Text(t) => out.push_str(t),
-        Slot::Sub(i) => match values.get(usize::from(*i))? {
-            (0x01, v, _) => push_string(v, out)?,
-            (ty, v, _) => out.push_str(&integer(*ty, v)?.to_string()),
-        },
-        Slot::None => return None,
-    }
-    Some(())
 }
 
 fn resolve(slot: &Slot, values: &[(u8, &[u8], usize)]) -> Option<String> {
@@ -669,29 +734,53 @@ impl Shapes {
         if matches!(level, 1..=3) {
             return Some(false);
         }
-        // The provider's name is read into a buffer kept from record to record.
-        let mut provider = std::mem::take(&mut self.provider);
-        let verdict = resolve_into(&shape.provider, &inst.values, &mut provider)
-            .and_then(|()| self.judge(&shape, &inst.values, data, ex, &provider));
-        self.provider = provider;
-        verdict
+        let fam = self.provider_family(&shape.provider, &inst.values)?;
+        self.judge(&shape, inst, data, ex, fam)
     }
 
-    /// [`Shapes::check`] once the level is informational, given the provider.
+    /// The family of the provider a record names; a name given as a string value is looked
+    /// up by its bytes (its text and family are worked out once).
+    fn provider_family(&mut self, slot: &Slot, values: &[(u8, &[u8], usize)]) -> Option<Family> {
+        let i = match slot {
+            Slot::Text(t) => return Some(family(t)),
+            Slot::Sub(i) => i,
+            Slot::None => return None,
+        };
+        let &(ty, v, _) = values.get(usize::from(*i))?;
+        if ty != 0x01 {
+            return resolve(slot, values).map(|p| family(&p));
+        }
+        if let Some(&fam) = self.families.get(v) {
+            return Some(fam);
+        }
+        let mut name = std::mem::take(&mut self.provider);
+        name.clear();
+        let fam = push_string(v, &mut name).map(|()| family(&name));
+        self.provider = name;
+        if let Some(fam) = fam
+            && self.families.len() < TEMPLATES
+        {
+            self.families.insert(v.to_vec(), fam);
+        }
+        fam
+    }
+
+    /// [`Shapes::check`] once the level is informational, given the provider's family.
     fn judge(
         &mut self,
         shape: &Shape,
-        values: &[(u8, &[u8], usize)],
+        inst: &Instance<'_>,
         data: &[u8],
         ex: &CodeExtractor,
-        provider: &str,
+        fam: Family,
     ) -> Option<bool> {
+        let values = &inst.values;
         let id: u32 = resolve_number(&shape.event_id, values)?;
-        if is_known_event(provider, id) {
+        if is_known(fam, id) {
             return Some(false);
         }
         // SCM events gain a `service` field decoded from `Binary`; check every such decoding.
-        let scm = family(provider) == Family::ServiceControlManager;
+        let scm = fam == Family::ServiceControlManager;
         // All values, one per line: failure words and codes cannot span a line break, and
         // values holding control characters are rendered, so one scan of the lines finds
         // whatever a scan of each value would.
@@ -699,7 +788,7 @@ impl Shapes {
         let mut key = std::mem::take(&mut self.values);
         key.clear();
         key.push(u8::from(scm));
-        let keyed = self.values_key(shape, values, data, ex, &mut key, 0).is_some();
+        let keyed = self.values_key(shape, inst, data, ex, &mut key, scm, 0).is_some();
         let known = keyed && self.quiet_values.contains(&key);
         let quiet = known || self.lines_quiet(shape, values, data, ex, scm)?;
         if quiet && keyed && !known && self.quiet_values.len() < QUIET_TEXTS {
@@ -718,54 +807,72 @@ impl Shapes {
         ex: &CodeExtractor,
         scm: bool,
     ) -> Option<bool> {
-        let mut lines = String::with_capacity(256);
-        if !self.values_quiet(shape, values, data, ex, &mut lines, scm, 0)? {
-            return Some(false);
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
+        self.unseen.clear();
+        let quiet = self.values_quiet(shape, values, data, ex, &mut lines, scm, 0).map(|q| {
+            q && (numeric(&lines) || self.quiet.contains(&lines) || {
+                let mut codes = Vec::new();
+                !FAILURE.is_match(&lines)
+                    && {
+                        if might_hold_code(&lines) {
+                            ex.extract_into(&lines, &mut codes);
+                        }
+                        codes.is_empty()
+                    }
+                    && {
+                        if self.quiet.len() < QUIET_TEXTS {
+                            self.quiet.insert(lines.clone());
+                        }
+                        true
+                    }
+            })
+        });
+        self.lines = lines;
+        // Each line holds whatever a scan of its value alone finds (no trigger or failure
+        // word spans a line break, and a code found after a line's start is found there
+        // alone too), so each of the new values is quiet on its own.
+        if quiet == Some(true) {
+            for &(at, len) in &self.unseen {
+                if self.quiet_strings.len() < QUIET_STRINGS
+                    && let Some(v) = data.get(at..at + len)
+                {
+                    self.quiet_strings.insert(v.to_vec());
+                }
+            }
         }
-        if self.quiet.contains(&lines) {
-            return Some(true);
-        }
-        if has_failure_words(&lines) {
-            return Some(false);
-        }
-        let mut codes = Vec::new();
-        ex.extract_into(&lines, &mut codes);
-        if !codes.is_empty() {
-            return Some(false);
-        }
-        if self.quiet.len() < QUIET_TEXTS {
-            self.quiet.insert(lines);
-        }
-        Some(true)
+        quiet
     }
 
     /// Appends to `key` everything [`Shapes::values_quiet`] decides on: the shape, and each
-    /// value's type and size, with the bytes of those whose text it reads. Equal keys (with
+    /// value's type and size (the descriptors, as they lie), with the bytes of those whose
+    /// text it reads. Equal keys (with
     /// the same SCM flag) get equal answers. `None` for a value it does not read.
+    #[expect(clippy::too_many_arguments, reason = "one recursive walk's state")]
     fn values_key(
         &mut self,
         shape: &Shape,
-        values: &[(u8, &[u8], usize)],
+        inst: &Instance<'_>,
         data: &[u8],
         ex: &CodeExtractor,
         key: &mut Vec<u8>,
+        scm: bool,
         depth: u8,
     ) -> Option<()> {
         key.extend_from_slice(&shape.serial.to_le_bytes());
-        key.extend_from_slice(&(values.len() as u32).to_le_bytes());
-        key.reserve(3 * values.len());
-        for (i, &(ty, v, at)) in values.iter().enumerate() {
-            // Value sizes are 16-bit in the instance.
-            let [lo, hi] = (v.len() as u16).to_le_bytes();
-            key.extend_from_slice(&[ty, lo, hi]);
+        key.extend_from_slice(&(inst.values.len() as u32).to_le_bytes());
+        key.extend_from_slice(inst.descriptors);
+        for (i, &(ty, v, at)) in inst.values.iter().enumerate() {
             match ty {
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
-                0x03..=0x0a if !u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i)) => {}
+                0x03..=0x0a if !shape.code_sub(i) => {}
+                // Only SCM events read binary values (for the service name).
+                0x0e if !scm => {}
                 0x01 | 0x03..=0x0a | 0x0e | 0x14 | 0x15 => key.extend_from_slice(v),
                 0x21 if depth < MAX_NESTING => {
                     let inner = read_instance(data, at, v.len())?;
                     let shape = self.shape(data, inner.def, ex)?;
-                    self.values_key(&shape, &inner.values, data, ex, key, depth + 1)?;
+                    self.values_key(&shape, &inner, data, ex, key, scm, depth + 1)?;
                 }
                 _ => return None,
             }
@@ -788,11 +895,13 @@ impl Shapes {
         depth: u8,
     ) -> Option<bool> {
         for (i, &(ty, v, at)) in values.iter().enumerate() {
-            let code_sub = u16::try_from(i).is_ok_and(|i| shape.code_subs.contains(&i));
+            let code_sub = shape.code_sub(i);
             match ty {
                 // Null, GUID, FILETIME, SYSTEMTIME, SID: nothing that could matter (their
                 // rendered alphabet holds no trigger; a test checks that).
                 0x00 | 0x0f | 0x11 | 0x12 | 0x13 => {}
+                // A string found quiet on its own before is quiet again.
+                0x01 if !code_sub && self.quiet_strings.contains(v) => {}
                 0x01 => {
                     let start = lines.len();
                     push_string(v, lines)?;
@@ -804,6 +913,9 @@ impl Shapes {
                         return Some(false);
                     }
                     lines.push('\n');
+                    if !code_sub && v.len() <= QUIET_STRING_BYTES {
+                        self.unseen.push((at, v.len()));
+                    }
                 }
                 // Decimal digits hold neither failure words nor a code trigger; only an
                 // `errorCode` field reads them as a code.
@@ -881,6 +993,43 @@ mod tests {
         for text in [guid, binary] {
             assert!(!text.is_empty() && text.bytes().all(|b| PLAIN.contains(&b)), "{text}");
         }
+    }
+
+    #[test]
+    fn failure_words_found_in_one_pass_as_one_by_one() {
+        let texts =
+            ["", "all fine\n", "x\nFailed\n", "(F) y", "a rollback", "Reboot required: yes"];
+        for t in texts.into_iter().chain(FAILURE_WORDS.iter().copied()) {
+            assert_eq!(FAILURE.is_match(t), has_failure_words(t), "{t}");
+        }
+        assert!(!FAILURE.is_match("Reboot required: no\nfail\nCORRUPT"));
+    }
+
+    #[test]
+    fn codes_are_only_found_where_a_trigger_byte_is() {
+        for t in TRIGGERS {
+            assert!(might_hold_code(t), "{t}");
+            assert!(t.eq_ignore_ascii_case("0x") || t.bytes().any(|b| TRIGGER_BYTES.contains(&b)));
+        }
+        let ex = CodeExtractor::new();
+        for text in
+            ["HRESULT=80070005", "hr:0X80070005", "%%2147942414", "[80070005]", "0x80070005"]
+        {
+            assert!(might_hold_code(text) && !ex.extract(text).is_empty(), "{text}");
+        }
+        let guid = "{9482f4b4-e343-43b6-b170-9a65bc822c77}";
+        for text in ["KB5031234", "5112", "Installed", "UpdateAgentLCU", "80070005", guid] {
+            assert!(!might_hold_code(text) && ex.extract(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn numeric_text_cannot_hold_a_trigger_or_failure_word() {
+        for w in TRIGGERS.iter().chain(FAILURE_WORDS) {
+            assert!(!numeric(w), "{w} is made of numeric bytes");
+        }
+        assert!(numeric("4711\n-12, 3.5: 1/2\n"));
+        assert!(!numeric("0x5") && !numeric("%%5") && !numeric("[80070005]"));
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub struct ParseOptions {
     /// it reads (`analyze` passes [`crate::diagnose::reads`]); parsers know nothing of it.
     /// It sees each event before its location is final, so it must not read `at`.
     pub retain: Option<fn(&Event<'_>) -> bool>,
+    /// With `retain`: for an .evtx event with no code, `true` from this (its provider's
+    /// family, its id, its message) must mean that `retain` leaves it out; such events are
+    /// then left out before they are built (`analyze` passes [`crate::diagnose::unread_evtx`]).
+    pub retain_unread: Option<evtx::Unread>,
     /// Text files larger than this are split into pieces parsed in parallel.
     pub piece_bytes: usize,
     /// At most this many events are kept per artifact; the coverage says when the cap hit.
@@ -71,6 +75,7 @@ impl Default for ParseOptions {
         ParseOptions {
             keep: Keep::Notable,
             retain: None,
+            retain_unread: None,
             // Small enough that a piece checked as UTF-8 is still in cache when it is parsed.
             piece_bytes: 1 << 20,
             max_events_per_artifact: DEFAULT_MAX_EVENTS,
@@ -276,6 +281,8 @@ pub(crate) struct Ctx {
     /// Events to keep of those parsed (`ParseOptions::retain`); parsers that build many
     /// events per job apply it as they go, so that a large file's events are not all held.
     pub(crate) retain: Option<fn(&Event<'_>) -> bool>,
+    /// [`ParseOptions::retain_unread`].
+    pub(crate) retain_unread: Option<evtx::Unread>,
 }
 
 impl Ctx {
@@ -287,6 +294,7 @@ impl Ctx {
             keep,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             retain: None,
+            retain_unread: None,
         }
     }
 
@@ -485,7 +493,10 @@ fn run_all<'t>(
             });
             // Pieces wait for each other before merging: hold them at their exact size.
             let piece = piece.map(|mut p| {
-                if let Some(retain) = retain {
+                // The evtx parser leaves events out as it builds them.
+                if let Some(retain) = retain
+                    && matches!(job, Job::Text { .. })
+                {
                     leave_out(&mut p, retain);
                 }
                 p.events.shrink_to_fit();
@@ -514,6 +525,7 @@ pub fn parse<'t>(
     let ctx = Ctx {
         max_record_bytes: opts.max_record_bytes.max(1),
         retain: opts.retain,
+        retain_unread: opts.retain_unread,
         ..Ctx::new(opts.keep)
     };
     let mut jobs = Vec::new();
