@@ -96,6 +96,10 @@ pub fn run<R>(inputs: &[PathBuf], opts: &Options, f: impl FnOnce(Analysis<'_, '_
         // Freeing every event one by one only delays the exit that frees them all at once.
         std::mem::forget(timeline);
         std::mem::forget(parsed);
+        // Unmapping the files here, with the pool's threads alive, flushed every other
+        // thread's view of each range; the exit tears the mappings down without that.
+        std::mem::forget(texts);
+        std::mem::forget(bundle);
     }
     out
 }
