@@ -162,14 +162,23 @@ impl<'t> Timeline<'t> {
                 }),
                 _ => None,
             };
-            // Taken, not drained: each artifact's buffer is freed as soon as it is moved.
+            // Taken, not drained: each artifact's buffer is freed as soon as it is moved. The
+            // first artifact with events lends its buffer itself, and later ones are moved in
+            // whole: one serial copy of the events fewer.
             let moved = std::mem::take(&mut a.events);
-            events.reserve_exact(moved.len());
-            for mut e in moved {
-                if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
-                    e.time = c.offset.to_utc(e.time);
+            let start = events.len();
+            if events.is_empty() {
+                events = moved;
+            } else {
+                events.reserve_exact(moved.len());
+                events.extend(moved);
+            }
+            if let Some(c) = choice {
+                for e in events.get_mut(start..).unwrap_or_default() {
+                    if e.time_base == TimeBase::Local {
+                        e.time = c.offset.to_utc(e.time);
+                    }
                 }
-                events.push(e);
             }
             left_out.extend(std::mem::take(&mut a.left_out).into_iter().map(|l| {
                 match (l.time_base, choice) {
@@ -361,6 +370,32 @@ mod match_tests {
         assert_eq!(t.event_count(), 3);
         t.restrict(Some(Timestamp(50 * 1_000_000)), None);
         assert_eq!(t.event_count(), 2);
+    }
+
+    #[test]
+    fn each_artifact_is_shifted_by_its_own_offset() {
+        // The first artifact's buffer becomes the timeline's; each later one is shifted
+        // after it is moved in, and only it.
+        let local = |minutes: i32, secs: i64| ParsedArtifact {
+            events: vec![ev(TimeBase::Local, secs, 0x8007_0306)],
+            offsets: OffsetVotes::from([((OffsetSource::CsiStamp, minutes), 3)]),
+            time_base: Some(TimeBase::Local),
+            ..ParsedArtifact::default()
+        };
+        let mut parsed = vec![
+            local(60, 3600 + 10),
+            local(120, 7200 + 20),
+            ParsedArtifact {
+                events: vec![ev(TimeBase::Utc, 15, 0x8024_0022)],
+                time_base: Some(TimeBase::Utc),
+                ..ParsedArtifact::default()
+            },
+            local(-60, 30 - 3600),
+        ];
+        let t = Timeline::build(&mut parsed, None);
+        let times: Vec<i64> = t.events.iter().map(|e| e.time.0 / 1_000_000).collect();
+        assert_eq!(times, vec![10, 15, 20, 30]);
+        assert!(parsed.iter().all(|a| a.events.is_empty()));
     }
 
     #[test]
