@@ -78,6 +78,14 @@ fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
     Some(OffsetChoice { offset: UtcOffset::from_minutes(minutes)?, origin: source.into(), support })
 }
 
+/// Whether the bundle may hold both UTC and local events, which [`match_codes`] needs: an
+/// artifact's events are all in its time base (an artifact without one may hold either).
+fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
+    let has =
+        |base| parsed.iter().any(|a| a.time_base.is_none_or(|b| b == base) && !a.events.is_empty());
+    has(TimeBase::Utc) && has(TimeBase::Local)
+}
+
 /// Votes for an offset from codes found in both UTC and local events.
 fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
     let mut utc: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
@@ -141,11 +149,13 @@ impl<'t> Timeline<'t> {
         }
         let bundle_offset = match user {
             Some(offset) => OffsetChoice { offset, origin: OffsetOrigin::User, support: 0 },
-            None => best(&pooled).or_else(|| match_codes(parsed)).unwrap_or(OffsetChoice {
-                offset: UtcOffset::UTC,
-                origin: OffsetOrigin::Assumed,
-                support: 0,
-            }),
+            None => best(&pooled)
+                .or_else(|| mixed(parsed).then(|| match_codes(parsed)).flatten())
+                .unwrap_or(OffsetChoice {
+                    offset: UtcOffset::UTC,
+                    origin: OffsetOrigin::Assumed,
+                    support: 0,
+                }),
         };
         let mut artifact_offsets = Vec::with_capacity(parsed.len());
         // Grown by exact steps, not allocated whole up front: a whole second buffer beside
@@ -164,21 +174,22 @@ impl<'t> Timeline<'t> {
             };
             // Taken, not drained: each artifact's buffer is freed as soon as it is moved. The
             // first artifact with events lends its buffer itself, and later ones are moved in
-            // whole: one serial copy of the events fewer.
+            // whole, and shifted, on the pool: that copy is mostly first touches of fresh pages.
+            let shift = move |e: &mut Event<'t>| {
+                if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
+                    e.time = c.offset.to_utc(e.time);
+                }
+            };
             let moved = std::mem::take(&mut a.events);
-            let start = events.len();
             if events.is_empty() {
                 events = moved;
+                events.par_iter_mut().for_each(shift);
             } else {
                 events.reserve_exact(moved.len());
-                events.extend(moved);
-            }
-            if let Some(c) = choice {
-                for e in events.get_mut(start..).unwrap_or_default() {
-                    if e.time_base == TimeBase::Local {
-                        e.time = c.offset.to_utc(e.time);
-                    }
-                }
+                events.par_extend(moved.into_par_iter().map(|mut e| {
+                    shift(&mut e);
+                    e
+                }));
             }
             left_out.extend(std::mem::take(&mut a.left_out).into_iter().map(|l| {
                 match (l.time_base, choice) {
@@ -217,9 +228,9 @@ fn sort_in_place(events: &mut [Event<'_>]) {
     // chasing into events of a few hundred bytes each. In parallel on the current rayon pool;
     // the index breaks ties, so any sort is stable.
     let mut keys: Vec<(Timestamp, Location, u32)> =
-        events.iter().zip(0..n).map(|(e, i)| (e.time, e.at, i)).collect();
+        events.par_iter().zip(0..n).map(|(e, i)| (e.time, e.at, i)).collect();
     keys.par_sort_unstable();
-    let mut order: Vec<u32> = keys.into_iter().map(|(_, _, i)| i).collect();
+    let mut order: Vec<u32> = keys.into_par_iter().map(|(_, _, i)| i).collect();
     // order[j] is the index of the event that belongs at j; follow each cycle once.
     for i in 0..order.len() {
         let mut j = i;
