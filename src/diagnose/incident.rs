@@ -341,18 +341,22 @@ pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
 /// CSI `(F)` record with a code that is neither a catch-all nor routine noise.
 fn wrapped_failure(events: &[Event<'_>], inc: &Incident, window_us: i64) -> Option<usize> {
     for a in &inc.attempts {
-        let from = a.first.0 - window_us;
-        let found = events.iter().enumerate().find(|(_, e)| {
-            e.time.0 >= from
-                && e.time <= a.last
-                && matches!(e.source, Source::Cbs | Source::Dism)
-                && rules::is_hard_failure(e)
-                && e.codes.iter().any(|c| {
-                    !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message)
-                })
-        });
-        if let Some((i, _)) = found {
-            return Some(i);
+        // The timeline is sorted: only the window itself is read.
+        let from = events.partition_point(|e| e.time.0 < a.first.0 - window_us);
+        let found = events
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|e| e.time <= a.last)
+            .position(|e| {
+                matches!(e.source, Source::Cbs | Source::Dism)
+                    && rules::is_hard_failure(e)
+                    && e.codes.iter().any(|c| {
+                        !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message)
+                    })
+            });
+        if let Some(i) = found {
+            return Some(from + i);
         }
     }
     None

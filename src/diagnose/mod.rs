@@ -253,8 +253,10 @@ fn against(
         }
         Category::Corruption => {
             let last_failure = incidents.iter().map(Incident::last).max().unwrap_or(Timestamp(0));
+            // The timeline is sorted: only what follows the last failure is read.
+            let after = events.partition_point(|e| e.time <= last_failure);
             let clean_scan =
-                events.iter().find(|e| e.time > last_failure && reports_healthy_store(e));
+                events.get(after..).unwrap_or_default().iter().find(|e| reports_healthy_store(e));
             if let Some(e) = clean_scan {
                 out.push(format!("A later scan or repair reported a healthy store ({}).", e.time));
             }
