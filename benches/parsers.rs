@@ -185,6 +185,7 @@ fn end_to_end(c: &mut Criterion) {
                         let spans = a.log_spans();
                         let d = diagnose::diagnose(
                             &a.timeline.events,
+                            &a.timeline.notes,
                             &spans,
                             diagnose::Options::default(),
                         );

@@ -71,7 +71,7 @@ fn main() {
     let inputs: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
     // As `analyze` reads: only the events diagnosis reads are kept.
     let parse = ParseOptions {
-        retain: Some(diagnose::reads),
+        retain: Some(diagnose::retain),
         retain_unread: Some(diagnose::unread_evtx),
         ..ParseOptions::default()
     };
@@ -92,7 +92,12 @@ fn main() {
     let ((events, left_out), bytes) = pipeline::run(&inputs, &opts, |a| {
         mark("timeline");
         let spans = a.log_spans();
-        let d = diagnose::diagnose(&a.timeline.events, &spans, diagnose::Options::default());
+        let d = diagnose::diagnose(
+            &a.timeline.events,
+            &a.timeline.notes,
+            &spans,
+            diagnose::Options::default(),
+        );
         mark("diagnosis");
         let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
         let mut out = Vec::new();

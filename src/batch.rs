@@ -235,9 +235,10 @@ pub fn analyse(entry: &Entry, opts: &Options) -> Line {
                 return Line::failed(entry, errors);
             }
             let spans = a.log_spans();
-            let events = &a.timeline.events;
+            let (events, notes) = (&a.timeline.events, &a.timeline.notes);
             let d = a.in_pool(|| {
-                diagnose::diagnose(events, &spans, diagnose::Options { window_us: opts.window_us })
+                let opts = diagnose::Options { window_us: opts.window_us };
+                diagnose::diagnose(events, notes, &spans, opts)
             });
             let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
             Line::from_report(entry, &d, report, errors)

@@ -153,6 +153,23 @@ pub struct Event<'a> {
     pub flags: Flags,
 }
 
+/// What diagnosis still reads of an event it did not keep (see
+/// [`crate::parse::ParseOptions::retain`]): a few kinds of event matter only as "one
+/// happened", and there are thousands of them in a year of logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Note {
+    /// Nothing: the event is only counted.
+    #[default]
+    Counted,
+    /// An update installed (WindowsUpdateClient 19).
+    UpdateInstalled,
+    /// The installation of this KB started (WindowsUpdateClient 43).
+    InstallStarted {
+        /// The update's KB number.
+        kb: u32,
+    },
+}
+
 /// Small facts about how an event was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Flags {

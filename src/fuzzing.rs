@@ -94,7 +94,7 @@ pub fn evtx(data: &[u8]) {
     );
     // Events left out before they are built are the ones `retain` would leave out after.
     for keep in [Keep::All, Keep::Notable] {
-        let late = ParseOptions { keep, retain: Some(crate::diagnose::reads), ..opts.clone() };
+        let late = ParseOptions { keep, retain: Some(crate::diagnose::retain), ..opts.clone() };
         let early =
             ParseOptions { retain_unread: Some(crate::diagnose::unread_evtx), ..late.clone() };
         let sum = |o: &ParseOptions| {

@@ -116,8 +116,8 @@ fn diagnosed(
 ) -> Diagnosis {
     a.timeline.restrict(since, until);
     let spans = a.log_spans();
-    let events = &a.timeline.events;
-    a.in_pool(|| diagnose::diagnose(events, &spans, diagnose::Options { window_us }))
+    let (events, notes) = (&a.timeline.events, &a.timeline.notes);
+    a.in_pool(|| diagnose::diagnose(events, notes, &spans, diagnose::Options { window_us }))
 }
 
 /// A spinner for reading the bundles, shown only on a terminal after a second.
@@ -179,7 +179,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // The picture draws every kept event; the other formats show only what
             // diagnosis reads, and counts.
             if !matches!(format, AnalyzeFormat::Html) {
-                opts.parse.retain = Some(diagnose::reads);
+                opts.parse.retain = Some(diagnose::retain);
                 opts.parse.retain_unread = Some(diagnose::unread_evtx);
             }
             let window_us = window(&w)?;
@@ -266,7 +266,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     keep: Keep::Notable,
                     max_events_per_artifact: max_events,
                     max_record_bytes: usize::try_from(max_record_bytes).unwrap_or(usize::MAX),
-                    retain: Some(diagnose::reads),
+                    retain: Some(diagnose::retain),
                     retain_unread: Some(diagnose::unread_evtx),
                     ..ParseOptions::default()
                 },

@@ -6,7 +6,7 @@
 //! the same evidence pooled over the bundle; error codes that appear both in an evtx record
 //! and in a text line a whole number of quarter hours apart; and finally UTC, with a warning.
 
-use crate::event::{Event, Location};
+use crate::event::{Event, Location, Note};
 use crate::parse::{OffsetSource, OffsetVotes, ParsedArtifact};
 use crate::time::{TimeBase, Timestamp, UtcOffset};
 use rayon::prelude::*;
@@ -131,6 +131,8 @@ pub struct Timeline<'t> {
     pub events: Vec<Event<'t>>,
     /// UTC times of the events parsing left out ([`crate::parse::ParseOptions::retain`]).
     pub left_out: Vec<Timestamp>,
+    /// What those of them that note something note, at their UTC times, in artifact order.
+    pub notes: Vec<(Timestamp, Note)>,
     /// The bundle-wide offset for local times.
     pub bundle_offset: OffsetChoice,
     /// The offset applied to each artifact (None for UTC sources and skipped files).
@@ -163,6 +165,7 @@ impl<'t> Timeline<'t> {
         // (or remapped) as each artifact's buffer is freed.
         let mut events: Vec<Event<'t>> = Vec::new();
         let mut left_out = Vec::new();
+        let mut notes = Vec::new();
         for a in parsed.iter_mut() {
             let choice = match a.time_base {
                 Some(TimeBase::Local) => Some(if user.is_some() {
@@ -191,16 +194,21 @@ impl<'t> Timeline<'t> {
                     e
                 }));
             }
-            left_out.extend(std::mem::take(&mut a.left_out).into_iter().map(|l| {
-                match (l.time_base, choice) {
+            left_out.reserve(a.left_out.len());
+            for l in std::mem::take(&mut a.left_out) {
+                let time = match (l.time_base, choice) {
                     (TimeBase::Local, Some(c)) => c.offset.to_utc(l.time),
                     _ => l.time,
+                };
+                left_out.push(time);
+                if l.note != Note::Counted {
+                    notes.push((time, l.note));
                 }
-            }));
+            }
             artifact_offsets.push(choice);
         }
         sort_in_place(&mut events);
-        Timeline { events, left_out, bundle_offset, artifact_offsets }
+        Timeline { events, left_out, notes, bundle_offset, artifact_offsets }
     }
 
     /// Keeps only events inside `[since, until]`.
@@ -208,6 +216,7 @@ impl<'t> Timeline<'t> {
         let inside = |t: Timestamp| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
         self.events.retain(|e| inside(e.time));
         self.left_out.retain(|&t| inside(t));
+        self.notes.retain(|&(t, _)| inside(t));
     }
 
     /// How many events the timeline holds, counting those parsing left out.
@@ -361,16 +370,21 @@ mod match_tests {
     #[test]
     fn left_out_local_times_are_shifted_like_kept_ones() {
         use crate::parse::LeftOut;
-        let left = |base, secs: i64| LeftOut { time: Timestamp(secs * 1_000_000), time_base: base };
+        let left = |base, secs: i64, note| LeftOut {
+            time: Timestamp(secs * 1_000_000),
+            time_base: base,
+            note,
+        };
+        let installed = Note::UpdateInstalled;
         let mut parsed = vec![
             ParsedArtifact {
-                left_out: vec![left(TimeBase::Utc, 100)],
+                left_out: vec![left(TimeBase::Utc, 100, Note::Counted)],
                 time_base: Some(TimeBase::Utc),
                 ..ParsedArtifact::default()
             },
             ParsedArtifact {
                 events: vec![ev(TimeBase::Local, 7300, 0x8007_0306)],
-                left_out: vec![left(TimeBase::Local, 7200)],
+                left_out: vec![left(TimeBase::Local, 7200, installed)],
                 time_base: Some(TimeBase::Local),
                 ..ParsedArtifact::default()
             },
@@ -378,9 +392,12 @@ mod match_tests {
         let mut t = Timeline::build(&mut parsed, UtcOffset::from_minutes(120));
         assert_eq!(t.events[0].time, Timestamp(100 * 1_000_000));
         assert_eq!(t.left_out, vec![Timestamp(100 * 1_000_000), Timestamp(0)]);
+        // Notes go with their event's shifted time, and only those that note something.
+        assert_eq!(t.notes, vec![(Timestamp(0), installed)]);
         assert_eq!(t.event_count(), 3);
         t.restrict(Some(Timestamp(50 * 1_000_000)), None);
         assert_eq!(t.event_count(), 2);
+        assert!(t.notes.is_empty());
     }
 
     #[test]

@@ -186,6 +186,7 @@ fn correlated_real_bundles_analyse() {
             assert!(a.bundle.errors.is_empty(), "{name}");
             let d = diagnose::diagnose(
                 &a.timeline.events,
+                &a.timeline.notes,
                 &a.log_spans(),
                 diagnose::Options::default(),
             );
@@ -207,7 +208,12 @@ fn the_tugix456_package_failure_points_at_the_store() {
     use wutriage::diagnose;
     let Some(dir) = common::corpus() else { return };
     pipeline::run(&[dir.join("evtx/tugix456__Setup.evtx")], &Options::default(), |a| {
-        let d = diagnose::diagnose(&a.timeline.events, &[], diagnose::Options::default());
+        let d = diagnose::diagnose(
+            &a.timeline.events,
+            &a.timeline.notes,
+            &[],
+            diagnose::Options::default(),
+        );
         let inc = &d.incidents[0];
         assert_eq!(inc.kb, Some(5_020_683));
         assert_eq!(inc.code.map(wutriage::code::Code::as_hresult), Some(0x800F_0984));

@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use wutriage::bundle::{OpenOptions, ReadMode};
-use wutriage::event::Event;
-use wutriage::parse::{Keep, ParseOptions};
+use wutriage::event::{Event, Note};
+use wutriage::parse::{Keep, ParseOptions, Retain};
 use wutriage::pipeline::{self, Options};
 use wutriage::report::analyze::Report;
 use wutriage::report::events::write_jsonl;
@@ -167,7 +167,10 @@ fn left_out_events_are_counted_where_they_stood(inputs: &[PathBuf]) {
     fn even_seconds(e: &Event<'_>) -> bool {
         e.time.0 / 1_000_000 % 2 == 0
     }
-    let run = |retain: Option<fn(&Event<'_>) -> bool>, max: usize| {
+    fn retain_even(e: &Event<'_>) -> Retain {
+        if even_seconds(e) { Retain::Keep } else { Retain::Leave(Note::Counted) }
+    }
+    let run = |retain: Option<fn(&Event<'_>) -> Retain>, max: usize| {
         let mut o = opts(ReadMode::Auto, 2, 64 << 10, Keep::Notable);
         o.parse.retain = retain;
         o.parse.max_events_per_artifact = max;
@@ -185,7 +188,7 @@ fn left_out_events_are_counted_where_they_stood(inputs: &[PathBuf]) {
     assert!(n > 1000, "the big log has many notable events: {n}");
     for max in [usize::MAX, n, n - 1, n / 3, 1] {
         let all = run(None, max);
-        let part = run(Some(even_seconds), max);
+        let part = run(Some(retain_even), max);
         let kept: Vec<_> = all.0.iter().filter(|e| e.2).copied().collect();
         let mut left: Vec<_> = all.0.iter().filter(|e| !e.2).map(|e| e.1).collect();
         left.sort_unstable();
@@ -238,13 +241,14 @@ fn analyze_report_is_the_same_from_the_events_diagnosis_reads() {
         inputs.push(c.join("evtx"));
         inputs.push(c);
     }
-    let report = |input: &PathBuf, retain: Option<fn(&Event<'_>) -> bool>, since: Option<i64>| {
+    let report = |input: &PathBuf, retain: Option<fn(&Event<'_>) -> Retain>, since: Option<i64>| {
         let mut o = opts(ReadMode::Auto, 2, 8 << 20, Keep::Notable);
         o.parse.retain = retain;
         pipeline::run(std::slice::from_ref(input), &o, |a| {
             a.timeline.restrict(since.map(Timestamp), None);
             let d = diagnose::diagnose(
                 &a.timeline.events,
+                &a.timeline.notes,
                 &a.log_spans(),
                 diagnose::Options::default(),
             );
@@ -258,7 +262,7 @@ fn analyze_report_is_the_same_from_the_events_diagnosis_reads() {
         // 2017-06-01, inside the corpus's event logs.
         for since in [None, Some(1_496_275_200_000_000)] {
             let all = report(input, None, since);
-            let part = report(input, Some(diagnose::reads), since);
+            let part = report(input, Some(diagnose::retain), since);
             assert!(all.0 == part.0, "{} (since {since:?}) differs", input.display());
             left_out += part.1;
         }
@@ -274,7 +278,7 @@ fn batch_lines_are_the_same_from_the_events_diagnosis_reads() {
     dirs.extend(common::corpus());
     let entries = batch::discover(&dirs).unwrap();
     assert!(entries.len() > 3, "bundles to compare: {}", entries.len());
-    let line = |entry: &batch::Entry, retain: Option<fn(&Event<'_>) -> bool>| {
+    let line = |entry: &batch::Entry, retain: Option<fn(&Event<'_>) -> Retain>| {
         let o = batch::Options {
             jobs: 1,
             window_us: diagnose::Options::default().window_us,
@@ -284,6 +288,6 @@ fn batch_lines_are_the_same_from_the_events_diagnosis_reads() {
         serde_json::to_string(&batch::analyse(entry, &o)).unwrap()
     };
     for e in &entries {
-        assert_eq!(line(e, None), line(e, Some(diagnose::reads)), "{}", e.path.display());
+        assert_eq!(line(e, None), line(e, Some(diagnose::retain)), "{}", e.path.display());
     }
 }

@@ -21,7 +21,12 @@ fn analyze(name: &str, utc_offset: Option<UtcOffset>) -> (Value, String) {
     let opts = Options { utc_offset, ..Options::default() };
     pipeline::run(&[dir], &opts, |a| {
         let spans = a.log_spans();
-        let d = diagnose::diagnose(&a.timeline.events, &spans, DiagOptions::default());
+        let d = diagnose::diagnose(
+            &a.timeline.events,
+            &a.timeline.notes,
+            &spans,
+            DiagOptions::default(),
+        );
         let r = Report::new(a.bundle, a.parsed, a.timeline, &d);
         let mut json = Vec::new();
         r.write_json(&mut json).unwrap();

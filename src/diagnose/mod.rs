@@ -10,10 +10,10 @@ mod reads;
 
 pub use category::Category;
 pub use incident::{Incident, IncidentKind};
-pub use reads::{reads, unread_evtx};
+pub use reads::{note, reads, retain, unread_evtx};
 
 use crate::code::Code;
-use crate::event::{Event, Source, has_text};
+use crate::event::{Event, Note, Source, has_text};
 use crate::parse::evtx::{Family, family};
 use crate::remedy::{self, Remedy, RemedyId};
 use crate::rules::{self, Signal};
@@ -235,6 +235,7 @@ fn against(
     category: Category,
     evidence: &[Evidence],
     events: &[Event<'_>],
+    notes: &[(Timestamp, Note)],
     incidents: &[Incident],
     spans: &[LogSpan],
 ) -> Vec<String> {
@@ -273,7 +274,11 @@ fn against(
         }
         Category::Network => {
             let installing = incidents.iter().any(|i| {
-                i.kb.is_some() && events.iter().any(|e| is_install_start(e) && e.kb == i.kb)
+                i.kb.is_some()
+                    && (events.iter().any(|e| is_install_start(e) && e.kb == i.kb)
+                        || notes.iter().any(
+                            |(_, n)| matches!(n, Note::InstallStarted { kb } if Some(*kb) == i.kb),
+                        ))
             });
             if installing {
                 out.push(
@@ -344,8 +349,13 @@ fn touched(
 }
 
 /// PKG005: the same update failing repeatedly while others installed.
-fn repeated_failures(incidents: &[Incident], events: &[Event<'_>]) -> Vec<Evidence> {
-    let others_installed = events.iter().any(is_installed);
+fn repeated_failures(
+    incidents: &[Incident],
+    events: &[Event<'_>],
+    notes: &[(Timestamp, Note)],
+) -> Vec<Evidence> {
+    let others_installed =
+        events.iter().any(is_installed) || notes.iter().any(|(_, n)| *n == Note::UpdateInstalled);
     if !others_installed {
         return Vec::new();
     }
@@ -362,13 +372,19 @@ fn repeated_failures(incidents: &[Incident], events: &[Event<'_>]) -> Vec<Eviden
         .collect()
 }
 
-/// Diagnoses a sorted UTC timeline.
-pub fn diagnose(events: &[Event<'_>], spans: &[LogSpan], opts: Options) -> Diagnosis {
+/// Diagnoses a sorted UTC timeline: its events, and the notes of those it left out
+/// ([`crate::timeline::Timeline::notes`]).
+pub fn diagnose(
+    events: &[Event<'_>],
+    notes: &[(Timestamp, Note)],
+    spans: &[LogSpan],
+    opts: Options,
+) -> Diagnosis {
     let window = opts.window_us.max(1);
     let incidents = incident::find(events, window);
     let signals = rules::signals(events);
     let mut all = evidence_for(&signals, events, &incidents, window);
-    all.extend(repeated_failures(&incidents, events));
+    all.extend(repeated_failures(&incidents, events, notes));
 
     let mut causes = Vec::new();
     let mut storage_first = false;
@@ -388,7 +404,7 @@ pub fn diagnose(events: &[Event<'_>], spans: &[LogSpan], opts: Options) -> Diagn
                 score,
                 parts,
                 confidence: confidence(score, parts.sources, decisive),
-                against: against(category, &ev, events, &incidents, spans),
+                against: against(category, &ev, events, notes, &incidents, spans),
                 incidents: touched(&ev, events, &incidents, window),
                 evidence: ev,
             });
@@ -498,7 +514,7 @@ mod tests {
 
     fn run(mut events: Vec<Event<'static>>) -> Diagnosis {
         events.sort_by_key(|e| e.time);
-        diagnose(&events, &[], Options::default())
+        diagnose(&events, &[], &[], Options::default())
     }
 
     #[test]
@@ -560,7 +576,7 @@ mod tests {
             let mut ev =
                 vec![at(evtx("disk", 7, Level::Error, &[]), -120), failure(0, "0x80070306")];
             ev.sort_by_key(|e| e.time);
-            diagnose(&ev, &[], Options { window_us: 180 * MIN })
+            diagnose(&ev, &[], &[], Options { window_us: 180 * MIN })
         };
         assert_eq!(wide.causes[0].category, Category::Storage);
     }
@@ -639,5 +655,38 @@ mod tests {
             ),
         ]);
         assert!(d.incidents.is_empty());
+    }
+
+    #[test]
+    fn notes_of_events_left_out_count_like_the_events() {
+        // Two failed attempts at one update, 3 hours apart, while another update installed;
+        // the install of the failing one had started.
+        let fails: Vec<Event<'static>> =
+            [0, 180].map(|m| Event { kb: Some(5_034_765), ..failure(m, "0x80070306") }).into();
+        let installed = at(evtx("Microsoft-Windows-WindowsUpdateClient", 19, Level::Info, &[]), 90);
+        let mut started =
+            at(evtx("Microsoft-Windows-WindowsUpdateClient", 43, Level::Info, &[]), -10);
+        started.kb = Some(5_034_765);
+        let with_events = run([fails.clone(), vec![installed.clone(), started.clone()]].concat());
+        let notes = [
+            (started.time, Note::InstallStarted { kb: 5_034_765 }),
+            (installed.time, Note::UpdateInstalled),
+        ];
+        let with_notes = diagnose(&fails, &notes, &[], Options::default());
+        let without = diagnose(&fails, &[], &[], Options::default());
+        let repeated = |d: &Diagnosis| {
+            d.causes.iter().flat_map(|c| &c.evidence).any(|e| e.rule.id == "PKG005")
+        };
+        assert!(repeated(&with_events) && repeated(&with_notes) && !repeated(&without));
+        // The install stage was reached: said against a network cause, from either.
+        let incidents = &with_notes.incidents;
+        let said = |events: &[Event<'_>], notes: &[(Timestamp, Note)]| {
+            against(Category::Network, &[], events, notes, incidents, &[])
+        };
+        assert_eq!(said(&[started.clone()], &[]).len(), 1);
+        assert_eq!(said(&[], &notes), said(&[started], &[]));
+        assert!(said(&[], &[]).is_empty());
+        let other_kb = [(Timestamp(0), Note::InstallStarted { kb: 1 })];
+        assert!(said(&[], &other_kb).is_empty());
     }
 }

@@ -10,10 +10,10 @@ use super::evtx_direct::Trees;
 use super::evtx_json::Json;
 use super::evtx_prog::View;
 use super::evtx_skip::{Shapes, might_hold_code, read_instance_into};
-use super::{Ctx, IssueKind, Keep, LeftOut, Piece, ident};
+use super::{Ctx, IssueKind, Keep, LeftOut, Piece, Retain, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
-use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
+use crate::event::{Event, Field, Flags, Level, Location, Note, Pos, Source, is_notable};
 use crate::time::{TimeBase, Timestamp};
 use evtx::{EvtxChunk, EvtxChunkData, EvtxParser, ParserSettings};
 use rayon::prelude::*;
@@ -541,10 +541,7 @@ pub(crate) fn build<'a>(mut d: Draft<'a>, extractor: &CodeExtractor) -> (Event<'
 fn finish<'a>(d: Draft<'a>, j: Judged<'a>) -> Event<'a> {
     let Judged { fields, codes, message, .. } = j;
     let get = |k: &str| field(&fields, k);
-    let kb = ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
-        .iter()
-        .find_map(|k| get(k).and_then(ident::find_kb))
-        .or_else(|| d.message.and_then(ident::find_kb));
+    let kb = kb_in(&fields).or_else(|| d.message.and_then(ident::find_kb));
     let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
     Event {
         time: d.time,
@@ -576,6 +573,13 @@ fn finish<'a>(d: Draft<'a>, j: Judged<'a>) -> Event<'a> {
         },
         flags: Flags { recovered: d.recovered, ..Flags::default() },
     }
+}
+
+/// The KB number an event's fields name, the first of the fields that name updates.
+fn kb_in<K: AsRef<str>, S: AsRef<str>>(fields: &[(K, S)]) -> Option<u32> {
+    ["updateTitle", "PackageIdentifier", "updatelist", "UpdateName"]
+        .iter()
+        .find_map(|k| field(fields, k).and_then(ident::find_kb))
 }
 
 /// Renders an error with its chain of causes.
@@ -748,9 +752,9 @@ fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
     // Left out before the event is made, where `retain_unread` can tell.
     if let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread)
         && j.codes.is_empty()
-        && unread(j.fam, draft.event_id, &j.message)
+        && let Some(note) = unread(j.fam, draft.event_id, &j.message, &|| kb_in(&j.fields))
     {
-        leave(piece, draft.time);
+        leave(piece, draft.time, note);
         return;
     }
     make(piece, draft, j, ctx);
@@ -782,8 +786,10 @@ fn keep_view(piece: &mut Piece<'_>, view: &View, id: u64, time: Timestamp, ctx: 
     if ctx.keep == Keep::Notable && !notable {
         return;
     }
-    if codes.is_empty() && unread(fam, view.event_id, &message) {
-        leave(piece, time);
+    if codes.is_empty()
+        && let Some(note) = unread(fam, view.event_id, &message, &|| kb_in(&fields))
+    {
+        leave(piece, time, note);
         return;
     }
     let mut draft = draft(view.to_raw(id, time));
@@ -818,24 +824,25 @@ fn draft<'a>(raw: RawRecord) -> Draft<'a> {
 }
 
 /// Notes an event left out at its place among the piece's events.
-fn leave(piece: &mut Piece<'_>, time: Timestamp) {
+fn leave(piece: &mut Piece<'_>, time: Timestamp, note: Note) {
     let place = (piece.events.len() + piece.left_out.len()) as u64;
-    piece.left_out.push((place, LeftOut { time, time_base: TimeBase::Utc }));
+    piece.left_out.push((place, LeftOut { time, time_base: TimeBase::Utc, note }));
 }
 
 /// Makes a judged event, and keeps it or leaves it out as `ctx.retain` says.
 fn make<'t>(piece: &mut Piece<'t>, draft: Draft<'t>, j: Judged<'t>, ctx: &Ctx) {
     let time = draft.time;
     let event = finish(draft, j);
-    match ctx.retain {
-        Some(retain) if !retain(&event) => leave(piece, time),
+    match ctx.retain.map(|retain| retain(&event)) {
+        Some(Retain::Leave(note)) => leave(piece, time, note),
         _ => piece.events.push(event),
     }
 }
 
-/// Whether [`super::ParseOptions::retain`] leaves out an event with no code, from its family,
-/// id and message (see [`super::ParseOptions::retain_unread`]).
-pub type Unread = fn(Family, Option<u32>, &str) -> bool;
+/// `Some(note)` when [`super::ParseOptions::retain`] leaves out an event with no code, with
+/// that note, from its family, id, message and (asked only when needed) the KB its fields
+/// name (see [`super::ParseOptions::retain_unread`]).
+pub type Unread = fn(Family, Option<u32>, &str, &dyn Fn() -> Option<u32>) -> Option<Note>;
 
 /// A plainly laid out chunk whose records are all counted or built from their template
 /// values, without the crate's record iterator; `None` sends the chunk through the crate.

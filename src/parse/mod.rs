@@ -22,7 +22,7 @@ pub mod wu;
 
 use crate::bundle::{Bundle, Kind, decode, decode::Decoded};
 use crate::code::extract::CodeExtractor;
-use crate::event::{Event, Pos, Source};
+use crate::event::{Event, Note, Pos, Source};
 use crate::time::{TimeBase, Timestamp};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -46,14 +46,16 @@ pub enum Keep {
 pub struct ParseOptions {
     /// Which events to keep.
     pub keep: Keep,
-    /// Of those, only events this accepts are kept; the others are counted (and their
-    /// times kept, so counts over a time range stay right). The caller knows which events
-    /// it reads (`analyze` passes [`crate::diagnose::reads`]); parsers know nothing of it.
-    /// It sees each event before its location is final, so it must not read `at`.
-    pub retain: Option<fn(&Event<'_>) -> bool>,
-    /// With `retain`: for an .evtx event with no code, `true` from this (its provider's
-    /// family, its id, its message) must mean that `retain` leaves it out; such events are
-    /// then left out before they are built (`analyze` passes [`crate::diagnose::unread_evtx`]).
+    /// Of those, only events this keeps are kept; the others are counted (and their times
+    /// kept, so counts over a time range stay right) with the [`Note`] it gives. The caller
+    /// knows which events it reads (`analyze` passes [`crate::diagnose::retain`]); parsers
+    /// know nothing of it. It sees each event before its location is final, so it must not
+    /// read `at`.
+    pub retain: Option<fn(&Event<'_>) -> Retain>,
+    /// With `retain`: for an .evtx event with no code, `Some(note)` from this (given its
+    /// provider's family, its id, its message and a way to its KB) must mean that `retain`
+    /// leaves it out with that note; such events are then left out before they are built
+    /// (`analyze` passes [`crate::diagnose::unread_evtx`]).
     pub retain_unread: Option<evtx::Unread>,
     /// Text files larger than this are split into pieces parsed in parallel.
     pub piece_bytes: usize,
@@ -220,13 +222,25 @@ pub(crate) struct Piece<'t> {
     pub(crate) left_out: Vec<(u64, LeftOut)>,
 }
 
-/// An event [`ParseOptions::retain`] left out: only its time is kept, to count it.
+/// What [`ParseOptions::retain`] decides for an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retain {
+    /// Keep the event whole.
+    Keep,
+    /// Leave it out: only its time, to count it, and this note are kept.
+    Leave(Note),
+}
+
+/// An event [`ParseOptions::retain`] left out: only its time is kept, to count it, and
+/// what it notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeftOut {
     /// When it happened, as the source wrote it.
     pub time: Timestamp,
     /// The time base the source wrote.
     pub time_base: TimeBase,
+    /// What diagnosis still reads of it.
+    pub note: Note,
 }
 
 impl<'t> Piece<'t> {
@@ -280,7 +294,7 @@ pub(crate) struct Ctx {
     pub(crate) max_record_bytes: usize,
     /// Events to keep of those parsed (`ParseOptions::retain`); parsers that build many
     /// events per job apply it as they go, so that a large file's events are not all held.
-    pub(crate) retain: Option<fn(&Event<'_>) -> bool>,
+    pub(crate) retain: Option<fn(&Event<'_>) -> Retain>,
     /// [`ParseOptions::retain_unread`].
     pub(crate) retain_unread: Option<evtx::Unread>,
 }
@@ -474,7 +488,7 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
 fn run_all<'t>(
     jobs: &[Job<'t>],
     ctx: &Ctx,
-    retain: Option<fn(&Event<'_>) -> bool>,
+    retain: Option<fn(&Event<'_>) -> Retain>,
 ) -> Vec<(usize, Option<Piece<'t>>)> {
     jobs.par_iter()
         // One job per task: otherwise a thread runs a whole run of jobs (evtx files among
@@ -685,17 +699,17 @@ pub fn parse<'t>(
     out
 }
 
-/// Moves the events `retain` rejects out of `piece`, noting their place and time.
-pub(crate) fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> bool) {
+/// Moves the events `retain` leaves out of `piece`, noting their place, time and note.
+pub(crate) fn leave_out(piece: &mut Piece<'_>, retain: fn(&Event<'_>) -> Retain) {
     let mut n = 0u64;
     let left = &mut piece.left_out;
     piece.events.retain(|e| {
-        let keep = retain(e);
-        if !keep {
-            left.push((n, LeftOut { time: e.time, time_base: e.time_base }));
+        let verdict = retain(e);
+        if let Retain::Leave(note) = verdict {
+            left.push((n, LeftOut { time: e.time, time_base: e.time_base, note }));
         }
         n += 1;
-        keep
+        verdict == Retain::Keep
     });
 }
 
