@@ -644,6 +644,8 @@ struct Walk {
     chunk: Vec<u8>,
     /// The texts of the record being read, kept from record to record.
     view: View,
+    /// The memory of the list of a viewed record's fields, kept from record to record.
+    fields: Vec<(&'static str, &'static str)>,
 }
 
 /// Parses chunk `number` of the file `bytes`, as the crate's own record iterator would
@@ -763,7 +765,14 @@ fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
 /// A record read into a view: judged from its texts where `retain_unread` may leave its
 /// event out, so that most events `analyze` drops need no string at all; made into strings
 /// and kept as [`keep`] keeps it otherwise.
-fn keep_view(piece: &mut Piece<'_>, view: &View, id: u64, time: Timestamp, ctx: &Ctx) {
+fn keep_view(
+    piece: &mut Piece<'_>,
+    view: &View,
+    spare: &mut Vec<(&'static str, &'static str)>,
+    id: u64,
+    time: Timestamp,
+    ctx: &Ctx,
+) {
     let fam = family(view.provider());
     // An SCM event gains a `service` field from `Binary`; `unread_evtx` never leaves one out.
     let (Some(_), Some(unread)) = (ctx.retain, ctx.retain_unread) else {
@@ -773,8 +782,11 @@ fn keep_view(piece: &mut Piece<'_>, view: &View, id: u64, time: Timestamp, ctx: 
         return keep(piece, view.to_raw(id, time), ctx);
     }
     count(piece, false, time);
-    // The fields `with_system` gives the event, borrowed from the view.
-    let mut fields: Vec<(&str, &str)> = view.fields().map(|(k, v)| (k.as_ref(), v)).collect();
+    // The fields `with_system` gives the event, borrowed from the view, in a list whose
+    // memory goes from record to record: one allocation, and its growth, per record made
+    // the two threads queue on the allocator's lock.
+    let mut fields: Vec<(&str, &str)> = std::mem::take(spare);
+    fields.extend(view.fields().map(|(k, v)| (k.as_ref(), v)));
     for (k, v) in [("Computer", view.computer()), ("Channel", view.channel())] {
         if !v.is_empty() {
             fields.push((k, v));
@@ -783,14 +795,20 @@ fn keep_view(piece: &mut Piece<'_>, view: &View, id: u64, time: Timestamp, ctx: 
     let level = Level::from_evtx(view.level);
     let (codes, message, notable) =
         judge_fields(fam, view.event_id, level, &fields, None, &ctx.extractor);
-    if ctx.keep == Keep::Notable && !notable {
-        return;
-    }
-    if codes.is_empty()
-        && let Some(note) = unread(fam, view.event_id, &message, &|| kb_in(&fields))
-    {
-        leave(piece, time, note);
-        return;
+    let left = if ctx.keep == Keep::Notable && !notable {
+        Some(None)
+    } else if codes.is_empty() {
+        unread(fam, view.event_id, &message, &|| kb_in(&fields)).map(Some)
+    } else {
+        None
+    };
+    fields.clear();
+    // Empty, so nothing is mapped: the list is only handed back, with its capacity.
+    *spare = fields.into_iter().map(|_| ("", "")).collect();
+    match left {
+        Some(None) => return,
+        Some(Some(note)) => return leave(piece, time, note),
+        None => {}
     }
     let mut draft = draft(view.to_raw(id, time));
     let fields = std::mem::take(&mut draft.fields);
@@ -872,7 +890,7 @@ fn walk_plain<'t>(
         if quiet {
             count(&mut piece, false, w.time);
         } else if viewed {
-            keep_view(&mut piece, &walk.view, w.id, w.time, ctx);
+            keep_view(&mut piece, &walk.view, &mut walk.fields, w.id, w.time, ctx);
         } else {
             let raw = walk.trees.expanded(data, w.start, w.len, w.id, w.time)?;
             keep(&mut piece, raw, ctx);
