@@ -795,20 +795,20 @@ fn keep_view(
     let level = Level::from_evtx(view.level);
     let (codes, message, notable) =
         judge_fields(fam, view.event_id, level, &fields, None, &ctx.extractor);
-    let left = if ctx.keep == Keep::Notable && !notable {
-        Some(None)
-    } else if codes.is_empty() {
-        unread(fam, view.event_id, &message, &|| kb_in(&fields)).map(Some)
+    let dropped = ctx.keep == Keep::Notable && !notable;
+    let note = if !dropped && codes.is_empty() {
+        unread(fam, view.event_id, &message, &|| kb_in(&fields))
     } else {
         None
     };
     fields.clear();
     // Empty, so nothing is mapped: the list is only handed back, with its capacity.
     *spare = fields.into_iter().map(|_| ("", "")).collect();
-    match left {
-        Some(None) => return,
-        Some(Some(note)) => return leave(piece, time, note),
-        None => {}
+    if dropped {
+        return;
+    }
+    if let Some(note) = note {
+        return leave(piece, time, note);
     }
     let mut draft = draft(view.to_raw(id, time));
     let fields = std::mem::take(&mut draft.fields);
