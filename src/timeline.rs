@@ -131,7 +131,8 @@ pub struct Timeline<'t> {
     pub events: Vec<Event<'t>>,
     /// UTC times of the events parsing left out ([`crate::parse::ParseOptions::retain`]).
     pub left_out: Vec<Timestamp>,
-    /// What those of them that note something note, at their UTC times, in artifact order.
+    /// The notes of those left-out events that note something ([`Note`]), at their UTC
+    /// times, in artifact order.
     pub notes: Vec<(Timestamp, Note)>,
     /// The bundle-wide offset for local times.
     pub bundle_offset: OffsetChoice,
