@@ -231,8 +231,16 @@ struct Draft {
 /// failure behind a catch-all code.
 pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
     // In parallel on the current rayon pool, in event order.
-    let mut seeds: Vec<Seed> =
-        events.par_iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+    let seeds: Vec<Seed> = events.par_iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+    from_seeds(events, seeds, window_us)
+}
+
+/// [`find`], given the seeds of `events` in event order.
+pub(crate) fn from_seeds(
+    events: &[Event<'_>],
+    mut seeds: Vec<Seed>,
+    window_us: i64,
+) -> Vec<Incident> {
     for s in &mut seeds {
         if s.code.is_none() {
             s.code = code_just_before(events, s.event);

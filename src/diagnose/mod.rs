@@ -18,6 +18,7 @@ use crate::parse::evtx::{Family, family};
 use crate::remedy::{self, Remedy, RemedyId};
 use crate::rules::{self, Signal};
 use crate::time::Timestamp;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -381,8 +382,8 @@ pub fn diagnose(
     opts: Options,
 ) -> Diagnosis {
     let window = opts.window_us.max(1);
-    let incidents = incident::find(events, window);
-    let signals = rules::signals(events);
+    let (seeds, signals) = seeds_and_signals(events);
+    let incidents = incident::from_seeds(events, seeds, window);
     let mut all = evidence_for(&signals, events, &incidents, window);
     all.extend(repeated_failures(&incidents, events, notes));
 
@@ -425,6 +426,34 @@ pub fn diagnose(
     };
     let remedies = plan(&causes, &incidents, &all, events, storage_first);
     Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window }
+}
+
+/// Events per task of [`seeds_and_signals`].
+const EVENTS_PER_TASK: usize = 4096;
+
+/// The failures that seed incidents and the signals of every event rule, in event order: one
+/// pass on the current rayon pool, so that each event's message is fetched into cache once
+/// for both.
+fn seeds_and_signals(events: &[Event<'_>]) -> (Vec<incident::Seed>, Vec<Signal>) {
+    let parts: Vec<(Vec<incident::Seed>, Vec<Signal>)> = events
+        .par_chunks(EVENTS_PER_TASK)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let (mut seeds, mut signals) = (Vec::new(), Vec::new());
+            for (j, e) in chunk.iter().enumerate() {
+                let i = k * EVENTS_PER_TASK + j;
+                seeds.extend(incident::seed(e, i));
+                signals.extend(rules::of_event(e, i));
+            }
+            (seeds, signals)
+        })
+        .collect();
+    let (mut seeds, mut signals) = (Vec::new(), Vec::new());
+    for (mut s, mut g) in parts {
+        seeds.append(&mut s);
+        signals.append(&mut g);
+    }
+    (seeds, signals)
 }
 
 /// Remedies for the ranked causes, safest first.

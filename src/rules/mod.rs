@@ -188,16 +188,17 @@ pub fn signals(events: &[Event<'_>]) -> Vec<Signal> {
         .par_chunks(EVENTS_PER_TASK)
         .enumerate()
         .flat_map_iter(|(k, chunk)| {
-            chunk.iter().enumerate().flat_map(move |(j, e)| {
-                RULES.iter().filter_map(move |&rule| match rule.check {
-                    Check::Event(f) => {
-                        f(e).map(|hit| Signal { rule, event: k * EVENTS_PER_TASK + j, hit })
-                    }
-                    Check::Incidents => None,
-                })
-            })
+            chunk.iter().enumerate().flat_map(move |(j, e)| of_event(e, k * EVENTS_PER_TASK + j))
         })
         .collect()
+}
+
+/// What every event rule says of `e`, the event at index `event` of the timeline.
+pub(crate) fn of_event<'e>(e: &'e Event<'_>, event: usize) -> impl Iterator<Item = Signal> + 'e {
+    RULES.iter().filter_map(move |&rule| match rule.check {
+        Check::Event(f) => f(e).map(|hit| Signal { rule, event, hit }),
+        Check::Incidents => None,
+    })
 }
 
 // ---- helpers shared by the rules -------------------------------------------------------
