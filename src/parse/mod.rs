@@ -20,7 +20,7 @@ mod prefilter;
 mod word_hash;
 pub mod wu;
 
-use crate::bundle::{Bundle, Kind, decode, decode::Decoded};
+use crate::bundle::{Artifact, Bundle, Kind, decode, decode::Decoded};
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Note, Pos, Source};
 use crate::time::{TimeBase, Timestamp};
@@ -340,8 +340,9 @@ enum Text<'b> {
     /// is in cache, instead of in a pass of its own over the file; a file with an invalid
     /// piece is decoded whole (invalid sequences replaced) and parsed again.
     Utf8 { bytes: &'b [u8], lossy: OnceLock<Decoded<'b>> },
-    /// UTF-16, decoded.
-    Decoded(Decoded<'b>),
+    /// UTF-16, decoded by [`parse`] while it parses the other artifacts (decoding a large
+    /// event export first held every other file back).
+    Utf16 { artifact: &'b Artifact, decoded: OnceLock<Decoded<'b>> },
 }
 
 fn is_text_kind(kind: Kind) -> bool {
@@ -356,19 +357,32 @@ fn is_text_kind(kind: Kind) -> bool {
 }
 
 impl<'b> Texts<'b> {
-    /// Decodes every text artifact (in parallel); UTF-8 is checked later, piece by piece.
+    /// Holds every text artifact for [`parse`], which checks UTF-8 piece by piece as it
+    /// parses it and decodes UTF-16 while it parses the other artifacts.
     pub fn decode(bundle: &'b Bundle) -> Self {
         let texts = bundle
             .artifacts
-            .par_iter()
+            .iter()
             .map(|a| {
                 is_text_kind(a.kind).then(|| match decode::utf8_payload(a.bytes(), a.encoding) {
                     Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
-                    None => Text::Decoded(a.text()),
+                    None => Text::Utf16 { artifact: a, decoded: OnceLock::new() },
                 })
             })
             .collect();
         Texts { texts }
+    }
+
+    /// Whether artifact `i` is UTF-16 not yet decoded.
+    fn undecoded(&self, i: usize) -> bool {
+        matches!(self.get(i), Some(Text::Utf16 { decoded, .. }) if decoded.get().is_none())
+    }
+
+    /// Decodes UTF-16 artifact `i` (once).
+    fn decode_utf16(&self, i: usize) {
+        if let Some(Text::Utf16 { artifact, decoded }) = self.get(i) {
+            decoded.get_or_init(|| artifact.text());
+        }
     }
 
     fn get(&self, i: usize) -> Option<&Text<'b>> {
@@ -382,7 +396,7 @@ impl<'b> Texts<'b> {
                 Some(d) => Src::Text(&d.text),
                 None => Src::Unchecked(bytes),
             },
-            Text::Decoded(d) => Src::Text(&d.text),
+            Text::Utf16 { decoded, .. } => Src::Text(&decoded.get()?.text),
         })
     }
 
@@ -397,7 +411,7 @@ impl<'b> Texts<'b> {
     fn replaced(&self, i: usize) -> u64 {
         match self.get(i) {
             Some(Text::Utf8 { lossy, .. }) => lossy.get().map_or(0, |d| d.replaced),
-            Some(Text::Decoded(d)) => d.replaced,
+            Some(Text::Utf16 { decoded, .. }) => decoded.get().map_or(0, |d| d.replaced),
             None => 0,
         }
     }
@@ -543,9 +557,11 @@ pub fn parse<'t>(
         ..Ctx::new(opts.keep)
     };
     let mut jobs = Vec::new();
+    let mut undecoded = Vec::new();
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
+            k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };
                 text_jobs(&mut jobs, i, k, src, opts.piece_bytes);
@@ -553,7 +569,20 @@ pub fn parse<'t>(
             _ => {}
         }
     }
-    let mut results = run_all(&jobs, &ctx, opts.retain);
+    // UTF-16 files are decoded while the other jobs run, then parsed in pieces like them.
+    let (mut results, ()) = rayon::join(
+        || run_all(&jobs, &ctx, opts.retain),
+        || undecoded.par_iter().for_each(|&i| texts.decode_utf16(i)),
+    );
+    if !undecoded.is_empty() {
+        let mut decoded = Vec::new();
+        for &i in &undecoded {
+            if let (Some(a), Some(src)) = (bundle.artifacts.get(i), texts.source(i)) {
+                text_jobs(&mut decoded, i, a.kind, src, opts.piece_bytes);
+            }
+        }
+        results.extend(run_all(&decoded, &ctx, opts.retain));
+    }
     // Files with a piece that is not valid UTF-8 are decoded whole and parsed again.
     let invalid: Vec<usize> = results.iter().filter(|(_, p)| p.is_none()).map(|r| r.0).collect();
     if !invalid.is_empty() {
