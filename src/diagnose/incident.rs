@@ -7,7 +7,6 @@ use crate::knowledge;
 use crate::parse::evtx::{Family, family};
 use crate::rules;
 use crate::time::Timestamp;
-use rayon::prelude::*;
 use serde::Serialize;
 
 /// What failed.
@@ -227,15 +226,9 @@ struct Draft {
     last: Timestamp,
 }
 
-/// Finds the incidents in a sorted timeline. `window_us` bounds the search for the specific
-/// failure behind a catch-all code.
-pub fn find(events: &[Event<'_>], window_us: i64) -> Vec<Incident> {
-    // In parallel on the current rayon pool, in event order.
-    let seeds: Vec<Seed> = events.par_iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
-    from_seeds(events, seeds, window_us)
-}
-
-/// [`find`], given the seeds of `events` in event order.
+/// Finds the incidents in a sorted timeline, given the failures that seed them ([`seed`] of
+/// each event, in event order). `window_us` bounds the search for the specific failure
+/// behind a catch-all code.
 pub(crate) fn from_seeds(
     events: &[Event<'_>],
     mut seeds: Vec<Seed>,

@@ -428,20 +428,17 @@ pub fn diagnose(
     Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window }
 }
 
-/// Events per task of [`seeds_and_signals`].
-const EVENTS_PER_TASK: usize = 4096;
-
 /// The failures that seed incidents and the signals of every event rule, in event order: one
 /// pass on the current rayon pool, so that each event's message is fetched into cache once
 /// for both.
 fn seeds_and_signals(events: &[Event<'_>]) -> (Vec<incident::Seed>, Vec<Signal>) {
     let parts: Vec<(Vec<incident::Seed>, Vec<Signal>)> = events
-        .par_chunks(EVENTS_PER_TASK)
+        .par_chunks(rules::EVENTS_PER_TASK)
         .enumerate()
         .map(|(k, chunk)| {
             let (mut seeds, mut signals) = (Vec::new(), Vec::new());
             for (j, e) in fetched(chunk).enumerate() {
-                let i = k * EVENTS_PER_TASK + j;
+                let i = k * rules::EVENTS_PER_TASK + j;
                 seeds.extend(incident::seed(e, i));
                 signals.extend(rules::of_event(e, i));
             }

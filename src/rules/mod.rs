@@ -179,7 +179,7 @@ pub struct Signal {
 }
 
 /// Events per task when rules run in parallel.
-const EVENTS_PER_TASK: usize = 4096;
+pub(crate) const EVENTS_PER_TASK: usize = 4096;
 
 /// Runs every event rule over the timeline, in parallel on the current rayon pool; the
 /// signals come out in event order.
