@@ -113,7 +113,7 @@ pub fn evtx(data: &[u8]) {
 /// the crate's chunk iterator yields, in its order, with the same bytes or error. Returns
 /// how many chunks it yielded.
 pub fn evtx_chunks(data: &[u8]) -> Result<usize, String> {
-    parse::evtx_chunks::check_chunks(data)
+    parse::evtx::check_chunks(data)
 }
 
 /// For every record of an .evtx file that is built from its template values, that the

@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod bundle;
+pub mod category;
 pub mod code;
 pub mod diagnose;
 pub mod error;

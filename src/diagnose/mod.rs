@@ -4,11 +4,10 @@
 //! This stage decides; it prints nothing. Inputs are the sorted timeline and a little
 //! coverage (which event logs were read, over which period).
 
-mod category;
 pub mod incident;
 mod reads;
 
-pub use category::Category;
+pub use crate::category::Category;
 pub use incident::{Incident, IncidentKind};
 pub use reads::{note, reads, retain, unread_evtx};
 

@@ -4,21 +4,13 @@
 //! boundaries) that run on rayon; results are merged back in file and piece order, so the
 //! output is the same for any thread count. Parsers know nothing of rules.
 
-pub mod cbs;
 pub mod evtx;
-pub(crate) mod evtx_chunks;
-mod evtx_direct;
-mod evtx_json;
-mod evtx_prog;
-mod evtx_skip;
-mod evtx_walk;
 pub mod export;
-mod fast;
 pub mod ident;
-mod lines;
-mod prefilter;
-mod word_hash;
-pub mod wu;
+pub mod text;
+
+pub use text::{cbs, wu};
+use text::{lines, prefilter};
 
 use crate::bundle::{Artifact, Bundle, Kind, decode, decode::Decoded};
 use crate::code::extract::CodeExtractor;

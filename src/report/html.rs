@@ -7,7 +7,7 @@
 
 use super::analyze::{CauseView, EvidenceView, Report};
 use super::picture::{Picture, colour};
-use crate::diagnose::Category;
+use crate::category::Category;
 use crate::remedy::Risk;
 use std::fmt::Write as _;
 use std::io::{self, Write};

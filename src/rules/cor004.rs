@@ -1,6 +1,6 @@
 use super::{Check, Hit, Rule, Severity, rule};
+use crate::category::Category;
 use crate::code::Code;
-use crate::diagnose::Category;
 use crate::event::{Event, Source};
 
 pub(super) static RULE: Rule = rule! {

@@ -3,8 +3,8 @@
 //! `wutriage rules` and `wutriage explain STO001`. Rules return data, never errors, and
 //! print nothing.
 
+use crate::category::Category;
 use crate::code::Code;
-use crate::diagnose::Category;
 use crate::event::{Event, Source};
 use crate::knowledge::{self, Class};
 use crate::parse::evtx::{Family, family};

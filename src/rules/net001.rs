@@ -1,5 +1,5 @@
 use super::{Check, Hit, Rule, Severity, code_of, rule};
-use crate::diagnose::Category;
+use crate::category::Category;
 use crate::event::Event;
 
 pub(super) static RULE: Rule = rule! {

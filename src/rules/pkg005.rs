@@ -1,7 +1,7 @@
 //! Incident-level rule: one update keeps failing while others install.
 
 use super::{Check, Rule, Severity, rule};
-use crate::diagnose::Category;
+use crate::category::Category;
 
 pub(super) static RULE: Rule = rule! {
     /// The same update fails again and again while other updates install.

@@ -1,5 +1,5 @@
 use super::{Check, Hit, Rule, Severity, evtx_event, rule};
-use crate::diagnose::Category;
+use crate::category::Category;
 use crate::event::Event;
 use crate::parse::evtx::Family;
 

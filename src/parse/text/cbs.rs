@@ -4,8 +4,8 @@
 
 use super::fast::{self, DayCache, num};
 use super::lines::{Grammar, NumberedLine, Record};
-use super::{Collect, Ctx, Hits, IssueKind, Keep, OffsetSource, Piece, ident};
 use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
+use crate::parse::{Collect, Ctx, Hits, IssueKind, Keep, OffsetSource, Piece, ident};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp};
 use std::borrow::Cow;
@@ -263,7 +263,7 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
     }
 }
 
-impl<'t> super::Collect<'t> for Parser<'t, '_> {
+impl<'t> crate::parse::Collect<'t> for Parser<'t, '_> {
     fn into_piece(self) -> Piece<'t> {
         self.piece
     }

@@ -2,7 +2,7 @@
 //!
 //! Rendering a record to JSON in the crate and reading the JSON back was most of the time
 //! of a kept record. Here the template definition is read once per chunk, the values are
-//! put in place, and the fields are taken as [`super::evtx::from_json`] would take them from
+//! put in place, and the fields are taken as [`super::from_json`] would take them from
 //! the rendering. Only plain layouts are built: `Event` holding `System` and then
 //! `EventData` (named or unnamed `Data` and leaf elements) or `UserData` (one element of
 //! leaf elements), with values that are text, integers, GUIDs or binary, nested binary XML
@@ -10,13 +10,13 @@
 //! target and `tests/corpus.rs` check on every record that a built record equals the
 //! rendered one.
 
-use super::evtx::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
-use super::evtx_prog::{Part, Prog, View, compile, compile_part};
-use super::evtx_skip::{
+use super::prog::{Part, Prog, View, compile, compile_part};
+use super::skip::{
     Instance, MAX_NESTING, TEMPLATES, Token, has_control, integer, push_string, read_instance,
     template_key, template_tokens,
 };
 use super::word_hash::Seeded;
+use super::{DATA_NAMES, MAX_FIELDS, Name, RawRecord, cut, name};
 use crate::time::Timestamp;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -171,7 +171,7 @@ impl Trees {
             part.part.as_ref()?.fields_into(&inner.values, view)?;
         }
         // A field name not safe in the crate's JSON sends the record through the crate.
-        view.fields().all(|(k, _)| super::evtx_skip::json_safe_name(k)).then_some(())
+        view.fields().all(|(k, _)| super::skip::json_safe_name(k)).then_some(())
     }
 
     /// The record read from its template expanded into a tree.
@@ -537,7 +537,7 @@ fn fields(root: &[Kid<'_>]) -> Option<RawRecord> {
 /// `raw`, unless a field name is not safe in the crate's JSON (a `Data` element's `Name` value
 /// becomes a JSON key unescaped): such records go through the crate.
 fn plain_names(raw: RawRecord) -> Option<RawRecord> {
-    raw.fields.iter().all(|(k, _)| super::evtx_skip::json_safe_name(k)).then_some(raw)
+    raw.fields.iter().all(|(k, _)| super::skip::json_safe_name(k)).then_some(raw)
 }
 
 /// One key of `EventData`'s JSON object.

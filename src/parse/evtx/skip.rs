@@ -10,8 +10,8 @@
 //! binary XML, arrays, character references, several template instances, values the renderer
 //! would change) renders the record as before, so a kept event is built exactly as before.
 
-use super::evtx::{Family, code_field, family, is_known, service_from_bytes};
 use super::word_hash::Seeded;
+use super::{Family, code_field, family, is_known, service_from_bytes};
 use crate::code::extract::CodeExtractor;
 use crate::event::{FAILURE_WORDS, has_failure_words};
 use aho_corasick::AhoCorasick;
@@ -398,7 +398,7 @@ fn slot_for<'s>(
     }
 }
 
-/// The names under which [`super::evtx`] reads a field as an error code.
+/// The names under which [`super`] reads a field as an error code.
 fn is_code_name(name: &str) -> bool {
     matches!(name, "errorCode" | "ErrorCode")
 }

@@ -4,19 +4,33 @@
 //! and the walk goes on; records carved from slack space are marked `recovered`.
 //! Field access goes through `RawRecord` so that the rest of the program never sees the
 //! crate's JSON layout (REFERENCE.md §6, DESIGN.md "The evtx crate, 0.15").
+//!
+//! The family: [`chunks`] checks chunk headers, [`walk`] finds record boundaries without
+//! the crate, [`skip`] decides from raw bytes which records can be left out, [`prog`] and
+//! [`direct`] read a kept record's fields straight from its binary XML, [`json`] is the
+//! crate's JSON path for the records the direct reader leaves to it, and [`word_hash`]
+//! hashes the names they compare.
 
-use super::evtx_chunks;
-use super::evtx_direct::Trees;
-use super::evtx_json::Json;
-use super::evtx_prog::View;
-use super::evtx_skip::{Shapes, might_hold_code, read_instance_into};
+mod chunks;
+mod direct;
+mod json;
+mod prog;
+mod skip;
+mod walk;
+mod word_hash;
+
 use super::{Ctx, IssueKind, Keep, LeftOut, Piece, Retain, ident};
 use crate::code::Code;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Field, Flags, Level, Location, Note, Pos, Source, is_notable};
 use crate::time::{TimeBase, Timestamp};
+pub(crate) use chunks::check_chunks;
+use direct::Trees;
 use evtx::{EvtxChunk, EvtxChunkData, EvtxParser, ParserSettings};
+use json::Json;
+use prog::View;
 use rayon::prelude::*;
+use skip::{Shapes, might_hold_code, read_instance_into};
 use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
@@ -658,7 +672,7 @@ fn parse_chunk<'t>(
     walk: &mut Walk,
 ) -> Piece<'t> {
     let mut piece = Piece::default();
-    let (data, header) = match evtx_chunks::read(bytes, number) {
+    let (data, header) = match chunks::read(bytes, number) {
         Ok(None) => return piece,
         Ok(Some(read)) => read,
         Err(e) => {
@@ -870,7 +884,7 @@ fn walk_plain<'t>(
     ctx: &Ctx,
     walk: &mut Walk,
 ) -> Option<Piece<'t>> {
-    let windows = super::evtx_walk::records(data, header)?;
+    let windows = walk::records(data, header)?;
     let mut piece = Piece::default();
     // One list of values for the chunk's records: one allocation per chunk, not per record.
     let mut spare = Vec::new();
@@ -926,7 +940,7 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
             return piece;
         }
     };
-    let numbers = evtx_chunks::numbers(bytes, parser.header().header_block_size);
+    let numbers = chunks::numbers(bytes, parser.header().header_block_size);
     // What tasks learnt of templates and quiet values, handed from task to task: each task
     // would otherwise start cold, and dropping its caches on another thread than the one
     // that grew them made the threads wait on each other's allocator.
@@ -972,7 +986,7 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
 /// One record as the crate's iterator yielded it, for [`check_built_records`].
 #[derive(Debug)]
 enum Seen {
-    Read(super::evtx_walk::Window),
+    Read(walk::Window),
     /// Its header read but its content did not.
     Content(u64),
     /// Unreadable, or carved from slack space.
@@ -986,7 +1000,7 @@ enum Seen {
 /// records were built and how many were read, or the first difference.
 pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String> {
     // `parse` finds the chunks itself: they must be the ones the crate's iterator yields.
-    evtx_chunks::check_chunks(bytes)?;
+    chunks::check_chunks(bytes)?;
     let Ok((mut parser, settings)) = open(bytes) else { return Ok((0, 0)) };
     let (mut built, mut total) = (0, 0);
     let mut trees = Trees::default();
@@ -994,7 +1008,7 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
         let Ok(mut data) = chunk else { continue };
         let Ok(mut chunk) = data.parse(Arc::clone(&settings)) else { continue };
         trees.next_chunk();
-        let walked = super::evtx_walk::records(chunk.data, chunk.header);
+        let walked = walk::records(chunk.data, chunk.header);
         // What the crate read of each record: its window, or for a record whose header read
         // but whose content did not, its id (the walk reads headers only; such a record
         // is then counted or built, or its chunk goes to the crate, by the same rules).
@@ -1018,7 +1032,7 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
             seen.push(if rec.recovered {
                 Seen::Unread
             } else {
-                Seen::Read(super::evtx_walk::Window { id: rec.event_record_id, time, start, len })
+                Seen::Read(walk::Window { id: rec.event_record_id, time, start, len })
             });
             if rec.recovered {
                 continue;
@@ -1042,7 +1056,7 @@ pub(crate) fn check_built_records(bytes: &[u8]) -> Result<(usize, usize), String
                 other => return Err(format!("record {id}: built {b:?}, rendered {other:?}")),
             }
         }
-        let same = |s: &Seen, w: &super::evtx_walk::Window| match s {
+        let same = |s: &Seen, w: &walk::Window| match s {
             Seen::Read(r) => r == w,
             Seen::Content(id) => *id == w.id,
             Seen::Unread => false,

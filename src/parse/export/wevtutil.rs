@@ -5,10 +5,11 @@
 //! the corpus), so dates are taken as local and the offset is inferred, partly from
 //! Kernel-General 12, whose text holds the boot time in true UTC.
 
-use super::evtx::{Draft, Family, Name, build, family, is_known_event};
-use super::lines::{Grammar, NumberedLine, Record};
-use super::{Collect, Ctx, Hits, Keep, OffsetSource, Piece, cbs::quarter_hours};
 use crate::event::{Level, Pos, Source};
+use crate::parse::evtx::{Draft, Family, Name, build, family, is_known_event};
+use crate::parse::text::cbs::quarter_hours;
+use crate::parse::text::lines::{Grammar, NumberedLine, Record};
+use crate::parse::{Collect, Ctx, Hits, Keep, OffsetSource, Piece};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp};
 
@@ -122,7 +123,7 @@ impl<'t> Parser<'t, '_> {
         let desc = self.ctx.capped(desc, &mut self.piece.cut);
         let Some(time) = stamp_time(b.date, &['Z']) else {
             self.piece.issue(
-                super::IssueKind::BadTimestamp,
+                crate::parse::IssueKind::BadTimestamp,
                 Some(Pos::Line(b.line)),
                 format!("unreadable Date: {:?}", b.date),
             );
@@ -221,7 +222,7 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
     }
 }
 
-impl<'t> super::Collect<'t> for Parser<'t, '_> {
+impl<'t> crate::parse::Collect<'t> for Parser<'t, '_> {
     fn into_piece(self) -> Piece<'t> {
         self.piece
     }

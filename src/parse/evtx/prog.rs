@@ -5,13 +5,13 @@
 //! is fixed (no nested binary XML in it, names given as literal text) says once where every
 //! field of [`RawRecord`] comes from; a record then only reads those values. What depends on
 //! the values themselves (a value that is null, empty, nested, or not plain text) is checked
-//! per record, and the record goes back to the tree in [`super::evtx_direct`] whenever the
+//! per record, and the record goes back to the tree in [`super::direct`] whenever the
 //! program cannot say what the tree would give. `check_built_records` compares the two on
 //! every record where the program answers.
 
-use super::evtx::{DATA_NAMES, MAX_FIELD_CHARS, MAX_FIELDS, Name, RawRecord, name};
-use super::evtx_direct::{Node, Piece, Raw, raw_text_into, raw_value};
-use super::evtx_skip::has_control;
+use super::direct::{Node, Piece, Raw, raw_text_into, raw_value};
+use super::skip::has_control;
+use super::{DATA_NAMES, MAX_FIELD_CHARS, MAX_FIELDS, Name, RawRecord, name};
 use crate::time::Timestamp;
 use std::borrow::Cow;
 use std::ops::Range;
