@@ -237,7 +237,7 @@ fn evtx_records_counted_without_rendering_could_not_be_notable() {
 }
 
 /// Every record of the corpus' .evtx files that is built straight from its template values
-/// equals the record read from the crate's JSON rendering (`src/parse/evtx_direct.rs`).
+/// equals the record read from the crate's JSON rendering (`src/parse/evtx/direct.rs`).
 #[test]
 fn evtx_records_built_from_templates_equal_their_rendering() {
     let Some(dir) = common::corpus() else { return };

@@ -1,5 +1,5 @@
 //! The chunks wutriage finds in an .evtx file straight from its bytes are the ones the
-//! crate's chunk iterator yields (`src/parse/evtx_chunks.rs`): on the fixtures, on written
+//! crate's chunk iterator yields (`src/parse/evtx/chunks.rs`): on the fixtures, on written
 //! files bent the ways a dirty log is (wrapped, emptied, damaged, cut short), and on the
 //! corpus.
 #![allow(clippy::unwrap_used, clippy::print_stderr, reason = "test code")]
