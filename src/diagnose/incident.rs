@@ -100,6 +100,8 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
                 None
             }
         }
+        // Feature updates become incidents in `upgrade`, from whole setup logs.
+        Source::Setup | Source::SetupApi | Source::Compat | Source::SetupDiag => None,
         Source::WindowsUpdate => {
             let m = &e.message;
             if m.contains("LogHistory called") && m.contains("resultMapped=") {

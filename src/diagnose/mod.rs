@@ -489,6 +489,8 @@ fn plan(
             .iter()
             .any(|e| rules::pkg001::needs_stack(&events[e.event])),
         storage_failing: storage_first,
+        drivers: Vec::new(),
+        apps: Vec::new(),
     };
     // Causes worth acting on: the top one, others with at least a quarter of its score, and
     // under failing storage every cause (their writing remedies are then marked to wait).
