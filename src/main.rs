@@ -328,6 +328,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 if let Some(rule) = explain::as_rule(item) {
                     explain::write_rule(rule, &mut out)?;
+                } else if let Some((code, ext)) = explain::parse_setup_pair(item) {
+                    explain::write_setup_pair(code, ext, &mut out)?;
                 } else if let Some(code) = explain::parse_code(item) {
                     explain::write_code(code, &mut out)?;
                 } else {

@@ -386,6 +386,98 @@ pub fn by_name(name: &str) -> Option<&'static SetupCode> {
     SETUP_CODES.iter().find(|c| c.name.is_some_and(|n| n.eq_ignore_ascii_case(name)))
 }
 
+/// Result–extend pairs that Microsoft's "Resolution procedures" \[RP\] explains one by one,
+/// with what they point to, in our words.
+pub static KNOWN_PAIRS: &[(u32, u32, &str)] = &[
+    (
+        0x8007_0002,
+        0x20009,
+        "partition checks failed in the Safe OS: often two system partitions (an old system disk still connected); disconnect the unused one",
+    ),
+    (0x8007_0003, 0x20007, "a driver failed to install in the Safe OS; the setup logs name it"),
+    (
+        0x8007_0004,
+        0x3000D,
+        "data migration failed at first boot; the setup logs name what could not be migrated",
+    ),
+    (0x8007_0004, 0x50012, "setup could not open a file; the setup logs name it"),
+    (
+        0x8007_0005,
+        0x4000D,
+        "access was denied while migrating data at the second boot; the setup logs name the object",
+    ),
+    (
+        0x8007_001F,
+        0x3000D,
+        "data migration failed at first boot, often on a broken user profile (stale ProfileList entries, invalid files under \\Users)",
+    ),
+    (
+        0x8007_001F,
+        0x4000D,
+        "a device attached to the machine does not work; the setup logs name it",
+    ),
+    (0x8007_0070, 0x50011, "not enough free disk space"),
+    (0x8007_0070, 0x50012, "not enough free disk space"),
+    (0x8007_0070, 0x60000, "not enough free disk space"),
+    (0x8007_025D, 0x2000C, "the installation media's image is damaged: download the media again"),
+    (
+        0x8007_042B,
+        0x4000D,
+        "migration failed at the second boot on a file system, application or driver problem",
+    ),
+    (
+        0x8007_042B,
+        0x4001E,
+        "the pre-OOBE step failed at the second boot; several causes are possible",
+    ),
+    (0x8007_0490, 0x20007, "an incompatible device driver is present"),
+    (
+        0x8007_04B8,
+        0x3001A,
+        "an extended error at first boot: retry from a clean boot, without third-party antivirus and extra devices",
+    ),
+    (0x8007_3B92, 0x20009, "partition checks failed in the Safe OS: often two system partitions"),
+    (0x8007_3BC3, 0x20009, "partition checks failed in the Safe OS: often two system partitions"),
+    (
+        0xC190_0101,
+        0x20004,
+        "the recovery environment could not be installed in the Safe OS, usually because of old drivers (or antivirus, or unused SATA devices)",
+    ),
+    (
+        0xC190_0101,
+        0x2000C,
+        "applying the new image in the Safe OS failed: an old driver or a damaged disk",
+    ),
+    (
+        0xC190_0101,
+        0x20017,
+        "a driver stopped the Safe OS from booting (drivers or third-party disk encryption)",
+    ),
+    (
+        0xC190_0101,
+        0x30018,
+        "a device driver stopped responding during the first boot (sysprep); setupapi.dev.log of the new OS names the device",
+    ),
+    (0xC190_0101, 0x3000D, "migration failed at first boot, for instance on a display driver"),
+    (
+        0xC190_0101,
+        0x4000D,
+        "a driver failed during migration at the second boot; look for a crash and setupmem.dmp in the rollback logs",
+    ),
+    (
+        0xC190_0101,
+        0x40017,
+        "the second boot failed, usually on a faulty driver such as an antivirus or encryption filter",
+    ),
+    (0xC190_0101, 0x4001E, "the pre-OOBE step failed at the second boot"),
+    (0xC190_0200, 0x20008, "the machine does not meet the minimum requirements"),
+];
+
+/// What \[RP\] says of a result–extend pair, if it is listed.
+pub fn known_pair(result: u32, extended: Extended) -> Option<&'static str> {
+    KNOWN_PAIRS.iter().find(|(r, x, _)| *r == result && *x == extended.0).map(|p| p.2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +506,11 @@ mod tests {
         assert_eq!(Extended::of(Phase::SafeOs, Operation(0xC)), Extended(0x2000C));
         assert!(parse_pair("0xC1900101").is_none());
         assert_eq!(Extended(0x50013).operation().symbol(), Some("REGISTER_ASYNC_PROCESS"));
+        assert!(known_pair(0xC190_0101, Extended(0x30018)).unwrap().contains("sysprep"));
+        // The page lists 0x60000 (a phase its own table does not have) for disk space.
+        assert!(
+            KNOWN_PAIRS.iter().filter(|p| p.1 != 0x60000).all(|p| Extended(p.1).phase().is_some())
+        );
     }
 
     #[test]
