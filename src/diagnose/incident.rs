@@ -21,6 +21,8 @@ pub enum IncidentKind {
     Rollback,
     /// A DISM command failed.
     Dism,
+    /// A feature update (Windows Setup upgrade) failed or rolled back.
+    FeatureUpdate,
 }
 
 impl IncidentKind {
@@ -31,6 +33,7 @@ impl IncidentKind {
             IncidentKind::Download => "download failed",
             IncidentKind::Rollback => "rolled back",
             IncidentKind::Dism => "DISM command failed",
+            IncidentKind::FeatureUpdate => "feature update failed",
         }
     }
 }
@@ -200,6 +203,7 @@ impl Incident {
         }
         match self.kind {
             IncidentKind::Dism => "DISM".to_string(),
+            IncidentKind::FeatureUpdate => "Windows".to_string(),
             _ => "an update".to_string(),
         }
     }

@@ -23,6 +23,7 @@ pub fn reads(e: &Event<'_>) -> bool {
         || RULES.iter().any(|r| matches!(r.check, Check::Event(f) if f(e).is_some()))
         || reports_healthy_store(e)
         || is_boot(e)
+        || super::upgrade::reads(e)
 }
 
 /// What diagnosis still reads of an event [`reads`] leaves out: installs that started, by
