@@ -629,7 +629,9 @@ pub fn remedies_for(category: Category) -> &'static [RemedyId] {
         }
         Category::IncompatibleApp => &[RemedyId::UninstallApp, RemedyId::CleanBoot],
         Category::Hardware => &[RemedyId::CheckRequirements],
-        Category::Migration => &[RemedyId::CleanBoot, RemedyId::RepairProfiles],
+        Category::Migration => {
+            &[RemedyId::CleanBoot, RemedyId::UninstallApp, RemedyId::RepairProfiles]
+        }
         Category::SetupMedia => &[RemedyId::CheckDiskReadOnly, RemedyId::FreshMedia],
     }
 }

@@ -420,7 +420,18 @@ impl RemedyId {
                         ),
                         step(
                             "If there is no fixed driver and the device is not needed, remove its driver package before retrying (use its published name).",
-                            Some("pnputil /delete-driver oemNN.inf /uninstall"),
+                            Some(&format!(
+                                "pnputil /delete-driver {} /uninstall",
+                                ctx.drivers
+                                    .iter()
+                                    .find(|d| {
+                                        d.to_ascii_lowercase().starts_with("oem")
+                                            && std::path::Path::new(d)
+                                                .extension()
+                                                .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
+                                    })
+                                    .map_or("oemNN.inf", String::as_str)
+                            )),
                         ),
                         step(
                             "Antivirus and disk-encryption filter drivers are common culprits: update them or uninstall the product for the upgrade.",
@@ -431,7 +442,7 @@ impl RemedyId {
             }
             RemedyId::UninstallApp => {
                 let named = if ctx.apps.is_empty() {
-                    "the application the compatibility report names".to_string()
+                    "the application the compatibility report or the setup logs name".to_string()
                 } else {
                     ctx.apps.join(", ")
                 };
@@ -440,7 +451,7 @@ impl RemedyId {
                     vec![
                         step(
                             &format!(
-                                "Update {named} to a version its maker supports on the target Windows, or uninstall it for the upgrade."
+                                "Update {named} (or the application it belongs to) to a version its maker supports on the target Windows, or uninstall it for the upgrade."
                             ),
                             Some("appwiz.cpl"),
                         ),

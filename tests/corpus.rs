@@ -22,7 +22,12 @@ fn expected_counts(md: &str) -> BTreeMap<String, (u64, Option<u64>)> {
     for line in md.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         // | file | bytes | lines | records | … |  or  | evtx file | records | error lines |
-        if cells.len() == 8 && cells[1].contains('/') && cells[4].parse::<u64>().is_ok() {
+        // The event-export rows (issue 18's readers, not yet in) share the 8-cell shape.
+        if cells.len() == 8
+            && cells[1].contains('/')
+            && !cells[1].starts_with("eventexports/")
+            && cells[4].parse::<u64>().is_ok()
+        {
             out.insert(cells[1].to_string(), (cells[4].parse().unwrap(), None));
         } else if matches!(cells.len(), 9 | 11)
             && (cells[1].starts_with("panther/") || cells[1].contains("setupapi"))

@@ -100,7 +100,8 @@ fn panther_xml_elements_match_counts_md() {
     };
     // CompatData: 7 HardwareItem + 10 DriverPackage, 2 with BlockMigration="True", no hard
     // block (COUNTS.md, Panther XML table).
-    let compat = dir.join("panther/Appostarsi__Logs.zip__CompatData_2023_05_23_00_27_47_3_006f0018.xml");
+    let compat =
+        dir.join("panther/Appostarsi__Logs.zip__CompatData_2023_05_23_00_27_47_3_006f0018.xml");
     pipeline::run(&[compat], &opts, |a| {
         assert_eq!(a.parsed[0].coverage.records, 17);
         let ev = &a.timeline.events;
@@ -172,7 +173,7 @@ fn each_real_attempt_is_read_as_it_happened() {
         assert_eq!(u.phase, Some(phase), "{name}");
         assert_eq!(u.code_text().as_deref(), Some(code), "{name}");
         // 0xC1900108 is what Setup told telemetry, not the result.
-        assert_eq!(u.reported.map(|c| c.as_hresult()), Some(0xC190_0108), "{name}");
+        assert_eq!(u.reported.map(wutriage::code::Code::as_hresult), Some(0xC190_0108), "{name}");
         assert!(u.incident.is_some(), "{name}");
         assert!(d.incidents.iter().any(|i| i.kind == diagnose::IncidentKind::FeatureUpdate));
         assert!(!d.causes.is_empty(), "{name}: no cause");
@@ -228,7 +229,7 @@ fn wutriage_agrees_with_setupdiag_on_appostarsi() {
     let u = &d.upgrades[0];
     assert_eq!(u.phase, sd.phase.as_deref().and_then(Phase::from_name), "phase");
     assert_eq!(u.operation, sd.operation.as_deref().and_then(Operation::from_text), "operation");
-    assert_eq!(u.result.map(|c| c.as_hresult()), sd.result, "result code");
+    assert_eq!(u.result.map(wutriage::code::Code::as_hresult), sd.result, "result code");
     assert_eq!(u.extended, sd.extended.map(Extended), "extend code");
     eprintln!(
         "SetupDiag: {:?} / {:?} / {:?}; wutriage: {:?} / {:?} / {:?}",
@@ -239,7 +240,7 @@ fn wutriage_agrees_with_setupdiag_on_appostarsi() {
         u.operation,
         u.code_text()
     );
-    let mut with = logs.clone();
+    let mut with = logs;
     with.push(report);
     let d = diagnosis(&with);
     assert_eq!(d.upgrades.len(), 1, "SetupDiag's verdict joins the attempt it describes");

@@ -525,8 +525,11 @@ fn plan(
             .iter()
             .any(|e| rules::pkg001::needs_stack(&events[e.event])),
         storage_failing: storage_first,
-        drivers: Vec::new(),
-        apps: Vec::new(),
+        drivers: named(evidence, events, Category::Driver),
+        apps: [Category::IncompatibleApp, Category::Migration]
+            .into_iter()
+            .flat_map(|c| named(evidence, events, c))
+            .collect(),
     };
     // Causes worth acting on: the top one, others with at least a quarter of its score, and
     // under failing storage every cause (their writing remedies are then marked to wait).
@@ -553,6 +556,35 @@ fn plan(
     // Safe first: by risk, then by the rank of the cause that asked for it.
     picked.sort_by_key(|(id, rank, _)| (id.risk(), *rank));
     picked.into_iter().map(|(id, _, why)| id.build(&ctx, &format!("for: {why}"))).collect()
+}
+
+/// What the evidence of a cause names (drivers, devices, applications), for its remedies:
+/// a compatibility report's item, a device's INF (`oem42.inf`), a crashing module.
+fn named(evidence: &[Evidence], events: &[Event<'_>], category: Category) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ev in evidence.iter().filter(|e| e.rule.category == category) {
+        let e = &events[ev.event];
+        let name = if e.source == Source::Compat {
+            e.field("name").map(str::to_string)
+        } else {
+            // The first file a driver or plug-in is known by: `oem42.inf`, `x.sys`, `x.dll`.
+            [".inf", ".sys", ".dll"]
+                .iter()
+                .filter_map(|ext| Some((e.message.find(ext)?, ext)))
+                .min()
+                .map(|(at, ext)| {
+                    let head = &e.message[..at];
+                    let start =
+                        head.rfind(['[', ' ', '\\', '\'', '"', '=', ':']).map_or(0, |i| i + 1);
+                    format!("{}{ext}", &head[start..])
+                })
+        };
+        if let Some(n) = name.filter(|n| n.len() > 4 && !out.contains(n)) {
+            out.push(n);
+        }
+    }
+    out.truncate(3);
+    out
 }
 
 /// The code and event that a report should name as the specific failure of an incident.

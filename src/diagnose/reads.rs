@@ -73,7 +73,7 @@ pub fn unread_evtx(
         Family::Ntfs => matches!(id, 50 | 55 | 98 | 140),
         Family::Storage => id == 129,
         // `EventLog` is of this family.
-        Family::System => matches!(id, 12 | 6005 | 6009),
+        Family::System => matches!(id, 12 | 41 | 6005 | 6008 | 6009),
         // Its rules read the fields.
         Family::ServiceControlManager => true,
         Family::Volmgr | Family::Other => false,

@@ -127,7 +127,11 @@ fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error
     s.collect_str(t)
 }
 
-#[allow(clippy::ref_option, reason = "serde's serialize_with signature")]
+#[allow(
+    clippy::ref_option,
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with signature"
+)]
 fn ser_op<S: serde::Serializer>(o: &Option<Operation>, s: S) -> Result<S::Ok, S::Error> {
     match o {
         Some(op) => s.collect_str(op),
@@ -135,7 +139,11 @@ fn ser_op<S: serde::Serializer>(o: &Option<Operation>, s: S) -> Result<S::Ok, S:
     }
 }
 
-#[allow(clippy::ref_option, reason = "serde's serialize_with signature")]
+#[allow(
+    clippy::ref_option,
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with signature"
+)]
 fn ser_ext<S: serde::Serializer>(x: &Option<Extended>, s: S) -> Result<S::Ok, S::Error> {
     match x {
         Some(x) => s.collect_str(x),
@@ -156,6 +164,7 @@ impl Upgrade {
 
 /// What one setup log says, read in file order.
 #[derive(Debug, Default)]
+#[allow(clippy::struct_excessive_bools, reason = "independent facts a log states or not")]
 struct Scan {
     first: Option<Timestamp>,
     last: Option<Timestamp>,
@@ -366,7 +375,12 @@ fn conclude(scans: &[Scan]) -> Option<Upgrade> {
     } else {
         extended.and_then(Extended::phase).or_else(|| scans.iter().find_map(|s| s.phase_string))
     };
-    let operation = extended.map(Extended::operation);
+    // A down-level failure's extend code (phase digit 5) does not name the operation in
+    // the table's terms (SetupDiag's own example: `0x8007001F - 0x50015` at "Finalize");
+    // the failed operation's name is what the logs give then.
+    let operation = extended
+        .filter(|x| !(downlevel && x.phase() == Some(Phase::Uninstall)))
+        .map(Extended::operation);
     let operation_name = failed_op.as_ref().map(|f| f.0.clone()).or_else(|| {
         if downlevel { scans.iter().rev().find_map(|s| s.last_op.clone()) } else { None }
     });

@@ -83,7 +83,7 @@ pub fn write_setup_pair(code: Code, ext: Extended, w: &mut dyn Write) -> io::Res
     let digit = ext.0 >> 16;
     match ext.phase() {
         Some(p) => {
-            writeln!(w, "  phase:     {digit} = {} ({}): {}", p.symbol(), p.name(), p.describe())?
+            writeln!(w, "  phase:     {digit} = {} ({}): {}", p.symbol(), p.name(), p.describe())?;
         }
         None => writeln!(w, "  phase:     {digit}, not in Setup's phase table")?,
     }

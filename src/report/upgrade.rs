@@ -4,6 +4,7 @@
 
 use super::analyze::{CodeView, EventRef};
 use crate::bundle::Bundle;
+use crate::code::setup::Phase;
 use crate::diagnose::{Diagnosis, Outcome, Upgrade};
 use crate::event::Event;
 use serde::Serialize;
@@ -88,11 +89,11 @@ impl UpgradeView {
             host: u.host.clone(),
             first: u.first.to_string(),
             last: u.last.to_string(),
-            phase: u.phase.map(|p| p.name()),
-            phase_symbol: u.phase.map(|p| p.symbol()),
-            phase_meaning: u.phase.map(|p| p.describe()),
+            phase: u.phase.map(Phase::name),
+            phase_symbol: u.phase.map(Phase::symbol),
+            phase_meaning: u.phase.map(Phase::describe),
             operation: u.operation.map(|o| o.to_string()),
-            operation_meaning: u.operation.and_then(|o| o.describe()),
+            operation_meaning: u.operation.and_then(crate::code::setup::Operation::describe),
             operation_name: u.operation_name.clone(),
             code: u.code_text(),
             result: u.result.map(CodeView::new),

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 /// Texts of the Info lines the analysis of an upgrade attempt reads
 /// ([`crate::diagnose::upgrade`]); the phrases are Setup's own (FORMATS.md §6, and the
 /// rollback analysis Microsoft shows in "Resolution procedures").
-pub(crate) const MARKERS: [&str; 22] = [
+pub(crate) const MARKERS: [&str; 23] = [
     "Setup phase change:",
     "Current phase",
     "Current op",
@@ -37,6 +37,7 @@ pub(crate) const MARKERS: [&str; 22] = [
     " detected",
     "Cannot recover the system",
     "SetupHost::Initialize: CmdLine",
+    "Module name",
 ];
 
 static FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(MARKERS).ok());
