@@ -375,6 +375,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             SourceArg::Dism => s == Source::Dism,
                             SourceArg::Wu => s == Source::WindowsUpdate,
                             SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
+                            SourceArg::Setup => {
+                                matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
+                            }
+                            SourceArg::Setupapi => s == Source::SetupApi,
                         })
                 };
                 let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
