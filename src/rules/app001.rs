@@ -32,13 +32,15 @@ fn check(e: &Event<'_>) -> Option<Hit> {
             _ => None,
         };
     }
-    let setup = matches!(e.source, Source::Setup | Source::SetupDiag);
+    if !matches!(e.source, Source::Setup | Source::SetupDiag) {
+        return None;
+    }
     let by_code = if setup_lines::is_restatement(e) {
         e.codes.iter().any(|c| knowledge::class(*c) == Class::Cause(Category::IncompatibleApp))
     } else {
         code_where(e, |c| knowledge::class(c) == Class::Cause(Category::IncompatibleApp)).is_some()
     };
-    (setup && by_code).then_some(Hit::at(Severity::High))
+    by_code.then_some(Hit::at(Severity::High))
 }
 
 #[cfg(test)]

@@ -8,7 +8,17 @@ use crate::event::{Event, Source};
 /// The attempt's result and extend code, from a line that reports it
 /// (`SetupHost: Reporting post reboot event -> [0xC1900101, 0x30018]`, `Reporting error
 /// event`) or from SetupDiag's verdict.
+#[inline]
 pub(crate) fn result(e: &Event<'_>) -> Option<(u32, Option<Extended>)> {
+    // Asked of every event by several rules: the other sources leave at once.
+    if !matches!(e.source, Source::Setup | Source::SetupDiag) {
+        return None;
+    }
+    result_of_setup(e)
+}
+
+#[inline(never)]
+fn result_of_setup(e: &Event<'_>) -> Option<(u32, Option<Extended>)> {
     match e.source {
         Source::SetupDiag => {
             let r = e.codes.first()?.as_hresult();
@@ -50,12 +60,19 @@ const RESTATEMENTS: [&str; 12] = [
 /// Whether `e` restates a setup attempt's result (or is SetupDiag's verdict). The same code
 /// repeated there is one fact, not evidence of a cause: the rules that read codes leave
 /// these lines to the feature-update rules, which read the result with its phase.
+#[inline]
 pub(crate) fn is_restatement(e: &Event<'_>) -> bool {
+    // Asked of every event with a code by the code-driven rules: kept inline and cheap.
     match e.source {
         Source::SetupDiag => true,
-        Source::Setup => RESTATEMENTS.iter().any(|r| e.message.contains(r)),
+        Source::Setup => restates(&e.message),
         _ => false,
     }
+}
+
+#[inline(never)]
+fn restates(message: &str) -> bool {
+    RESTATEMENTS.iter().any(|r| message.contains(r))
 }
 
 /// Whether a setup or SetupDiag message says `text` (ASCII, any case).
