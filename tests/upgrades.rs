@@ -132,3 +132,20 @@ fn cancelled() {
     assert!(!verdict(&v).contains("No update failure"));
     assert!(t.contains("Feature updates"));
 }
+
+/// The setup fuzz target's checks hold on every file of the feature-update bundles.
+#[test]
+fn the_setup_fuzz_checks_hold_on_these_bundles() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() { files(&p, out) } else { out.push(p) }
+        }
+    }
+    let mut all = Vec::new();
+    files(&common::fixture("upgrades"), &mut all);
+    assert!(all.len() >= 12);
+    for f in all {
+        wutriage::fuzzing::setup(&std::fs::read(&f).unwrap());
+    }
+}
