@@ -4,8 +4,7 @@ use crate::code::setup::Phase;
 use crate::event::Event;
 
 pub(super) static RULE: Rule = rule! {
-    /// Setup rolled back after the first restart: `0xC1900101` in the Safe OS, first boot or
-    /// second boot phase.
+    /// Setup rolled back with `0xC1900101` after the first restart (Safe OS, first or second boot).
     ///
     /// ## What it finds
     /// The result Setup reports after a rollback (`SetupHost: Reporting post reboot event ->
