@@ -33,6 +33,12 @@ pub enum Source {
     Compat,
     /// The output of SetupDiag.
     SetupDiag,
+    /// A Configuration Manager (`CMTrace`-format) log.
+    #[serde(rename = "cmtrace")]
+    CmTrace,
+    /// `ReportingEvents.log` of the Windows Update client.
+    #[serde(rename = "reportingevents")]
+    ReportingEvents,
 }
 
 impl Source {
@@ -48,6 +54,8 @@ impl Source {
             Source::SetupApi => "setupapi",
             Source::Compat => "compat",
             Source::SetupDiag => "setupdiag",
+            Source::CmTrace => "cmtrace",
+            Source::ReportingEvents => "reportingevents",
         }
     }
 }

@@ -51,9 +51,7 @@ impl Analysis<'_, '_> {
             .artifacts
             .iter()
             .enumerate()
-            .filter(|(_, a)| {
-                matches!(a.kind, crate::bundle::Kind::Evtx | crate::bundle::Kind::EventExport)
-            })
+            .filter(|(_, a)| a.kind.is_event_log())
             .filter_map(|(i, a)| {
                 let c = &self.parsed.get(i)?.coverage;
                 let offset = self.timeline.artifact_offsets.get(i).copied().flatten();

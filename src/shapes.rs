@@ -46,7 +46,20 @@ pub fn is_wu_legacy_record(line: &[u8]) -> bool {
 
 /// `Event[N]:` — the start of a block in a `wevtutil qe /f:text` export (§4).
 pub fn is_export_block(line: &[u8]) -> bool {
-    let Some(rest) = line.strip_prefix(b"Event[") else { return false };
+    let rest = match line.strip_prefix(b"Event[") {
+        Some(rest) => rest,
+        // Localized exports name the block in their language (`Ereignis[0]:`,
+        // `Événement[0]:`, `イベント[0]:`): one word, not indented, then the same brackets.
+        None => {
+            let Some(open) = line.iter().take(48).position(|&b| b == b'[') else { return false };
+            let word = &line[..open];
+            if word.is_empty() || word.iter().any(|b| b.is_ascii_whitespace() || b":[]".contains(b))
+            {
+                return false;
+            }
+            &line[open + 1..]
+        }
+    };
     let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     n > 0 && rest.get(n..n + 2) == Some(b"]:")
 }
@@ -65,5 +78,9 @@ mod tests {
         assert!(is_wu_legacy_record(b"2021-08-28\t11:05:07:920\t 576\ta70\tMisc\tx"));
         assert!(is_export_block(b"Event[12]:"));
         assert!(!is_export_block(b"Event[]:"));
+        assert!(is_export_block("Ereignis[3]:".as_bytes()));
+        assert!(is_export_block("イベント[0]:".as_bytes()));
+        assert!(!is_export_block(b"  Data[0]: x"));
+        assert!(!is_export_block(b"[0]:"));
     }
 }

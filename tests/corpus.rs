@@ -22,7 +22,7 @@ fn expected_counts(md: &str) -> BTreeMap<String, (u64, Option<u64>)> {
     for line in md.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         // | file | bytes | lines | records | … |  or  | evtx file | records | error lines |
-        // The event-export rows (issue 18's readers, not yet in) share the 8-cell shape.
+        // The event-export rows share the 8-cell shape; `added_records` reads them.
         if cells.len() == 8
             && cells[1].contains('/')
             && !cells[1].starts_with("eventexports/")
@@ -35,6 +35,9 @@ fn expected_counts(md: &str) -> BTreeMap<String, (u64, Option<u64>)> {
         {
             // Setup logs (records) and setupapi logs (sections started).
             out.insert(cells[1].to_string(), (cells[4].parse().unwrap(), None));
+        } else if let Some(records) = added_records(&cells) {
+            // CMTrace, ReportingEvents.log and the PowerShell exports (issue 18).
+            out.insert(cells[1].to_string(), (records, None));
         } else if cells.len() == 5 && cells[1].starts_with("evtx/") {
             if let (Ok(r), Ok(e)) = (cells[2].parse(), cells[3].parse()) {
                 out.insert(cells[1].to_string(), (r, Some(e)));
@@ -42,6 +45,27 @@ fn expected_counts(md: &str) -> BTreeMap<String, (u64, Option<u64>)> {
         }
     }
     out
+}
+
+/// Records of a CMTrace row (its record ends, `]LOG]!><time=`, which damaged records keep),
+/// a ReportingEvents row, or an event-export row (the number its records cell starts with).
+fn added_records(cells: &[&str]) -> Option<u64> {
+    let path = *cells.get(1)?;
+    let number = |c: &str| c.split_whitespace().next()?.parse::<u64>().ok();
+    if cells.len() == 9 && is_cmtrace(path) {
+        number(cells[5])
+    } else if cells.len() == 9 && path.starts_with("reportingevents/") {
+        number(cells[4])
+    } else if cells.len() == 8 && path.starts_with("eventexports/") {
+        number(cells[4])
+    } else {
+        None
+    }
+}
+
+fn is_cmtrace(path: &str) -> bool {
+    path.starts_with("cmtrace/")
+        || (path.starts_with("other/findingsanity__") && path.ends_with(".log"))
 }
 
 fn expected_kind(path: &str) -> Kind {
@@ -62,6 +86,10 @@ fn expected_kind(path: &str) -> Kind {
         "panther" => Kind::SetupLog,
         "setupapi" => Kind::SetupApi,
         "other" if name.starts_with("plaso__setupapi") => Kind::SetupApi,
+        _ if is_cmtrace(path) => Kind::CmTrace,
+        "reportingevents" => Kind::ReportingEvents,
+        "eventexports" if name.ends_with(".json") => Kind::EventJson,
+        "eventexports" => Kind::EventTable,
         _ => Kind::Unknown,
     }
 }
@@ -286,4 +314,116 @@ fn evtx_records_built_from_templates_equal_their_rendering() {
     }
     eprintln!("corpus: built {built} of {total} records");
     assert!(built > 0, "no record was built from its template");
+}
+
+/// Levels per `type` (CMTrace), `Failure` lines (ReportingEvents.log) and levels per
+/// `EntryType` (PowerShell exports) against COUNTS.md, read with every record kept; records
+/// that lost their `<![LOG[` opener are damage, counted once each; and the offsets the
+/// records carry become the artifact's votes.
+#[test]
+fn added_kinds_read_as_counted() {
+    use wutriage::event::Level;
+    use wutriage::parse::OffsetSource;
+    let Some(dir) = common::corpus() else { return };
+    let md = std::fs::read_to_string(dir.join("COUNTS.md")).unwrap();
+    let opts = Options {
+        parse: ParseOptions { keep: Keep::All, ..ParseOptions::default() },
+        ..Options::default()
+    };
+    let mut checked = 0;
+    for line in md.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(&path) = cells.get(1) else { continue };
+        // Expected levels, damaged records and the offset east of UTC, per kind of row.
+        let (levels, damaged, offset): ([u64; 4], u64, Option<i32>) =
+            if cells.len() == 9 && is_cmtrace(path) {
+                let t: Vec<u64> = cells[7].split('/').map(|n| n.trim().parse().unwrap()).collect();
+                let starts: u64 = cells[4].parse().unwrap();
+                let ends: u64 = cells[5].parse().unwrap();
+                // [verbose, info, warning, error]
+                ([t[0], t[1], t[2], t[3]], ends - starts, None)
+            } else if cells.len() == 9 && path.starts_with("reportingevents/") {
+                let records: u64 = cells[4].parse().unwrap();
+                let failures: u64 = cells[5].parse().unwrap();
+                ([0, records - failures, 0, failures], 0, Some(180))
+            } else if cells.len() == 8 && path.starts_with("eventexports/") {
+                // `0: 9, 1: 44, …` or `Information: 739, Warning: 56, …`.
+                let mut l = [0u64; 4];
+                for part in cells[5].split(", ") {
+                    let (k, v) = part.split_once(": ").unwrap();
+                    let v: u64 = v.parse().unwrap();
+                    match k {
+                        "0" => l[0] += v,
+                        "1" | "Error" => l[3] += v,
+                        "2" | "Warning" => l[2] += v,
+                        _ => l[1] += v,
+                    }
+                }
+                (l, 0, None)
+            } else {
+                continue;
+            };
+        let export = path.starts_with("eventexports/");
+        pipeline::run(&[dir.join(path)], &opts, |a| {
+            let p = &a.parsed[0];
+            let count = |want: Level| a.timeline.events.iter().filter(|e| e.level == want).count();
+            // Exports say Critical where CMTrace says verbose (type 0 / EntryType 0).
+            let first = if export { Level::Critical } else { Level::Verbose };
+            let got =
+                [count(first), count(Level::Info), count(Level::Warning), count(Level::Error)];
+            let got: Vec<u64> = got.iter().map(|&n| n as u64).collect();
+            assert_eq!(got, levels, "{path}: levels");
+            let lost = p.issues.iter().filter(|i| i.detail.contains("lost its opening")).count();
+            assert_eq!(lost as u64, damaged, "{path}: records without their opener");
+            if is_cmtrace(path) {
+                assert!(p.offsets.keys().all(|(s, _)| *s == OffsetSource::RecordOffset));
+                assert!(!p.offsets.is_empty(), "{path}: every record carries its bias");
+            }
+            if let Some(o) = offset {
+                assert_eq!(p.offsets.keys().map(|k| k.1).collect::<Vec<_>>(), [o], "{path}");
+            }
+        });
+        checked += 1;
+    }
+    assert_eq!(checked, 11, "CMTrace, ReportingEvents and export rows of COUNTS.md");
+}
+
+/// ReportingEvents.log's detection failures are failed scans, with their codes; ConfigMgr's
+/// UpdatesDeployment.log failure (`GetUpdateInfo - failed to get targeted update`) is
+/// evidence, not an update that failed; the findingsanity ConfigMgr logs are at UTC−4.
+#[test]
+fn reporting_events_and_configmgr_failures() {
+    use wutriage::diagnose::{self, IncidentKind};
+    let Some(dir) = common::corpus() else { return };
+    let inputs = [dir.join("reportingevents/dcheva__ReportingEvents.log")];
+    pipeline::run(&inputs, &Options::default(), |a| {
+        let d = diagnose::diagnose(
+            &a.timeline.events,
+            &a.timeline.notes,
+            &a.log_spans(),
+            diagnose::Options::default(),
+        );
+        assert!(!d.incidents.is_empty());
+        assert!(d.incidents.iter().all(|i| i.kind == IncidentKind::Scan), "{:?}", d.incidents);
+        let codes: Vec<String> =
+            d.incidents.iter().flat_map(|i| i.codes.iter().map(ToString::to_string)).collect();
+        assert!(codes.iter().any(|c| c == "0x80072EE2"), "{codes:?}");
+        assert!(codes.iter().any(|c| c == "0x80240438"), "{codes:?}");
+    });
+    let inputs = [
+        dir.join("other/findingsanity__UpdatesDeployment.log"),
+        dir.join("other/findingsanity__WUAHandler.log"),
+        dir.join("cmtrace/findingsanity__UpdatesHandler.log"),
+        dir.join("cmtrace/findingsanity__UpdatesStore.log"),
+    ];
+    pipeline::run(&inputs, &Options::default(), |a| {
+        assert_eq!(a.timeline.bundle_offset.offset.to_string(), "-04:00");
+        let d = diagnose::diagnose(
+            &a.timeline.events,
+            &a.timeline.notes,
+            &a.log_spans(),
+            diagnose::Options::default(),
+        );
+        assert!(d.incidents.is_empty(), "{:?}", d.incidents);
+    });
 }

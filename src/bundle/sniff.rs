@@ -36,6 +36,18 @@ pub enum Kind {
     SetupDiag,
     /// A memory dump (`setupmem.dmp`, a minidump, `MEMORY.DMP`): evidence, not parsed.
     MemoryDump,
+    /// A Configuration Manager log in the `CMTrace` format (`WUAHandler.log`, `smsts.log`, …).
+    CmTrace,
+    /// `ReportingEvents.log` of the Windows Update client (TAB-separated, UTF-16).
+    ReportingEvents,
+    /// `wevtutil qe /f:xml` or Event Viewer's "Save as XML": `<Event>` elements.
+    EventXml,
+    /// PowerShell `Get-EventLog` / `Get-WinEvent` piped to `ConvertTo-Json`.
+    EventJson,
+    /// PowerShell `Get-EventLog` / `Get-WinEvent` console table (`Format-Table`).
+    EventTable,
+    /// Event Viewer's "Save as" comma-separated (.csv) or tab-delimited (.txt) text.
+    EventCsv,
     /// An archive that could not be opened.
     Archive,
     /// Anything else (skipped, with a reason).
@@ -59,9 +71,28 @@ impl Kind {
             Kind::SetupErrorsXml => "setup-errors-xml",
             Kind::SetupDiag => "setupdiag",
             Kind::MemoryDump => "memory-dump",
+            Kind::CmTrace => "cmtrace",
+            Kind::ReportingEvents => "reportingevents",
+            Kind::EventXml => "event-xml",
+            Kind::EventJson => "event-json",
+            Kind::EventTable => "event-table",
+            Kind::EventCsv => "event-csv",
             Kind::Archive => "archive",
             Kind::Unknown => "unknown",
         }
+    }
+
+    /// Whether this is an event log, as .evtx or as one of its exports.
+    pub fn is_event_log(self) -> bool {
+        matches!(
+            self,
+            Kind::Evtx
+                | Kind::EventExport
+                | Kind::EventXml
+                | Kind::EventJson
+                | Kind::EventTable
+                | Kind::EventCsv
+        )
     }
 
     /// Whether wutriage parses this kind.
@@ -145,13 +176,13 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     };
     let head = bytes.get(..bytes.len().min(head_len)).unwrap_or_default();
     let text = decode::decode(head, encoding).text;
-    let kind = classify_text(&text, &lower).or_else(|| setup_sniff::text_kind(&text, &lower));
+    let kind = decisive(&text)
+        .or_else(|| classify_text(&text, &lower))
+        .or_else(|| setup_sniff::text_kind(&text, &lower));
     if let Some(kind) = kind {
         Sniffed { kind, encoding, note: setup_sniff::note(kind, &lower) }
     } else {
-        let reason = if text.contains("<![LOG[") {
-            "CMTrace (Configuration Manager) log; not analysed".to_string()
-        } else if let Some(why) = setup_sniff::not_setup(&lower) {
+        let reason = if let Some(why) = setup_sniff::not_setup(&lower) {
             why.to_string()
         } else if let Some(k) = name_hint(&lower) {
             format!("named like a {} log, but no line has its layout", k.as_str())
@@ -159,6 +190,18 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
             "text of an unrecognised format".to_string()
         };
         skipped(encoding, &reason)
+    }
+}
+
+/// Formats that their head alone tells apart, whatever the name: ConfigMgr's `CMTrace`
+/// records, ReportingEvents.log's lines, and the event exports other than `wevtutil` text.
+fn decisive(head: &str) -> Option<Kind> {
+    if crate::parse::cmtrace::looks_like(head) {
+        Some(Kind::CmTrace)
+    } else if crate::parse::text::reporting::looks_like(head) {
+        Some(Kind::ReportingEvents)
+    } else {
+        crate::parse::export::kind_of(head)
     }
 }
 

@@ -23,6 +23,8 @@ pub enum IncidentKind {
     Dism,
     /// A feature update (Windows Setup upgrade) failed or rolled back.
     FeatureUpdate,
+    /// Checking for updates (a scan) failed.
+    Scan,
 }
 
 impl IncidentKind {
@@ -34,6 +36,7 @@ impl IncidentKind {
             IncidentKind::Rollback => "rolled back",
             IncidentKind::Dism => "DISM command failed",
             IncidentKind::FeatureUpdate => "feature update failed",
+            IncidentKind::Scan => "checking for updates failed",
         }
     }
 }
@@ -102,6 +105,10 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             } else {
                 None
             }
+        }
+        Source::CmTrace => super::configmgr::cmtrace_seed(e).and_then(|(k, c, r)| mk(k, c, r)),
+        Source::ReportingEvents => {
+            super::configmgr::reporting_seed(e).and_then(|(k, c, r)| mk(k, c, r))
         }
         // Feature updates become incidents in `upgrade`, from whole setup logs.
         Source::Setup | Source::SetupApi | Source::Compat | Source::SetupDiag => None,

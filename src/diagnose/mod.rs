@@ -4,11 +4,13 @@
 //! This stage decides; it prints nothing. Inputs are the sorted timeline and a little
 //! coverage (which event logs were read, over which period).
 
+mod configmgr;
 pub mod incident;
 mod reads;
 pub mod upgrade;
 
 pub use crate::category::Category;
+pub use configmgr::is_update_component;
 pub use incident::{Incident, IncidentKind};
 pub use reads::{note, reads, retain, unread_evtx};
 pub use upgrade::{Outcome, Upgrade};

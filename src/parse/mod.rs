@@ -4,6 +4,7 @@
 //! boundaries) that run on rayon; results are merged back in file and piece order, so the
 //! output is the same for any thread count. Parsers know nothing of rules.
 
+pub mod cmtrace;
 pub mod evtx;
 pub mod export;
 pub mod ident;
@@ -178,6 +179,9 @@ pub enum OffsetSource {
     WuBanner,
     /// Kernel-General 12 in a text export: boot time in UTC against the export's own date.
     BootEvent,
+    /// A reader's own per-record offset (e.g. `CMTrace`'s `time="08:52:46.695+240"`, the
+    /// `+0300` of ReportingEvents.log).
+    RecordOffset,
 }
 
 /// Evidence about an artifact's UTC offset: (source, minutes east) → count.
@@ -353,6 +357,12 @@ fn is_text_kind(kind: Kind) -> bool {
             | Kind::CompatReport
             | Kind::SetupErrorsXml
             | Kind::SetupDiag
+            | Kind::CmTrace
+            | Kind::ReportingEvents
+            | Kind::EventXml
+            | Kind::EventJson
+            | Kind::EventTable
+            | Kind::EventCsv
     )
 }
 
@@ -492,7 +502,18 @@ fn text_jobs<'t>(
 ) {
     let bytes = src.bytes();
     // Documents (XML, JSON, SetupDiag's report) are read whole.
-    let whole = matches!(kind, Kind::CompatReport | Kind::SetupErrorsXml | Kind::SetupDiag);
+    // So are the exports whose records cannot be found from a line alone (a table's columns
+    // are placed by its header, CSV fields may hold line breaks).
+    let whole = matches!(
+        kind,
+        Kind::CompatReport
+            | Kind::SetupErrorsXml
+            | Kind::SetupDiag
+            | Kind::EventXml
+            | Kind::EventJson
+            | Kind::EventTable
+            | Kind::EventCsv
+    );
     let parts = if whole { 1 } else { (bytes.len() / piece_bytes.max(1)).max(1) };
     let points = lines::split_points(bytes, parts, record_start(kind));
     for (j, &start) in points.iter().enumerate() {
@@ -506,6 +527,8 @@ fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
         Kind::Cbs | Kind::Dism | Kind::SetupLog => cbs::starts_record,
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::starts_record,
         Kind::SetupApi => setup::setupapi::starts_record,
+        Kind::CmTrace => cmtrace::starts_record,
+        Kind::ReportingEvents => text::reporting::starts_record,
         _ => crate::shapes::is_export_block,
     }
 }
@@ -526,6 +549,12 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
         Kind::CompatReport => setup::compat::parse(text, name, ctx),
         Kind::SetupErrorsXml => setup::rowset::parse(text, name, ctx),
         Kind::SetupDiag => setup::setupdiag::parse(text, ctx),
+        Kind::CmTrace => cmtrace::parse(text, ctx),
+        Kind::ReportingEvents => text::reporting::parse(text, ctx),
+        Kind::EventXml => export::xml::parse(text, ctx),
+        Kind::EventJson => export::json::parse(text, ctx),
+        Kind::EventTable => export::table::parse(text, ctx),
+        Kind::EventCsv => export::csv::parse(text, ctx),
         _ => export::parse(text, ctx),
     })
 }
@@ -569,7 +598,14 @@ fn run_all<'t>(
 
 fn time_base(kind: Kind) -> Option<TimeBase> {
     match kind {
-        Kind::Evtx | Kind::MemoryDump => Some(TimeBase::Utc),
+        // CMTrace and ReportingEvents records carry their offset; XML and JSON exports write
+        // UTC (`SystemTime`, `/Date(ms)/`).
+        Kind::Evtx
+        | Kind::MemoryDump
+        | Kind::CmTrace
+        | Kind::ReportingEvents
+        | Kind::EventXml
+        | Kind::EventJson => Some(TimeBase::Utc),
         k if is_text_kind(k) => Some(TimeBase::Local),
         _ => None,
     }
@@ -760,6 +796,7 @@ pub fn parse<'t>(
     }
     let kinds: Vec<Kind> = bundle.artifacts.iter().map(|a| a.kind).collect();
     setup::compat::date_undated(&mut out, &kinds);
+    export::table::date_yearless(&mut out, &kinds);
     out
 }
 

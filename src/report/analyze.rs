@@ -760,6 +760,7 @@ fn verdict(
     let code = main.code.map(|c| format!(" with {}", shown(c))).unwrap_or_default();
     let subject = match main.kind {
         diagnose::IncidentKind::Dism => "A DISM command failed".to_string(),
+        diagnose::IncidentKind::Scan => "Checking for updates failed".to_string(),
         k => {
             let name = main.update_name();
             let mut c = name.chars();

@@ -18,6 +18,10 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         }
         Kind::SetupApi => "setupapi".to_string(),
         Kind::SetupDiag => "SetupDiag".to_string(),
+        Kind::EventXml | Kind::EventJson | Kind::EventTable | Kind::EventCsv => channel(&a.path),
+        // One lane per ConfigMgr log: `WUAHandler.log`, `smsts.log`.
+        Kind::CmTrace => a.path.rsplit('/').next().unwrap_or(&a.path).to_string(),
+        Kind::ReportingEvents => "ReportingEvents.log".to_string(),
         Kind::Etl | Kind::Archive | Kind::Unknown => return None,
     })
 }

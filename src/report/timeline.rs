@@ -206,6 +206,8 @@ fn parser_of(s: Source) -> &'static str {
         Source::SetupApi => "wutriage/setupapi",
         Source::Compat => "wutriage/compat",
         Source::SetupDiag => "wutriage/setupdiag",
+        Source::CmTrace => "wutriage/cmtrace",
+        Source::ReportingEvents => "wutriage/reportingevents",
     }
 }
 

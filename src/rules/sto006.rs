@@ -35,6 +35,8 @@ fn from_servicing(e: &Event<'_>) -> bool {
             true
         }
         Source::Compat | Source::SetupDiag => false,
+        Source::ReportingEvents => true,
+        Source::CmTrace => crate::diagnose::is_update_component(&e.component),
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
         }

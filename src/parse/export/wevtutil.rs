@@ -4,6 +4,12 @@
 //! Their `Date:` ends in `Z` but is the machine's local time (measured on the real export in
 //! the corpus), so dates are taken as local and the offset is inferred, partly from
 //! Kernel-General 12, whose text holds the boot time in true UTC.
+//!
+//! On a machine in another language every label is translated (`Ereignis[0]:`,
+//! `Quelle:`, `Ebene: Fehler`), but `wevtutil` always writes the same twelve lines in the
+//! same order, so a label it does not know in English is read by its place ([`ROLES`]).
+//! Only the level's value is translated too (see [`super::lang`]); the description is
+//! free text whatever it holds (event 6013's localized time-zone name is data).
 
 use crate::event::{Level, Pos, Source};
 use crate::parse::evtx::{Draft, Family, Name, build, family, is_known_event};
@@ -27,6 +33,68 @@ struct Block<'t> {
     computer: &'t str,
     desc_start: Option<usize>,
     desc_end: usize,
+    /// Label lines seen so far (the place of the next one).
+    labels: usize,
+}
+
+/// What each of `wevtutil`'s twelve label lines holds, in the order it writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    LogName,
+    Source,
+    Date,
+    EventId,
+    Task,
+    Level,
+    Opcode,
+    Keyword,
+    User,
+    UserName,
+    Computer,
+    Description,
+}
+
+/// The roles by place.
+const ROLES: [Role; 12] = [
+    Role::LogName,
+    Role::Source,
+    Role::Date,
+    Role::EventId,
+    Role::Task,
+    Role::Level,
+    Role::Opcode,
+    Role::Keyword,
+    Role::User,
+    Role::UserName,
+    Role::Computer,
+    Role::Description,
+];
+
+/// The role of an English label.
+fn english(label: &str) -> Option<Role> {
+    Some(match label {
+        "Log Name" => Role::LogName,
+        "Source" => Role::Source,
+        "Date" => Role::Date,
+        "Event ID" => Role::EventId,
+        "Task" => Role::Task,
+        "Level" => Role::Level,
+        "Opcode" => Role::Opcode,
+        "Keyword" => Role::Keyword,
+        "User" => Role::User,
+        "User Name" => Role::UserName,
+        "Computer" => Role::Computer,
+        "Description" => Role::Description,
+        _ => return None,
+    })
+}
+
+/// `label: value` (or the full-width colon of East Asian labels): the label, the value and
+/// the byte offset of the value.
+fn label(body: &str) -> Option<(&str, &str, usize)> {
+    let colon = body.find([':', '\u{FF1A}'])?;
+    let width = body[colon..].chars().next().map_or(1, char::len_utf8);
+    Some((body[..colon].trim(), body[colon + width..].trim(), colon + width))
 }
 
 fn level_of(s: &str) -> Level {
@@ -35,7 +103,8 @@ fn level_of(s: &str) -> Level {
         "Error" => Level::Error,
         "Warning" => Level::Warning,
         "Verbose" => Level::Verbose,
-        _ => Level::Info,
+        "Information" => Level::Info,
+        other => super::lang::level(other).unwrap_or(Level::Info),
     }
 }
 
@@ -151,6 +220,17 @@ impl<'t> Parser<'t, '_> {
             *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
         }
         let mut fields = fields_from_text(fam, id.unwrap_or(0), desc);
+        // A translated install failure: its code and title by their place, not its words.
+        if fam == Family::WindowsUpdateClient
+            && id == Some(20)
+            && !fields.iter().any(|(k, _)| k == "errorCode")
+            && let Some((code, title)) = super::lang::failure_code_and_title(desc)
+        {
+            fields.push((Name::Borrowed("errorCode"), code.to_string()));
+            if !title.is_empty() {
+                fields.push((Name::Borrowed("updateTitle"), title.to_string()));
+            }
+        }
         if !b.computer.is_empty() {
             fields.push(("Computer".into(), b.computer.to_string()));
         }
@@ -198,21 +278,26 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
         if b.desc_start.is_some() {
             return None;
         }
-        let (key, value) = line.body.trim_start().split_once(':')?;
-        let value = value.trim();
-        match key {
-            "Log Name" => b.log = value,
-            "Source" => b.source = value,
-            "Date" => b.date = value,
-            "Event ID" => b.id = value,
-            "Level" => b.level = value,
-            "Computer" => b.computer = value,
-            "Description" => {
-                let at = line.body.find("Description:").unwrap_or(0) + "Description:".len();
+        // Label lines are indented; anything else before the description is no label.
+        if !line.body.starts_with(' ') {
+            return None;
+        }
+        let (key, value, at) = label(line.body)?;
+        let place = b.labels;
+        b.labels += 1;
+        let Some(role) = english(key).or_else(|| ROLES.get(place).copied()) else { return None };
+        match role {
+            Role::LogName => b.log = value,
+            Role::Source => b.source = value,
+            Role::Date => b.date = value,
+            Role::EventId => b.id = value,
+            Role::Level => b.level = value,
+            Role::Computer => b.computer = value,
+            Role::Description => {
                 b.desc_start = Some(line.start + at);
                 b.desc_end = line.end;
             }
-            _ => {}
+            Role::Task | Role::Opcode | Role::Keyword | Role::User | Role::UserName => {}
         }
         None
     }
