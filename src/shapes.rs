@@ -46,19 +46,17 @@ pub fn is_wu_legacy_record(line: &[u8]) -> bool {
 
 /// `Event[N]:` — the start of a block in a `wevtutil qe /f:text` export (§4).
 pub fn is_export_block(line: &[u8]) -> bool {
-    let rest = match line.strip_prefix(b"Event[") {
-        Some(rest) => rest,
-        // Localized exports name the block in their language (`Ereignis[0]:`,
-        // `Événement[0]:`, `イベント[0]:`): one word, not indented, then the same brackets.
-        None => {
-            let Some(open) = line.iter().take(48).position(|&b| b == b'[') else { return false };
-            let word = &line[..open];
-            if word.is_empty() || word.iter().any(|b| b.is_ascii_whitespace() || b":[]".contains(b))
-            {
-                return false;
-            }
-            &line[open + 1..]
+    // Localized exports name the block in their language (`Ereignis[0]:`, `Événement[0]:`,
+    // `イベント[0]:`): one word, not indented, then the same brackets.
+    let rest = if let Some(rest) = line.strip_prefix(b"Event[") {
+        rest
+    } else {
+        let Some(open) = line.iter().take(48).position(|&b| b == b'[') else { return false };
+        let word = &line[..open];
+        if word.is_empty() || word.iter().any(|b| b.is_ascii_whitespace() || b":[]".contains(b)) {
+            return false;
         }
+        &line[open + 1..]
     };
     let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     n > 0 && rest.get(n..n + 2) == Some(b"]:")

@@ -47,16 +47,17 @@ fn expected_counts(md: &str) -> BTreeMap<String, (u64, Option<u64>)> {
     out
 }
 
-/// Records of a CMTrace row (its record ends, `]LOG]!><time=`, which damaged records keep),
-/// a ReportingEvents row, or an event-export row (the number its records cell starts with).
+/// Records of a `CMTrace` row (its record ends, `]LOG]!><time=`, which damaged records
+/// keep), a `ReportingEvents` row, or an event-export row (the number its records cell
+/// starts with).
 fn added_records(cells: &[&str]) -> Option<u64> {
     let path = *cells.get(1)?;
     let number = |c: &str| c.split_whitespace().next()?.parse::<u64>().ok();
     if cells.len() == 9 && is_cmtrace(path) {
         number(cells[5])
-    } else if cells.len() == 9 && path.starts_with("reportingevents/") {
-        number(cells[4])
-    } else if cells.len() == 8 && path.starts_with("eventexports/") {
+    } else if (cells.len() == 9 && path.starts_with("reportingevents/"))
+        || (cells.len() == 8 && path.starts_with("eventexports/"))
+    {
         number(cells[4])
     } else {
         None
@@ -316,7 +317,7 @@ fn evtx_records_built_from_templates_equal_their_rendering() {
     assert!(built > 0, "no record was built from its template");
 }
 
-/// Levels per `type` (CMTrace), `Failure` lines (ReportingEvents.log) and levels per
+/// Levels per `type` (`CMTrace`), `Failure` lines (`ReportingEvents.log`) and levels per
 /// `EntryType` (PowerShell exports) against COUNTS.md, read with every record kept; records
 /// that lost their `<![LOG[` opener are damage, counted once each; and the offsets the
 /// records carry become the artifact's votes.
@@ -388,9 +389,10 @@ fn added_kinds_read_as_counted() {
     assert_eq!(checked, 11, "CMTrace, ReportingEvents and export rows of COUNTS.md");
 }
 
-/// ReportingEvents.log's detection failures are failed scans, with their codes; ConfigMgr's
-/// UpdatesDeployment.log failure (`GetUpdateInfo - failed to get targeted update`) is
-/// evidence, not an update that failed; the findingsanity ConfigMgr logs are at UTC−4.
+/// `ReportingEvents.log`'s detection failures are failed scans, with their codes;
+/// `ConfigMgr`'s `UpdatesDeployment.log` failure (`GetUpdateInfo - failed to get targeted
+/// update`) is evidence, not an update that failed; the findingsanity `ConfigMgr` logs are
+/// at UTC−4.
 #[test]
 fn reporting_events_and_configmgr_failures() {
     use wutriage::diagnose::{self, IncidentKind};

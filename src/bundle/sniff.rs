@@ -193,7 +193,7 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     }
 }
 
-/// Formats that their head alone tells apart, whatever the name: ConfigMgr's `CMTrace`
+/// Formats that their head alone tells apart, whatever the name: `ConfigMgr`'s `CMTrace`
 /// records, ReportingEvents.log's lines, and the event exports other than `wevtutil` text.
 fn decisive(head: &str) -> Option<Kind> {
     if crate::parse::cmtrace::looks_like(head) {

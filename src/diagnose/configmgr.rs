@@ -2,7 +2,7 @@
 //! ReportingEvents.log, as incident seeds: (kind, code, rank), rank as in
 //! [`super::incident::seed`] (lower is more authoritative).
 //!
-//! The ConfigMgr wordings are those Microsoft's troubleshooting articles quote for the
+//! The `ConfigMgr` wordings are those Microsoft's troubleshooting articles quote for the
 //! client's update logs (Troubleshoot software update management, KB 4505440; Track the
 //! software update deployment process, KB 3090265; the software update health dashboard):
 //!
@@ -25,7 +25,7 @@ use crate::code::Code;
 use crate::event::{Event, Level};
 use crate::knowledge;
 
-/// The ConfigMgr client's update components.
+/// The `ConfigMgr` client's update components.
 const UPDATE_COMPONENTS: [&str; 5] =
     ["WUAHandler", "UpdatesDeploymentAgent", "UpdatesHandler", "UpdatesStore", "CIAgent"];
 

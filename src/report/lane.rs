@@ -12,13 +12,17 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         Kind::Cbs => "CBS".to_string(),
         Kind::Dism => "DISM".to_string(),
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => "WindowsUpdate.log".to_string(),
-        Kind::Evtx | Kind::EventExport => channel(&a.path),
+        Kind::Evtx
+        | Kind::EventExport
+        | Kind::EventXml
+        | Kind::EventJson
+        | Kind::EventTable
+        | Kind::EventCsv => channel(&a.path),
         Kind::SetupLog | Kind::SetupErrorsXml | Kind::CompatReport | Kind::MemoryDump => {
             "Panther".to_string()
         }
         Kind::SetupApi => "setupapi".to_string(),
         Kind::SetupDiag => "SetupDiag".to_string(),
-        Kind::EventXml | Kind::EventJson | Kind::EventTable | Kind::EventCsv => channel(&a.path),
         // One lane per ConfigMgr log: `WUAHandler.log`, `smsts.log`.
         Kind::CmTrace => a.path.rsplit('/').next().unwrap_or(&a.path).to_string(),
         Kind::ReportingEvents => "ReportingEvents.log".to_string(),

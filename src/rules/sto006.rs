@@ -31,11 +31,13 @@ pub(super) static RULE: Rule = rule! {
 /// a code) it is weaker.
 fn from_servicing(e: &Event<'_>) -> bool {
     match e.source {
-        Source::Cbs | Source::Dism | Source::WindowsUpdate | Source::Setup | Source::SetupApi => {
-            true
-        }
+        Source::Cbs
+        | Source::Dism
+        | Source::WindowsUpdate
+        | Source::Setup
+        | Source::SetupApi
+        | Source::ReportingEvents => true,
         Source::Compat | Source::SetupDiag => false,
-        Source::ReportingEvents => true,
         Source::CmTrace => crate::diagnose::is_update_component(&e.component),
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)

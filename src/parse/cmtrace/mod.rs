@@ -1,6 +1,6 @@
 //! Configuration Manager (CMTrace-format) logs: `WUAHandler.log`, `UpdatesDeployment.log`,
 //! `UpdatesHandler.log`, `UpdatesStore.log`, `ccmsetup.log`, `smsts.log` and every other log
-//! of the ConfigMgr client (FORMATS.md §8):
+//! of the `ConfigMgr` client (FORMATS.md §8):
 //!
 //! ```text
 //! <![LOG[message]LOG]!><time="HH:MM:SS.mmm+BIAS" date="MM-DD-YYYY" component="…" context="" type="N" thread="…" file="…">
@@ -32,7 +32,7 @@ pub(crate) fn starts_record(b: &[u8]) -> bool {
     b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b).starts_with(OPEN)
 }
 
-/// Whether the head of a file is a CMTrace log (called once per file, by sniff).
+/// Whether the head of a file is a `CMTrace` log (called once per file, by sniff).
 pub(crate) fn looks_like(head: &str) -> bool {
     head.contains("]LOG]!><time=\"")
 }
@@ -207,19 +207,17 @@ impl<'t> Reader<'t, '_> {
     /// One record: `segment` runs from the end of the record before to this one's close.
     fn record(&mut self, seg_start: usize, segment: &'t str, a: &Attrs<'t>) {
         self.piece.coverage.records += 1;
-        let (message, start, damaged) = match memmem::rfind(segment.as_bytes(), OPEN) {
-            Some(o) => {
-                let before = &segment[..o];
-                if !before.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').is_empty() {
-                    self.piece.coverage.unattributed_lines +=
-                        memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
-                }
-                (&segment[o + OPEN.len()..], seg_start + o, false)
+        let opener = memmem::rfind(segment.as_bytes(), OPEN);
+        let (message, start, damaged) = if let Some(o) = opener {
+            let before = &segment[..o];
+            if !before.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').is_empty() {
+                self.piece.coverage.unattributed_lines +=
+                    memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
             }
-            None => {
-                let lead = segment.len() - segment.trim_start().len();
-                (segment.trim_start(), seg_start + lead, true)
-            }
+            (&segment[o + OPEN.len()..], seg_start + o, false)
+        } else {
+            let lead = segment.len() - segment.trim_start().len();
+            (segment.trim_start(), seg_start + lead, true)
         };
         let line = self.line_of(start);
         if damaged {
@@ -278,7 +276,7 @@ impl<'t> Reader<'t, '_> {
     }
 }
 
-/// Parses one piece of a CMTrace log (pieces start at a record or at the file start).
+/// Parses one piece of a `CMTrace` log (pieces start at a record or at the file start).
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
     let mut r =
         Reader { text, ctx, piece: Piece::default(), lines_before: 0, line_at: 0, bias: None };

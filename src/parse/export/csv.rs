@@ -47,9 +47,11 @@ pub(crate) enum DateOrder {
     MonthFirst,
 }
 
-/// The date's three numbers, the time's, and whether it is afternoon (`PM`, `午後`, `오후`),
-/// morning, or neither.
-fn pieces(s: &str) -> Option<([u32; 3], bool, [u32; 3], Option<bool>)> {
+/// A date and time as written: the date's three numbers and whether the year is first, the
+/// time's, and whether it is afternoon (`PM`, `午後`, `오후`), morning, or neither.
+type Written = ([u32; 3], bool, [u32; 3], Option<bool>);
+
+fn pieces(s: &str) -> Option<Written> {
     let mut date: Option<([u32; 3], bool)> = None;
     let mut time: Option<[u32; 3]> = None;
     let mut pm = None;
@@ -141,7 +143,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, ::csv::Position::line);
                 piece.issue(
                     IssueKind::Malformed,
                     Some(Pos::Line(u32::try_from(line).unwrap_or(u32::MAX))),

@@ -82,8 +82,7 @@ pub fn entry_type(v: &str) -> Level {
     match v.trim() {
         "0" => Level::Critical,
         "1" | "Error" => Level::Error,
-        "2" | "Warning" => Level::Warning,
-        "16" | "FailureAudit" => Level::Warning,
+        "2" | "Warning" | "16" | "FailureAudit" => Level::Warning,
         other => level(other).unwrap_or(Level::Info),
     }
 }

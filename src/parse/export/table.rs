@@ -45,6 +45,22 @@ pub(crate) fn looks_like(head: &str) -> bool {
     false
 }
 
+/// Abbreviated month names by month, the first three letters, lower case.
+const NAMES: [&[&str]; 12] = [
+    &["jan", "ene", "gen", "janv"],
+    &["feb", "fév", "fev", "fév", "fee"],
+    &["mar", "mär", "maa"],
+    &["apr", "avr", "abr"],
+    &["may", "mai", "mag", "mei"],
+    &["jun", "jui", "giu"],
+    &["jul", "lug"],
+    &["aug", "aoû", "aou", "ago"],
+    &["sep", "set"],
+    &["oct", "okt", "ott", "out"],
+    &["nov"],
+    &["dec", "déc", "dez", "dic"],
+];
+
 /// Month numbers of abbreviated month names in the languages of [`lang`] (English, French,
 /// German, Spanish, Italian, Portuguese, Dutch): the first three letters, lower case.
 fn month(word: &str) -> Option<u32> {
@@ -53,20 +69,6 @@ fn month(word: &str) -> Option<u32> {
     if let Ok(n) = numeric.parse::<u32>() {
         return (1..=12).contains(&n).then_some(n);
     }
-    const NAMES: [&[&str]; 12] = [
-        &["jan", "ene", "gen", "janv"],
-        &["feb", "fév", "fev", "fév", "fee"],
-        &["mar", "mär", "maa"],
-        &["apr", "avr", "abr"],
-        &["may", "mai", "mag", "mei"],
-        &["jun", "jui", "giu"],
-        &["jul", "lug"],
-        &["aug", "aoû", "aou", "ago"],
-        &["sep", "set"],
-        &["oct", "okt", "ott", "out"],
-        &["nov"],
-        &["dec", "déc", "dez", "dic"],
-    ];
     // French `juin`/`juil.` share three letters: the fourth tells them apart.
     if w == "jui" {
         let l = word.to_lowercase();

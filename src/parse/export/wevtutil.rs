@@ -285,7 +285,7 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
         let (key, value, at) = label(line.body)?;
         let place = b.labels;
         b.labels += 1;
-        let Some(role) = english(key).or_else(|| ROLES.get(place).copied()) else { return None };
+        let role = english(key).or_else(|| ROLES.get(place).copied())?;
         match role {
             Role::LogName => b.log = value,
             Role::Source => b.source = value,

@@ -73,7 +73,7 @@ struct Parser<'t, 'c> {
     line_at: usize,
 }
 
-impl<'t> Parser<'t, '_> {
+impl Parser<'_, '_> {
     fn line_of(&mut self, at: usize) -> u32 {
         let at = at.clamp(self.line_at, self.text.len());
         let between = self.text.as_bytes().get(self.line_at..at).unwrap_or_default();
@@ -189,26 +189,15 @@ impl<'t> Parser<'t, '_> {
                         _ => {}
                     }
                 }
-                Xml::Text(t) => {
-                    if leaf.is_some() {
-                        text.push_str(&t.decode().unwrap_or_default());
-                    }
-                }
-                Xml::CData(t) => {
-                    if leaf.is_some() {
-                        text.push_str(&String::from_utf8_lossy(&t));
-                    }
-                }
-                Xml::GeneralRef(g) => {
-                    if leaf.is_some() {
-                        match g.resolve_char_ref() {
-                            Ok(Some(c)) => text.push(c),
-                            _ => {
-                                let name = g.decode().unwrap_or_default();
-                                let c = quick_xml::escape::resolve_predefined_entity(&name);
-                                text.push_str(c.unwrap_or(""));
-                            }
-                        }
+                Xml::Text(t) if leaf.is_some() => text.push_str(&t.decode().unwrap_or_default()),
+                Xml::CData(t) if leaf.is_some() => text.push_str(&String::from_utf8_lossy(&t)),
+                Xml::GeneralRef(g) if leaf.is_some() => {
+                    if let Ok(Some(c)) = g.resolve_char_ref() {
+                        text.push(c);
+                    } else {
+                        let name = g.decode().unwrap_or_default();
+                        let c = quick_xml::escape::resolve_predefined_entity(&name);
+                        text.push_str(c.unwrap_or(""));
                     }
                 }
                 Xml::End(e) => {
@@ -257,11 +246,13 @@ impl<'t> Parser<'t, '_> {
                                 r.fields.push((key, value));
                             }
                         }
-                        (Part::UserData, n) if r.fields.len() < MAX_FIELDS && user_depth >= 1 => {
-                            if !value.trim().is_empty() {
-                                let key = String::from_utf8_lossy(n).into_owned();
-                                r.fields.push((Cow::Owned(key), value.trim().to_string()));
-                            }
+                        (Part::UserData, n)
+                            if r.fields.len() < MAX_FIELDS
+                                && user_depth >= 1
+                                && !value.trim().is_empty() =>
+                        {
+                            let key = String::from_utf8_lossy(n).into_owned();
+                            r.fields.push((Cow::Owned(key), value.trim().to_string()));
                         }
                         (Part::Rendering, b"Message") => r.message = Some(value),
                         (Part::Rendering, b"Level") => r.rendered_level = Some(value),

@@ -58,7 +58,7 @@ pub(crate) fn stamp(s: &str) -> Option<(Timestamp, i32)> {
 
 /// One line's fields (the record is one line; a wrapped text continues it).
 struct Line {
-    line: u32,
+    no: u32,
     start: usize,
     end: usize,
 }
@@ -100,7 +100,7 @@ impl<'t> Parser<'t, '_> {
         let Some((time, offset)) = cols.get(1).and_then(|s| stamp(s)) else {
             self.piece.issue(
                 IssueKind::BadTimestamp,
-                Some(Pos::Line(l.line)),
+                Some(Pos::Line(l.no)),
                 format!("unreadable stamp {:?}", cols.get(1).copied().unwrap_or("")),
             );
             return;
@@ -148,7 +148,7 @@ impl<'t> Parser<'t, '_> {
         let event = Event {
             time,
             time_base: TimeBase::Utc,
-            at: Location { artifact: 0, pos: Pos::Line(l.line) },
+            at: Location { artifact: 0, pos: Pos::Line(l.no) },
             source: Source::ReportingEvents,
             level,
             component: Cow::Borrowed(get(10)),
@@ -169,7 +169,7 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
 
     fn begin(&mut self, line: NumberedLine<'t>, _current: Option<&mut Line>) -> Option<Line> {
         starts_record(line.body.as_bytes()).then_some(Line {
-            line: line.no,
+            no: line.no,
             start: line.start,
             end: line.end,
         })
