@@ -200,6 +200,7 @@ pub(crate) enum SourceArg {
     Dism,
     Wu,
     Evtx,
+    Etl,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

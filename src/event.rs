@@ -25,6 +25,9 @@ pub enum Source {
     /// A `wevtutil qe /f:text` export of an event log.
     #[serde(rename = "evtx-export")]
     EventExport,
+    /// An ETW trace (.etl) other than the Windows Update client's (whose events are
+    /// [`Source::WindowsUpdate`]).
+    Etl,
 }
 
 impl Source {
@@ -36,6 +39,7 @@ impl Source {
             Source::WindowsUpdate => "wu",
             Source::Evtx => "evtx",
             Source::EventExport => "evtx-export",
+            Source::Etl => "etl",
         }
     }
 }

@@ -373,6 +373,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             SourceArg::Dism => s == Source::Dism,
                             SourceArg::Wu => s == Source::WindowsUpdate,
                             SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
+                            SourceArg::Etl => s == Source::Etl,
                         })
                 };
                 let selected = a.timeline.events.iter().filter(|e| wanted(e.source));

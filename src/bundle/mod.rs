@@ -55,7 +55,7 @@ pub struct Artifact {
     pub kind: Kind,
     /// Its text encoding (or `Binary`).
     pub encoding: Encoding,
-    /// Why it was skipped, or a note on it (ETL decoding, sanitized archive names).
+    /// Why it was skipped, or a note on it (sanitized archive names).
     pub note: Option<String>,
     /// Whether the note is a problem to show the user (unreadable, damaged, misnamed or
     /// renamed), not just information.
@@ -88,7 +88,7 @@ impl Artifact {
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
         // A file named like a log that is not one is worth a warning; other skipped files
-        // (README.txt, .etl) only get a note in the inventory.
+        // (README.txt) only get a note in the inventory.
         let warn = note.is_some()
             || (s.kind == Kind::Unknown && s.note.is_some() && named_like_log(&path));
         let note = match (note, s.note) {

@@ -117,6 +117,8 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             }
             None
         }
+        // Other traces (WaaSMedic) report on repairs, not on installs.
+        Source::Etl => None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! boundaries) that run on rayon; results are merged back in file and piece order, so the
 //! output is the same for any thread count. Parsers know nothing of rules.
 
+pub mod etl;
 pub mod evtx;
 pub mod export;
 pub mod ident;
@@ -103,6 +104,12 @@ pub enum IssueKind {
     /// NUL bytes in a text log: what a log looks like when the machine stopped while it
     /// was being written.
     NulBytes,
+    /// An .etl buffer could not be read (its header lies, or a record runs past it); its
+    /// records, or those after the damage, are lost.
+    DamagedBuffer,
+    /// Records counted but not decoded: an .etl's manifest-based events, WPP messages or
+    /// compressed buffers, which need what only Windows has.
+    Undecoded,
 }
 
 /// A problem inside one artifact that did not stop the run.
@@ -134,6 +141,9 @@ pub struct Coverage {
     pub replaced_chars: u64,
     /// Events kept for the timeline.
     pub events: u64,
+    /// Records counted but not decoded (.etl records that need a manifest).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub undecoded: u64,
     /// Earliest record time, in the source's time base.
     #[serde(skip)]
     pub first: Option<Timestamp>,
@@ -156,6 +166,7 @@ impl Coverage {
         self.damaged += o.damaged;
         self.replaced_chars += o.replaced_chars;
         self.events += o.events;
+        self.undecoded += o.undecoded;
         if let Some(f) = o.first {
             self.see_time(f);
         }
@@ -175,6 +186,13 @@ pub enum OffsetSource {
     WuBanner,
     /// Kernel-General 12 in a text export: boot time in UTC against the export's own date.
     BootEvent,
+    /// The machine's time zone in an .etl header, at the times of the trace's events.
+    EtlZone,
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Evidence about an artifact's UTC offset: (source, minutes east) → count.
@@ -438,12 +456,15 @@ impl<'t> Src<'t> {
 enum Job<'t> {
     Text { artifact: usize, kind: Kind, src: Src<'t>, range: std::ops::Range<usize> },
     Evtx { artifact: usize, bytes: &'t [u8] },
+    Etl { artifact: usize, bytes: &'t [u8] },
 }
 
 impl Job<'_> {
     fn artifact(&self) -> usize {
         match self {
-            Job::Text { artifact, .. } | Job::Evtx { artifact, .. } => *artifact,
+            Job::Text { artifact, .. } | Job::Evtx { artifact, .. } | Job::Etl { artifact, .. } => {
+                *artifact
+            }
         }
     }
 
@@ -451,7 +472,7 @@ impl Job<'_> {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             Job::Text { src, range, .. } => src.bytes().get(range.clone()),
-            Job::Evtx { .. } => None,
+            Job::Evtx { .. } | Job::Etl { .. } => None,
         }
     }
 }
@@ -481,6 +502,7 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
     let (kind, text) = match job {
         Job::Text { kind, src, range, .. } => (*kind, src.text(range.clone())?),
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
+        Job::Etl { bytes, .. } => return Some(etl::parse(bytes, ctx)),
     };
     Some(match kind {
         Kind::Cbs => cbs::parse(text, Source::Cbs, ctx),
@@ -515,7 +537,7 @@ fn run_all<'t>(
             let piece = piece.map(|mut p| {
                 // The evtx parser leaves events out as it builds them.
                 if let Some(retain) = retain
-                    && matches!(job, Job::Text { .. })
+                    && matches!(job, Job::Text { .. } | Job::Etl { .. })
                 {
                     leave_out(&mut p, retain);
                 }
@@ -529,7 +551,7 @@ fn run_all<'t>(
 
 fn time_base(kind: Kind) -> Option<TimeBase> {
     match kind {
-        Kind::Evtx => Some(TimeBase::Utc),
+        Kind::Evtx | Kind::Etl => Some(TimeBase::Utc),
         k if is_text_kind(k) => Some(TimeBase::Local),
         _ => None,
     }
@@ -553,6 +575,7 @@ pub fn parse<'t>(
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
+            Kind::Etl => jobs.push(Job::Etl { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };

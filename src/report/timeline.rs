@@ -202,6 +202,7 @@ fn parser_of(s: Source) -> &'static str {
         Source::WindowsUpdate => "wutriage/wu",
         Source::Evtx => "wutriage/evtx",
         Source::EventExport => "wutriage/evtx-export",
+        Source::Etl => "wutriage/etl",
     }
 }
 

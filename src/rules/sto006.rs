@@ -35,6 +35,8 @@ fn from_servicing(e: &Event<'_>) -> bool {
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
         }
+        // Other traces (WaaSMedic, setup) may quote a code they did not meet themselves.
+        Source::Etl => false,
     }
 }
 
