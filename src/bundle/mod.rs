@@ -242,7 +242,7 @@ impl Bundle {
     #[doc(hidden)]
     pub fn from_memory_as(name: &str, bytes: Vec<u8>, kind: Kind) -> Bundle {
         let encoding = match decode::detect(&bytes) {
-            _ if kind == Kind::Evtx => Encoding::Binary,
+            _ if matches!(kind, Kind::Evtx | Kind::Etl) => Encoding::Binary,
             Encoding::Binary => Encoding::Utf8,
             e => e,
         };
