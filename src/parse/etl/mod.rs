@@ -45,7 +45,7 @@ use record::{EventRecord, Guid};
 use session::Session;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
+use std::io::Write as _;
 use tlg::{FieldMeta, Value};
 
 /// The Windows Update client's TraceLogging provider (`WUTraceLogging`), as its traces
@@ -59,6 +59,8 @@ const WU_MESSAGE_FIELD: &[u8] = b"Info";
 /// The field that holds a TraceLogging event's name, on events other than Windows Update's
 /// (whose name is their component).
 pub const EVENT_NAME_FIELD: &str = "event";
+/// Distinct names remembered per file.
+const MAX_NAMES: usize = 64;
 /// Damage reported one by one per file; the rest are summed up in one more issue.
 const MAX_DAMAGE_ISSUES: usize = 32;
 
@@ -78,11 +80,13 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         fields: Vec::new(),
         values: Vec::new(),
         pending: Vec::new(),
-        text: String::new(),
+        text: Vec::new(),
         ordinal: 0,
         damage_issues: 0,
         damage_more: 0,
         undecoded: Undecoded::default(),
+        zone_span: None,
+        names: Vec::new(),
         session,
     };
     if let (Some(zone), Some(start)) =
@@ -141,24 +145,67 @@ struct Reader<'t, 'c> {
     /// The schema and values of the event being read (reused).
     fields: Vec<FieldMeta<'t>>,
     values: Vec<Value<'t>>,
-    /// The current buffer's events and their messages, one per line.
+    /// The current buffer's events and their messages (UTF-8), one per line.
     pending: Vec<Pending<'t>>,
-    text: String,
+    text: Vec<u8>,
     /// Records seen so far (the position of the next one is this + 1).
     ordinal: u64,
     damage_issues: usize,
     damage_more: u64,
     undecoded: Undecoded,
+    /// The last offset looked up, and the span in which it holds.
+    zone_span: Option<(i32, std::ops::Range<i64>)>,
+    /// Names seen, as text (see [`Reader::name`]).
+    names: Vec<(&'t [u8], &'t str)>,
 }
 
 /// Text of a name from the trace: borrowed when it is UTF-8, as names are.
 fn name(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    std::str::from_utf8(b).map_or_else(|_| String::from_utf8_lossy(b), Cow::Borrowed)
 }
 
 impl<'t> Reader<'t, '_> {
+    /// A name from the trace (event or provider): each event carries its own copy, and
+    /// there are few distinct ones, so each is checked as UTF-8 once and then borrowed from
+    /// where it was first seen.
+    fn name(&mut self, b: &'t [u8]) -> Cow<'t, str> {
+        if let Some((_, s)) = self.names.iter().find(|(n, _)| *n == b) {
+            return Cow::Borrowed(s);
+        }
+        let s = name(b);
+        if let Cow::Borrowed(s) = s
+            && self.names.len() < MAX_NAMES
+        {
+            self.names.push((b, s));
+        }
+        s
+    }
+
+    /// The provider's name, or its GUID in braces.
+    fn provider(&mut self, e: &EventRecord<'t>) -> Cow<'t, str> {
+        match e.provider_name() {
+            Some(n) => self.name(n),
+            None => Cow::Owned(format!("{{{}}}", e.provider)),
+        }
+    }
+
     fn vote(&mut self, minutes: i32) {
         *self.piece.offsets.entry((OffsetSource::EtlZone, minutes)).or_default() += 1;
+    }
+
+    /// Votes for the machine's offset at `time` (the zone's rules looked up once per span
+    /// in which the offset holds).
+    fn vote_at(&mut self, time: Timestamp) {
+        let Some(zone) = &self.session.zone else { return };
+        let minutes = match &self.zone_span {
+            Some((m, span)) if span.contains(&time.as_micros()) => *m,
+            _ => {
+                let (m, span) = zone.offset_span(time);
+                self.zone_span = Some((m, span));
+                m
+            }
+        };
+        self.vote(minutes);
     }
 
     fn damage(&mut self, kind: IssueKind, pos: Option<Pos>, detail: String) {
@@ -228,9 +275,7 @@ impl<'t> Reader<'t, '_> {
             return;
         };
         self.piece.coverage.see_time(time);
-        if let Some(minutes) = self.session.zone.as_ref().map(|z| z.offset_at(time)) {
-            self.vote(minutes);
-        }
+        self.vote_at(time);
         let start = self.text.len();
         let mut p = Pending {
             ordinal: self.ordinal,
@@ -248,12 +293,14 @@ impl<'t> Reader<'t, '_> {
                 return;
             }
         } else if e.is_string_only() {
-            p.component = provider(&e);
-            tlg::push_utf16(utf16_until_nul(e.user), &mut self.text);
+            p.component = self.provider(&e);
+            let mut s = String::new();
+            tlg::push_utf16(utf16_until_nul(e.user), &mut s);
+            self.text.extend_from_slice(s.as_bytes());
         } else {
             self.undecoded.manifest += 1;
             self.undecoded.providers.insert(e.provider);
-            p.component = provider(&e);
+            p.component = self.provider(&e);
             p.event_id = Some(u32::from(e.id));
             p.described = true;
             let _ = write!(
@@ -264,7 +311,7 @@ impl<'t> Reader<'t, '_> {
             );
         }
         p.message = start..self.text.len();
-        self.text.push('\n');
+        self.text.push(b'\n');
         self.pending.push(p);
     }
 
@@ -279,33 +326,44 @@ impl<'t> Reader<'t, '_> {
                 return false;
             }
         };
+        let wu = e.provider == WU_PROVIDER || e.provider_name() == Some(WU_PROVIDER_NAME);
+        // Windows Update's shape, nearly every event of its traces: one string, `Info`.
+        if let [f] = self.fields.as_slice()
+            && wu
+            && f.name == WU_MESSAGE_FIELD
+            && f.is_wide_string()
+            && tlg::utf16z_into(e.user, &mut self.text).is_some()
+        {
+            p.source = Source::WindowsUpdate;
+            p.component = self.name(event);
+            return true;
+        }
         self.values.clear();
         let max = crate::parse::evtx::MAX_FIELDS;
         if let Err(why) = tlg::decode(&self.fields, e.user, max, &mut self.values) {
             // What decoded before the problem is kept with the event.
             self.damage(IssueKind::DamagedRecord, Some(pos), format!("record {pos}: {why}"));
         }
-        let wu = e.provider == WU_PROVIDER || e.provider_name() == Some(WU_PROVIDER_NAME);
         let info = self.values.iter().position(|v| v.name == WU_MESSAGE_FIELD);
         if let (true, Some(i)) = (wu, info) {
             p.source = Source::WindowsUpdate;
-            p.component = name(event);
-            self.text.push_str(&self.values.swap_remove(i).text);
+            p.component = self.name(event);
+            self.text.extend_from_slice(self.values.swap_remove(i).text.as_bytes());
             return true;
         }
         if wu {
             p.source = Source::WindowsUpdate;
-            p.component = name(event);
+            p.component = self.name(event);
         } else {
-            p.component = provider(e);
-            p.fields.push(Field { name: Cow::Borrowed(EVENT_NAME_FIELD), value: name(event) });
+            p.component = self.provider(e);
+            p.fields.push(Field { name: Cow::Borrowed(EVENT_NAME_FIELD), value: self.name(event) });
         }
         match self.values.as_slice() {
-            [only] => self.text.push_str(&only.text),
+            [only] => self.text.extend_from_slice(only.text.as_bytes()),
             values => {
-                self.text.push_str(&name(event));
+                self.text.extend_from_slice(name(event).as_bytes());
                 for (k, v) in values.iter().enumerate() {
-                    self.text.push_str(if k == 0 { ": " } else { "; " });
+                    self.text.extend_from_slice(if k == 0 { b": " } else { b"; " });
                     let _ = write!(self.text, "{}={}", name(v.name), v.text);
                 }
                 p.fields.extend(self.values.drain(..).map(|v| Field {
@@ -323,8 +381,11 @@ impl<'t> Reader<'t, '_> {
             return;
         }
         let ctx = self.ctx;
-        let text = std::mem::take(&mut self.text);
-        let mut hits = ctx.prefilter.hits(&text);
+        let arena = std::mem::take(&mut self.text);
+        // Built from whole characters and valid names; a name that was not UTF-8 went in
+        // replaced, so this cannot fail, but a failure would only cost the buffer's text.
+        let text = std::str::from_utf8(&arena).unwrap_or_default();
+        let mut hits = ctx.prefilter.hits(text);
         for p in self.pending.drain(..) {
             let (s, end) = (p.message.start, p.message.end);
             let known =
@@ -366,7 +427,7 @@ impl<'t> Reader<'t, '_> {
             self.piece.events.push(event);
         }
         drop(hits);
-        self.text = text;
+        self.text = arena;
         self.text.clear();
     }
 
@@ -418,14 +479,6 @@ impl<'t> Reader<'t, '_> {
             });
         }
         self.piece
-    }
-}
-
-/// The provider's name, or its GUID in braces.
-fn provider<'t>(e: &EventRecord<'t>) -> Cow<'t, str> {
-    match e.provider_name() {
-        Some(n) => name(n),
-        None => Cow::Owned(format!("{{{}}}", e.provider)),
     }
 }
 

@@ -34,6 +34,13 @@ pub(super) struct FieldMeta<'a> {
     ccount: u16,
 }
 
+impl FieldMeta<'_> {
+    /// A lone NUL-terminated UTF-16 string (the shape of Windows Update's `Info` fields).
+    pub(super) fn is_wide_string(&self) -> bool {
+        self.in_meta == STRZ16
+    }
+}
+
 const TYPE_MASK: u8 = 0x1F;
 const COUNT_MASK: u8 = 0x60;
 const CCOUNT: u8 = 0x20;
@@ -265,11 +272,11 @@ impl<'a> Decoder<'_, 'a, '_, '_> {
         match t {
             STRZ16 => {
                 let rest = self.data.get(self.at..).unwrap_or_default();
-                let Some(units) = rest.chunks_exact(2).position(|c| c == [0, 0]) else {
-                    return Err(cut(f));
-                };
-                push_utf16(rest.get(..units * 2).unwrap_or_default(), s);
-                self.at += units * 2 + 2;
+                let mut v = std::mem::take(s).into_bytes();
+                let took = utf16z_into(rest, &mut v);
+                // Only whole characters were appended to valid UTF-8.
+                *s = String::from_utf8(v).unwrap_or_default();
+                self.at += took.ok_or_else(|| cut(f))?;
             }
             STRZ8 => {
                 let rest = self.data.get(self.at..).unwrap_or_default();
@@ -370,6 +377,49 @@ pub(super) fn push_utf16(b: &[u8], s: &mut String) {
     s.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
 }
 
+/// Units of 16 bits whose high byte, or bit 7, is set: not ASCII.
+const NOT_ASCII: u128 = 0xFF80_FF80_FF80_FF80_FF80_FF80_FF80_FF80;
+const LOW_BITS: u128 = 0x0001_0001_0001_0001_0001_0001_0001_0001;
+const HIGH_BITS: u128 = 0x8000_8000_8000_8000_8000_8000_8000_8000;
+
+/// Appends the NUL-terminated UTF-16LE string at the start of `b` to `out` as UTF-8
+/// (unpaired surrogates replaced); returns the bytes it took, its NUL included, or `None`
+/// when `b` holds no NUL (then nothing is appended). Messages are nearly all ASCII: eight
+/// units at a time are checked for a NUL and for ASCII, and ASCII ones narrowed as they are.
+pub(super) fn utf16z_into(b: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+    let start = out.len();
+    let mut at = 0;
+    for block in b.chunks_exact(16) {
+        let Ok(&block) = <&[u8; 16]>::try_from(block) else { break };
+        let x = u128::from_le_bytes(block);
+        // A zero unit (the classic test for a zero lane), or a unit beyond ASCII.
+        if x.wrapping_sub(LOW_BITS) & !x & HIGH_BITS != 0 || x & NOT_ASCII != 0 {
+            break;
+        }
+        let b = block;
+        out.extend_from_slice(&[b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14]]);
+        at += 16;
+    }
+    // The rest, from the first block with a NUL or a wider character.
+    let rest = b.get(at..).unwrap_or_default();
+    let Some(units) = rest.chunks_exact(2).position(|c| c == [0, 0]) else {
+        out.truncate(start);
+        return None;
+    };
+    let tail = rest.get(..units * 2).unwrap_or_default();
+    if tail.chunks_exact(2).all(|c| c[1] == 0 && c[0] < 0x80) {
+        out.extend(tail.iter().step_by(2));
+    } else {
+        let units = tail.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let mut buf = [0u8; 4];
+        for c in char::decode_utf16(units) {
+            let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+    Some(at + units * 2 + 2)
+}
+
 /// An 8-bit string: UTF-8 when the out-type says so or it is valid UTF-8, else CP-1252
 /// (TraceLogging's default for 8-bit strings).
 fn ansi(b: &[u8], out: u8, s: &mut String) {
@@ -421,6 +471,36 @@ mod tests {
             .map(|v| (String::from_utf8_lossy(v.name).into_owned(), v.text))
             .collect();
         (String::from_utf8_lossy(name).into_owned(), r, vals)
+    }
+
+    #[test]
+    fn utf16_strings_decode_fast_and_right() {
+        for text in [
+            "",
+            "short",
+            "exactly sixteen!",
+            "*FAILED* [80070002] wuauengcore.dll, C:\\__w\\1\\s\\fileutil.cpp @1030",
+            "naïve — ünïcödé after eight ASCII units, and 🦀 beyond the BMP",
+            "ĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀĀ",
+        ] {
+            let mut b = utf16(text);
+            b.extend_from_slice(b"trailing");
+            let mut out = b"kept".to_vec();
+            assert_eq!(utf16z_into(&b, &mut out), Some(2 * text.encode_utf16().count() + 2));
+            assert_eq!(String::from_utf8(out).unwrap(), format!("kept{text}"), "{text:?}");
+        }
+        // Without a NUL nothing is appended; an unpaired surrogate is replaced.
+        let mut out = Vec::new();
+        assert_eq!(
+            utf16z_into(
+                &[b'a', 0, b'b', 0, b'c', 0, b'd', 0, b'e', 0, b'f', 0, b'g', 0, b'h', 0, b'i', 0],
+                &mut out
+            ),
+            None
+        );
+        assert!(out.is_empty());
+        assert_eq!(utf16z_into(&[0x00, 0xD8, b'x', 0, 0, 0], &mut out), Some(6));
+        assert_eq!(String::from_utf8(out).unwrap(), "\u{FFFD}x");
     }
 
     #[test]

@@ -90,20 +90,41 @@ impl Zone {
 
     /// Minutes east of UTC at the UTC instant `t`.
     pub(crate) fn offset_at(&self, t: Timestamp) -> i32 {
+        self.offset_span(t).0
+    }
+
+    /// Minutes east of UTC at `t`, and the span of UTC microseconds around `t` in which they
+    /// hold (within `t`'s year), so that a reader of many events computes the rules once.
+    pub(crate) fn offset_span(&self, t: Timestamp) -> (i32, std::ops::Range<i64>) {
         let standard = -(self.bias + self.standard_bias);
-        let Some((to_standard, to_daylight)) = self.rules else { return standard };
+        let Some((to_standard, to_daylight)) = self.rules else {
+            return (standard, i64::MIN..i64::MAX);
+        };
         let daylight = -(self.bias + self.daylight_bias);
         let year = t.shifted(standard).to_civil().0;
+        let utc_of_local = |l: i64, off: i32| l - i64::from(off) * 60_000_000;
+        let new_year =
+            |y: i64| Timestamp::from_civil(y, 1, 1, 0, 0, 0, 0).map(Timestamp::as_micros);
+        let lo = new_year(year).map_or(i64::MIN, |l| utc_of_local(l, standard));
+        let hi = new_year(year + 1).map_or(i64::MAX, |l| utc_of_local(l, standard));
         // Each switch is given in the wall-clock time in force just before it.
-        let utc =
-            |rule: Rule, before: i32| rule.local(year).map(|l| l - i64::from(before) * 60_000_000);
-        let (Some(start), Some(end)) = (utc(to_daylight, standard), utc(to_standard, daylight))
+        let switch = |rule: Rule, before: i32| rule.local(year).map(|l| utc_of_local(l, before));
+        let (Some(start), Some(end)) =
+            (switch(to_daylight, standard), switch(to_standard, daylight))
         else {
-            return standard;
+            return (standard, lo..hi);
         };
         let t = t.as_micros();
+        let (first, second) = (start.min(end), start.max(end));
+        let span = if t < first {
+            lo..first
+        } else if t < second {
+            first..second
+        } else {
+            second..hi
+        };
         let in_daylight = if start < end { start <= t && t < end } else { t >= start || t < end };
-        if in_daylight { daylight } else { standard }
+        (if in_daylight { daylight } else { standard }, span)
     }
 }
 
@@ -139,6 +160,17 @@ mod tests {
         assert_eq!(z.offset_at(utc(2025, 3, 9, 10, 0)), -420);
         assert_eq!(z.offset_at(utc(2025, 11, 2, 8, 59)), -420);
         assert_eq!(z.offset_at(utc(2025, 11, 2, 9, 0)), -480);
+        // The span around an instant is where its offset holds.
+        let (m, span) = z.offset_span(utc(2025, 4, 26, 12, 20));
+        assert_eq!(m, -420);
+        assert_eq!(span.start, utc(2025, 3, 9, 10, 0).as_micros());
+        assert_eq!(span.end, utc(2025, 11, 2, 9, 0).as_micros());
+        for t in [span.start, span.end - 1, i64::midpoint(span.start, span.end)] {
+            assert_eq!(z.offset_at(Timestamp(t)), -420);
+        }
+        let (m, span) = z.offset_span(utc(2025, 12, 24, 0, 0));
+        assert_eq!((m, span.start), (-480, utc(2025, 11, 2, 9, 0).as_micros()));
+        assert_eq!(span.end, utc(2026, 1, 1, 8, 0).as_micros());
     }
 
     #[test]
