@@ -123,6 +123,17 @@ fn a_damaged_buffer_is_reported_and_the_rest_is_read() {
     assert!(p.issues[0].detail.contains("impossible size"));
     assert_eq!(p.events.last().unwrap().message, whole.events.last().unwrap().message);
 
+    // A compressed buffer (which needs Windows' decompressor) is said, not read as records.
+    let mut squeezed = clean.clone();
+    let flag = etl_writer::buffer_offset(t.buffer_size, 2) + 0x34;
+    squeezed[flag] |= 0x40;
+    let (_, p) = read("x.etl", squeezed, Keep::All);
+    assert_eq!(p.coverage.damaged, 0);
+    assert_eq!(p.issues.len(), 1, "{:?}", p.issues);
+    assert_eq!(p.issues[0].kind, IssueKind::Undecoded);
+    assert!(p.issues[0].detail.starts_with("1 compressed buffer(s)"), "{}", p.issues[0].detail);
+    assert!(p.coverage.records < whole.coverage.records);
+
     // A trace cut short reads up to the cut.
     let mut cut = clean;
     cut.truncate(cut.len() - t.buffer_size / 2);

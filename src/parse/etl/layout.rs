@@ -135,7 +135,7 @@ impl<'a> Iterator for Buffers<'a> {
             data: rest.get(..filled.min(avail)).unwrap_or_default(),
             is_header: offset == 0 || u16_at(rest, 0x36) == Some(BUFFER_TYPE_HEADER),
             compressed: flags & BUFFER_FLAG_COMPRESSED != 0,
-            cut: filled > avail,
+            cut: size > avail,
         }))
     }
 }

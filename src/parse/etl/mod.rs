@@ -460,23 +460,31 @@ impl<'t> Reader<'t, '_> {
             if u.classic > 0 {
                 parts.push(format!("{} classic or kernel records", u.classic));
             }
-            if u.compressed > 0 {
-                parts.push(format!("{} compressed buffers", u.compressed));
-            }
             self.piece.coverage.undecoded = n;
             let session = match self.session.logger.as_str() {
                 "" => String::new(),
                 l => format!(" (session {l})"),
             };
-            self.piece.issues.push(ParseIssue {
-                kind: IssueKind::Undecoded,
-                pos: None,
-                detail: format!(
+            let mut detail = if n > 0 {
+                format!(
                     "{n} of {} records{session} not decoded: {}",
                     self.piece.coverage.records,
                     parts.join("; ")
-                ),
-            });
+                )
+            } else {
+                String::new()
+            };
+            if u.compressed > 0 {
+                if !detail.is_empty() {
+                    detail.push_str("; ");
+                }
+                detail.push_str(&format!(
+                    "{} compressed buffer(s){session} not read: their records are neither \
+                     decoded nor counted",
+                    u.compressed
+                ));
+            }
+            self.piece.issues.push(ParseIssue { kind: IssueKind::Undecoded, pos: None, detail });
         }
         self.piece
     }
