@@ -45,6 +45,7 @@ use record::{EventRecord, Guid};
 use session::Session;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::Write as _;
 use tlg::{FieldMeta, Value};
 
@@ -478,11 +479,12 @@ impl<'t> Reader<'t, '_> {
                 if !detail.is_empty() {
                     detail.push_str("; ");
                 }
-                detail.push_str(&format!(
+                let _ = write!(
+                    detail,
                     "{} compressed buffer(s){session} not read: their records are neither \
                      decoded nor counted",
                     u.compressed
-                ));
+                );
             }
             self.piece.issues.push(ParseIssue { kind: IssueKind::Undecoded, pos: None, detail });
         }
