@@ -3,12 +3,12 @@
 //! into WindowsUpdate.log on Windows. Read here on any OS, without Windows' decoder.
 //!
 //! What is read:
-//! - the layout ([`layout`]): WMI buffers and the trace records in them;
-//! - the session's header ([`session`]): the clock of the event times, the session's start
-//!   in UTC, and the machine's time zone ([`zone`]), which tells the offset of the
+//! - the layout (`layout.rs`): WMI buffers and the trace records in them;
+//! - the session's header (`session.rs`): the clock of the event times, the session's start
+//!   in UTC, and the machine's time zone (`zone.rs`), which tells the offset of the
 //!   local-time logs beside the trace (an offset vote, [`OffsetSource::EtlZone`]);
-//! - `EVENT_HEADER` records ([`record`]) and the TraceLogging metadata they carry
-//!   ([`tlg`]): field names and types, so their values decode without a manifest.
+//! - `EVENT_HEADER` records (`record.rs`) and the TraceLogging metadata they carry
+//!   (`tlg.rs`): field names and types, so their values decode without a manifest.
 //!
 //! What becomes of each record:
 //! - The Windows Update client's TraceLogging events (provider `WUTraceLogging`) become
