@@ -134,6 +134,7 @@ pub fn etl(data: &[u8]) {
                     | parse::IssueKind::NoRecords
                     | parse::IssueKind::LongRecord
                     | parse::IssueKind::EventCap
+                    | parse::IssueKind::EventsLost
             )
         })
         .count();

@@ -134,6 +134,15 @@ fn a_damaged_buffer_is_reported_and_the_rest_is_read() {
     assert!(p.issues[0].detail.starts_with("1 compressed buffer(s)"), "{}", p.issues[0].detail);
     assert!(p.coverage.records < whole.coverage.records);
 
+    // Events the session lost while tracing are said: the trace has gaps.
+    let mut gappy = clean.clone();
+    gappy[0x68 + 0x30..0x68 + 0x34].copy_from_slice(&17u32.to_le_bytes());
+    let (_, p) = read("x.etl", gappy, Keep::All);
+    assert_eq!((p.coverage.damaged, p.coverage.records), (0, whole.coverage.records));
+    assert_eq!(p.issues.len(), 1, "{:?}", p.issues);
+    assert_eq!(p.issues[0].kind, IssueKind::EventsLost);
+    assert!(p.issues[0].detail.contains("lost 17 event(s) and 0 buffer(s)"));
+
     // A trace cut short reads up to the cut.
     let mut cut = clean;
     cut.truncate(cut.len() - t.buffer_size / 2);

@@ -110,6 +110,9 @@ pub enum IssueKind {
     /// Records counted but not decoded: an .etl's manifest-based events, WPP messages or
     /// compressed buffers, which need what only Windows has.
     Undecoded,
+    /// The tracing session lost events or buffers while it wrote the .etl (its header
+    /// counts them): the trace has gaps that no reader can fill.
+    EventsLost,
 }
 
 /// A problem inside one artifact that did not stop the run.

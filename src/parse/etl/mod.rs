@@ -441,6 +441,17 @@ impl<'t> Reader<'t, '_> {
                 detail: format!("… and {} more damaged buffers or records", self.damage_more),
             });
         }
+        let (events, buffers) = self.session.lost;
+        if events > 0 || buffers > 0 {
+            self.piece.issues.push(ParseIssue {
+                kind: IssueKind::EventsLost,
+                pos: None,
+                detail: format!(
+                    "the tracing session lost {events} event(s) and {buffers} buffer(s) while \
+                     it wrote this trace (its header counts them): the trace has gaps"
+                ),
+            });
+        }
         let u = &self.undecoded;
         let n = u.manifest + u.messages + u.classic;
         if n > 0 || u.compressed > 0 {

@@ -45,6 +45,8 @@ pub(super) struct Session {
     pub(super) zone: Option<Zone>,
     /// The session (logger) name, e.g. `WindowsUpdate_trace_log`.
     pub(super) logger: String,
+    /// Events and buffers the session lost while tracing (`EventsLost`, `BuffersLost`).
+    pub(super) lost: (u32, u32),
 }
 
 impl Session {
@@ -70,6 +72,7 @@ impl Session {
             _ if marker == 1 => 4,
             _ => 8,
         };
+        let events_lost = field(0x30)?;
         let cpu_mhz = u64::from(field(0x34)?);
         let zone_at = 0x38 + 2 * pointer;
         let after_zone = (zone_at + ZONE_BYTES).next_multiple_of(8);
@@ -78,6 +81,7 @@ impl Session {
         let perf_freq = u64_at(h, after_zone + 8).ok_or("the logfile header is cut short")?;
         let start = wide(after_zone + 16)?;
         let clock_type = field(after_zone + 24)?;
+        let buffers_lost = field(after_zone + 28)?;
         let origin = i64_at(bytes, rec + 0x10).ok_or("the header event is cut short")?;
         let clock = match clock_type {
             2 => Clock::SystemTime,
@@ -95,7 +99,7 @@ impl Session {
         let zone = h.get(zone_at..zone_at + ZONE_BYTES).and_then(Zone::read);
         let strings = h.get(after_zone + 32..).unwrap_or_default();
         let logger = utf16z(strings);
-        Ok(Session { buffer_size, start, clock, zone, logger })
+        Ok(Session { buffer_size, start, clock, zone, logger, lost: (events_lost, buffers_lost) })
     }
 
     /// The UTC time of an event stamp, or `None` when it is no date.
@@ -147,6 +151,7 @@ mod tests {
             clock: Clock::Counter { freq: 10_000_000, origin: 144_452_450 },
             zone: None,
             logger: String::new(),
+            lost: (0, 0),
         };
         assert_eq!(s.time(144_458_501).unwrap().to_string(), "2025-04-26T12:20:44.390789+00:00");
         assert_eq!(s.time(i64::MIN), None);
