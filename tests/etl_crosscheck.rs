@@ -13,7 +13,6 @@ mod common;
 mod etl_writer;
 
 use etl_writer::{Trace, Zone, waasmedic, wu};
-use quick_xml::XmlVersion;
 use quick_xml::events::Event as Xml;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,19 +61,19 @@ fn decode_with_etl2xml(tool: &Path, etl: &Path, dir: &Path) -> Option<Vec<(Strin
     let mut name = None;
     loop {
         match reader.read_event().unwrap() {
-            Xml::Start(e) | Xml::Empty(e) => match AsRef::<str>::as_ref(&e.name()) {
-                "tracelogging" => {
+            Xml::Start(e) | Xml::Empty(e) => match e.name().as_ref() {
+                b"tracelogging" => {
                     let a = e.try_get_attribute("name").unwrap().unwrap();
-                    name = Some(a.normalized_value(XmlVersion::Implicit1_0).unwrap().into_owned());
+                    name = Some(a.unescape_value().unwrap().into_owned());
                 }
-                "attribute" if name.is_some() => {
+                b"attribute" if name.is_some() => {
                     let a = e.try_get_attribute("value").unwrap().unwrap();
-                    let v = a.normalized_value(XmlVersion::Implicit1_0).unwrap().into_owned();
+                    let v = a.unescape_value().unwrap().into_owned();
                     events.push((name.take().unwrap(), v));
                 }
                 _ => {}
             },
-            Xml::End(e) if AsRef::<str>::as_ref(&e.name()) == "tracelogging" => {
+            Xml::End(e) if e.name().as_ref() == b"tracelogging" => {
                 // An event without fields.
                 if let Some(n) = name.take() {
                     events.push((n, String::new()));
