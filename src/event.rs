@@ -39,6 +39,9 @@ pub enum Source {
     /// `ReportingEvents.log` of the Windows Update client.
     #[serde(rename = "reportingevents")]
     ReportingEvents,
+    /// An ETW trace (.etl) other than the Windows Update client's (whose events are
+    /// [`Source::WindowsUpdate`]).
+    Etl,
 }
 
 impl Source {
@@ -56,6 +59,7 @@ impl Source {
             Source::SetupDiag => "setupdiag",
             Source::CmTrace => "cmtrace",
             Source::ReportingEvents => "reportingevents",
+            Source::Etl => "etl",
         }
     }
 }

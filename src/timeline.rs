@@ -27,6 +27,8 @@ pub enum OffsetOrigin {
     BootEvent,
     /// The offsets that `CMTrace` and ReportingEvents.log records carry.
     RecordOffset,
+    /// The machine's time zone in an .etl header.
+    EtlZone,
     /// The same error codes in evtx (UTC) and text logs (local).
     EventMatch,
     /// No evidence: local times were taken as UTC.
@@ -44,6 +46,7 @@ impl OffsetOrigin {
             OffsetOrigin::RecordOffset => {
                 "from the offsets in ConfigMgr (CMTrace) and ReportingEvents.log records"
             }
+            OffsetOrigin::EtlZone => "from the machine's time zone in an ETW trace (.etl) header",
             OffsetOrigin::EventMatch => "from error codes seen both in event logs and in text logs",
             OffsetOrigin::Assumed => "no evidence; local times taken as UTC",
         }
@@ -57,6 +60,7 @@ impl From<OffsetSource> for OffsetOrigin {
             OffsetSource::WuBanner => OffsetOrigin::WuBanner,
             OffsetSource::BootEvent => OffsetOrigin::BootEvent,
             OffsetSource::RecordOffset => OffsetOrigin::RecordOffset,
+            OffsetSource::EtlZone => OffsetOrigin::EtlZone,
         }
     }
 }

@@ -208,6 +208,7 @@ fn parser_of(s: Source) -> &'static str {
         Source::SetupDiag => "wutriage/setupdiag",
         Source::CmTrace => "wutriage/cmtrace",
         Source::ReportingEvents => "wutriage/reportingevents",
+        Source::Etl => "wutriage/etl",
     }
 }
 

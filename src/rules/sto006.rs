@@ -37,7 +37,8 @@ fn from_servicing(e: &Event<'_>) -> bool {
         | Source::Setup
         | Source::SetupApi
         | Source::ReportingEvents => true,
-        Source::Compat | Source::SetupDiag => false,
+        // Other traces (WaaSMedic, setup.etl) may quote a code they did not meet themselves.
+        Source::Compat | Source::SetupDiag | Source::Etl => false,
         Source::CmTrace => crate::diagnose::is_update_component(&e.component),
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
