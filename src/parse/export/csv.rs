@@ -10,7 +10,7 @@
 
 use super::{emit, lang};
 use crate::event::{Level, Pos, Source};
-use crate::parse::evtx::Draft;
+use crate::parse::evtx::{Draft, family};
 use crate::parse::{Ctx, IssueKind, Piece};
 use crate::time::{TimeBase, Timestamp};
 
@@ -176,7 +176,8 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
         piece.coverage.records += 1;
         piece.coverage.see_time(time);
         let level = lang::level(get(0)).unwrap_or(Level::Info);
-        let mut fields = Vec::new();
+        let id = get(3).parse().ok();
+        let mut fields = super::text_fields(family(get(2)), id, get(5));
         if !get(4).is_empty() {
             fields.push(("Task".into(), get(4).to_string()));
         }
@@ -186,7 +187,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
             time_base: TimeBase::Local,
             pos: Pos::Line(line),
             provider: get(2).to_string(),
-            event_id: get(3).parse().ok(),
+            event_id: id,
             level,
             fields,
             message: None,

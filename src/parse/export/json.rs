@@ -57,6 +57,27 @@ fn one(o: &serde_json::Map<String, Value>, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| o.get(*k).and_then(text_of)).filter(|s| !s.is_empty())
 }
 
+/// The names of the data of the events diagnosis reads by field, in their manifest order:
+/// `Properties` and `ReplacementStrings` are values only.
+fn property_names(fam: Family, id: Option<u32>) -> Option<&'static [&'static str]> {
+    const FAILED: [&str; 5] =
+        ["errorCode", "updateTitle", "updateGuid", "updateRevisionNumber", "serviceGuid"];
+    const DONE: [&str; 4] = ["updateTitle", "updateGuid", "updateRevisionNumber", "serviceGuid"];
+    const SERVICING: [&str; 5] = [
+        "PackageIdentifier",
+        "IntendedPackageState",
+        "IntendedPackageStateTextized",
+        "ErrorCode",
+        "Client",
+    ];
+    match (fam, id?) {
+        (Family::WindowsUpdateClient, 20 | 31) => Some(&FAILED),
+        (Family::WindowsUpdateClient, 19 | 43 | 44) => Some(&DONE),
+        (Family::Servicing, _) => Some(&SERVICING),
+        _ => None,
+    }
+}
+
 fn record(piece: &mut Piece<'_>, ctx: &Ctx, o: &serde_json::Map<String, Value>, n: u32) {
     let Some(time) = ["TimeCreated", "TimeGenerated", "TimeWritten"]
         .iter()
@@ -85,15 +106,15 @@ fn record(piece: &mut Piece<'_>, ctx: &Ctx, o: &serde_json::Map<String, Value>, 
             one(o, &["InstanceId"]).and_then(|s| s.parse::<u64>().ok()).map(|v| (v & 0xFFFF) as u32)
         });
     let mut fields: Vec<(Name, String)> = Vec::new();
+    let fam = family(&provider);
     let data = o.get("Properties").or_else(|| o.get("ReplacementStrings"));
     if let Some(Value::Array(items)) = data {
-        for (item, name) in items.iter().zip(DATA_NAMES) {
-            if let Some(v) = text_of(item).filter(|v| !v.is_empty()) {
-                fields.push((Cow::Borrowed(name), v));
-            }
+        let names = property_names(fam, id).unwrap_or(&DATA_NAMES);
+        for (item, name) in items.iter().zip(names) {
+            // Empty values keep their place, as in the .evtx.
+            fields.push((Cow::Borrowed(name), text_of(item).unwrap_or_default()));
         }
     }
-    let fam = family(&provider);
     if id.is_none()
         && fam == Family::WindowsUpdateClient
         && let Some(m) = &message
@@ -103,14 +124,11 @@ fn record(piece: &mut Piece<'_>, ctx: &Ctx, o: &serde_json::Map<String, Value>, 
             fields.push((Cow::Borrowed("eventIdFrom"), "message".into()));
         }
     }
-    if let (Some(m), Some(20)) = (&message, id)
-        && fam == Family::WindowsUpdateClient
-        && let Some((code, title)) = lang::failure_code_and_title(m)
+    // Without values (a selection of properties), from the message.
+    if data.is_none()
+        && let Some(m) = &message
     {
-        fields.push((Cow::Borrowed("errorCode"), code.to_string()));
-        if !title.is_empty() {
-            fields.push((Cow::Borrowed("updateTitle"), title.to_string()));
-        }
+        fields.extend(super::text_fields(fam, id, m));
     }
     if let Some(c) = one(o, &["MachineName"]) {
         fields.push((Cow::Borrowed("Computer"), c));

@@ -102,16 +102,18 @@ pub fn wu_event_id(message: &str) -> Option<u32> {
 }
 
 /// The code and update title of an install-failure message in any language: the first
-/// `0x` followed by eight hex digits, then, after a colon, the title (`… 0x80073d02 :
+/// `0x` followed by eight hex digits, then, after the next colon, the title (`… 0x80073d02 :
 /// 9NZKPSTSNW4P-Microsoft.XboxGamingOverlay.`).
 pub fn failure_code_and_title(message: &str) -> Option<(crate::code::Code, &str)> {
     let at = message.find("0x")?;
     let hex = message.get(at + 2..at + 10)?;
     let value = u32::from_str_radix(hex, 16).ok()?;
     let rest = message.get(at + 10..)?;
+    // German puts words between the code and the colon (`… 0x80070070 nicht installieren:`).
     let title = rest
-        .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{a0}')
-        .strip_prefix([':', '\u{ff1a}'])
+        .find([':', '\u{ff1a}'])
+        .and_then(|i| rest.get(i..))
+        .and_then(|t| t.strip_prefix([':', '\u{ff1a}']))
         .map_or("", |t| t.trim().trim_end_matches(['.', '\u{3002}']).trim());
     Some((crate::code::Code::classify(value), title))
 }

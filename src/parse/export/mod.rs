@@ -25,7 +25,7 @@ pub(crate) use wevtutil::parse;
 
 use crate::bundle::Kind;
 use crate::event::is_notable;
-use crate::parse::evtx::{Draft, Family, build, family, is_known_event};
+use crate::parse::evtx::{Draft, Family, Name, build, family, is_known_event};
 use crate::parse::{Ctx, Piece, ident};
 use std::borrow::Cow;
 
@@ -43,6 +43,38 @@ pub(crate) fn kind_of(head: &str) -> Option<Kind> {
     } else {
         None
     }
+}
+
+/// The fields an .evtx record would carry, recovered from an export's message: the English
+/// wordings first, then, for WindowsUpdateClient's install results in any language, the
+/// code and title by their place (the code after `0x`, the title after the last colon).
+pub(crate) fn text_fields(fam: Family, id: Option<u32>, message: &str) -> Vec<(Name, String)> {
+    let mut fields = wevtutil::fields_from_text(fam, id.unwrap_or(0), message);
+    if fam != Family::WindowsUpdateClient || fields.iter().any(|(k, _)| k == "updateTitle") {
+        return fields;
+    }
+    match id {
+        Some(20 | 31) => {
+            if let Some((code, title)) = lang::failure_code_and_title(message) {
+                fields.push((Name::Borrowed("errorCode"), code.to_string()));
+                if !title.is_empty() {
+                    fields.push((Name::Borrowed("updateTitle"), title.to_string()));
+                }
+            }
+        }
+        Some(19 | 43 | 44) => {
+            let title = message
+                .rsplit([':', '\u{FF1A}'])
+                .next()
+                .map(|t| t.trim().trim_end_matches(['.', '\u{3002}']).trim())
+                .filter(|t| !t.is_empty() && t.len() < message.len());
+            if let Some(t) = title {
+                fields.push((Name::Borrowed("updateTitle"), t.to_string()));
+            }
+        }
+        _ => {}
+    }
+    fields
 }
 
 /// Builds the event of `draft` and keeps it by the piece's rule. `owned` is the message when

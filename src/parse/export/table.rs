@@ -20,7 +20,7 @@
 
 use super::{csv::DateOrder, emit, lang};
 use crate::event::{Level, Pos, Source};
-use crate::parse::evtx::Draft;
+use crate::parse::evtx::{Draft, family};
 use crate::parse::{Ctx, IssueKind, ParseIssue, ParsedArtifact, Piece};
 use crate::time::{TimeBase, Timestamp};
 
@@ -238,7 +238,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
         piece.coverage.records += 1;
         piece.coverage.see_time(time);
         let cut = provider.ends_with("...");
-        let mut fields = Vec::new();
+        let mut fields = super::text_fields(family(&provider), id, &message);
         if cut {
             fields.push(("sourceCut".into(), provider.clone()));
         }

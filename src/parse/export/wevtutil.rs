@@ -132,7 +132,7 @@ fn word(s: &str) -> &str {
 }
 
 /// Fields an .evtx record would carry, recovered from the description text.
-fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(Name, String)> {
+pub(crate) fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(Name, String)> {
     let mut f = Vec::new();
     let mut put = |k: &'static str, v: &str| {
         let v = v.trim().trim_end_matches('.').trim();
@@ -219,18 +219,7 @@ impl<'t> Parser<'t, '_> {
         {
             *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
         }
-        let mut fields = fields_from_text(fam, id.unwrap_or(0), desc);
-        // A translated install failure: its code and title by their place, not its words.
-        if fam == Family::WindowsUpdateClient
-            && id == Some(20)
-            && !fields.iter().any(|(k, _)| k == "errorCode")
-            && let Some((code, title)) = super::lang::failure_code_and_title(desc)
-        {
-            fields.push((Name::Borrowed("errorCode"), code.to_string()));
-            if !title.is_empty() {
-                fields.push((Name::Borrowed("updateTitle"), title.to_string()));
-            }
-        }
+        let mut fields = super::text_fields(fam, id, desc);
         if !b.computer.is_empty() {
             fields.push(("Computer".into(), b.computer.to_string()));
         }

@@ -53,6 +53,25 @@ struct Rec {
     unnamed: usize,
 }
 
+impl Rec {
+    /// One `Data` value: named, or `data1`, `data2`, … by place; empty values are kept, as
+    /// the .evtx reader keeps them.
+    fn data(&mut self, name: Option<String>, value: String) {
+        if self.fields.len() >= MAX_FIELDS {
+            return;
+        }
+        let key: Name = match name {
+            Some(n) if !n.is_empty() => Cow::Owned(n),
+            _ => {
+                self.unnamed += 1;
+                let Some(n) = DATA_NAMES.get(self.unnamed - 1) else { return };
+                Cow::Borrowed(*n)
+            }
+        };
+        self.fields.push((key, value));
+    }
+}
+
 fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
@@ -180,6 +199,10 @@ impl Parser<'_, '_> {
                 Xml::Empty(e) => {
                     let Some(r) = rec.as_mut() else { continue };
                     match e.local_name().as_ref() {
+                        // `<Data/>`: an empty value keeps its place, as in the .evtx.
+                        b"Data" if part == Part::EventData => {
+                            r.data(attr(&e, b"Name"), String::new())
+                        }
                         b"Provider" if part == Part::System => {
                             r.provider = attr(&e, b"Name").unwrap_or_default();
                         }
@@ -233,19 +256,7 @@ impl Parser<'_, '_> {
                         }
                         (Part::System, b"Channel") => r.channel = value.trim().to_string(),
                         (Part::System, b"Computer") => r.computer = value.trim().to_string(),
-                        (Part::EventData, b"Data") if r.fields.len() < MAX_FIELDS => {
-                            let key: Name = match data_name {
-                                Some(n) if !n.is_empty() => Cow::Owned(n),
-                                _ => {
-                                    r.unnamed += 1;
-                                    let Some(n) = DATA_NAMES.get(r.unnamed - 1) else { continue };
-                                    Cow::Borrowed(*n)
-                                }
-                            };
-                            if !value.is_empty() {
-                                r.fields.push((key, value));
-                            }
-                        }
+                        (Part::EventData, b"Data") => r.data(data_name, value),
                         (Part::UserData, n)
                             if r.fields.len() < MAX_FIELDS
                                 && user_depth >= 1
