@@ -240,6 +240,9 @@ pub(crate) struct Piece<'t> {
     pub(crate) cut: u64,
     /// Events [`ParseOptions::retain`] left out: (place among the piece's events, time).
     pub(crate) left_out: Vec<(u64, LeftOut)>,
+    /// `ConfigMgr` update ids and the names they are given in this piece (see
+    /// [`cmtrace::name_updates`]).
+    pub(crate) update_names: Vec<(&'t str, &'t str)>,
 }
 
 /// What [`ParseOptions::retain`] decides for an event.
@@ -716,6 +719,7 @@ pub fn parse<'t>(
     // Left-out events with their place among the artifact's events (kept or not).
     let mut left_out: Vec<Vec<(u64, LeftOut)>> = vec![Vec::new(); bundle.artifacts.len()];
     let mut seen: Vec<u64> = vec![0; bundle.artifacts.len()];
+    let mut update_names: Vec<Vec<(&'t str, &'t str)>> = vec![Vec::new(); bundle.artifacts.len()];
     for (i, mut piece) in pieces {
         let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
         if let (Some(left), Some(seen)) = (left_out.get_mut(i), seen.get_mut(i)) {
@@ -749,6 +753,9 @@ pub fn parse<'t>(
         if let Some(c) = cut.get_mut(i) {
             *c += piece.cut;
         }
+        if let Some(names) = update_names.get_mut(i) {
+            names.append(&mut piece.update_names);
+        }
         for e in &mut piece.events {
             e.at.artifact = i as u32;
         }
@@ -765,6 +772,9 @@ pub fn parse<'t>(
         }
     }
     for (i, dst) in out.iter_mut().enumerate() {
+        if let Some(names) = update_names.get(i).filter(|n| !n.is_empty()) {
+            cmtrace::name_updates(&mut dst.events, names);
+        }
         if texts.get(i).is_some() {
             dst.coverage.replaced_chars = texts.replaced(i);
         }

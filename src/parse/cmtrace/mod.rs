@@ -23,6 +23,7 @@ use crate::parse::{Ctx, IssueKind, Keep, OffsetSource, Piece, ident};
 use crate::time::{TimeBase, Timestamp, parse_fraction_micros};
 use memchr::memmem;
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 const OPEN: &[u8] = b"<![LOG[";
 const CLOSE: &[u8] = b"]LOG]!>";
@@ -142,6 +143,19 @@ struct Reader<'t, 'c> {
     bias: Option<(i32, u64)>,
 }
 
+/// `Update (ID) Name (NAME) ArticleID (…)`: the id and the name.
+fn update_name(m: &str) -> Option<(&str, &str)> {
+    let rest = m.strip_prefix("Update (")?;
+    let (id, rest) = rest.split_once(") Name (")?;
+    let end = rest.rfind(") ArticleID").or_else(|| rest.rfind(')'))?;
+    Some((id, &rest[..end]))
+}
+
+/// `Update (ID) …`: the id.
+fn update_id(m: &str) -> Option<&str> {
+    m.strip_prefix("Update (")?.split_once(')').map(|x| x.0)
+}
+
 impl<'t> Reader<'t, '_> {
     /// The 1-based line of byte `at` (which only moves forward).
     fn line_of(&mut self, at: usize) -> u32 {
@@ -248,10 +262,14 @@ impl<'t> Reader<'t, '_> {
         let level = level(a.kind);
         let codes = self.ctx.extractor.extract(message);
         let notable = is_notable(&codes, level, false, message);
+        // Named whether kept or not: the failure that needs the name may be kept alone.
+        if let Some(named) = update_name(message) {
+            self.piece.update_names.push(named);
+        }
         if self.ctx.keep == Keep::Notable && !notable {
             return;
         }
-        let mut fields = Vec::with_capacity(3);
+        let mut fields = Vec::with_capacity(4);
         for (name, value) in [("thread", a.thread), ("file", a.file), ("context", a.context)] {
             if !value.is_empty() {
                 fields.push(Field { name: Cow::Borrowed(name), value: Cow::Borrowed(value) });
@@ -273,6 +291,28 @@ impl<'t> Reader<'t, '_> {
             flags: Flags { multi_line: message.contains('\n'), ..Flags::default() },
         };
         self.piece.push(self.ctx.keep, event, notable);
+    }
+}
+
+/// Names the updates of `events` (one artifact's, in order) that give only their id
+/// (`Update (Site_…/SUM_…) Progress: … Result = 0x…`) by the name another record of the
+/// same log gives that id (`Update (ID) Name (…)`, the first one): an `updateTitle` field,
+/// and the KB the name holds. Done once the pieces are merged, so that where the file was
+/// cut, and whether the naming record was kept, make no difference.
+pub(crate) fn name_updates<'t>(events: &mut [Event<'t>], names: &[(&'t str, &'t str)]) {
+    let mut by_id: HashMap<&str, &'t str> = HashMap::with_capacity(names.len());
+    for &(id, name) in names {
+        by_id.entry(id).or_insert(name);
+    }
+    for e in events.iter_mut().filter(|e| e.source == Source::CmTrace) {
+        let Some(&name) = update_id(&e.message).and_then(|id| by_id.get(id)) else { continue };
+        if e.field("updateTitle").is_some() {
+            continue;
+        }
+        e.fields.push(Field { name: Cow::Borrowed("updateTitle"), value: Cow::Borrowed(name) });
+        if e.kb.is_none() {
+            e.kb = ident::find_kb(name);
+        }
     }
 }
 
@@ -348,6 +388,47 @@ ding file /pkg/src/x.dll range 0-455847]LOG]!><time=\"10:19:30.535+00\" date=\"1
         assert_eq!(p.issues.len(), 2, "{:?}", p.issues);
         for s in ["", "]LOG]!>", "<![LOG[", "]LOG]!><", "]LOG]!><time=\"1"] {
             let _ = parse(s, &Ctx::new(Keep::All));
+        }
+    }
+
+    /// A failure that gives only the update's id is named by the record that names it,
+    /// wherever the file is cut and whether or not the naming record is kept.
+    #[test]
+    fn a_failure_is_named_by_the_update_another_record_names() {
+        use crate::bundle::{Bundle, Kind};
+        use crate::parse::{ParseOptions, Texts};
+        let rec = |m: &str, time: &str, kind: u8| {
+            format!(
+                "<![LOG[{m}]LOG]!><time=\"{time}\" date=\"03-12-2023\" component=\"UpdatesDeploymentAgent\" context=\"\" type=\"{kind}\" thread=\"1\" file=\"x\">\r\n"
+            )
+        };
+        let log = [
+            rec("Update (Site_1/SUM_7f) Name (2023-03 Cumulative Update (KB5023696)) ArticleID (5023696) added to the targeted list of deployment ({A})", "01:59:58.000+300", 1),
+            rec("Update (Site_1/SUM_99) Name (Other) ArticleID (1) added to the targeted list of deployment ({A})", "01:59:59.000+300", 1),
+            rec("Update (Site_1/SUM_7f) Progress: Status = ciStateError, PercentComplete = 0, DownloadSize = 0, Result = 0x80070070", "03:00:01.000+240", 3),
+            rec("Update (Site_1/SUM_00) Progress: Status = ciStateError, PercentComplete = 0, DownloadSize = 0, Result = 0x80070005", "03:00:02.000+240", 3),
+        ]
+        .concat();
+        let bundle =
+            Bundle::from_memory_as("UpdatesDeployment.log", log.into_bytes(), Kind::CmTrace);
+        let texts = Texts::decode(&bundle);
+        for keep in [Keep::All, Keep::Notable] {
+            for piece_bytes in [1, 64, 1 << 20] {
+                let opts = ParseOptions { keep, piece_bytes, ..ParseOptions::default() };
+                let p = crate::parse::parse(&bundle, &texts, &opts).remove(0);
+                let failed: Vec<_> =
+                    p.events.iter().filter(|e| e.message.contains("ciStateError")).collect();
+                assert_eq!(failed.len(), 2, "{keep:?} {piece_bytes}");
+                let e = failed[0];
+                let title = e.field("updateTitle");
+                assert_eq!(title, Some("2023-03 Cumulative Update (KB5023696)"), "{piece_bytes}");
+                assert_eq!(e.kb, Some(5_023_696));
+                assert_eq!(e.codes[0].to_string(), "0x80070070");
+                // Across the switch to daylight time the UTC time still follows the first.
+                assert_eq!(e.time.to_string(), "2023-03-12T07:00:01.000000+00:00");
+                // An id no record names stays unnamed.
+                assert_eq!((failed[1].field("updateTitle"), failed[1].kb), (None, None));
+            }
         }
     }
 
