@@ -3,6 +3,7 @@
 
 use super::SCHEMA_VERSION;
 use super::inventory::{Inventory, Row};
+use super::markdown as md;
 use crate::bundle::Bundle;
 use crate::code::Code;
 use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
@@ -171,6 +172,9 @@ pub struct Report {
     pub schema_version: u32,
     /// Headline verdict, one sentence per line.
     pub verdict: Vec<String>,
+    /// The same sentences in Markdown, what came from the logs in code spans.
+    #[serde(skip)]
+    verdict_markdown: Vec<String>,
     /// Offset used for local times.
     pub offset: OffsetChoice,
     /// The time base, in words.
@@ -305,9 +309,11 @@ impl Report {
             unattributed_lines: inv.files.iter().map(|f| f.coverage.unattributed_lines).sum(),
             events: timeline.event_count(),
         };
+        let sentences = verdict(d, events, bundle);
         Report {
             schema_version: SCHEMA_VERSION,
-            verdict: verdict(d, events, bundle),
+            verdict: sentences.iter().map(|s| s.plain()).collect(),
+            verdict_markdown: sentences.iter().map(|s| s.markdown()).collect(),
             offset: inv.offset,
             clock: inv.clock(),
             window_minutes: d.window_us / 60_000_000,
@@ -510,6 +516,11 @@ impl Report {
     /// One line per file whose reading hit a limit or found it changed: the results for it
     /// are partial, and the reader must know.
     fn incomplete(&self) -> Vec<String> {
+        self.incomplete_parts().into_iter().map(|(path, what)| format!("{path}: {what}")).collect()
+    }
+
+    /// [`Self::incomplete`] as (file, what was hit).
+    fn incomplete_parts(&self) -> Vec<(&str, String)> {
         use crate::parse::IssueKind;
         self.files
             .iter()
@@ -525,15 +536,18 @@ impl Report {
                     })
                     .map(|i| i.detail.as_str())
                     .collect();
-                (!hit.is_empty()).then(|| format!("{}: {}", f.path, hit.join("; ")))
+                (!hit.is_empty()).then(|| (f.path.as_str(), hit.join("; ")))
             })
             .collect()
     }
 
-    /// Markdown for a support ticket.
+    /// Markdown for a support ticket: what came from the logs (names, codes, places,
+    /// excerpts) in code spans, our words escaped, so that no renderer turns log text into
+    /// markup and every `file:line` stays as written.
     pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "## Windows Update triage\n")?;
-        for line in &self.verdict {
+        for line in &self.verdict_markdown {
+            // Two trailing spaces: a line break, so each sentence keeps its own line.
             writeln!(w, "{line}  ")?;
         }
         writeln!(w)?;
@@ -544,16 +558,19 @@ impl Report {
                 "| # | update | what | code | times | first → last (UTC) |\n|---|---|---|---|---|---|"
             )?;
             for i in &self.incidents {
+                let code = i.code.as_ref().map_or_else(String::new, |c| {
+                    let mut s = md::code_cell(&c.code);
+                    if let Some(n) = c.name {
+                        s = format!("{s} {}", md::code_cell(n));
+                    }
+                    s
+                });
                 writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} → {} |",
+                    "| {} | {} | {} | {code} | {} | {} → {} |",
                     i.id,
-                    md(&i.update),
-                    i.kind,
-                    i.code
-                        .as_ref()
-                        .map(|c| format!("`{}` {}", c.code, c.name.unwrap_or("")))
-                        .unwrap_or_default(),
+                    md::code_cell(&i.update),
+                    md::text(i.kind),
                     i.count,
                     short(&i.first),
                     short(&i.last)
@@ -561,14 +578,14 @@ impl Report {
             }
             for i in &self.incidents {
                 if let Some(x) = &i.wraps {
+                    let name = x.code.name.map(|n| format!(" {}", md::code(n))).unwrap_or_default();
                     writeln!(
                         w,
-                        "\nIncident {} wraps `{}` {} at `{}`: {}",
+                        "\nIncident {} wraps {}{name} at {}: {}",
                         i.id,
-                        x.code.code,
-                        x.code.name.unwrap_or(""),
-                        x.event.at,
-                        md(&x.event.excerpt)
+                        md::code(&x.code.code),
+                        md::code(&x.event.at),
+                        md::code(&x.event.excerpt)
                     )?;
                 }
             }
@@ -579,14 +596,24 @@ impl Report {
             for c in &self.causes {
                 writeln!(
                     w,
-                    "{}. **{}** — {} confidence (score {:.1}, {} sources)",
-                    c.rank, c.title, c.confidence, c.score, c.score_parts.sources
+                    "{}. **{}** — {} confidence (score {:.1}, {})",
+                    c.rank,
+                    md::text(c.title),
+                    c.confidence,
+                    c.score,
+                    super::count(c.score_parts.sources as u64, "source", "sources")
                 )?;
                 for e in c.evidence.iter().take(5) {
-                    writeln!(w, "   - `{}` {} — {}", e.event.at, e.rule, md(&e.event.excerpt))?;
+                    writeln!(
+                        w,
+                        "   - {} {} — {}",
+                        md::code(&e.event.at),
+                        md::code(&e.rule),
+                        md::code(&e.event.excerpt)
+                    )?;
                 }
                 for a in &c.against {
-                    writeln!(w, "   - against: {}", md(a))?;
+                    writeln!(w, "   - against: {}", md::text(a))?;
                 }
             }
             writeln!(w)?;
@@ -594,21 +621,39 @@ impl Report {
         if !self.warnings.is_empty() {
             writeln!(w, "### Warnings\n")?;
             for e in &self.warnings {
-                writeln!(w, "- `{}` {} — {}", e.event.at, e.rule, md(&e.event.excerpt))?;
+                writeln!(
+                    w,
+                    "- {} {} — {}",
+                    md::code(&e.event.at),
+                    md::code(&e.rule),
+                    md::code(&e.event.excerpt)
+                )?;
             }
             writeln!(w)?;
         }
         if !self.remedies.is_empty() {
             writeln!(w, "### What to do, safest first\n")?;
             for (n, r) in self.remedies.iter().enumerate() {
-                writeln!(w, "{}. **{}** ({}; {})", n + 1, r.title, r.risk.label(), r.why)?;
+                writeln!(
+                    w,
+                    "{}. **{}** ({}; {})",
+                    n + 1,
+                    md::text(&r.title),
+                    md::text(r.risk.label()),
+                    md::text(&r.why)
+                )?;
                 if let Some(wait) = &r.wait {
-                    writeln!(w, "   - **Wait:** {wait}")?;
+                    writeln!(w, "   - **Wait:** {}", md::text(wait))?;
                 }
                 for s in &r.steps {
                     match &s.command {
-                        Some(c) => writeln!(w, "   - {}: `{c}`", s.what.trim_end_matches('.'))?,
-                        None => writeln!(w, "   - {}", s.what)?,
+                        Some(c) => writeln!(
+                            w,
+                            "   - {}: {}",
+                            md::text(s.what.trim_end_matches('.')),
+                            md::code(c)
+                        )?,
+                        None => writeln!(w, "   - {}", md::text(&s.what))?,
                     }
                 }
             }
@@ -617,16 +662,19 @@ impl Report {
         let c = &self.coverage;
         writeln!(
             w,
-            "_Read {} of {} files ({} records, {} damaged parts). Times in UTC; local logs at {} ({})._",
-            c.parsed,
-            c.files,
-            c.records,
-            c.damaged,
-            self.offset.offset,
-            self.offset.origin.describe()
+            "{}",
+            md::text(&format!(
+                "Read {} of {} ({}, {}). Times in UTC; local logs at {} ({}).",
+                c.parsed,
+                super::count(c.files as u64, "file", "files"),
+                super::count(c.records, "record", "records"),
+                super::count(c.damaged, "damaged part", "damaged parts"),
+                self.offset.offset,
+                self.offset.origin.describe()
+            ))
         )?;
-        for line in self.incomplete() {
-            writeln!(w, "\n**Incomplete:** {}", md(&line))?;
+        for (path, what) in self.incomplete_parts() {
+            writeln!(w, "\n**Incomplete:** {}: {}", md::code(path), md::text(&what))?;
         }
         Ok(())
     }
@@ -647,10 +695,6 @@ fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
     out.into_iter().map(|(_, v)| v).collect()
 }
 
-fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 fn short(iso: &str) -> String {
     iso.get(..16).unwrap_or(iso).replace('T', " ")
 }
@@ -665,13 +709,38 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
+/// A sentence of the verdict: our words, and values taken from the logs (names, codes,
+/// places), which Markdown shows as code.
+#[derive(Debug, Default)]
+struct Sentence(Vec<(bool, String)>);
+
+impl Sentence {
+    fn new(words: &str) -> Self {
+        Sentence(vec![(false, words.to_string())])
+    }
+    fn words(mut self, words: &str) -> Self {
+        self.0.push((false, words.to_string()));
+        self
+    }
+    fn value(mut self, value: &str) -> Self {
+        self.0.push((true, value.to_string()));
+        self
+    }
+    fn plain(&self) -> String {
+        self.0.iter().map(|(_, s)| s.as_str()).collect()
+    }
+    fn markdown(&self) -> String {
+        self.0.iter().map(|(value, s)| if *value { md::code(s) } else { md::text(s) }).collect()
+    }
+}
+
 /// The headline: what failed, what its code really means, what it wraps, and the top cause.
-fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> {
+fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<Sentence> {
     let mut out = Vec::new();
     if d.incidents.is_empty() {
-        out.push("No update failure found in these logs.".to_string());
+        out.push(Sentence::new("No update failure found in these logs."));
         if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
-            out.push("But the disk shows signs of failing: back up the data now, before any repair or update.".to_string());
+            out.push(Sentence::new("But the disk shows signs of failing: back up the data now, before any repair or update."));
         }
         return out;
     }
@@ -687,42 +756,44 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
         .unwrap_or(&d.incidents[0]);
     let times =
         if main.count() == 1 { "once".to_string() } else { format!("{} times", main.count()) };
-    let code = main.code.map(|c| format!(" with {}", shown(c))).unwrap_or_default();
     let subject = match main.kind {
-        diagnose::IncidentKind::Dism => "A DISM command failed".to_string(),
+        diagnose::IncidentKind::Dism => Sentence::new("A DISM command failed"),
         k => {
             let name = main.update_name();
             let mut c = name.chars();
             let name: String =
                 c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
-            format!("{name} {}", k.describe())
+            Sentence::default().value(&name).words(&format!(" {}", k.describe()))
         }
     };
-    out.push(format!(
-        "{subject} {times} ({} → {} UTC){code}.",
-        day(main.first()),
-        day(main.last())
-    ));
+    let mut first =
+        subject.words(&format!(" {times} ({} → {} UTC)", day(main.first()), day(main.last())));
+    if let Some(c) = main.code {
+        first = first.words(" with ").value(&shown(c));
+    }
+    out.push(first.words("."));
     if d.incidents.len() > 1 {
-        out.push(format!("{} update failures in all; see the table below.", d.incidents.len()));
+        out.push(Sentence::new(&format!(
+            "{} update failures in all; see the table below.",
+            d.incidents.len()
+        )));
     }
     if let Some(c) = main.code {
-        out.push(code_sentence(c));
+        out.push(Sentence::new(&code_sentence(c)));
     }
     if let Some((c, i)) = diagnose::wrapped_code(main, events) {
-        out.push(format!(
-            "It wraps an earlier, specific failure: {} {} at {}.",
-            shown(c),
-            c.name().unwrap_or(""),
-            super::location(bundle, events[i].at)
-        ));
+        let mut s = Sentence::new("It wraps an earlier, specific failure: ").value(&shown(c));
+        if let Some(n) = c.name() {
+            s = s.words(" ").value(n);
+        }
+        out.push(s.words(" at ").value(&super::location(bundle, events[i].at)).words("."));
     }
     match top {
-        Some(c) => out.push(format!("Most likely cause: {} ({} confidence).", c.category.title().to_lowercase(), c.confidence.word())),
-        None => out.push("No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()),
+        Some(c) => out.push(Sentence::new(&format!("Most likely cause: {} ({} confidence).", c.category.title().to_lowercase(), c.confidence.word()))),
+        None => out.push(Sentence::new("No rule found evidence for a cause; the incident list and the logs are the place to look.")),
     }
     if d.storage_first {
-        out.push("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.".to_string());
+        out.push(Sentence::new("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe."));
     }
     out
 }

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod html;
 pub mod inventory;
 pub mod lane;
+pub mod markdown;
 pub mod picture;
 pub mod problems;
 pub mod timeline;
@@ -21,4 +22,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub fn location(bundle: &Bundle, at: Location) -> String {
     let path = bundle.artifacts.get(at.artifact as usize).map_or("?", |a| a.path.as_str());
     format!("{path}{}", at.pos)
+}
+
+/// `1 file`, `2 files`.
+pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
