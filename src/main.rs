@@ -172,6 +172,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = io::stdout();
     let color =
         term::use_color(cli.color, stdout.is_terminal(), std::env::var_os("NO_COLOR").as_deref());
+    let width = term::width(
+        term::terminal_width(stdout.is_terminal()),
+        std::env::var("COLUMNS").ok().as_deref(),
+    );
     let mut out = BufWriter::new(stdout.lock());
     let code = match cli.command {
         Command::Analyze { input, format, window: w, range, exit_code } => {
@@ -196,7 +200,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let d = diagnosed(&mut a, window_us, since, until);
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
                     match format {
-                        AnalyzeFormat::Table => report.write_table_styled(&mut out, color)?,
+                        AnalyzeFormat::Table => {
+                            report.write_table_styled(&mut out, color, width)?;
+                        }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
                         AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
                         AnalyzeFormat::Html => {
@@ -341,7 +347,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             false
         }
         Command::Rules => {
-            explain::write_rules(&mut out)?;
+            explain::write_rules(&mut out, width)?;
             false
         }
         Command::Inventory { input, format } => {
@@ -352,7 +358,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let failed = diagnose(&a, input.strict);
                 let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
                 match format {
-                    InventoryFormat::Table => inv.write_table(&mut out)?,
+                    InventoryFormat::Table => inv.write_table_sized(&mut out, width)?,
                     InventoryFormat::Json => inv.write_json(&mut out)?,
                 }
                 Ok(failed)

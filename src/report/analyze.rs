@@ -2,6 +2,7 @@
 //! coverage, as a table, JSON or Markdown. Built from a [`Diagnosis`]; decides nothing.
 
 use super::SCHEMA_VERSION;
+use super::grid::{GLUE, Grid, GridCell, Tint};
 use super::inventory::{Inventory, Row};
 use super::markdown as md;
 use crate::bundle::Bundle;
@@ -12,9 +13,7 @@ use crate::parse::ParsedArtifact;
 use crate::remedy::{Remedy, Risk};
 use crate::timeline::{OffsetChoice, Timeline};
 use anstyle::{AnsiColor, Style};
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// A reference to one event, checkable line by line.
@@ -312,8 +311,8 @@ impl Report {
         let sentences = verdict(d, events, bundle);
         Report {
             schema_version: SCHEMA_VERSION,
-            verdict: sentences.iter().map(|s| s.plain()).collect(),
-            verdict_markdown: sentences.iter().map(|s| s.markdown()).collect(),
+            verdict: sentences.iter().map(Sentence::plain).collect(),
+            verdict_markdown: sentences.iter().map(Sentence::markdown).collect(),
             offset: inv.offset,
             clock: inv.clock(),
             window_minutes: d.window_us / 60_000_000,
@@ -333,14 +332,20 @@ impl Report {
         writeln!(w)
     }
 
-    /// Human tables, without colour.
+    /// Human tables, without colour, 140 columns wide.
     pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
-        self.write_table_styled(w, false)
+        self.write_table_styled(w, false, 140)
     }
 
-    /// Human tables; with `color`, the verdict, headings, confidence and risk are coloured
-    /// with ANSI escapes.
-    pub fn write_table_styled(&self, w: &mut dyn Write, color: bool) -> io::Result<()> {
+    /// Human tables in `width` columns; with `color`, the verdict, headings, confidence and
+    /// risk are coloured with ANSI escapes. Tables too wide for `width` become blocks of
+    /// `field: value` lines.
+    pub fn write_table_styled(
+        &self,
+        w: &mut dyn Write,
+        color: bool,
+        width: usize,
+    ) -> io::Result<()> {
         let paint = |style: Style, text: &str| -> String {
             if color {
                 format!("{}{text}{}", style.render(), style.render_reset())
@@ -350,16 +355,18 @@ impl Report {
         };
         let bold = Style::new().bold();
         let alarm = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
-        let table = |header: &[&str]| {
-            let mut t = table(header);
-            if color {
-                t.enforce_styling();
-            }
-            t
-        };
         let heading = |text: &str| paint(Style::new().bold().underline(), text);
-        // The width of the tables: the terminal's, or 140 columns in a pipe.
-        let width = usize::from(table(&[]).width().unwrap_or(140));
+        let width = width.max(20);
+        // Wrapped between words only: a code or a path longer than the line stays whole.
+        let wrap = |text: &str, first: &str, rest: &str| -> Vec<String> {
+            let opts = textwrap::Options::new(width)
+                .initial_indent(first)
+                .subsequent_indent(rest)
+                .break_words(false)
+                .word_separator(textwrap::WordSeparator::AsciiSpace)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            textwrap::wrap(text, opts).into_iter().map(std::borrow::Cow::into_owned).collect()
+        };
         for (n, line) in self.verdict.iter().enumerate() {
             let style = if line.starts_with("Back up") || line.starts_with("But the disk") {
                 alarm
@@ -368,97 +375,96 @@ impl Report {
             } else {
                 Style::new()
             };
-            for part in textwrap::wrap(line, width) {
+            for part in wrap(line, "", "") {
                 writeln!(w, "{}", paint(style, &part))?;
             }
         }
         writeln!(w)?;
-        let cell = |text: String, c: Option<Color>| match (color, c) {
-            (true, Some(c)) => Cell::new(text).fg(c),
-            _ => Cell::new(text),
-        };
         if !self.incidents.is_empty() {
             let mut t =
-                table(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"]);
+                Grid::new(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"])
+                    .label("Incident");
             for i in &self.incidents {
-                t.add_row([
-                    Cell::new(i.id),
-                    Cell::new(&i.update),
-                    Cell::new(i.kind),
-                    cell(
-                        i.code
-                            .as_ref()
-                            .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
-                            .unwrap_or_default(),
-                        Some(Color::Red),
-                    ),
-                    Cell::new(i.count),
-                    Cell::new(format!("{} → {}", short(&i.first), short(&i.last))),
-                    cell(
-                        i.wraps
-                            .as_ref()
-                            .map(|x| {
-                                format!(
-                                    "{} {} at {}",
-                                    x.code.code,
-                                    x.code.name.unwrap_or(""),
-                                    x.event.at
-                                )
-                            })
-                            .unwrap_or_default(),
-                        Some(Color::Red),
-                    ),
+                let code: Vec<&str> = i
+                    .code
+                    .as_ref()
+                    .map(|c| std::iter::once(c.code.as_str()).chain(c.name).collect())
+                    .unwrap_or_default();
+                let wraps: Vec<&str> = i
+                    .wraps
+                    .as_ref()
+                    .map(|x| {
+                        std::iter::once(x.code.code.as_str())
+                            .chain(x.code.name)
+                            .chain(["at", x.event.at.as_str()])
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                t.row(vec![
+                    GridCell::new(i.id.to_string()),
+                    GridCell::units(&[&i.update]),
+                    GridCell::new(i.kind),
+                    GridCell::units(&code).tint(Some(Tint::Red)),
+                    GridCell::new(i.count.to_string()),
+                    GridCell::units(&[format!("{} →", short(&i.first)), short(&i.last)]),
+                    GridCell::units(&wraps).tint(Some(Tint::Red)),
                 ]);
             }
-            writeln!(w, "{}\n{t}\n", heading("Update failures"))?;
+            write!(w, "{}\n{}\n", heading("Update failures"), t.render(width, color))?;
         }
         if !self.causes.is_empty() {
-            let mut t = table(&["rank", "cause", "confidence", "score", "strongest evidence"]);
+            let mut t = Grid::new(&["rank", "cause", "confidence", "score", "strongest evidence"])
+                .label("Cause");
             for c in &self.causes {
-                let ev: Vec<String> = c
-                    .evidence
-                    .iter()
-                    .take(3)
-                    .map(|e| format!("{} {}: {}", e.rule, e.event.at, e.event.excerpt))
-                    .collect();
-                let mut ev = ev.join("\n");
+                let mut ev: Vec<String> = Vec::new();
                 if let Some(n) = c.note {
-                    ev = format!("({n})\n{ev}");
+                    ev.push(format!("({n})"));
+                }
+                for e in c.evidence.iter().take(3) {
+                    // The rule and the place are one unit; the excerpt wraps.
+                    ev.push(format!(
+                        "{}{GLUE}{}: {}",
+                        e.rule,
+                        e.event.at.replace(' ', &GLUE.to_string()),
+                        e.event.excerpt
+                    ));
                 }
                 for a in &c.against {
-                    let _ = write!(ev, "\nagainst: {a}");
+                    ev.push(format!("against: {a}"));
                 }
                 let conf = match c.confidence {
-                    "high" => Some(Color::Red),
-                    "medium" => Some(Color::Yellow),
+                    "high" => Some(Tint::Red),
+                    "medium" => Some(Tint::Yellow),
                     _ => None,
                 };
-                let title = if c.rank == 1 && color {
-                    Cell::new(c.title).add_attribute(Attribute::Bold)
-                } else {
-                    Cell::new(c.title)
-                };
-                t.add_row([
-                    Cell::new(c.rank),
-                    title,
-                    cell(c.confidence.to_string(), conf),
-                    Cell::new(format!("{:.1}", c.score)),
-                    Cell::new(ev),
+                t.row(vec![
+                    GridCell::new(c.rank.to_string()).bold(c.rank == 1),
+                    GridCell::new(c.title).bold(c.rank == 1),
+                    GridCell::new(c.confidence).tint(conf),
+                    GridCell::new(format!("{:.1}", c.score)),
+                    GridCell::new(ev.join("\n")),
                 ]);
             }
-            writeln!(w, "{}\n{t}\n", heading("Likely causes"))?;
+            write!(w, "{}\n{}\n", heading("Likely causes"), t.render(width, color))?;
         }
         if !self.warnings.is_empty() {
-            let mut t = table(&["rule", "where", "what"]);
+            let mut t = Grid::new(&["rule", "where", "what"]);
             for e in &self.warnings {
-                t.add_row([e.rule.clone(), e.event.at.clone(), e.event.excerpt.clone()]);
+                t.row(vec![
+                    GridCell::new(e.rule.clone()),
+                    GridCell::units(&[&e.event.at]),
+                    GridCell::new(e.event.excerpt.clone()),
+                ]);
             }
-            writeln!(w, "{}\n{t}\n", heading("Warnings"))?;
+            write!(w, "{}\n{}\n", heading("Warnings"), t.render(width, color))?;
         }
         if !self.remedies.is_empty() {
             // A list, not a table: commands stay on one line each, unwrapped and without
             // borders, so they can be copied from the terminal as they are.
-            writeln!(w, "{}\n", heading("Remedies, in the order in which they are safe to try"))?;
+            for part in wrap("Remedies, in the order in which they are safe to try", "", "") {
+                writeln!(w, "{}", heading(&part))?;
+            }
+            writeln!(w)?;
             for (n, r) in self.remedies.iter().enumerate() {
                 let risk = match r.risk {
                     Risk::ReadOnly | Risk::Low => AnsiColor::Green,
@@ -473,9 +479,7 @@ impl Report {
                     r.why
                 );
                 let text = |w: &mut dyn Write, first: &str, rest: &str, text: &str| {
-                    let opts =
-                        textwrap::Options::new(width).initial_indent(first).subsequent_indent(rest);
-                    textwrap::wrap(text, opts).iter().try_for_each(|l| writeln!(w, "{l}"))
+                    wrap(text, first, rest).iter().try_for_each(|l| writeln!(w, "{l}"))
                 };
                 text(w, "", "    ", &title)?;
                 if let Some(wait) = &r.wait {
@@ -505,9 +509,9 @@ impl Report {
             self.offset.offset,
             self.offset.origin.describe()
         );
-        textwrap::wrap(&read, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        wrap(&read, "", "").iter().try_for_each(|l| writeln!(w, "{l}"))?;
         for line in self.incomplete() {
-            textwrap::wrap(&format!("Incomplete: {line}"), width)
+            wrap(&format!("Incomplete: {line}"), "", "")
                 .iter()
                 .try_for_each(|l| writeln!(w, "{l}"))?;
         }
@@ -697,16 +701,6 @@ fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
 
 fn short(iso: &str) -> String {
     iso.get(..16).unwrap_or(iso).replace('T', " ")
-}
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
-    if t.width().is_none() {
-        t.set_width(140);
-    }
-    t.set_header(header.iter().copied());
-    t
 }
 
 /// A sentence of the verdict: our words, and values taken from the logs (names, codes,

@@ -156,25 +156,24 @@ pub fn write_rule(rule: &Rule, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes the list of rules.
-pub fn write_rules(w: &mut dyn Write) -> io::Result<()> {
-    let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_header(["id", "cause", "severity", "what it finds"]);
-    if t.width().is_none() {
-        t.set_width(140);
-    }
+/// Writes the list of rules in `width` columns.
+pub fn write_rules(w: &mut dyn Write, width: usize) -> io::Result<()> {
+    let mut t = super::grid::Grid::new(&["id", "cause", "severity", "what it finds"]).label("");
     for r in RULES {
-        t.add_row([
-            r.id.to_string(),
-            r.category.id().to_string(),
-            format!("{:?}", r.severity).to_lowercase(),
-            r.summary().to_string(),
+        t.row(vec![
+            super::grid::GridCell::new(r.id),
+            super::grid::GridCell::new(r.category.id()),
+            super::grid::GridCell::new(format!("{:?}", r.severity).to_lowercase()),
+            super::grid::GridCell::new(r.summary()),
         ]);
     }
-    writeln!(w, "{t}")?;
-    writeln!(w, "Run `wutriage explain <ID>` for a rule's documentation.")
+    write!(w, "{}", t.render(width, false))?;
+    for line in
+        textwrap::wrap("Run `wutriage explain <ID>` for a rule's documentation.", width.max(20))
+    {
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
 }
 
 /// Whether the argument names a rule (`STO001`).

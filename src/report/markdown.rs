@@ -27,7 +27,7 @@ pub fn code_cell(s: &str) -> String {
 }
 
 /// Our own words, with every character that could start a Markdown construct escaped
-/// with a backslash (CommonMark lets any ASCII punctuation be escaped), and line breaks
+/// with a backslash (`CommonMark` lets any ASCII punctuation be escaped), and line breaks
 /// made spaces.
 pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod events;
 pub mod explain;
+pub mod grid;
 pub mod html;
 pub mod inventory;
 pub mod lane;
