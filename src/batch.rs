@@ -54,6 +54,9 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Vec<Entry>, Error> {
         if !dir.exists() {
             return Err(Error::NotFound { path: dir.clone() });
         }
+        if !dir.is_dir() {
+            return Err(Error::NotAFolder { path: dir.clone() });
+        }
         let rd = fs::read_dir(dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
         for item in rd {
             let item = item.map_err(|source| Error::Io { path: dir.clone(), source })?;

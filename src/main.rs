@@ -1,15 +1,17 @@
 //! The `wutriage` binary: argument parsing, exit codes and error display.
 
 mod cli;
+mod sink;
 mod term;
 
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser};
 use cli::{
-    AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, SourceArg, TimeRange, TimelineFormat,
+    AnalyzeFormat, Cli, Command, ExplainFormat, InputArgs, InventoryFormat, SourceArg, TimeRange,
+    TimelineFormat,
 };
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use sink::Sink;
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use term::Progress;
@@ -35,8 +37,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
+            // A closed pipe, however deep a writer (csv, serde_json) wrapped it.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
                 return ExitCode::SUCCESS;
             }
             #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
@@ -83,14 +88,25 @@ fn user_time(s: Option<&String>, flag: &str) -> Result<Option<Timestamp>> {
     .transpose()
 }
 
-/// The parsed `--since` / `--until`.
+/// The parsed `--since` / `--until`; a range that ends before it starts is refused.
 fn time_range(r: &TimeRange) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
-    Ok((user_time(r.since.as_ref(), "--since")?, user_time(r.until.as_ref(), "--until")?))
+    let (since, until) =
+        (user_time(r.since.as_ref(), "--since")?, user_time(r.until.as_ref(), "--until")?);
+    if let (Some(a), Some(b)) = (since, until)
+        && a > b
+    {
+        bail!(
+            "--since {} is after --until {}: the range would hold nothing",
+            r.since.as_deref().unwrap_or_default(),
+            r.until.as_deref().unwrap_or_default()
+        );
+    }
+    Ok((since, until))
 }
 
 /// Prints warnings about the inputs; returns whether they make the run fail.
 #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
-fn diagnose(a: &Analysis<'_, '_>, strict: bool) -> bool {
+fn warn(a: &Analysis<'_, '_>, strict: bool) -> bool {
     let mut failed = false;
     for p in problems::of(a.bundle, a.parsed) {
         match p.severity {
@@ -127,6 +143,11 @@ fn reading(inputs: &[PathBuf]) -> Progress {
 }
 
 /// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
+/// The manual page of `cmd`.
+fn man_page(cmd: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(cmd)
+}
+
 fn write_man_pages(dir: &std::path::Path) -> Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
@@ -136,21 +157,22 @@ fn write_man_pages(dir: &std::path::Path) -> Result<()> {
         page.render(&mut buf)?;
         std::fs::write(&path, buf).with_context(|| format!("--dir: writing {}", path.display()))
     };
-    write("wutriage", clap_mangen::Man::new(cmd.clone()))?;
+    write("wutriage", man_page(cmd.clone()))?;
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("wutriage-{}", sub.get_name());
-        write(&name, clap_mangen::Man::new(sub.clone().name(name.clone())))?;
+        write(&name, man_page(sub.clone().name(name.clone())))?;
     }
     Ok(())
 }
 
-/// `30m`, `2h`, `90s`, or a bare number of minutes.
+/// `30m`, `2h`, `1d`, `90s`: a number with its unit, at least a minute (a narrower window
+/// would miss records of the same failure written seconds apart by different logs).
 fn window(s: &str) -> Result<i64> {
     let s = s.trim();
-    let (num, unit) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => (&s[..i], &s[i..]),
-        None => (s, "m"),
+    let Some(at) = s.find(|c: char| c.is_ascii_alphabetic()) else {
+        bail!("--window {s:?}: needs a unit, e.g. {s}m (s, m, h or d)");
     };
+    let (num, unit) = s.split_at(at);
     let n: f64 = num
         .trim()
         .parse()
@@ -162,23 +184,45 @@ fn window(s: &str) -> Result<i64> {
         "d" => n * 86_400.0,
         _ => bail!("--window {s:?}: unit must be s, m, h or d"),
     };
-    if !(secs.is_finite() && secs > 0.0 && secs <= 30.0 * 86_400.0) {
-        bail!("--window {s:?}: must be between 1 second and 30 days");
+    if !(secs.is_finite() && (60.0..=30.0 * 86_400.0).contains(&secs)) {
+        bail!("--window {s:?}: must be between 1 minute and 30 days");
     }
     Ok((secs * 1e6) as i64)
 }
 
+/// `storage-0x80070306` for `/cases/in/storage-0x80070306/` or `./storage-0x80070306`.
+fn bundle_name(p: &std::path::Path) -> String {
+    std::fs::canonicalize(p)
+        .ok()
+        .as_deref()
+        .unwrap_or(p)
+        .file_name()
+        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Whether a command writes nothing because nothing could be read: an error on stderr
+/// and an empty stdout, never an empty report.
+fn unreadable(a: &Analysis<'_, '_>) -> bool {
+    a.bundle.parsed().next().is_none()
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = io::stdout();
-    let color =
-        term::use_color(cli.color, stdout.is_terminal(), std::env::var_os("NO_COLOR").as_deref());
-    let width = term::width(
-        term::terminal_width(stdout.is_terminal()),
-        std::env::var("COLUMNS").ok().as_deref(),
-    );
-    let mut out = BufWriter::new(stdout.lock());
-    let code = match cli.command {
-        Command::Analyze { input, format, window: w, range, exit_code } => {
+    let terminal = stdout.is_terminal();
+    let columns = std::env::var("COLUMNS").ok();
+    // Colour and the terminal's width only for a terminal, not for --output.
+    let color_for = |sink: &Sink<'_>| {
+        term::use_color(
+            cli.color,
+            terminal && !sink.is_file(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    };
+    let width_for = |sink: &Sink<'_>| {
+        term::width(term::terminal_width(terminal && !sink.is_file()), columns.as_deref())
+    };
+    let failed = match cli.command {
+        Command::Analyze { input, format, window: w, range, exit_code, output } => {
             let mut opts = options(&input, Keep::Notable)?;
             // The picture draws every kept event; the other formats show only what
             // diagnosis reads, and counts.
@@ -188,33 +232,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
+            let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
+            let (color, width) = (color_for(&out), width_for(&out));
             let progress = reading(&input.bundles);
-            let (failed, found) =
-                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
+            let (failed, found, wrote) =
+                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool, bool)> {
                     drop(progress);
-                    let failed = diagnose(&a, input.strict);
-                    if a.bundle.parsed().next().is_none() {
+                    let failed = warn(&a, input.strict);
+                    if unreadable(&a) {
                         // Nothing was read: a report would only say "no failure found".
-                        return Ok((true, false));
+                        return Ok((true, false, false));
                     }
                     let d = diagnosed(&mut a, window_us, since, until);
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
                     match format {
                         AnalyzeFormat::Table => {
-                            report.write_table_styled(&mut out, color, width)?;
+                            report.write_table_styled(&mut out, color, width)?
                         }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
                         AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
                         AnalyzeFormat::Html => {
                             let picture = Picture::new(a.bundle, &a.timeline.events, &d);
+                            // The bundles' own names: a path would tell the ticket's
+                            // readers about the analyst's disk, not the machine.
                             let names: Vec<String> =
-                                input.bundles.iter().map(|p| p.display().to_string()).collect();
+                                input.bundles.iter().map(|p| bundle_name(p)).collect();
                             html::write(&report, &picture, &names, &mut out)?;
                         }
                     }
-                    Ok((failed, !d.incidents.is_empty()))
+                    Ok((failed, !d.incidents.is_empty(), true))
                 })?;
-            out.flush()?;
+            if wrote {
+                out.finish()?;
+            }
             return Ok(if failed {
                 ExitCode::from(2)
             } else if exit_code && found {
@@ -223,25 +273,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             });
         }
-        Command::Timeline { input, format, all, window: w, range } => {
+        Command::Timeline { input, format, all, window: w, range, output } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
+            let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
             let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |mut a| -> Result<bool> {
-                drop(progress);
-                let failed = diagnose(&a, input.strict);
-                let d = diagnosed(&mut a, window_us, since, until);
-                let events = &a.timeline.events;
-                let signals = a.in_pool(|| rules::signals(events));
-                let selection = if all { Selection::All } else { Selection::Cited };
-                let rows = timeline::rows(a.bundle, &a.timeline.events, &d, &signals, selection);
-                match format {
-                    TimelineFormat::Jsonl => timeline::write_jsonl(&rows, &mut out)?,
-                    TimelineFormat::Csv => timeline::write_csv(&rows, &mut out)?,
-                }
-                Ok(failed)
-            })?
+            let (failed, wrote) =
+                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
+                    drop(progress);
+                    let failed = warn(&a, input.strict);
+                    if unreadable(&a) {
+                        return Ok((true, false));
+                    }
+                    let d = diagnosed(&mut a, window_us, since, until);
+                    let events = &a.timeline.events;
+                    let signals = a.in_pool(|| rules::signals(events));
+                    let selection = if all { Selection::All } else { Selection::Cited };
+                    let rows =
+                        timeline::rows(a.bundle, &a.timeline.events, &d, &signals, selection);
+                    match format {
+                        TimelineFormat::Jsonl => timeline::write_jsonl(&rows, &mut out)?,
+                        TimelineFormat::Csv => timeline::write_csv(&rows, &mut out)?,
+                    }
+                    Ok((failed, true))
+                })?;
+            if wrote {
+                out.finish()?;
+            }
+            failed
         }
         Command::Batch {
             dirs,
@@ -281,15 +341,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if entries.is_empty() {
                 bail!("no bundle (sub-folder or .zip) in {}", list(&dirs));
             }
-            let mut sink: Box<dyn Write> = match &path {
-                Some(p) => Box::new(BufWriter::new(
-                    File::create(p).with_context(|| format!("--out {}", p.display()))?,
-                )),
-                None => Box::new(&mut out),
-            };
+            // Beside the bundles is fine (a loose file is not a bundle); inside one is not.
+            let bundles: Vec<PathBuf> = entries.iter().map(|e| e.path.clone()).collect();
+            let mut sink = Sink::open(path.as_deref(), &bundles, stdout.lock())?;
             let progress = Progress::bar(entries.len() as u64, "bundles".to_string());
             // Lines to the terminal the bar is drawn on: lift the bar while each is written.
-            let shared = path.is_none() && io::stdout().is_terminal();
+            let shared = !sink.is_file() && terminal;
             let mut broken = Vec::new();
             batch::run(&entries, &opts, &|_| progress.inc(), |line| -> io::Result<()> {
                 if line.status != "ok" {
@@ -302,8 +359,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 if shared { progress.suspend(write) } else { write() }
             })?;
-            sink.flush()?;
-            drop(sink);
+            sink.finish()?;
             drop(progress);
             #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
             for (id, why) in broken {
@@ -315,78 +371,130 @@ fn run(cli: Cli) -> Result<ExitCode> {
             false
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "wutriage", &mut out);
+            // Generated whole first: clap_complete panics when a write fails, and a closed
+            // pipe (`| head`) is not an error.
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wutriage", &mut buf);
+            let mut out = stdout.lock();
+            out.write_all(&buf)?;
+            out.flush()?;
             false
         }
         Command::Man { dir } => {
             let Some(dir) = dir else {
-                clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+                let mut buf = Vec::new();
+                man_page(Cli::command()).render(&mut buf)?;
+                let mut out = stdout.lock();
+                out.write_all(&buf)?;
+                out.flush()?;
                 return Ok(ExitCode::SUCCESS);
             };
             write_man_pages(&dir)?;
             false
         }
-        Command::Explain { items } => {
+        Command::Explain { items, format } => {
+            // Every argument understood before anything is written.
             let mut unknown = Vec::new();
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    writeln!(out)?;
-                }
+            let mut explained = Vec::new();
+            for item in &items {
                 if let Some(rule) = explain::as_rule(item) {
-                    explain::write_rule(rule, &mut out)?;
+                    explained.push(explain::Explained::Rule(explain::RuleInfo::new(rule)));
                 } else if let Some(code) = explain::parse_code(item) {
-                    explain::write_code(code, &mut out)?;
+                    explained.push(explain::Explained::Code(explain::CodeInfo::new(code)));
                 } else {
                     unknown.push(item.clone());
                 }
             }
-            out.flush()?;
             if !unknown.is_empty() {
                 bail!("not a code, code name or rule id: {}", unknown.join(", "));
             }
+            let mut out = Sink::open(None, &[], stdout.lock())?;
+            if format == ExplainFormat::Json {
+                let doc = explain::Explanation {
+                    schema_version: wutriage::report::SCHEMA_VERSION,
+                    items: explained,
+                };
+                serde_json::to_writer_pretty(&mut out, &doc)?;
+                writeln!(out)?;
+            } else {
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        writeln!(out)?;
+                    }
+                    if let Some(rule) = explain::as_rule(item) {
+                        explain::write_rule(rule, &mut out)?;
+                    } else if let Some(code) = explain::parse_code(item) {
+                        explain::write_code(code, &mut out)?;
+                    }
+                }
+            }
+            out.finish()?;
             false
         }
         Command::Rules => {
+            let mut out = Sink::open(None, &[], stdout.lock())?;
+            let width = width_for(&out);
             explain::write_rules(&mut out, width)?;
+            out.finish()?;
             false
         }
-        Command::Inventory { input, format } => {
+        Command::Inventory { input, format, output } => {
             let opts = options(&input, Keep::Notable)?;
+            let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
+            let width = width_for(&out);
             let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
-                drop(progress);
-                let failed = diagnose(&a, input.strict);
-                let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
-                match format {
-                    InventoryFormat::Table => inv.write_table_sized(&mut out, width)?,
-                    InventoryFormat::Json => inv.write_json(&mut out)?,
-                }
-                Ok(failed)
-            })?
+            let (failed, wrote) =
+                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                    drop(progress);
+                    let failed = warn(&a, input.strict);
+                    // A bundle of files none of which is read still deserves the list that
+                    // says why; inputs that gave no file at all, an empty table.
+                    if a.bundle.artifacts.is_empty() {
+                        return Ok((true, false));
+                    }
+                    let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
+                    match format {
+                        InventoryFormat::Table => inv.write_table_sized(&mut out, width)?,
+                        InventoryFormat::Json => inv.write_json(&mut out)?,
+                    }
+                    Ok((failed, true))
+                })?;
+            if wrote {
+                out.finish()?;
+            }
+            failed
         }
         Command::Events { input, source, all, range } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let (since, until) = time_range(&range)?;
+            let mut out = Sink::open(None, &[], stdout.lock())?;
             let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
-                drop(progress);
-                let failed = diagnose(&a, input.strict);
-                a.timeline.restrict(since, until);
-                let wanted = |s: Source| {
-                    source.is_empty()
-                        || source.iter().any(|f| match f {
-                            SourceArg::Cbs => s == Source::Cbs,
-                            SourceArg::Dism => s == Source::Dism,
-                            SourceArg::Wu => s == Source::WindowsUpdate,
-                            SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
-                        })
-                };
-                let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
-                events::write_jsonl(a.bundle, selected, &mut out)?;
-                Ok(failed)
-            })?
+            let (failed, wrote) =
+                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                    drop(progress);
+                    let failed = warn(&a, input.strict);
+                    if unreadable(&a) {
+                        return Ok((true, false));
+                    }
+                    a.timeline.restrict(since, until);
+                    let wanted = |s: Source| {
+                        source.is_empty()
+                            || source.iter().any(|f| match f {
+                                SourceArg::Cbs => s == Source::Cbs,
+                                SourceArg::Dism => s == Source::Dism,
+                                SourceArg::Wu => s == Source::WindowsUpdate,
+                                SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
+                            })
+                    };
+                    let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
+                    events::write_jsonl(a.bundle, selected, &mut out)?;
+                    Ok((failed, true))
+                })?;
+            if wrote {
+                out.finish()?;
+            }
+            failed
         }
     };
-    out.flush()?;
-    Ok(if code { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

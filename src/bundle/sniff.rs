@@ -102,6 +102,13 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     if bytes.is_empty() {
         return skipped(encoding, "empty file");
     }
+    // Archives are opened before sniffing; one that reaches here lacks the signature.
+    if has_ext(&lower, "zip") {
+        return skipped(encoding, "not a zip archive (no zip signature at its start)");
+    }
+    if has_ext(&lower, "cab") {
+        return skipped(encoding, "not a cabinet archive (no MSCF signature at its start)");
+    }
     if encoding == Encoding::Binary {
         let hint = name_hint(&lower);
         return match hint {
@@ -240,6 +247,7 @@ mod tests {
         assert_eq!(s.kind, Kind::Etl);
         assert!(s.note.unwrap().contains("Get-WindowsUpdateLog"));
         assert_eq!(sniff("empty.log", b"").note.as_deref(), Some("empty file"));
+        assert!(sniff("bundle.zip", b"hello\n").note.unwrap().starts_with("not a zip archive"));
         assert!(sniff("notes.txt", b"hello\n").note.unwrap().contains("unrecognised"));
         let mut doc = "# notes\n".repeat(30);
         doc.push_str("2023-05-23 10:02:36, Info                  CBS    quoted line\n");

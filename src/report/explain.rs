@@ -3,6 +3,7 @@
 use crate::code::{Code, CodeKind};
 use crate::knowledge::{self, Class};
 use crate::rules::{self, RULES, Rule};
+use serde::Serialize;
 use std::io::{self, Write};
 
 /// HRESULT facility names (winerror.h `FACILITY_*`).
@@ -137,6 +138,134 @@ pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// One code, decoded, for `explain --format json`.
+#[derive(Debug, Serialize)]
+pub struct CodeInfo {
+    /// As given back: `0x80070306`, `0xC0000008`, or a Win32 number.
+    pub code: String,
+    /// `hresult`, `ntstatus` or `win32`.
+    pub kind: &'static str,
+    /// Symbolic name (Windows SDK), if any.
+    pub name: Option<&'static str>,
+    /// The HRESULT form logs print.
+    pub hresult: String,
+    /// HRESULT facility number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<u32>,
+    /// Its name, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility_name: Option<&'static str>,
+    /// The Win32 error it carries, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub win32: Option<u32>,
+    /// What it means, in our words (`null` when wutriage does not describe it).
+    pub meaning: Option<&'static str>,
+    /// How diagnosis reads it.
+    pub class: Option<String>,
+    /// Remedy titles, when the code is evidence of a cause.
+    pub remedies: Vec<String>,
+    /// 0x80070306, 0x80070006 or 0xC0000008.
+    pub invalid_handle_family: bool,
+}
+
+/// One rule, for `explain --format json`.
+#[derive(Debug, Serialize)]
+pub struct RuleInfo {
+    /// `STO001`.
+    pub id: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// The cause it is evidence of (its id).
+    pub cause: &'static str,
+    /// Default severity.
+    pub severity: String,
+    /// The rule's documentation.
+    pub doc: String,
+}
+
+/// What `explain --format json` writes for each argument.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Explained {
+    /// An error code.
+    Code(CodeInfo),
+    /// A rule.
+    Rule(RuleInfo),
+}
+
+/// The JSON document of `explain --format json`.
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    /// JSON contract version.
+    pub schema_version: u32,
+    /// One entry per argument, in order.
+    pub items: Vec<Explained>,
+}
+
+impl CodeInfo {
+    /// Decodes `code`.
+    pub fn new(code: Code) -> Self {
+        let v = code.value();
+        let (kind, facility, facility_name, win32) = match code.kind() {
+            CodeKind::Hresult => {
+                let nt = v & 0x1000_0000 != 0;
+                let fac = code.facility();
+                let name = if nt {
+                    Some("NT status wrapped by HRESULT_FROM_NT")
+                } else {
+                    facility_name(fac)
+                };
+                ("hresult", Some(fac), name, code.win32_number())
+            }
+            CodeKind::Ntstatus => {
+                ("ntstatus", None, None, (v >> 16 == 0xC007).then_some(v & 0xFFFF))
+            }
+            CodeKind::Win32 => ("win32", None, None, Some(v)),
+        };
+        let d = knowledge::describe(code);
+        let remedies = match d.map(|d| d.class) {
+            Some(Class::Cause(cat)) => knowledge::remedies_for(cat)
+                .iter()
+                .map(|r| r.build(&crate::remedy::Context::default(), "").title)
+                .collect(),
+            _ => Vec::new(),
+        };
+        CodeInfo {
+            code: code.to_string(),
+            kind,
+            name: code.name(),
+            hresult: format!("0x{:08X}", code.as_hresult()),
+            facility,
+            facility_name,
+            win32,
+            meaning: d.map(|d| d.text),
+            class: d.map(|d| class_words(d.class)),
+            remedies,
+            invalid_handle_family: code.is_invalid_handle_family(),
+        }
+    }
+}
+
+impl RuleInfo {
+    /// Describes `rule`.
+    pub fn new(rule: &Rule) -> Self {
+        RuleInfo {
+            id: rule.id,
+            name: rule.name,
+            cause: rule.category.id(),
+            severity: format!("{:?}", rule.severity).to_lowercase(),
+            doc: rule
+                .doc
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string(),
+        }
+    }
 }
 
 /// Writes one rule's documentation.

@@ -312,7 +312,7 @@ pub fn write_jsonl(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
 /// CSV with a header, columns in [`CSV_COLUMNS`] order; lists are joined with `;`.
 pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
     let mut c = csv::Writer::from_writer(w);
-    c.write_record(CSV_COLUMNS)?;
+    c.write_record(CSV_COLUMNS).map_err(io_error)?;
     for r in rows {
         let opt = |v: Option<String>| v.unwrap_or_default();
         c.write_record([
@@ -337,9 +337,18 @@ pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
             r.rule.join(";"),
             r.cause.join(";"),
             r.incident.iter().map(u32::to_string).collect::<Vec<_>>().join(";"),
-        ])?;
+        ])
+        .map_err(io_error)?;
     }
     c.flush()
+}
+
+/// The writer's own error back, so that a closed pipe is still seen as one.
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 #[cfg(test)]
