@@ -143,24 +143,142 @@ fn reading(inputs: &[PathBuf]) -> Progress {
 }
 
 /// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
-/// The manual page of `cmd`.
-fn man_page(cmd: clap::Command) -> clap_mangen::Man {
-    clap_mangen::Man::new(cmd)
+/// Examples for a page: (command line, what it does).
+fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
+    match page {
+        "wutriage" | "wutriage-analyze" => &[
+            (
+                "wutriage analyze bundle.zip",
+                "Diagnose a collected bundle: verdict, update failures, likely causes with their evidence, remedies safest first.",
+            ),
+            (
+                "wutriage analyze --format markdown -o ticket.md C:\\cases\\4711",
+                "A report to paste into a ticket, written whole to ticket.md.",
+            ),
+            (
+                "wutriage analyze --format html -o report.html bundle.zip",
+                "One self-contained page with a timeline picture.",
+            ),
+            (
+                "wutriage analyze --since 2024-02-14 --window 2h bundle.zip",
+                "Only what happened since 14 February, with a wider window around each failure.",
+            ),
+        ],
+        "wutriage-timeline" => &[
+            (
+                "wutriage timeline bundle.zip > timeline.jsonl",
+                "Incidents, rule signals and the records they cite, for Timesketch.",
+            ),
+            (
+                "wutriage timeline --all --format csv -o all.csv bundle.zip",
+                "Every event, in plaso's column order.",
+            ),
+        ],
+        "wutriage-batch" => &[
+            (
+                "wutriage batch /cases/incoming -o fleet.ndjson",
+                "One JSON line per bundle (sub-folder or .zip) of the folder.",
+            ),
+            (
+                "python3 scripts/fleet.py fleet.ndjson",
+                "Fleet questions answered from those lines in DuckDB.",
+            ),
+        ],
+        "wutriage-inventory" => &[
+            (
+                "wutriage inventory bundle.zip",
+                "Every file: kind, size, encoding, time range, records, damage, why it was skipped.",
+            ),
+            ("wutriage inventory --strict bundle.zip", "Exit 2 when a log could not be read."),
+        ],
+        "wutriage-events" => &[(
+            "wutriage events --source evtx bundle.zip",
+            "Notable event-log records as JSON lines on one UTC timeline.",
+        )],
+        "wutriage-explain" => &[
+            (
+                "wutriage explain 0x80070306",
+                "What a code means (here: a catch-all, not 'the handle is invalid').",
+            ),
+            (
+                "wutriage explain -2147023143 ERROR_CRC STO001",
+                "Signed decimal codes, names and rule ids.",
+            ),
+            ("wutriage explain --format json 0x80D02002", "The same as JSON."),
+        ],
+        "wutriage-rules" => {
+            &[("wutriage rules", "The built-in rules; `wutriage explain RULE` for one.")]
+        }
+        "wutriage-completions" => &[(
+            "wutriage completions bash > /etc/bash_completion.d/wutriage",
+            "Completion for bash (also zsh, fish, powershell, elvish).",
+        )],
+        "wutriage-man" => &[
+            ("wutriage man | man -l -", "Read this manual."),
+            ("wutriage man --dir /usr/local/share/man/man1", "Install every page."),
+        ],
+        _ => &[],
+    }
+}
+
+/// Exit codes, shared by every page.
+const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "The output was produced (a closed pipe counts as success)."),
+    ("1", "With analyze --exit-code: an update failure was found."),
+    (
+        "2",
+        "A usage error, an input that does not exist, a bundle with nothing to read (stdout stays empty), or with --strict a log that was damaged or not read.",
+    ),
+];
+
+/// Text for a roff line: backslashes and hyphens escaped, no leading control character.
+fn roff(text: &str) -> String {
+    let t = text.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with(['.', '\'']) { format!("\\&{t}") } else { t }
+}
+
+/// The manual page of `cmd` (named `page`), with EXAMPLES and EXIT STATUS sections.
+fn render_man(cmd: clap::Command, page: &str, w: &mut dyn Write) -> io::Result<()> {
+    let has_args = cmd.get_arguments().any(|a| !a.is_hide_set());
+    let has_subs = cmd.has_subcommands();
+    let man = clap_mangen::Man::new(cmd);
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    man.render_synopsis_section(w)?;
+    man.render_description_section(w)?;
+    if has_args {
+        man.render_options_section(w)?;
+    }
+    if has_subs {
+        man.render_subcommands_section(w)?;
+    }
+    let ex = examples(page);
+    if !ex.is_empty() {
+        writeln!(w, ".SH EXAMPLES")?;
+        for (line, what) in ex {
+            writeln!(w, ".TP\n\\fB{}\\fR\n{}", roff(line), roff(what))?;
+        }
+    }
+    writeln!(w, ".SH \"EXIT STATUS\"")?;
+    for (code, what) in EXIT_STATUS {
+        writeln!(w, ".TP\n\\fB{code}\\fR\n{}", roff(what))?;
+    }
+    man.render_version_section(w)
 }
 
 fn write_man_pages(dir: &std::path::Path) -> Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
-    let write = |name: &str, page: clap_mangen::Man| -> Result<()> {
+    let write = |name: &str, page: clap::Command| -> Result<()> {
         let path = dir.join(format!("{name}.1"));
         let mut buf = Vec::new();
-        page.render(&mut buf)?;
+        render_man(page, name, &mut buf)?;
         std::fs::write(&path, buf).with_context(|| format!("--dir: writing {}", path.display()))
     };
-    write("wutriage", man_page(cmd.clone()))?;
+    write("wutriage", cmd.clone())?;
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("wutriage-{}", sub.get_name());
-        write(&name, man_page(sub.clone().name(name.clone())))?;
+        write(&name, sub.clone().name(name.clone()))?;
     }
     Ok(())
 }
@@ -247,7 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
                     match format {
                         AnalyzeFormat::Table => {
-                            report.write_table_styled(&mut out, color, width)?
+                            report.write_table_styled(&mut out, color, width)?;
                         }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
                         AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
@@ -383,7 +501,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Man { dir } => {
             let Some(dir) = dir else {
                 let mut buf = Vec::new();
-                man_page(Cli::command()).render(&mut buf)?;
+                render_man(Cli::command(), "wutriage", &mut buf)?;
                 let mut out = stdout.lock();
                 out.write_all(&buf)?;
                 out.flush()?;

@@ -157,7 +157,7 @@ fn output_is_written_whole_or_not_at_all_and_never_inside_a_bundle() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().all(|n| !n.ends_with(".part")), "{names:?}");
+    assert!(names.iter().all(|n| !n.starts_with(".wutriage-")), "{names:?}");
 
     // Never inside a bundle being read, however the path is spelled.
     let copy = tempfile::tempdir().unwrap();
@@ -208,4 +208,24 @@ fn explain_speaks_json() {
     // Flags after the codes are flags, and negative numbers are codes.
     let o = wutriage(&["explain", "-2147023143", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn man_pages_have_examples_and_exit_status() {
+    let o = wutriage(&["man"]);
+    assert!(o.status.success());
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert!(page.contains(".SH EXAMPLES"), "{page}");
+    assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
+    assert!(page.contains("wutriage analyze bundle.zip"));
+    let dir = tempfile::tempdir().unwrap();
+    assert!(wutriage(&["man", "--dir", dir.path().to_str().unwrap()]).status.success());
+    let mut pages = 0;
+    for e in fs::read_dir(dir.path()).unwrap() {
+        let text = fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(text.contains(".SH \"EXIT STATUS\""));
+        assert!(text.contains(".SH EXAMPLES"), "{text}");
+        pages += 1;
+    }
+    assert!(pages >= 10);
 }

@@ -37,7 +37,7 @@ fn analyze(name: &str, utc_offset: Option<UtcOffset>) -> (Value, String) {
 }
 
 fn top_cause(v: &Value) -> Option<&str> {
-    v["causes"][0]["category"].as_str()
+    v["causes"][0]["cause"].as_str()
 }
 
 fn snapshots(name: &str, v: &Value, table: &str) {
@@ -54,11 +54,11 @@ fn storage_0x80070306_headline() {
     assert_eq!(v["incidents"].as_array().unwrap().len(), 1);
     assert_eq!(inc["count"], 2);
     assert_eq!(inc["kb"], "KB5034765");
-    assert_eq!(inc["code"]["code"], "0x80070306");
-    assert_eq!(inc["code"]["name"], "ERROR_ERRORS_ENCOUNTERED");
+    assert_eq!(inc["code"], "0x80070306");
+    assert_eq!(inc["code_name"], "ERROR_ERRORS_ENCOUNTERED");
     assert_eq!(inc["invalid_handle_family"], true);
-    assert_eq!(inc["wraps"]["code"]["code"], "0xC000009C");
-    assert_eq!(inc["wraps"]["at"], "Logs/CBS/CBS.log:8");
+    assert_eq!(inc["wraps"], "0xC000009C");
+    assert_eq!(inc["wraps_at"]["at"], "Logs/CBS/CBS.log:8");
     let verdict = v["verdict"]
         .as_array()
         .unwrap()
@@ -113,10 +113,10 @@ fn catch_all_shows_the_csi_failure_it_wraps() {
     let (v, t) = analyze("catchall-csi", None);
     assert_eq!(top_cause(&v), Some("corruption"));
     let inc = &v["incidents"][0];
-    assert_eq!(inc["code"]["code"], "0x80070306");
-    assert_eq!(inc["wraps"]["code"]["code"], "0xC007000D");
-    assert!(inc["wraps"]["excerpt"].as_str().unwrap().contains("DeltaDecompressBuffer"));
-    assert!(!v["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
+    assert_eq!(inc["code"], "0x80070306");
+    assert_eq!(inc["wraps"], "0xC007000D");
+    assert!(inc["wraps_at"]["excerpt"].as_str().unwrap().contains("DeltaDecompressBuffer"));
+    assert!(!v["causes"].as_array().unwrap().iter().any(|c| c["cause"] == "storage"));
     snapshots("catchall-csi", &v, &t);
 }
 
@@ -126,7 +126,7 @@ fn storage_outranks_stronger_scoring_corruption() {
     assert_eq!(top_cause(&v), Some("storage"));
     assert_eq!(v["storage_first"], true);
     let score = |cat: &str| {
-        v["causes"].as_array().unwrap().iter().find(|c| c["category"] == cat).unwrap()["score"]
+        v["causes"].as_array().unwrap().iter().find(|c| c["cause"] == cat).unwrap()["score"]
             .as_f64()
             .unwrap()
     };
@@ -185,7 +185,7 @@ fn time_offset_correlates_only_when_inferred() {
     snapshots("time-offset", &v, &t);
     // Taking the local logs as UTC puts the failure nine hours from the disk errors.
     let (wrong, _) = analyze("time-offset", Some(UtcOffset::UTC));
-    assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
+    assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["cause"] == "storage"));
 }
 
 /// Every .evtx the test-support writer produced reads back through the evtx crate whole.

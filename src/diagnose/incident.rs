@@ -10,7 +10,9 @@ use crate::time::Timestamp;
 use serde::Serialize;
 
 /// What failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum IncidentKind {
     /// An update failed to install.

@@ -46,7 +46,7 @@ pub struct LogSpan {
 }
 
 /// How sure the ranking is, in words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Corroborated by several sources, or decisive.
@@ -84,7 +84,7 @@ pub struct Evidence {
 }
 
 /// How a cause's score was made, so the report can explain it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ScoreParts {
     /// Sum over rules of severity × closeness × repetition.
     pub evidence: f64,

@@ -79,7 +79,7 @@ impl Default for ParseOptions {
 }
 
 /// What kind of damage or limit a [`ParseIssue`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IssueKind {
     /// A line looked like a record header but its date or time is impossible.
@@ -106,7 +106,7 @@ pub enum IssueKind {
 }
 
 /// A problem inside one artifact that did not stop the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ParseIssue {
     /// What happened.
     pub kind: IssueKind,
@@ -118,7 +118,7 @@ pub struct ParseIssue {
 }
 
 /// How much of an artifact was read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Physical lines (text) — 0 for evtx.
     pub lines: u64,
@@ -166,7 +166,9 @@ impl Coverage {
 }
 
 /// Where an offset vote came from, in order of trust.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum OffsetSource {
     /// CSI lines carrying both the local and the UTC stamp.

@@ -7,7 +7,7 @@ use super::inventory::{Inventory, Row};
 use super::markdown as md;
 use crate::bundle::Bundle;
 use crate::code::Code;
-use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
+use crate::diagnose::{self, Diagnosis, Incident, IncidentKind, ScoreParts};
 use crate::event::Event;
 use crate::parse::ParsedArtifact;
 use crate::remedy::{Remedy, Risk};
@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 /// A reference to one event, checkable line by line.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventRef {
     /// `CBS.log:1234` or `System.evtx#48211`.
     pub at: String,
@@ -28,7 +28,7 @@ pub struct EventRef {
 }
 
 /// A code with its name and meaning.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CodeView {
     /// `0x80070306`.
     pub code: String,
@@ -56,13 +56,15 @@ impl CodeView {
     }
 }
 
-/// One incident.
-#[derive(Debug, Serialize)]
+/// One incident. Its fields are named as in `batch` lines, which carry a subset of them.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct IncidentView {
     /// 1-based id.
     pub id: u32,
-    /// What failed.
-    pub kind: &'static str,
+    /// What failed: `install`, `download`, `rollback` or `dism`.
+    pub kind: IncidentKind,
+    /// The same in words: `install failed`.
+    pub what: &'static str,
     /// KB, title or package.
     pub update: String,
     /// KB number.
@@ -71,8 +73,12 @@ pub struct IncidentView {
     pub title: Option<String>,
     /// CBS package identity.
     pub package: Option<String>,
-    /// The reported code.
-    pub code: Option<CodeView>,
+    /// The reported code, as logs print it: `0x80070306`.
+    pub code: Option<String>,
+    /// Its symbolic name: `ERROR_ERRORS_ENCOUNTERED`.
+    pub code_name: Option<&'static str>,
+    /// What it means, in our words.
+    pub code_meaning: Option<&'static str>,
     /// Every distinct failure code reported.
     pub codes: Vec<String>,
     /// How many separate attempts failed.
@@ -83,24 +89,20 @@ pub struct IncidentView {
     pub last: String,
     /// The code is 0x80070306, 0x80070006 or 0xC0000008.
     pub invalid_handle_family: bool,
-    /// The specific earlier failure that a catch-all code wraps.
-    pub wraps: Option<Wrapped>,
+    /// The specific earlier code that a catch-all wraps.
+    pub wraps: Option<String>,
+    /// Its symbolic name.
+    pub wraps_name: Option<&'static str>,
+    /// Where that earlier failure is.
+    pub wraps_at: Option<EventRef>,
+    /// The best-ranked cause whose evidence lies near this failure.
+    pub cause: Option<&'static str>,
     /// The failure records of every attempt.
     pub records: Vec<EventRef>,
 }
 
-/// The failure behind a catch-all.
-#[derive(Debug, Serialize)]
-pub struct Wrapped {
-    /// Its code.
-    pub code: CodeView,
-    /// Where it is.
-    #[serde(flatten)]
-    pub event: EventRef,
-}
-
 /// One piece of evidence.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EvidenceView {
     /// Rule id (several joined with `+` when rules matched the same event).
     pub rule: String,
@@ -118,13 +120,13 @@ pub struct EvidenceView {
 }
 
 /// One ranked cause.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CauseView {
     /// 1 = most likely.
     pub rank: usize,
-    /// Category id.
-    pub category: &'static str,
-    /// Category title.
+    /// The cause's id (`storage`), as in `batch` lines.
+    pub cause: &'static str,
+    /// Its title.
     pub title: &'static str,
     /// Score.
     pub score: f64,
@@ -144,7 +146,7 @@ pub struct CauseView {
 }
 
 /// Totals over the files.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CoverageView {
     /// Files in the bundle.
     pub files: usize,
@@ -165,7 +167,7 @@ pub struct CoverageView {
 }
 
 /// The whole analysis report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// JSON contract version.
     pub schema_version: u32,
@@ -174,7 +176,9 @@ pub struct Report {
     /// The same sentences in Markdown, what came from the logs in code spans.
     #[serde(skip)]
     verdict_markdown: Vec<String>,
-    /// Offset used for local times.
+    /// The UTC offset used for local-time logs (`+01:00`), as in `batch` lines.
+    pub utc_offset: String,
+    /// That offset and where it comes from.
     pub offset: OffsetChoice,
     /// The time base, in words.
     pub clock: String,
@@ -245,29 +249,40 @@ impl Report {
         let incidents: Vec<IncidentView> = d
             .incidents
             .iter()
-            .map(|i| IncidentView {
-                id: i.id,
-                kind: i.kind.describe(),
-                update: i.update_name(),
-                kb: i.kb.map(|k| format!("KB{k}")),
-                title: i.title.clone(),
-                package: i.package.clone(),
-                code: i.code.map(CodeView::new),
-                codes: i.codes.iter().map(|c| shown(*c)).collect(),
-                count: i.count(),
-                first: i.first().to_string(),
-                last: i.last().to_string(),
-                invalid_handle_family: i.invalid_handle_family(),
-                wraps: diagnose::wrapped_code(i, events).map(|(c, ev)| Wrapped {
-                    code: CodeView::new(c),
-                    event: event_ref(bundle, events, ev),
-                }),
-                records: i
-                    .attempts
-                    .iter()
-                    .flat_map(|a| &a.events)
-                    .map(|&ev| event_ref(bundle, events, ev))
-                    .collect(),
+            .map(|i| {
+                let wrapped = diagnose::wrapped_code(i, events);
+                let code = i.code.map(CodeView::new);
+                IncidentView {
+                    id: i.id,
+                    kind: i.kind,
+                    what: i.kind.describe(),
+                    update: i.update_name(),
+                    kb: i.kb.map(|k| format!("KB{k}")),
+                    title: i.title.clone(),
+                    package: i.package.clone(),
+                    code_name: code.as_ref().and_then(|c| c.name),
+                    code_meaning: code.as_ref().and_then(|c| c.meaning),
+                    code: code.map(|c| c.code),
+                    codes: i.codes.iter().map(|c| shown(*c)).collect(),
+                    count: i.count(),
+                    first: i.first().to_string(),
+                    last: i.last().to_string(),
+                    invalid_handle_family: i.invalid_handle_family(),
+                    wraps: wrapped.map(|(c, _)| shown(c)),
+                    wraps_name: wrapped.and_then(|(c, _)| c.name()),
+                    wraps_at: wrapped.map(|(_, ev)| event_ref(bundle, events, ev)),
+                    cause: d
+                        .causes
+                        .iter()
+                        .find(|c| c.incidents.contains(&i.id))
+                        .map(|c| c.category.id()),
+                    records: i
+                        .attempts
+                        .iter()
+                        .flat_map(|a| &a.events)
+                        .map(|&ev| event_ref(bundle, events, ev))
+                        .collect(),
+                }
             })
             .collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
@@ -284,7 +299,7 @@ impl Report {
             .enumerate()
             .map(|(n, c)| CauseView {
                 rank: n + 1,
-                category: c.category.id(),
+                cause: c.category.id(),
                 title: c.category.title(),
                 score: c.score,
                 score_parts: c.parts,
@@ -313,6 +328,7 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             verdict: sentences.iter().map(Sentence::plain).collect(),
             verdict_markdown: sentences.iter().map(Sentence::markdown).collect(),
+            utc_offset: inv.offset.offset.to_string(),
             offset: inv.offset,
             clock: inv.clock(),
             window_minutes: d.window_us / 60_000_000,
@@ -385,25 +401,19 @@ impl Report {
                 Grid::new(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"])
                     .label("Incident");
             for i in &self.incidents {
-                let code: Vec<&str> = i
-                    .code
-                    .as_ref()
-                    .map(|c| std::iter::once(c.code.as_str()).chain(c.name).collect())
-                    .unwrap_or_default();
-                let wraps: Vec<&str> = i
-                    .wraps
-                    .as_ref()
-                    .map(|x| {
-                        std::iter::once(x.code.code.as_str())
-                            .chain(x.code.name)
-                            .chain(["at", x.event.at.as_str()])
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let code: Vec<&str> =
+                    i.code.iter().map(String::as_str).chain(i.code_name).collect();
+                let wraps: Vec<&str> = match (&i.wraps, &i.wraps_at) {
+                    (Some(c), Some(at)) => std::iter::once(c.as_str())
+                        .chain(i.wraps_name)
+                        .chain(["at", at.at.as_str()])
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 t.row(vec![
                     GridCell::new(i.id.to_string()),
                     GridCell::units(&[&i.update]),
-                    GridCell::new(i.kind),
+                    GridCell::new(i.what),
                     GridCell::units(&code).tint(Some(Tint::Red)),
                     GridCell::new(i.count.to_string()),
                     GridCell::units(&[format!("{} →", short(&i.first)), short(&i.last)]),
@@ -486,7 +496,13 @@ impl Report {
                     text(w, "    ", "      ", &paint(alarm, &format!("Wait: {wait}")))?;
                 }
                 for st in &r.steps {
-                    text(w, "    - ", "      ", &st.what)?;
+                    let what = match st.shell {
+                        Some(sh) if st.command.is_some() => {
+                            format!("{} (in an {}):", st.what.trim_end_matches('.'), sh.label())
+                        }
+                        _ => st.what.clone(),
+                    };
+                    text(w, "    - ", "      ", &what)?;
                     if let Some(c) = &st.command {
                         writeln!(
                             w,
@@ -563,8 +579,8 @@ impl Report {
             )?;
             for i in &self.incidents {
                 let code = i.code.as_ref().map_or_else(String::new, |c| {
-                    let mut s = md::code_cell(&c.code);
-                    if let Some(n) = c.name {
+                    let mut s = md::code_cell(c);
+                    if let Some(n) = i.code_name {
                         s = format!("{s} {}", md::code_cell(n));
                     }
                     s
@@ -574,22 +590,23 @@ impl Report {
                     "| {} | {} | {} | {code} | {} | {} → {} |",
                     i.id,
                     md::code_cell(&i.update),
-                    md::text(i.kind),
+                    md::text(i.what),
                     i.count,
                     short(&i.first),
                     short(&i.last)
                 )?;
             }
             for i in &self.incidents {
-                if let Some(x) = &i.wraps {
-                    let name = x.code.name.map(|n| format!(" {}", md::code(n))).unwrap_or_default();
+                if let (Some(c), Some(at)) = (&i.wraps, &i.wraps_at) {
+                    let name =
+                        i.wraps_name.map(|n| format!(" {}", md::code(n))).unwrap_or_default();
                     writeln!(
                         w,
                         "\nIncident {} wraps {}{name} at {}: {}",
                         i.id,
-                        md::code(&x.code.code),
-                        md::code(&x.event.at),
-                        md::code(&x.event.excerpt)
+                        md::code(c),
+                        md::code(&at.at),
+                        md::code(&at.excerpt)
                     )?;
                 }
             }
@@ -653,8 +670,9 @@ impl Report {
                     match &s.command {
                         Some(c) => writeln!(
                             w,
-                            "   - {}: {}",
+                            "   - {} (in an {}): {}",
                             md::text(s.what.trim_end_matches('.')),
+                            s.shell.map_or("elevated prompt", crate::remedy::Shell::label),
                             md::code(c)
                         )?,
                         None => writeln!(w, "   - {}", md::text(&s.what))?,

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use std::io::{self, Write};
 
 /// The JSON view of one event.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventView<'a> {
     /// UTC time, ISO 8601 with microseconds (an instant past the end of year 9999 in UTC
     /// keeps four digits by carrying its own offset, as in the timeline export).

@@ -141,7 +141,7 @@ pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One code, decoded, for `explain --format json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CodeInfo {
     /// As given back: `0x80070306`, `0xC0000008`, or a Win32 number.
     pub code: String,
@@ -171,7 +171,7 @@ pub struct CodeInfo {
 }
 
 /// One rule, for `explain --format json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RuleInfo {
     /// `STO001`.
     pub id: &'static str,
@@ -186,7 +186,7 @@ pub struct RuleInfo {
 }
 
 /// What `explain --format json` writes for each argument.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Explained {
     /// An error code.
@@ -196,7 +196,7 @@ pub enum Explained {
 }
 
 /// The JSON document of `explain --format json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Explanation {
     /// JSON contract version.
     pub schema_version: u32,

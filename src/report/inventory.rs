@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// One artifact's row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Row {
     /// Bundle-relative path.
     pub path: String,
@@ -37,7 +37,7 @@ pub struct Row {
 }
 
 /// The inventory of a bundle.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Inventory {
     /// JSON contract version.
     pub schema_version: u32,

@@ -16,8 +16,11 @@ pub mod timeline;
 use crate::bundle::Bundle;
 use crate::event::Location;
 
-/// Version of the JSON output contract.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON output contract, shared by every JSON document and line. 2: one
+/// vocabulary for `analyze` and `batch` (incident `kind` an id with `what` in words, `code`
+/// and `wraps` as strings with `code_name` / `wraps_name`, causes named `cause`, the verdict a
+/// list, `utc_offset` in both).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// `CBS.log:1234` or `System.evtx#48211`.
 pub fn location(bundle: &Bundle, at: Location) -> String {

@@ -125,9 +125,9 @@ fn excerpt(e: &Event<'_>) -> String {
 impl Picture {
     /// Builds the picture of a diagnosed timeline.
     pub fn new(bundle: &Bundle, events: &[Event<'_>], d: &Diagnosis) -> Self {
-        let lanes = lane::all(bundle);
+        let lanes = lane::all_of(bundle, events);
         let lane_of = |e: &Event<'_>| {
-            let name = lane::of_artifact(bundle, e.at.artifact as usize)?;
+            let name = lane::of_event(bundle, e)?;
             lanes.iter().position(|l| *l == name)
         };
         let place = |ev: usize| -> String {
