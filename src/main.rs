@@ -517,6 +517,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for item in &items {
                 if let Some(rule) = explain::as_rule(item) {
                     explained.push(explain::Explained::Rule(explain::RuleInfo::new(rule)));
+                } else if let Some((code, ext)) = explain::parse_setup_pair(item) {
+                    let mut text = Vec::new();
+                    explain::write_setup_pair(code, ext, &mut text)?;
+                    explained.push(explain::Explained::SetupPair(explain::SetupPairInfo {
+                        code: format!("0x{:08X}-{ext}", code.as_hresult()),
+                        text: String::from_utf8_lossy(&text).trim_end().to_string(),
+                    }));
                 } else if let Some(code) = explain::parse_code(item) {
                     explained.push(explain::Explained::Code(explain::CodeInfo::new(code)));
                 } else {
@@ -541,6 +548,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     if let Some(rule) = explain::as_rule(item) {
                         explain::write_rule(rule, &mut out)?;
+                    } else if let Some((code, ext)) = explain::parse_setup_pair(item) {
+                        explain::write_setup_pair(code, ext, &mut out)?;
                     } else if let Some(code) = explain::parse_code(item) {
                         explain::write_code(code, &mut out)?;
                     }
@@ -602,6 +611,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                                 SourceArg::Dism => s == Source::Dism,
                                 SourceArg::Wu => s == Source::WindowsUpdate,
                                 SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
+                                SourceArg::Setup => {
+                                    matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
+                                }
+                                SourceArg::Setupapi => s == Source::SetupApi,
                             })
                     };
                     let selected = a.timeline.events.iter().filter(|e| wanted(e.source));

@@ -23,6 +23,8 @@ pub enum IncidentKind {
     Rollback,
     /// A DISM command failed.
     Dism,
+    /// A feature update (Windows Setup upgrade) failed or rolled back.
+    FeatureUpdate,
 }
 
 impl IncidentKind {
@@ -33,6 +35,7 @@ impl IncidentKind {
             IncidentKind::Download => "download failed",
             IncidentKind::Rollback => "rolled back",
             IncidentKind::Dism => "DISM command failed",
+            IncidentKind::FeatureUpdate => "feature update failed",
         }
     }
 }
@@ -102,6 +105,8 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
                 None
             }
         }
+        // Feature updates become incidents in `upgrade`, from whole setup logs.
+        Source::Setup | Source::SetupApi | Source::Compat | Source::SetupDiag => None,
         Source::WindowsUpdate => {
             let m = &e.message;
             if m.contains("LogHistory called") && m.contains("resultMapped=") {
@@ -200,6 +205,7 @@ impl Incident {
         }
         match self.kind {
             IncidentKind::Dism => "DISM".to_string(),
+            IncidentKind::FeatureUpdate => "Windows".to_string(),
             _ => "an update".to_string(),
         }
     }

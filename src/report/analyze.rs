@@ -47,7 +47,7 @@ pub(crate) fn shown(c: Code) -> String {
 }
 
 impl CodeView {
-    fn new(c: Code) -> Self {
+    pub(crate) fn new(c: Code) -> Self {
         CodeView {
             code: shown(c),
             name: c.name(),
@@ -188,6 +188,9 @@ pub struct Report {
     pub storage_first: bool,
     /// Update failures.
     pub incidents: Vec<IncidentView>,
+    /// Feature-update attempts that failed, rolled back or were cancelled.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub upgrades: Vec<super::upgrade::UpgradeView>,
     /// Causes, most likely first.
     pub causes: Vec<CauseView>,
     /// Remedies, safest first.
@@ -214,7 +217,7 @@ fn excerpt(e: &Event<'_>) -> String {
     s
 }
 
-fn event_ref(bundle: &Bundle, events: &[Event<'_>], i: usize) -> EventRef {
+pub(crate) fn event_ref(bundle: &Bundle, events: &[Event<'_>], i: usize) -> EventRef {
     let e = &events[i];
     EventRef { at: super::location(bundle, e.at), time: e.time.to_string(), excerpt: excerpt(e) }
 }
@@ -323,7 +326,8 @@ impl Report {
             unattributed_lines: inv.files.iter().map(|f| f.coverage.unattributed_lines).sum(),
             events: timeline.event_count(),
         };
-        let sentences = verdict(d, events, bundle);
+        let upgrades = super::upgrade::views(d, bundle, events);
+        let sentences = verdict(d, events, bundle, &upgrades);
         Report {
             schema_version: SCHEMA_VERSION,
             verdict: sentences.iter().map(Sentence::plain).collect(),
@@ -334,6 +338,7 @@ impl Report {
             window_minutes: d.window_us / 60_000_000,
             storage_first: d.storage_first,
             incidents,
+            upgrades,
             causes,
             remedies: d.remedies.clone(),
             warnings: d.warnings.iter().map(ev_view).collect(),
@@ -421,6 +426,42 @@ impl Report {
                 ]);
             }
             write!(w, "{}\n{}\n", heading("Update failures"), t.render(width, color))?;
+        }
+        if !self.upgrades.is_empty() {
+            let mut t = Grid::new(&[
+                "#",
+                "feature update",
+                "outcome",
+                "phase",
+                "operation",
+                "code",
+                "telemetry",
+                "first → last (UTC)",
+            ])
+            .label("Feature update");
+            for u in &self.upgrades {
+                t.row(vec![
+                    GridCell::new(u.id.to_string()),
+                    GridCell::new(u.version()),
+                    GridCell::new(u.outcome),
+                    GridCell::new(u.phase.unwrap_or("")),
+                    GridCell::new(match (&u.operation, &u.operation_name) {
+                        (Some(o), Some(n)) => format!("{o}: {n}"),
+                        (Some(o), None) => o.clone(),
+                        (None, Some(n)) => n.clone(),
+                        (None, None) => String::new(),
+                    }),
+                    GridCell::units(&[u.code.clone().unwrap_or_default()]).tint(Some(Tint::Red)),
+                    GridCell::units(&[u.reported.clone().unwrap_or_default()]),
+                    GridCell::units(&[format!("{} →", short(&u.first)), short(&u.last)]),
+                ]);
+            }
+            write!(
+                w,
+                "{}\n{}\n",
+                heading("Feature updates (Windows Setup)"),
+                t.render(width, color)
+            )?;
         }
         if !self.causes.is_empty() {
             let mut t = Grid::new(&["rank", "cause", "confidence", "score", "strongest evidence"])
@@ -612,6 +653,32 @@ impl Report {
             }
             writeln!(w)?;
         }
+        if !self.upgrades.is_empty() {
+            writeln!(w, "### Feature updates (Windows Setup)\n")?;
+            writeln!(
+                w,
+                "| # | feature update | outcome | phase | operation | code | telemetry |\n|---|---|---|---|---|---|---|"
+            )?;
+            for u in &self.upgrades {
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    u.id,
+                    md::code_cell(u.version()),
+                    md::text(u.outcome),
+                    md::text(u.phase.unwrap_or("")),
+                    md::code_cell(&match (&u.operation, &u.operation_name) {
+                        (Some(o), Some(n)) => format!("{o}: {n}"),
+                        (Some(o), None) => o.clone(),
+                        (None, Some(n)) => n.clone(),
+                        (None, None) => String::new(),
+                    }),
+                    md::code_cell(u.code.as_deref().unwrap_or("")),
+                    md::code_cell(u.reported.as_deref().unwrap_or(""))
+                )?;
+            }
+            writeln!(w)?;
+        }
         if !self.causes.is_empty() {
             writeln!(w, "### Likely causes\n")?;
             for c in &self.causes {
@@ -747,10 +814,19 @@ impl Sentence {
 }
 
 /// The headline: what failed, what its code really means, what it wraps, and the top cause.
-fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<Sentence> {
+fn verdict(
+    d: &Diagnosis,
+    events: &[Event<'_>],
+    bundle: &Bundle,
+    upgrades: &[super::upgrade::UpgradeView],
+) -> Vec<Sentence> {
     let mut out = Vec::new();
     if d.incidents.is_empty() {
-        out.push(Sentence::new("No update failure found in these logs."));
+        if super::upgrade::only_cancelled(upgrades) {
+            out.extend(super::upgrade::verdict_lines(upgrades).iter().map(|l| Sentence::new(l)));
+        } else {
+            out.push(Sentence::new("No update failure found in these logs."));
+        }
         if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
             out.push(Sentence::new("But the disk shows signs of failing: back up the data now, before any repair or update."));
         }
@@ -790,8 +866,22 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<Sentence
             d.incidents.len()
         )));
     }
+    let feature = main.kind == diagnose::IncidentKind::FeatureUpdate;
+    if feature {
+        out.extend(super::upgrade::verdict_lines(upgrades).iter().map(|l| Sentence::new(l)));
+    } else {
+        // Feature updates that are not the headline still get their sentence.
+        out.extend(upgrades.iter().map(|u| Sentence::new(&u.sentence())));
+    }
     if let Some(c) = main.code {
-        out.push(Sentence::new(&code_sentence(c)));
+        // A code routine in WindowsUpdate.log is a real result when Setup reports it.
+        let routine = crate::knowledge::class(c) == crate::knowledge::Class::Benign;
+        out.push(match c.name() {
+            Some(n) if feature && routine => {
+                Sentence::default().value(&shown(c)).words(" is ").value(n).words(".")
+            }
+            _ => Sentence::new(&code_sentence(c)),
+        });
     }
     if let Some((c, i)) = diagnose::wrapped_code(main, events) {
         let mut s = Sentence::new("It wraps an earlier, specific failure: ").value(&shown(c));

@@ -37,10 +37,10 @@ pub struct EventView<'a> {
     /// Message text (multi-line records joined with `\n`).
     pub message: String,
     /// Named fields.
-    #[serde(skip_serializing_if = "Map::is_empty")]
+    #[serde(skip_serializing_if = "Map::is_empty", default)]
     pub fields: Map<String, Value>,
     /// Notes on how the record was read.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub flags: Vec<&'static str>,
 }
 

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod picture;
 pub mod problems;
 pub mod timeline;
+pub mod upgrade;
 
 use crate::bundle::Bundle;
 use crate::event::Location;
