@@ -58,8 +58,8 @@ fn sample(kind: &str) -> Vec<u8> {
         "cmtrace" => {
             "<![LOG[Scan failed with error = 0x80240438.]LOG]!><time=\"03:00:05.123-60\" date=\"02-14-2024\" component=\"WUAHandler\" context=\"\" type=\"3\" thread=\"4242\" file=\"cwuahandler.cpp:3589\">\r\n"
         }
-        // wutriage knows a trace by its name (and, with a decoder, its header).
-        "etl" => "\u{0}\u{0}\u{1}\u{0}trace",
+        // A trace is binary: the fixture's own (see below).
+        "etl" => "",
         other => panic!("no sample for kind {other}"),
     };
     text.as_bytes().to_vec()
@@ -87,7 +87,15 @@ fn every_file_the_script_collects_is_one_wutriage_reads() {
             if Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("cab")) {
                 continue; // a cabinet is opened, not sniffed; its CbsPersist logs are the cbs kind
             }
-            fs::write(&path, sample(kind)).unwrap();
+            let bytes = if kind == "etl" {
+                fs::read(common::fixture(
+                    "bundles/windows11-etl/Logs/WindowsUpdate/WindowsUpdate.20250426.052044.386.1.etl",
+                ))
+                .unwrap()
+            } else {
+                sample(kind)
+            };
+            fs::write(&path, bytes).unwrap();
             want.insert(rel, kind.to_string());
         }
     }

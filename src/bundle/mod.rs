@@ -56,7 +56,7 @@ pub struct Artifact {
     pub kind: Kind,
     /// Its text encoding (or `Binary`).
     pub encoding: Encoding,
-    /// Why it was skipped, or a note on it (ETL decoding, sanitized archive names).
+    /// Why it was skipped, or a note on it (sanitized archive names).
     pub note: Option<String>,
     /// Whether the note is a problem to show the user (unreadable, damaged, misnamed or
     /// renamed), not just information.
@@ -244,7 +244,7 @@ impl Bundle {
     #[doc(hidden)]
     pub fn from_memory_as(name: &str, bytes: Vec<u8>, kind: Kind) -> Bundle {
         let encoding = match decode::detect(&bytes) {
-            _ if kind == Kind::Evtx => Encoding::Binary,
+            _ if matches!(kind, Kind::Evtx | Kind::Etl) => Encoding::Binary,
             Encoding::Binary => Encoding::Utf8,
             e => e,
         };

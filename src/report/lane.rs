@@ -19,7 +19,8 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         }
         Kind::SetupApi => "setupapi".to_string(),
         Kind::SetupDiag => "SetupDiag".to_string(),
-        Kind::Etl | Kind::Archive | Kind::Unknown => return None,
+        Kind::Etl => trace(&a.path),
+        Kind::Archive | Kind::Unknown => return None,
     })
 }
 
@@ -69,6 +70,20 @@ pub fn all_of(bundle: &Bundle, events: &[Event<'_>]) -> Vec<String> {
     lanes
 }
 
+/// `WindowsUpdate.20250426.052044.386.1.etl` → `WindowsUpdate.log` (the log the trace is
+/// rendered as); `waasmedic.20250426_122102_987.etl` → `waasmedic (ETW)`.
+fn trace(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    if stem.eq_ignore_ascii_case("windowsupdate") {
+        "WindowsUpdate.log".to_string()
+    } else if stem.is_empty() {
+        "ETW".to_string()
+    } else {
+        format!("{stem} (ETW)")
+    }
+}
+
 /// Every lane of a bundle, each once, in reading order: text logs first (CBS, DISM,
 /// WindowsUpdate.log), then System, Setup, Application, then other channels by name.
 pub fn all(bundle: &Bundle) -> Vec<String> {
@@ -103,6 +118,8 @@ mod tests {
         );
         assert_eq!(channel("exports/System.txt"), "System");
         assert_eq!(channel(".evtx"), "events");
+        assert_eq!(trace("Logs/WindowsUpdate.20250426.052044.386.1.etl"), "WindowsUpdate.log");
+        assert_eq!(trace("waasmedic.20250426_122102_987.etl"), "waasmedic (ETW)");
     }
 
     #[test]
