@@ -4,6 +4,8 @@
 //! This stage decides; it prints nothing. Inputs are the sorted timeline and a little
 //! coverage (which event logs were read, over which period).
 
+pub mod disks;
+mod headline;
 pub mod incident;
 mod reads;
 
@@ -130,6 +132,15 @@ pub struct Diagnosis {
     pub warnings: Vec<Evidence>,
     /// The correlation window used.
     pub window_us: i64,
+    /// The incident the verdict leads with (an index into `incidents`): the update that
+    /// matters most (see [`headline`]).
+    pub headline: Option<usize>,
+    /// The cause stated for that incident (an index into `causes`): the best-ranked cause
+    /// whose evidence lies near it.
+    pub headline_cause: Option<usize>,
+    /// The disks the logs name, the device of each storage signal, and the storage evidence
+    /// on disks that do not hold Windows.
+    pub disks: disks::Disks,
 }
 
 /// Score multiplier for repeated matches of one rule: 1 for one, approaching 1.6.
@@ -148,21 +159,39 @@ fn source_key(e: &Event<'_>) -> String {
     }
 }
 
-/// Distance from `t` to the nearest attempt of any incident (0 inside an attempt).
-fn distance(t: Timestamp, incidents: &[Incident]) -> Option<i64> {
-    incidents
-        .iter()
-        .flat_map(|i| &i.attempts)
-        .map(|a| {
-            if t < a.first {
-                a.first.0 - t.0
-            } else if t > a.last {
-                t.0 - a.last.0
-            } else {
-                0
-            }
-        })
-        .min()
+/// Attempts sorted by start, for the distance from a time to the nearest of them in
+/// logarithmic time (a retry loop has thousands of attempts, a bundle thousands of signals).
+struct Spans {
+    first: Vec<i64>,
+    /// The latest end among the attempts up to each one.
+    max_last: Vec<i64>,
+}
+
+impl Spans {
+    fn new<'i>(attempts: impl Iterator<Item = &'i incident::Attempt>) -> Spans {
+        let mut v: Vec<(i64, i64)> = attempts.map(|a| (a.first.0, a.last.0)).collect();
+        v.sort_unstable();
+        let mut max = i64::MIN;
+        let max_last = v
+            .iter()
+            .map(|&(_, l)| {
+                max = max.max(l);
+                max
+            })
+            .collect();
+        Spans { first: v.into_iter().map(|(f, _)| f).collect(), max_last }
+    }
+
+    /// Distance from `t` to the nearest attempt (0 inside one), `None` without attempts.
+    fn distance(&self, t: Timestamp) -> Option<i64> {
+        let started = self.first.partition_point(|&f| f <= t.0);
+        let before = started.checked_sub(1).map(|k| (t.0 - self.max_last[k]).max(0));
+        let after = self.first.get(started).map(|f| f - t.0);
+        match (before, after) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// Weight for standing evidence far from any failure.
@@ -174,11 +203,12 @@ fn evidence_for(
     incidents: &[Incident],
     window_us: i64,
 ) -> Vec<Evidence> {
+    let spans = Spans::new(incidents.iter().flat_map(|i| &i.attempts));
     signals
         .iter()
         .filter_map(|s| {
             let e = &events[s.event];
-            let d = distance(e.time, incidents);
+            let d = spans.distance(e.time);
             let in_window = d.is_some_and(|d| d <= window_us);
             let closeness = match d {
                 Some(d) if in_window => 1.0 - 0.5 * (d as f64 / window_us as f64),
@@ -221,11 +251,10 @@ fn score(evidence: &[Evidence], events: &[Event<'_>]) -> (f64, ScoreParts) {
 
 /// Storage evidence is corroborated when a strong signal has company (another signal or a
 /// SMART prediction) or when weak signals come from several rules. One weak signal is not.
-fn storage_corroborated(evidence: &[Evidence], signals: &[Signal]) -> bool {
-    let hit = |e: &Evidence| {
-        signals.iter().find(|s| s.event == e.event && s.rule.id == e.rule.id).map(|s| s.hit)
-    };
-    let strong = evidence.iter().filter(|e| hit(e).is_some_and(|h| h.strong)).count();
+/// `strong` lists the strong storage hits as (event, rule id), sorted.
+fn storage_corroborated(evidence: &[Evidence], strong: &[(usize, &str)]) -> bool {
+    let strong =
+        evidence.iter().filter(|e| strong.binary_search(&(e.event, e.rule.id)).is_ok()).count();
     let critical = evidence.iter().any(|e| e.rule.severity == rules::Severity::Critical);
     let rules: BTreeSet<&str> = evidence.iter().map(|e| e.rule.id).collect();
     critical || (strong >= 1 && evidence.len() >= 2) || (evidence.len() >= 3 && rules.len() >= 2)
@@ -337,12 +366,10 @@ fn touched(
     incidents
         .iter()
         .filter(|i| {
-            evidence.iter().any(|e| {
-                let t = events[e.event].time;
-                i.attempts
-                    .iter()
-                    .any(|a| t.0 >= a.first.0 - window_us && t.0 <= a.last.0 + window_us)
-            })
+            let spans = Spans::new(i.attempts.iter());
+            evidence
+                .iter()
+                .any(|e| spans.distance(events[e.event].time).is_some_and(|d| d <= window_us))
         })
         .map(|i| i.id)
         .collect()
@@ -381,10 +408,18 @@ pub fn diagnose(
     opts: Options,
 ) -> Diagnosis {
     let window = opts.window_us.max(1);
-    let (seeds, signals) = seeds_and_signals(events);
+    let (seeds, signals, facts) = seeds_and_signals(events);
     let incidents = incident::from_seeds(events, seeds, window);
     let mut all = evidence_for(&signals, events, &incidents, window);
     all.extend(repeated_failures(&incidents, events, notes));
+    // Storage evidence on a disk that does not hold Windows is shown, not weighed.
+    let disks = disks::assess(events, &facts, &signals, &mut all);
+    let mut strong: Vec<(usize, &str)> = signals
+        .iter()
+        .filter(|s| s.hit.strong && s.rule.category == Category::Storage)
+        .map(|s| (s.event, s.rule.id))
+        .collect();
+    strong.sort_unstable();
 
     let mut causes = Vec::new();
     let mut storage_first = false;
@@ -396,7 +431,7 @@ pub fn diagnose(
                 continue;
             }
             let (score, parts) = score(&ev, events);
-            let decisive = category == Category::Storage && storage_corroborated(&ev, &signals);
+            let decisive = category == Category::Storage && storage_corroborated(&ev, &strong);
             storage_first |= decisive;
             ev.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.event.cmp(&b.event)));
             causes.push(Cause {
@@ -417,39 +452,59 @@ pub fn diagnose(
         });
     }
     let warnings = if incidents.is_empty() {
-        let mut w: Vec<Evidence> = all.iter().filter(|e| e.standing).cloned().collect();
+        let mut w: Vec<Evidence> =
+            all.iter().chain(&disks.elsewhere).filter(|e| e.standing).cloned().collect();
         w.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.event.cmp(&b.event)));
         w
     } else {
         Vec::new()
     };
     let remedies = plan(&causes, &incidents, &all, events, storage_first);
-    Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window }
+    let headline = headline::incident(&incidents);
+    let headline_cause = headline.and_then(|h| headline::cause(&causes, incidents[h].id));
+    Diagnosis {
+        incidents,
+        causes,
+        remedies,
+        storage_first,
+        warnings,
+        window_us: window,
+        headline,
+        headline_cause,
+        disks,
+    }
 }
 
-/// The failures that seed incidents and the signals of every event rule, in event order: one
-/// pass on the current rayon pool, so that each event's message is fetched into cache once
-/// for both.
-fn seeds_and_signals(events: &[Event<'_>]) -> (Vec<incident::Seed>, Vec<Signal>) {
-    let parts: Vec<(Vec<incident::Seed>, Vec<Signal>)> = events
+/// What the one pass over the events finds, in event order.
+type Found = (Vec<incident::Seed>, Vec<Signal>, Vec<(usize, disks::Fact)>);
+
+/// The failures that seed incidents, the signals of every event rule and what events say
+/// about the disks, in event order: one pass on the current rayon pool, so that each event's
+/// message is fetched into cache once for all three.
+fn seeds_and_signals(events: &[Event<'_>]) -> Found {
+    let parts: Vec<Found> = events
         .par_chunks(rules::EVENTS_PER_TASK)
         .enumerate()
         .map(|(k, chunk)| {
-            let (mut seeds, mut signals) = (Vec::new(), Vec::new());
+            let (mut seeds, mut signals, mut facts) = (Vec::new(), Vec::new(), Vec::new());
             for (j, e) in fetched(chunk).enumerate() {
                 let i = k * rules::EVENTS_PER_TASK + j;
                 seeds.extend(incident::seed(e, i));
                 signals.extend(rules::of_event(e, i));
+                if let Some(f) = disks::fact(e) {
+                    facts.push((i, f));
+                }
             }
-            (seeds, signals)
+            (seeds, signals, facts)
         })
         .collect();
-    let (mut seeds, mut signals) = (Vec::new(), Vec::new());
-    for (mut s, mut g) in parts {
+    let (mut seeds, mut signals, mut facts) = (Vec::new(), Vec::new(), Vec::new());
+    for (mut s, mut g, mut f) in parts {
         seeds.append(&mut s);
         signals.append(&mut g);
+        facts.append(&mut f);
     }
-    (seeds, signals)
+    (seeds, signals, facts)
 }
 
 /// Events whose messages [`fetched`] brings into cache together.

@@ -71,12 +71,20 @@ pub struct IncidentView {
     pub title: Option<String>,
     /// CBS package identity.
     pub package: Option<String>,
-    /// The reported code.
+    /// Windows Update's id of the update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_id: Option<String>,
+    /// The code of the latest attempt that has one.
     pub code: Option<CodeView>,
-    /// Every distinct failure code reported.
+    /// Every distinct failure code reported, in order of first appearance.
     pub codes: Vec<String>,
     /// How many separate attempts failed.
     pub count: usize,
+    /// The attempts, oldest first: all of them up to [`LISTED`], else the first and the last
+    /// [`LISTED`]` / 2` (`attempts_omitted` says how many lie between).
+    pub attempts: Vec<AttemptView>,
+    /// Attempts not listed in `attempts`.
+    pub attempts_omitted: usize,
     /// First failure, UTC.
     pub first: String,
     /// Last failure, UTC.
@@ -85,8 +93,27 @@ pub struct IncidentView {
     pub invalid_handle_family: bool,
     /// The specific earlier failure that a catch-all code wraps.
     pub wraps: Option<Wrapped>,
-    /// The failure records of every attempt.
+    /// The failure records of the attempts listed, at most [`LISTED`].
     pub records: Vec<EventRef>,
+    /// Failure records not listed in `records`.
+    pub records_omitted: usize,
+}
+
+/// How many attempts, and how many failure records, an incident lists: a retry loop of a
+/// thousand attempts is a count, not a thousand rows.
+pub const LISTED: usize = 20;
+
+/// One failed attempt.
+#[derive(Debug, Serialize)]
+pub struct AttemptView {
+    /// Its first failure record, UTC.
+    pub first: String,
+    /// Its last failure record, UTC.
+    pub last: String,
+    /// Its code (of its most authoritative record that has one).
+    pub code: Option<String>,
+    /// How many records of it the logs hold.
+    pub records: usize,
 }
 
 /// The failure behind a catch-all.
@@ -115,6 +142,24 @@ pub struct EvidenceView {
     pub in_window: bool,
     /// Standing evidence (counts anywhere, with less weight far from a failure).
     pub standing: bool,
+    /// The disk or volume a storage signal was on, when its event names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// A disk the logs name.
+#[derive(Debug, Serialize)]
+pub struct DiskView {
+    /// Its number.
+    pub number: u32,
+    /// `system`, `removable`, `other` or `unknown`.
+    pub role: diagnose::disks::Role,
+    /// Why, in words.
+    pub why: String,
+    /// In words: "disk 1, a USB device (a vendor and product)".
+    pub description: String,
+    /// Events on the timeline that name it (its errors, arrival, removal).
+    pub events: usize,
 }
 
 /// One ranked cause.
@@ -187,6 +232,10 @@ pub struct Report {
     pub remedies: Vec<Remedy>,
     /// Standing warnings found without an update failure.
     pub warnings: Vec<EvidenceView>,
+    /// The disks the storage evidence names, and what each is to the machine.
+    pub disks: Vec<DiskView>,
+    /// Storage evidence on disks or volumes that do not hold Windows: shown, never a cause.
+    pub other_disks: Vec<EvidenceView>,
     /// Totals.
     pub coverage: CoverageView,
     /// Every file.
@@ -218,16 +267,64 @@ fn code_sentence(c: Code) -> String {
         0x8007_0006 => "0x80070006 is E_HANDLE (Win32 6): the handle is invalid.".to_string(),
         0xD000_0008 => "0xC0000008 is STATUS_INVALID_HANDLE: an invalid handle was given.".to_string(),
         _ => match (c.name(), crate::knowledge::describe(c)) {
-            (Some(n), Some(d)) => format!("0x{:08X} is {n}: {}", c.as_hresult(), d.text),
-            (Some(n), None) => format!("0x{:08X} is {n}.", c.as_hresult()),
-            (None, Some(d)) => format!("0x{:08X}: {}", c.as_hresult(), d.text),
-            (None, None) => format!("0x{:08X} has no public name.", c.as_hresult()),
+            (Some(n), Some(d)) => format!("{} is {n}: {}", shown(c), d.text),
+            (Some(n), None) => format!("{} is {n}.", shown(c)),
+            (None, Some(d)) => format!("{}: {}", shown(c), d.text),
+            (None, None) => format!("{} has no public name.", shown(c)),
         },
     }
 }
 
 fn day(t: crate::time::Timestamp) -> String {
     t.to_string().get(..16).unwrap_or("").replace('T', " ")
+}
+
+/// One incident as the report shows it: every attempt counted, at most [`LISTED`] listed.
+fn incident_view(bundle: &Bundle, events: &[Event<'_>], i: &Incident) -> IncidentView {
+    let n = i.attempts.len();
+    let listed: Vec<&diagnose::incident::Attempt> = if n <= LISTED {
+        i.attempts.iter().collect()
+    } else {
+        i.attempts[..LISTED / 2].iter().chain(&i.attempts[n - LISTED / 2..]).collect()
+    };
+    let all_records: usize = i.attempts.iter().map(|a| a.events.len()).sum();
+    let records: Vec<EventRef> = listed
+        .iter()
+        .flat_map(|a| &a.events)
+        .take(LISTED)
+        .map(|&ev| event_ref(bundle, events, ev))
+        .collect();
+    IncidentView {
+        id: i.id,
+        kind: i.kind.describe(),
+        update: i.update_name(),
+        kb: i.kb.map(|k| format!("KB{k}")),
+        title: i.title.clone(),
+        package: i.package.clone(),
+        update_id: i.update_id.clone(),
+        code: i.code.map(CodeView::new),
+        codes: i.codes.iter().take(LISTED).map(|c| shown(*c)).collect(),
+        count: n,
+        attempts: listed
+            .iter()
+            .map(|a| AttemptView {
+                first: a.first.to_string(),
+                last: a.last.to_string(),
+                code: a.code.map(shown),
+                records: a.events.len(),
+            })
+            .collect(),
+        attempts_omitted: n - listed.len(),
+        first: i.first().to_string(),
+        last: i.last().to_string(),
+        invalid_handle_family: i.invalid_handle_family(),
+        wraps: diagnose::wrapped_code(i, events).map(|(c, ev)| Wrapped {
+            code: CodeView::new(c),
+            event: event_ref(bundle, events, ev),
+        }),
+        records_omitted: all_records - records.len(),
+        records,
+    }
 }
 
 impl Report {
@@ -239,34 +336,8 @@ impl Report {
         d: &Diagnosis,
     ) -> Self {
         let events = &timeline.events;
-        let incidents: Vec<IncidentView> = d
-            .incidents
-            .iter()
-            .map(|i| IncidentView {
-                id: i.id,
-                kind: i.kind.describe(),
-                update: i.update_name(),
-                kb: i.kb.map(|k| format!("KB{k}")),
-                title: i.title.clone(),
-                package: i.package.clone(),
-                code: i.code.map(CodeView::new),
-                codes: i.codes.iter().map(|c| shown(*c)).collect(),
-                count: i.count(),
-                first: i.first().to_string(),
-                last: i.last().to_string(),
-                invalid_handle_family: i.invalid_handle_family(),
-                wraps: diagnose::wrapped_code(i, events).map(|(c, ev)| Wrapped {
-                    code: CodeView::new(c),
-                    event: event_ref(bundle, events, ev),
-                }),
-                records: i
-                    .attempts
-                    .iter()
-                    .flat_map(|a| &a.events)
-                    .map(|&ev| event_ref(bundle, events, ev))
-                    .collect(),
-            })
-            .collect();
+        let incidents: Vec<IncidentView> =
+            d.incidents.iter().map(|i| incident_view(bundle, events, i)).collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
             rule: e.rule.id.to_string(),
             name: e.rule.name,
@@ -274,6 +345,11 @@ impl Report {
             weight: (e.weight * 100.0).round() / 100.0,
             in_window: e.in_window,
             standing: e.standing,
+            device: d
+                .disks
+                .device(e.event)
+                .map(|dev| d.disks.describe(dev))
+                .filter(|s| !s.is_empty()),
         };
         let causes = d
             .causes
@@ -316,6 +392,26 @@ impl Report {
             causes,
             remedies: d.remedies.clone(),
             warnings: d.warnings.iter().map(ev_view).collect(),
+            disks: d
+                .disks
+                .disks
+                .iter()
+                .map(|k| DiskView {
+                    number: k.number,
+                    role: k.role,
+                    why: k.why.clone(),
+                    description: k.describe(),
+                    events: d
+                        .disks
+                        .devices
+                        .iter()
+                        .filter(|(_, x)| x.disk == Some(k.number))
+                        .count(),
+                })
+                .collect(),
+            other_disks: merge_by_event(
+                d.disks.elsewhere.iter().map(|e| (e.event, ev_view(e))).collect(),
+            ),
             coverage,
             files: inv.files,
         }
@@ -379,13 +475,7 @@ impl Report {
                     Cell::new(i.id),
                     Cell::new(&i.update),
                     Cell::new(i.kind),
-                    cell(
-                        i.code
-                            .as_ref()
-                            .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
-                            .unwrap_or_default(),
-                        Some(Color::Red),
-                    ),
+                    cell(code_cell(i), Some(Color::Red)),
                     Cell::new(i.count),
                     Cell::new(format!("{} → {}", short(&i.first), short(&i.last))),
                     cell(
@@ -441,6 +531,26 @@ impl Report {
                 ]);
             }
             writeln!(w, "{}\n{t}\n", heading("Likely causes"))?;
+        }
+        if !self.disks.is_empty() {
+            let mut t = table(&["disk", "what it is", "why", "events"]);
+            for k in &self.disks {
+                t.add_row([
+                    Cell::new(k.number),
+                    Cell::new(&k.description),
+                    Cell::new(&k.why),
+                    Cell::new(k.events),
+                ]);
+            }
+            for e in &self.other_disks {
+                t.add_row([
+                    Cell::new(""),
+                    Cell::new(e.device.as_deref().unwrap_or("")),
+                    Cell::new(format!("{} {}: {}", e.rule, e.event.at, e.event.excerpt)),
+                    Cell::new(""),
+                ]);
+            }
+            writeln!(w, "{}\n{t}\n", heading("Disks"))?;
         }
         if !self.warnings.is_empty() {
             let mut t = table(&["rule", "where", "what"]);
@@ -553,7 +663,11 @@ impl Report {
                     i.code
                         .as_ref()
                         .map(|c| format!("`{}` {}", c.code, c.name.unwrap_or("")))
-                        .unwrap_or_default(),
+                        .unwrap_or_default()
+                        + &code_cell(i)
+                            .split_once('\n')
+                            .map(|(_, also)| format!("; {also}"))
+                            .unwrap_or_default(),
                     i.count,
                     short(&i.first),
                     short(&i.last)
@@ -588,6 +702,25 @@ impl Report {
                 for a in &c.against {
                     writeln!(w, "   - against: {}", md(a))?;
                 }
+            }
+            writeln!(w)?;
+        }
+        if !self.disks.is_empty() {
+            writeln!(w, "### Disks\n")?;
+            for k in &self.disks {
+                let why =
+                    if k.why.is_empty() { String::new() } else { format!(": {}", md(&k.why)) };
+                writeln!(w, "- {}{why}", md(&k.description))?;
+            }
+            for e in &self.other_disks {
+                writeln!(
+                    w,
+                    "- not Windows' disk, {}: `{}` {} — {}",
+                    md(e.device.as_deref().unwrap_or("")),
+                    e.event.at,
+                    e.rule,
+                    md(&e.event.excerpt)
+                )?;
             }
             writeln!(w)?;
         }
@@ -632,6 +765,26 @@ impl Report {
     }
 }
 
+/// The code column of an incident: its latest code, and the others it failed with.
+fn code_cell(i: &IncidentView) -> String {
+    let mut s = i
+        .code
+        .as_ref()
+        .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")).trim_end().to_string())
+        .unwrap_or_default();
+    let latest = i.code.as_ref().map(|c| c.code.as_str());
+    let mut earlier: Vec<&str> = Vec::new();
+    for c in i.attempts.iter().filter_map(|a| a.code.as_deref()) {
+        if Some(c) != latest && !earlier.contains(&c) {
+            earlier.push(c);
+        }
+    }
+    if !earlier.is_empty() {
+        let _ = write!(s, "\nalso: {}", earlier.join(", "));
+    }
+    s
+}
+
 /// One entry per event: when several rules matched the same line, their ids are joined.
 fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
     let mut out: Vec<(usize, EvidenceView)> = Vec::new();
@@ -665,29 +818,30 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
-/// The headline: what failed, what its code really means, what it wraps, and the top cause.
+/// The headline: what failed, what its code really means, what it wraps, and the cause of
+/// that failure.
 fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> {
     let mut out = Vec::new();
     if d.incidents.is_empty() {
         out.push("No update failure found in these logs.".to_string());
+        let failing: Vec<String> = d
+            .warnings
+            .iter()
+            .filter(|w| w.rule.category == diagnose::Category::Storage)
+            .filter_map(|w| d.disks.device(w.event).map(|dev| d.disks.describe(dev)))
+            .filter(|s| !s.is_empty())
+            .collect();
         if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
-            out.push("But the disk shows signs of failing: back up the data now, before any repair or update.".to_string());
+            match failing.first() {
+                Some(dev) => out.push(format!("But {dev} shows signs of failing: back up its data now, before any repair or update.")),
+                None => out.push("But the disk shows signs of failing: back up the data now, before any repair or update.".to_string()),
+            }
         }
         return out;
     }
-    let top = d.causes.first();
-    let main: &Incident = d
-        .incidents
-        .iter()
-        .filter(|i| top.is_none_or(|c| c.incidents.contains(&i.id)))
-        // Update failures before DISM runs, then the most repeated, then the earliest.
-        .max_by_key(|i| {
-            (i.kind != diagnose::IncidentKind::Dism, i.count(), std::cmp::Reverse(i.id))
-        })
-        .unwrap_or(&d.incidents[0]);
+    let main: &Incident = &d.incidents[d.headline.unwrap_or(0).min(d.incidents.len() - 1)];
     let times =
         if main.count() == 1 { "once".to_string() } else { format!("{} times", main.count()) };
-    let code = main.code.map(|c| format!(" with {}", shown(c))).unwrap_or_default();
     let subject = match main.kind {
         diagnose::IncidentKind::Dism => "A DISM command failed".to_string(),
         k => {
@@ -699,15 +853,20 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
         }
     };
     out.push(format!(
-        "{subject} {times} ({} → {} UTC){code}.",
+        "{subject} {times} ({} → {} UTC){}.",
         day(main.first()),
-        day(main.last())
+        day(main.last()),
+        code_words(main)
     ));
     if d.incidents.len() > 1 {
         out.push(format!("{} update failures in all; see the table below.", d.incidents.len()));
     }
-    if let Some(c) = main.code {
-        out.push(code_sentence(c));
+    let mut explained: Vec<u32> = Vec::new();
+    for c in main.code_runs().into_iter().filter_map(|(c, _)| c) {
+        if explained.len() < 3 && !explained.contains(&c.as_hresult()) {
+            explained.push(c.as_hresult());
+            out.push(code_sentence(c));
+        }
     }
     if let Some((c, i)) = diagnose::wrapped_code(main, events) {
         out.push(format!(
@@ -717,12 +876,133 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
             super::location(bundle, events[i].at)
         ));
     }
-    match top {
-        Some(c) => out.push(format!("Most likely cause: {} ({} confidence).", c.category.title().to_lowercase(), c.confidence.word())),
-        None => out.push("No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()),
-    }
+    out.extend(cause_words(d, main));
     if d.storage_first {
-        out.push("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.".to_string());
+        let system = d.disks.disks.iter().find(|k| k.role == diagnose::disks::Role::System);
+        let disk = system.map_or_else(
+            || "the disk".to_string(),
+            |k| format!("the disk that holds Windows (disk {})", k.number),
+        );
+        out.push(format!("Back up or image {disk} before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe."));
     }
+    out.extend(elsewhere_words(d, events));
     out
+}
+
+/// The codes of an incident's attempts: " with 0x…" when they all had one code, else the
+/// codes in order (": 0xC1900131, then 0x80070002, then 0x80070570").
+fn code_words(i: &Incident) -> String {
+    let runs = i.code_runs();
+    let one = |(c, n): &(Option<Code>, usize)| {
+        let code = c.map_or_else(|| "no code".to_string(), shown);
+        if *n > 1 { format!("{code} ({n} times)") } else { code }
+    };
+    match runs.as_slice() {
+        [] | [(None, _)] => String::new(),
+        [(Some(c), _)] => format!(" with {}", shown(*c)),
+        [head @ .., last] if head.len() <= 5 => {
+            let parts: Vec<String> = head.iter().chain([last]).map(one).collect();
+            format!(": {}", parts.join(", then "))
+        }
+        [head @ .., last] => {
+            let parts: Vec<String> = head.iter().take(4).map(one).collect();
+            format!(": {}, …, then {}", parts.join(", then "), one(last))
+        }
+    }
+}
+
+/// "incident 4", "incidents 1, 4 and 5".
+fn incident_list(ids: &[u32]) -> String {
+    let shown: Vec<String> = ids.iter().take(6).map(u32::to_string).collect();
+    let more = ids.len().saturating_sub(6);
+    match (shown.as_slice(), more) {
+        ([one], 0) => format!("incident {one}"),
+        ([head @ .., last], 0) => format!("incidents {} and {last}", head.join(", ")),
+        (all, more) => format!("incidents {} and {more} more", all.join(", ")),
+    }
+}
+
+/// The cause of the headline incident, and whether it also covers other failures.
+fn cause_words(d: &Diagnosis, main: &Incident) -> Vec<String> {
+    let describe = |c: &diagnose::Cause| {
+        format!("{} ({} confidence)", c.category.title().to_lowercase(), c.confidence.word())
+    };
+    let Some(top) = d.causes.first() else {
+        return vec!["No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()];
+    };
+    let Some(k) = d.headline_cause else {
+        return vec![format!(
+            "No rule found evidence near this failure. For the other failures ({}), the most likely cause is {}.",
+            incident_list(&top.incidents),
+            describe(top)
+        )];
+    };
+    let c = &d.causes[k];
+    let others: Vec<u32> = c.incidents.iter().copied().filter(|&x| x != main.id).collect();
+    let covers = if others.is_empty() {
+        String::new()
+    } else {
+        format!("; it also covers {}", incident_list(&others))
+    };
+    if k == 0 {
+        vec![format!("Most likely cause: {}{covers}.", describe(c))]
+    } else {
+        vec![
+            format!("Most likely cause of this failure: {}{covers}.", describe(c)),
+            format!(
+                "Across all failures the top cause is {}, for {}.",
+                describe(top),
+                incident_list(&top.incidents)
+            ),
+        ]
+    }
+}
+
+/// What disks that do not hold Windows reported: shown so that nobody wonders, and said not
+/// to change the repair of Windows.
+fn elsewhere_words(d: &Diagnosis, events: &[Event<'_>]) -> Vec<String> {
+    let mut by_device: Vec<(String, Vec<&diagnose::Evidence>)> = Vec::new();
+    for e in &d.disks.elsewhere {
+        let name = d.disks.device(e.event).map(|x| d.disks.describe(x)).unwrap_or_default();
+        match by_device.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(e),
+            None => by_device.push((name, vec![e])),
+        }
+    }
+    by_device
+        .into_iter()
+        .map(|(name, ev)| {
+            let mut what: Vec<&str> = Vec::new();
+            for e in &ev {
+                let w = match e.rule.id {
+                    "STO001" => "bad blocks",
+                    "STO002" => "a predicted failure (SMART)",
+                    "STO003" => "I/O retries or resets",
+                    "STO004" => "hardware errors",
+                    "STO005" => "file system damage",
+                    "STO007" => "a surprise removal",
+                    _ => "I/O errors",
+                };
+                if !what.contains(&w) {
+                    what.push(w);
+                }
+            }
+            let what = match what.as_slice() {
+                [one] => (*one).to_string(),
+                [head @ .., last] => format!("{} and {last}", head.join(", ")),
+                [] => String::new(),
+            };
+            let when = if ev.iter().any(|e| e.in_window) {
+                "at the same time".to_string()
+            } else {
+                let t = ev.iter().map(|e| events[e.event].time).min().unwrap_or_default();
+                format!("at {}", day(t))
+            };
+            let mut name = name;
+            if let Some(f) = name.get_mut(..1) {
+                f.make_ascii_uppercase();
+            }
+            format!("{name} reported {what} {when}; it does not hold Windows, so this changes nothing in the repair of Windows (copy what matters off it).")
+        })
+        .collect()
 }
