@@ -333,7 +333,11 @@ fn letter_at(b: &[u8], at: usize) -> Option<char> {
 /// Servicing's own I/O failures and a disk's errors this close are one failure.
 const COINCIDE_US: i64 = 5 * 60 * 1_000_000;
 /// A disk that first appears this soon after a USB storage device arrived is that device.
+/// (Disk 0 is left out: it is the first disk found at boot, nearly always the one Windows
+/// started from.)
 const ARRIVAL_US: i64 = 10 * 60 * 1_000_000;
+/// A disk known to be removable is called the USB device that arrived before it within this.
+const SAME_DAY_US: i64 = 24 * 60 * 60 * 1_000_000;
 
 /// `STORAGE_BUS_TYPE` values of removable buses: 1394, USB, SD, MMC (winioctl.h).
 fn removable_bus(bus: u32) -> Option<&'static str> {
@@ -413,9 +417,9 @@ pub(crate) fn assess(
             let k = servicing_io.partition_point(|s| s.0 < t.0 - COINCIDE_US);
             servicing_io.get(k).is_some_and(|s| s.0 <= t.0 + COINCIDE_US)
         });
-        // A USB storage device that arrived shortly before the disk was first seen.
+        // The last USB storage device that arrived before the disk was first seen.
         let usb_before = first_seen.and_then(|t| {
-            usb_arrivals.iter().rev().find(|(a, _)| *a <= t && t.0 - a.0 <= ARRIVAL_US)
+            usb_arrivals.iter().rev().find(|(a, _)| *a <= t && t.0 - a.0 <= SAME_DAY_US)
         });
         if let Some((e, critical, bus, model)) = arrived {
             disk.model = model;
@@ -450,7 +454,7 @@ pub(crate) fn assess(
         if disk.role == Role::Unknown
             && n != 0
             && let Some((a, _)) = usb_before
-            && on_disk.iter().all(|&e| events[e].time >= *a)
+            && first_seen.is_some_and(|t| t.0 - a.0 <= ARRIVAL_US)
         {
             disk.role = Role::Removable;
             disk.why = format!("it first appeared just after a USB storage device arrived at {a}");

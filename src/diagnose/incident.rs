@@ -749,3 +749,224 @@ fn wrapped_failure(events: &[Event<'_>], inc: &Incident, window_us: i64) -> Opti
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Level;
+    use crate::rules::testing::{evtx, text};
+    use std::borrow::Cow;
+
+    const T0: i64 = 1_700_000_000_000_000;
+
+    fn at(mut e: Event<'static>, us: i64, artifact: u32) -> Event<'static> {
+        e.time = Timestamp(T0 + us);
+        e.at.artifact = artifact;
+        e
+    }
+
+    /// Event 20 for `title` with `code`, in the System log (artifact 0).
+    fn event20(us: i64, title: &'static str, code: &'static str) -> Event<'static> {
+        let mut e = evtx(
+            "Microsoft-Windows-WindowsUpdateClient",
+            20,
+            Level::Error,
+            &[("errorCode", code), ("updateTitle", title)],
+        );
+        e.kb = crate::parse::ident::find_kb(title);
+        at(e, us, 0)
+    }
+
+    /// A WindowsUpdate.log line (artifact 1).
+    fn wu(us: i64, message: &'static str) -> Event<'static> {
+        at(text(Source::WindowsUpdate, Level::Info, "Agent", message), us, 1)
+    }
+
+    /// A CBS.log line (artifact 2).
+    fn cbs(us: i64, message: &'static str) -> Event<'static> {
+        let mut e = text(Source::Cbs, Level::Info, "CBS", message);
+        e.kb = crate::parse::ident::find_kb(message);
+        e.package = crate::parse::ident::find_package(message).map(Cow::Borrowed);
+        at(e, us, 2)
+    }
+
+    fn incidents(mut events: Vec<Event<'static>>) -> Vec<Incident> {
+        events.sort_by_key(|e| (e.time, e.at));
+        let seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+        from_seeds(&events, seeds, 30 * MIN)
+    }
+
+    const KB_TITLE: &str = "2024-02 Cumulative Update for Windows 11 Version 23H2 (KB5034765)";
+    const HISTORY_A: &str = "LogHistory called. idUpdate={5BF7CC19-A5C4-4D20-9477-9024B92F9546}.1, resultMapped=80070306, resultUnMapped=0";
+    const HISTORY_B: &str = "LogHistory called. idUpdate={4E95DCBD-E67C-46AF-985B-F29D655C3480}.1, resultMapped=80240009, resultUnMapped=0";
+    const INSTALL_DONE: &str = "Install call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)";
+    const DOWNLOAD_DONE: &str = "Download call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)";
+
+    #[test]
+    fn a_retry_loop_is_as_many_attempts_as_it_has_records() {
+        for minutes in [1, 14, 60, 24 * 60] {
+            let step = minutes * MIN;
+            let events: Vec<Event<'static>> = (0..1000)
+                .flat_map(|k| {
+                    let t = k * step;
+                    [
+                        event20(t, KB_TITLE, "0x80070306"),
+                        wu(t + 1_000, HISTORY_A),
+                        wu(t + 2_000, INSTALL_DONE),
+                        wu(t + 2_200, INSTALL_DONE),
+                    ]
+                })
+                .collect();
+            let inc = incidents(events);
+            assert_eq!(inc.len(), 1, "every {minutes} min: {inc:#?}");
+            let i = &inc[0];
+            assert_eq!(i.count(), 1000, "every {minutes} min");
+            assert!(i.attempts.iter().all(|a| a.events.len() == 4), "every {minutes} min");
+            assert_eq!(i.last().0 - i.first().0, 999 * step + 2_200, "every {minutes} min");
+            assert_eq!(i.kb, Some(5_034_765));
+        }
+    }
+
+    #[test]
+    fn attempts_keep_their_codes_in_order() {
+        let title = "Windows 11, version 22H2";
+        let inc = incidents(vec![
+            event20(0, title, "0xC1900131"),
+            event20(10 * MIN, title, "0x80070002"),
+            event20(21 * MIN, title, "0x80070570"),
+        ]);
+        assert_eq!(inc.len(), 1);
+        let codes: Vec<u32> =
+            inc[0].attempts.iter().filter_map(|a| a.code.map(Code::value)).collect();
+        assert_eq!(codes, [0xC190_0131, 0x8007_0002, 0x8007_0570]);
+        assert_eq!(inc[0].code.map(Code::value), Some(0x8007_0570), "the latest");
+        assert_eq!(inc[0].code_runs().len(), 3);
+    }
+
+    #[test]
+    fn another_updates_history_line_stays_apart() {
+        // Update A's history line, then four minutes later update B fails: its event, its
+        // history line and the install call, within milliseconds.
+        let b_title = "NVIDIA - Display - 31.0.15.1694";
+        let inc = incidents(vec![
+            wu(0, HISTORY_A),
+            event20(4 * MIN, b_title, "0x80240009"),
+            wu(4 * MIN + 900, HISTORY_B),
+            wu(4 * MIN + 1_400, INSTALL_DONE),
+        ]);
+        assert_eq!(inc.len(), 2, "{inc:#?}");
+        let a = inc.iter().find(|i| i.title.is_none()).unwrap();
+        let b = inc.iter().find(|i| i.title.as_deref() == Some(b_title)).unwrap();
+        assert_eq!(a.attempts[0].events.len(), 1);
+        assert_eq!(a.update_id.as_deref(), Some("5BF7CC19-A5C4-4D20-9477-9024B92F9546"));
+        assert_eq!(b.attempts[0].events.len(), 3);
+        assert_eq!(b.update_id.as_deref(), Some("4E95DCBD-E67C-46AF-985B-F29D655C3480"));
+    }
+
+    #[test]
+    fn downloads_and_installs_are_separate_incidents() {
+        let failed_download = "*FAILED* [80240061] Error occurred while downloading update 4E95DCBD-E67C-46AF-985B-F29D655C3480.1; notifying dependent calls.";
+        let title = "NVIDIA - Display - 31.0.15.1694";
+        let mut events = Vec::new();
+        for k in 0..5 {
+            let t = k * 40 * SEC;
+            events.push(wu(t, failed_download));
+            events.push(wu(t + 2_000, DOWNLOAD_DONE));
+            events.push(wu(t + 2_200, DOWNLOAD_DONE));
+        }
+        events.push(event20(5 * MIN, title, "0x80240009"));
+        events.push(wu(5 * MIN + 900, HISTORY_B));
+        let inc = incidents(events);
+        assert_eq!(inc.len(), 2, "{inc:#?}");
+        let download = inc.iter().find(|i| i.kind == IncidentKind::Download).unwrap();
+        assert_eq!(download.count(), 5);
+        assert!(download.attempts.iter().all(|a| a.events.len() == 2), "each line written twice");
+        assert_eq!(download.code.map(Code::value), Some(0x8024_0061), "from the line before");
+        assert_eq!(download.title.as_deref(), Some(title), "named after the install");
+        let install = inc.iter().find(|i| i.kind == IncidentKind::Install).unwrap();
+        assert_eq!(install.count(), 1);
+        assert_eq!(install.attempts[0].events.len(), 2);
+    }
+
+    #[test]
+    fn records_of_one_failure_join_across_logs_and_minutes() {
+        // CBS reports the failure, rolls back for eight minutes and ends its session; then
+        // Windows Update writes its history line and event 20.
+        let wer = "WER: Generating failure report for package: Package_for_KB5034765~31bf3856ad364e35~amd64~~22621.3155.1.6, status: 0x80070306, failure source: Execute, start state: Staged, target state: Installed, client id: WindowsUpdateAgent";
+        let end = "Session: 31090224_1523109442 finalized. Reboot required: no [HRESULT = 0x80070306 - ERROR_ERRORS_ENCOUNTERED]";
+        let inc = incidents(vec![
+            cbs(0, wer),
+            cbs(8 * MIN, end),
+            wu(8 * MIN + 3 * SEC, HISTORY_A),
+            event20(8 * MIN + 4 * SEC, KB_TITLE, "0x80070306"),
+        ]);
+        assert_eq!(inc.len(), 1, "{inc:#?}");
+        assert_eq!(inc[0].count(), 1);
+        assert_eq!(inc[0].attempts[0].events.len(), 4);
+    }
+
+    #[test]
+    fn dism_runs_are_attempts_and_their_cbs_sessions_join_them() {
+        let dism =
+            |us: i64, m: &'static str| at(text(Source::Dism, Level::Error, "DISM", m), us, 3);
+        let failed = "DISM.EXE: DISM Package Manager processed the command line but failed. HRESULT=80070BC9";
+        let processing = "DISM Package Manager: PID=15000 TID=3328 Failed while processing command cleanup-image. - CPackageManagerCLIHandler::ExecuteCmdLine(hr:0x80070bc9)";
+        let end = "Session: 31034769_4265380821 finalized. Reboot required: no [HRESULT = 0x80070bc9 - ERROR_FAIL_REBOOT_REQUIRED]";
+        let inc = incidents(vec![
+            cbs(0, end),
+            dism(0, processing),
+            dism(SEC, failed),
+            cbs(64 * SEC, end),
+            dism(64 * SEC, processing),
+            dism(65 * SEC, failed),
+        ]);
+        assert_eq!(inc.len(), 1, "{inc:#?}");
+        assert_eq!(inc[0].kind, IncidentKind::Dism);
+        assert_eq!(inc[0].count(), 2);
+        assert!(inc[0].attempts.iter().all(|a| a.events.len() == 3));
+    }
+
+    #[test]
+    fn unnamed_attempts_join_the_one_update_that_failed_so() {
+        let timeout = "*FAILED* [80072EE2] wuauengcore.dll, DownloadSession.cpp @853";
+        let mut events = vec![
+            evtx_download(2 * SEC, "Update (KB5051987)", "0x80072ee2"),
+            wu(0, timeout),
+            wu(SEC, DOWNLOAD_DONE),
+        ];
+        for k in 1..3 {
+            events.push(wu(k * 20 * MIN, timeout));
+            events.push(wu(k * 20 * MIN + SEC, DOWNLOAD_DONE));
+        }
+        let inc = incidents(events.clone());
+        assert_eq!(inc.len(), 1, "{inc:#?}");
+        assert_eq!(inc[0].count(), 3);
+        // With two updates that failed so, the unnamed ones stay apart.
+        events.push(evtx_download(3 * MIN, "Update (KB5051988)", "0x80072ee2"));
+        let inc = incidents(events);
+        assert_eq!(inc.len(), 3, "{inc:#?}");
+    }
+
+    fn evtx_download(us: i64, title: &'static str, code: &'static str) -> Event<'static> {
+        let mut e = evtx(
+            "Microsoft-Windows-WindowsUpdateClient",
+            31,
+            Level::Error,
+            &[("errorCode", code), ("updateTitle", title)],
+        );
+        e.kb = crate::parse::ident::find_kb(title);
+        at(e, us, 0)
+    }
+
+    #[test]
+    fn a_flood_of_one_line_stays_bounded() {
+        // 50,000 identical lines in the same second: duplicates within seconds of the first
+        // of their class are one attempt; later ones another, and so on.
+        let events: Vec<Event<'static>> = (0..50_000).map(|k| wu(k * 200, HISTORY_A)).collect();
+        let inc = incidents(events);
+        assert_eq!(inc.len(), 1);
+        // 10 s of lines, 5 s per attempt (a record exactly 5 s after the first still joins).
+        assert_eq!(inc[0].count(), 2);
+        assert_eq!(inc[0].attempts.iter().map(|a| a.events.len()).sum::<usize>(), 50_000);
+    }
+}

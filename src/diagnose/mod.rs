@@ -788,4 +788,177 @@ mod tests {
         let other_kb = [(Timestamp(0), Note::InstallStarted { kb: 1 })];
         assert!(said(&[], &other_kb).is_empty());
     }
+
+    fn corrupt_store() -> Vec<Event<'static>> {
+        vec![
+            at(
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Failed to process single phase execution. [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]",
+                ),
+                -1,
+            ),
+            at(
+                text(
+                    Source::Cbs,
+                    Level::Info,
+                    "CSI",
+                    "(F) STATUS_SXS_COMPONENT_STORE_CORRUPT #62038# from CCSDirectTransaction::OperateEnding at index 0 of 1 operations, disposition 0[gle=0xd015001a]",
+                ),
+                -1,
+            ),
+            failure(0, "0x80073712"),
+        ]
+    }
+
+    fn disk_errors(dev: &'static str, n: &'static str) -> Vec<Event<'static>> {
+        vec![
+            at(
+                evtx(
+                    "disk",
+                    153,
+                    Level::Warning,
+                    &[("data1", dev), ("data2", "0x3a1c000"), ("data3", n)],
+                ),
+                -6,
+            ),
+            at(
+                evtx(
+                    "disk",
+                    153,
+                    Level::Warning,
+                    &[("data1", dev), ("data2", "0x3a1c010"), ("data3", n)],
+                ),
+                -4,
+            ),
+            at(evtx("disk", 7, Level::Error, &[("data1", dev)]), -3),
+        ]
+    }
+
+    #[test]
+    fn errors_on_a_usb_disk_do_not_put_backup_before_the_store_repair() {
+        let mut events = corrupt_store();
+        events.extend(disk_errors("\\Device\\Harddisk1\\DR1", "1"));
+        events.push(at(
+            evtx(
+                "Microsoft-Windows-Kernel-PnP",
+                410,
+                Level::Info,
+                &[(
+                    "DeviceInstanceId",
+                    "USBSTOR\\Disk&Ven_SanDisk&Prod_Cruzer_Blade&Rev_1.00\\4C53",
+                )],
+            ),
+            -30,
+        ));
+        events.push(at(
+            evtx(
+                "disk",
+                157,
+                Level::Warning,
+                &[("data1", "\\Device\\Harddisk1\\DR1"), ("data2", "1")],
+            ),
+            20,
+        ));
+        let d = run(events.clone());
+        assert!(!d.storage_first);
+        assert_eq!(d.causes[0].category, Category::Corruption);
+        assert!(d.causes.iter().all(|c| c.category != Category::Storage), "{:?}", d.causes);
+        assert!(d.remedies.iter().all(|r| r.wait.is_none()));
+        assert!(d.remedies.iter().any(|r| r.id == RemedyId::RestoreHealth));
+        assert!(d.remedies.iter().all(|r| r.id != RemedyId::BackUpDisk));
+        let disk = d.disks.disk(1).unwrap();
+        assert_eq!(disk.role, disks::Role::Removable);
+        assert!(disk.usb);
+        assert_eq!(disk.model.as_deref(), Some("SanDisk Cruzer Blade"));
+        assert_eq!(d.disks.elsewhere.len(), 4, "three errors and the removal");
+        // Without the removal and the arrival, nothing says disk 1 is not Windows' disk.
+        let unknown: Vec<Event<'static>> =
+            events.into_iter().filter(|e| !matches!(e.event_id, Some(157 | 410))).collect();
+        let d = run(unknown);
+        assert!(d.storage_first);
+        assert_eq!(d.disks.disk(1).unwrap().role, disks::Role::Unknown);
+    }
+
+    #[test]
+    fn errors_on_the_system_disk_put_backup_first() {
+        let mut events = corrupt_store();
+        events.extend(disk_errors("\\Device\\Harddisk0\\DR0", "0"));
+        // Servicing itself failed to read at the same time.
+        events.push(at(
+            text(
+                Source::Cbs,
+                Level::Error,
+                "CSI",
+                "(F) onecore\\base\\wcp\\componentstore\\storelayout.cpp(1942): Error STATUS_DEVICE_DATA_ERROR originated in function Windows::COM::CComponentStore::InternalReadFile expression: (null)[gle=0x80070017]",
+            ),
+            -3,
+        ));
+        let d = run(events);
+        assert!(d.storage_first);
+        assert_eq!(d.causes[0].category, Category::Storage);
+        assert_eq!(d.remedies[0].id, RemedyId::BackUpDisk);
+        let disk = d.disks.disk(0).unwrap();
+        assert_eq!(disk.role, disks::Role::System);
+        assert!(d.disks.elsewhere.is_empty());
+    }
+
+    #[test]
+    fn partition_events_and_volumes_say_which_disk_is_which() {
+        let arrived = |n: &'static str, critical: &'static str, bus: &'static str| {
+            at(
+                evtx(
+                    "Microsoft-Windows-Partition",
+                    1006,
+                    Level::Info,
+                    &[
+                        ("DiskNumber", n),
+                        ("IsSystemCritical", critical),
+                        ("BusType", bus),
+                        ("Manufacturer", "Kingston"),
+                        ("Model", "DataTraveler"),
+                    ],
+                ),
+                -60,
+            )
+        };
+        let mut events = corrupt_store();
+        events.extend(disk_errors("\\Device\\Harddisk2\\DR2", "2"));
+        events.push(arrived("2", "false", "7"));
+        events.push(arrived("0", "true", "17"));
+        // NTFS damage on D: and a healthy C: naming its volume.
+        events.push(at(
+            evtx(
+                "Microsoft-Windows-Ntfs",
+                98,
+                Level::Info,
+                &[
+                    ("DriveName", "C:"),
+                    ("DeviceName", "\\Device\\HarddiskVolume3"),
+                    ("CorruptionActionState", "0"),
+                ],
+            ),
+            -50,
+        ));
+        events.push(at(
+            evtx(
+                "Microsoft-Windows-Ntfs",
+                55,
+                Level::Error,
+                &[("DriveName", "D:"), ("DeviceName", "\\Device\\HarddiskVolume6")],
+            ),
+            -2,
+        ));
+        let d = run(events);
+        assert!(!d.storage_first);
+        assert_eq!(d.disks.system_volume, Some(3));
+        assert_eq!(d.disks.disk(0).unwrap().role, disks::Role::System);
+        let usb = d.disks.disk(2).unwrap();
+        assert_eq!((usb.role, usb.usb), (disks::Role::Removable, true));
+        assert!(usb.describe().contains("USB"), "{}", usb.describe());
+        assert_eq!(d.disks.elsewhere.len(), 4, "three disk errors and the NTFS damage on D:");
+        assert_eq!(d.causes[0].category, Category::Corruption);
+    }
 }

@@ -361,9 +361,21 @@ fn synthesize<K: AsRef<str>, S: AsRef<str>>(fam: Family, id: u32, fields: &[(K, 
         (Family::Disk, 52) => {
             ["Device ", get("data1"), " predicts its own failure (SMART)"].concat()
         }
-        (Family::Disk, 153) => "An I/O operation was retried".to_string(),
-        (Family::Disk, 154) => "An I/O operation failed with a hardware error".to_string(),
-        (Family::Disk, 157) => "A disk was surprise-removed".to_string(),
+        // The device is in `%1`, the disk number in `%3` (153/154) or `%2` (157).
+        (Family::Disk, 9) => ["Timeout on ", get("data1")].concat(),
+        (Family::Disk, 15) => ["Device ", get("data1"), " is not ready"].concat(),
+        (Family::Disk, 153) => match f("data1") {
+            Some(dev) => ["An I/O operation on ", dev, " was retried"].concat(),
+            None => "An I/O operation was retried".to_string(),
+        },
+        (Family::Disk, 154) => match f("data1") {
+            Some(dev) => ["An I/O operation on ", dev, " failed with a hardware error"].concat(),
+            None => "An I/O operation failed with a hardware error".to_string(),
+        },
+        (Family::Disk, 157) => match f("data2").map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => ["Disk ", n, " was surprise-removed"].concat(),
+            None => "A disk was surprise-removed".to_string(),
+        },
         (Family::Storage, 129) => ["Storage reset issued to ", get("data1")].concat(),
         (Family::Ntfs, 55) => "File system structure on the volume is corrupt".to_string(),
         (Family::Ntfs, 98) if f("CorruptionActionState").is_none_or(|v| v.trim() == "0") => {
