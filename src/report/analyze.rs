@@ -1002,6 +1002,10 @@ fn elsewhere_words(d: &Diagnosis, events: &[Event<'_>]) -> Vec<String> {
             if let Some(f) = name.get_mut(..1) {
                 f.make_ascii_uppercase();
             }
+            // "Disk 1, a USB device, reported …": the apposition closes with a comma.
+            if name.contains(", ") {
+                name.push(',');
+            }
             format!("{name} reported {what} {when}; it does not hold Windows, so this changes nothing in the repair of Windows (copy what matters off it).")
         })
         .collect()
