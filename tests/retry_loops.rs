@@ -1,7 +1,7 @@
 //! Retry loops (issue 20 item 5, issue 17): an update that fails again and again is counted
 //! attempt by attempt, whatever the interval, and the report stays bounded.
 
-#![allow(clippy::unwrap_used, reason = "test code")]
+#![allow(clippy::unwrap_used, clippy::print_stderr, reason = "test code")]
 
 mod common;
 #[path = "support/evtx_writer.rs"]
