@@ -617,7 +617,12 @@ fn group(drafts: Vec<Draft>) -> Vec<Incident> {
         } else {
             d.names.keys().collect()
         };
-        let found = keys.iter().find_map(|k| index.get(&(family, k.clone())).copied());
+        // The first incident a key finds whose names do not say it is another update (two
+        // updates can share an id or a title, never a KB).
+        let found = keys
+            .iter()
+            .filter_map(|k| index.get(&(family, k.clone())).copied())
+            .find(|&at| !names[at].conflicts(&d.names));
         let at = if let Some(at) = found {
             incidents[at].attempts.push(attempt);
             names[at].absorb(&d.names);
@@ -826,6 +831,25 @@ mod tests {
             assert_eq!(i.kb, Some(5_034_765));
         }
     }
+
+    #[test]
+    fn updates_that_share_an_id_but_not_a_kb_stay_apart() {
+        let with_guid = |us: i64, title: &'static str| {
+            let mut e = event20(us, title, "0x80070306");
+            e.fields.push(crate::event::Field {
+                name: Cow::Borrowed("updateGuid"),
+                value: Cow::Borrowed("{5d2a7b1e-41c4-4c1b-9f0e-2a7c0b9e6d11}"),
+            });
+            e
+        };
+        let inc = incidents(vec![
+            with_guid(0, "2024-02 Cumulative Update (KB5034765)"),
+            with_guid(DAY, "2024-10 Cumulative Update (KB5044284)"),
+        ]);
+        assert_eq!(inc.len(), 2, "{inc:#?}");
+    }
+
+    const DAY: i64 = 24 * 60 * MIN;
 
     #[test]
     fn attempts_keep_their_codes_in_order() {
