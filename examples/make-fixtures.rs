@@ -9,6 +9,8 @@
 mod evtx_writer;
 #[path = "../tests/support/scenarios.rs"]
 mod scenarios;
+#[path = "../tests/support/setup_scenarios.rs"]
+mod setup_scenarios;
 
 use std::path::PathBuf;
 
@@ -25,6 +27,25 @@ fn main() -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         std::fs::write(dir.join("README.md"), s.readme)?;
         for (rel, bytes) in s.files() {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, bytes)?;
+        }
+        println!("wrote {}", dir.display());
+    }
+    // Feature-update bundles, beside the others (not under bundles/, which every report
+    // test walks).
+    let upgrades = out.parent().map_or_else(|| out.join("upgrades"), |p| p.join("upgrades"));
+    for s in setup_scenarios::all() {
+        let dir = upgrades.join(s.name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("README.md"), s.readme)?;
+        for (rel, bytes) in s.files {
             let path = dir.join(rel);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;

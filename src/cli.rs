@@ -200,6 +200,10 @@ pub(crate) enum SourceArg {
     Dism,
     Wu,
     Evtx,
+    /// Windows Setup: setupact/setuperr, diagerr, compatibility reports, SetupDiag, dumps.
+    Setup,
+    /// setupapi device-install logs.
+    Setupapi,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -27,6 +27,7 @@ pub const TARGETS: &[Target] = &[
     ("sniff", sniff),
     ("zip", zip),
     ("cab", cab),
+    ("setup", setup),
 ];
 
 /// A summary of one parse that must not depend on how the text was cut into pieces.
@@ -166,6 +167,43 @@ fn check_archive(bundle: &Bundle) {
             !a.path.split('/').any(|c| c == ".." || c == "."),
             "unsafe member path {:?}",
             a.path
+        );
+    }
+}
+
+/// Windows Setup's files: setupact/setuperr and setupapi (cut into pieces or whole, the same
+/// result), the compatibility report, diagerr and SetupDiag readers (whole documents); what
+/// `Keep::Notable` keeps is a subset of what `Keep::All` keeps; and the feature-update
+/// analysis and its rules run on the result without panicking.
+pub fn setup(data: &[u8]) {
+    let kinds = [
+        (Kind::SetupLog, "setupact.log"),
+        (Kind::SetupApi, "setupapi.dev.log"),
+        (Kind::CompatReport, "CompatData_2024_01_02_03_04_05_0.xml"),
+        (Kind::SetupErrorsXml, "diagerr.xml"),
+        (Kind::SetupDiag, "SetupDiagResults.log"),
+    ];
+    for (kind, name) in kinds {
+        let bundle = Bundle::from_memory_as(name, data.to_vec(), kind);
+        let texts = Texts::decode(&bundle);
+        let whole = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
+        let mut a = parse::parse(&bundle, &texts, &whole);
+        let small = ParseOptions { piece_bytes: 64, ..whole.clone() };
+        let b = parse::parse(&bundle, &texts, &small);
+        assert_eq!(digest(&a[0]), digest(&b[0]), "pieces changed the result ({name})");
+        let n = parse::parse(&bundle, &texts, &ParseOptions { keep: Keep::Notable, ..whole });
+        let all: Vec<String> = a[0].events.iter().map(|e| format!("{e:?}")).collect();
+        for e in &n[0].events {
+            assert!(all.contains(&format!("{e:?}")), "{name}: a notable event not in all events");
+        }
+        let c = &a[0].coverage;
+        assert!(c.records <= c.lines.max(1), "{name}: more records than lines");
+        let timeline = Timeline::build(&mut a, None);
+        let _ = crate::diagnose::diagnose(
+            &timeline.events,
+            &timeline.notes,
+            &[],
+            crate::diagnose::Options::default(),
         );
     }
 }

@@ -8,6 +8,7 @@ mod archive;
 pub mod decode;
 mod guard;
 mod input;
+mod setup_sniff;
 mod sniff;
 
 pub use decode::Encoding;

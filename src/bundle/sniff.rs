@@ -1,6 +1,7 @@
 //! Recognising an artifact: by content first, by name second.
 
 use super::decode::{self, Encoding};
+use super::setup_sniff;
 use crate::shapes;
 use serde::Serialize;
 
@@ -22,6 +23,19 @@ pub enum Kind {
     EventExport,
     /// A raw ETW trace (.etl), which only Windows can decode.
     Etl,
+    /// Windows Setup's `setupact.log` / `setuperr.log` (Panther, Rollback), not the
+    /// unrelated `C:\Windows\setupact.log` of device installers.
+    SetupLog,
+    /// `setupapi.dev.log`, `.app.log`, `.offline.log`, `.setup.log`: device installs.
+    SetupApi,
+    /// A compatibility report of Windows Setup (`CompatData_*.xml`, `ScanResult.xml`).
+    CompatReport,
+    /// Windows Setup's `diagerr.xml` / `diagwrn.xml` (rowset documents glued together).
+    SetupErrorsXml,
+    /// The output of SetupDiag (`SetupDiagResults.log`/`.xml`/`.json`, or its text pasted).
+    SetupDiag,
+    /// A memory dump (`setupmem.dmp`, a minidump, `MEMORY.DMP`): evidence, not parsed.
+    MemoryDump,
     /// An archive that could not be opened.
     Archive,
     /// Anything else (skipped, with a reason).
@@ -39,6 +53,12 @@ impl Kind {
             Kind::Evtx => "evtx",
             Kind::EventExport => "event-export",
             Kind::Etl => "etl",
+            Kind::SetupLog => "setup",
+            Kind::SetupApi => "setupapi",
+            Kind::CompatReport => "compat-report",
+            Kind::SetupErrorsXml => "setup-errors-xml",
+            Kind::SetupDiag => "setupdiag",
+            Kind::MemoryDump => "memory-dump",
             Kind::Archive => "archive",
             Kind::Unknown => "unknown",
         }
@@ -87,6 +107,10 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(b"ElfFile\0") {
         return Sniffed { kind: Kind::Evtx, encoding: Encoding::Binary, note: None };
     }
+    if setup_sniff::is_dump(bytes) {
+        let note = setup_sniff::note(Kind::MemoryDump, &lower);
+        return Sniffed { kind: Kind::MemoryDump, encoding: Encoding::Binary, note };
+    }
     if has_ext(&lower, "etl") {
         return Sniffed {
             kind: Kind::Etl,
@@ -121,14 +145,14 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     };
     let head = bytes.get(..bytes.len().min(head_len)).unwrap_or_default();
     let text = decode::decode(head, encoding).text;
-    let kind = classify_text(&text, &lower);
+    let kind = classify_text(&text, &lower).or_else(|| setup_sniff::text_kind(&text, &lower));
     if let Some(kind) = kind {
-        Sniffed { kind, encoding, note: None }
+        Sniffed { kind, encoding, note: setup_sniff::note(kind, &lower) }
     } else {
         let reason = if text.contains("<![LOG[") {
             "CMTrace (Configuration Manager) log; not analysed".to_string()
-        } else if lower.starts_with("setupapi") {
-            "setupapi log; driver installs are not analysed yet".to_string()
+        } else if let Some(why) = setup_sniff::not_setup(&lower) {
+            why.to_string()
         } else if let Some(k) = name_hint(&lower) {
             format!("named like a {} log, but no line has its layout", k.as_str())
         } else {
@@ -162,6 +186,7 @@ pub(crate) fn name_hint(lower: &str) -> Option<Kind> {
 
 fn classify_text(text: &str, lower: &str) -> Option<Kind> {
     let (mut cbs_family, mut dism_component, mut cbs_component) = (0u32, 0u32, 0u32);
+    let mut setup_component = 0u32;
     let (mut wu, mut wu_legacy, mut export) = (0u32, 0u32, 0u32);
     let mut first_match = None;
     for (n, line) in text.lines().take(HEAD_LINES).enumerate() {
@@ -178,6 +203,7 @@ fn classify_text(text: &str, lower: &str) -> Option<Kind> {
             match b.get(43..50).map(<[u8]>::trim_ascii) {
                 Some(b"DISM") => dism_component += 1,
                 Some(b"CBS" | b"CSI" | b"DPX" | b"DEPLOY" | b"SXS") => cbs_component += 1,
+                Some(c) if setup_sniff::is_setup_component(c) => setup_component += 1,
                 _ => {}
             }
         } else if shapes::is_wu_record(b) {
@@ -195,7 +221,9 @@ fn classify_text(text: &str, lower: &str) -> Option<Kind> {
         return None;
     }
     Some(if best == cbs_family {
-        if dism_component > cbs_component
+        if setup_sniff::is_setup_log(lower, setup_component, cbs_component + dism_component) {
+            Kind::SetupLog
+        } else if dism_component > cbs_component
             || (dism_component == cbs_component && lower.starts_with("dism"))
         {
             Kind::Dism

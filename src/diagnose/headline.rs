@@ -28,8 +28,11 @@ const OS_TITLES: &[&str] = &[
 
 /// How much the update matters to the machine: 0 is Windows itself, 3 a DISM command.
 pub(crate) fn weight(i: &Incident) -> u8 {
-    if i.kind == IncidentKind::Dism {
-        return 3;
+    match i.kind {
+        IncidentKind::Dism => return 3,
+        // Setup's own record of a feature update: Windows itself, whatever its title says.
+        IncidentKind::FeatureUpdate => return 0,
+        _ => {}
     }
     match &i.title {
         Some(t) => {

@@ -24,6 +24,7 @@ pub fn reads(e: &Event<'_>) -> bool {
         || reports_healthy_store(e)
         || is_boot(e)
         || super::disks::fact(e).is_some()
+        || super::upgrade::reads(e)
 }
 
 /// What diagnosis still reads of an event [`reads`] leaves out: installs that started, by
@@ -73,7 +74,7 @@ pub fn unread_evtx(
         Family::Ntfs => matches!(id, 50 | 55 | 98 | 140),
         Family::Storage => id == 129,
         // `EventLog` is of this family.
-        Family::System => matches!(id, 12 | 6005 | 6009),
+        Family::System => matches!(id, 12 | 41 | 6005 | 6008 | 6009),
         // Its rules read the fields.
         Family::ServiceControlManager => true,
         // A disk's bus and role as it arrives.

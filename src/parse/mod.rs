@@ -7,6 +7,7 @@
 pub mod evtx;
 pub mod export;
 pub mod ident;
+pub mod setup;
 pub mod text;
 
 pub use text::{cbs, wu};
@@ -103,6 +104,8 @@ pub enum IssueKind {
     /// NUL bytes in a text log: what a log looks like when the machine stopped while it
     /// was being written.
     NulBytes,
+    /// A document (XML, JSON) does not parse from some point on; what came before was read.
+    Malformed,
 }
 
 /// A problem inside one artifact that did not stop the run.
@@ -345,6 +348,11 @@ fn is_text_kind(kind: Kind) -> bool {
             | Kind::WindowsUpdate
             | Kind::WindowsUpdateLegacy
             | Kind::EventExport
+            | Kind::SetupLog
+            | Kind::SetupApi
+            | Kind::CompatReport
+            | Kind::SetupErrorsXml
+            | Kind::SetupDiag
     )
 }
 
@@ -436,14 +444,31 @@ impl<'t> Src<'t> {
 }
 
 enum Job<'t> {
-    Text { artifact: usize, kind: Kind, src: Src<'t>, range: std::ops::Range<usize> },
-    Evtx { artifact: usize, bytes: &'t [u8] },
+    Text {
+        artifact: usize,
+        kind: Kind,
+        /// The bundle path (some setup files are dated by their name).
+        name: &'t str,
+        src: Src<'t>,
+        range: std::ops::Range<usize>,
+    },
+    Evtx {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
+    /// A memory dump: only its header is read.
+    Dump {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
 }
 
 impl Job<'_> {
     fn artifact(&self) -> usize {
         match self {
-            Job::Text { artifact, .. } | Job::Evtx { artifact, .. } => *artifact,
+            Job::Text { artifact, .. }
+            | Job::Evtx { artifact, .. }
+            | Job::Dump { artifact, .. } => *artifact,
         }
     }
 
@@ -451,41 +476,56 @@ impl Job<'_> {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             Job::Text { src, range, .. } => src.bytes().get(range.clone()),
-            Job::Evtx { .. } => None,
+            Job::Evtx { .. } | Job::Dump { .. } => None,
         }
     }
 }
 
 /// Queues the pieces of text artifact `i` (pieces start at records, so that none straddles
 /// two pieces, and at line starts, so that each piece is whole UTF-8 characters).
-fn text_jobs<'t>(jobs: &mut Vec<Job<'t>>, i: usize, kind: Kind, src: Src<'t>, piece_bytes: usize) {
+fn text_jobs<'t>(
+    jobs: &mut Vec<Job<'t>>,
+    i: usize,
+    (kind, name): (Kind, &'t str),
+    src: Src<'t>,
+    piece_bytes: usize,
+) {
     let bytes = src.bytes();
-    let parts = (bytes.len() / piece_bytes.max(1)).max(1);
+    // Documents (XML, JSON, SetupDiag's report) are read whole.
+    let whole = matches!(kind, Kind::CompatReport | Kind::SetupErrorsXml | Kind::SetupDiag);
+    let parts = if whole { 1 } else { (bytes.len() / piece_bytes.max(1)).max(1) };
     let points = lines::split_points(bytes, parts, record_start(kind));
     for (j, &start) in points.iter().enumerate() {
         let end = points.get(j + 1).copied().unwrap_or(bytes.len());
-        jobs.push(Job::Text { artifact: i, kind, src, range: start..end });
+        jobs.push(Job::Text { artifact: i, kind, name, src, range: start..end });
     }
 }
 
 fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
     match kind {
-        Kind::Cbs | Kind::Dism => cbs::starts_record,
+        Kind::Cbs | Kind::Dism | Kind::SetupLog => cbs::starts_record,
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::starts_record,
+        Kind::SetupApi => setup::setupapi::starts_record,
         _ => crate::shapes::is_export_block,
     }
 }
 
 /// Parses one job; `None` for a text piece that is not valid UTF-8.
 fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
-    let (kind, text) = match job {
-        Job::Text { kind, src, range, .. } => (*kind, src.text(range.clone())?),
+    let (kind, name, text) = match job {
+        Job::Text { kind, name, src, range, .. } => (*kind, *name, src.text(range.clone())?),
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
+        Job::Dump { bytes, .. } => return Some(setup::dump::parse(bytes, ctx)),
     };
     Some(match kind {
         Kind::Cbs => cbs::parse(text, Source::Cbs, ctx),
         Kind::Dism => cbs::parse(text, Source::Dism, ctx),
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::parse(text, ctx),
+        Kind::SetupLog => setup::panther::parse(text, ctx),
+        Kind::SetupApi => setup::setupapi::parse(text, ctx),
+        Kind::CompatReport => setup::compat::parse(text, name, ctx),
+        Kind::SetupErrorsXml => setup::rowset::parse(text, name, ctx),
+        Kind::SetupDiag => setup::setupdiag::parse(text, ctx),
         _ => export::parse(text, ctx),
     })
 }
@@ -529,7 +569,7 @@ fn run_all<'t>(
 
 fn time_base(kind: Kind) -> Option<TimeBase> {
     match kind {
-        Kind::Evtx => Some(TimeBase::Utc),
+        Kind::Evtx | Kind::MemoryDump => Some(TimeBase::Utc),
         k if is_text_kind(k) => Some(TimeBase::Local),
         _ => None,
     }
@@ -553,10 +593,11 @@ pub fn parse<'t>(
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
+            Kind::MemoryDump => jobs.push(Job::Dump { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };
-                text_jobs(&mut jobs, i, k, src, opts.piece_bytes);
+                text_jobs(&mut jobs, i, (k, &a.path), src, opts.piece_bytes);
             }
             _ => {}
         }
@@ -570,7 +611,7 @@ pub fn parse<'t>(
         let mut decoded = Vec::new();
         for &i in &undecoded {
             if let (Some(a), Some(src)) = (bundle.artifacts.get(i), texts.source(i)) {
-                text_jobs(&mut decoded, i, a.kind, src, opts.piece_bytes);
+                text_jobs(&mut decoded, i, (a.kind, &a.path), src, opts.piece_bytes);
             }
         }
         results.extend(run_all(&decoded, &ctx, opts.retain));
@@ -582,7 +623,7 @@ pub fn parse<'t>(
         for (i, a) in bundle.artifacts.iter().enumerate().filter(|(i, _)| invalid.contains(i)) {
             texts.decode_lossy(i);
             if let Some(src) = texts.source(i) {
-                text_jobs(&mut again, i, a.kind, src, opts.piece_bytes);
+                text_jobs(&mut again, i, (a.kind, &a.path), src, opts.piece_bytes);
             }
         }
         results.retain(|(i, _)| !invalid.contains(i));
@@ -717,6 +758,8 @@ pub fn parse<'t>(
         }
         dst.coverage.events = (dst.events.len() + dst.left_out.len()) as u64;
     }
+    let kinds: Vec<Kind> = bundle.artifacts.iter().map(|a| a.kind).collect();
+    setup::compat::date_undated(&mut out, &kinds);
     out
 }
 

@@ -13,6 +13,11 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         Kind::Dism => "DISM".to_string(),
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => "WindowsUpdate.log".to_string(),
         Kind::Evtx | Kind::EventExport => channel(&a.path),
+        Kind::SetupLog | Kind::SetupErrorsXml | Kind::CompatReport | Kind::MemoryDump => {
+            "Panther".to_string()
+        }
+        Kind::SetupApi => "setupapi".to_string(),
+        Kind::SetupDiag => "SetupDiag".to_string(),
         Kind::Etl | Kind::Archive | Kind::Unknown => return None,
     })
 }

@@ -31,7 +31,10 @@ pub(super) static RULE: Rule = rule! {
 /// a code) it is weaker.
 fn from_servicing(e: &Event<'_>) -> bool {
     match e.source {
-        Source::Cbs | Source::Dism | Source::WindowsUpdate => true,
+        Source::Cbs | Source::Dism | Source::WindowsUpdate | Source::Setup | Source::SetupApi => {
+            true
+        }
+        Source::Compat | Source::SetupDiag => false,
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
         }
