@@ -5,6 +5,10 @@
 
 #![allow(clippy::print_stdout, reason = "a command-line tool that reports what it wrote")]
 
+#[path = "../tests/support/etl_scenarios.rs"]
+mod etl_scenarios;
+#[path = "../tests/support/etl_writer.rs"]
+mod etl_writer;
 #[path = "../tests/support/evtx_writer.rs"]
 mod evtx_writer;
 #[path = "../tests/support/scenarios.rs"]
@@ -19,14 +23,16 @@ fn main() -> std::io::Result<()> {
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundles"),
         PathBuf::from,
     );
-    for s in scenarios::all() {
-        let dir = out.join(s.name);
+    let text = scenarios::all().into_iter().map(|s| (s.name, s.readme, s.files()));
+    let etl = etl_scenarios::all().into_iter().map(|s| (s.name, s.readme, s.files));
+    for (name, readme, files) in text.chain(etl) {
+        let dir = out.join(name);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
         std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("README.md"), s.readme)?;
-        for (rel, bytes) in s.files() {
+        std::fs::write(dir.join("README.md"), readme)?;
+        for (rel, bytes) in files {
             let path = dir.join(rel);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;

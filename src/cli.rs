@@ -204,6 +204,7 @@ pub(crate) enum SourceArg {
     Setup,
     /// setupapi device-install logs.
     Setupapi,
+    Etl,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

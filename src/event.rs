@@ -33,6 +33,9 @@ pub enum Source {
     Compat,
     /// The output of SetupDiag.
     SetupDiag,
+    /// An ETW trace (.etl) other than the Windows Update client's (whose events are
+    /// [`Source::WindowsUpdate`]).
+    Etl,
 }
 
 impl Source {
@@ -48,6 +51,7 @@ impl Source {
             Source::SetupApi => "setupapi",
             Source::Compat => "compat",
             Source::SetupDiag => "setupdiag",
+            Source::Etl => "etl",
         }
     }
 }

@@ -23,6 +23,7 @@ pub const TARGETS: &[Target] = &[
     ("windowsupdate_legacy", windowsupdate_legacy),
     ("export", export),
     ("evtx", evtx),
+    ("etl", etl),
     ("extract", extract),
     ("sniff", sniff),
     ("zip", zip),
@@ -108,6 +109,47 @@ pub fn evtx(data: &[u8]) {
     if let Err(e) = evtx_built_records(data) {
         panic!("{e}");
     }
+}
+
+/// ETW traces (.etl): the buffer walk, the session header, events and TraceLogging. No more
+/// records than the bytes can hold, events only from records, damage counted as reported
+/// (one by one up to a cap), and the notable events the notable subset of all.
+pub fn etl(data: &[u8]) {
+    let bundle = Bundle::from_memory_as("WindowsUpdate.etl", data.to_vec(), Kind::Etl);
+    let texts = Texts::decode(&bundle);
+    let opts = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
+    let mut parsed = parse::parse(&bundle, &texts, &opts);
+    let p = &parsed[0];
+    let c = &p.coverage;
+    assert!(c.events <= c.records, "more events than records");
+    assert!(c.undecoded <= c.records, "more undecoded records than records");
+    // A record takes at least 8 bytes.
+    assert!(c.records <= data.len() as u64 / 8, "more records than the bytes can hold");
+    let damage = p
+        .issues
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i.kind,
+                parse::IssueKind::Undecoded
+                    | parse::IssueKind::NoRecords
+                    | parse::IssueKind::LongRecord
+                    | parse::IssueKind::EventCap
+                    | parse::IssueKind::EventsLost
+            )
+        })
+        .count();
+    assert_eq!(c.damaged == 0, damage == 0, "damage reported and counted differ");
+    assert!(damage <= 34, "damage reported one by one beyond the cap: {damage}");
+    let notable = parse::parse(&bundle, &texts, &ParseOptions { keep: Keep::Notable, ..opts });
+    let expected: Vec<_> = p.events.iter().filter(|e| e.is_notable()).collect();
+    assert_eq!(
+        format!("{:?}", notable[0].events.iter().collect::<Vec<_>>()),
+        format!("{expected:?}"),
+        "keeping notable events is not the notable subset of all events"
+    );
+    assert_eq!(notable[0].coverage.records, c.records, "keeping changed the records read");
+    let _ = Timeline::build(&mut parsed, None);
 }
 
 /// That the chunks wutriage finds in an .evtx file, straight from its bytes, are the ones

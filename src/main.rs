@@ -379,6 +379,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                                 matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
                             }
                             SourceArg::Setupapi => s == Source::SetupApi,
+                            SourceArg::Etl => s == Source::Etl,
                         })
                 };
                 let selected = a.timeline.events.iter().filter(|e| wanted(e.source));

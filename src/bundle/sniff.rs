@@ -21,7 +21,7 @@ pub enum Kind {
     Evtx,
     /// A `wevtutil qe /f:text` export.
     EventExport,
-    /// A raw ETW trace (.etl), which only Windows can decode.
+    /// An ETW trace (.etl): Windows Update's own log on Windows 10 and later.
     Etl,
     /// Windows Setup's `setupact.log` / `setuperr.log` (Panther, Rollback), not the
     /// unrelated `C:\Windows\setupact.log` of device installers.
@@ -66,7 +66,7 @@ impl Kind {
 
     /// Whether wutriage parses this kind.
     pub fn is_parsed(self) -> bool {
-        !matches!(self, Kind::Etl | Kind::Archive | Kind::Unknown)
+        !matches!(self, Kind::Archive | Kind::Unknown)
     }
 }
 
@@ -111,16 +111,8 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
         let note = setup_sniff::note(Kind::MemoryDump, &lower);
         return Sniffed { kind: Kind::MemoryDump, encoding: Encoding::Binary, note };
     }
-    if has_ext(&lower, "etl") {
-        return Sniffed {
-            kind: Kind::Etl,
-            encoding: Encoding::Binary,
-            note: Some(
-                "ETW trace; decode it on Windows with Get-WindowsUpdateLog and add the \
-                 resulting WindowsUpdate.log to the bundle"
-                    .into(),
-            ),
-        };
+    if shapes::is_etl(bytes) {
+        return Sniffed { kind: Kind::Etl, encoding: Encoding::Binary, note: None };
     }
     let encoding = decode::detect(bytes);
     if bytes.is_empty() {
@@ -131,6 +123,9 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
         return match hint {
             Some(Kind::Evtx) => {
                 skipped(encoding, "named like an event log, but has no EVTX header")
+            }
+            Some(Kind::Etl) => {
+                skipped(encoding, "named like an ETW trace, but has no trace header")
             }
             Some(k) => skipped(
                 encoding,
@@ -173,6 +168,8 @@ fn has_ext(name: &str, ext: &str) -> bool {
 pub(crate) fn name_hint(lower: &str) -> Option<Kind> {
     if has_ext(lower, "evtx") {
         Some(Kind::Evtx)
+    } else if has_ext(lower, "etl") {
+        Some(Kind::Etl)
     } else if lower.starts_with("cbs") {
         Some(Kind::Cbs)
     } else if lower.starts_with("dism") {
@@ -264,9 +261,15 @@ mod tests {
         let s = sniff("CBS.log", &[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0xFF, 0x10]);
         assert_eq!(s.kind, Kind::Unknown);
         assert!(s.note.unwrap().contains("binary"));
+        // Recognised by its header, not its name.
         let s = sniff("WindowsUpdate.20250426.etl", b"\x00\x01");
-        assert_eq!(s.kind, Kind::Etl);
-        assert!(s.note.unwrap().contains("Get-WindowsUpdateLog"));
+        assert_eq!(s.kind, Kind::Unknown);
+        assert!(s.note.unwrap().contains("no trace header"));
+        let mut etl = vec![0u8; 0x200];
+        etl[..4].copy_from_slice(&0x200u32.to_le_bytes());
+        etl[0x48..0x50].copy_from_slice(&[2, 0, 2, 0xC0, 0xF4, 1, 0, 0]);
+        etl[0x68..0x6C].copy_from_slice(&0x200u32.to_le_bytes());
+        assert_eq!(sniff("trace.bin", &etl).kind, Kind::Etl);
         assert_eq!(sniff("empty.log", b"").note.as_deref(), Some("empty file"));
         assert!(sniff("notes.txt", b"hello\n").note.unwrap().contains("unrecognised"));
         let mut doc = "# notes\n".repeat(30);

@@ -103,8 +103,9 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
                 None
             }
         }
-        // Feature updates become incidents in `upgrade`, from whole setup logs.
-        Source::Setup | Source::SetupApi | Source::Compat | Source::SetupDiag => None,
+        // Feature updates become incidents in `upgrade`, from whole setup logs; other traces
+        // (WaaSMedic) report on repairs, not on installs.
+        Source::Setup | Source::SetupApi | Source::Compat | Source::SetupDiag | Source::Etl => None,
         Source::WindowsUpdate => {
             let m = &e.message;
             if m.contains("LogHistory called") && m.contains("resultMapped=") {

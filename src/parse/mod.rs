@@ -4,6 +4,7 @@
 //! boundaries) that run on rayon; results are merged back in file and piece order, so the
 //! output is the same for any thread count. Parsers know nothing of rules.
 
+pub mod etl;
 pub mod evtx;
 pub mod export;
 pub mod ident;
@@ -106,6 +107,15 @@ pub enum IssueKind {
     NulBytes,
     /// A document (XML, JSON) does not parse from some point on; what came before was read.
     Malformed,
+    /// An .etl buffer could not be read (its header lies, or a record runs past it); its
+    /// records, or those after the damage, are lost.
+    DamagedBuffer,
+    /// Records counted but not decoded: an .etl's manifest-based events, WPP messages or
+    /// compressed buffers, which need what only Windows has.
+    Undecoded,
+    /// The tracing session lost events or buffers while it wrote the .etl (its header
+    /// counts them): the trace has gaps that no reader can fill.
+    EventsLost,
 }
 
 /// A problem inside one artifact that did not stop the run.
@@ -137,6 +147,9 @@ pub struct Coverage {
     pub replaced_chars: u64,
     /// Events kept for the timeline.
     pub events: u64,
+    /// Records counted but not decoded (.etl records that need a manifest).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub undecoded: u64,
     /// Earliest record time, in the source's time base.
     #[serde(skip)]
     pub first: Option<Timestamp>,
@@ -159,6 +172,7 @@ impl Coverage {
         self.damaged += o.damaged;
         self.replaced_chars += o.replaced_chars;
         self.events += o.events;
+        self.undecoded += o.undecoded;
         if let Some(f) = o.first {
             self.see_time(f);
         }
@@ -178,6 +192,13 @@ pub enum OffsetSource {
     WuBanner,
     /// Kernel-General 12 in a text export: boot time in UTC against the export's own date.
     BootEvent,
+    /// The machine's time zone in an .etl header, at the times of the trace's events.
+    EtlZone,
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Evidence about an artifact's UTC offset: (source, minutes east) → count.
@@ -461,6 +482,10 @@ enum Job<'t> {
         artifact: usize,
         bytes: &'t [u8],
     },
+    Etl {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
 }
 
 impl Job<'_> {
@@ -468,7 +493,8 @@ impl Job<'_> {
         match self {
             Job::Text { artifact, .. }
             | Job::Evtx { artifact, .. }
-            | Job::Dump { artifact, .. } => *artifact,
+            | Job::Dump { artifact, .. }
+            | Job::Etl { artifact, .. } => *artifact,
         }
     }
 
@@ -476,7 +502,7 @@ impl Job<'_> {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             Job::Text { src, range, .. } => src.bytes().get(range.clone()),
-            Job::Evtx { .. } | Job::Dump { .. } => None,
+            Job::Evtx { .. } | Job::Dump { .. } | Job::Etl { .. } => None,
         }
     }
 }
@@ -516,6 +542,7 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
         Job::Text { kind, name, src, range, .. } => (*kind, *name, src.text(range.clone())?),
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
         Job::Dump { bytes, .. } => return Some(setup::dump::parse(bytes, ctx)),
+        Job::Etl { bytes, .. } => return Some(etl::parse(bytes, ctx)),
     };
     Some(match kind {
         Kind::Cbs => cbs::parse(text, Source::Cbs, ctx),
@@ -555,7 +582,7 @@ fn run_all<'t>(
             let piece = piece.map(|mut p| {
                 // The evtx parser leaves events out as it builds them.
                 if let Some(retain) = retain
-                    && matches!(job, Job::Text { .. })
+                    && matches!(job, Job::Text { .. } | Job::Etl { .. })
                 {
                     leave_out(&mut p, retain);
                 }
@@ -569,7 +596,7 @@ fn run_all<'t>(
 
 fn time_base(kind: Kind) -> Option<TimeBase> {
     match kind {
-        Kind::Evtx | Kind::MemoryDump => Some(TimeBase::Utc),
+        Kind::Evtx | Kind::MemoryDump | Kind::Etl => Some(TimeBase::Utc),
         k if is_text_kind(k) => Some(TimeBase::Local),
         _ => None,
     }
@@ -594,6 +621,7 @@ pub fn parse<'t>(
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
             Kind::MemoryDump => jobs.push(Job::Dump { artifact: i, bytes: a.bytes() }),
+            Kind::Etl => jobs.push(Job::Etl { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };

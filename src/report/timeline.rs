@@ -207,6 +207,7 @@ fn parser_of(s: Source) -> &'static str {
         Source::SetupApi => "wutriage/setupapi",
         Source::Compat => "wutriage/compat",
         Source::SetupDiag => "wutriage/setupdiag",
+        Source::Etl => "wutriage/etl",
     }
 }
 

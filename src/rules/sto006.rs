@@ -34,7 +34,8 @@ fn from_servicing(e: &Event<'_>) -> bool {
         Source::Cbs | Source::Dism | Source::WindowsUpdate | Source::Setup | Source::SetupApi => {
             true
         }
-        Source::Compat | Source::SetupDiag => false,
+        // Other traces (WaaSMedic, setup.etl) may quote a code they did not meet themselves.
+        Source::Compat | Source::SetupDiag | Source::Etl => false,
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
         }
