@@ -90,10 +90,14 @@ pub struct IncidentLine {
     pub update: String,
     /// `KB5034765`.
     pub kb: Option<String>,
-    /// `0x80070306`.
+    /// Windows Update's id of the update, when a record gives it.
+    pub update_id: Option<String>,
+    /// `0x80070306`: the code of the latest attempt that has one.
     pub code: Option<String>,
     /// `ERROR_ERRORS_ENCOUNTERED`.
     pub code_name: Option<&'static str>,
+    /// Every distinct failure code reported, in order of first appearance.
+    pub codes: Vec<String>,
     /// The specific code a catch-all wraps.
     pub wraps: Option<String>,
     /// Its symbolic name.
@@ -199,8 +203,10 @@ impl Line {
                     what: i.what,
                     update: i.update.clone(),
                     kb: i.kb.clone(),
+                    update_id: i.update_id.clone(),
                     code: i.code.clone(),
                     code_name: i.code_name,
+                    codes: i.codes.clone(),
                     wraps: i.wraps.clone(),
                     wraps_name: i.wraps_name,
                     cause: i.cause,

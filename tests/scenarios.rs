@@ -188,6 +188,62 @@ fn time_offset_correlates_only_when_inferred() {
     assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["cause"] == "storage"));
 }
 
+#[test]
+fn usb_disk_errors_leave_the_store_repair_first() {
+    let (v, t) = analyze("usb-disk-beside-corrupt-store", None);
+    assert_eq!(top_cause(&v), Some("corruption"));
+    assert_eq!(v["storage_first"], false);
+    assert!(!v["causes"].as_array().unwrap().iter().any(|c| c["cause"] == "storage"));
+    let remedies = v["remedies"].as_array().unwrap();
+    assert_eq!(remedies[0]["id"], "restore-health");
+    assert!(remedies.iter().all(|r| r["id"] != "back-up-disk" && r["wait"].is_null()));
+    let cmds: Vec<&str> = remedies[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["command"].as_str())
+        .collect();
+    assert!(cmds.iter().any(|c| c.contains("/Source:") && c.contains("/LimitAccess")), "{cmds:?}");
+    // The stick's errors are shown as another disk's, and said not to matter for C:.
+    let disk = &v["disks"][0];
+    assert_eq!((disk["number"].as_u64(), disk["role"].as_str()), (Some(1), Some("removable")));
+    assert!(disk["description"].as_str().unwrap().contains("a USB device"));
+    let others = v["other_disks"].as_array().unwrap();
+    assert_eq!(others.len(), 4, "two retries, a bad block and the removal");
+    assert!(others.iter().all(|e| e["device"].as_str().unwrap().starts_with("disk 1, a USB")));
+    let verdict: Vec<&str> =
+        v["verdict"].as_array().unwrap().iter().filter_map(|l| l.as_str()).collect();
+    assert!(
+        verdict.iter().any(|l| l.starts_with("Disk 1, a USB device")
+            && l.contains("bad blocks")
+            && l.contains("does not hold Windows")),
+        "{verdict:?}"
+    );
+    snapshots("usb-disk-beside-corrupt-store", &v, &t);
+}
+
+#[test]
+fn system_disk_errors_put_backup_first() {
+    let (v, t) = analyze("system-disk-beside-corrupt-store", None);
+    assert_eq!(top_cause(&v), Some("storage"));
+    assert_eq!(v["storage_first"], true);
+    let remedies = v["remedies"].as_array().unwrap();
+    assert_eq!(remedies[0]["id"], "back-up-disk");
+    let dism = remedies.iter().find(|r| r["id"] == "restore-health").unwrap();
+    assert!(dism["wait"].is_string());
+    assert_eq!(v["disks"][0]["role"], "system");
+    assert!(v["other_disks"].as_array().unwrap().is_empty());
+    assert!(
+        v["verdict"].as_array().unwrap().iter().any(|l| l
+            .as_str()
+            .unwrap()
+            .starts_with("Back up or image the disk that holds Windows (disk 0)")),
+        "{}",
+        v["verdict"]
+    );
+    snapshots("system-disk-beside-corrupt-store", &v, &t);
+}
+
 /// A Windows 11 machine's failure is only in its ETW traces (no WindowsUpdate.log): read
 /// from them, and their header gives the offset of the local-time text logs.
 #[test]

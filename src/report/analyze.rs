@@ -73,16 +73,25 @@ pub struct IncidentView {
     pub title: Option<String>,
     /// CBS package identity.
     pub package: Option<String>,
-    /// The reported code, as logs print it: `0x80070306`.
+    /// Windows Update's id of the update (its `updateGuid` / `idUpdate`), when a record
+    /// gives it.
+    pub update_id: Option<String>,
+    /// The code of the latest attempt that has one, as logs print it: `0x80070306`.
     pub code: Option<String>,
     /// Its symbolic name: `ERROR_ERRORS_ENCOUNTERED`.
     pub code_name: Option<&'static str>,
     /// What it means, in our words.
     pub code_meaning: Option<&'static str>,
-    /// Every distinct failure code reported.
+    /// Every distinct failure code reported, in order of first appearance (at most
+    /// [`LISTED`]).
     pub codes: Vec<String>,
     /// How many separate attempts failed.
     pub count: usize,
+    /// The attempts, oldest first: all of them up to [`LISTED`], else the first and the last
+    /// [`LISTED`]` / 2` (`attempts_omitted` says how many lie between).
+    pub attempts: Vec<AttemptView>,
+    /// Attempts not listed in `attempts`.
+    pub attempts_omitted: usize,
     /// First failure, UTC.
     pub first: String,
     /// Last failure, UTC.
@@ -97,8 +106,31 @@ pub struct IncidentView {
     pub wraps_at: Option<EventRef>,
     /// The best-ranked cause whose evidence lies near this failure.
     pub cause: Option<&'static str>,
-    /// The failure records of every attempt.
+    /// The failure records of the attempts listed, at most [`LISTED`].
     pub records: Vec<EventRef>,
+    /// Failure records not listed in `records`.
+    pub records_omitted: usize,
+}
+
+/// How many attempts, and how many failure records, an incident lists: a retry loop of a
+/// thousand attempts is a count, not a thousand rows.
+pub const LISTED: usize = 20;
+
+/// One failed attempt.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AttemptView {
+    /// Its first failure record, UTC.
+    pub first: String,
+    /// Its last failure record, UTC.
+    pub last: String,
+    /// Its code (of its most authoritative record that has one), as logs print it.
+    pub code: Option<String>,
+    /// Its symbolic name.
+    pub code_name: Option<&'static str>,
+    /// What it means, in our words.
+    pub code_meaning: Option<&'static str>,
+    /// How many records of it the logs hold.
+    pub records: usize,
 }
 
 /// One piece of evidence.
@@ -117,6 +149,26 @@ pub struct EvidenceView {
     pub in_window: bool,
     /// Standing evidence (counts anywhere, with less weight far from a failure).
     pub standing: bool,
+    /// The disk or volume a storage signal was on, when its event names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// A disk the logs name.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DiskView {
+    /// Its number.
+    pub number: u32,
+    /// `system`, `removable`, `other` or `unknown`.
+    pub role: diagnose::disks::Role,
+    /// Why, in words (empty when the logs do not say).
+    pub why: String,
+    /// In words: "disk 1, a USB device (a vendor and product)".
+    pub description: String,
+    /// Its vendor and product as the logs name them.
+    pub model: Option<String>,
+    /// Events on the timeline that name it (its errors, arrival, removal).
+    pub events: usize,
 }
 
 /// One ranked cause.
@@ -197,6 +249,10 @@ pub struct Report {
     pub remedies: Vec<Remedy>,
     /// Standing warnings found without an update failure.
     pub warnings: Vec<EvidenceView>,
+    /// The disks the storage evidence names, and what each is to the machine.
+    pub disks: Vec<DiskView>,
+    /// Storage evidence on disks or volumes that do not hold Windows: shown, never a cause.
+    pub other_disks: Vec<EvidenceView>,
     /// Totals.
     pub coverage: CoverageView,
     /// Every file.
@@ -228,16 +284,79 @@ fn code_sentence(c: Code) -> String {
         0x8007_0006 => "0x80070006 is E_HANDLE (Win32 6): the handle is invalid.".to_string(),
         0xD000_0008 => "0xC0000008 is STATUS_INVALID_HANDLE: an invalid handle was given.".to_string(),
         _ => match (c.name(), crate::knowledge::describe(c)) {
-            (Some(n), Some(d)) => format!("0x{:08X} is {n}: {}", c.as_hresult(), d.text),
-            (Some(n), None) => format!("0x{:08X} is {n}.", c.as_hresult()),
-            (None, Some(d)) => format!("0x{:08X}: {}", c.as_hresult(), d.text),
-            (None, None) => format!("0x{:08X} has no public name.", c.as_hresult()),
+            (Some(n), Some(d)) => format!("{} is {n}: {}", shown(c), d.text),
+            (Some(n), None) => format!("{} is {n}.", shown(c)),
+            (None, Some(d)) => format!("{}: {}", shown(c), d.text),
+            (None, None) => format!("{} has no public name.", shown(c)),
         },
     }
 }
 
 fn day(t: crate::time::Timestamp) -> String {
     t.to_string().get(..16).unwrap_or("").replace('T', " ")
+}
+
+/// One incident as the report shows it: every attempt counted, at most [`LISTED`] listed.
+fn incident_view(
+    bundle: &Bundle,
+    events: &[Event<'_>],
+    d: &Diagnosis,
+    i: &Incident,
+) -> IncidentView {
+    let n = i.attempts.len();
+    let listed: Vec<&diagnose::incident::Attempt> = if n <= LISTED {
+        i.attempts.iter().collect()
+    } else {
+        i.attempts[..LISTED / 2].iter().chain(&i.attempts[n - LISTED / 2..]).collect()
+    };
+    let all_records: usize = i.attempts.iter().map(|a| a.events.len()).sum();
+    let records: Vec<EventRef> = listed
+        .iter()
+        .flat_map(|a| &a.events)
+        .take(LISTED)
+        .map(|&ev| event_ref(bundle, events, ev))
+        .collect();
+    let wrapped = diagnose::wrapped_code(i, events);
+    let code = i.code.map(CodeView::new);
+    IncidentView {
+        id: i.id,
+        kind: i.kind,
+        what: i.kind.describe(),
+        update: i.update_name(),
+        kb: i.kb.map(|k| format!("KB{k}")),
+        title: i.title.clone(),
+        package: i.package.clone(),
+        update_id: i.update_id.clone(),
+        code_name: code.as_ref().and_then(|c| c.name),
+        code_meaning: code.as_ref().and_then(|c| c.meaning),
+        code: code.map(|c| c.code),
+        codes: i.codes.iter().take(LISTED).map(|c| shown(*c)).collect(),
+        count: n,
+        attempts: listed
+            .iter()
+            .map(|a| {
+                let code = a.code.map(CodeView::new);
+                AttemptView {
+                    first: a.first.to_string(),
+                    last: a.last.to_string(),
+                    code_name: code.as_ref().and_then(|c| c.name),
+                    code_meaning: code.as_ref().and_then(|c| c.meaning),
+                    code: code.map(|c| c.code),
+                    records: a.events.len(),
+                }
+            })
+            .collect(),
+        attempts_omitted: n - listed.len(),
+        first: i.first().to_string(),
+        last: i.last().to_string(),
+        invalid_handle_family: i.invalid_handle_family(),
+        wraps: wrapped.map(|(c, _)| shown(c)),
+        wraps_name: wrapped.and_then(|(c, _)| c.name()),
+        wraps_at: wrapped.map(|(_, ev)| event_ref(bundle, events, ev)),
+        cause: d.causes.iter().find(|c| c.incidents.contains(&i.id)).map(|c| c.category.id()),
+        records_omitted: all_records - records.len(),
+        records,
+    }
 }
 
 impl Report {
@@ -249,45 +368,8 @@ impl Report {
         d: &Diagnosis,
     ) -> Self {
         let events = &timeline.events;
-        let incidents: Vec<IncidentView> = d
-            .incidents
-            .iter()
-            .map(|i| {
-                let wrapped = diagnose::wrapped_code(i, events);
-                let code = i.code.map(CodeView::new);
-                IncidentView {
-                    id: i.id,
-                    kind: i.kind,
-                    what: i.kind.describe(),
-                    update: i.update_name(),
-                    kb: i.kb.map(|k| format!("KB{k}")),
-                    title: i.title.clone(),
-                    package: i.package.clone(),
-                    code_name: code.as_ref().and_then(|c| c.name),
-                    code_meaning: code.as_ref().and_then(|c| c.meaning),
-                    code: code.map(|c| c.code),
-                    codes: i.codes.iter().map(|c| shown(*c)).collect(),
-                    count: i.count(),
-                    first: i.first().to_string(),
-                    last: i.last().to_string(),
-                    invalid_handle_family: i.invalid_handle_family(),
-                    wraps: wrapped.map(|(c, _)| shown(c)),
-                    wraps_name: wrapped.and_then(|(c, _)| c.name()),
-                    wraps_at: wrapped.map(|(_, ev)| event_ref(bundle, events, ev)),
-                    cause: d
-                        .causes
-                        .iter()
-                        .find(|c| c.incidents.contains(&i.id))
-                        .map(|c| c.category.id()),
-                    records: i
-                        .attempts
-                        .iter()
-                        .flat_map(|a| &a.events)
-                        .map(|&ev| event_ref(bundle, events, ev))
-                        .collect(),
-                }
-            })
-            .collect();
+        let incidents: Vec<IncidentView> =
+            d.incidents.iter().map(|i| incident_view(bundle, events, d, i)).collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
             rule: e.rule.id.to_string(),
             name: e.rule.name,
@@ -295,6 +377,11 @@ impl Report {
             weight: (e.weight * 100.0).round() / 100.0,
             in_window: e.in_window,
             standing: e.standing,
+            device: d
+                .disks
+                .device(e.event)
+                .map(|dev| d.disks.describe(dev))
+                .filter(|s| !s.is_empty()),
         };
         let causes = d
             .causes
@@ -342,6 +429,27 @@ impl Report {
             causes,
             remedies: d.remedies.clone(),
             warnings: d.warnings.iter().map(ev_view).collect(),
+            disks: d
+                .disks
+                .disks
+                .iter()
+                .map(|k| DiskView {
+                    number: k.number,
+                    role: k.role,
+                    why: k.why.clone(),
+                    description: k.describe(),
+                    model: k.model.clone(),
+                    events: d
+                        .disks
+                        .devices
+                        .iter()
+                        .filter(|(_, x)| x.disk == Some(k.number))
+                        .count(),
+                })
+                .collect(),
+            other_disks: merge_by_event(
+                d.disks.elsewhere.iter().map(|e| (e.event, ev_view(e))).collect(),
+            ),
             coverage,
             files: inv.files,
         }
@@ -389,7 +497,7 @@ impl Report {
             textwrap::wrap(text, opts).into_iter().map(std::borrow::Cow::into_owned).collect()
         };
         for (n, line) in self.verdict.iter().enumerate() {
-            let style = if line.starts_with("Back up") || line.starts_with("But the disk") {
+            let style = if line.starts_with("Back up") || line.starts_with("But ") {
                 alarm
             } else if n == 0 || line.starts_with("Most likely cause") {
                 bold
@@ -406,8 +514,6 @@ impl Report {
                 Grid::new(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"])
                     .label("Incident");
             for i in &self.incidents {
-                let code: Vec<&str> =
-                    i.code.iter().map(String::as_str).chain(i.code_name).collect();
                 let wraps: Vec<&str> = match (&i.wraps, &i.wraps_at) {
                     (Some(c), Some(at)) => std::iter::once(c.as_str())
                         .chain(i.wraps_name)
@@ -419,7 +525,7 @@ impl Report {
                     GridCell::new(i.id.to_string()),
                     GridCell::units(&[&i.update]),
                     GridCell::new(i.what),
-                    GridCell::units(&code).tint(Some(Tint::Red)),
+                    GridCell::new(code_cell(i)).tint(Some(Tint::Red)),
                     GridCell::new(i.count.to_string()),
                     GridCell::units(&[format!("{} →", short(&i.first)), short(&i.last)]),
                     GridCell::units(&wraps).tint(Some(Tint::Red)),
@@ -497,6 +603,32 @@ impl Report {
                 ]);
             }
             write!(w, "{}\n{}\n", heading("Likely causes"), t.render(width, color))?;
+        }
+        if !self.disks.is_empty() {
+            let mut t = Grid::new(&["disk", "what it is", "why", "events"]);
+            for k in &self.disks {
+                t.row(vec![
+                    GridCell::new(k.number.to_string()),
+                    GridCell::new(&k.description),
+                    GridCell::new(&k.why),
+                    GridCell::new(k.events.to_string()),
+                ]);
+            }
+            for e in &self.other_disks {
+                t.row(vec![
+                    GridCell::new(""),
+                    GridCell::new(e.device.as_deref().unwrap_or("")),
+                    // The rule and the place are one unit; the excerpt wraps.
+                    GridCell::new(format!(
+                        "{}{GLUE}{}: {}",
+                        e.rule,
+                        e.event.at.replace(' ', &GLUE.to_string()),
+                        e.event.excerpt
+                    )),
+                    GridCell::new(""),
+                ]);
+            }
+            write!(w, "{}\n{}\n", heading("Disks"), t.render(width, color))?;
         }
         if !self.warnings.is_empty() {
             let mut t = Grid::new(&["rule", "where", "what"]);
@@ -602,6 +734,17 @@ impl Report {
             .collect()
     }
 
+    /// A disk's description in Markdown: our words escaped, its model as the logs name it
+    /// in a code span.
+    fn device_markdown(&self, description: &str) -> String {
+        let model = self
+            .disks
+            .iter()
+            .find(|k| k.description == description)
+            .and_then(|k| k.model.as_deref());
+        Sentence::marked(description, model).markdown()
+    }
+
     /// Markdown for a support ticket: what came from the logs (names, codes, places,
     /// excerpts) in code spans, our words escaped, so that no renderer turns log text into
     /// markup and every `file:line` stays as written.
@@ -619,13 +762,18 @@ impl Report {
                 "| # | update | what | code | times | first → last (UTC) |\n|---|---|---|---|---|---|"
             )?;
             for i in &self.incidents {
-                let code = i.code.as_ref().map_or_else(String::new, |c| {
+                let mut code = i.code.as_ref().map_or_else(String::new, |c| {
                     let mut s = md::code_cell(c);
                     if let Some(n) = i.code_name {
                         s = format!("{s} {}", md::code_cell(n));
                     }
                     s
                 });
+                let earlier = earlier_codes(i);
+                if !earlier.is_empty() {
+                    let also: Vec<String> = earlier.iter().map(|c| md::code_cell(c)).collect();
+                    code = format!("{code}; also {}", also.join(", "));
+                }
                 writeln!(
                     w,
                     "| {} | {} | {} | {code} | {} | {} → {} |",
@@ -706,6 +854,28 @@ impl Report {
             }
             writeln!(w)?;
         }
+        if !self.disks.is_empty() {
+            writeln!(w, "### Disks\n")?;
+            for k in &self.disks {
+                let why = if k.why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", md::text(&k.why))
+                };
+                writeln!(w, "- {}{why}", self.device_markdown(&k.description))?;
+            }
+            for e in &self.other_disks {
+                writeln!(
+                    w,
+                    "- not Windows' disk, {}: {} {} — {}",
+                    self.device_markdown(e.device.as_deref().unwrap_or("")),
+                    md::code(&e.event.at),
+                    md::code(&e.rule),
+                    md::code(&e.event.excerpt)
+                )?;
+            }
+            writeln!(w)?;
+        }
         if !self.warnings.is_empty() {
             writeln!(w, "### Warnings\n")?;
             for e in &self.warnings {
@@ -769,6 +939,32 @@ impl Report {
     }
 }
 
+/// The codes of an incident's listed attempts other than its latest code, in order of
+/// first appearance.
+pub(crate) fn earlier_codes(i: &IncidentView) -> Vec<&str> {
+    let latest = i.code.as_deref();
+    let mut earlier: Vec<&str> = Vec::new();
+    for c in i.attempts.iter().filter_map(|a| a.code.as_deref()) {
+        if Some(c) != latest && !earlier.contains(&c) {
+            earlier.push(c);
+        }
+    }
+    earlier
+}
+
+/// The code column of an incident: its latest code with its name (wrapped only between
+/// the two), and on a line of its own the others it failed with.
+fn code_cell(i: &IncidentView) -> String {
+    let mut s =
+        [i.code.as_deref(), i.code_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let earlier = earlier_codes(i);
+    if !earlier.is_empty() {
+        s.push_str("\nalso: ");
+        s.push_str(&earlier.join(", "));
+    }
+    s
+}
+
 /// One entry per event: when several rules matched the same line, their ids are joined.
 fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
     let mut out: Vec<(usize, EvidenceView)> = Vec::new();
@@ -797,6 +993,13 @@ impl Sentence {
     fn new(words: &str) -> Self {
         Sentence(vec![(false, words.to_string())])
     }
+    /// `words` with the first occurrence of `value` in them marked as a value.
+    fn marked(words: &str, value: Option<&str>) -> Self {
+        match value.filter(|v| !v.is_empty()).and_then(|v| Some((v, words.split_once(v)?))) {
+            Some((v, (before, after))) => Sentence::new(before).value(v).words(after),
+            None => Sentence::new(words),
+        }
+    }
     fn words(mut self, words: &str) -> Self {
         self.0.push((false, words.to_string()));
         self
@@ -813,7 +1016,8 @@ impl Sentence {
     }
 }
 
-/// The headline: what failed, what its code really means, what it wraps, and the top cause.
+/// The headline: what failed, what its code really means, what it wraps, and the cause of
+/// that failure.
 fn verdict(
     d: &Diagnosis,
     events: &[Event<'_>],
@@ -827,21 +1031,22 @@ fn verdict(
         } else {
             out.push(Sentence::new("No update failure found in these logs."));
         }
-        if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
-            out.push(Sentence::new("But the disk shows signs of failing: back up the data now, before any repair or update."));
+        let storage =
+            || d.warnings.iter().filter(|w| w.rule.category == diagnose::Category::Storage);
+        if storage().next().is_some() {
+            // The first storage warning whose event names its disk or volume says which.
+            let failing = storage()
+                .filter_map(|w| d.disks.device(w.event))
+                .map(|dev| (d.disks.describe(dev), model_of(d, dev)))
+                .find(|(name, _)| !name.is_empty());
+            out.push(match failing {
+                Some((dev, model)) => Sentence::marked(&format!("But {dev} shows signs of failing: back up its data now, before any repair or update."), model),
+                None => Sentence::new("But the disk shows signs of failing: back up the data now, before any repair or update."),
+            });
         }
         return out;
     }
-    let top = d.causes.first();
-    let main: &Incident = d
-        .incidents
-        .iter()
-        .filter(|i| top.is_none_or(|c| c.incidents.contains(&i.id)))
-        // Update failures before DISM runs, then the most repeated, then the earliest.
-        .max_by_key(|i| {
-            (i.kind != diagnose::IncidentKind::Dism, i.count(), std::cmp::Reverse(i.id))
-        })
-        .unwrap_or(&d.incidents[0]);
+    let main: &Incident = &d.incidents[d.headline.unwrap_or(0).min(d.incidents.len() - 1)];
     let times =
         if main.count() == 1 { "once".to_string() } else { format!("{} times", main.count()) };
     let subject = match main.kind {
@@ -854,12 +1059,9 @@ fn verdict(
             Sentence::default().value(&name).words(&format!(" {}", k.describe()))
         }
     };
-    let mut first =
+    let first =
         subject.words(&format!(" {times} ({} → {} UTC)", day(main.first()), day(main.last())));
-    if let Some(c) = main.code {
-        first = first.words(" with ").value(&shown(c));
-    }
-    out.push(first.words("."));
+    out.push(code_words(first, main).words("."));
     if d.incidents.len() > 1 {
         out.push(Sentence::new(&format!(
             "{} update failures in all; see the table below.",
@@ -873,15 +1075,19 @@ fn verdict(
         // Feature updates that are not the headline still get their sentence.
         out.extend(upgrades.iter().map(|u| Sentence::new(&u.sentence())));
     }
-    if let Some(c) = main.code {
-        // A code routine in WindowsUpdate.log is a real result when Setup reports it.
-        let routine = crate::knowledge::class(c) == crate::knowledge::Class::Benign;
-        out.push(match c.name() {
-            Some(n) if feature && routine => {
-                Sentence::default().value(&shown(c)).words(" is ").value(n).words(".")
-            }
-            _ => Sentence::new(&code_sentence(c)),
-        });
+    let mut explained: Vec<u32> = Vec::new();
+    for c in main.code_runs().into_iter().filter_map(|(c, _)| c) {
+        if explained.len() < 3 && !explained.contains(&c.as_hresult()) {
+            explained.push(c.as_hresult());
+            // A code routine in WindowsUpdate.log is a real result when Setup reports it.
+            let routine = crate::knowledge::class(c) == crate::knowledge::Class::Benign;
+            out.push(match c.name() {
+                Some(n) if feature && routine => {
+                    Sentence::default().value(&shown(c)).words(" is ").value(n).words(".")
+                }
+                _ => Sentence::new(&code_sentence(c)),
+            });
+        }
     }
     if let Some((c, i)) = diagnose::wrapped_code(main, events) {
         let mut s = Sentence::new("It wraps an earlier, specific failure: ").value(&shown(c));
@@ -890,12 +1096,148 @@ fn verdict(
         }
         out.push(s.words(" at ").value(&super::location(bundle, events[i].at)).words("."));
     }
-    match top {
-        Some(c) => out.push(Sentence::new(&format!("Most likely cause: {} ({} confidence).", c.category.title().to_lowercase(), c.confidence.word()))),
-        None => out.push(Sentence::new("No rule found evidence for a cause; the incident list and the logs are the place to look.")),
-    }
+    out.extend(cause_words(d, main).iter().map(|l| Sentence::new(l)));
     if d.storage_first {
-        out.push(Sentence::new("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe."));
+        let system = d.disks.disks.iter().find(|k| k.role == diagnose::disks::Role::System);
+        let disk = system.map_or_else(
+            || "the disk".to_string(),
+            |k| format!("the disk that holds Windows (disk {})", k.number),
+        );
+        out.push(Sentence::new(&format!("Back up or image {disk} before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.")));
     }
+    out.extend(elsewhere_words(d, events));
     out
+}
+
+/// The codes of an incident's attempts after `s`: " with 0x…" when they all had one code,
+/// else the codes in order (": 0xC1900131, then 0x80070002, then 0x80070570").
+fn code_words(s: Sentence, i: &Incident) -> Sentence {
+    let runs = i.code_runs();
+    let one = |s: Sentence, (c, n): &(Option<Code>, usize)| {
+        let s = match c {
+            Some(c) => s.value(&shown(*c)),
+            None => s.words("no code"),
+        };
+        if *n > 1 { s.words(&format!(" ({n} times)")) } else { s }
+    };
+    let list = |s: Sentence, runs: &[(Option<Code>, usize)]| {
+        runs.iter()
+            .enumerate()
+            .fold(s, |s, (k, r)| one(if k == 0 { s } else { s.words(", then ") }, r))
+    };
+    match runs.as_slice() {
+        [] | [(None, _)] => s,
+        [(Some(c), _)] => s.words(" with ").value(&shown(*c)),
+        [head @ .., _] if head.len() <= 5 => list(s.words(": "), &runs),
+        [head @ .., last] => {
+            let s = list(s.words(": "), &head[..4.min(head.len())]);
+            one(s.words(", …, then "), last)
+        }
+    }
+}
+
+/// "incident 4", "incidents 1, 4 and 5".
+fn incident_list(ids: &[u32]) -> String {
+    let shown: Vec<String> = ids.iter().take(6).map(u32::to_string).collect();
+    let more = ids.len().saturating_sub(6);
+    match (shown.as_slice(), more) {
+        ([one], 0) => format!("incident {one}"),
+        ([head @ .., last], 0) => format!("incidents {} and {last}", head.join(", ")),
+        (all, more) => format!("incidents {} and {more} more", all.join(", ")),
+    }
+}
+
+/// The cause of the headline incident, and whether it also covers other failures.
+fn cause_words(d: &Diagnosis, main: &Incident) -> Vec<String> {
+    let describe = |c: &diagnose::Cause| {
+        format!("{} ({} confidence)", c.category.title().to_lowercase(), c.confidence.word())
+    };
+    let Some(top) = d.causes.first() else {
+        return vec!["No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()];
+    };
+    let Some(k) = d.headline_cause else {
+        return vec![format!(
+            "No rule found evidence near this failure. For the other failures ({}), the most likely cause is {}.",
+            incident_list(&top.incidents),
+            describe(top)
+        )];
+    };
+    let c = &d.causes[k];
+    let others: Vec<u32> = c.incidents.iter().copied().filter(|&x| x != main.id).collect();
+    let covers = if others.is_empty() {
+        String::new()
+    } else {
+        format!("; it also covers {}", incident_list(&others))
+    };
+    if k == 0 {
+        vec![format!("Most likely cause: {}{covers}.", describe(c))]
+    } else {
+        vec![
+            format!("Most likely cause of this failure: {}{covers}.", describe(c)),
+            format!(
+                "Across all failures the top cause is {}, for {}.",
+                describe(top),
+                incident_list(&top.incidents)
+            ),
+        ]
+    }
+}
+
+/// What disks that do not hold Windows reported: shown so that nobody wonders, and said not
+/// to change the repair of Windows.
+fn elsewhere_words(d: &Diagnosis, events: &[Event<'_>]) -> Vec<Sentence> {
+    let mut by_device: Vec<(String, Option<&str>, Vec<&diagnose::Evidence>)> = Vec::new();
+    for e in &d.disks.elsewhere {
+        let dev = d.disks.device(e.event);
+        let name = dev.map(|x| d.disks.describe(x)).unwrap_or_default();
+        match by_device.iter_mut().find(|(n, _, _)| *n == name) {
+            Some((_, _, v)) => v.push(e),
+            None => by_device.push((name, dev.and_then(|x| model_of(d, x)), vec![e])),
+        }
+    }
+    by_device
+        .into_iter()
+        .map(|(name, model, ev)| {
+            let mut what: Vec<&str> = Vec::new();
+            for e in &ev {
+                let w = match e.rule.id {
+                    "STO001" => "bad blocks",
+                    "STO002" => "a predicted failure (SMART)",
+                    "STO003" => "I/O retries or resets",
+                    "STO004" => "hardware errors",
+                    "STO005" => "file system damage",
+                    "STO007" => "a surprise removal",
+                    _ => "I/O errors",
+                };
+                if !what.contains(&w) {
+                    what.push(w);
+                }
+            }
+            let what = match what.as_slice() {
+                [one] => (*one).to_string(),
+                [head @ .., last] => format!("{} and {last}", head.join(", ")),
+                [] => String::new(),
+            };
+            let when = if ev.iter().any(|e| e.in_window) {
+                "at the same time".to_string()
+            } else {
+                let t = ev.iter().map(|e| events[e.event].time).min().unwrap_or_default();
+                format!("at {}", day(t))
+            };
+            let mut name = name;
+            if let Some(f) = name.get_mut(..1) {
+                f.make_ascii_uppercase();
+            }
+            // "Disk 1, a USB device, reported …": the apposition closes with a comma.
+            if name.contains(", ") {
+                name.push(',');
+            }
+            Sentence::marked(&format!("{name} reported {what} {when}; it does not hold Windows, so this changes nothing in the repair of Windows (copy what matters off it)."), model)
+        })
+        .collect()
+}
+
+/// The vendor and product of the disk a device is on, as the logs name them.
+fn model_of(d: &Diagnosis, dev: diagnose::disks::Device) -> Option<&str> {
+    dev.disk.and_then(|n| d.disks.disk(n)).and_then(|k| k.model.as_deref())
 }

@@ -96,9 +96,16 @@ fn category_of(c: &CauseView) -> Option<Category> {
 }
 
 fn evidence_item(s: &mut String, e: &EvidenceView) {
+    s.push_str("<li>");
+    evidence_body(s, e);
+    s.push_str("</li>");
+}
+
+/// An evidence item's place, rule, time and excerpt.
+fn evidence_body(s: &mut String, e: &EvidenceView) {
     let _ = write!(
         s,
-        r#"<li><code>{at}</code> <span class="mono">{rule}</span> {time} — {text}</li>"#,
+        r#"<code>{at}</code> <span class="mono">{rule}</span> {time} — {text}"#,
         at = esc(&e.event.at),
         rule = esc(&e.rule),
         time = esc(&short(&e.event.time)),
@@ -144,7 +151,7 @@ pub fn write(
     for (n, line) in report.verdict.iter().enumerate() {
         let class = if n == 0 {
             " class=\"headline\""
-        } else if line.starts_with("Back up") || line.starts_with("But the disk") {
+        } else if line.starts_with("Back up") || line.starts_with("But ") {
             " class=\"warn\""
         } else {
             ""
@@ -169,11 +176,18 @@ pub fn write(
         );
         s.push_str("<tr><th>#</th><th>update</th><th>what</th><th>code</th><th>times</th><th>first → last (UTC)</th><th>specific failure behind it</th></tr>\n");
         for i in &report.incidents {
-            let code = i
+            let mut code = i
                 .code
                 .as_ref()
                 .map(|c| format!("<code>{}</code> {}", esc(c), esc(i.code_name.unwrap_or(""))))
                 .unwrap_or_default();
+            // The codes of its other attempts, as the table and Markdown give them.
+            let earlier = super::analyze::earlier_codes(i);
+            if !earlier.is_empty() {
+                let also: Vec<String> =
+                    earlier.iter().map(|c| format!("<code>{}</code>", esc(c))).collect();
+                let _ = write!(code, "<br>also {}", also.join(", "));
+            }
             let wraps = match (&i.wraps, &i.wraps_at) {
                 (Some(c), Some(at)) => format!(
                     "<code>{}</code> {} at <code>{}</code>",
@@ -236,6 +250,39 @@ pub fn write(
                 let _ = writeln!(s, "<li class=\"against\">Against: {}</li>", esc(a));
             }
             s.push_str("</ul>\n</details>\n</article>\n");
+        }
+        s.push_str("</section>\n");
+    }
+    if !report.disks.is_empty() {
+        s.push_str("<section id=\"disks\">\n<h2>Disks</h2>\n<div class=\"scroll\"><table>\n");
+        s.push_str("<tr><th>disk</th><th>what it is</th><th>why</th><th>events</th></tr>\n");
+        for k in &report.disks {
+            let _ = writeln!(
+                s,
+                "<tr data-disk=\"{n}\" data-role=\"{role}\"><td>{n}</td><td>{what}</td><td>{why}</td><td>{ev}</td></tr>",
+                n = k.number,
+                role = esc(&serde_json::to_value(k.role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()),
+                what = esc(&k.description),
+                why = esc(&k.why),
+                ev = k.events,
+            );
+        }
+        s.push_str("</table></div>\n");
+        if !report.other_disks.is_empty() {
+            s.push_str("<p class=\"sub\">On disks that do not hold Windows: shown, never a cause.</p>\n<ul class=\"elsewhere\">\n");
+            for e in &report.other_disks {
+                let _ = write!(
+                    s,
+                    "<li>{}: ",
+                    esc(e.device.as_deref().unwrap_or("a disk that does not hold Windows"))
+                );
+                evidence_body(&mut s, e);
+                s.push_str("</li>\n");
+            }
+            s.push_str("</ul>\n");
         }
         s.push_str("</section>\n");
     }

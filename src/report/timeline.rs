@@ -139,7 +139,8 @@ pub fn rows(
             out.push((
                 a.first.0,
                 0,
-                i.id as usize * 1000 + n,
+                // Incident, then attempt: a retry loop has thousands of attempts.
+                ((i.id as usize) << 32) | n,
                 incident_row(bundle, events, d, i, n),
             ));
         }
@@ -275,8 +276,9 @@ fn incident_row(
     let anchor = event_row(bundle, &events[first.unwrap_or(i.headline_event)]);
     let causes: Vec<&'static str> =
         d.causes.iter().filter(|c| c.incidents.contains(&i.id)).map(|c| c.category.id()).collect();
-    let code = i
+    let code = a
         .code
+        .or(i.code)
         .map(|c| {
             format!(" with {}{}", shown(c), c.name().map(|n| format!(" {n}")).unwrap_or_default())
         })
