@@ -1,4 +1,4 @@
-//! Event-log exports written by our own writers (tests/support/export_writers.rs) read as the
+//! Event-log exports written by our own writers (`tests/support/export_writers.rs`) read as the
 //! same events as the .evtx of the same events: provider, id, level, codes, KB and the
 //! fields rules read, whatever the form (XML, JSON, CSV, tab-delimited, `wevtutil` text)
 //! and whatever the machine's language (English, French, German, Japanese).

@@ -201,7 +201,7 @@ impl Parser<'_, '_> {
                     match e.local_name().as_ref() {
                         // `<Data/>`: an empty value keeps its place, as in the .evtx.
                         b"Data" if part == Part::EventData => {
-                            r.data(attr(&e, b"Name"), String::new())
+                            r.data(attr(&e, b"Name"), String::new());
                         }
                         b"Provider" if part == Part::System => {
                             r.provider = attr(&e, b"Name").unwrap_or_default();
