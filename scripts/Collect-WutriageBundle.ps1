@@ -48,7 +48,7 @@ $Sources = @(
     @{ Kind = 'dism';                 Dir = '%windir%\Logs\DISM';                Files = 'dism.log';                    Into = 'Logs\DISM' }
     @{ Kind = 'etl';                  Dir = '%windir%\Logs\WindowsUpdate';       Files = 'WindowsUpdate.*.etl';         Into = 'Logs\WindowsUpdate' }
     @{ Kind = 'windowsupdate-legacy'; Dir = '%windir%';                          Files = 'WindowsUpdate.log';           Into = 'Logs\Legacy' }
-    @{ Kind = 'reporting-events';     Dir = '%windir%\SoftwareDistribution';     Files = 'ReportingEvents.log';         Into = 'Logs\SoftwareDistribution' }
+    @{ Kind = 'reportingevents';      Dir = '%windir%\SoftwareDistribution';     Files = 'ReportingEvents.log';         Into = 'Logs\SoftwareDistribution' }
     @{ Kind = 'setup';                Dir = '%windir%\Panther';                  Files = 'setupact.log', 'setuperr.log'; Into = 'Panther' }
     @{ Kind = 'compat-report';        Dir = '%windir%\Panther';                  Files = 'CompatData_*.xml';            Into = 'Panther' }
     @{ Kind = 'setup';                Dir = '%SystemDrive%\$WINDOWS.~BT\Sources\Panther';  Files = 'setupact.log', 'setuperr.log'; Into = 'BT\Panther' }
