@@ -297,3 +297,57 @@ fn fixture_event_logs_read_back_cleanly() {
     });
     assert!(seen >= 12, "{seen} event logs");
 }
+
+/// A machine managed by Configuration Manager whose bundle holds only the client's logs and
+/// ReportingEvents.log: the failed deployment (`UpdatesDeployment.log`'s `ciStateError`,
+/// named by its id, and ReportingEvents' install failure) is one install incident of the KB
+/// the deployment names; the failed scan (`WUAHandler.log` and ReportingEvents' detection
+/// failure) is a scan incident; times are UTC from the records' own offsets.
+#[test]
+fn configmgr_deployment_failure_is_an_incident() {
+    let (v, t) = analyze("configmgr-deployment", None);
+    let incidents = v["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 2, "{incidents:#?}");
+    let at = |i: &Value| -> Vec<String> {
+        i["records"].as_array().unwrap().iter().map(|r| r["at"].as_str().unwrap().into()).collect()
+    };
+    let scan = &incidents[0];
+    assert_eq!((scan["kind"].as_str(), scan["code"].as_str()), (Some("scan"), Some("0x8024402C")));
+    assert_eq!(
+        at(scan),
+        [
+            "CCM/Logs/WUAHandler.log:4",
+            "CCM/Logs/WUAHandler.log:5",
+            "Windows/SoftwareDistribution/ReportingEvents.log:1"
+        ]
+    );
+    let install = &incidents[1];
+    assert_eq!(install["kind"], "install");
+    assert_eq!(install["kb"], "KB5034763");
+    assert_eq!(install["code"], "0x80070070");
+    assert_eq!(install["count"], 1, "one attempt, told by two logs");
+    assert_eq!(
+        at(install),
+        ["Windows/SoftwareDistribution/ReportingEvents.log:4", "CCM/Logs/UpdatesDeployment.log:6"]
+    );
+    // 10:14:02.377 at UTC−5 (bias +300).
+    assert_eq!(install["last"], "2024-02-14T15:14:02.377000+00:00");
+    assert_eq!(v["utc_offset"], "-05:00");
+    assert_eq!(v["offset"]["origin"], "record-offset");
+    assert_eq!(top_cause(&v), Some("low-disk-space"));
+    assert_eq!(v["causes"][1]["cause"], "network");
+    assert!(v["verdict"][0].as_str().unwrap().starts_with("KB5034763 install failed"));
+    assert!(v["remedies"].as_array().unwrap().iter().any(|r| r["id"] == "free-space"));
+    snapshots("configmgr-deployment", &v, &t);
+    // The client's logs alone: the deployment's failure names its KB by itself.
+    let (v, _) = analyze("configmgr-deployment/CCM/Logs", None);
+    let install = &v["incidents"][1];
+    assert_eq!(install["kind"], "install");
+    assert_eq!(install["kb"], "KB5034763");
+    assert_eq!(
+        install["title"],
+        "2024-02 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5034763)"
+    );
+    assert_eq!(at(install), ["UpdatesDeployment.log:6"]);
+    assert_eq!(top_cause(&v), Some("low-disk-space"));
+}
