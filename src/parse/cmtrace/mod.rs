@@ -143,6 +143,13 @@ struct Reader<'t, 'c> {
     bias: Option<(i32, u64)>,
 }
 
+/// Lines of text outside any record (blank ones and the ends of records' lines aside).
+fn stray_lines(s: &str) -> u64 {
+    s.split('\n')
+        .filter(|l| !l.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').is_empty())
+        .count() as u64
+}
+
 /// `Update (ID) Name (NAME) ArticleID (…)`: the id and the name.
 fn update_name(m: &str) -> Option<(&str, &str)> {
     let rest = m.strip_prefix("Update (")?;
@@ -183,15 +190,32 @@ impl<'t> Reader<'t, '_> {
         }
     }
 
+    /// Reads block by block: a block runs from a line that begins a record to the next
+    /// such line, the places where the file may be cut into pieces, so that a record never
+    /// reaches back across one and the result is the same whatever the pieces.
     fn read(&mut self) {
         let bytes = self.text.as_bytes();
+        let mut from = 0;
+        for open in memmem::find_iter(bytes, OPEN) {
+            let line = bytes[..open].strip_suffix(b"\xEF\xBB\xBF").unwrap_or(&bytes[..open]);
+            if line.len() > from && line.ends_with(b"\n") {
+                self.read_block(from, line.len());
+                from = line.len();
+            }
+        }
+        self.read_block(from, bytes.len());
+        self.flush_votes();
+    }
+
+    fn read_block(&mut self, from: usize, to: usize) {
+        let bytes = &self.text.as_bytes()[..to];
         let closes = memmem::Finder::new(CLOSE);
-        let mut pos = 0;
+        let mut pos = from;
         while let Some(i) = closes.find(bytes.get(pos..).unwrap_or_default()) {
             let close = pos + i;
             let segment = &self.text[pos..close];
             let after = close + CLOSE.len();
-            let Some((a, used)) = self.text.get(after..).and_then(attrs) else {
+            let Some((a, used)) = self.text.get(after..to).and_then(attrs) else {
                 // A marker without its attribute block: text inside a message, or a record
                 // cut off by the end of the file.
                 let line = self.line_of(close);
@@ -206,16 +230,18 @@ impl<'t> Reader<'t, '_> {
             self.record(pos, segment, &a);
             pos = after + used;
         }
-        let tail = self.text.get(pos..).unwrap_or_default();
+        let tail = self.text.get(pos..to).unwrap_or_default();
         if let Some(i) = memmem::find(tail.as_bytes(), OPEN) {
             let line = self.line_of(pos + i);
             self.piece.issue(
                 IssueKind::DamagedRecord,
                 Some(Pos::Line(line)),
-                "the last record has no end (the log was cut off while it was written)",
+                "a record has no end (the log was cut off while it was written, or another \
+                 record began before it ended)",
             );
+        } else {
+            self.piece.coverage.unattributed_lines += stray_lines(tail);
         }
-        self.flush_votes();
     }
 
     /// One record: `segment` runs from the end of the record before to this one's close.
@@ -223,11 +249,7 @@ impl<'t> Reader<'t, '_> {
         self.piece.coverage.records += 1;
         let opener = memmem::rfind(segment.as_bytes(), OPEN);
         let (message, start, damaged) = if let Some(o) = opener {
-            let before = &segment[..o];
-            if !before.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').is_empty() {
-                self.piece.coverage.unattributed_lines +=
-                    memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
-            }
+            self.piece.coverage.unattributed_lines += stray_lines(&segment[..o]);
             (&segment[o + OPEN.len()..], seg_start + o, false)
         } else {
             let lead = segment.len() - segment.trim_start().len();
