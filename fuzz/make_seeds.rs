@@ -12,6 +12,21 @@ const LEGACY_WU: &str = "2024-02-14\t02:00:01:123\t 1000\t1a2c\tMisc\t==========
 
 const EXPORT: &str = "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-WindowsUpdateClient\r\n  Date: 2024-02-14T02:01:44.1230000Z\r\n  Event ID: 20\r\n  Task: N/A\r\n  Level: Error\r\n  Opcode: N/A\r\n  Keyword: N/A\r\n  User: S-1-5-18\r\n  User Name: NT AUTHORITY\\SYSTEM\r\n  Computer: PC1\r\n  Description: \r\nInstallation Failure: Windows failed to install the following update with error 0x80070306: KB5034765.\r\n\r\nEvent[1]:\r\n  Log Name: System\r\n  Source: disk\r\n  Date: 2024-02-14T02:01:41.0000000Z\r\n  Event ID: 7\r\n  Level: Error\r\n  Computer: PC1\r\n  Description: \r\nThe device, \\Device\\Harddisk0\\DR0, has a bad block.\r\n";
 
+const CMTRACE: &str = "<![LOG[Update (Site_1/SUM_7f) Name (2024-02 Cumulative Update (KB5034763)) ArticleID (5034763) added to the targeted list of deployment ({A})]LOG]!><time=\"01:59:58.000+300\" date=\"03-10-2024\" component=\"UpdatesDeploymentAgent\" context=\"\" type=\"1\" thread=\"1\" file=\"x.cpp:1\">\r\n\
+<![LOG[Update (Site_1/SUM_7f) Progress: Status = ciStateError, PercentComplete = 0, DownloadSize = 0, Result = 0x80070070\r\nsecond line]LOG]!><time=\"03:00:01.000+240\" date=\"03-10-2024\" component=\"UpdatesDeploymentAgent\" context=\"\" type=\"3\" thread=\"1\" file=\"x.cpp:2\">\r\n\
+Scan failed with error = 0x8024402c.]LOG]!><time=\"03:00:02.000+240\" date=\"03-10-2024\" component=\"WUAHandler\" context=\"\" type=\"3\" thread=\"2\" file=\"y.cpp:3\">\r\n";
+
+const REPORTING: &str = "{11111111-2222-3333-4444-555555555555}\t2024-02-14 08:00:47:511-0500\t1\t148 [AGENT_DETECTION_FAILED]\t101\t{00000000-0000-0000-0000-000000000000}\t0\t8024402c\tCcmExec\tFailure\tSoftware Synchronization\tWindows Update Client failed to detect with error 0x8024402c.\tabc.1.0\r\n\
+{11111111-2222-3333-4444-555555555556}\t2024-02-14 10:14:01:950+0130\t1\t182 [AGENT_INSTALLING_FAILED]\t101\t{9B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9}\t1\t80070070\tCcmExec\tFailure\tContent Install\tInstallation Failure: Windows failed to install the following update with error 0x80070070: 2024-02 Cumulative Update (KB5034763).\tdef.1.0\r\n";
+
+const EXPORT_XML: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-WindowsUpdateClient'/><EventID>20</EventID><Level>2</Level><TimeCreated SystemTime='2024-02-14T02:01:44.1230000Z'/><EventRecordID>7</EventRecordID><Channel>System</Channel><Computer>PC1</Computer></System><EventData><Data Name='errorCode'>0x80070306</Data><Data Name='updateTitle'>KB5034765</Data><Data/></EventData></Event>\r\n<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='disk'/><EventID Qualifiers='49156'>7</EventID><Level>2</Level><TimeCreated SystemTime='2024-02-14T02:01:41.0000000Z'/><Channel>System</Channel><Computer>PC1</Computer></System><EventData><Data>\\Device\\Harddisk0\\DR0</Data></EventData></Event>";
+
+const EXPORT_JSON: &str = "[\r\n    {\r\n        \"TimeGenerated\":  \"\\/Date(1707876104000)\\/\",\r\n        \"EntryType\":  1,\r\n        \"Source\":  \"Microsoft-Windows-WindowsUpdateClient\",\r\n        \"EventID\":  20,\r\n        \"Message\":  \"Installation Failure: Windows failed to install the following update with error 0x80070306: KB5034765.\"\r\n    }\r\n]\r\n";
+
+const EXPORT_TABLE: &str = "\r\n   Index Time          EntryType   Source                 InstanceID Message\r\n   ----- ----          ---------   ------                 ---------- -------\r\n     812 Feb 14 02:01  Error       Microsoft-Windows...           20 Installation Failure: Windows failed to install the following update with error 0x80070306: KB5...\r\n     811 Feb 14 02:01  Error       disk                   3221487623 The device, \\Device\\Harddisk0\\DR0, has a bad block.\r\n";
+
+const EXPORT_CSV: &str = "Level,Date and Time,Source,Event ID,Task Category\r\nError,2/14/2024 2:01:44 AM,Microsoft-Windows-WindowsUpdateClient,20,Windows Update Agent,\"Installation Failure: Windows failed to install the following update with error 0x80070306: KB5034765.\"\r\nError,2/14/2024 2:01:41 AM,disk,7,None,\"The device, \\Device\\Harddisk0\\DR0, has a bad block.\r\nSecond line.\"\r\n";
+
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let fixtures = root.join("../fixtures/bundles");
@@ -49,11 +64,30 @@ fn main() {
         if lower.contains("windowsupdate") {
             put("windowsupdate", &rel, &bytes);
         }
+        if bytes.windows(7).any(|w| w == b"]LOG]!>") {
+            put("cmtrace", &rel, &bytes);
+        }
+        if lower.contains("reportingevents") {
+            put("reportingevents", &rel, &bytes);
+        }
     }
     put("windowsupdate_legacy", "legacy.log", LEGACY_WU.as_bytes());
     put("export", "export.txt", EXPORT.as_bytes());
     put("sniff", "legacy.log", LEGACY_WU.as_bytes());
     put("sniff", "export.txt", EXPORT.as_bytes());
+    put("cmtrace", "updates.log", CMTRACE.as_bytes());
+    put("reportingevents", "reporting.log", REPORTING.as_bytes());
+    let tab = EXPORT_CSV.replace(',', "\t");
+    for (name, text) in [
+        ("wevtutil.xml", EXPORT_XML),
+        ("get-eventlog.json", EXPORT_JSON),
+        ("format-table.txt", EXPORT_TABLE),
+        ("event-viewer.csv", EXPORT_CSV),
+        ("event-viewer.txt", tab.as_str()),
+    ] {
+        put("exports", name, text.as_bytes());
+        put("sniff", name, text.as_bytes());
+    }
 
     let cbs = files.iter().find(|f| f.ends_with("Logs/CBS/CBS.log")).expect("demo CBS.log");
     let cbs_bytes = fs::read(cbs).expect("read CBS.log");

@@ -29,6 +29,9 @@ pub const TARGETS: &[Target] = &[
     ("zip", zip),
     ("cab", cab),
     ("setup", setup),
+    ("cmtrace", cmtrace),
+    ("reportingevents", reportingevents),
+    ("exports", exports),
 ];
 
 /// A summary of one parse that must not depend on how the text was cut into pieces.
@@ -38,6 +41,14 @@ fn digest(p: &ParsedArtifact<'_>) -> String {
 
 /// Parses `data` as `kind`, whole and cut into small pieces, and checks that both agree.
 fn grammar(kind: Kind, name: &str, data: &[u8]) {
+    let c = grammar_pieces(kind, name, data);
+    assert!(c.records <= c.lines, "more records than lines");
+    assert!(c.events <= c.lines, "more events than lines");
+}
+
+/// [`grammar`]'s checks but the one record a line, for grammars whose records end at a
+/// marker rather than at a line end; returns the coverage of the whole parse.
+fn grammar_pieces(kind: Kind, name: &str, data: &[u8]) -> crate::parse::Coverage {
     let bundle = Bundle::from_memory_as(name, data.to_vec(), kind);
     let texts = Texts::decode(&bundle);
     let whole = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
@@ -54,9 +65,76 @@ fn grammar(kind: Kind, name: &str, data: &[u8]) {
         format!("{expected:?}"),
         "keeping notable events is not the notable subset of all events"
     );
-    let c = &a[0].coverage;
-    assert!(c.records <= c.lines, "more records than lines");
-    assert!(c.events <= c.lines, "more events than lines");
+    a[0].coverage.clone()
+}
+
+/// Builds the timeline of one parsed artifact and diagnoses it (seeds, rules, incidents).
+fn diagnose_one(parsed: &mut Vec<ParsedArtifact<'_>>) {
+    let timeline = Timeline::build(parsed, None);
+    let _ = crate::diagnose::diagnose(
+        &timeline.events,
+        &timeline.notes,
+        &[],
+        crate::diagnose::Options::default(),
+    );
+}
+
+/// Configuration Manager (`CMTrace`) logs: whole or in pieces the same result (names of
+/// updates given by one record to another's id included), the notable events the notable
+/// subset of all, no more records than record ends (`]LOG]!>`), and diagnosis runs on them.
+pub fn cmtrace(data: &[u8]) {
+    let c = grammar_pieces(Kind::CmTrace, "UpdatesDeployment.log", data);
+    // Text read as it is (not taken for UTF-16 or another encoding): each record has its end.
+    if std::str::from_utf8(data).is_ok() && !data.contains(&0) {
+        let ends = memchr::memmem::find_iter(data, b"]LOG]!>").count() as u64;
+        assert!(c.records <= ends, "more records than record ends: {} > {ends}", c.records);
+    }
+    assert!(c.events <= c.records, "more events than records");
+    let bundle = Bundle::from_memory_as("UpdatesDeployment.log", data.to_vec(), Kind::CmTrace);
+    let texts = Texts::decode(&bundle);
+    let mut parsed = parse::parse(&bundle, &texts, &ParseOptions::default());
+    diagnose_one(&mut parsed);
+}
+
+/// ReportingEvents.log (as given, and as UTF-16LE with its byte-order mark, as Windows
+/// writes it): one record a line, whole or in pieces the same, notable a subset, and
+/// diagnosis runs on it.
+pub fn reportingevents(data: &[u8]) {
+    grammar(Kind::ReportingEvents, "ReportingEvents.log", data);
+    let text = String::from_utf8_lossy(data);
+    let utf16: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    grammar(Kind::ReportingEvents, "ReportingEvents.log", &utf16);
+    for bytes in [data.to_vec(), utf16] {
+        let bundle = Bundle::from_memory_as("ReportingEvents.log", bytes, Kind::ReportingEvents);
+        let texts = Texts::decode(&bundle);
+        let mut parsed = parse::parse(&bundle, &texts, &ParseOptions::default());
+        diagnose_one(&mut parsed);
+    }
+}
+
+/// Event-log exports read as whole documents: `wevtutil /f:xml`, PowerShell JSON and table
+/// text, Event Viewer CSV and tab text. No more events than records, the notable events the
+/// notable subset of all, and the same result whatever the piece size; then diagnosis.
+/// Sniffing under their usual names picks some reader without failing.
+pub fn exports(data: &[u8]) {
+    let kinds = [
+        (Kind::EventXml, "System.xml"),
+        (Kind::EventJson, "System.json"),
+        (Kind::EventTable, "System.txt"),
+        (Kind::EventCsv, "System.csv"),
+    ];
+    for (kind, name) in kinds {
+        let c = grammar_pieces(kind, name, data);
+        assert!(c.events <= c.records, "{name}: more events than records");
+        let bundle = Bundle::from_memory_as(name, data.to_vec(), kind);
+        let texts = Texts::decode(&bundle);
+        let mut parsed = parse::parse(&bundle, &texts, &ParseOptions::default());
+        diagnose_one(&mut parsed);
+        let sniffed = Bundle::from_memory(name, data.to_vec(), &fuzz_open());
+        assert!(!sniffed.artifacts.is_empty(), "a file vanished");
+        run_all(&sniffed);
+    }
 }
 
 /// CBS.log / CbsPersist / dism.log grammar.
