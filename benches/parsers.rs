@@ -4,7 +4,10 @@
 //! Parser inputs: a file of each kind from `../shared/corpus` when it is there (set
 //! `WUTRIAGE_CORPUS` to point elsewhere), repeated to about 16 MiB; otherwise the fixture
 //! logs repeated. The ETL input is a generated 16 MiB Windows Update trace (the
-//! test-support ETL writer's `synthetic_wu`, as `examples/make-trace` writes it). The end-to-end bundle is written by the `make-bundle` example into
+//! test-support ETL writer's `synthetic_wu`, as `examples/make-trace` writes it). `CMTrace` and
+//! ReportingEvents.log inputs: smsts.log and ReportingEvents.log of the corpus, or the
+//! configmgr-deployment scenario's logs, repeated (ReportingEvents.log to 8 MiB of UTF-16LE).
+//! The end-to-end bundle is written by the `make-bundle` example into
 //! `$WUTRIAGE_BUNDLE` (default `../bench-data/bundle-100MiB`, made when missing).
 //! Run: `cargo bench --bench parsers`.
 
@@ -82,6 +85,31 @@ fn inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         fs::write(sub.join(file), grow(&fs::read(src).unwrap(), 16 << 20)).unwrap();
         v.push((name, sub));
     }
+    // ConfigMgr's smsts.log (CMTrace records over several lines among them), else the
+    // scenario's UpdatesDeployment.log.
+    let cm = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/bundles/configmgr-deployment/CCM/Logs/UpdatesDeployment.log");
+    let sub = dir.join("cmtrace");
+    fs::create_dir_all(&sub).unwrap();
+    let cm = pick("cmtrace/ErnestoLeon87__smsts.log", &cm);
+    fs::write(sub.join("smsts.log"), grow(&fs::read(cm).unwrap(), 16 << 20)).unwrap();
+    v.push(("cmtrace", sub));
+    // ReportingEvents.log is UTF-16LE: grown as text, written back as Windows writes it.
+    let re = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "fixtures/bundles/configmgr-deployment/Windows/SoftwareDistribution/ReportingEvents.log",
+    );
+    let re = fs::read(pick("reportingevents/dcheva__ReportingEvents.log", &re)).unwrap();
+    let units: Vec<u16> =
+        re[2..].chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+    let grown = grow(String::from_utf16_lossy(&units).as_bytes(), 8 << 20);
+    let text =
+        String::from_utf8_lossy(grown.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&grown)).into_owned();
+    let utf16: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let sub = dir.join("reportingevents");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("ReportingEvents.log"), utf16).unwrap();
+    v.push(("reportingevents", sub));
     let evtx = c.map_or_else(
         || fixture.join("EventLogs/System.evtx"),
         |c| c.join("evtx/anotherc0ne__System.evtx"),

@@ -300,8 +300,8 @@ fn fixture_event_logs_read_back_cleanly() {
 
 /// A machine managed by Configuration Manager whose bundle holds only the client's logs and
 /// ReportingEvents.log: the failed deployment (`UpdatesDeployment.log`'s `ciStateError`,
-/// named by its id, and ReportingEvents' install failure) is one install incident of the KB
-/// the deployment names; the failed scan (`WUAHandler.log` and ReportingEvents' detection
+/// named by its id, and `ReportingEvents.log`'s install failure) is one install incident of the KB
+/// the deployment names; the failed scan (`WUAHandler.log` and `ReportingEvents.log`'s detection
 /// failure) is a scan incident; times are UTC from the records' own offsets.
 #[test]
 fn configmgr_deployment_failure_is_an_incident() {
