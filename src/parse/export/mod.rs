@@ -92,10 +92,14 @@ pub(crate) fn emit<'t>(piece: &mut Piece<'t>, ctx: &Ctx, draft: Draft<'t>, owned
         if event.kb.is_none() {
             event.kb = ident::find_kb(&m);
         }
-        notable = notable || is_notable(&event.codes, event.level, known, &m);
-        if !written {
+        // A message is written from the fields only for the events whose wording is known;
+        // otherwise (an id lost or mangled in the export) the export's own text says more.
+        if !(written && known) {
             event.message = Cow::Owned(m);
         }
+        // Judged on the event as kept, so that keeping the notable events keeps exactly
+        // those [`Event::is_notable`] finds.
+        notable = is_notable(&event.codes, event.level, known, &event.message);
     }
     piece.push(ctx.keep, event, notable);
 }
