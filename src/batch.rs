@@ -95,10 +95,10 @@ pub struct IncidentLine {
     pub cause: Option<&'static str>,
     /// Failed attempts.
     pub count: usize,
-    /// First failure, UTC.
-    pub first: String,
-    /// Last failure, UTC.
-    pub last: String,
+    /// First failure, UTC (`null` when no failure record has a time).
+    pub first: Option<String>,
+    /// Last failure, UTC (`null` when no failure record has a time).
+    pub last: Option<String>,
 }
 
 /// One ranked cause, flattened.

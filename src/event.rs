@@ -124,9 +124,11 @@ pub struct Field<'a> {
 /// One normalized log record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event<'a> {
-    /// When it happened. UTC once the timeline has applied the offset ([`Event::time_base`]
-    /// says what the source wrote).
-    pub time: Timestamp,
+    /// When it happened: UTC once the timeline has applied the offset ([`Event::time_base`]
+    /// says what the source wrote). `None` when the source line carried no time (redacted
+    /// as `<date> <time>` or cut off in a pasted fragment): such an event is not on the
+    /// timeline, but it can still record a failure and be evidence.
+    pub time: Option<Timestamp>,
     /// The time base the source wrote.
     pub time_base: TimeBase,
     /// Where it came from.

@@ -92,11 +92,12 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
     let mut local: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
     for a in parsed {
         for e in &a.events {
+            let Some(time) = e.time else { continue };
             let map = if e.time_base == TimeBase::Utc { &mut utc } else { &mut local };
             for c in &e.codes {
                 let v = map.entry(c.as_hresult()).or_default();
                 if v.len() < 512 {
-                    v.push(e.time);
+                    v.push(time);
                 }
             }
         }
@@ -127,10 +128,13 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
 /// The merged, sorted timeline.
 #[derive(Debug)]
 pub struct Timeline<'t> {
-    /// Every kept event, in UTC, sorted by (time, location).
+    /// Every kept event, in UTC, sorted by (time, location): those without a time first, in
+    /// file order; they are not on the timeline proper, but diagnosis reads them.
     pub events: Vec<Event<'t>>,
     /// UTC times of the events parsing left out ([`crate::parse::ParseOptions::retain`]).
     pub left_out: Vec<Timestamp>,
+    /// How many of the events parsing left out had no time.
+    pub untimed_left_out: u64,
     /// The notes of those left-out events that note something ([`Note`]), at their UTC
     /// times, in artifact order.
     pub notes: Vec<(Timestamp, Note)>,
@@ -166,6 +170,7 @@ impl<'t> Timeline<'t> {
         // (or remapped) as each artifact's buffer is freed.
         let mut events: Vec<Event<'t>> = Vec::new();
         let mut left_out = Vec::new();
+        let mut untimed_left_out = 0;
         let mut notes = Vec::new();
         for a in parsed.iter_mut() {
             let choice = match a.time_base {
@@ -180,8 +185,8 @@ impl<'t> Timeline<'t> {
             // first artifact with events lends its buffer itself, and later ones are moved in
             // whole, and shifted, on the pool: that copy is mostly first touches of fresh pages.
             let shift = move |e: &mut Event<'t>| {
-                if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
-                    e.time = c.offset.to_utc(e.time);
+                if let (TimeBase::Local, Some(c), Some(t)) = (e.time_base, choice, e.time) {
+                    e.time = Some(c.offset.to_utc(t));
                 }
             };
             let moved = std::mem::take(&mut a.events);
@@ -197,9 +202,13 @@ impl<'t> Timeline<'t> {
             }
             left_out.reserve(a.left_out.len());
             for l in std::mem::take(&mut a.left_out) {
+                let Some(time) = l.time else {
+                    untimed_left_out += 1;
+                    continue;
+                };
                 let time = match (l.time_base, choice) {
-                    (TimeBase::Local, Some(c)) => c.offset.to_utc(l.time),
-                    _ => l.time,
+                    (TimeBase::Local, Some(c)) => c.offset.to_utc(time),
+                    _ => time,
                 };
                 left_out.push(time);
                 if l.note != Note::Counted {
@@ -209,20 +218,30 @@ impl<'t> Timeline<'t> {
             artifact_offsets.push(choice);
         }
         sort_in_place(&mut events);
-        Timeline { events, left_out, notes, bundle_offset, artifact_offsets }
+        Timeline { events, left_out, untimed_left_out, notes, bundle_offset, artifact_offsets }
     }
 
-    /// Keeps only events inside `[since, until]`.
+    /// Keeps only events inside `[since, until]`. Events without a time cannot be shown to
+    /// be inside, so a bound drops them.
     pub fn restrict(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
+        if since.is_none() && until.is_none() {
+            return;
+        }
         let inside = |t: Timestamp| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
-        self.events.retain(|e| inside(e.time));
+        self.events.retain(|e| e.time.is_some_and(inside));
         self.left_out.retain(|&t| inside(t));
+        self.untimed_left_out = 0;
         self.notes.retain(|&(t, _)| inside(t));
     }
 
     /// How many events the timeline holds, counting those parsing left out.
     pub fn event_count(&self) -> usize {
-        self.events.len() + self.left_out.len()
+        self.events.len() + self.left_out.len() + self.untimed_left_out as usize
+    }
+
+    /// How many events have no time (kept or left out).
+    pub fn untimed_count(&self) -> usize {
+        self.events.iter().take_while(|e| e.time.is_none()).count() + self.untimed_left_out as usize
     }
 }
 
@@ -237,7 +256,7 @@ fn sort_in_place(events: &mut [Event<'_>]) {
     // The keys are copied out so that comparisons read one contiguous array instead of
     // chasing into events of a few hundred bytes each. In parallel on the current rayon pool;
     // the index breaks ties, so any sort is stable.
-    let mut keys: Vec<(Timestamp, Location, u32)> =
+    let mut keys: Vec<(Option<Timestamp>, Location, u32)> =
         events.par_iter().zip(0..n).map(|(e, i)| (e.time, e.at, i)).collect();
     keys.par_sort_unstable();
     let mut order: Vec<u32> = keys.into_par_iter().map(|(_, _, i)| i).collect();
@@ -264,7 +283,7 @@ mod tests {
     fn sorting_in_place_matches_a_stable_sort() {
         use crate::event::{Flags, Level, Location, Pos, Source};
         let event = |t: i64, pos: u64, msg: &'static str| Event {
-            time: Timestamp(t),
+            time: Some(Timestamp(t)),
             time_base: TimeBase::Utc,
             at: Location { artifact: 0, pos: Pos::Record(pos) },
             source: Source::Evtx,
@@ -313,7 +332,7 @@ mod match_tests {
 
     fn ev(base: TimeBase, secs: i64, code: u32) -> Event<'static> {
         Event {
-            time: Timestamp(secs * 1_000_000),
+            time: Some(Timestamp(secs * 1_000_000)),
             time_base: base,
             at: Location { artifact: 0, pos: Pos::Line(1) },
             source: if base == TimeBase::Utc { Source::Evtx } else { Source::WindowsUpdate },
@@ -362,7 +381,7 @@ mod match_tests {
             .events
             .iter()
             .filter(|e| e.codes[0].value() == 0x8007_0306)
-            .map(|e| e.time.0)
+            .map(|e| e.time.unwrap().0)
             .collect();
         assert_eq!(twins.len(), 2);
         assert!((twins[0] - twins[1]).abs() <= 10_000_000);
@@ -372,7 +391,7 @@ mod match_tests {
     fn left_out_local_times_are_shifted_like_kept_ones() {
         use crate::parse::LeftOut;
         let left = |base, secs: i64, note| LeftOut {
-            time: Timestamp(secs * 1_000_000),
+            time: Some(Timestamp(secs * 1_000_000)),
             time_base: base,
             note,
         };
@@ -391,7 +410,7 @@ mod match_tests {
             },
         ];
         let mut t = Timeline::build(&mut parsed, UtcOffset::from_minutes(120));
-        assert_eq!(t.events[0].time, Timestamp(100 * 1_000_000));
+        assert_eq!(t.events[0].time, Some(Timestamp(100 * 1_000_000)));
         assert_eq!(t.left_out, vec![Timestamp(100 * 1_000_000), Timestamp(0)]);
         // Notes go with their event's shifted time, and only those that note something.
         assert_eq!(t.notes, vec![(Timestamp(0), installed)]);
@@ -422,7 +441,7 @@ mod match_tests {
             local(-60, 30 - 3600),
         ];
         let t = Timeline::build(&mut parsed, None);
-        let times: Vec<i64> = t.events.iter().map(|e| e.time.0 / 1_000_000).collect();
+        let times: Vec<i64> = t.events.iter().map(|e| e.time.unwrap().0 / 1_000_000).collect();
         assert_eq!(times, vec![10, 15, 20, 30]);
         assert!(parsed.iter().all(|a| a.events.is_empty()));
     }

@@ -21,6 +21,8 @@ pub enum IncidentKind {
     Rollback,
     /// A DISM command failed.
     Dism,
+    /// Checking for updates (a scan) failed.
+    Scan,
 }
 
 impl IncidentKind {
@@ -31,6 +33,17 @@ impl IncidentKind {
             IncidentKind::Download => "download failed",
             IncidentKind::Rollback => "rolled back",
             IncidentKind::Dism => "DISM command failed",
+            IncidentKind::Scan => "checking for updates failed",
+        }
+    }
+
+    /// Failures of this kind are grouped apart from update installs and downloads: a DISM
+    /// command or a scan is its own operation, not an attempt at some update.
+    fn lane(self) -> u8 {
+        match self {
+            IncidentKind::Install | IncidentKind::Download | IncidentKind::Rollback => 0,
+            IncidentKind::Dism => 1,
+            IncidentKind::Scan => 2,
         }
     }
 }
@@ -156,8 +169,11 @@ pub struct Incident {
     pub code: Option<Code>,
     /// Every distinct failure code reported for it.
     pub codes: Vec<Code>,
-    /// The attempts, oldest first.
+    /// The attempts, oldest first (failure records with a time).
     pub attempts: Vec<Attempt>,
+    /// Failure records that carry no time (a redacted or cut-off paste), timeline indices:
+    /// they name this failure but cannot be placed in an attempt.
+    pub untimed: Vec<usize>,
     /// The earlier, specific failure a catch-all code wraps (timeline index).
     pub wrapped: Option<usize>,
     /// The most authoritative failure record (timeline index).
@@ -165,19 +181,28 @@ pub struct Incident {
 }
 
 impl Incident {
-    /// How many times it failed.
+    /// How many times it failed (records without a time count as one attempt when there is
+    /// no other).
     pub fn count(&self) -> usize {
-        self.attempts.len()
+        self.attempts.len().max(usize::from(!self.untimed.is_empty()))
     }
 
-    /// First failure time.
-    pub fn first(&self) -> Timestamp {
-        self.attempts.first().map_or(Timestamp(0), |a| a.first)
+    /// First failure time (`None` when no failure record has a time).
+    pub fn first(&self) -> Option<Timestamp> {
+        self.attempts.first().map(|a| a.first)
     }
 
-    /// Last failure time.
-    pub fn last(&self) -> Timestamp {
-        self.attempts.last().map_or(Timestamp(0), |a| a.last)
+    /// Last failure time (`None` when no failure record has a time).
+    pub fn last(&self) -> Option<Timestamp> {
+        self.attempts.last().map(|a| a.last)
+    }
+
+    /// Every failure record: those of the attempts, then those without a time.
+    pub fn records(&self) -> impl Iterator<Item = usize> + '_ {
+        self.attempts
+            .iter()
+            .flat_map(|a| a.events.iter().copied())
+            .chain(self.untimed.iter().copied())
     }
 
     /// Whether its code is in the invalid-handle family (0x80070306, 0x80070006, 0xC0000008).
@@ -207,13 +232,24 @@ impl Incident {
 /// just before it, in the same log, does.
 fn code_just_before(events: &[Event<'_>], i: usize) -> Option<Code> {
     let e = &events[i];
-    events[..i]
-        .iter()
-        .rev()
-        .take_while(|p| e.time.0 - p.time.0 <= 60_000_000)
-        .filter(|p| p.at.artifact == e.at.artifact)
-        .find_map(first_real_code)
+    let before = events[..i].iter().rev();
+    match e.time {
+        Some(t) => before
+            .take_while(|p| p.time.is_some_and(|pt| t.0 - pt.0 <= 60_000_000))
+            .filter(|p| p.at.artifact == e.at.artifact)
+            .find_map(first_real_code),
+        // Without times, the lines just before it in the same file (events without a time
+        // come first on the timeline, in file order).
+        None => before
+            .take_while(|p| p.time.is_none() && p.at.artifact == e.at.artifact)
+            .take(UNTIMED_LOOKBACK)
+            .find_map(first_real_code),
+    }
 }
+
+/// How many events without a time, before a failure record in the same file, are read for
+/// its code or for the specific failure a catch-all wraps.
+const UNTIMED_LOOKBACK: usize = 64;
 
 /// Seeds closer than this belong to the same attempt.
 const ATTEMPT_GAP_US: i64 = 15 * 60 * 1_000_000;
@@ -221,7 +257,7 @@ const ATTEMPT_GAP_US: i64 = 15 * 60 * 1_000_000;
 struct Draft {
     seeds: Vec<Seed>,
     kb: Option<u32>,
-    dism: bool,
+    lane: u8,
     first: Timestamp,
     last: Timestamp,
 }
@@ -239,24 +275,36 @@ pub(crate) fn from_seeds(
             s.code = code_just_before(events, s.event);
         }
     }
+    // Records without a time cannot be placed in an attempt: they join an incident below.
+    let (timed, untimed): (Vec<(Seed, Timestamp)>, Vec<Seed>) = {
+        let mut timed = Vec::with_capacity(seeds.len());
+        let mut untimed = Vec::new();
+        for s in seeds {
+            match events[s.event].time {
+                Some(t) => timed.push((s, t)),
+                None => untimed.push(s),
+            }
+        }
+        (timed, untimed)
+    };
     // Attempts: seeds close in time, for the same update.
     let mut drafts: Vec<Draft> = Vec::new();
-    for s in seeds {
+    for (s, t) in timed {
         let e = &events[s.event];
-        let dism = s.kind == IncidentKind::Dism;
+        let lane = s.kind.lane();
         let joined = drafts.iter_mut().rev().take(4).find(|d| {
-            e.time.0 - d.last.0 <= ATTEMPT_GAP_US
-                && d.dism == dism
+            t.0 - d.last.0 <= ATTEMPT_GAP_US
+                && d.lane == lane
                 && !(d.kb.is_some() && e.kb.is_some() && d.kb != e.kb)
         });
         match joined {
             Some(d) => {
-                d.last = d.last.max(e.time);
+                d.last = d.last.max(t);
                 d.kb = d.kb.or(e.kb);
                 d.seeds.push(s);
             }
             None => {
-                drafts.push(Draft { seeds: vec![s], kb: e.kb, dism, first: e.time, last: e.time });
+                drafts.push(Draft { seeds: vec![s], kb: e.kb, lane, first: t, last: t });
             }
         }
     }
@@ -278,27 +326,7 @@ pub(crate) fn from_seeds(
             }
         }
         let key = |i: &Incident| -> bool {
-            if i.kind == IncidentKind::Dism || kind == IncidentKind::Dism {
-                return i.kind == kind
-                    && i.code.map(Code::as_hresult) == code.map(Code::as_hresult);
-            }
-            let same_code = i.code.map(Code::as_hresult) == code.map(Code::as_hresult);
-            // An attempt that names no update joins one of the same kind and code.
-            if d.kb.is_none() && title.is_none() && package.is_none() {
-                return i.kind == kind && same_code;
-            }
-            match (i.kb, d.kb) {
-                (Some(a), Some(b)) => a == b,
-                (None, None) => match (&i.title, &title) {
-                    (Some(a), Some(b)) => a == b,
-                    (None, None) => {
-                        i.package == package
-                            && i.code.map(Code::as_hresult) == code.map(Code::as_hresult)
-                    }
-                    _ => false,
-                },
-                _ => false,
-            }
+            same_failure(i, kind, d.kb, title.as_deref(), package.as_deref(), code)
         };
         let attempt = Attempt {
             first: d.first,
@@ -325,37 +353,136 @@ pub(crate) fn from_seeds(
             code,
             codes,
             attempts: vec![attempt],
+            untimed: Vec::new(),
             wrapped: None,
             headline_event: head.event,
         });
     }
+    join_untimed(events, &mut incidents, untimed);
     for (n, inc) in incidents.iter_mut().enumerate() {
         inc.id = n as u32 + 1;
         if inc.code.is_none_or(knowledge::is_catch_all) {
-            inc.wrapped = wrapped_failure(events, inc, window_us);
+            inc.wrapped = wrapped_failure(events, inc, window_us)
+                .or_else(|| wrapped_untimed(events, &inc.untimed));
         }
     }
     incidents
+}
+
+/// Whether an attempt of `kind` at the update named by `kb`, `title` or `package` (or, when
+/// it names none, failing with `code`) is another failure of incident `i`.
+fn same_failure(
+    i: &Incident,
+    kind: IncidentKind,
+    kb: Option<u32>,
+    title: Option<&str>,
+    package: Option<&str>,
+    code: Option<Code>,
+) -> bool {
+    let same_code = i.code.map(Code::as_hresult) == code.map(Code::as_hresult);
+    if i.kind.lane() != 0 || kind.lane() != 0 {
+        return i.kind == kind && same_code;
+    }
+    // An attempt that names no update joins one of the same kind and code.
+    if kb.is_none() && title.is_none() && package.is_none() {
+        return i.kind == kind && same_code;
+    }
+    match (i.kb, kb) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => match (i.title.as_deref(), title) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => i.package.as_deref() == package && same_code,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Failure records without a time join the incident of the same update (or operation and
+/// code) as one more record of it, without counting an attempt; the others make incidents
+/// of their own, one per update or operation, with no attempt.
+fn join_untimed(events: &[Event<'_>], incidents: &mut Vec<Incident>, untimed: Vec<Seed>) {
+    for s in untimed {
+        let e = &events[s.event];
+        let title = e.field("updateTitle");
+        let package = e.package.as_deref().filter(|p| p.contains('~'));
+        if let Some(i) =
+            incidents.iter_mut().find(|i| same_failure(i, s.kind, e.kb, title, package, s.code))
+        {
+            if let Some(c) = s.code
+                && !i.codes.iter().any(|x| x.as_hresult() == c.as_hresult())
+            {
+                i.codes.push(c);
+            }
+            // Among records without a time, the most authoritative names the failure.
+            if i.attempts.is_empty()
+                && seed_rank(events, i.headline_event).is_none_or(|r| s.rank < r)
+            {
+                i.headline_event = s.event;
+                i.kind = s.kind;
+                i.code = s.code.or(i.code);
+            }
+            i.untimed.push(s.event);
+            continue;
+        }
+        incidents.push(Incident {
+            id: 0,
+            kind: s.kind,
+            title: title.map(str::to_string),
+            kb: e.kb,
+            package: package.map(str::to_string),
+            code: s.code,
+            codes: s.code.into_iter().collect(),
+            attempts: Vec::new(),
+            untimed: vec![s.event],
+            wrapped: None,
+            headline_event: s.event,
+        });
+    }
+}
+
+/// The rank of the seed at `event`, if it is one.
+fn seed_rank(events: &[Event<'_>], event: usize) -> Option<u8> {
+    events.get(event).and_then(|e| seed(e, event)).map(|s| s.rank)
+}
+
+/// For failure records without a time: the first specific failure before one of them in
+/// the same file, as [`wrapped_failure`] finds one within the window of a timed attempt.
+fn wrapped_untimed(events: &[Event<'_>], untimed: &[usize]) -> Option<usize> {
+    untimed.iter().find_map(|&r| {
+        let e = events.get(r)?;
+        let start = events[..r]
+            .iter()
+            .rev()
+            .take_while(|p| p.time.is_none() && p.at.artifact == e.at.artifact)
+            .take(UNTIMED_LOOKBACK)
+            .count();
+        (r - start..r).find(|&i| is_specific_failure(&events[i]))
+    })
+}
+
+/// A CBS or DISM hard failure with a code that is neither a catch-all nor routine noise.
+fn is_specific_failure(e: &Event<'_>) -> bool {
+    matches!(e.source, Source::Cbs | Source::Dism)
+        && rules::is_hard_failure(e)
+        && e.codes
+            .iter()
+            .any(|c| !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message))
 }
 
 /// The first specific failure in CBS or DISM shortly before an attempt: an `Error` line or
 /// CSI `(F)` record with a code that is neither a catch-all nor routine noise.
 fn wrapped_failure(events: &[Event<'_>], inc: &Incident, window_us: i64) -> Option<usize> {
     for a in &inc.attempts {
-        // The timeline is sorted: only the window itself is read.
-        let from = events.partition_point(|e| e.time.0 < a.first.0 - window_us);
+        // The timeline is sorted (events without a time first): only the window is read.
+        let start = Timestamp(a.first.0 - window_us);
+        let from = events.partition_point(|e| e.time.is_none_or(|t| t < start));
         let found = events
             .get(from..)
             .unwrap_or_default()
             .iter()
-            .take_while(|e| e.time <= a.last)
-            .position(|e| {
-                matches!(e.source, Source::Cbs | Source::Dism)
-                    && rules::is_hard_failure(e)
-                    && e.codes.iter().any(|c| {
-                        !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message)
-                    })
-            });
+            .take_while(|e| e.time.is_some_and(|t| t <= a.last))
+            .position(is_specific_failure);
         if let Some(i) = found {
             return Some(from + i);
         }

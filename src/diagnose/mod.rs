@@ -81,6 +81,8 @@ pub struct Evidence {
     pub in_window: bool,
     /// Whether it is standing evidence.
     pub standing: bool,
+    /// Its event has no time, so how close it was to a failure is unknown.
+    pub untimed: bool,
 }
 
 /// How a cause's score was made, so the report can explain it.
@@ -168,6 +170,10 @@ fn distance(t: Timestamp, incidents: &[Incident]) -> Option<i64> {
 /// Weight for standing evidence far from any failure.
 const STANDING_WEIGHT: f64 = 0.35;
 
+/// Weight for evidence without a time while there are failures: it may have been next to one
+/// or far from all, so it counts as if at the edge of the window.
+const UNTIMED_WEIGHT: f64 = 0.5;
+
 fn evidence_for(
     signals: &[Signal],
     events: &[Event<'_>],
@@ -178,10 +184,17 @@ fn evidence_for(
         .iter()
         .filter_map(|s| {
             let e = &events[s.event];
-            let d = distance(e.time, incidents);
+            let d = e.time.and_then(|t| distance(t, incidents));
             let in_window = d.is_some_and(|d| d <= window_us);
             let closeness = match d {
                 Some(d) if in_window => 1.0 - 0.5 * (d as f64 / window_us as f64),
+                _ if e.time.is_none() && !incidents.is_empty() => {
+                    if s.hit.standing {
+                        UNTIMED_WEIGHT.max(STANDING_WEIGHT)
+                    } else {
+                        UNTIMED_WEIGHT
+                    }
+                }
                 _ if s.hit.standing => STANDING_WEIGHT,
                 _ => return None,
             };
@@ -191,6 +204,7 @@ fn evidence_for(
                 weight: s.hit.severity.weight() * closeness,
                 in_window,
                 standing: s.hit.standing,
+                untimed: e.time.is_none(),
             })
         })
         .collect()
@@ -253,21 +267,24 @@ fn against(
             }
         }
         Category::Corruption => {
-            let last_failure = incidents.iter().map(Incident::last).max().unwrap_or(Timestamp(0));
-            // The timeline is sorted: only what follows the last failure is read.
-            let after = events.partition_point(|e| e.time <= last_failure);
-            let clean_scan =
-                fetched(events.get(after..).unwrap_or_default()).find(|e| reports_healthy_store(e));
-            if let Some(e) = clean_scan {
-                out.push(format!("A later scan or repair reported a healthy store ({}).", e.time));
+            // Only failures with a time can be followed by a scan.
+            if let Some(last_failure) = incidents.iter().filter_map(Incident::last).max() {
+                // The timeline is sorted: only what follows the last failure is read.
+                let after = events.partition_point(|e| e.time.is_none_or(|t| t <= last_failure));
+                let clean_scan = fetched(events.get(after..).unwrap_or_default())
+                    .find(|e| reports_healthy_store(e))
+                    .and_then(|e| e.time);
+                if let Some(t) = clean_scan {
+                    out.push(format!("A later scan or repair reported a healthy store ({t})."));
+                }
             }
         }
         Category::PendingReboot => {
             let boots = events.iter().filter(|e| is_boot(e));
-            let first_pending = evidence.iter().map(|e| events[e.event].time).min();
-            let last_failure = incidents.iter().map(Incident::last).max();
+            let first_pending = evidence.iter().filter_map(|e| events[e.event].time).min();
+            let last_failure = incidents.iter().filter_map(Incident::last).max();
             if let (Some(p), Some(f)) = (first_pending, last_failure)
-                && let Some(b) = boots.map(|e| e.time).find(|t| *t > p && *t < f)
+                && let Some(b) = boots.filter_map(|e| e.time).find(|t| *t > p && *t < f)
             {
                 out.push(format!("The machine restarted at {b} after the pending operation was logged, and the update still failed."));
             }
@@ -327,21 +344,25 @@ fn confidence(score: f64, sources: usize, decisive: bool) -> Confidence {
     }
 }
 
-/// Incidents a piece of evidence is near.
+/// Incidents a piece of evidence is near. Evidence without a time is near the incidents
+/// with failure records without a time (a redacted paste), or, when there are none, near
+/// every incident: how far it was cannot be known.
 fn touched(
     evidence: &[Evidence],
     events: &[Event<'_>],
     incidents: &[Incident],
     window_us: i64,
 ) -> Vec<u32> {
+    let any_untimed = incidents.iter().any(|i| !i.untimed.is_empty());
     incidents
         .iter()
         .filter(|i| {
-            evidence.iter().any(|e| {
-                let t = events[e.event].time;
-                i.attempts
+            evidence.iter().any(|e| match events[e.event].time {
+                Some(t) => i
+                    .attempts
                     .iter()
-                    .any(|a| t.0 >= a.first.0 - window_us && t.0 <= a.last.0 + window_us)
+                    .any(|a| t.0 >= a.first.0 - window_us && t.0 <= a.last.0 + window_us),
+                None => !any_untimed || !i.untimed.is_empty(),
             })
         })
         .map(|i| i.id)
@@ -368,6 +389,7 @@ fn repeated_failures(
             weight: rules::Severity::Medium.weight(),
             in_window: true,
             standing: false,
+            untimed: false,
         })
         .collect()
 }
@@ -540,7 +562,7 @@ mod tests {
     const MIN: i64 = 60_000_000;
 
     fn at(mut e: Event<'static>, minutes: i64) -> Event<'static> {
-        e.time = Timestamp(1_700_000_000_000_000 + minutes * MIN);
+        e.time = Some(Timestamp(1_700_000_000_000_000 + minutes * MIN));
         e
     }
 
@@ -713,8 +735,8 @@ mod tests {
         started.kb = Some(5_034_765);
         let with_events = run([fails.clone(), vec![installed.clone(), started.clone()]].concat());
         let notes = [
-            (started.time, Note::InstallStarted { kb: 5_034_765 }),
-            (installed.time, Note::UpdateInstalled),
+            (started.time.unwrap(), Note::InstallStarted { kb: 5_034_765 }),
+            (installed.time.unwrap(), Note::UpdateInstalled),
         ];
         let with_notes = diagnose(&fails, &notes, &[], Options::default());
         let without = diagnose(&fails, &[], &[], Options::default());

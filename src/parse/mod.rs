@@ -227,8 +227,8 @@ pub enum Retain {
 /// what it notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeftOut {
-    /// When it happened, as the source wrote it.
-    pub time: Timestamp,
+    /// When it happened, as the source wrote it (`None`: no time, see [`Event::time`]).
+    pub time: Option<Timestamp>,
     /// The time base the source wrote.
     pub time_base: TimeBase,
     /// What diagnosis still reads of it.

@@ -21,8 +21,8 @@ use std::io::{self, Write};
 pub struct EventRef {
     /// `CBS.log:1234` or `System.evtx#48211`.
     pub at: String,
-    /// UTC time.
-    pub time: String,
+    /// UTC time; `null` when the line had no time.
+    pub time: Option<String>,
     /// The first line of the message, shortened.
     pub excerpt: String,
 }
@@ -77,10 +77,10 @@ pub struct IncidentView {
     pub codes: Vec<String>,
     /// How many separate attempts failed.
     pub count: usize,
-    /// First failure, UTC.
-    pub first: String,
-    /// Last failure, UTC.
-    pub last: String,
+    /// First failure, UTC (`null` when no failure record has a time).
+    pub first: Option<String>,
+    /// Last failure, UTC (`null` when no failure record has a time).
+    pub last: Option<String>,
     /// The code is 0x80070306, 0x80070006 or 0xC0000008.
     pub invalid_handle_family: bool,
     /// The specific earlier failure that a catch-all code wraps.
@@ -209,7 +209,11 @@ fn excerpt(e: &Event<'_>) -> String {
 
 fn event_ref(bundle: &Bundle, events: &[Event<'_>], i: usize) -> EventRef {
     let e = &events[i];
-    EventRef { at: super::location(bundle, e.at), time: e.time.to_string(), excerpt: excerpt(e) }
+    EventRef {
+        at: super::location(bundle, e.at),
+        time: e.time.map(|t| t.to_string()),
+        excerpt: excerpt(e),
+    }
 }
 
 fn code_sentence(c: Code) -> String {
@@ -252,19 +256,14 @@ impl Report {
                 code: i.code.map(CodeView::new),
                 codes: i.codes.iter().map(|c| shown(*c)).collect(),
                 count: i.count(),
-                first: i.first().to_string(),
-                last: i.last().to_string(),
+                first: i.first().map(|t| t.to_string()),
+                last: i.last().map(|t| t.to_string()),
                 invalid_handle_family: i.invalid_handle_family(),
                 wraps: diagnose::wrapped_code(i, events).map(|(c, ev)| Wrapped {
                     code: CodeView::new(c),
                     event: event_ref(bundle, events, ev),
                 }),
-                records: i
-                    .attempts
-                    .iter()
-                    .flat_map(|a| &a.events)
-                    .map(|&ev| event_ref(bundle, events, ev))
-                    .collect(),
+                records: i.records().map(|ev| event_ref(bundle, events, ev)).collect(),
             })
             .collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
@@ -387,7 +386,7 @@ impl Report {
                         Some(Color::Red),
                     ),
                     Cell::new(i.count),
-                    Cell::new(format!("{} → {}", short(&i.first), short(&i.last))),
+                    Cell::new(span(i.first.as_deref(), i.last.as_deref())),
                     cell(
                         i.wraps
                             .as_ref()
@@ -546,7 +545,7 @@ impl Report {
             for i in &self.incidents {
                 writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} → {} |",
+                    "| {} | {} | {} | {} | {} | {} |",
                     i.id,
                     md(&i.update),
                     i.kind,
@@ -555,8 +554,7 @@ impl Report {
                         .map(|c| format!("`{}` {}", c.code, c.name.unwrap_or("")))
                         .unwrap_or_default(),
                     i.count,
-                    short(&i.first),
-                    short(&i.last)
+                    span(i.first.as_deref(), i.last.as_deref())
                 )?;
             }
             for i in &self.incidents {
@@ -655,6 +653,14 @@ fn short(iso: &str) -> String {
     iso.get(..16).unwrap_or(iso).replace('T', " ")
 }
 
+/// `first → last`, or words saying that the failure records had no time.
+pub(crate) fn span(first: Option<&str>, last: Option<&str>) -> String {
+    match (first, last) {
+        (Some(a), Some(b)) => format!("{} → {}", short(a), short(b)),
+        _ => "time unknown".to_string(),
+    }
+}
+
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
@@ -698,11 +704,11 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
             format!("{name} {}", k.describe())
         }
     };
-    out.push(format!(
-        "{subject} {times} ({} → {} UTC){code}.",
-        day(main.first()),
-        day(main.last())
-    ));
+    let when = match (main.first(), main.last()) {
+        (Some(a), Some(b)) => format!("{} → {} UTC", day(a), day(b)),
+        _ => "time unknown: the lines carry no time".to_string(),
+    };
+    out.push(format!("{subject} {times} ({when}){code}."));
     if d.incidents.len() > 1 {
         out.push(format!("{} update failures in all; see the table below.", d.incidents.len()));
     }

@@ -92,7 +92,7 @@ fn evidence_item(s: &mut String, e: &EvidenceView) {
         r#"<li><code>{at}</code> <span class="mono">{rule}</span> {time} — {text}</li>"#,
         at = esc(&e.event.at),
         rule = esc(&e.rule),
-        time = esc(&short(&e.event.time)),
+        time = esc(&e.event.time.as_deref().map_or_else(|| "time unknown".to_string(), short)),
         text = esc(&e.event.excerpt),
     );
 }
@@ -177,13 +177,15 @@ pub fn write(
                 .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "<tr data-incident=\"{id}\"><td>{id}</td><td class=\"update\">{u}</td><td>{k}</td><td>{code}</td><td>{n}</td><td class=\"when\">{a}<br>→ {b}</td><td>{wraps}</td></tr>",
+                "<tr data-incident=\"{id}\"><td>{id}</td><td class=\"update\">{u}</td><td>{k}</td><td>{code}</td><td>{n}</td><td class=\"when\">{when}</td><td>{wraps}</td></tr>",
                 id = i.id,
                 u = esc(&i.update),
                 k = esc(i.kind),
                 n = i.count,
-                a = esc(&short(&i.first)),
-                b = esc(&short(&i.last)),
+                when = match (&i.first, &i.last) {
+                    (Some(a), Some(b)) => format!("{}<br>→ {}", esc(&short(a)), esc(&short(b))),
+                    _ => "time unknown".to_string(),
+                },
             );
         }
         s.push_str("</table>\n</section>\n");

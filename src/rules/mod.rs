@@ -288,7 +288,7 @@ pub(crate) mod testing {
         message: &'static str,
     ) -> Event<'static> {
         Event {
-            time: Timestamp(0),
+            time: Some(Timestamp(0)),
             time_base: TimeBase::Local,
             at: Location { artifact: 0, pos: Pos::Line(1) },
             source,
@@ -317,7 +317,7 @@ pub(crate) mod testing {
             ex.extract_into(v, &mut codes);
         }
         Event {
-            time: Timestamp(0),
+            time: Some(Timestamp(0)),
             time_base: TimeBase::Utc,
             at: Location { artifact: 0, pos: Pos::Record(1) },
             source: Source::Evtx,

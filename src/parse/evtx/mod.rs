@@ -558,7 +558,7 @@ fn finish<'a>(d: Draft<'a>, j: Judged<'a>) -> Event<'a> {
     let kb = kb_in(&fields).or_else(|| d.message.and_then(ident::find_kb));
     let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
     Event {
-        time: d.time,
+        time: Some(d.time),
         time_base: d.time_base,
         at: Location { artifact: 0, pos: d.pos },
         source: d.source,
@@ -858,7 +858,7 @@ fn draft<'a>(raw: RawRecord) -> Draft<'a> {
 /// Notes an event left out at its place among the piece's events.
 fn leave(piece: &mut Piece<'_>, time: Timestamp, note: Note) {
     let place = (piece.events.len() + piece.left_out.len()) as u64;
-    piece.left_out.push((place, LeftOut { time, time_base: TimeBase::Utc, note }));
+    piece.left_out.push((place, LeftOut { time: Some(time), time_base: TimeBase::Utc, note }));
 }
 
 /// Makes a judged event, and keeps it or leaves it out as `ctx.retain` says.

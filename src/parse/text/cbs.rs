@@ -189,7 +189,7 @@ impl<'t> Parser<'t, '_> {
             return;
         }
         let event = Event {
-            time: r.time,
+            time: Some(r.time),
             time_base: TimeBase::Local,
             at: Location { artifact: 0, pos: Pos::Line(r.line) },
             source: self.source,

@@ -139,7 +139,7 @@ impl<'t> Parser<'t, '_> {
             return;
         }
         let event = Event {
-            time: r.time,
+            time: Some(r.time),
             time_base: TimeBase::Local,
             at: Location { artifact: 0, pos: Pos::Line(r.line) },
             source: Source::WindowsUpdate,
@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(p.coverage.records, 3);
         let e = &p.events;
         assert_eq!(e[0].component, "Handler");
-        assert_eq!(e[0].time.to_string(), "2023-05-22T08:22:20.068651+00:00");
+        assert_eq!(e[0].time.unwrap().to_string(), "2023-05-22T08:22:20.068651+00:00");
         assert_eq!(e[0].codes.len(), 2);
         assert_eq!(e[1].message, "  Title = 9NBLGGH537C2-Microsoft.XboxGameOverlay");
         assert_eq!(e[2].component, "DownloadManager");
@@ -234,6 +234,6 @@ mod tests {
         assert_eq!(p.events[1].level, Level::Error);
         assert_eq!(p.events[1].component, "Handler");
         assert_eq!(p.events[2].level, Level::Warning);
-        assert_eq!(p.events[0].time.to_string(), "2021-08-28T11:05:07.920000+00:00");
+        assert_eq!(p.events[0].time.unwrap().to_string(), "2021-08-28T11:05:07.920000+00:00");
     }
 }
