@@ -25,6 +25,9 @@ pub enum Source {
     /// A `wevtutil qe /f:text` export of an event log.
     #[serde(rename = "evtx-export")]
     EventExport,
+    /// A line of text that no grammar recognised, read for failure codes and failure words
+    /// by the last-resort reader: weak evidence.
+    Text,
 }
 
 impl Source {
@@ -36,6 +39,7 @@ impl Source {
             Source::WindowsUpdate => "wu",
             Source::Evtx => "evtx",
             Source::EventExport => "evtx-export",
+            Source::Text => "text",
         }
     }
 }

@@ -43,7 +43,8 @@ fn expected_kind(path: &str) -> Kind {
         "evtx" => Kind::Evtx,
         _ if name.ends_with("system-events.txt") => Kind::EventExport,
         _ if name.ends_with(".etl") => Kind::Etl,
-        _ => Kind::Unknown,
+        // Text in no format a reader knows: the last-resort reader reads it.
+        _ => Kind::Text,
     }
 }
 

@@ -60,6 +60,11 @@ pub struct Artifact {
     /// Whether the note is a problem to show the user (unreadable, damaged, misnamed or
     /// renamed), not just information.
     pub warn: bool,
+    /// Its lines were changed on the way to a ticket (copy prefixes, spacing, redacted
+    /// times): it is read by the lenient reader of fragments.
+    pub lenient: bool,
+    /// Documentation in no log format, read only when the bundle has nothing else.
+    doc: bool,
     content: Content,
 }
 
@@ -90,7 +95,9 @@ impl Artifact {
         // A file named like a log that is not one is worth a warning; other skipped files
         // (README.txt, .etl) only get a note in the inventory.
         let warn = note.is_some()
-            || (s.kind == Kind::Unknown && s.note.is_some() && named_like_log(&path));
+            || (matches!(s.kind, Kind::Unknown | Kind::Text)
+                && s.note.is_some()
+                && named_like_log(&path));
         let note = match (note, s.note) {
             (Some(a), Some(b)) => Some(format!("{b}; {a}")),
             (a, b) => b.or(a),
@@ -102,6 +109,8 @@ impl Artifact {
             encoding: s.encoding,
             note,
             warn,
+            lenient: s.lenient,
+            doc: s.doc,
             content: data,
         }
     }
@@ -114,8 +123,27 @@ impl Artifact {
             encoding: Encoding::Binary,
             note: Some(note),
             warn: true,
+            lenient: false,
+            doc: false,
             content: Content::Owned(Vec::new()),
         }
+    }
+}
+
+/// When nothing in a bundle can be read, its documentation (Markdown, HTML) is read by the
+/// last-resort reader after all: a pasted ticket saved as `.md` must not be answered with
+/// "no log files" while a line of it holds a failure code.
+fn last_resort(artifacts: &mut [Artifact]) {
+    if artifacts.iter().any(|a| a.kind.is_parsed()) {
+        return;
+    }
+    for a in artifacts.iter_mut().filter(|a| a.doc) {
+        a.kind = Kind::Text;
+        a.note = Some(format!(
+            "{}: {} (the bundle holds nothing else to read)",
+            a.note.as_deref().unwrap_or("text"),
+            sniff::LAST_RESORT
+        ));
     }
 }
 
@@ -222,6 +250,7 @@ impl Bundle {
         // Path order, whatever the packaging (folder, zip, cab), so reports do not depend
         // on how a bundle was collected.
         artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        last_resort(&mut artifacts);
         Bundle { artifacts, errors }
     }
 
@@ -234,6 +263,7 @@ impl Bundle {
         opener.add(clean, Content::Owned(bytes), 0, None);
         let mut artifacts = opener.out;
         artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        last_resort(&mut artifacts);
         Bundle { artifacts, errors: Vec::new() }
     }
 
@@ -253,6 +283,8 @@ impl Bundle {
             encoding,
             note: None,
             warn: false,
+            lenient: false,
+            doc: false,
             content: Content::Owned(bytes),
         };
         Bundle { artifacts: vec![artifact], errors: Vec::new() }

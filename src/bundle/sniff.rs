@@ -1,7 +1,7 @@
 //! Recognising an artifact: by content first, by name second.
 
 use super::decode::{self, Encoding};
-use crate::shapes;
+use crate::shapes::{self, lenient, loose};
 use serde::Serialize;
 
 /// What an artifact is.
@@ -26,6 +26,9 @@ pub enum Kind {
     Archive,
     /// Anything else (skipped, with a reason).
     Unknown,
+    /// Text in no known format, read line by line for failure codes and failure words (the
+    /// last-resort reader; its evidence is weak).
+    Text,
 }
 
 impl Kind {
@@ -41,6 +44,7 @@ impl Kind {
             Kind::Etl => "etl",
             Kind::Archive => "archive",
             Kind::Unknown => "unknown",
+            Kind::Text => "text",
         }
     }
 
@@ -64,6 +68,12 @@ pub(crate) struct Sniffed {
     pub(crate) encoding: Encoding,
     /// Why the file is skipped, or a note on how to read it.
     pub(crate) note: Option<String>,
+    /// Its lines were changed on the way (copy prefixes, spacing, redacted times): it is read
+    /// by the lenient reader of fragments.
+    pub(crate) lenient: bool,
+    /// Documentation (Markdown, HTML) in no log format: read by the last-resort reader only
+    /// when a bundle has nothing else to read.
+    pub(crate) doc: bool,
 }
 
 pub(crate) fn container(bytes: &[u8]) -> Option<Container> {
@@ -85,17 +95,16 @@ const MAX_HEADER_LINES: usize = 20;
 pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     let lower = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     if bytes.starts_with(b"ElfFile\0") {
-        return Sniffed { kind: Kind::Evtx, encoding: Encoding::Binary, note: None };
+        return Sniffed { kind: Kind::Evtx, ..skipped(Encoding::Binary, "") };
     }
     if has_ext(&lower, "etl") {
         return Sniffed {
             kind: Kind::Etl,
-            encoding: Encoding::Binary,
-            note: Some(
+            ..skipped(
+                Encoding::Binary,
                 "ETW trace; decode it on Windows with Get-WindowsUpdateLog and add the \
-                 resulting WindowsUpdate.log to the bundle"
-                    .into(),
-            ),
+                 resulting WindowsUpdate.log to the bundle",
+            )
         };
     }
     let encoding = decode::detect(bytes);
@@ -121,25 +130,52 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     };
     let head = bytes.get(..bytes.len().min(head_len)).unwrap_or_default();
     let text = decode::decode(head, encoding).text;
-    let kind = classify_text(&text, &lower);
-    if let Some(kind) = kind {
-        Sniffed { kind, encoding, note: None }
+    if let Some((kind, lenient)) = classify_text(&text, &lower) {
+        return Sniffed { kind, encoding, note: None, lenient, doc: false };
+    }
+    let what = if text.contains("<![LOG[") {
+        "CMTrace (Configuration Manager) log".to_string()
+    } else if lower.starts_with("setupapi") {
+        "setupapi log (driver installs are not analysed yet)".to_string()
+    } else if let Some(k) = name_hint(&lower) {
+        format!("named like a {} log, but no line has its layout", k.as_str())
     } else {
-        let reason = if text.contains("<![LOG[") {
-            "CMTrace (Configuration Manager) log; not analysed".to_string()
-        } else if lower.starts_with("setupapi") {
-            "setupapi log; driver installs are not analysed yet".to_string()
-        } else if let Some(k) = name_hint(&lower) {
-            format!("named like a {} log, but no line has its layout", k.as_str())
-        } else {
-            "text of an unrecognised format".to_string()
-        };
-        skipped(encoding, &reason)
+        "text of an unrecognised format".to_string()
+    };
+    if is_doc(&lower) {
+        return Sniffed { doc: true, ..skipped(encoding, &what) };
+    }
+    // A damaged archive or a program is not text that was meant to be read.
+    if ["zip", "cab", "7z", "rar", "gz", "tgz", "tar", "msu", "exe", "dll"]
+        .iter()
+        .any(|e| has_ext(&lower, e))
+    {
+        return skipped(encoding, &what);
+    }
+    Sniffed {
+        kind: Kind::Text,
+        note: Some(format!("{what}: {LAST_RESORT}")),
+        ..skipped(encoding, "")
     }
 }
 
+/// How the last-resort reader reads a file, for its note.
+pub(crate) const LAST_RESORT: &str =
+    "read line by line for failure codes and failure words (last resort; weak evidence)";
+
+/// Markdown and HTML: notes beside the logs, whose quoted codes are not failures.
+fn is_doc(lower: &str) -> bool {
+    ["md", "markdown", "htm", "html", "rst"].iter().any(|e| has_ext(lower, e))
+}
+
 fn skipped(encoding: Encoding, reason: &str) -> Sniffed {
-    Sniffed { kind: Kind::Unknown, encoding, note: Some(reason.to_string()) }
+    Sniffed {
+        kind: Kind::Unknown,
+        encoding,
+        note: (!reason.is_empty()).then(|| reason.to_string()),
+        lenient: false,
+        doc: false,
+    }
 }
 
 fn has_ext(name: &str, ext: &str) -> bool {
@@ -160,7 +196,16 @@ pub(crate) fn name_hint(lower: &str) -> Option<Kind> {
     }
 }
 
-fn classify_text(text: &str, lower: &str) -> Option<Kind> {
+/// The kind of a text log from its first lines, and whether its lines were changed on the
+/// way (then it is read leniently).
+fn classify_text(text: &str, lower: &str) -> Option<(Kind, bool)> {
+    match classify_strict(text, lower) {
+        Some(kind) => Some((kind, needs_lenient(text, kind))),
+        None => classify_lenient(text, lower).map(|k| (k, true)),
+    }
+}
+
+fn classify_strict(text: &str, lower: &str) -> Option<Kind> {
     let (mut cbs_family, mut dism_component, mut cbs_component) = (0u32, 0u32, 0u32);
     let (mut wu, mut wu_legacy, mut export) = (0u32, 0u32, 0u32);
     let mut first_match = None;
@@ -188,9 +233,19 @@ fn classify_text(text: &str, lower: &str) -> Option<Kind> {
             export += 1;
         }
     }
+    pick([cbs_family, wu, wu_legacy, export], (dism_component, cbs_component), first_match, lower)
+}
+
+/// The kind with the most matching lines, when a log starts with records (after at most a
+/// short header, as in filtered SFC extracts): a document that merely quotes log lines does
+/// not.
+fn pick(
+    [cbs_family, wu, wu_legacy, export]: [u32; 4],
+    (dism_component, cbs_component): (u32, u32),
+    first_match: Option<usize>,
+    lower: &str,
+) -> Option<Kind> {
     let best = [cbs_family, wu, wu_legacy, export].into_iter().max().unwrap_or(0);
-    // A log starts with records (after at most a short header, as in filtered SFC
-    // extracts); a document that merely quotes log lines does not.
     if best == 0 || first_match.is_none_or(|n| n >= MAX_HEADER_LINES) {
         return None;
     }
@@ -209,6 +264,68 @@ fn classify_text(text: &str, lower: &str) -> Option<Kind> {
     } else {
         Kind::EventExport
     })
+}
+
+/// Whether a log the strict shapes recognise also holds, in its first lines, records whose
+/// layout was changed on the way (a copy prefix, a redacted time, TABs for spaces): then
+/// it is read leniently as a whole. Lines of the strict shape are not looked at again (a
+/// CBS header whose padding collapsed is repaired by the strict grammar itself).
+fn needs_lenient(text: &str, kind: Kind) -> bool {
+    text.lines().take(HEAD_LINES).any(|line| {
+        let line = line.trim_start_matches('\u{FEFF}');
+        let b = line.as_bytes();
+        if shapes::is_cbs_record(b)
+            || shapes::is_wu_record(b)
+            || shapes::is_wu_legacy_record(b)
+            || shapes::is_export_block(b)
+        {
+            return false;
+        }
+        let (head, _) = lenient::strip_record(line);
+        match kind {
+            Kind::EventExport => shapes::is_export_block(head.as_bytes()),
+            _ => loose::cbs_header(head).is_some() || loose::wu_header(head).is_some(),
+        }
+    })
+}
+
+/// The kind of a log whose lines were changed on the way, from their tokens.
+fn classify_lenient(text: &str, lower: &str) -> Option<Kind> {
+    let (mut cbs_family, mut dism_component, mut cbs_component) = (0u32, 0u32, 0u32);
+    let (mut wu, mut wu_legacy, mut export) = (0u32, 0u32, 0u32);
+    let mut first_match = None;
+    for (n, line) in text.lines().take(HEAD_LINES).enumerate() {
+        let (head, _) = lenient::strip_record(line.trim_start_matches('\u{FEFF}'));
+        let found = if shapes::is_export_block(head.as_bytes()) {
+            export += 1;
+            true
+        } else if let Some(h) = loose::cbs_header(head) {
+            cbs_family += 1;
+            match h.component {
+                "DISM" => dism_component += 1,
+                "" => {}
+                _ => cbs_component += 1,
+            }
+            true
+        } else if loose::wu_header(head).is_some() {
+            // The legacy layout writes milliseconds after a third colon.
+            let legacy = lenient::Tokens::new(head)
+                .nth(1)
+                .is_some_and(|(_, t)| t.bytes().filter(|&c| c == b':').count() == 3);
+            if legacy {
+                wu_legacy += 1;
+            } else {
+                wu += 1;
+            }
+            true
+        } else {
+            false
+        };
+        if found && first_match.is_none() {
+            first_match = Some(n);
+        }
+    }
+    pick([cbs_family, wu, wu_legacy, export], (dism_component, cbs_component), first_match, lower)
 }
 
 #[cfg(test)]
@@ -240,9 +357,48 @@ mod tests {
         assert_eq!(s.kind, Kind::Etl);
         assert!(s.note.unwrap().contains("Get-WindowsUpdateLog"));
         assert_eq!(sniff("empty.log", b"").note.as_deref(), Some("empty file"));
-        assert!(sniff("notes.txt", b"hello\n").note.unwrap().contains("unrecognised"));
+        let notes = sniff("notes.txt", b"hello\n");
+        assert_eq!(notes.kind, Kind::Text, "text nobody recognises gets the last-resort reader");
+        assert!(notes.note.unwrap().contains("unrecognised"));
         let mut doc = "# notes\n".repeat(30);
         doc.push_str("2023-05-23 10:02:36, Info                  CBS    quoted line\n");
-        assert_eq!(sniff("FORMATS.md", doc.as_bytes()).kind, Kind::Unknown);
+        let doc = sniff("FORMATS.md", doc.as_bytes());
+        assert_eq!((doc.kind, doc.doc), (Kind::Unknown, true));
+    }
+
+    #[test]
+    fn pasted_logs_are_recognised_and_read_leniently() {
+        let cases: [(&str, Kind); 6] = [
+            (
+                "> 2024-03-01 10:00:00, Info CBS Exec: x\n> 2024-03-01 10:00:01, Error CBS y\n",
+                Kind::Cbs,
+            ),
+            ("\tLine 120: <date> <time>, Error DISM DISM Package Manager: x\n", Kind::Dism),
+            ("2016-10-19 11:23:58:516 1532 1f40 Handler FATAL: x\n", Kind::WindowsUpdateLegacy),
+            (
+                "WindowsUpdate.log:3:2023/05/22 08:22:20.0686513 2288 2488 Handler x\n",
+                Kind::WindowsUpdate,
+            ),
+            ("Hi,\nmy log:\n- 2024-03-01 10:00:00 Info CSI 00000001 x\n", Kind::Cbs),
+            ("> Event[0]:\n>   Log Name: System\n", Kind::EventExport),
+        ];
+        for (text, kind) in cases {
+            let s = sniff("ticket.txt", text.as_bytes());
+            assert_eq!((s.kind, s.lenient), (kind, true), "{text:?}");
+        }
+        // A well-formed log with one pasted line in its head is read leniently as a whole;
+        // one with collapsed padding only is not (the strict grammar repairs that).
+        let mixed = "2023-05-23 10:02:36, Info                  CBS    TI: start\n<date> <time>, Info CBS x\n";
+        assert!(sniff("CBS.log", mixed.as_bytes()).lenient);
+        let collapsed = "2023-05-23 10:02:36, Info CBS TI: start\n";
+        assert_eq!(
+            (
+                sniff("CBS.log", collapsed.as_bytes()).kind,
+                sniff("CBS.log", collapsed.as_bytes()).lenient
+            ),
+            (Kind::Cbs, false)
+        );
+        let clean = b"2023-05-23 10:02:36, Info                  CBS    TI: start\r\n";
+        assert!(!sniff("CBS.log", clean).lenient);
     }
 }

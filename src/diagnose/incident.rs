@@ -130,6 +130,7 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             }
             None
         }
+        Source::Text => None,
     }
 }
 

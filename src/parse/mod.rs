@@ -9,6 +9,7 @@ pub mod export;
 pub mod ident;
 pub mod text;
 
+use text::fragment::Hint;
 pub use text::{cbs, wu};
 use text::{lines, prefilter};
 
@@ -134,6 +135,17 @@ pub struct Coverage {
     pub replaced_chars: u64,
     /// Events kept for the timeline.
     pub events: u64,
+    /// Read by the lenient reader of pasted fragments: copy prefixes, changed spacing,
+    /// redacted times and wrapped lines were expected.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lenient: bool,
+    /// Lines whose layout had been changed on the way (a copy prefix, collapsed or shortened
+    /// padding, TABs or other spaces, a redacted time) and that were read by their tokens.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub repaired_lines: u64,
+    /// Records without a time (redacted or cut off): read, but not on the timeline.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub untimed: u64,
     /// Earliest record time, in the source's time base.
     #[serde(skip)]
     pub first: Option<Timestamp>,
@@ -149,6 +161,9 @@ impl Coverage {
     }
 
     fn absorb(&mut self, o: &Coverage) {
+        self.lenient |= o.lenient;
+        self.repaired_lines += o.repaired_lines;
+        self.untimed += o.untimed;
         self.lines += o.lines;
         self.records += o.records;
         self.recovered += o.recovered;
@@ -163,6 +178,11 @@ impl Coverage {
             self.see_time(l);
         }
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Where an offset vote came from, in order of trust.
@@ -345,6 +365,7 @@ fn is_text_kind(kind: Kind) -> bool {
             | Kind::WindowsUpdate
             | Kind::WindowsUpdateLegacy
             | Kind::EventExport
+            | Kind::Text
     )
 }
 
@@ -436,8 +457,18 @@ impl<'t> Src<'t> {
 }
 
 enum Job<'t> {
-    Text { artifact: usize, kind: Kind, src: Src<'t>, range: std::ops::Range<usize> },
-    Evtx { artifact: usize, bytes: &'t [u8] },
+    Text {
+        artifact: usize,
+        kind: Kind,
+        /// Read by the lenient reader of fragments (the whole file in one job).
+        lenient: bool,
+        src: Src<'t>,
+        range: std::ops::Range<usize>,
+    },
+    Evtx {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
 }
 
 impl Job<'_> {
@@ -457,14 +488,26 @@ impl Job<'_> {
 }
 
 /// Queues the pieces of text artifact `i` (pieces start at records, so that none straddles
-/// two pieces, and at line starts, so that each piece is whole UTF-8 characters).
-fn text_jobs<'t>(jobs: &mut Vec<Job<'t>>, i: usize, kind: Kind, src: Src<'t>, piece_bytes: usize) {
+/// two pieces, and at line starts, so that each piece is whole UTF-8 characters). A file
+/// read leniently is one job: a record may start on any kind of line there.
+fn text_jobs<'t>(
+    jobs: &mut Vec<Job<'t>>,
+    i: usize,
+    a: &Artifact,
+    src: Src<'t>,
+    piece_bytes: usize,
+) {
+    let (kind, lenient) = (a.kind, a.lenient || a.kind == Kind::Text);
     let bytes = src.bytes();
+    if lenient {
+        jobs.push(Job::Text { artifact: i, kind, lenient, src, range: 0..bytes.len() });
+        return;
+    }
     let parts = (bytes.len() / piece_bytes.max(1)).max(1);
     let points = lines::split_points(bytes, parts, record_start(kind));
     for (j, &start) in points.iter().enumerate() {
         let end = points.get(j + 1).copied().unwrap_or(bytes.len());
-        jobs.push(Job::Text { artifact: i, kind, src, range: start..end });
+        jobs.push(Job::Text { artifact: i, kind, lenient, src, range: start..end });
     }
 }
 
@@ -478,15 +521,20 @@ fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
 
 /// Parses one job; `None` for a text piece that is not valid UTF-8.
 fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
-    let (kind, text) = match job {
-        Job::Text { kind, src, range, .. } => (*kind, src.text(range.clone())?),
+    let (kind, lenient, text) = match job {
+        Job::Text { kind, lenient, src, range, .. } => (*kind, *lenient, src.text(range.clone())?),
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
     };
-    Some(match kind {
-        Kind::Cbs => cbs::parse(text, Source::Cbs, ctx),
-        Kind::Dism => cbs::parse(text, Source::Dism, ctx),
-        Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::parse(text, ctx),
-        _ => export::parse(text, ctx),
+    let hint = |h| text::fragment::parse(text, h, ctx);
+    Some(match (kind, lenient) {
+        (Kind::Text, _) => hint(Hint::Text),
+        (Kind::Cbs, true) => hint(Hint::Cbs),
+        (Kind::Dism, true) => hint(Hint::Dism),
+        (Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, true) => hint(Hint::WindowsUpdate),
+        (Kind::Cbs, false) => cbs::parse(text, Source::Cbs, ctx),
+        (Kind::Dism, false) => cbs::parse(text, Source::Dism, ctx),
+        (Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, false) => wu::parse(text, ctx),
+        (_, lenient) => export::parse(text, lenient, ctx),
     })
 }
 
@@ -556,7 +604,7 @@ pub fn parse<'t>(
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };
-                text_jobs(&mut jobs, i, k, src, opts.piece_bytes);
+                text_jobs(&mut jobs, i, a, src, opts.piece_bytes);
             }
             _ => {}
         }
@@ -570,7 +618,7 @@ pub fn parse<'t>(
         let mut decoded = Vec::new();
         for &i in &undecoded {
             if let (Some(a), Some(src)) = (bundle.artifacts.get(i), texts.source(i)) {
-                text_jobs(&mut decoded, i, a.kind, src, opts.piece_bytes);
+                text_jobs(&mut decoded, i, a, src, opts.piece_bytes);
             }
         }
         results.extend(run_all(&decoded, &ctx, opts.retain));
@@ -582,7 +630,7 @@ pub fn parse<'t>(
         for (i, a) in bundle.artifacts.iter().enumerate().filter(|(i, _)| invalid.contains(i)) {
             texts.decode_lossy(i);
             if let Some(src) = texts.source(i) {
-                text_jobs(&mut again, i, a.kind, src, opts.piece_bytes);
+                text_jobs(&mut again, i, a, src, opts.piece_bytes);
             }
         }
         results.retain(|(i, _)| !invalid.contains(i));

@@ -12,7 +12,7 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         Kind::Cbs => "CBS".to_string(),
         Kind::Dism => "DISM".to_string(),
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => "WindowsUpdate.log".to_string(),
-        Kind::Evtx | Kind::EventExport => channel(&a.path),
+        Kind::Evtx | Kind::EventExport | Kind::Text => channel(&a.path),
         Kind::Etl | Kind::Archive | Kind::Unknown => return None,
     })
 }

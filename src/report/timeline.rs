@@ -204,6 +204,7 @@ fn parser_of(s: Source) -> &'static str {
         Source::WindowsUpdate => "wutriage/wu",
         Source::Evtx => "wutriage/evtx",
         Source::EventExport => "wutriage/evtx-export",
+        Source::Text => "wutriage/text",
     }
 }
 

@@ -32,6 +32,7 @@ pub(super) static RULE: Rule = rule! {
 fn from_servicing(e: &Event<'_>) -> bool {
     match e.source {
         Source::Cbs | Source::Dism | Source::WindowsUpdate => true,
+        Source::Text => false,
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
         }

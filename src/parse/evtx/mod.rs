@@ -467,7 +467,8 @@ fn common(s: String) -> Cow<'static, str> {
 /// Everything needed to build an event from an evtx record or an export block.
 pub(crate) struct Draft<'a> {
     pub(crate) source: Source,
-    pub(crate) time: Timestamp,
+    /// `None` for an exported event whose date was redacted.
+    pub(crate) time: Option<Timestamp>,
     pub(crate) time_base: TimeBase,
     pub(crate) pos: Pos,
     pub(crate) provider: String,
@@ -558,7 +559,7 @@ fn finish<'a>(d: Draft<'a>, j: Judged<'a>) -> Event<'a> {
     let kb = kb_in(&fields).or_else(|| d.message.and_then(ident::find_kb));
     let package = get("PackageIdentifier").map(|p| Cow::Owned(p.to_string()));
     Event {
-        time: Some(d.time),
+        time: d.time,
         time_base: d.time_base,
         at: Location { artifact: 0, pos: d.pos },
         source: d.source,
@@ -822,7 +823,7 @@ fn keep_view(
         return;
     }
     if let Some(note) = note {
-        return leave(piece, time, note);
+        return leave(piece, Some(time), note);
     }
     let mut draft = draft(view.to_raw(id, time));
     let fields = std::mem::take(&mut draft.fields);
@@ -843,7 +844,7 @@ fn count(piece: &mut Piece<'_>, recovered: bool, time: Timestamp) {
 fn draft<'a>(raw: RawRecord) -> Draft<'a> {
     Draft {
         source: Source::Evtx,
-        time: raw.time,
+        time: Some(raw.time),
         time_base: TimeBase::Utc,
         pos: Pos::Record(raw.record_id),
         provider: raw.provider,
@@ -856,9 +857,9 @@ fn draft<'a>(raw: RawRecord) -> Draft<'a> {
 }
 
 /// Notes an event left out at its place among the piece's events.
-fn leave(piece: &mut Piece<'_>, time: Timestamp, note: Note) {
+fn leave(piece: &mut Piece<'_>, time: Option<Timestamp>, note: Note) {
     let place = (piece.events.len() + piece.left_out.len()) as u64;
-    piece.left_out.push((place, LeftOut { time: Some(time), time_base: TimeBase::Utc, note }));
+    piece.left_out.push((place, LeftOut { time, time_base: TimeBase::Utc, note }));
 }
 
 /// Makes a judged event, and keeps it or leaves it out as `ctx.retain` says.

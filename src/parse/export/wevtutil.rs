@@ -10,7 +10,7 @@ use crate::parse::evtx::{Draft, Family, Name, build, family, is_known_event};
 use crate::parse::text::cbs::quarter_hours;
 use crate::parse::text::lines::{Grammar, NumberedLine, Record};
 use crate::parse::{Collect, Ctx, Hits, Keep, OffsetSource, Piece};
-use crate::shapes;
+use crate::shapes::{self, lenient};
 use crate::time::{TimeBase, Timestamp};
 
 #[derive(Default)]
@@ -114,6 +114,8 @@ struct Parser<'t, 'c> {
     ctx: &'c Ctx,
     hits: Hits<'c>,
     piece: Piece<'t>,
+    /// Lines may carry copy prefixes (a pasted export).
+    lenient: bool,
 }
 
 impl<'t> Parser<'t, '_> {
@@ -121,16 +123,22 @@ impl<'t> Parser<'t, '_> {
         let Some(b) = block else { return };
         let desc = b.desc_start.and_then(|s| self.text.get(s..b.desc_end)).unwrap_or("").trim();
         let desc = self.ctx.capped(desc, &mut self.piece.cut);
-        let Some(time) = stamp_time(b.date, &['Z']) else {
+        let time = stamp_time(b.date, &['Z']);
+        // A date redacted in a paste (`<date>`) leaves an event without a time.
+        let redacted = time.is_none() && lenient::is_placeholder(b.date.trim());
+        if time.is_none() && !redacted {
             self.piece.issue(
                 crate::parse::IssueKind::BadTimestamp,
                 Some(Pos::Line(b.line)),
                 format!("unreadable Date: {:?}", b.date),
             );
             return;
-        };
+        }
         self.piece.coverage.records += 1;
-        self.piece.coverage.see_time(time);
+        match time {
+            Some(t) => self.piece.coverage.see_time(t),
+            None => self.piece.coverage.untimed += 1,
+        }
         let id: Option<u32> = b.id.trim().parse().ok();
         let level = level_of(b.level);
         // A routine block (no prefilter hit, unknown event, informational) is only counted.
@@ -146,7 +154,7 @@ impl<'t> Parser<'t, '_> {
             && id == Some(12)
             && let Some(rest) = after(desc, "system time ")
             && let Some(utc) = stamp_time(rest, &['Z', '.'])
-            && let Some(q) = quarter_hours(time, utc)
+            && let Some(q) = time.and_then(|t| quarter_hours(t, utc))
         {
             *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
         }
@@ -191,14 +199,24 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
         line: NumberedLine<'t>,
         current: Option<&mut Block<'t>>,
     ) -> Option<Block<'t>> {
-        if shapes::is_export_block(line.body.as_bytes()) {
+        let body = if self.lenient {
+            let (rest, copied) = lenient::strip_copy(line.body);
+            let rest = lenient::trim_start(rest);
+            if copied || rest.len() != line.body.trim_start().len() {
+                self.piece.coverage.repaired_lines += 1;
+            }
+            rest
+        } else {
+            line.body
+        };
+        if shapes::is_export_block(body.as_bytes()) {
             return Some(Block { line: line.no, start: line.start, ..Block::default() });
         }
         let b = current?;
         if b.desc_start.is_some() {
             return None;
         }
-        let (key, value) = line.body.trim_start().split_once(':')?;
+        let (key, value) = body.trim_start().split_once(':')?;
         let value = value.trim();
         match key {
             "Log Name" => b.log = value,
@@ -228,10 +246,11 @@ impl<'t> crate::parse::Collect<'t> for Parser<'t, '_> {
     }
 }
 
-/// Parses a whole export.
-pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
+/// Parses a whole export (`lenient`: a pasted one, whose lines may carry copy prefixes).
+pub(crate) fn parse<'t>(text: &'t str, lenient: bool, ctx: &Ctx) -> Piece<'t> {
     let hits = ctx.prefilter.hits(text);
-    let p = Parser { text, ctx, hits, piece: Piece::default() };
+    let mut p = Parser { text, ctx, hits, piece: Piece::default(), lenient };
+    p.piece.coverage.lenient = lenient;
     p.collect(text)
 }
 
@@ -271,7 +290,7 @@ Package KB5004122 failed to be changed to the Installed state. Status: 0x8e5e03f
 
     #[test]
     fn blocks_become_events() {
-        let p = parse(EXPORT, &Ctx::new(Keep::All));
+        let p = parse(EXPORT, false, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 3);
         assert_eq!(p.offsets.get(&(OffsetSource::BootEvent, -360)), Some(&1));
         let e = &p.events[1];

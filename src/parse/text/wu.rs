@@ -99,8 +99,14 @@ fn legacy<'a>(line: &'a str, start: usize, line_no: u32, days: &mut DayCache) ->
     })
 }
 
+/// Whether a line is a record header that the strict grammar reads as it is.
+pub(crate) fn is_strict(line: &str) -> bool {
+    let b = line.as_bytes();
+    shapes::is_wu_record(b) || shapes::is_wu_legacy_record(b)
+}
+
 /// The offset in a `Logging initialized (build: …, tz: +0530)` banner.
-fn banner_offset(message: &str) -> Option<UtcOffset> {
+pub(crate) fn banner_offset(message: &str) -> Option<UtcOffset> {
     let at = message.find("tz: ")?;
     let rest = message.get(at + 4..)?;
     let end = rest.find(|c: char| c == ')' || c.is_whitespace()).unwrap_or(rest.len());
