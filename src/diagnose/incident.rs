@@ -70,7 +70,56 @@ fn first_real_code(e: &Event<'_>) -> Option<Code> {
     e.codes.iter().copied().find(|c| !knowledge::is_benign_here(*c, &e.message))
 }
 
-/// Whether `e` records an update failure (REFERENCE.md §3.6, §5, §6).
+/// Codes that end a servicing operation without a failure to diagnose: a success that needs
+/// a restart (`ERROR_SUCCESS_REBOOT_REQUIRED`, `…_RESTART_REQUIRED`) and a cancellation by
+/// the user (`CBS_E_CANCEL`).
+fn is_not_a_failure(c: Code) -> bool {
+    matches!(c.as_hresult(), 0x8007_0BC2 | 0x8007_0BC3 | 0x800F_0820)
+}
+
+/// The first code of `e` that records a failure: not routine noise there, not a success.
+fn failure_code(e: &Event<'_>) -> Option<Code> {
+    e.codes
+        .iter()
+        .copied()
+        .find(|&c| !is_not_a_failure(c) && !knowledge::is_benign_here(c, &e.message))
+}
+
+/// The code written after `key` (`Exit code = 0x8024402F`), when it records a failure.
+fn code_after(e: &Event<'_>, key: &str) -> Option<Code> {
+    let at = e.message.find(key)? + key.len();
+    let rest = e
+        .message
+        .get(at..)?
+        .strip_prefix("0x")
+        .or_else(|| e.message.get(at..)?.strip_prefix("0X"))?;
+    let hex = rest.get(..8)?;
+    let code = Code::classify(u32::from_str_radix(hex, 16).ok()?);
+    (code.is_failure() && !is_not_a_failure(code) && !knowledge::is_benign_here(code, &e.message))
+        .then_some(code)
+}
+
+/// What a line of free text (the last-resort reader) says failed, from its words.
+fn text_kind(m: &str) -> IncidentKind {
+    let lower = m.to_ascii_lowercase();
+    if lower.contains("dism") {
+        IncidentKind::Dism
+    } else if ["scan", "search", "check for updates", "checking for updates", "detect"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        IncidentKind::Scan
+    } else if lower.contains("download") {
+        IncidentKind::Download
+    } else {
+        IncidentKind::Install
+    }
+}
+
+/// Whether `e` records an update failure (REFERENCE.md §3.6, §5, §6). Besides the summary
+/// lines (a WER report, a session finalized with a failing code, a failed DISM command,
+/// WindowsUpdateClient 20/31), the other lines that say as plainly that something failed,
+/// since a ticket's fragment often holds only those.
 pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
     let mk = |kind, code, rank| Some(Seed { event, kind, code, rank });
     match e.source {
@@ -83,6 +132,8 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
                 (Family::WindowsUpdateClient, 31) => {
                     mk(IncidentKind::Download, first_real_code(e), 0)
                 }
+                // Operational 25: Windows Update failed to check for updates.
+                (Family::WindowsUpdateClient, 25) => mk(IncidentKind::Scan, first_real_code(e), 0),
                 (Family::Servicing, 3 | 6) => {
                     let code = first_real_code(e)?;
                     mk(IncidentKind::Install, Some(code), 1)
@@ -101,17 +152,41 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             if rules::pkg003::is_rollback(e) {
                 return mk(IncidentKind::Rollback, first_real_code(e), 3);
             }
-            None
+            // The other failure records carry the failing code.
+            let code = failure_code(e)?;
+            if m.contains("Processing complete") && !m.starts_with("TI:") {
+                // A repair or scan of the store (DISM /RestoreHealth, SFC) runs as a session
+                // of its own.
+                let repair = m.contains("session(Corruption");
+                let kind = if repair { IncidentKind::Dism } else { IncidentKind::Install };
+                return mk(kind, Some(code), 3);
+            }
+            let install = m.starts_with("Failed to process single phase execution")
+                || m.starts_with("Failed to pin deployment")
+                || (m.starts_with("(F) Installer:") && m.contains("ErrorCode"));
+            if install {
+                return mk(IncidentKind::Install, Some(code), 3);
+            }
+            let payload = m.starts_with("Failed to pre- stage package")
+                || m.starts_with("Failed to gather all missing files");
+            payload.then_some(())?;
+            mk(IncidentKind::Install, Some(code), 4)
         }
         Source::Dism => {
             let m = &e.message;
             let failed = crate::event::has_text(m, "processed the command line but failed")
                 || (m.contains("Failed while processing command") && !e.codes.is_empty());
             if failed {
-                first_real_code(e).and_then(|c| mk(IncidentKind::Dism, Some(c), 2))
-            } else {
-                None
+                return first_real_code(e).and_then(|c| mk(IncidentKind::Dism, Some(c), 2));
             }
+            // A DISM session that could not start.
+            let code = failure_code(e)?;
+            let no_session = (m.contains("Failed to create")
+                && (m.contains("ession") || m.contains("dismhost")))
+                || m.contains("Failed to load the image session")
+                || m.contains("CreateImageSession failed");
+            no_session.then_some(())?;
+            mk(IncidentKind::Dism, Some(code), 2)
         }
         Source::WindowsUpdate => {
             let m = &e.message;
@@ -124,13 +199,58 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             if failed_count(m, "Download call complete").is_some_and(|n| n > 0) {
                 return mk(IncidentKind::Download, None, 4);
             }
-            if m.starts_with("FATAL:") && matches!(e.component.as_ref(), "Handler" | "Agent" | "AU")
-            {
+            if e.codes.is_empty() {
+                return None;
+            }
+            if m.starts_with("FATAL") {
                 return first_real_code(e).and_then(|c| mk(IncidentKind::Install, Some(c), 3));
+            }
+            if m.contains("Skipping scan") || m.contains("self-update check returned") {
+                return failure_code(e).and_then(|c| mk(IncidentKind::Scan, Some(c), 2));
+            }
+            // A call that ended with a failing code: a search (scan), a download or an
+            // install, by what the line says.
+            if let Some(c) =
+                code_after(e, "Exit code = ").or_else(|| code_after(e, "Result code = "))
+            {
+                let kind = if m.contains("Finding updates")
+                    || m.contains("Result code")
+                    || m.contains("Search")
+                {
+                    IncidentKind::Scan
+                } else if m.contains("Download") {
+                    IncidentKind::Download
+                } else {
+                    IncidentKind::Install
+                };
+                return mk(kind, Some(c), if kind == IncidentKind::Scan { 2 } else { 3 });
+            }
+            if e.component == "ComApi" && m.starts_with("*FAILED*") {
+                let c = failure_code(e)?;
+                let kind = if m.contains("Search") {
+                    IncidentKind::Scan
+                } else if m.contains("UpdateInstaller") {
+                    IncidentKind::Install
+                } else if m.contains("Download") {
+                    IncidentKind::Download
+                } else {
+                    return None;
+                };
+                return mk(kind, Some(c), 4);
             }
             None
         }
-        Source::Text => None,
+        // A line of free text with a failure word and a failing code: weakest of all.
+        Source::Text => {
+            let code = failure_code(e)?;
+            let m = &e.message;
+            let lower = m.to_ascii_lowercase();
+            let failed = ["fail", "error", "fatal", "could not", "cannot", "unable"]
+                .iter()
+                .any(|w| lower.contains(w));
+            failed.then_some(())?;
+            mk(text_kind(m), Some(code), 5)
+        }
     }
 }
 
@@ -224,9 +344,24 @@ impl Incident {
         }
         match self.kind {
             IncidentKind::Dism => "DISM".to_string(),
+            IncidentKind::Scan => "Windows Update scan".to_string(),
             _ => "an update".to_string(),
         }
     }
+}
+
+/// The KB of the update a failure record is about. CBS names a feature-on-demand or other
+/// OS package with a placeholder identifier (`Package: Microsoft-Windows-…-Package~…,
+/// Identifier: KB777778`, the same for every such package): that number does not name the
+/// update, the package does.
+fn update_kb(e: &Event<'_>) -> Option<u32> {
+    let kb = e.kb?;
+    let placeholder = e
+        .package
+        .as_deref()
+        .is_some_and(|p| !p.starts_with("Package_") && !p.contains(&format!("KB{kb}")))
+        && e.message.contains(&format!("Identifier: KB{kb}"));
+    (!placeholder).then_some(kb)
 }
 
 /// WindowsUpdate.log's "call complete … failed = 1" carries no code; the `*FAILED*` line
@@ -296,16 +431,16 @@ pub(crate) fn from_seeds(
         let joined = drafts.iter_mut().rev().take(4).find(|d| {
             t.0 - d.last.0 <= ATTEMPT_GAP_US
                 && d.lane == lane
-                && !(d.kb.is_some() && e.kb.is_some() && d.kb != e.kb)
+                && !(d.kb.is_some() && update_kb(e).is_some() && d.kb != update_kb(e))
         });
         match joined {
             Some(d) => {
                 d.last = d.last.max(t);
-                d.kb = d.kb.or(e.kb);
+                d.kb = d.kb.or(update_kb(e));
                 d.seeds.push(s);
             }
             None => {
-                drafts.push(Draft { seeds: vec![s], kb: e.kb, lane, first: t, last: t });
+                drafts.push(Draft { seeds: vec![s], kb: update_kb(e), lane, first: t, last: t });
             }
         }
     }
@@ -430,7 +565,7 @@ fn join_untimed(events: &[Event<'_>], incidents: &mut Vec<Incident>, untimed: Ve
             id: 0,
             kind: s.kind,
             title: title.map(str::to_string),
-            kb: e.kb,
+            kb: update_kb(e),
             package: package.map(str::to_string),
             code: s.code,
             codes: s.code.into_iter().collect(),
@@ -489,4 +624,267 @@ fn wrapped_failure(events: &[Event<'_>], inc: &Incident, window_us: i64) -> Opti
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Level;
+    use crate::rules::testing::{evtx, text};
+
+    fn kind_of(e: &Event<'_>) -> Option<(IncidentKind, Option<String>)> {
+        seed(e, 0).map(|s| (s.kind, s.code.map(|c| format!("0x{:08X}", c.as_hresult()))))
+    }
+
+    /// Every line that says plainly that something failed seeds an incident of its kind.
+    #[test]
+    fn failure_records_seed() {
+        use IncidentKind::{Dism, Install, Rollback, Scan};
+        let cbs = |m: &'static str| text(Source::Cbs, Level::Info, "CBS", m);
+        let wu = |c: &'static str, m: &'static str| text(Source::WindowsUpdate, Level::Info, c, m);
+        let cases: Vec<(Event<'static>, IncidentKind, &str)> = vec![
+            (
+                cbs(
+                    "Exec: Processing complete.  Session: 1_2, Package: Package_for_KB5034441~31bf3856ad364e35~amd64~~1.0, Identifier: KB5034441 [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]",
+                ),
+                Install,
+                "0x800F0922",
+            ),
+            (
+                cbs(
+                    "Exec: Processing complete, session(Corruption Repairing): 3_1 [HRESULT = 0x800f081f - CBS_E_SOURCE_MISSING]",
+                ),
+                Dism,
+                "0x800F081F",
+            ),
+            (
+                cbs(
+                    "Startup: Processing complete. [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]",
+                ),
+                Install,
+                "0x800F0922",
+            ),
+            (
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Failed to process single phase execution. [HRESULT = 0x8024402c - Unknown Error]",
+                ),
+                Install,
+                "0x8024402C",
+            ),
+            (
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Startup: Failed to process advanced operation queue, startupPhase: 0.  A rollback transaction will be created. [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]",
+                ),
+                Rollback,
+                "0x800F0922",
+            ),
+            (
+                cbs(
+                    "Failed to pin deployment while resolving Update: X~31bf3856ad364e35~amd64~~1.0 from file: (null) [HRESULT = 0x80073701 - ERROR_SXS_ASSEMBLY_MISSING]",
+                ),
+                Install,
+                "0x80073701",
+            ),
+            (
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CSI",
+                    "(F) Installer: Container Installer\tBinary Name: containerai.dll\tErrorCode: 800706d9\tPhase: 39",
+                ),
+                Install,
+                "0x800706D9",
+            ),
+            (
+                text(
+                    Source::Dism,
+                    Level::Error,
+                    "DISM",
+                    "DismHostLib: PID=1 TID=2 Failed to create dismhost.exe servicing process. - DismCreateObjectInHostFromCLSID(hr:0x80070005)",
+                ),
+                Dism,
+                "0x80070005",
+            ),
+            (
+                text(
+                    Source::Dism,
+                    Level::Error,
+                    "DISM",
+                    "DISM Manager: PID=1 TID=2 Failed to create Dism Image Session in host. - CDISMManager::LoadRemoteImageSession(hr:0x80070005)",
+                ),
+                Dism,
+                "0x80070005",
+            ),
+            (
+                wu(
+                    "Agent",
+                    "* END * Finding updates CallerId = MoUpdateOrchestrator, Id = 5, Exit code = 0x8024402F (cV = x)",
+                ),
+                Scan,
+                "0x8024402F",
+            ),
+            (
+                wu("ComApi", "Exit code = 0x00000000, Result code = 0x8024402C (cV = x)"),
+                Scan,
+                "0x8024402C",
+            ),
+            (
+                wu("Agent", "Skipping scan, self-update check returned 0x80072EE2"),
+                Scan,
+                "0x80072EE2",
+            ),
+            (wu("Handler", "Exit code = 0x8024200B"), Install, "0x8024200B"),
+            (
+                wu("Misc", "FATAL: Failed to initialize datastore, error = 0x80248003"),
+                Install,
+                "0x80248003",
+            ),
+            (
+                wu(
+                    "ComApi",
+                    "*FAILED* [80070005] wuapicore.dll, C:\\src\\Client\\comapi\\UpdateInstaller.cpp @572",
+                ),
+                Install,
+                "0x80070005",
+            ),
+            (
+                wu(
+                    "ComApi",
+                    "*FAILED* [8024402C] wuapicore.dll, C:\\src\\Client\\comapi\\UpdateSearcher.cpp @523",
+                ),
+                Scan,
+                "0x8024402C",
+            ),
+            (
+                text(
+                    Source::Text,
+                    Level::Error,
+                    "",
+                    "[0] 85F4::<date><time> : [ 6]: Fail to launch installer. Error code: 0x80070005",
+                ),
+                Install,
+                "0x80070005",
+            ),
+            (
+                evtx(
+                    "Microsoft-Windows-WindowsUpdateClient",
+                    25,
+                    Level::Error,
+                    &[("errorCode", "0x8024402c")],
+                ),
+                Scan,
+                "0x8024402C",
+            ),
+        ];
+        for (e, kind, code) in cases {
+            assert_eq!(kind_of(&e), Some((kind, Some(code.to_string()))), "{}", e.message);
+        }
+    }
+
+    /// Successes, cancellations, routine noise and lines without a failing code do not.
+    #[test]
+    fn other_lines_do_not_seed() {
+        let cbs = |m: &'static str| text(Source::Cbs, Level::Info, "CBS", m);
+        let wu = |c: &'static str, m: &'static str| text(Source::WindowsUpdate, Level::Info, c, m);
+        for e in [
+            cbs(
+                "Exec: Processing complete.  Session: 1_2, Package: P~31bf3856ad364e35~amd64~~1.0 [HRESULT = 0x00000000 - S_OK]",
+            ),
+            cbs(
+                "Startup: Processing complete. [HRESULT = 0x80070bc2 - ERROR_SUCCESS_REBOOT_REQUIRED]",
+            ),
+            cbs(
+                "Exec: Processing complete, session(Corruption Repairing): 3_1 [HRESULT = 0x800f0820 - CBS_E_CANCEL]",
+            ),
+            cbs("TI: Startup Processing completes, release startup processing lock."),
+            cbs(
+                "Failed to internally open package. [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]",
+            ),
+            wu(
+                "Agent",
+                "* END * Finding updates CallerId = X, Id = 52, Exit code = 0x8024000B (cV = y)",
+            ),
+            wu("Service", "* END * Service exit Exit code = 0x240001"),
+            wu(
+                "ComApi",
+                "ClientId = MoUpdateOrchestrator: Exit code = 0x00000000; Call error code = 0x80240022",
+            ),
+            wu("ComApi", "*FAILED* [80248007] ISusInternal:: GetUpdateMetadata3"),
+            wu("ComApi", "*FAILED* [800704C6] CheckNetworkCostForCostPolicy"),
+            text(Source::Text, Level::Info, "", "See KB5034441 for 0x800f0922 details"),
+        ] {
+            assert_eq!(kind_of(&e), None, "{}", e.message);
+        }
+    }
+
+    fn at(mut e: Event<'static>, line: u32, minutes: Option<i64>) -> Event<'static> {
+        e.at.pos = crate::event::Pos::Line(line);
+        e.time = minutes.map(|m| Timestamp(1_700_000_000_000_000 + m * 60_000_000));
+        e
+    }
+
+    /// Records without a time join the incident of their update without counting an attempt,
+    /// or make one incident per update of their own; a placeholder identifier is no KB.
+    #[test]
+    fn untimed_records_join_or_make_incidents() {
+        let wer = |kb: &'static str| {
+            let mut e = text(Source::Cbs, Level::Info, "CBS", kb);
+            e.kb = ident_kb(kb);
+            e
+        };
+        fn ident_kb(m: &str) -> Option<u32> {
+            crate::parse::ident::find_kb(m)
+        }
+        let timed = at(
+            wer(
+                "WER: Generating failure report for package: Package_for_KB5034441~31bf3856ad364e35~amd64~~1.0, status: 0x800f0922",
+            ),
+            10,
+            Some(0),
+        );
+        let untimed_same = at(
+            wer(
+                "Failed to process single phase execution. [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED] KB5034441",
+            ),
+            3,
+            None,
+        );
+        let untimed_other = at(
+            wer(
+                "WER: Generating failure report for package: Package_for_KB5031356~31bf3856ad364e35~amd64~~1.0, status: 0x80073712",
+            ),
+            4,
+            None,
+        );
+        let events = vec![untimed_same, untimed_other, timed];
+        let seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+        let inc = from_seeds(&events, seeds, 30 * 60_000_000);
+        assert_eq!(inc.len(), 2);
+        assert_eq!(
+            (inc[0].kb, inc[0].count(), inc[0].untimed.clone()),
+            (Some(5_034_441), 1, vec![0])
+        );
+        assert!(inc[0].first().is_some());
+        assert_eq!((inc[1].kb, inc[1].count(), inc[1].first()), (Some(5_031_356), 1, None));
+        // `Identifier: KB777778` names every feature-on-demand package alike.
+        let mut fod = text(
+            Source::Cbs,
+            Level::Info,
+            "CBS",
+            "Exec: Processing complete.  Session: 1_2, Package: Microsoft-Windows-X-Package~31bf3856ad364e35~amd64~~10.0.1, Identifier: KB777778 [HRESULT = 0x8024402c]",
+        );
+        fod.kb = Some(777_778);
+        fod.package = Some(std::borrow::Cow::Borrowed(
+            "Microsoft-Windows-X-Package~31bf3856ad364e35~amd64~~10.0.1",
+        ));
+        assert_eq!(update_kb(&fod), None);
+        fod.package = None;
+        assert_eq!(update_kb(&fod), Some(777_778));
+    }
 }

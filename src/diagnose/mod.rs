@@ -81,8 +81,9 @@ pub struct Evidence {
     pub in_window: bool,
     /// Whether it is standing evidence.
     pub standing: bool,
-    /// Its event has no time, so how close it was to a failure is unknown.
-    pub untimed: bool,
+    /// Its event is a line of text in no known format (the last-resort reader): it counts
+    /// as weak whatever the rule says, and never decides that storage is failing.
+    pub weak: bool,
 }
 
 /// How a cause's score was made, so the report can explain it.
@@ -198,13 +199,15 @@ fn evidence_for(
                 _ if s.hit.standing => STANDING_WEIGHT,
                 _ => return None,
             };
+            let weak = e.source == Source::Text;
+            let severity = if weak { rules::Severity::Low } else { s.hit.severity };
             Some(Evidence {
                 rule: s.rule,
                 event: s.event,
-                weight: s.hit.severity.weight() * closeness,
+                weight: severity.weight() * closeness,
                 in_window,
                 standing: s.hit.standing,
-                untimed: e.time.is_none(),
+                weak,
             })
         })
         .collect()
@@ -236,6 +239,7 @@ fn score(evidence: &[Evidence], events: &[Event<'_>]) -> (f64, ScoreParts) {
 /// Storage evidence is corroborated when a strong signal has company (another signal or a
 /// SMART prediction) or when weak signals come from several rules. One weak signal is not.
 fn storage_corroborated(evidence: &[Evidence], signals: &[Signal]) -> bool {
+    let evidence: Vec<&Evidence> = evidence.iter().filter(|e| !e.weak).collect();
     let hit = |e: &Evidence| {
         signals.iter().find(|s| s.event == e.event && s.rule.id == e.rule.id).map(|s| s.hit)
     };
@@ -389,7 +393,7 @@ fn repeated_failures(
             weight: rules::Severity::Medium.weight(),
             in_window: true,
             standing: false,
-            untimed: false,
+            weak: false,
         })
         .collect()
 }
@@ -537,6 +541,12 @@ fn plan(
     // Safe first: by risk, then by the rank of the cause that asked for it.
     picked.sort_by_key(|(id, rank, _)| (id.risk(), *rank));
     picked.into_iter().map(|(id, _, why)| id.build(&ctx, &format!("for: {why}"))).collect()
+}
+
+/// Whether every failure record of an incident is a line of text in no known format (the
+/// last-resort reader): then the failure itself is weak evidence.
+pub fn is_weak(incident: &Incident, events: &[Event<'_>]) -> bool {
+    incident.records().all(|i| events.get(i).is_some_and(|e| e.source == Source::Text))
 }
 
 /// The code and event that a report should name as the specific failure of an incident.

@@ -87,6 +87,10 @@ pub struct IncidentView {
     pub wraps: Option<Wrapped>,
     /// The failure records of every attempt.
     pub records: Vec<EventRef>,
+    /// Every failure record is a line of text in no known format (the last-resort reader):
+    /// the failure is weak evidence.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weak: bool,
 }
 
 /// The failure behind a catch-all.
@@ -115,6 +119,9 @@ pub struct EvidenceView {
     pub in_window: bool,
     /// Standing evidence (counts anywhere, with less weight far from a failure).
     pub standing: bool,
+    /// Read from text in no known format (the last-resort reader): weak evidence.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weak: bool,
 }
 
 /// One ranked cause.
@@ -264,6 +271,7 @@ impl Report {
                     event: event_ref(bundle, events, ev),
                 }),
                 records: i.records().map(|ev| event_ref(bundle, events, ev)).collect(),
+                weak: diagnose::is_weak(i, events),
             })
             .collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
@@ -273,6 +281,7 @@ impl Report {
             weight: (e.weight * 100.0).round() / 100.0,
             in_window: e.in_window,
             standing: e.standing,
+            weak: e.weak,
         };
         let causes = d
             .causes
@@ -412,7 +421,10 @@ impl Report {
                     .evidence
                     .iter()
                     .take(3)
-                    .map(|e| format!("{} {}: {}", e.rule, e.event.at, e.event.excerpt))
+                    .map(|e| {
+                        let weak = if e.weak { " (weak: text in no known format)" } else { "" };
+                        format!("{} {}: {}{weak}", e.rule, e.event.at, e.event.excerpt)
+                    })
                     .collect();
                 let mut ev = ev.join("\n");
                 if let Some(n) = c.note {
@@ -581,7 +593,14 @@ impl Report {
                     c.rank, c.title, c.confidence, c.score, c.score_parts.sources
                 )?;
                 for e in c.evidence.iter().take(5) {
-                    writeln!(w, "   - `{}` {} — {}", e.event.at, e.rule, md(&e.event.excerpt))?;
+                    let weak = if e.weak { " (weak: text in no known format)" } else { "" };
+                    writeln!(
+                        w,
+                        "   - `{}` {} — {}{weak}",
+                        e.event.at,
+                        e.rule,
+                        md(&e.event.excerpt)
+                    )?;
                 }
                 for a in &c.against {
                     writeln!(w, "   - against: {}", md(a))?;
@@ -696,6 +715,7 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
     let code = main.code.map(|c| format!(" with {}", shown(c))).unwrap_or_default();
     let subject = match main.kind {
         diagnose::IncidentKind::Dism => "A DISM command failed".to_string(),
+        diagnose::IncidentKind::Scan => "Checking for updates failed".to_string(),
         k => {
             let name = main.update_name();
             let mut c = name.chars();
@@ -709,6 +729,9 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
         _ => "time unknown: the lines carry no time".to_string(),
     };
     out.push(format!("{subject} {times} ({when}){code}."));
+    if diagnose::is_weak(main, events) {
+        out.push("This failure was read from text in no known format (a line that names a failure and a code), so it is weak evidence: read the line itself before acting on it.".to_string());
+    }
     if d.incidents.len() > 1 {
         out.push(format!("{} update failures in all; see the table below.", d.incidents.len()));
     }

@@ -89,11 +89,12 @@ fn category_of(c: &CauseView) -> Option<Category> {
 fn evidence_item(s: &mut String, e: &EvidenceView) {
     let _ = write!(
         s,
-        r#"<li><code>{at}</code> <span class="mono">{rule}</span> {time} — {text}</li>"#,
+        r#"<li><code>{at}</code> <span class="mono">{rule}</span> {time} — {text}{weak}</li>"#,
         at = esc(&e.event.at),
         rule = esc(&e.rule),
         time = esc(&e.event.time.as_deref().map_or_else(|| "time unknown".to_string(), short)),
         text = esc(&e.event.excerpt),
+        weak = if e.weak { " <em>(weak: text in no known format)</em>" } else { "" },
     );
 }
 
