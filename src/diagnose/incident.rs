@@ -835,12 +835,9 @@ mod tests {
     fn untimed_records_join_or_make_incidents() {
         let wer = |kb: &'static str| {
             let mut e = text(Source::Cbs, Level::Info, "CBS", kb);
-            e.kb = ident_kb(kb);
+            e.kb = crate::parse::ident::find_kb(kb);
             e
         };
-        fn ident_kb(m: &str) -> Option<u32> {
-            crate::parse::ident::find_kb(m)
-        }
         let timed = at(
             wer(
                 "WER: Generating failure report for package: Package_for_KB5034441~31bf3856ad364e35~amd64~~1.0, status: 0x800f0922",
