@@ -169,6 +169,23 @@ pub struct CoverageView {
     pub unattributed_lines: u64,
     /// Events on the timeline.
     pub events: usize,
+    /// Files read leniently (their lines had been changed on the way to a ticket), with how.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lenient: Vec<String>,
+    /// Lines whose layout was repaired, over all files.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub repaired_lines: u64,
+    /// Records without a time, over all files (not on the timeline).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub untimed: u64,
+    /// Files in no known format, read by the last-resort reader (weak evidence).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub last_resort: Vec<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The whole analysis report.
@@ -312,6 +329,23 @@ impl Report {
             damaged: inv.files.iter().map(|f| f.coverage.damaged).sum(),
             unattributed_lines: inv.files.iter().map(|f| f.coverage.unattributed_lines).sum(),
             events: timeline.event_count(),
+            lenient: inv
+                .files
+                .iter()
+                .filter_map(|f| {
+                    super::inventory::lenient_details(&f.coverage).map(|n| {
+                        if n.is_empty() { f.path.clone() } else { format!("{} ({n})", f.path) }
+                    })
+                })
+                .collect(),
+            repaired_lines: inv.files.iter().map(|f| f.coverage.repaired_lines).sum(),
+            untimed: inv.files.iter().map(|f| f.coverage.untimed).sum(),
+            last_resort: inv
+                .files
+                .iter()
+                .filter(|f| f.kind == crate::bundle::Kind::Text.as_str())
+                .map(|f| f.path.clone())
+                .collect(),
         };
         Report {
             schema_version: SCHEMA_VERSION,
@@ -511,6 +545,9 @@ impl Report {
             self.offset.origin.describe()
         );
         textwrap::wrap(&read, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        for line in self.coverage.leniency() {
+            textwrap::wrap(&line, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        }
         for line in self.incomplete() {
             textwrap::wrap(&format!("Incomplete: {line}"), width)
                 .iter()
@@ -642,10 +679,34 @@ impl Report {
             self.offset.offset,
             self.offset.origin.describe()
         )?;
+        for line in self.coverage.leniency() {
+            writeln!(w, "\n_{}_", md(&line))?;
+        }
         for line in self.incomplete() {
             writeln!(w, "\n**Incomplete:** {}", md(&line))?;
         }
         Ok(())
+    }
+}
+
+impl CoverageView {
+    /// What was read leniently and by the last-resort reader, one sentence each (none for a
+    /// bundle read as it was written).
+    pub fn leniency(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.lenient.is_empty() {
+            out.push(format!(
+                "Read leniently (lines changed on the way to a ticket): {}.",
+                self.lenient.join("; ")
+            ));
+        }
+        if !self.last_resort.is_empty() {
+            out.push(format!(
+                "Read line by line for failure codes and failure words only, as text in no known format (weak evidence): {}.",
+                self.last_resort.join(", ")
+            ));
+        }
+        out
     }
 }
 
@@ -705,9 +766,15 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
         .incidents
         .iter()
         .filter(|i| top.is_none_or(|c| c.incidents.contains(&i.id)))
-        // Update failures before DISM runs, then the most repeated, then the earliest.
+        // Failures read from logs before those read from unrecognised text, update failures
+        // before DISM runs, then the most repeated, then the earliest.
         .max_by_key(|i| {
-            (i.kind != diagnose::IncidentKind::Dism, i.count(), std::cmp::Reverse(i.id))
+            (
+                !diagnose::is_weak(i, events),
+                i.kind != diagnose::IncidentKind::Dism,
+                i.count(),
+                std::cmp::Reverse(i.id),
+            )
         })
         .unwrap_or(&d.incidents[0]);
     let times =

@@ -125,6 +125,12 @@ impl Inventory {
                 r.coverage.records.to_string()
             };
             let mut note = r.note.clone().unwrap_or_default();
+            if let Some(l) = lenient_note(&r.coverage) {
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                note.push_str(&l);
+            }
             for i in r.issues.iter().take(3) {
                 if !note.is_empty() {
                     note.push_str("; ");
@@ -168,6 +174,33 @@ impl Inventory {
             "Times in UTC; every source writes UTC.".to_string()
         }
     }
+}
+
+/// How a file was read leniently, in words: `read leniently: 12 line(s) repaired, 3
+/// record(s) without a time`; `None` for a file read as it was written.
+pub(crate) fn lenient_note(c: &Coverage) -> Option<String> {
+    let details = lenient_details(c)?;
+    Some(if details.is_empty() {
+        "read leniently".to_string()
+    } else {
+        format!("read leniently: {details}")
+    })
+}
+
+/// `12 line(s) repaired, 3 record(s) without a time` (possibly empty), or `None` for a file
+/// read as it was written.
+pub(crate) fn lenient_details(c: &Coverage) -> Option<String> {
+    if !c.lenient && c.repaired_lines == 0 && c.untimed == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if c.repaired_lines > 0 {
+        parts.push(format!("{} line(s) repaired", c.repaired_lines));
+    }
+    if c.untimed > 0 {
+        parts.push(format!("{} record(s) without a time", c.untimed));
+    }
+    Some(parts.join(", "))
 }
 
 /// Width used when the output is not a terminal.
