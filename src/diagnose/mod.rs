@@ -116,6 +116,32 @@ pub struct Cause {
     pub against: Vec<String>,
     /// Incidents it touches.
     pub incidents: Vec<u32>,
+    /// What it rests on.
+    pub basis: Basis,
+}
+
+/// What a cause rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Basis {
+    /// Evidence that rules found in the logs.
+    Evidence,
+    /// Rules matched the failure records themselves and nothing else: the cause rests on
+    /// the failures' own codes, so its confidence is low.
+    FailureRecords,
+    /// No rule found evidence: the cause is what the failure code means by itself (the
+    /// knowledge base's code → cause table), at low confidence.
+    Code(CodeBasis),
+}
+
+/// The failure code a cause was ranked from, and why it points there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CodeBasis {
+    /// The code.
+    pub code: Code,
+    /// What it means for the cause.
+    pub why: &'static str,
+    /// Where that comes from.
+    pub source: &'static str,
 }
 
 /// The verdict on a bundle.
@@ -433,8 +459,20 @@ pub fn diagnose(
                 against: against(category, &ev, events, notes, &incidents, spans),
                 incidents: touched(&ev, events, &incidents, window),
                 evidence: ev,
+                basis: Basis::Evidence,
             });
         }
+        // A cause whose only evidence is the failure records themselves rests on their codes.
+        let records: BTreeSet<usize> = incidents.iter().flat_map(Incident::records).collect();
+        for c in &mut causes {
+            if c.evidence.iter().all(|e| records.contains(&e.event)) {
+                c.basis = Basis::FailureRecords;
+                if !(storage_first && c.category == Category::Storage) {
+                    c.confidence = Confidence::Low;
+                }
+            }
+        }
+        code_driven(&mut causes, &incidents, events);
         // Total order: corroborated storage first, then score, then the fixed category order.
         causes.sort_by(|a, b| {
             let sa = storage_first && a.category == Category::Storage;
@@ -495,6 +533,54 @@ fn fetched<'a, 'e>(events: &'a [Event<'e>]) -> impl Iterator<Item = &'a Event<'e
         std::hint::black_box(ends);
         group
     })
+}
+
+/// Score of a cause ranked from one failure code alone: that of one weak piece of evidence
+/// at the edge of the window, so any cause with evidence of its own ranks above it.
+const CODE_ALONE_SCORE: f64 = 0.5;
+
+/// Incidents that no cause touches get the cause their failure code points to by its own
+/// meaning (the specific failure behind a catch-all first), at low confidence: one cause per
+/// category, or the incident joins a cause of that category that rules already found.
+fn code_driven(causes: &mut Vec<Cause>, incidents: &[Incident], events: &[Event<'_>]) {
+    let mut found: Vec<Cause> = Vec::new();
+    for i in incidents {
+        if causes.iter().any(|c| c.incidents.contains(&i.id)) {
+            continue;
+        }
+        let candidates = wrapped_code(i, events)
+            .map(|(c, _)| c)
+            .into_iter()
+            .chain(i.code)
+            .chain(i.codes.iter().copied());
+        let Some((code, cc)) = candidates
+            .filter_map(|c| crate::knowledge::by_code::cause_of(c).map(|cc| (c, cc)))
+            .next()
+        else {
+            continue;
+        };
+        if let Some(c) = causes.iter_mut().chain(found.iter_mut()).find(|c| c.category == cc.cause)
+        {
+            c.incidents.push(i.id);
+            if matches!(c.basis, Basis::Code(_)) {
+                c.score =
+                    (CODE_ALONE_SCORE * repetition(c.incidents.len()) * 100.0).round() / 100.0;
+                c.parts.evidence = c.score;
+            }
+            continue;
+        }
+        found.push(Cause {
+            category: cc.cause,
+            score: CODE_ALONE_SCORE,
+            parts: ScoreParts { evidence: CODE_ALONE_SCORE, sources: 1, agreement: 1.0, events: 0 },
+            confidence: Confidence::Low,
+            evidence: Vec::new(),
+            against: Vec::new(),
+            incidents: vec![i.id],
+            basis: Basis::Code(CodeBasis { code, why: cc.why, source: cc.source }),
+        });
+    }
+    causes.append(&mut found);
 }
 
 /// Remedies for the ranked causes, safest first.

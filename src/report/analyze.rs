@@ -148,6 +148,67 @@ pub struct CauseView {
     /// Why it is ranked where it is, when that is not the score alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
+    /// What it rests on, when that is not evidence of its own in the logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<BasisView>,
+}
+
+/// A cause that rests on the failures' codes rather than evidence of its own.
+#[derive(Debug, Serialize)]
+pub struct BasisView {
+    /// `failure-records` (rules matched only the failure records) or `failure-code` (no rule
+    /// matched; the cause is what the code means).
+    pub rests_on: &'static str,
+    /// The code, for `failure-code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeView>,
+    /// Why the code points to the cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<&'static str>,
+    /// Where that comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
+    /// In words, for the reports.
+    pub words: String,
+}
+
+impl BasisView {
+    fn new(basis: diagnose::Basis) -> Option<Self> {
+        match basis {
+            diagnose::Basis::Evidence => None,
+            diagnose::Basis::FailureRecords => Some(BasisView {
+                rests_on: "failure-records",
+                code: None,
+                why: None,
+                source: None,
+                words: "it rests on the failure records' own codes; no other line in the logs supports it".to_string(),
+            }),
+            diagnose::Basis::Code(b) => Some(BasisView {
+                rests_on: "failure-code",
+                words: format!(
+                    "it rests on the failure code alone: {}{} means that {}; no rule found evidence in the logs",
+                    shown(b.code),
+                    b.code.name().map(|n| format!(" {n}")).unwrap_or_default(),
+                    b.why.trim_end_matches('.').to_lowercase_first(),
+                ),
+                code: Some(CodeView::new(b.code)),
+                why: Some(b.why),
+                source: Some(b.source),
+            }),
+        }
+    }
+}
+
+/// Lower-cases the first letter of a sentence that is put inside another.
+trait LowerFirst {
+    fn to_lowercase_first(&self) -> String;
+}
+
+impl LowerFirst for str {
+    fn to_lowercase_first(&self) -> String {
+        let mut c = self.chars();
+        c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+    }
 }
 
 /// Totals over the files.
@@ -317,6 +378,7 @@ impl Report {
                 note: (d.storage_first && c.category == diagnose::Category::Storage).then_some(
                     "ranked first whatever its score: the storage failure is corroborated, and a failing disk must be dealt with before any repair",
                 ),
+                basis: BasisView::new(c.basis),
             })
             .collect();
         let inv = Inventory::new(bundle, parsed, timeline);
@@ -463,6 +525,13 @@ impl Report {
                 let mut ev = ev.join("\n");
                 if let Some(n) = c.note {
                     ev = format!("({n})\n{ev}");
+                }
+                if let Some(b) = &c.basis {
+                    ev = if ev.is_empty() {
+                        format!("({})", b.words)
+                    } else {
+                        format!("({})\n{ev}", b.words)
+                    };
                 }
                 for a in &c.against {
                     let _ = write!(ev, "\nagainst: {a}");
@@ -629,6 +698,10 @@ impl Report {
                     "{}. **{}** — {} confidence (score {:.1}, {} sources)",
                     c.rank, c.title, c.confidence, c.score, c.score_parts.sources
                 )?;
+                if let Some(b) = &c.basis {
+                    let source = b.source.map(|s| format!(" (source: {s})")).unwrap_or_default();
+                    writeln!(w, "   - {}{}", md(&b.words), md(&source))?;
+                }
                 for e in c.evidence.iter().take(5) {
                     let weak = if e.weak { " (weak: text in no known format)" } else { "" };
                     writeln!(
@@ -814,7 +887,13 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
         ));
     }
     match top {
-        Some(c) => out.push(format!("Most likely cause: {} ({} confidence).", c.category.title().to_lowercase(), c.confidence.word())),
+        Some(c) => {
+            let basis = match c.basis {
+                diagnose::Basis::Evidence => String::new(),
+                b => BasisView::new(b).map(|v| format!(": {}", v.words)).unwrap_or_default(),
+            };
+            out.push(format!("Most likely cause: {} ({} confidence{basis}).", c.category.title().to_lowercase(), c.confidence.word()));
+        }
         None => out.push("No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()),
     }
     if d.storage_first {

@@ -212,6 +212,9 @@ pub fn write(
             if let Some(n) = c.note {
                 let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(n));
             }
+            if let Some(b) = &c.basis {
+                let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&b.words));
+            }
             s.push_str("<ul>\n");
             for e in c.evidence.iter().take(8) {
                 evidence_item(&mut s, e);
