@@ -553,9 +553,8 @@ fn code_driven(causes: &mut Vec<Cause>, incidents: &[Incident], events: &[Event<
             .into_iter()
             .chain(i.code)
             .chain(i.codes.iter().copied());
-        let Some((code, cc)) = candidates
-            .filter_map(|c| crate::knowledge::by_code::cause_of(c).map(|cc| (c, cc)))
-            .next()
+        let Some((code, cc)) =
+            candidates.find_map(|c| crate::knowledge::by_code::cause_of(c).map(|cc| (c, cc)))
         else {
             continue;
         };
