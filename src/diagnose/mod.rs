@@ -548,7 +548,7 @@ fn code_driven(causes: &mut Vec<Cause>, incidents: &[Incident], events: &[Event<
         if causes.iter().any(|c| c.incidents.contains(&i.id)) {
             continue;
         }
-        let candidates = wrapped_code(i, events)
+        let mut candidates = wrapped_code(i, events)
             .map(|(c, _)| c)
             .into_iter()
             .chain(i.code)
