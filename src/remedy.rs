@@ -33,6 +33,9 @@ pub enum RemedyId {
     ManualInstall,
     /// In-place upgrade (repair install).
     RepairInstall,
+    /// Find the Defender attack surface reduction rule that blocked the installer, and set
+    /// it to audit for the update.
+    ReviewAsrRule,
 }
 
 /// How much a remedy changes the machine.
@@ -100,6 +103,8 @@ pub struct Context {
     pub servicing_stack_required: bool,
     /// Storage is failing (corroborated): writing remedies wait for a backup.
     pub storage_failing: bool,
+    /// The GUID of the Defender attack surface reduction rule that blocked the installer.
+    pub asr_rule: Option<String>,
 }
 
 fn step(what: &str, command: Option<&str>) -> Step {
@@ -116,7 +121,8 @@ impl RemedyId {
             RemedyId::Troubleshooter
             | RemedyId::Restart
             | RemedyId::FreeSpace
-            | RemedyId::CleanBoot => Risk::Low,
+            | RemedyId::CleanBoot
+            | RemedyId::ReviewAsrRule => Risk::Low,
             RemedyId::ResetComponents | RemedyId::ManualInstall => Risk::ChangesSystem,
             RemedyId::RepairDisk
             | RemedyId::RestoreHealth
@@ -329,6 +335,33 @@ impl RemedyId {
                     Some("DISM /Online /Add-Package /PackagePath:<extracted-file>.cab"),
                 ));
                 (format!("Install {kb_text} by hand from the Update Catalog"), steps)
+            }
+            RemedyId::ReviewAsrRule => {
+                let id = ctx.asr_rule.clone().unwrap_or_else(|| "<rule GUID>".to_string());
+                (
+                    "Check the Defender attack surface reduction rule that blocked the installer"
+                        .into(),
+                    vec![
+                        step(
+                            "List the blocks: each names the rule (ID), the blocked program (Path) and what started it (Process Name).",
+                            Some(
+                                "powershell -Command \"Get-WinEvent -LogName 'Microsoft-Windows-Windows Defender/Operational' -FilterXPath '*[System[(EventID=1121)]]' -MaxEvents 20 | Format-List\"",
+                            ),
+                        ),
+                        step(
+                            "See which rules are set and how (1 block, 2 audit, 6 warn).",
+                            Some(
+                                "powershell -Command \"Get-MpPreference | Select-Object AttackSurfaceReductionRules_Ids, AttackSurfaceReductionRules_Actions\"",
+                            ),
+                        ),
+                        step(
+                            "Set that rule to audit for the update (or exclude the installer), retry, then set it back. Where Intune, Group Policy or Configuration Manager sets the rule, change it there: a local change is overwritten.",
+                            Some(&format!(
+                                "powershell -Command \"Add-MpPreference -AttackSurfaceReductionRules_Ids {id} -AttackSurfaceReductionRules_Actions AuditMode\""
+                            )),
+                        ),
+                    ],
+                )
             }
             RemedyId::RepairInstall => (
                 "Repair install (in-place upgrade) keeping files and apps".into(),

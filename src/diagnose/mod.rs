@@ -600,6 +600,10 @@ fn plan(
             .iter()
             .any(|e| rules::pkg001::needs_stack(&events[e.event])),
         storage_failing: storage_first,
+        asr_rule: evidence
+            .iter()
+            .filter(|e| e.rule.id == "SEC004")
+            .find_map(|e| rules::sec004::rule_id(&events[e.event])),
     };
     // Causes worth acting on: the top one, others with at least a quarter of its score, and
     // under failing storage every cause (their writing remedies are then marked to wait).
@@ -615,6 +619,15 @@ fn plan(
                 picked.push((id, rank, cause.category.title()));
             }
         }
+    }
+    // A block by Defender's attack surface reduction is fixed on that rule, not by a clean
+    // boot: its own remedy goes with the security-software cause.
+    if let Some(rank) = relevant.iter().position(|c| {
+        c.category == Category::SecuritySoftware && c.evidence.iter().any(|e| e.rule.id == "SEC004")
+    }) {
+        let at = picked.iter().position(|(id, _, _)| *id == RemedyId::CleanBoot);
+        let asr = (RemedyId::ReviewAsrRule, rank, Category::SecuritySoftware.title());
+        picked.insert(at.unwrap_or(picked.len()), asr);
     }
     if storage_first {
         // Backup and read-only checks come before everything, whatever else ranked high.

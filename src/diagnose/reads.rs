@@ -75,7 +75,8 @@ pub fn unread_evtx(
         Family::System => matches!(id, 12 | 6005 | 6009),
         // Its rules read the fields.
         Family::ServiceControlManager => true,
-        Family::Volmgr | Family::Other => false,
+        // Defender's attack surface reduction events (SEC004) are of no family of their own.
+        Family::Volmgr | Family::Other => matches!(id, 1121 | 1122),
     });
     if kind || READ.iter().any(|f| f.find(message.as_bytes()).is_some()) {
         return None;

@@ -14,10 +14,12 @@ use serde::Serialize;
 mod cac001;
 mod cac002;
 mod cac003;
+mod cac004;
 mod cor001;
 mod cor002;
 mod cor003;
 mod cor004;
+mod cor005;
 mod dsk001;
 mod net001;
 pub mod pkg001;
@@ -30,6 +32,7 @@ mod pnd002;
 mod sec001;
 mod sec002;
 mod sec003;
+pub(crate) mod sec004;
 mod sto001;
 mod sto002;
 mod sto003;
@@ -137,10 +140,12 @@ pub static RULES: &[&Rule] = &[
     &cac001::RULE,
     &cac002::RULE,
     &cac003::RULE,
+    &cac004::RULE,
     &cor001::RULE,
     &cor002::RULE,
     &cor003::RULE,
     &cor004::RULE,
+    &cor005::RULE,
     &dsk001::RULE,
     &net001::RULE,
     &pkg001::RULE,
@@ -153,6 +158,7 @@ pub static RULES: &[&Rule] = &[
     &sec001::RULE,
     &sec002::RULE,
     &sec003::RULE,
+    &sec004::RULE,
     &sto001::RULE,
     &sto002::RULE,
     &sto003::RULE,

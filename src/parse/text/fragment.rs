@@ -40,6 +40,8 @@ pub(crate) enum Hint {
 enum Grammar {
     Cbs,
     Wu,
+    /// A line of no grammar, read on its own (with the indented lines under it).
+    Text,
 }
 
 /// A record being assembled.
@@ -99,6 +101,7 @@ impl<'t> Reader<'t, '_> {
 
     fn source(&self, r: &Rec<'_>) -> Source {
         match r.grammar {
+            Grammar::Text => Source::Text,
             Grammar::Wu => Source::WindowsUpdate,
             Grammar::Cbs if self.hint == Hint::Dism || r.header.component == "DISM" => Source::Dism,
             Grammar::Cbs => Source::Cbs,
@@ -204,30 +207,30 @@ impl<'t> Reader<'t, '_> {
         true
     }
 
-    /// A line outside any record: read on its own for failure codes and failure words. In
-    /// a file of no known format each line counts as a record, else as a line outside any.
-    fn loose(&mut self, line: u32, body: &'t str) {
+    /// A line outside any record: read on its own for failure codes and failure words,
+    /// with the indented lines under it. In a file of no known format each such line counts
+    /// as a record, else as a line outside any.
+    fn loose(&mut self, line: u32, body: &'t str) -> Rec<'t> {
         let text = body.trim_matches(lenient::is_space);
         let time = lenient::find_stamp(text);
-        if let Some(t) = time {
-            self.piece.coverage.see_time(t);
-        }
-        let kept = self.push(
-            line,
-            Source::Text,
-            level_in(text),
-            "",
-            Cow::Borrowed(text),
-            time,
-            Flags::default(),
-        );
         let c = &mut self.piece.coverage;
+        if let Some(t) = time {
+            c.see_time(t);
+        }
         if self.hint == Hint::Text {
             c.records += 1;
-            c.untimed += u64::from(kept && time.is_none());
         } else {
             c.unattributed_lines += 1;
         }
+        let header = Header {
+            time,
+            stamped: time.is_some(),
+            level: level_in(text),
+            level_code: None,
+            component: "",
+            message: 0,
+        };
+        Rec { line, grammar: Grammar::Text, header, first: text, more: Vec::new() }
     }
 }
 
@@ -237,7 +240,9 @@ fn level_in(text: &str) -> Level {
     let words = || text.split(|c: char| !c.is_ascii_alphabetic());
     if words().any(|w| matches!(w, "FATAL" | "Fatal" | "ERROR" | "Error" | "error" | "CRITICAL")) {
         Level::Error
-    } else if words().any(|w| matches!(w, "WARNING" | "Warning" | "warning" | "WARN")) {
+    } else if words()
+        .any(|w| matches!(w, "WARNING" | "Warning" | "warning" | "WARN" | "blocked" | "denied"))
+    {
         Level::Warning
     } else if has_failure_words(text) {
         Level::Error
@@ -271,6 +276,7 @@ pub(crate) fn parse<'t>(text: &'t str, hint: Hint, ctx: &Ctx) -> Piece<'t> {
             let strict = match grammar {
                 Grammar::Cbs => cbs::is_strict(raw),
                 Grammar::Wu => wu::is_strict(raw),
+                Grammar::Text => false,
             };
             if copied || listed || !strict {
                 c.repaired_lines += 1;
@@ -285,7 +291,7 @@ pub(crate) fn parse<'t>(text: &'t str, hint: Hint, ctx: &Ctx) -> Piece<'t> {
         }
         let indented = body.starts_with(lenient::is_space);
         if let Some(r) = cur.as_mut()
-            && (indented || continues(body))
+            && (indented || (r.grammar != Grammar::Text && continues(body)))
         {
             reader.piece.coverage.repaired_lines += u64::from(copied);
             r.more.push((indented, body));
@@ -294,7 +300,7 @@ pub(crate) fn parse<'t>(text: &'t str, hint: Hint, ctx: &Ctx) -> Piece<'t> {
         if let Some(r) = cur.take() {
             reader.finish(&r);
         }
-        reader.loose(no, body);
+        cur = Some(reader.loose(no, body));
     }
     if let Some(r) = cur.take() {
         reader.finish(&r);
