@@ -226,6 +226,30 @@ pub fn has_failure_words(message: &str) -> bool {
     FAILURE_WORDS.iter().any(|w| message.contains(w))
 }
 
+/// Whether a servicing line says that a restart is pending: CBS signalling a reboot or
+/// delaying execution to the next one, pending operations queued for the next boot
+/// (`poqexec` added to `SetupExecute`), a DISM session closed with a reboot required, the
+/// Windows Update client finding its `RebootRequired` key or an update requiring a restart.
+/// Only prefixes are compared: this can run on every event.
+pub fn says_restart_pending(message: &str) -> bool {
+    RESTART_PREFIXES.iter().any(|p| message.starts_with(p))
+        || (message.starts_with("DISM.EXE: Image session has been closed")
+            && message.contains("Reboot required=yes"))
+        || (message.starts_with("IUpdate::get_RebootRequired exited")
+            && message.trim_end().ends_with("= Yes"))
+}
+
+/// Line beginnings behind [`says_restart_pending`] (REFERENCE.md §3.6, the corpus' CBS and
+/// WindowsUpdate.log files).
+const RESTART_PREFIXES: [&str; 6] = [
+    "TI: CBS has signaled that a reboot is required",
+    "Exec: Execution Skipped for now",
+    "Exec: Scheduled TrustedInstaller for auto-start because session was delayed",
+    "Added poqexec to SetupExecute",
+    "Reboot required = True",
+    "The volatile RebootRequired key exists",
+];
+
 /// The words behind [`has_failure_words`].
 pub(crate) const FAILURE_WORDS: &[&str] = &[
     "(F)",

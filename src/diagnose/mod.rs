@@ -6,10 +6,12 @@
 
 pub mod incident;
 mod reads;
+pub mod states;
 
 pub use crate::category::Category;
 pub use incident::{Incident, IncidentKind};
 pub use reads::{note, reads, retain, unread_evtx};
+pub use states::{State, StateKind};
 
 use crate::code::Code;
 use crate::event::{Event, Note, Source, has_text};
@@ -157,6 +159,9 @@ pub struct Diagnosis {
     pub storage_first: bool,
     /// Standing warnings that hold even without an update failure (e.g. SMART).
     pub warnings: Vec<Evidence>,
+    /// States that block the next attempt and still hold when the logs end (a pending
+    /// restart, a store flagged corrupt).
+    pub states: Vec<State>,
     /// The correlation window used.
     pub window_us: i64,
 }
@@ -437,6 +442,8 @@ pub fn diagnose(
     let incidents = incident::from_seeds(events, seeds, window);
     let mut all = evidence_for(&signals, events, &incidents, window);
     all.extend(repeated_failures(&incidents, events, notes));
+    let pending = pending_at_failures(&incidents, events, &signals, &all);
+    all.extend(pending);
 
     let mut causes = Vec::new();
     let mut storage_first = false;
@@ -487,8 +494,13 @@ pub fn diagnose(
     } else {
         Vec::new()
     };
-    let remedies = plan(&causes, &incidents, &all, events, storage_first);
-    Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window }
+    let states = states::find(events, &signals);
+    let remedies = if incidents.is_empty() {
+        state_remedies(&states)
+    } else {
+        plan(&causes, &incidents, &all, events, storage_first)
+    };
+    Diagnosis { incidents, causes, remedies, storage_first, warnings, states, window_us: window }
 }
 
 /// The failures that seed incidents and the signals of every event rule, in event order: one
@@ -533,6 +545,54 @@ fn fetched<'a, 'e>(events: &'a [Event<'e>]) -> impl Iterator<Item = &'a Event<'e
         std::hint::black_box(ends);
         group
     })
+}
+
+/// A restart pending when a failure started, whose sign lies outside the window (the signs
+/// inside it count already): standing evidence for a pending restart, since no boot came
+/// between the sign and the failure.
+fn pending_at_failures(
+    incidents: &[Incident],
+    events: &[Event<'_>],
+    signals: &[Signal],
+    evidence: &[Evidence],
+) -> Vec<Evidence> {
+    let (periods, _) = states::pending_periods(events, signals);
+    periods
+        .iter()
+        .filter(|p| !evidence.iter().any(|e| e.event == p.event))
+        .filter(|p| {
+            incidents
+                .iter()
+                .flat_map(|i| &i.attempts)
+                .any(|a| p.from < a.first && p.until.is_none_or(|u| u > a.first))
+        })
+        .filter_map(|p| {
+            let s = signals.iter().find(|s| s.event == p.event)?;
+            Some(Evidence {
+                rule: s.rule,
+                event: p.event,
+                weight: s.hit.severity.weight() * STANDING_WEIGHT,
+                in_window: false,
+                standing: true,
+                weak: events[p.event].source == Source::Text,
+            })
+        })
+        .collect()
+}
+
+/// Remedies for the states that hold when nothing failed: restart for a pending restart,
+/// a store repair for a store flagged corrupt.
+fn state_remedies(states: &[State]) -> Vec<Remedy> {
+    let ctx = remedy::Context::default();
+    states
+        .iter()
+        .map(|s| match s.kind {
+            StateKind::PendingRestart => RemedyId::Restart.build(&ctx, "for: a restart is pending"),
+            StateKind::StoreCorrupt => {
+                RemedyId::RestoreHealth.build(&ctx, "for: the component store is flagged corrupt")
+            }
+        })
+        .collect()
 }
 
 /// Score of a cause ranked from one failure code alone: that of one weak piece of evidence

@@ -66,7 +66,7 @@ pub fn unread_evtx(
     kb: &dyn Fn() -> Option<u32>,
 ) -> Option<Note> {
     let kind = id.is_some_and(|id| match fam {
-        Family::WindowsUpdateClient => matches!(id, 20 | 25 | 31),
+        Family::WindowsUpdateClient => matches!(id, 20 | 22 | 25 | 31),
         Family::Servicing => matches!(id, 3 | 4 | 6 | 1014),
         Family::Disk => matches!(id, 7 | 9 | 11 | 15 | 51 | 52 | 153 | 154 | 157),
         Family::Ntfs => matches!(id, 50 | 55 | 98 | 140),

@@ -211,6 +211,47 @@ impl LowerFirst for str {
     }
 }
 
+/// A state that blocks the next attempt (a pending restart, a store flagged corrupt).
+#[derive(Debug, Serialize)]
+pub struct StateView {
+    /// `pending-restart` or `store-corrupt`.
+    pub state: &'static str,
+    /// When its first sign (since it last did not hold) was logged, UTC.
+    pub since: Option<String>,
+    /// How many signs of it.
+    pub signs: usize,
+    /// The first sign.
+    pub first: EventRef,
+    /// In words: "a restart has been pending since … (CBS.log:123)".
+    pub words: String,
+}
+
+impl StateView {
+    fn new(bundle: &Bundle, events: &[Event<'_>], st: &diagnose::State) -> Self {
+        let first = event_ref(bundle, events, st.event);
+        let what = match st.kind {
+            diagnose::StateKind::PendingRestart => {
+                ("a restart has been pending", "a restart is pending")
+            }
+            diagnose::StateKind::StoreCorrupt => (
+                "the component store has been flagged corrupt",
+                "the component store is flagged corrupt",
+            ),
+        };
+        let words = match st.since {
+            Some(t) => format!("{} since {} UTC ({})", what.0, day(t), first.at),
+            None => format!("{} ({}; the line has no time)", what.1, first.at),
+        };
+        StateView {
+            state: st.kind.id(),
+            since: st.since.map(|t| t.to_string()),
+            signs: st.signs,
+            first,
+            words,
+        }
+    }
+}
+
 /// Totals over the files.
 #[derive(Debug, Serialize)]
 pub struct CoverageView {
@@ -272,6 +313,9 @@ pub struct Report {
     pub remedies: Vec<Remedy>,
     /// Standing warnings found without an update failure.
     pub warnings: Vec<EvidenceView>,
+    /// States that block the next attempt and still hold when the logs end.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<StateView>,
     /// Totals.
     pub coverage: CoverageView,
     /// Every file.
@@ -420,6 +464,7 @@ impl Report {
             causes,
             remedies: d.remedies.clone(),
             warnings: d.warnings.iter().map(ev_view).collect(),
+            states: d.states.iter().map(|st| StateView::new(bundle, events, st)).collect(),
             coverage,
             files: inv.files,
         }
@@ -827,8 +872,14 @@ fn table(header: &[&str]) -> Table {
 /// The headline: what failed, what its code really means, what it wraps, and the top cause.
 fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> {
     let mut out = Vec::new();
+    let states: Vec<String> =
+        d.states.iter().map(|st| StateView::new(bundle, events, st).words).collect();
     if d.incidents.is_empty() {
-        out.push("No update failure found in these logs.".to_string());
+        if states.is_empty() {
+            out.push("No update failure found in these logs.".to_string());
+        } else {
+            out.push(format!("No update failure found; {}.", states.join("; and ")));
+        }
         if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
             out.push("But the disk shows signs of failing: back up the data now, before any repair or update.".to_string());
         }
@@ -895,6 +946,13 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
             out.push(format!("Most likely cause: {} ({} confidence{basis}).", c.category.title().to_lowercase(), c.confidence.word()));
         }
         None => out.push("No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()),
+    }
+    for (st, words) in d.states.iter().zip(&states) {
+        let advice = match st.kind {
+            diagnose::StateKind::PendingRestart => ": restart before the next attempt",
+            diagnose::StateKind::StoreCorrupt => "",
+        };
+        out.push(format!("Also, when the logs end, {words}{advice}."));
     }
     if d.storage_first {
         out.push("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.".to_string());

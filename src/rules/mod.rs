@@ -29,6 +29,7 @@ mod pkg004;
 pub mod pkg005;
 mod pnd001;
 mod pnd002;
+pub(crate) mod pnd003;
 mod sec001;
 mod sec002;
 mod sec003;
@@ -155,6 +156,7 @@ pub static RULES: &[&Rule] = &[
     &pkg005::RULE,
     &pnd001::RULE,
     &pnd002::RULE,
+    &pnd003::RULE,
     &sec001::RULE,
     &sec002::RULE,
     &sec003::RULE,

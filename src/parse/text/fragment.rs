@@ -14,7 +14,9 @@
 
 use super::lines::Lines;
 use super::{cbs, wu};
-use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words, is_notable};
+use crate::event::{
+    Event, Flags, Level, Location, Pos, Source, has_failure_words, is_notable, says_restart_pending,
+};
 use crate::parse::{Ctx, Keep, OffsetSource, Piece, ident};
 use crate::shapes::lenient::{self, Header};
 use crate::shapes::loose;
@@ -180,7 +182,8 @@ impl<'t> Reader<'t, '_> {
             }
         };
         let codes = self.ctx.extractor.extract(&message);
-        let notable = is_notable(&codes, level, false, &message);
+        // A fragment is small: the lines that only state a pending restart are kept too.
+        let notable = is_notable(&codes, level, false, &message) || says_restart_pending(&message);
         if self.ctx.keep == Keep::Notable && !notable {
             return false;
         }
