@@ -192,6 +192,31 @@ pub struct Flags {
 }
 
 impl Event<'_> {
+    /// The event with every text owned (for an event built from text assembled on the way,
+    /// which cannot outlive the parse).
+    pub fn into_owned(self) -> Event<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Event {
+            time: self.time,
+            time_base: self.time_base,
+            at: self.at,
+            source: self.source,
+            level: self.level,
+            component: own(self.component),
+            event_id: self.event_id,
+            codes: self.codes,
+            kb: self.kb,
+            package: self.package.map(own),
+            message: own(self.message),
+            fields: self
+                .fields
+                .into_iter()
+                .map(|f| Field { name: own(f.name), value: own(f.value) })
+                .collect(),
+            flags: self.flags,
+        }
+    }
+
     /// The value of a field by name.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields.iter().find(|f| f.name == name).map(|f| f.value.as_ref())

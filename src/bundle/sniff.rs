@@ -29,6 +29,10 @@ pub enum Kind {
     /// Text in no known format, read line by line for failure codes and failure words (the
     /// last-resort reader; its evidence is weak).
     Text,
+    /// Events copied out of Event Viewer ("Copy details as text").
+    EventViewerText,
+    /// Events listed by PowerShell (`Get-WinEvent | Format-List`, `Get-EventLog | Format-List`).
+    EventList,
 }
 
 impl Kind {
@@ -45,6 +49,8 @@ impl Kind {
             Kind::Archive => "archive",
             Kind::Unknown => "unknown",
             Kind::Text => "text",
+            Kind::EventViewerText => "event-viewer-text",
+            Kind::EventList => "event-list",
         }
     }
 
@@ -289,8 +295,36 @@ fn needs_lenient(text: &str, kind: Kind) -> bool {
     })
 }
 
+/// Events copied out of Event Viewer or listed by PowerShell: one of their key lines among
+/// the first lines, and more of them than record headers of any log grammar.
+fn classify_events(text: &str) -> Option<Kind> {
+    let (mut viewer, mut list, mut first) = (0u32, 0u32, None);
+    for (n, line) in text.lines().take(HEAD_LINES).enumerate() {
+        let (body, _) = lenient::strip_copy(line.trim_start_matches('\u{FEFF}'));
+        // A `wevtutil` export has `Log Name:` lines too, under its `Event[N]:` ones.
+        if shapes::is_export_block(lenient::trim_start(body).as_bytes()) {
+            return None;
+        }
+        if loose::is_viewer_block(body) {
+            viewer += 1;
+        } else if loose::is_event_list_line(body) {
+            list += 1;
+        } else {
+            continue;
+        }
+        first.get_or_insert(n);
+    }
+    if first.is_none_or(|n| n >= MAX_HEADER_LINES) {
+        return None;
+    }
+    Some(if viewer >= list { Kind::EventViewerText } else { Kind::EventList })
+}
+
 /// The kind of a log whose lines were changed on the way, from their tokens.
 fn classify_lenient(text: &str, lower: &str) -> Option<Kind> {
+    if let Some(kind) = classify_events(text) {
+        return Some(kind);
+    }
     let (mut cbs_family, mut dism_component, mut cbs_component) = (0u32, 0u32, 0u32);
     let (mut wu, mut wu_legacy, mut export) = (0u32, 0u32, 0u32);
     let mut first_match = None;
@@ -368,7 +402,7 @@ mod tests {
 
     #[test]
     fn pasted_logs_are_recognised_and_read_leniently() {
-        let cases: [(&str, Kind); 6] = [
+        let cases: [(&str, Kind); 8] = [
             (
                 "> 2024-03-01 10:00:00, Info CBS Exec: x\n> 2024-03-01 10:00:01, Error CBS y\n",
                 Kind::Cbs,
@@ -381,6 +415,11 @@ mod tests {
             ),
             ("Hi,\nmy log:\n- 2024-03-01 10:00:00 Info CSI 00000001 x\n", Kind::Cbs),
             ("> Event[0]:\n>   Log Name: System\n", Kind::EventExport),
+            (
+                "Log Name:      System\nSource:        Microsoft-Windows-WindowsUpdateClient\n",
+                Kind::EventViewerText,
+            ),
+            ("\nTimeCreated  : 5/22/2023 8:22:20 AM\nProviderName : X\n", Kind::EventList),
         ];
         for (text, kind) in cases {
             let s = sniff("ticket.txt", text.as_bytes());

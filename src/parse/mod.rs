@@ -366,6 +366,8 @@ fn is_text_kind(kind: Kind) -> bool {
             | Kind::WindowsUpdateLegacy
             | Kind::EventExport
             | Kind::Text
+            | Kind::EventViewerText
+            | Kind::EventList
     )
 }
 
@@ -497,7 +499,8 @@ fn text_jobs<'t>(
     src: Src<'t>,
     piece_bytes: usize,
 ) {
-    let (kind, lenient) = (a.kind, a.lenient || a.kind == Kind::Text);
+    let whole = matches!(a.kind, Kind::Text | Kind::EventViewerText | Kind::EventList);
+    let (kind, lenient) = (a.kind, a.lenient || whole);
     let bytes = src.bytes();
     if lenient {
         jobs.push(Job::Text { artifact: i, kind, lenient, src, range: 0..bytes.len() });
@@ -528,6 +531,8 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
     let hint = |h| text::fragment::parse(text, h, ctx);
     Some(match (kind, lenient) {
         (Kind::Text, _) => hint(Hint::Text),
+        (Kind::EventViewerText, _) => export::viewer::parse(text, ctx),
+        (Kind::EventList, _) => export::format_list::parse(text, ctx),
         (Kind::Cbs, true) => hint(Hint::Cbs),
         (Kind::Dism, true) => hint(Hint::Dism),
         (Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, true) => hint(Hint::WindowsUpdate),

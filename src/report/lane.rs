@@ -12,7 +12,9 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         Kind::Cbs => "CBS".to_string(),
         Kind::Dism => "DISM".to_string(),
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => "WindowsUpdate.log".to_string(),
-        Kind::Evtx | Kind::EventExport | Kind::Text => channel(&a.path),
+        Kind::Evtx | Kind::EventExport | Kind::Text | Kind::EventViewerText | Kind::EventList => {
+            channel(&a.path)
+        }
         Kind::Etl | Kind::Archive | Kind::Unknown => return None,
     })
 }

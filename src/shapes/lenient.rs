@@ -374,6 +374,80 @@ pub(crate) fn find_stamp(s: &str) -> Option<Timestamp> {
     None
 }
 
+/// Which comes first in a file's dates written for a locale, the month or the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DayOrder {
+    /// `5/22/2023` (en-US).
+    MonthFirst,
+    /// `22/05/2023`, `22.05.2023`.
+    DayFirst,
+}
+
+/// The three numbers of a date written for a locale with the year last (`5/22/2023`,
+/// `22.05.2023`, `22-05-2023`).
+fn year_last(t: &str) -> Option<(u32, u32, i64)> {
+    let mut parts = t.split(['/', '.', '-']);
+    let (a, b, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let ok = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit())
+    };
+    if parts.next().is_some() || !ok(a, 1..=2) || !ok(b, 1..=2) || !ok(y, 4..=4) {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?, y.parse().ok()?))
+}
+
+/// The day order of a file's dates: a first number over 12 is a day, a second one over
+/// 12 a day too; when no date tells, `AM`/`PM` points to the US order and anything else
+/// (a dotted date, a 24-hour clock) to the day first.
+pub(crate) fn day_order<'a>(stamps: impl Iterator<Item = &'a str>) -> DayOrder {
+    let (mut day_first, mut month_first, mut ampm) = (0, 0, false);
+    for s in stamps {
+        let mut tokens = Tokens::new(s);
+        let Some((_, date)) = tokens.next() else { continue };
+        ampm |= tokens.any(|(_, t)| t.eq_ignore_ascii_case("AM") || t.eq_ignore_ascii_case("PM"));
+        if let Some((a, b, _)) = year_last(date) {
+            if a > 12 {
+                day_first += 1;
+            } else if b > 12 {
+                month_first += 1;
+            }
+        }
+    }
+    if day_first > month_first || (day_first == month_first && !ampm) {
+        DayOrder::DayFirst
+    } else {
+        DayOrder::MonthFirst
+    }
+}
+
+/// A date and time as Event Viewer and PowerShell write them for the machine's locale
+/// (local time): `5/22/2023 8:22:20 AM`, `22/05/2023 14:22:20`, `22.05.2023 14:22:20`,
+/// `2023-05-22 14:22:20`, `2023-05-22T14:22:20.0760000Z`.
+pub(crate) fn local_datetime(s: &str, order: DayOrder) -> Option<Timestamp> {
+    let s = s.trim_matches(|c: char| is_space(c) || c == '\u{200E}' || c == '?');
+    if let Some((Stamp::At(t), _)) = leading_stamp(s) {
+        return Some(t);
+    }
+    let mut tokens = Tokens::new(s);
+    let (_, date) = tokens.next()?;
+    let (_, time) = tokens.next()?;
+    let (a, b, y) = year_last(date.trim_end_matches(','))?;
+    let (mo, d) = match order {
+        _ if a > 12 => (b, a),
+        _ if b > 12 => (a, b),
+        DayOrder::MonthFirst => (a, b),
+        DayOrder::DayFirst => (b, a),
+    };
+    let (mut h, mi, se, us) = hms(time)?;
+    match tokens.next().map(|(_, t)| t.to_ascii_uppercase()) {
+        Some(p) if p == "PM" && h < 12 => h += 12,
+        Some(p) if p == "AM" && h == 12 => h = 0,
+        _ => {}
+    }
+    Timestamp::from_civil(y, mo, d, h, mi, se, us)
+}
+
 /// A CBS / DISM level word, in any letter case.
 pub(crate) fn level_word(t: &str) -> Option<Level> {
     let t = t.trim_end_matches(',');
@@ -488,6 +562,31 @@ mod tests {
         for not in ["Info CBS", "Expected: {l:32}", "2024-03-01, Info", ""] {
             assert_eq!(leading_stamp(not), None, "{not}");
         }
+    }
+
+    #[test]
+    fn dates_for_a_locale() {
+        let t = |s, o| local_datetime(s, o).map(|t| t.to_string());
+        let want = Some("2023-05-22T14:22:20.000000+00:00".to_string());
+        assert_eq!(t("5/22/2023 2:22:20 PM", DayOrder::MonthFirst), want);
+        assert_eq!(t("22/05/2023 14:22:20", DayOrder::DayFirst), want);
+        assert_eq!(t("22.05.2023 14:22:20", DayOrder::MonthFirst), want, "22 cannot be a month");
+        assert_eq!(t("2023-05-22 14:22:20", DayOrder::DayFirst), want);
+        assert_eq!(t("2023-05-22T14:22:20Z", DayOrder::DayFirst), want);
+        assert_eq!(
+            t("05/06/2023 12:00:00 AM", DayOrder::MonthFirst).unwrap(),
+            "2023-05-06T00:00:00.000000+00:00"
+        );
+        assert_eq!(t("<date>", DayOrder::DayFirst), None);
+        assert_eq!(
+            day_order(["5/22/2023 8:22:20 AM", "6/1/2023 9:00:00 AM"].into_iter()),
+            DayOrder::MonthFirst
+        );
+        assert_eq!(day_order(["01/06/2023 09:00:00"].into_iter()), DayOrder::DayFirst);
+        assert_eq!(
+            day_order(["01/06/2023 09:00:00", "06/13/2023 10:00:00"].into_iter()),
+            DayOrder::MonthFirst
+        );
     }
 
     #[test]

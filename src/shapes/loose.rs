@@ -126,6 +126,21 @@ pub(crate) fn wu_header(line: &str) -> Option<Header<'_>> {
     Some(Header { time, stamped, level, level_code: None, component, message })
 }
 
+/// The first line of an event copied out of Event Viewer ("Copy details as text").
+pub(crate) fn is_viewer_block(line: &str) -> bool {
+    super::lenient::trim_start(line).starts_with("Log Name:")
+}
+
+/// A line of a PowerShell list of events that only such lists have: `TimeCreated :`,
+/// `ProviderName :` (`Get-WinEvent`), `TimeGenerated :`, `InstanceId :`, `EntryType :`
+/// (`Get-EventLog`), the name padded before its colon.
+pub(crate) fn is_event_list_line(line: &str) -> bool {
+    let t = super::lenient::trim_start(line);
+    ["TimeCreated", "ProviderName", "TimeGenerated", "InstanceId", "EntryType"]
+        .iter()
+        .any(|n| t.strip_prefix(n).is_some_and(|r| r.trim_start_matches(' ').starts_with(':')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,7 @@ struct Block<'t> {
     desc_end: usize,
 }
 
-fn level_of(s: &str) -> Level {
+pub(crate) fn level_of(s: &str) -> Level {
     match s {
         "Critical" => Level::Critical,
         "Error" => Level::Error,
@@ -63,7 +63,7 @@ fn word(s: &str) -> &str {
 }
 
 /// Fields an .evtx record would carry, recovered from the description text.
-fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(Name, String)> {
+pub(crate) fn fields_from_text(fam: Family, id: u32, desc: &str) -> Vec<(Name, String)> {
     let mut f = Vec::new();
     let mut put = |k: &'static str, v: &str| {
         let v = v.trim().trim_end_matches('.').trim();

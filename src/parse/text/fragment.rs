@@ -56,6 +56,9 @@ struct Rec<'t> {
     /// Continuation lines: whether indented (a wrapped line), and the line after its copy
     /// prefix.
     more: Vec<(bool, &'t str)>,
+    /// The first line started at the margin (a line of no grammar takes indented lines
+    /// under it only then: in a table of indented rows, each row stands alone).
+    margin: bool,
 }
 
 struct Reader<'t, 'c> {
@@ -233,7 +236,8 @@ impl<'t> Reader<'t, '_> {
             component: "",
             message: 0,
         };
-        Rec { line, grammar: Grammar::Text, header, first: text, more: Vec::new() }
+        let margin = !body.starts_with(lenient::is_space);
+        Rec { line, grammar: Grammar::Text, header, first: text, more: Vec::new(), margin }
     }
 }
 
@@ -289,12 +293,16 @@ pub(crate) fn parse<'t>(text: &'t str, hint: Hint, ctx: &Ctx) -> Piece<'t> {
                 None => c.untimed += 1,
             }
             let first = head.get(header.message..).unwrap_or("");
-            cur = Some(Rec { line: no, grammar, header, first, more: Vec::new() });
+            cur = Some(Rec { line: no, grammar, header, first, more: Vec::new(), margin: true });
             continue;
         }
         let indented = body.starts_with(lenient::is_space);
         if let Some(r) = cur.as_mut()
-            && (indented || (r.grammar != Grammar::Text && continues(body)))
+            && if r.grammar == Grammar::Text {
+                indented && r.margin
+            } else {
+                indented || continues(body)
+            }
         {
             reader.piece.coverage.repaired_lines += u64::from(copied);
             r.more.push((indented, body));
