@@ -12,6 +12,16 @@ const LEGACY_WU: &str = "2024-02-14\t02:00:01:123\t 1000\t1a2c\tMisc\t==========
 
 const EXPORT: &str = "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-WindowsUpdateClient\r\n  Date: 2024-02-14T02:01:44.1230000Z\r\n  Event ID: 20\r\n  Task: N/A\r\n  Level: Error\r\n  Opcode: N/A\r\n  Keyword: N/A\r\n  User: S-1-5-18\r\n  User Name: NT AUTHORITY\\SYSTEM\r\n  Computer: PC1\r\n  Description: \r\nInstallation Failure: Windows failed to install the following update with error 0x80070306: KB5034765.\r\n\r\nEvent[1]:\r\n  Log Name: System\r\n  Source: disk\r\n  Date: 2024-02-14T02:01:41.0000000Z\r\n  Event ID: 7\r\n  Level: Error\r\n  Computer: PC1\r\n  Description: \r\nThe device, \\Device\\Harddisk0\\DR0, has a bad block.\r\n";
 
+/// Text as it reaches a ticket: collapsed columns, copy prefixes, redacted times, wrapped
+/// lines, Event Viewer and Format-List copies.
+const FRAGMENTS: &[&str] = &[
+    "2024-03-01 10:00:00, Info CBS Exec: Processing complete [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]\n> CBS.log:12:<date> <time>, Error CSI 0000004b (F) Installer: x ErrorCode: 0x80070005\n  wrapped 0x80070005\n",
+    "\tLine 7: 2016-10-19 11:23:58:516 1532 1f40 Handler FATAL: 0x80070057\n- 2016-10-19 11:23:59:000 1532 1f40 AU Exit code = 0x8024402C\n\n",
+    "Log Name: System\nSource: Microsoft-Windows-WindowsUpdateClient\nDate: 5/22/2023 8:22:20 AM\nEvent ID: 20\nLevel: Error\nDescription:\nInstallation Failure: Windows failed to install the following update with error 0x80240009: KB5034765.\nEvent Xml:\n<TimeCreated SystemTime=\"2023-05-22T14:22:20Z\" />\n",
+    "TimeCreated  : 22/05/2023 14:22:20\nProviderName : Microsoft-Windows-WindowsUpdateClient\nId           : 20\nMessage      : Installation Failure: error 0x80240009\n               KB5034765\n",
+    "The update could not be installed, error 0x800f081f. Checking for updates failed 0x8024402c\n",
+];
+
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let fixtures = root.join("../fixtures/bundles");
@@ -45,11 +55,18 @@ fn main() {
         if lower.contains("windowsupdate") {
             put("windowsupdate", &rel, &bytes);
         }
+        if lower.ends_with(".log") || lower.ends_with(".txt") {
+            put("fragment", &rel, &bytes);
+        }
     }
     put("windowsupdate_legacy", "legacy.log", LEGACY_WU.as_bytes());
     put("export", "export.txt", EXPORT.as_bytes());
     put("sniff", "legacy.log", LEGACY_WU.as_bytes());
     put("sniff", "export.txt", EXPORT.as_bytes());
+    for (i, seed) in FRAGMENTS.iter().enumerate() {
+        put("fragment", &format!("pasted-{i}.txt"), seed.as_bytes());
+        put("sniff", &format!("pasted-{i}.txt"), seed.as_bytes());
+    }
 
     let cbs = files.iter().find(|f| f.ends_with("Logs/CBS/CBS.log")).expect("demo CBS.log");
     let cbs_bytes = fs::read(cbs).expect("read CBS.log");
