@@ -15,12 +15,16 @@ Usage:
   wutriage batch --out fleet.ndjson /cases/incoming
   python3 scripts/fleet.py fleet.ndjson              # tables on stdout
   python3 scripts/fleet.py --json fleet.ndjson       # the same answers as JSON
-  python3 scripts/fleet.py --db fleet.duckdb fleet.ndjson
+  python3 scripts/fleet.py --db fleet.duckdb fleet.ndjson && duckdb fleet.duckdb
 
-Needs the `duckdb` package from PyPI (python3 -m pip install duckdb).
+Needs the `duckdb` package from PyPI (python3 -m pip install duckdb). The `duckdb` command
+(to query the --db file later) is a separate program: `python3 -m pip install duckdb-cli`
+or a release from DuckDB's site. --db files are written in a storage format that the
+command of DuckDB 1.0 or later opens, whatever the version of the Python package.
 """
 import argparse
 import json
+import os
 import sys
 
 try:
@@ -35,15 +39,15 @@ COLUMNS = {
     "bundle": "VARCHAR",
     "path": "VARCHAR",
     "status": "VARCHAR",
-    "verdict": "VARCHAR",
+    "verdict": "VARCHAR[]",
     "top_cause": "VARCHAR",
     "top_cause_title": "VARCHAR",
     "confidence": "VARCHAR",
     "storage_first": "BOOLEAN",
-    "incidents": 'STRUCT(id INTEGER, kind VARCHAR, "update" VARCHAR, kb VARCHAR, '
-    "code VARCHAR, code_name VARCHAR, wraps VARCHAR, cause VARCHAR, count INTEGER, "
-    "first TIMESTAMPTZ, last TIMESTAMPTZ)[]",
-    "causes": "STRUCT(rank INTEGER, cause VARCHAR, confidence VARCHAR, score DOUBLE)[]",
+    "incidents": 'STRUCT(id INTEGER, kind VARCHAR, what VARCHAR, "update" VARCHAR, kb VARCHAR, '
+    "code VARCHAR, code_name VARCHAR, wraps VARCHAR, wraps_name VARCHAR, cause VARCHAR, "
+    "count INTEGER, first TIMESTAMPTZ, last TIMESTAMPTZ)[]",
+    "causes": "STRUCT(rank INTEGER, cause VARCHAR, title VARCHAR, confidence VARCHAR, score DOUBLE)[]",
     "coverage": "STRUCT(files INTEGER, parsed INTEGER, skipped INTEGER, records BIGINT, "
     "recovered BIGINT, damaged BIGINT, unattributed_lines BIGINT, events BIGINT)",
     "utc_offset": "VARCHAR",
@@ -150,6 +154,23 @@ def table(title, items):
         print(("  " + "  ".join(v.ljust(w) for v, w in zip(c, widths))).rstrip())
 
 
+def connect(db):
+    """An in-memory database, or DB written in a storage format that the DuckDB CLI of an
+    older release can open too (the `duckdb` package on PyPI is often a major version ahead
+    of the `duckdb` command a user has)."""
+    if not db:
+        return duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS fleet (STORAGE_VERSION 'v1.0.0')", [db])
+    except duckdb.Error:
+        # A DuckDB before 1.2 has no STORAGE_VERSION and writes its own format anyway.
+        con.close()
+        return duckdb.connect(db)
+    con.execute("USE fleet")
+    return con
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("ndjson", help="output of `wutriage batch`")
@@ -158,7 +179,7 @@ def main():
     ap.add_argument("--db", help="keep the tables in this DuckDB file")
     args = ap.parse_args()
 
-    con = duckdb.connect(args.db or ":memory:")
+    con = connect(args.db)
     load(con, args.ndjson)
     a = answers(con, args.cause)
     if args.json:
@@ -178,4 +199,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`| head`) has all it wanted: not an error. Point stdout at devnull so
+        # that the interpreter's own flush at exit does not complain a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -50,6 +50,7 @@ use Category::{
     Corruption as COR, LowDiskSpace as DSK, Network as NET, PackageConflict as PKG,
     PendingReboot as PND, SecuritySoftware as SEC, Storage as STO, UpdateCache as CAC,
 };
+use Category::{Driver as DRV, Hardware as HW, IncompatibleApp as APP, SetupMedia as MED};
 use Class::{Benign, CatchAll, Cause, General, InvalidHandle};
 
 /// The described codes, sorted by value (checked by a test).
@@ -332,6 +333,95 @@ pub static CODES: &[CodeInfo] = &[
     ),
     c(0x800F_0989, Cause(COR), "A reverse delta is missing from the component store."),
     c(0x800F_0991, Cause(COR), "A payload file is missing."),
+    // BITS, the service that downloads updates for Windows Update and ConfigMgr: its HTTP
+    // statuses (0x8019xxxx) and its own codes (0x8020xxxx). Values and names from
+    // Microsoft Learn, "BITS Return Values" (bitsmsg.h); the sentences are ours.
+    c(
+        0x8019_0190,
+        Cause(NET),
+        "BITS: the server rejected the download request as malformed (HTTP 400).",
+    ),
+    c(
+        0x8019_0191,
+        Cause(NET),
+        "BITS: the server requires credentials the download did not give (HTTP 401).",
+    ),
+    c(
+        0x8019_0194,
+        Cause(NET),
+        "BITS: the file to download is not on the server (HTTP 404); a stale update source or a proxy answering for it.",
+    ),
+    c(
+        0x8019_0197,
+        Cause(NET),
+        "BITS: the proxy requires authentication (HTTP 407); the service account cannot pass it.",
+    ),
+    c(0x8019_019E, Cause(NET), "BITS: the server refused the address as too long (HTTP 414)."),
+    c(
+        0x8019_01F5,
+        Cause(NET),
+        "BITS: the server does not support what the download asked for (HTTP 501).",
+    ),
+    c(
+        0x8019_01F7,
+        Cause(NET),
+        "BITS: the server was unavailable (HTTP 503); often transient, or a distribution point under load.",
+    ),
+    c(
+        0x8019_01F8,
+        Cause(NET),
+        "BITS: a gateway or proxy timed out waiting for the server (HTTP 504).",
+    ),
+    c(
+        0x8019_01F9,
+        Cause(NET),
+        "BITS: the server does not support the HTTP version used (HTTP 505).",
+    ),
+    c(0x8020_0001, General, "BITS: the transfer job asked for no longer exists."),
+    c(
+        0x8020_0002,
+        General,
+        "BITS: the request is not allowed in the transfer job's current state.",
+    ),
+    c(0x8020_0003, General, "BITS: the transfer job holds no file to transfer."),
+    c(
+        0x8020_0004,
+        General,
+        "BITS: the error is not tied to a local or remote file, so no file information exists.",
+    ),
+    c(
+        0x8020_0005,
+        General,
+        "BITS: the error is not tied to the transfer protocol, so no protocol information exists.",
+    ),
+    c(
+        0x8020_000D,
+        General,
+        "BITS: the volume the download is written to is locked (for example by BitLocker or a disk tool).",
+    ),
+    c(0x8020_000E, General, "BITS: the volume the download is written to was replaced by another."),
+    c(0x8020_000F, General, "BITS: no error information is left for the transfer job."),
+    c(
+        0x8020_0010,
+        Cause(NET),
+        "BITS: the network adapter is disconnected or inactive; transfers wait for a connection.",
+    ),
+    c(
+        0x8020_0011,
+        Cause(NET),
+        "BITS: the server sent no file size; BITS downloads only static content, so a proxy or server serving it dynamically breaks the transfer.",
+    ),
+    c(0x8020_0012, Cause(NET), "BITS: the server or a proxy on the way does not speak HTTP/1.1."),
+    c(
+        0x8020_0013,
+        Cause(NET),
+        "BITS: the server or a proxy on the way does not honour byte ranges; proxies that strip Content-Range headers cause it.",
+    ),
+    c(
+        0x8020_0014,
+        General,
+        "BITS: the transfer was started from a remote session, which BITS does not support.",
+    ),
     c(
         0x8020_0053,
         Cause(NET),
@@ -397,6 +487,85 @@ pub static CODES: &[CodeInfo] = &[
     c(0x8024_8FFF, Cause(CAC), "An unexpected data store error."),
     c(0x8024_A000, Cause(CAC), "Automatic Updates could not serve requests."),
     c(0x8024_A10A, Cause(PND), "The update orchestrator was shutting down."),
+    // Delivery Optimization, which downloads Windows updates and Store apps from Microsoft
+    // and from peers. Values and names from Microsoft Learn, "Delivery Optimization Return
+    // Values"; the sentences are ours.
+    c(
+        0x80D0_1001,
+        Cause(CAC),
+        "Delivery Optimization could not provide its service; the DoSvc service may be disabled or failing.",
+    ),
+    c(
+        0x80D0_2002,
+        Cause(NET),
+        "Delivery Optimization: a download made no progress for too long (no source, a blocked or very slow connection).",
+    ),
+    c(0x80D0_2003, General, "Delivery Optimization: the download job it expected was not found."),
+    c(0x80D0_2004, General, "Delivery Optimization: the download job holds no file."),
+    c(0x80D0_200D, General, "Delivery Optimization: no local path was given for the download."),
+    c(0x80D0_2010, Cause(NET), "Delivery Optimization: no source of the file could be used."),
+    c(
+        0x80D0_2011,
+        General,
+        "Delivery Optimization: a caller asked for a property that does not exist.",
+    ),
+    c(
+        0x80D0_2012,
+        General,
+        "Delivery Optimization: a caller tried to change a read-only property.",
+    ),
+    c(
+        0x80D0_2013,
+        General,
+        "Delivery Optimization: the request is not allowed in the job's state (cancelled or already finished).",
+    ),
+    c(0x80D0_2014, Benign, "Delivery Optimization: no error has occurred."),
+    c(
+        0x80D0_3002,
+        General,
+        "Delivery Optimization: user or administrator settings do not allow the download.",
+    ),
+    c(
+        0x80D0_3801,
+        Benign,
+        "Delivery Optimization paused the download because of a cost (metered network) policy; it resumes by itself.",
+    ),
+    c(
+        0x80D0_3803,
+        Benign,
+        "Delivery Optimization paused the download on a cellular network because of policy; it resumes by itself.",
+    ),
+    c(
+        0x80D0_3804,
+        Benign,
+        "Delivery Optimization paused the download on battery power; it resumes on AC power.",
+    ),
+    c(
+        0x80D0_3805,
+        Cause(NET),
+        "Delivery Optimization paused the download because the network connection was lost.",
+    ),
+    c(
+        0x80D0_3807,
+        Benign,
+        "Delivery Optimization paused the download on a VPN connection because of policy.",
+    ),
+    c(
+        0x80D0_3808,
+        Benign,
+        "Delivery Optimization paused the download because the system is short of memory.",
+    ),
+    c(
+        0x80D0_5001,
+        Cause(NET),
+        "Delivery Optimization: the HTTP server returned a block of another size than asked for; a proxy or cache may alter content.",
+    ),
+    c(0x80D0_5010, General, "Delivery Optimization: the byte range asked for is invalid."),
+    c(
+        0x80D0_5011,
+        Cause(NET),
+        "Delivery Optimization: the server or a proxy does not support HTTP byte ranges, which Delivery Optimization needs.",
+    ),
     c(
         0x8E5E_03FA,
         Cause(PKG),
@@ -433,6 +602,122 @@ pub static CODES: &[CodeInfo] = &[
         "Invalid data (as NTSTATUS): a damaged payload met during hydration or delta application.",
     ),
     c(0xC015_001A, Cause(COR), "The component store is corrupt (NTSTATUS)."),
+    // Windows Setup's result codes. Names and where each fact comes from are in
+    // `code::setup` ([RP] resolution-procedures.md, [UEC] upgrade-error-codes.md, [F6] the
+    // corpus' setup logs); the sentences are ours.
+    c(
+        0xC180_0104,
+        Benign,
+        "No public name. Logged when setup's download task is cancelled or suspended (after a user cancel, or before setup restarts itself); not a failure by itself.",
+    ),
+    c(
+        0xC180_0108,
+        Benign,
+        "No public name. Logged when setup's download task is cancelled, typically after the user cancelled; not a failure by itself.",
+    ),
+    c(
+        0xC180_0109,
+        Benign,
+        "No public name. Logged when setup's download task is cancelled after a user cancel; not a failure by itself.",
+    ),
+    c(
+        0xC180_0118,
+        Cause(NET),
+        "WSUS has downloaded upgrade content it cannot use because the decryption key is missing; the fix is on the WSUS server.",
+    ),
+    c(
+        0xC190_0100,
+        Cause(MED),
+        "Setup found binaries of an unexpected version: the setup files do not match each other.",
+    ),
+    c(
+        0xC190_0101,
+        CatchAll,
+        "Setup rolled back. A generic code: most often a driver that fails in the new OS; the extend code after it says in which phase and operation.",
+    ),
+    c(0xC190_0103, General, "Compatibility issues were not resolved within setup's time limit."),
+    c(0xC190_0104, General, "The installation did not finish within setup's time limit."),
+    c(0xC190_0106, General, "The installation process was terminated."),
+    c(
+        0xC190_0107,
+        Cause(PND),
+        "The cleanup of an earlier upgrade attempt is still pending: restart, then retry (clear old setup files if it persists).",
+    ),
+    c(
+        0xC190_0108,
+        CatchAll,
+        "A telemetry remap: setup reports this in place of the real result. The real code is the one in `Remapping install error [X]`.",
+    ),
+    c(0xC190_0109, General, "The installation was stopped during the compatibility phase."),
+    c(
+        0xC190_010B,
+        Cause(MED),
+        "The installation image (install.wim/esd) was not found in the media.",
+    ),
+    c(0xC190_0110, Benign, "The user cancelled at the license agreement."),
+    c(0xC190_0111, Benign, "The user cancelled at the offer screen."),
+    c(0xC190_0112, General, "Setup could not find a drive to install to."),
+    c(0xC190_0113, Benign, "The user declined the license terms."),
+    c(0xC190_011F, General, "The setup process crashed."),
+    c(0xC190_0122, Cause(DSK), "Not enough free space to download, and it was not freed in time."),
+    c(0xC190_0123, Cause(DSK), "Not enough free space to install, and it was not freed in time."),
+    c(0xC190_0127, Benign, "The user stopped setup to keep the option of going back."),
+    c(0xC190_01DF, Cause(DSK), "The system ran out of disk space during the upgrade."),
+    c(0xC190_01E1, General, "The installation process was suspended."),
+    c(
+        0xC190_01E2,
+        Cause(APP),
+        "A preinstall script (a deployment tool's or an application's) failed.",
+    ),
+    c(
+        0xC190_0200,
+        Cause(HW),
+        "The machine does not meet the minimum requirements of the new version.",
+    ),
+    c(
+        0xC190_0201,
+        Cause(HW),
+        "The machine does not meet the minimum requirements, and setup was cancelled because of it.",
+    ),
+    c(0xC190_0202, Cause(HW), "The machine does not meet the requirements to download the update."),
+    c(
+        0xC190_0204,
+        Cause(PKG),
+        "The migration choice asked for is not possible (another edition, language or architecture).",
+    ),
+    c(
+        0xC190_0206,
+        Cause(DRV),
+        "A device failed the device scan: its driver does not fit the new version.",
+    ),
+    c(
+        0xC190_0208,
+        Cause(APP),
+        "The compatibility scan found something to act on first, typically an incompatible application.",
+    ),
+    c(
+        0xC190_0209,
+        Cause(APP),
+        "Setup stopped because the compatibility scan failed, typically on an application that cannot be migrated.",
+    ),
+    c(0xC190_020A, Cause(HW), "The machine does not meet the requirements to recover Windows."),
+    c(0xC190_020C, Cause(DSK), "Not enough free space to download the payload."),
+    c(0xC190_020E, Cause(DSK), "Not enough free space to install the upgrade."),
+    c(
+        0xC190_020F,
+        Cause(DSK),
+        "Setup was cancelled because there is not enough free space to install.",
+    ),
+    c(
+        0xC190_0210,
+        Benign,
+        "A compatibility scan only (`/Compat ScanOnly`); nothing was installed.",
+    ),
+    c(0xC190_0211, Cause(DSK), "Not enough free space to download and unpack the media."),
+    c(0xC190_0215, Cause(MED), "The media has no install image for this edition or language."),
+    c(0xC190_0216, Cause(PND), "A rollback of an earlier upgrade is still pending."),
+    c(0xC190_0403, Cause(MED), "The downloaded payload files are corrupt."),
+    c(0xC190_0405, General, "The installation process ended unexpectedly."),
 ];
 
 /// The description of a code, if it is one that matters to servicing.
@@ -509,6 +794,15 @@ pub fn remedies_for(category: Category) -> &'static [RemedyId] {
         Category::Network => {
             &[RemedyId::CheckNetwork, RemedyId::Troubleshooter, RemedyId::ResetComponents]
         }
+        Category::Driver => {
+            &[RemedyId::DisconnectDevices, RemedyId::CleanBoot, RemedyId::UpdateDrivers]
+        }
+        Category::IncompatibleApp => &[RemedyId::UninstallApp, RemedyId::CleanBoot],
+        Category::Hardware => &[RemedyId::CheckRequirements],
+        Category::Migration => {
+            &[RemedyId::CleanBoot, RemedyId::UninstallApp, RemedyId::RepairProfiles]
+        }
+        Category::SetupMedia => &[RemedyId::CheckDiskReadOnly, RemedyId::FreshMedia],
     }
 }
 
@@ -517,9 +811,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn delivery_optimization_and_bits_codes_have_names_and_meanings() {
+        for (v, name, class) in [
+            (0x80D0_2002, "DO_E_DOWNLOAD_NO_PROGRESS", Class::Cause(Category::Network)),
+            (0x80D0_3804, "DO_E_BLOCKED_BY_POWER_STATE", Class::Benign),
+            (0x8020_0010, "BG_E_NETWORK_DISCONNECTED", Class::Cause(Category::Network)),
+            // winerror.h names the same value HTTP_E_STATUS_PROXY_AUTH_REQ; that name comes
+            // first, and BITS's own name still finds it (below).
+            (0x8019_0197, "HTTP_E_STATUS_PROXY_AUTH_REQ", Class::Cause(Category::Network)),
+            (0x8020_0053, "BG_E_VALIDATION_FAILED", Class::Cause(Category::Network)),
+        ] {
+            let code = Code::hresult(v);
+            assert_eq!(code.name(), Some(name), "{code}");
+            let d = describe(code).unwrap_or_else(|| panic!("{code} has no meaning"));
+            assert_eq!(d.class, class, "{code}");
+        }
+        assert_eq!(Code::from_name("DO_E_NO_SERVICE").map(Code::as_hresult), Some(0x80D0_1001));
+        assert_eq!(Code::from_name("BG_E_HTTP_ERROR_407").map(Code::as_hresult), Some(0x8019_0197));
+    }
+
+    #[test]
     fn table_is_sorted_and_unique() {
         assert!(CODES.windows(2).all(|w| w[0].value < w[1].value), "CODES must be sorted by value");
         assert!(CODES.len() >= 150, "{} described codes", CODES.len());
+        // Every described setup code is one Setup's table lists.
+        for c in CODES.iter().filter(|c| crate::code::setup::is_setup_range(c.value)) {
+            assert!(crate::code::setup::find(c.value).is_some(), "0x{:08X}", c.value);
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 /// Identifies a remedy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyId {
     /// Copy the data off a failing disk.
@@ -33,13 +35,27 @@ pub enum RemedyId {
     ManualInstall,
     /// In-place upgrade (repair install).
     RepairInstall,
+    /// Check the machine against the new version's hardware requirements.
+    CheckRequirements,
+    /// Disconnect peripherals and extra drives before retrying an upgrade.
+    DisconnectDevices,
+    /// Update or remove the driver a failed upgrade names.
+    UpdateDrivers,
+    /// Uninstall or update the application that blocks an upgrade.
+    UninstallApp,
+    /// Fresh installation media, and setup's old working files cleared.
+    FreshMedia,
+    /// Remove stale user profiles that break migration.
+    RepairProfiles,
     /// Find the Defender attack surface reduction rule that blocked the installer, and set
     /// it to audit for the update.
     ReviewAsrRule,
 }
 
 /// How much a remedy changes the machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Risk {
     /// Reads only.
@@ -64,18 +80,42 @@ impl Risk {
     }
 }
 
+/// The shell a command is written for: it works there as it is, pasted into an elevated
+/// window of that shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Shell {
+    /// Command Prompt (`cmd.exe`): `%VAR%`, `&&`.
+    Cmd,
+    /// Windows PowerShell 5.1 or PowerShell 7: cmdlets and pipelines of objects.
+    PowerShell,
+}
+
+impl Shell {
+    /// How reports name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shell::Cmd => "elevated Command Prompt",
+            Shell::PowerShell => "elevated PowerShell",
+        }
+    }
+}
+
 /// One step of a remedy: what to do, and the exact command when there is one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Step {
     /// What the step does.
     pub what: String,
-    /// The command to run (in an elevated prompt), if any.
+    /// The command to run, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The shell the command is written for (set whenever there is a command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shell: Option<Shell>,
 }
 
 /// A remedy as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Remedy {
     /// Which remedy.
     pub id: RemedyId,
@@ -103,27 +143,52 @@ pub struct Context {
     pub servicing_stack_required: bool,
     /// Storage is failing (corroborated): writing remedies wait for a backup.
     pub storage_failing: bool,
+    /// Drivers or devices a failed upgrade names (`oem1.inf`, a device instance).
+    pub drivers: Vec<String>,
+    /// Applications a compatibility scan names.
+    pub apps: Vec<String>,
     /// The GUID of the Defender attack surface reduction rule that blocked the installer.
     pub asr_rule: Option<String>,
 }
 
+/// A step whose command (if any) is for Command Prompt.
 fn step(what: &str, command: Option<&str>) -> Step {
-    Step { what: what.to_string(), command: command.map(str::to_string) }
+    Step {
+        what: what.to_string(),
+        command: command.map(str::to_string),
+        shell: command.map(|_| Shell::Cmd),
+    }
+}
+
+/// A step whose command is for PowerShell.
+fn ps_step(what: &str, command: &str) -> Step {
+    Step {
+        what: what.to_string(),
+        command: Some(command.to_string()),
+        shell: Some(Shell::PowerShell),
+    }
 }
 
 impl RemedyId {
     /// The remedy's risk.
     pub fn risk(self) -> Risk {
         match self {
-            RemedyId::BackUpDisk | RemedyId::CheckDiskReadOnly | RemedyId::CheckNetwork => {
-                Risk::ReadOnly
-            }
+            RemedyId::BackUpDisk
+            | RemedyId::CheckDiskReadOnly
+            | RemedyId::CheckNetwork
+            | RemedyId::CheckRequirements => Risk::ReadOnly,
             RemedyId::Troubleshooter
             | RemedyId::Restart
             | RemedyId::FreeSpace
             | RemedyId::CleanBoot
+            | RemedyId::DisconnectDevices
+            | RemedyId::FreshMedia
             | RemedyId::ReviewAsrRule => Risk::Low,
-            RemedyId::ResetComponents | RemedyId::ManualInstall => Risk::ChangesSystem,
+            RemedyId::ResetComponents
+            | RemedyId::ManualInstall
+            | RemedyId::UpdateDrivers
+            | RemedyId::UninstallApp
+            | RemedyId::RepairProfiles => Risk::ChangesSystem,
             RemedyId::RepairDisk
             | RemedyId::RestoreHealth
             | RemedyId::Sfc
@@ -156,11 +221,9 @@ impl RemedyId {
             RemedyId::CheckDiskReadOnly => (
                 "Check the disk and its health without writing to it".into(),
                 vec![
-                    step(
+                    ps_step(
                         "Ask the drive for its own health counters (SMART).",
-                        Some(
-                            "powershell -Command \"Get-PhysicalDisk | Get-StorageReliabilityCounter | Format-List *\"",
-                        ),
+                        "Get-PhysicalDisk | Get-StorageReliabilityCounter | Format-List *",
                     ),
                     step("Run an online, read-only file system scan.", Some("chkdsk C: /scan")),
                     step("See whether the volume is flagged dirty.", Some("fsutil dirty query C:")),
@@ -232,11 +295,9 @@ impl RemedyId {
                         "Show the WinHTTP proxy that Windows Update uses.",
                         Some("netsh winhttp show proxy"),
                     ),
-                    step(
+                    ps_step(
                         "Check name resolution and HTTPS to the update service.",
-                        Some(
-                            "powershell -Command \"Test-NetConnection -ComputerName download.windowsupdate.com -Port 443\"",
-                        ),
+                        "Test-NetConnection -ComputerName download.windowsupdate.com -Port 443",
                     ),
                     step(
                         "Check whether a WSUS server is configured (WUServer under the WindowsUpdate policy key) and reachable.",
@@ -373,6 +434,133 @@ impl RemedyId {
                     ),
                 ],
             ),
+            RemedyId::CheckRequirements => (
+                "Check the machine against the new version's requirements".into(),
+                vec![
+                    ps_step(
+                        "See whether a TPM is present and ready, and which version it is (Windows 11 needs TPM 2.0).",
+                        "Get-Tpm; Get-CimInstance -Namespace root/cimv2/security/microsofttpm -ClassName Win32_Tpm | Select-Object SpecVersion",
+                    ),
+                    ps_step(
+                        "See whether the firmware is UEFI with Secure Boot on (an error here means legacy BIOS mode).",
+                        "Confirm-SecureBootUEFI",
+                    ),
+                    step(
+                        "Read the processor, memory and free space, and compare them with the published requirements of the target version.",
+                        Some("msinfo32"),
+                    ),
+                    step(
+                        "If a requirement is not met, the fix is in the firmware settings (enable TPM/PTT and Secure Boot) or the hardware, not in Windows; until then stay on the current version.",
+                        None,
+                    ),
+                ],
+            ),
+            RemedyId::DisconnectDevices => (
+                "Disconnect peripherals and extra drives, then retry the upgrade".into(),
+                vec![
+                    step(
+                        "Unplug everything but the keyboard, mouse and display: docks, USB drives, card readers, printers, extra internal disks that are not needed.",
+                        None,
+                    ),
+                    step(
+                        "Let setup download updates when it offers to (they carry driver fixes), then retry.",
+                        None,
+                    ),
+                ],
+            ),
+            RemedyId::UpdateDrivers => {
+                let named = if ctx.drivers.is_empty() {
+                    "the driver or device the logs name".to_string()
+                } else {
+                    ctx.drivers.join(", ")
+                };
+                (
+                    "Update or remove the driver that breaks the upgrade".into(),
+                    vec![
+                        step(
+                            &format!(
+                                "Find {named} among the installed third-party drivers (published name oemNN.inf, provider, version)."
+                            ),
+                            Some("pnputil /enum-drivers"),
+                        ),
+                        step(
+                            "Install the device maker's current driver for this device and the target Windows version, and the latest BIOS/UEFI firmware.",
+                            None,
+                        ),
+                        step(
+                            "If there is no fixed driver and the device is not needed, remove its driver package before retrying (use its published name).",
+                            Some(&format!(
+                                "pnputil /delete-driver {} /uninstall",
+                                ctx.drivers
+                                    .iter()
+                                    .find(|d| {
+                                        d.to_ascii_lowercase().starts_with("oem")
+                                            && std::path::Path::new(d)
+                                                .extension()
+                                                .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
+                                    })
+                                    .map_or("oemNN.inf", String::as_str)
+                            )),
+                        ),
+                        step(
+                            "Antivirus and disk-encryption filter drivers are common culprits: update them or uninstall the product for the upgrade.",
+                            None,
+                        ),
+                    ],
+                )
+            }
+            RemedyId::UninstallApp => {
+                let named = if ctx.apps.is_empty() {
+                    "the application the compatibility report or the setup logs name".to_string()
+                } else {
+                    ctx.apps.join(", ")
+                };
+                (
+                    "Uninstall or update the application that blocks the upgrade".into(),
+                    vec![
+                        step(
+                            &format!(
+                                "Update {named} (or the application it belongs to) to a version its maker supports on the target Windows, or uninstall it for the upgrade."
+                            ),
+                            Some("appwiz.cpl"),
+                        ),
+                        step(
+                            "Retry the upgrade; reinstall the application afterwards if needed.",
+                            None,
+                        ),
+                    ],
+                )
+            }
+            RemedyId::FreshMedia => (
+                "Retry with fresh installation media".into(),
+                vec![
+                    step(
+                        "Delete setup's previous working files: Disk Cleanup > Clean up system files > Temporary Windows installation files (C:\\$WINDOWS.~BT).",
+                        Some("cleanmgr /d C:"),
+                    ),
+                    step(
+                        "Download the installation media again (Media Creation Tool or ISO from Microsoft) and check the ISO's SHA-256 against the published value.",
+                        Some("certutil -hashfile D:\\Win.iso SHA256"),
+                    ),
+                    step("Run setup from the new media.", Some("D:\\setup.exe")),
+                ],
+            ),
+            RemedyId::RepairProfiles => (
+                "Remove stale user profiles before retrying".into(),
+                vec![
+                    step(
+                        "List the profiles Windows knows; entries ending in .bak or pointing to folders that no longer exist are stale.",
+                        Some(
+                            "reg query \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\" /s /v ProfileImagePath",
+                        ),
+                    ),
+                    step(
+                        "Delete unused accounts' profiles from System Properties > Advanced > User Profiles (not by deleting folders), after backing up their data.",
+                        Some("SystemPropertiesAdvanced"),
+                    ),
+                    step("Retry the upgrade from a clean boot.", None),
+                ],
+            ),
         };
         let risk = self.risk();
         let wait = (ctx.storage_failing && risk >= Risk::ChangesSystem)
@@ -383,6 +571,53 @@ impl RemedyId {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_command_names_its_shell_and_is_written_for_it() {
+        let ctx = Context {
+            kbs: vec![5_034_765],
+            source_missing: true,
+            servicing_stack_required: true,
+            storage_failing: true,
+            ..Context::default()
+        };
+        let all = [
+            RemedyId::BackUpDisk,
+            RemedyId::CheckDiskReadOnly,
+            RemedyId::RepairDisk,
+            RemedyId::Troubleshooter,
+            RemedyId::Restart,
+            RemedyId::FreeSpace,
+            RemedyId::CleanBoot,
+            RemedyId::CheckNetwork,
+            RemedyId::ResetComponents,
+            RemedyId::RestoreHealth,
+            RemedyId::Sfc,
+            RemedyId::ManualInstall,
+            RemedyId::RepairInstall,
+            RemedyId::CheckRequirements,
+            RemedyId::DisconnectDevices,
+            RemedyId::UpdateDrivers,
+            RemedyId::UninstallApp,
+            RemedyId::FreshMedia,
+            RemedyId::RepairProfiles,
+        ];
+        for id in all {
+            for st in id.build(&ctx, "").steps {
+                let Some(c) = st.command else { continue };
+                match st.shell {
+                    // cmd has no $variables or cmdlets; PowerShell 5.1 has no && and does not
+                    // expand %VAR%.
+                    Some(Shell::Cmd) => assert!(!c.contains('$') && !c.contains("Get-"), "{c}"),
+                    Some(Shell::PowerShell) => {
+                        assert!(!c.contains("&&") && !c.contains('%'), "{c}");
+                    }
+                    None => panic!("{c}: no shell"),
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// How an offset was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum OffsetOrigin {
     /// Given with `--utc-offset`.
@@ -25,6 +25,8 @@ pub enum OffsetOrigin {
     WuBanner,
     /// Kernel-General 12 in a text export.
     BootEvent,
+    /// The machine's time zone in an .etl header.
+    EtlZone,
     /// The same error codes in evtx (UTC) and text logs (local).
     EventMatch,
     /// No evidence: local times were taken as UTC.
@@ -39,6 +41,7 @@ impl OffsetOrigin {
             OffsetOrigin::CsiStamp => "from CSI lines with both local and UTC stamps",
             OffsetOrigin::WuBanner => "from the WindowsUpdate.log tz: banner",
             OffsetOrigin::BootEvent => "from the boot event (Kernel-General 12) of a text export",
+            OffsetOrigin::EtlZone => "from the machine's time zone in an ETW trace (.etl) header",
             OffsetOrigin::EventMatch => "from error codes seen both in event logs and in text logs",
             OffsetOrigin::Assumed => "no evidence; local times taken as UTC",
         }
@@ -51,12 +54,13 @@ impl From<OffsetSource> for OffsetOrigin {
             OffsetSource::CsiStamp => OffsetOrigin::CsiStamp,
             OffsetSource::WuBanner => OffsetOrigin::WuBanner,
             OffsetSource::BootEvent => OffsetOrigin::BootEvent,
+            OffsetSource::EtlZone => OffsetOrigin::EtlZone,
         }
     }
 }
 
 /// The offset used for local times, and why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OffsetChoice {
     /// Minutes east of UTC.
     pub offset: UtcOffset,

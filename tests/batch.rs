@@ -67,9 +67,11 @@ fn every_fixture_bundle_gets_one_line_in_order() {
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted, "bundle order");
-    assert_eq!(ids.len(), 12);
+    let dirs =
+        std::fs::read_dir(bundles_dir()).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir());
+    assert_eq!(ids.len(), dirs.count(), "one line per scenario bundle");
     for l in &v {
-        assert_eq!(l["schema_version"], 1);
+        assert_eq!(l["schema_version"], 2);
         assert_eq!(l["status"], "ok", "{l}");
         assert!(l["errors"].as_array().unwrap().is_empty(), "{l}");
         assert!(l["coverage"]["records"].as_u64().unwrap() > 0);
@@ -89,7 +91,11 @@ fn every_fixture_bundle_gets_one_line_in_order() {
     assert_eq!(inc["kind"], "install");
     assert_eq!(inc["count"], 2);
     assert_eq!(inc["cause"], "storage");
-    assert!(s["verdict"].as_str().unwrap().starts_with("KB5034765 install failed 2 times"));
+    assert_eq!(inc["what"], "install failed");
+    assert_eq!(inc["wraps_name"], "STATUS_DEVICE_DATA_ERROR");
+    assert_eq!(s["schema_version"], 2);
+    assert!(s["verdict"][0].as_str().unwrap().starts_with("KB5034765 install failed 2 times"));
+    assert_eq!(s["causes"][0]["title"], "Failing storage");
     let clean = by["clean"];
     assert!(clean["incidents"].as_array().unwrap().is_empty());
     assert!(clean["top_cause"].is_null());
@@ -139,7 +145,7 @@ fn broken_bundles_become_error_lines_and_zips_are_bundles() {
     assert!(reason(3).contains("not a readable zip archive"), "{}", reason(3));
     assert!(reason(4).contains("no log files"), "{}", reason(4));
     for l in &v[2..] {
-        assert!(l["verdict"].is_null() && l["coverage"].is_null());
+        assert!(l["verdict"].as_array().unwrap().is_empty() && l["coverage"].is_null());
     }
     let err = String::from_utf8_lossy(&o.stderr);
     for id in ["ticket-3", "ticket-4", "ticket-5"] {
@@ -261,4 +267,57 @@ fn the_fleet_script_answers_from_the_batch_output_in_duckdb() {
     let text = run(&[]);
     assert!(text.contains("Share of tickets per most likely cause"));
     assert!(text.contains("KB5034765"));
+}
+
+#[test]
+fn the_fleet_script_exits_quietly_into_a_closed_pipe_and_keeps_a_db_the_cli_opens() {
+    let Some(python) = python_with_duckdb() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ndjson = dir.path().join("fleet.ndjson");
+    let o = wutriage(&["batch", "--out", ndjson.to_str().unwrap(), &bundles_dir()]);
+    assert!(o.status.success());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fleet.py");
+
+    // `fleet.py … | head -1`: the reader is gone before the script writes its tables.
+    let mut child = Command::new(python)
+        .arg(&script)
+        .arg(&ndjson)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "exit {:?}", o.status);
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // --db keeps the tables; the `duckdb` command opens the file even when it is an older
+    // release than the Python package (pip's duckdb-cli often is).
+    let db = dir.path().join("fleet.duckdb");
+    let o = Command::new(python)
+        .arg(&script)
+        .args(["--db", db.to_str().unwrap()])
+        .arg(&ndjson)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let count = Command::new(python)
+        .args(["-c", "import duckdb,sys; print(duckdb.connect(sys.argv[1]).execute('SELECT count(*) FROM bundles').fetchall()[0][0])"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let bundles = fs::read_to_string(&ndjson).unwrap().lines().count();
+    assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), bundles.to_string());
+    match Command::new("duckdb")
+        .args(["-csv", "-noheader", db.to_str().unwrap(), "SELECT count(*) FROM bundles"])
+        .output()
+    {
+        Ok(o) => {
+            assert!(o.status.success(), "duckdb CLI: {}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), bundles.to_string());
+        }
+        Err(_) => {
+            eprintln!("skipped: the duckdb command not found (python3 -m pip install duckdb-cli)");
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod archive;
 pub mod decode;
 mod guard;
 mod input;
+mod setup_sniff;
 mod sniff;
 
 pub use decode::Encoding;
@@ -55,7 +56,7 @@ pub struct Artifact {
     pub kind: Kind,
     /// Its text encoding (or `Binary`).
     pub encoding: Encoding,
-    /// Why it was skipped, or a note on it (ETL decoding, sanitized archive names).
+    /// Why it was skipped, or a note on it (sanitized archive names).
     pub note: Option<String>,
     /// Whether the note is a problem to show the user (unreadable, damaged, misnamed or
     /// renamed), not just information.
@@ -92,10 +93,11 @@ impl Artifact {
 
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
-        // A file named like a log that is not one is worth a warning; other skipped files
-        // (README.txt, .etl) only get a note in the inventory.
+        // A log that is not read by its own reader (named like one, or a .log/.etl/.evtx file
+        // of a format wutriage does not analyse) is worth a warning, also when the last-resort
+        // reader looks at it; other skipped files (README.txt) only get a note in the inventory.
         let warn = note.is_some()
-            || (matches!(s.kind, Kind::Unknown | Kind::Text)
+            || ((!s.kind.is_parsed() || s.kind == Kind::Text)
                 && s.note.is_some()
                 && named_like_log(&path));
         let note = match (note, s.note) {
@@ -272,7 +274,7 @@ impl Bundle {
     #[doc(hidden)]
     pub fn from_memory_as(name: &str, bytes: Vec<u8>, kind: Kind) -> Bundle {
         let encoding = match decode::detect(&bytes) {
-            _ if kind == Kind::Evtx => Encoding::Binary,
+            _ if matches!(kind, Kind::Evtx | Kind::Etl) => Encoding::Binary,
             Encoding::Binary => Encoding::Utf8,
             e => e,
         };
@@ -300,7 +302,8 @@ impl Bundle {
 /// `WindowsUpdate*`, `*.evtx`, `*.zip`, `*.cab`), whatever its content turned out to be.
 fn named_like_log(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    sniff::name_hint(&name).is_some() || [".zip", ".cab"].iter().any(|ext| name.ends_with(ext))
+    sniff::name_hint(&name).is_some()
+        || [".zip", ".cab", ".log", ".etl", ".evtx"].iter().any(|ext| name.ends_with(ext))
 }
 
 /// Whether `path` (after following links) is a plain file.

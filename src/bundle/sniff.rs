@@ -1,11 +1,14 @@
 //! Recognising an artifact: by content first, by name second.
 
 use super::decode::{self, Encoding};
+use super::setup_sniff;
 use crate::shapes::{self, lenient, loose};
 use serde::Serialize;
 
 /// What an artifact is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// CBS.log / CbsPersist_*.log.
@@ -20,8 +23,21 @@ pub enum Kind {
     Evtx,
     /// A `wevtutil qe /f:text` export.
     EventExport,
-    /// A raw ETW trace (.etl), which only Windows can decode.
+    /// An ETW trace (.etl): Windows Update's own log on Windows 10 and later.
     Etl,
+    /// Windows Setup's `setupact.log` / `setuperr.log` (Panther, Rollback), not the
+    /// unrelated `C:\Windows\setupact.log` of device installers.
+    SetupLog,
+    /// `setupapi.dev.log`, `.app.log`, `.offline.log`, `.setup.log`: device installs.
+    SetupApi,
+    /// A compatibility report of Windows Setup (`CompatData_*.xml`, `ScanResult.xml`).
+    CompatReport,
+    /// Windows Setup's `diagerr.xml` / `diagwrn.xml` (rowset documents glued together).
+    SetupErrorsXml,
+    /// The output of SetupDiag (`SetupDiagResults.log`/`.xml`/`.json`, or its text pasted).
+    SetupDiag,
+    /// A memory dump (`setupmem.dmp`, a minidump, `MEMORY.DMP`): evidence, not parsed.
+    MemoryDump,
     /// An archive that could not be opened.
     Archive,
     /// Anything else (skipped, with a reason).
@@ -46,6 +62,12 @@ impl Kind {
             Kind::Evtx => "evtx",
             Kind::EventExport => "event-export",
             Kind::Etl => "etl",
+            Kind::SetupLog => "setup",
+            Kind::SetupApi => "setupapi",
+            Kind::CompatReport => "compat-report",
+            Kind::SetupErrorsXml => "setup-errors-xml",
+            Kind::SetupDiag => "setupdiag",
+            Kind::MemoryDump => "memory-dump",
             Kind::Archive => "archive",
             Kind::Unknown => "unknown",
             Kind::Text => "text",
@@ -56,7 +78,7 @@ impl Kind {
 
     /// Whether wutriage parses this kind.
     pub fn is_parsed(self) -> bool {
-        !matches!(self, Kind::Etl | Kind::Archive | Kind::Unknown)
+        !matches!(self, Kind::Archive | Kind::Unknown)
     }
 }
 
@@ -103,25 +125,32 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(b"ElfFile\0") {
         return Sniffed { kind: Kind::Evtx, ..skipped(Encoding::Binary, "") };
     }
-    if has_ext(&lower, "etl") {
-        return Sniffed {
-            kind: Kind::Etl,
-            ..skipped(
-                Encoding::Binary,
-                "ETW trace; decode it on Windows with Get-WindowsUpdateLog and add the \
-                 resulting WindowsUpdate.log to the bundle",
-            )
-        };
+    if setup_sniff::is_dump(bytes) {
+        let note = setup_sniff::note(Kind::MemoryDump, &lower);
+        return Sniffed { kind: Kind::MemoryDump, note, ..skipped(Encoding::Binary, "") };
+    }
+    if shapes::is_etl(bytes) {
+        return Sniffed { kind: Kind::Etl, ..skipped(Encoding::Binary, "") };
     }
     let encoding = decode::detect(bytes);
     if bytes.is_empty() {
         return skipped(encoding, "empty file");
+    }
+    // Archives are opened before sniffing; one that reaches here lacks the signature.
+    if has_ext(&lower, "zip") {
+        return skipped(encoding, "not a zip archive (no zip signature at its start)");
+    }
+    if has_ext(&lower, "cab") {
+        return skipped(encoding, "not a cabinet archive (no MSCF signature at its start)");
     }
     if encoding == Encoding::Binary {
         let hint = name_hint(&lower);
         return match hint {
             Some(Kind::Evtx) => {
                 skipped(encoding, "named like an event log, but has no EVTX header")
+            }
+            Some(Kind::Etl) => {
+                skipped(encoding, "named like an ETW trace, but has no trace header")
             }
             Some(k) => skipped(
                 encoding,
@@ -137,18 +166,26 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     let head = bytes.get(..bytes.len().min(head_len)).unwrap_or_default();
     let text = decode::decode(head, encoding).text;
     if let Some((kind, lenient)) = classify_text(&text, &lower) {
-        return Sniffed { kind, encoding, note: None, lenient, doc: false };
+        return Sniffed {
+            kind,
+            encoding,
+            note: setup_sniff::note(kind, &lower),
+            lenient,
+            doc: false,
+        };
     }
     let what = if text.contains("<![LOG[") {
         "CMTrace (Configuration Manager) log".to_string()
-    } else if lower.starts_with("setupapi") {
-        "setupapi log (driver installs are not analysed yet)".to_string()
+    } else if let Some(why) = setup_sniff::not_setup(&lower) {
+        why.to_string()
     } else if let Some(k) = name_hint(&lower) {
         format!("named like a {} log, but no line has its layout", k.as_str())
     } else {
         "text of an unrecognised format".to_string()
     };
-    if is_doc(&lower) {
+    // Notes beside the logs, and a log known not to be about updates (the device
+    // installers' setupact.log), are read only when the bundle holds nothing else.
+    if is_doc(&lower) || setup_sniff::not_setup(&lower).is_some() {
         return Sniffed { doc: true, ..skipped(encoding, &what) };
     }
     // A damaged archive or a program is not text that was meant to be read.
@@ -191,6 +228,8 @@ fn has_ext(name: &str, ext: &str) -> bool {
 pub(crate) fn name_hint(lower: &str) -> Option<Kind> {
     if has_ext(lower, "evtx") {
         Some(Kind::Evtx)
+    } else if has_ext(lower, "etl") {
+        Some(Kind::Etl)
     } else if lower.starts_with("cbs") {
         Some(Kind::Cbs)
     } else if lower.starts_with("dism") {
@@ -206,13 +245,22 @@ pub(crate) fn name_hint(lower: &str) -> Option<Kind> {
 /// way (then it is read leniently).
 fn classify_text(text: &str, lower: &str) -> Option<(Kind, bool)> {
     match classify_strict(text, lower) {
-        Some(kind) => Some((kind, needs_lenient(text, kind))),
-        None => classify_lenient(text, lower).map(|k| (k, true)),
+        Some(kind) => Some((kind, LENIENT_KINDS.contains(&kind) && needs_lenient(text, kind))),
+        // Windows Setup's own files before the lenient readers, which would take their
+        // timestamped lines for pasted CBS ones.
+        None => setup_sniff::text_kind(text, lower)
+            .map(|k| (k, false))
+            .or_else(|| classify_lenient(text, lower).map(|k| (k, true))),
     }
 }
 
+/// The line grammars whose pasted forms the fragment reader knows.
+const LENIENT_KINDS: [Kind; 5] =
+    [Kind::Cbs, Kind::Dism, Kind::WindowsUpdate, Kind::WindowsUpdateLegacy, Kind::EventExport];
+
 fn classify_strict(text: &str, lower: &str) -> Option<Kind> {
     let (mut cbs_family, mut dism_component, mut cbs_component) = (0u32, 0u32, 0u32);
+    let mut setup_component = 0u32;
     let (mut wu, mut wu_legacy, mut export) = (0u32, 0u32, 0u32);
     let mut first_match = None;
     for (n, line) in text.lines().take(HEAD_LINES).enumerate() {
@@ -229,6 +277,7 @@ fn classify_strict(text: &str, lower: &str) -> Option<Kind> {
             match b.get(43..50).map(<[u8]>::trim_ascii) {
                 Some(b"DISM") => dism_component += 1,
                 Some(b"CBS" | b"CSI" | b"DPX" | b"DEPLOY" | b"SXS") => cbs_component += 1,
+                Some(c) if setup_sniff::is_setup_component(c) => setup_component += 1,
                 _ => {}
             }
         } else if shapes::is_wu_record(b) {
@@ -239,7 +288,8 @@ fn classify_strict(text: &str, lower: &str) -> Option<Kind> {
             export += 1;
         }
     }
-    pick([cbs_family, wu, wu_legacy, export], (dism_component, cbs_component), first_match, lower)
+    let components = (dism_component, cbs_component, setup_component);
+    pick([cbs_family, wu, wu_legacy, export], components, first_match, lower)
 }
 
 /// The kind with the most matching lines, when a log starts with records (after at most a
@@ -247,7 +297,7 @@ fn classify_strict(text: &str, lower: &str) -> Option<Kind> {
 /// not.
 fn pick(
     [cbs_family, wu, wu_legacy, export]: [u32; 4],
-    (dism_component, cbs_component): (u32, u32),
+    (dism_component, cbs_component, setup_component): (u32, u32, u32),
     first_match: Option<usize>,
     lower: &str,
 ) -> Option<Kind> {
@@ -256,7 +306,9 @@ fn pick(
         return None;
     }
     Some(if best == cbs_family {
-        if dism_component > cbs_component
+        if setup_sniff::is_setup_log(lower, setup_component, cbs_component + dism_component) {
+            Kind::SetupLog
+        } else if dism_component > cbs_component
             || (dism_component == cbs_component && lower.starts_with("dism"))
         {
             Kind::Dism
@@ -359,7 +411,12 @@ fn classify_lenient(text: &str, lower: &str) -> Option<Kind> {
             first_match = Some(n);
         }
     }
-    pick([cbs_family, wu, wu_legacy, export], (dism_component, cbs_component), first_match, lower)
+    pick(
+        [cbs_family, wu, wu_legacy, export],
+        (dism_component, cbs_component, 0),
+        first_match,
+        lower,
+    )
 }
 
 #[cfg(test)]
@@ -387,10 +444,17 @@ mod tests {
         let s = sniff("CBS.log", &[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0xFF, 0x10]);
         assert_eq!(s.kind, Kind::Unknown);
         assert!(s.note.unwrap().contains("binary"));
+        // Recognised by its header, not its name.
         let s = sniff("WindowsUpdate.20250426.etl", b"\x00\x01");
-        assert_eq!(s.kind, Kind::Etl);
-        assert!(s.note.unwrap().contains("Get-WindowsUpdateLog"));
+        assert_eq!(s.kind, Kind::Unknown);
+        assert!(s.note.unwrap().contains("no trace header"));
+        let mut etl = vec![0u8; 0x200];
+        etl[..4].copy_from_slice(&0x200u32.to_le_bytes());
+        etl[0x48..0x50].copy_from_slice(&[2, 0, 2, 0xC0, 0xF4, 1, 0, 0]);
+        etl[0x68..0x6C].copy_from_slice(&0x200u32.to_le_bytes());
+        assert_eq!(sniff("trace.bin", &etl).kind, Kind::Etl);
         assert_eq!(sniff("empty.log", b"").note.as_deref(), Some("empty file"));
+        assert!(sniff("bundle.zip", b"hello\n").note.unwrap().starts_with("not a zip archive"));
         let notes = sniff("notes.txt", b"hello\n");
         assert_eq!(notes.kind, Kind::Text, "text nobody recognises gets the last-resort reader");
         assert!(notes.note.unwrap().contains("unrecognised"));

@@ -23,6 +23,8 @@ pub fn reads(e: &Event<'_>) -> bool {
         || RULES.iter().any(|r| matches!(r.check, Check::Event(f) if f(e).is_some()))
         || reports_healthy_store(e)
         || is_boot(e)
+        || super::disks::fact(e).is_some()
+        || super::upgrade::reads(e)
 }
 
 /// What diagnosis still reads of an event [`reads`] leaves out: installs that started, by
@@ -72,13 +74,18 @@ pub fn unread_evtx(
         Family::Ntfs => matches!(id, 50 | 55 | 98 | 140),
         Family::Storage => id == 129,
         // `EventLog` is of this family.
-        Family::System => matches!(id, 12 | 6005 | 6009),
+        Family::System => matches!(id, 12 | 41 | 6005 | 6008 | 6009),
         // Its rules read the fields.
         Family::ServiceControlManager => true,
+        // A disk's bus and role as it arrives.
+        Family::Partition => id == 1006,
         // Defender's attack surface reduction events (SEC004) are of no family of their own.
-        Family::Volmgr | Family::Other => matches!(id, 1121 | 1122),
+        Family::Other => matches!(id, 1121 | 1122),
+        // Read only when they name a USB storage device (below).
+        Family::Pnp | Family::Volmgr => false,
     });
-    if kind || READ.iter().any(|f| f.find(message.as_bytes()).is_some()) {
+    let usb = fam == Family::Pnp && super::disks::names_usb_storage(message);
+    if kind || usb || READ.iter().any(|f| f.find(message.as_bytes()).is_some()) {
         return None;
     }
     Some(match (fam, id) {

@@ -10,7 +10,7 @@ use crate::time::Timestamp;
 /// What blocks the next attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StateKind {
-    /// A restart is pending (PND001, PND003): no restart was logged after the first sign.
+    /// A restart is pending (PND001, PND004): no restart was logged after the first sign.
     PendingRestart,
     /// The component store is flagged corrupt (COR003) and no later scan found it healthy.
     StoreCorrupt,
@@ -49,7 +49,7 @@ pub(crate) struct Pending {
 }
 
 fn is_restart_sign(s: &Signal) -> bool {
-    matches!(s.rule.id, "PND001" | "PND003")
+    matches!(s.rule.id, "PND001" | "PND004")
 }
 
 /// The periods of pending restarts on the timeline (signs with a time only), and the

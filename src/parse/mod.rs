@@ -4,9 +4,11 @@
 //! boundaries) that run on rayon; results are merged back in file and piece order, so the
 //! output is the same for any thread count. Parsers know nothing of rules.
 
+pub mod etl;
 pub mod evtx;
 pub mod export;
 pub mod ident;
+pub mod setup;
 pub mod text;
 
 use text::fragment::Hint;
@@ -80,7 +82,7 @@ impl Default for ParseOptions {
 }
 
 /// What kind of damage or limit a [`ParseIssue`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IssueKind {
     /// A line looked like a record header but its date or time is impossible.
@@ -104,10 +106,21 @@ pub enum IssueKind {
     /// NUL bytes in a text log: what a log looks like when the machine stopped while it
     /// was being written.
     NulBytes,
+    /// A document (XML, JSON) does not parse from some point on; what came before was read.
+    Malformed,
+    /// An .etl buffer could not be read (its header lies, or a record runs past it); its
+    /// records, or those after the damage, are lost.
+    DamagedBuffer,
+    /// Records counted but not decoded: an .etl's manifest-based events, WPP messages or
+    /// compressed buffers, which need what only Windows has.
+    Undecoded,
+    /// The tracing session lost events or buffers while it wrote the .etl (its header
+    /// counts them): the trace has gaps that no reader can fill.
+    EventsLost,
 }
 
 /// A problem inside one artifact that did not stop the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ParseIssue {
     /// What happened.
     pub kind: IssueKind,
@@ -119,7 +132,7 @@ pub struct ParseIssue {
 }
 
 /// How much of an artifact was read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Physical lines (text) — 0 for evtx.
     pub lines: u64,
@@ -135,16 +148,19 @@ pub struct Coverage {
     pub replaced_chars: u64,
     /// Events kept for the timeline.
     pub events: u64,
+    /// Records counted but not decoded (.etl records that need a manifest).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub undecoded: u64,
     /// Read by the lenient reader of pasted fragments: copy prefixes, changed spacing,
     /// redacted times and wrapped lines were expected.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub lenient: bool,
     /// Lines whose layout had been changed on the way (a copy prefix, collapsed or shortened
     /// padding, TABs or other spaces, a redacted time) and that were read by their tokens.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", default)]
     pub repaired_lines: u64,
     /// Records without a time (redacted or cut off): read, but not on the timeline.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", default)]
     pub untimed: u64,
     /// Earliest record time, in the source's time base.
     #[serde(skip)]
@@ -171,6 +187,7 @@ impl Coverage {
         self.damaged += o.damaged;
         self.replaced_chars += o.replaced_chars;
         self.events += o.events;
+        self.undecoded += o.undecoded;
         if let Some(f) = o.first {
             self.see_time(f);
         }
@@ -186,7 +203,9 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// Where an offset vote came from, in order of trust.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum OffsetSource {
     /// CSI lines carrying both the local and the UTC stamp.
@@ -195,6 +214,8 @@ pub enum OffsetSource {
     WuBanner,
     /// Kernel-General 12 in a text export: boot time in UTC against the export's own date.
     BootEvent,
+    /// The machine's time zone in an .etl header, at the times of the trace's events.
+    EtlZone,
 }
 
 /// Evidence about an artifact's UTC offset: (source, minutes east) → count.
@@ -365,6 +386,11 @@ fn is_text_kind(kind: Kind) -> bool {
             | Kind::WindowsUpdate
             | Kind::WindowsUpdateLegacy
             | Kind::EventExport
+            | Kind::SetupLog
+            | Kind::SetupApi
+            | Kind::CompatReport
+            | Kind::SetupErrorsXml
+            | Kind::SetupDiag
             | Kind::Text
             | Kind::EventViewerText
             | Kind::EventList
@@ -464,10 +490,21 @@ enum Job<'t> {
         kind: Kind,
         /// Read by the lenient reader of fragments (the whole file in one job).
         lenient: bool,
+        /// The bundle path (some setup files are dated by their name).
+        name: &'t str,
         src: Src<'t>,
         range: std::ops::Range<usize>,
     },
     Evtx {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
+    /// A memory dump: only its header is read.
+    Dump {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
+    Etl {
         artifact: usize,
         bytes: &'t [u8],
     },
@@ -476,7 +513,10 @@ enum Job<'t> {
 impl Job<'_> {
     fn artifact(&self) -> usize {
         match self {
-            Job::Text { artifact, .. } | Job::Evtx { artifact, .. } => *artifact,
+            Job::Text { artifact, .. }
+            | Job::Evtx { artifact, .. }
+            | Job::Dump { artifact, .. }
+            | Job::Etl { artifact, .. } => *artifact,
         }
     }
 
@@ -484,49 +524,56 @@ impl Job<'_> {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             Job::Text { src, range, .. } => src.bytes().get(range.clone()),
-            Job::Evtx { .. } => None,
+            Job::Evtx { .. } | Job::Dump { .. } | Job::Etl { .. } => None,
         }
     }
 }
 
 /// Queues the pieces of text artifact `i` (pieces start at records, so that none straddles
 /// two pieces, and at line starts, so that each piece is whole UTF-8 characters). A file
-/// read leniently is one job: a record may start on any kind of line there.
+/// read leniently is one job: a record may start on any kind of line there; so are
+/// documents (XML, JSON, SetupDiag's report).
 fn text_jobs<'t>(
     jobs: &mut Vec<Job<'t>>,
     i: usize,
-    a: &Artifact,
+    a: &'t Artifact,
     src: Src<'t>,
     piece_bytes: usize,
 ) {
     let whole = matches!(a.kind, Kind::Text | Kind::EventViewerText | Kind::EventList);
-    let (kind, lenient) = (a.kind, a.lenient || whole);
+    let (kind, lenient, name) = (a.kind, a.lenient || whole, a.path.as_str());
     let bytes = src.bytes();
     if lenient {
-        jobs.push(Job::Text { artifact: i, kind, lenient, src, range: 0..bytes.len() });
+        jobs.push(Job::Text { artifact: i, kind, lenient, name, src, range: 0..bytes.len() });
         return;
     }
-    let parts = (bytes.len() / piece_bytes.max(1)).max(1);
+    let document = matches!(kind, Kind::CompatReport | Kind::SetupErrorsXml | Kind::SetupDiag);
+    let parts = if document { 1 } else { (bytes.len() / piece_bytes.max(1)).max(1) };
     let points = lines::split_points(bytes, parts, record_start(kind));
     for (j, &start) in points.iter().enumerate() {
         let end = points.get(j + 1).copied().unwrap_or(bytes.len());
-        jobs.push(Job::Text { artifact: i, kind, lenient, src, range: start..end });
+        jobs.push(Job::Text { artifact: i, kind, lenient, name, src, range: start..end });
     }
 }
 
 fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
     match kind {
-        Kind::Cbs | Kind::Dism => cbs::starts_record,
+        Kind::Cbs | Kind::Dism | Kind::SetupLog => cbs::starts_record,
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::starts_record,
+        Kind::SetupApi => setup::setupapi::starts_record,
         _ => crate::shapes::is_export_block,
     }
 }
 
 /// Parses one job; `None` for a text piece that is not valid UTF-8.
 fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
-    let (kind, lenient, text) = match job {
-        Job::Text { kind, lenient, src, range, .. } => (*kind, *lenient, src.text(range.clone())?),
+    let (kind, lenient, name, text) = match job {
+        Job::Text { kind, lenient, name, src, range, .. } => {
+            (*kind, *lenient, *name, src.text(range.clone())?)
+        }
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
+        Job::Dump { bytes, .. } => return Some(setup::dump::parse(bytes, ctx)),
+        Job::Etl { bytes, .. } => return Some(etl::parse(bytes, ctx)),
     };
     let hint = |h| text::fragment::parse(text, h, ctx);
     Some(match (kind, lenient) {
@@ -539,6 +586,11 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
         (Kind::Cbs, false) => cbs::parse(text, Source::Cbs, ctx),
         (Kind::Dism, false) => cbs::parse(text, Source::Dism, ctx),
         (Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, false) => wu::parse(text, ctx),
+        (Kind::SetupLog, _) => setup::panther::parse(text, ctx),
+        (Kind::SetupApi, _) => setup::setupapi::parse(text, ctx),
+        (Kind::CompatReport, _) => setup::compat::parse(text, name, ctx),
+        (Kind::SetupErrorsXml, _) => setup::rowset::parse(text, name, ctx),
+        (Kind::SetupDiag, _) => setup::setupdiag::parse(text, ctx),
         (_, lenient) => export::parse(text, lenient, ctx),
     })
 }
@@ -568,7 +620,7 @@ fn run_all<'t>(
             let piece = piece.map(|mut p| {
                 // The evtx parser leaves events out as it builds them.
                 if let Some(retain) = retain
-                    && matches!(job, Job::Text { .. })
+                    && matches!(job, Job::Text { .. } | Job::Etl { .. })
                 {
                     leave_out(&mut p, retain);
                 }
@@ -582,7 +634,7 @@ fn run_all<'t>(
 
 fn time_base(kind: Kind) -> Option<TimeBase> {
     match kind {
-        Kind::Evtx => Some(TimeBase::Utc),
+        Kind::Evtx | Kind::MemoryDump | Kind::Etl => Some(TimeBase::Utc),
         k if is_text_kind(k) => Some(TimeBase::Local),
         _ => None,
     }
@@ -606,6 +658,8 @@ pub fn parse<'t>(
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
+            Kind::MemoryDump => jobs.push(Job::Dump { artifact: i, bytes: a.bytes() }),
+            Kind::Etl => jobs.push(Job::Etl { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };
@@ -770,6 +824,8 @@ pub fn parse<'t>(
         }
         dst.coverage.events = (dst.events.len() + dst.left_out.len()) as u64;
     }
+    let kinds: Vec<Kind> = bundle.artifacts.iter().map(|a| a.kind).collect();
+    setup::compat::date_undated(&mut out, &kinds);
     out
 }
 

@@ -1,8 +1,10 @@
 //! `wutriage explain` and `wutriage rules`: the offline code decoder and the rule catalogue.
 
+use crate::code::setup::{self as setup_codes, Extended};
 use crate::code::{Code, CodeKind};
 use crate::knowledge::{self, Class};
 use crate::rules::{self, RULES, Rule};
+use serde::Serialize;
 use std::io::{self, Write};
 
 /// HRESULT facility names (winerror.h `FACILITY_*`).
@@ -67,12 +69,62 @@ fn class_words(c: Class) -> String {
     }
 }
 
+/// Parses a Windows Setup result with its extend code, as Setup and SetupDiag write it:
+/// `0xC1900101-0x30018`, `0xC1900101 - 0x30018`, `0x8007000D, 0x2000C`.
+pub fn parse_setup_pair(input: &str) -> Option<(Code, Extended)> {
+    let (result, ext) = setup_codes::parse_pair(input)?;
+    Some((Code::classify(result), ext))
+}
+
+/// Writes the explanation of a setup result and its extend code: the phase and operation
+/// the extend code names, what Microsoft's resolution procedures say of the pair, then the
+/// result code itself.
+pub fn write_setup_pair(code: Code, ext: Extended, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "0x{:08X}-{ext}  Windows Setup result and extend code", code.as_hresult())?;
+    let digit = ext.0 >> 16;
+    match ext.phase() {
+        Some(p) => {
+            writeln!(w, "  phase:     {digit} = {} ({}): {}", p.symbol(), p.name(), p.describe())?;
+        }
+        None => writeln!(w, "  phase:     {digit}, not in Setup's phase table")?,
+    }
+    let op = ext.operation();
+    match (op.symbol(), op.describe()) {
+        (Some(s), Some(d)) => writeln!(w, "  operation: 0x{:X} = SP_EXECUTION_OP_{s}: {d}", op.0)?,
+        _ => writeln!(w, "  operation: 0x{:X}, not in Setup's operation table", op.0)?,
+    }
+    writeln!(
+        w,
+        "  source:    phase and operation tables of \"Upgrade error codes\" (upgrade-error-codes.md, MicrosoftDocs/windows-itpro-docs)"
+    )?;
+    if let Some(known) = setup_codes::known_pair(code.as_hresult(), ext) {
+        writeln!(w, "  known:     {known} (\"Resolution procedures\", resolution-procedures.md)")?;
+    }
+    writeln!(w)?;
+    write_code(code, w)
+}
+
 /// Writes the explanation of one code.
 pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
     let v = code.value();
     let name = code.name().unwrap_or("(no public name)");
     writeln!(w, "{code}  {name}")?;
+    let setup = setup_codes::find(v).filter(|_| code.kind() != CodeKind::Win32);
+    if let Some(s) = setup {
+        writeln!(
+            w,
+            "  kind:      Windows Setup result code (0xC18…/0xC19…: Setup's own values, not NTSTATUS)"
+        )?;
+        writeln!(w, "  source:    {}", s.source)?;
+        if v == 0xC190_0101 {
+            writeln!(
+                w,
+                "  extend:    Setup reports it with an extend code (0xC1900101-0x30018) that names the phase and operation; explain the pair to decode it"
+            )?;
+        }
+    }
     match code.kind() {
+        _ if setup.is_some() => {}
         CodeKind::Hresult => {
             let sev = if v >> 31 == 1 { "failure" } else { "success" };
             let fac = code.facility();
@@ -129,6 +181,19 @@ pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
             "  meaning:   not one of the codes wutriage describes; the name above is from the Windows SDK."
         )?,
     }
+    // Five hex digits with a phase first: perhaps the extend code of a setup result.
+    let ext = Extended(v);
+    if code.kind() == CodeKind::Hresult
+        && (0x1_0000..=0x5_FFFF).contains(&v)
+        && let (Some(p), Some(op)) = (ext.phase(), ext.operation().symbol())
+    {
+        writeln!(
+            w,
+            "  extend?:   if this is Windows Setup's extend code: phase {} ({}), operation {op} (upgrade-error-codes.md)",
+            p.symbol(),
+            p.name()
+        )?;
+    }
     if code.is_invalid_handle_family() {
         writeln!(
             w,
@@ -137,6 +202,145 @@ pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// One code, decoded, for `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CodeInfo {
+    /// As given back: `0x80070306`, `0xC0000008`, or a Win32 number.
+    pub code: String,
+    /// `hresult`, `ntstatus` or `win32`.
+    pub kind: &'static str,
+    /// Symbolic name (Windows SDK), if any.
+    pub name: Option<&'static str>,
+    /// The HRESULT form logs print.
+    pub hresult: String,
+    /// HRESULT facility number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<u32>,
+    /// Its name, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility_name: Option<&'static str>,
+    /// The Win32 error it carries, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub win32: Option<u32>,
+    /// What it means, in our words (`null` when wutriage does not describe it).
+    pub meaning: Option<&'static str>,
+    /// How diagnosis reads it.
+    pub class: Option<String>,
+    /// Remedy titles, when the code is evidence of a cause.
+    pub remedies: Vec<String>,
+    /// 0x80070306, 0x80070006 or 0xC0000008.
+    pub invalid_handle_family: bool,
+}
+
+/// One rule, for `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RuleInfo {
+    /// `STO001`.
+    pub id: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// The cause it is evidence of (its id).
+    pub cause: &'static str,
+    /// Default severity.
+    pub severity: String,
+    /// The rule's documentation.
+    pub doc: String,
+}
+
+/// What `explain --format json` writes for each argument.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Explained {
+    /// An error code.
+    Code(CodeInfo),
+    /// A rule.
+    Rule(RuleInfo),
+    /// A Windows Setup result and extend code pair (`0xC1900101-0x30018`).
+    SetupPair(SetupPairInfo),
+}
+
+/// A Windows Setup result and extend code pair, for `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SetupPairInfo {
+    /// The pair as given back: `0xC1900101-0x30018`.
+    pub code: String,
+    /// Its explanation (phase, operation, the result code), as the text output gives it.
+    pub text: String,
+}
+
+/// The JSON document of `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Explanation {
+    /// JSON contract version.
+    pub schema_version: u32,
+    /// One entry per argument, in order.
+    pub items: Vec<Explained>,
+}
+
+impl CodeInfo {
+    /// Decodes `code`.
+    pub fn new(code: Code) -> Self {
+        let v = code.value();
+        let (kind, facility, facility_name, win32) = match code.kind() {
+            CodeKind::Hresult => {
+                let nt = v & 0x1000_0000 != 0;
+                let fac = code.facility();
+                let name = if nt {
+                    Some("NT status wrapped by HRESULT_FROM_NT")
+                } else {
+                    facility_name(fac)
+                };
+                ("hresult", Some(fac), name, code.win32_number())
+            }
+            CodeKind::Ntstatus => {
+                ("ntstatus", None, None, (v >> 16 == 0xC007).then_some(v & 0xFFFF))
+            }
+            CodeKind::Win32 => ("win32", None, None, Some(v)),
+        };
+        let d = knowledge::describe(code);
+        let remedies = match d.map(|d| d.class) {
+            Some(Class::Cause(cat)) => knowledge::remedies_for(cat)
+                .iter()
+                .map(|r| r.build(&crate::remedy::Context::default(), "").title)
+                .collect(),
+            _ => Vec::new(),
+        };
+        CodeInfo {
+            code: code.to_string(),
+            kind,
+            name: code.name(),
+            hresult: format!("0x{:08X}", code.as_hresult()),
+            facility,
+            facility_name,
+            win32,
+            meaning: d.map(|d| d.text),
+            class: d.map(|d| class_words(d.class)),
+            remedies,
+            invalid_handle_family: code.is_invalid_handle_family(),
+        }
+    }
+}
+
+impl RuleInfo {
+    /// Describes `rule`.
+    pub fn new(rule: &Rule) -> Self {
+        RuleInfo {
+            id: rule.id,
+            name: rule.name,
+            cause: rule.category.id(),
+            severity: format!("{:?}", rule.severity).to_lowercase(),
+            doc: rule
+                .doc
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string(),
+        }
+    }
 }
 
 /// Writes one rule's documentation.
@@ -156,25 +360,24 @@ pub fn write_rule(rule: &Rule, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes the list of rules.
-pub fn write_rules(w: &mut dyn Write) -> io::Result<()> {
-    let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_header(["id", "cause", "severity", "what it finds"]);
-    if t.width().is_none() {
-        t.set_width(140);
-    }
+/// Writes the list of rules in `width` columns.
+pub fn write_rules(w: &mut dyn Write, width: usize) -> io::Result<()> {
+    let mut t = super::grid::Grid::new(&["id", "cause", "severity", "what it finds"]).label("");
     for r in RULES {
-        t.add_row([
-            r.id.to_string(),
-            r.category.id().to_string(),
-            format!("{:?}", r.severity).to_lowercase(),
-            r.summary().to_string(),
+        t.row(vec![
+            super::grid::GridCell::new(r.id),
+            super::grid::GridCell::new(r.category.id()),
+            super::grid::GridCell::new(format!("{:?}", r.severity).to_lowercase()),
+            super::grid::GridCell::new(r.summary()),
         ]);
     }
-    writeln!(w, "{t}")?;
-    writeln!(w, "Run `wutriage explain <ID>` for a rule's documentation.")
+    write!(w, "{}", t.render(width, false))?;
+    for line in
+        textwrap::wrap("Run `wutriage explain <ID>` for a rule's documentation.", width.max(20))
+    {
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
 }
 
 /// Whether the argument names a rule (`STO001`).
@@ -215,6 +418,28 @@ mod tests {
         assert!(s.contains("Win32:     774"));
         assert!(s.contains("catch-all"));
         assert!(!s.contains("meaning:   The handle is invalid"));
+    }
+
+    #[test]
+    fn setup_codes_and_extend_codes() {
+        let mut out = Vec::new();
+        write_code(parse_code("0xC1900101").unwrap(), &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains("MOSETUP_E_SETUP_PLATFORM"), "{s}");
+        assert!(s.contains("Windows Setup result code") && !s.contains("NTSTATUS, severity"));
+        assert!(s.contains("resolution-procedures.md"));
+        let (code, ext) = parse_setup_pair("0xC1900101-0x30018").unwrap();
+        let mut out = Vec::new();
+        write_setup_pair(code, ext, &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains("SP_EXECUTION_FIRST_BOOT"), "{s}");
+        assert!(s.contains("SP_EXECUTION_OP_SYSPREP"));
+        assert!(s.contains("upgrade-error-codes.md"));
+        assert!(s.contains("known:") && s.contains("setupapi.dev.log"));
+        assert!(s.contains("MOSETUP_E_SETUP_PLATFORM"));
+        assert_eq!(parse_setup_pair("0x8007000D - 0x2000C").unwrap().1, Extended(0x2000C));
+        assert!(parse_setup_pair("0x80070306").is_none());
+        assert_eq!(parse_code("MOSETUP_E_REPORTING"), Some(Code::hresult(0xC190_0108)));
     }
 
     #[test]

@@ -1,47 +1,48 @@
-use super::{Check, Hit, Rule, Severity, rule};
+use super::{Check, Hit, Rule, Severity, rule, setup_lines};
 use crate::category::Category;
 use crate::event::{Event, Level, Source};
 
 pub(super) static RULE: Rule = rule! {
-    /// A file the update needs is missing from the component store or from the package.
+    /// Setup could not start DISM, WMI or the servicing stack of the running Windows.
     ///
     /// ## What it finds
-    /// CBS and DISM lines of the staging step that could not collect a package's files, with
-    /// a failing code: "Failed to find file: <component>\<file>", "Failed to gather all
-    /// required files", "Failed to gather all missing files for package: …" and "Failed to
-    /// pre- stage package: …" (seen in CBS.log with install failures of cumulative updates and
-    /// Internet Explorer 11, typically with 0x80070002 `ERROR_FILE_NOT_FOUND`).
+    /// Errors in Windows Setup's logs that DISM's host or a DISM provider could not start,
+    /// that a DISM image session failed, that the servicing session (CBS) could not be
+    /// initialised, or that WMI or disk provisioning was unavailable (`Failed to create
+    /// DismHostManager`, `Failed to get the IDismImage instance`, `Disk provisioning is not
+    /// available`). SetupDiag's `DISMproviderFailure`, `DISMImageSessionFailure` and
+    /// `OptionalComponentInitCBSSessionFailed` (servicing stack corruption) rules look for
+    /// the same.
     ///
     /// ## Why it matters
-    /// Before an update changes anything, CBS stages the files of each of its components.
-    /// When one is neither in the component store nor in the package, the install stops
-    /// there, and every retry stops at the same file: the store or an earlier package it
-    /// depends on is damaged or half removed. A store repair (DISM RestoreHealth, with a
-    /// source of the same build when Windows Update cannot supply the file) or removing and
-    /// reinstalling the package named in the line mends it.
+    /// Setup drives the upgrade through the old Windows' own servicing and management
+    /// components; when they are broken (unregistered COM classes, damaged system files),
+    /// it fails down-level. Repairing the running Windows (DISM `RestoreHealth`, SFC) and
+    /// restarting come before another attempt.
     id: "COR005",
-    name: "payload-file-missing",
+    name: "setup-servicing-broken",
     category: Category::Corruption,
     severity: Severity::Medium,
     check: Check::Event(check),
 };
 
-/// The beginnings of the staging lines that report a missing file.
-const MISSING: [&str; 4] = [
-    "Failed to find file",
-    "Failed to gather all required files",
-    "Failed to gather all missing files",
-    "Failed to pre- stage package",
-];
-
 fn check(e: &Event<'_>) -> Option<Hit> {
-    if !matches!(e.source, Source::Cbs | Source::Dism) || e.codes.is_empty() {
-        return None;
-    }
-    MISSING
-        .iter()
-        .any(|m| e.message.starts_with(m))
-        .then(|| Hit::at(if e.level <= Level::Error { Severity::High } else { Severity::Medium }))
+    (e.source == Source::Setup
+        && e.level <= Level::Error
+        && setup_lines::says(
+            e,
+            &[
+                "dismhostmanager",
+                "idismimage",
+                "dism provider",
+                "image session",
+                "cbs session",
+                "disk provisioning is not available",
+                "failed to connect to wmi",
+                "wmi",
+            ],
+        ))
+    .then_some(Hit::at(Severity::Medium))
 }
 
 #[cfg(test)]
@@ -50,41 +51,21 @@ mod tests {
     use crate::rules::testing::text;
 
     #[test]
-    fn missing_payload_files() {
-        let cbs = |level, m| text(Source::Cbs, level, "CBS", m);
-        let found = |e: &Event<'_>| check(e).map(|h| h.severity);
-        assert_eq!(
-            found(&cbs(
-                Level::Info,
-                "Failed to find file: amd64_x_31bf3856ad364e35_6.1.1.0_none_ab\\x.dll [HRESULT = 0x80070002 - ERROR_FILE_NOT_FOUND]"
-            )),
-            Some(Severity::Medium)
+    fn broken_servicing_in_setup() {
+        let e = text(
+            Source::Setup,
+            Level::Error,
+            "SP",
+            "CSetupPlatform::Initialize: Disk provisioning is not available; hr = 0x80070032",
         );
-        assert_eq!(
-            found(&cbs(
-                Level::Error,
-                "Failed to pre- stage package: X-Package~31bf3856ad364e35~amd64~~1.0 [HRESULT = 0x80070002 - ERROR_FILE_NOT_FOUND]"
-            )),
-            Some(Severity::High)
+        assert!(check(&e).is_some());
+        let d = text(
+            Source::Setup,
+            Level::Error,
+            "DISM",
+            "DismHostLib: Failed to create DismHostManager remote object (hr:0x80040154)",
         );
-        assert!(found(&cbs(Level::Info, "Failed to gather all missing files for package: X~31bf3856ad364e35~amd64~~1.0 [HRESULT = 0x800f081f - CBS_E_SOURCE_MISSING]")).is_some());
-        // No code, another wording, another log: not this rule.
-        assert!(found(&cbs(Level::Info, "Failed to find file: x.dll")).is_none());
-        assert!(
-            found(&cbs(
-                Level::Info,
-                "Failed to query DisableWerReporting flag. [HRESULT = 0x80070002]"
-            ))
-            .is_none()
-        );
-        assert!(
-            found(&text(
-                Source::WindowsUpdate,
-                Level::Info,
-                "Agent",
-                "Failed to find file x [80070002]"
-            ))
-            .is_none()
-        );
+        assert!(check(&d).is_some());
+        assert!(check(&text(Source::Setup, Level::Info, "SP", "Connecting to WMI")).is_none());
     }
 }

@@ -31,8 +31,12 @@ pub(super) static RULE: Rule = rule! {
 /// a code) it is weaker.
 fn from_servicing(e: &Event<'_>) -> bool {
     match e.source {
-        Source::Cbs | Source::Dism | Source::WindowsUpdate => true,
-        Source::Text => false,
+        Source::Cbs | Source::Dism | Source::WindowsUpdate | Source::Setup | Source::SetupApi => {
+            true
+        }
+        // Other traces (WaaSMedic, setup.etl) may quote a code they did not meet themselves;
+        // unrecognised text is weak whatever it says.
+        Source::Compat | Source::SetupDiag | Source::Etl | Source::Text => false,
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
         }

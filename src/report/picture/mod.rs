@@ -110,6 +110,12 @@ pub fn colour(c: Category) -> &'static str {
         Category::PendingReboot => "#56b4e9",
         Category::LowDiskSpace => "#b8a000",
         Category::Network => "#7b4a2a",
+        // Paul Tol's muted hues, distinct from the eight above.
+        Category::Driver => "#332288",
+        Category::IncompatibleApp => "#882255",
+        Category::Hardware => "#44aa99",
+        Category::Migration => "#999933",
+        Category::SetupMedia => "#aa4499",
     }
 }
 
@@ -125,9 +131,9 @@ fn excerpt(e: &Event<'_>) -> String {
 impl Picture {
     /// Builds the picture of a diagnosed timeline.
     pub fn new(bundle: &Bundle, events: &[Event<'_>], d: &Diagnosis) -> Self {
-        let lanes = lane::all(bundle);
+        let lanes = lane::all_of(bundle, events);
         let lane_of = |e: &Event<'_>| {
-            let name = lane::of_artifact(bundle, e.at.artifact as usize)?;
+            let name = lane::of_event(bundle, e)?;
             lanes.iter().position(|l| *l == name)
         };
         let place = |e: &Event<'_>, t: Timestamp| -> String {
@@ -138,8 +144,23 @@ impl Picture {
         // Event index → its mark, so an event is drawn once whatever cites it.
         let mut mark_of: BTreeMap<usize, usize> = BTreeMap::new();
         let mut bands = Vec::new();
+        // A retry loop of thousands of attempts draws its first and last attempts, and one
+        // band across those between: the picture stays bounded, as the report's lists do.
+        let keep = super::analyze::LISTED / 2;
         for i in &d.incidents {
-            for a in &i.attempts {
+            let n = i.attempts.len();
+            let shown = i
+                .attempts
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| n <= 2 * keep || *k < keep || *k >= n - keep);
+            if n > 2 * keep {
+                let middle = &i.attempts[keep..n - keep];
+                let first = middle.iter().map(|a| a.first).min().unwrap_or_default();
+                let last = middle.iter().map(|a| a.last).max().unwrap_or_default();
+                bands.push(Band { incident: i.id, first, last });
+            }
+            for (_, a) in shown {
                 bands.push(Band { incident: i.id, first: a.first, last: a.last });
                 for &ev in &a.events {
                     let e = &events[ev];
@@ -473,6 +494,10 @@ mod tests {
             );
         }
         let svg = all.svg();
-        assert_eq!(svg.matches("<circle cx=\"5\"").count(), 8, "one swatch per cause");
+        assert_eq!(
+            svg.matches("<circle cx=\"5\"").count(),
+            Category::ALL.len(),
+            "one swatch per cause"
+        );
     }
 }
