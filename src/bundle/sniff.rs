@@ -274,7 +274,17 @@ fn classify_strict(text: &str, lower: &str) -> Option<Kind> {
         }
         if shapes::is_cbs_record(b) {
             cbs_family += 1;
-            match b.get(43..50).map(<[u8]>::trim_ascii) {
+            let column = b.get(43..50).map(<[u8]>::trim_ascii);
+            // Padding collapsed on the way to a ticket: the component is found by its token.
+            let known = |c: &&[u8]| {
+                matches!(*c, b"DISM" | b"CBS" | b"CSI" | b"DPX" | b"DEPLOY" | b"SXS")
+                    || setup_sniff::is_setup_component(c)
+            };
+            let component = column.filter(known).or_else(|| {
+                loose::cbs_header(line.trim_start_matches('\u{FEFF}'))
+                    .map(|h| h.component.as_bytes())
+            });
+            match component {
                 Some(b"DISM") => dism_component += 1,
                 Some(b"CBS" | b"CSI" | b"DPX" | b"DEPLOY" | b"SXS") => cbs_component += 1,
                 Some(c) if setup_sniff::is_setup_component(c) => setup_component += 1,
@@ -337,7 +347,8 @@ fn needs_lenient(text: &str, kind: Kind) -> bool {
             || shapes::is_wu_legacy_record(b)
             || shapes::is_export_block(b)
         {
-            return false;
+            // Non-breaking spaces in the columns: the fixed grammars split on ASCII spaces.
+            return has_nbsp(b.get(..b.len().min(HEADER_BYTES)).unwrap_or_default());
         }
         let (head, _) = lenient::strip_record(line);
         match kind {
@@ -345,6 +356,14 @@ fn needs_lenient(text: &str, kind: Kind) -> bool {
             _ => loose::cbs_header(head).is_some() || loose::wu_header(head).is_some(),
         }
     })
+}
+
+/// Bytes of a record's header (date, time, level, ids, component) where a non-breaking
+/// space means the line was pasted, not written so.
+const HEADER_BYTES: usize = 96;
+
+fn has_nbsp(b: &[u8]) -> bool {
+    b.windows(2).any(|w| w == [0xC2, 0xA0])
 }
 
 /// Events copied out of Event Viewer or listed by PowerShell: one of their key lines among

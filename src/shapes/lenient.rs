@@ -63,7 +63,9 @@ pub(crate) fn strip_copy(line: &str) -> (&str, bool) {
 pub(crate) fn strip_record(line: &str) -> (&str, bool) {
     let (rest, copied) = strip_copy(line);
     let (t, listed) = strip_list(rest);
-    (t, copied || listed)
+    // A bullet put in front of a quoted or numbered line (`- > CBS.log:12:…`).
+    let (t, again) = if listed { strip_copy(t) } else { (t, false) };
+    (t, copied || listed || again)
 }
 
 /// List bullets (`- `, `* `, `• `, `1. `) and indentation in front of what may be a record
@@ -71,16 +73,21 @@ pub(crate) fn strip_record(line: &str) -> (&str, bool) {
 /// part of [`strip_copy`]). Returns the rest and whether anything was removed.
 pub(crate) fn strip_list(rest: &str) -> (&str, bool) {
     let t = trim_start(rest);
-    let bullet = ["- ", "* ", "+ ", "• ", "· ", "– "]
-        .iter()
-        .find_map(|b| t.strip_prefix(b))
-        .or_else(|| numbered(t))
-        .map(trim_start);
+    let bullet =
+        BULLETS.iter().find_map(|b| t.strip_prefix(b)).or_else(|| numbered(t)).map(trim_start);
     match bullet {
         Some(b) => (b, true),
         None => (t, t.len() != rest.len()),
     }
 }
+
+/// What follows a list bullet and its one space, untrimmed (`body` itself without one).
+pub(crate) fn after_bullet(body: &str) -> &str {
+    let t = trim_start(body);
+    BULLETS.iter().find_map(|b| t.strip_prefix(b)).unwrap_or(body)
+}
+
+const BULLETS: [&str; 6] = ["- ", "* ", "+ ", "• ", "· ", "– "];
 
 /// `> ` or `>` quote markers (any depth).
 fn quote(t: &str) -> Option<&str> {

@@ -103,11 +103,21 @@ pub(crate) fn wu_header(line: &str) -> Option<Header<'_>> {
     let mut tokens = Tokens::at(line, at);
     let (_, pid) = tokens.next()?;
     let (_, tid) = tokens.next()?;
-    let (_, component) = tokens.next()?;
     let ids = (1..=6).contains(&pid.len())
         && pid.bytes().all(|c| c.is_ascii_digit())
         && (1..=8).contains(&tid.len())
         && tid.bytes().all(|c| c.is_ascii_hexdigit());
+    let Some((_, component)) = tokens.next() else {
+        // Wrapped right after the thread id: the component is on the next line.
+        return (stamped && ids).then_some(Header {
+            time,
+            stamped,
+            level: Level::Info,
+            level_code: None,
+            component: "",
+            message: line.len(),
+        });
+    };
     let word = component.len() <= 24
         && component.as_bytes()[0].is_ascii_alphabetic()
         && component.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');

@@ -114,10 +114,28 @@ impl<'t> Reader<'t, '_> {
     }
 
     fn finish(&mut self, r: &Rec<'t>) {
-        let source = self.source(r);
         let mut first = r.first;
+        let mut component = r.header.component;
+        let mut more = &r.more[..];
+        // A header wrapped before its component: the component and the message are on the
+        // indented line under it.
+        if r.grammar != Grammar::Text
+            && component.is_empty()
+            && first.trim_matches(lenient::is_space).is_empty()
+            && let Some(&(true, next)) = more.first()
+        {
+            let next = next.trim_start_matches(lenient::is_space);
+            let end = next.find(lenient::is_space).unwrap_or(next.len());
+            component = &next[..end];
+            first = next[end..].trim_start_matches(lenient::is_space);
+            more = &more[1..];
+        }
+        let source = match r.grammar {
+            Grammar::Cbs if component == "DISM" => Source::Dism,
+            _ => self.source(r),
+        };
         let mut seq = None;
-        if r.grammar == Grammar::Cbs && r.header.component == "CSI" {
+        if r.grammar == Grammar::Cbs && component == "CSI" {
             let (s, utc, skip) = cbs::csi_head(first);
             seq = s;
             if let (Some(utc), Some(local)) = (utc, r.header.time)
@@ -128,7 +146,7 @@ impl<'t> Reader<'t, '_> {
             first = first.get(skip..).unwrap_or(first);
         }
         let mut message: Cow<'t, str> = Cow::Borrowed(first.trim_end());
-        for (indented, line) in r.more.iter().copied() {
+        for (indented, line) in more.iter().copied() {
             let m = message.to_mut();
             if indented {
                 // A wrapped line: its break and indentation were not in the log.
@@ -146,20 +164,12 @@ impl<'t> Reader<'t, '_> {
             *self.piece.offsets.entry((OffsetSource::WuBanner, off.minutes())).or_default() += 1;
         }
         let flags = Flags {
-            multi_line: !r.more.is_empty(),
+            multi_line: !more.is_empty(),
             level_code: r.header.level_code,
             csi_seq: seq,
             ..Flags::default()
         };
-        self.push(
-            r.line,
-            source,
-            r.header.level,
-            r.header.component,
-            message,
-            r.header.time,
-            flags,
-        );
+        self.push(r.line, source, r.header.level, component, message, r.header.time, flags);
     }
 
     /// Builds the event of a record or a loose line and keeps it if it is notable (returns
@@ -274,6 +284,13 @@ pub(crate) fn parse<'t>(text: &'t str, hint: Hint, ctx: &Ctx) -> Piece<'t> {
             continue;
         }
         let (head, listed) = lenient::strip_list(body);
+        // A bullet in front of a quoted or numbered line (`- > CBS.log:12:…`).
+        let (head, copied) = if listed {
+            let (h, again) = lenient::strip_copy(head);
+            (h, copied || again)
+        } else {
+            (head, copied)
+        };
         if let Some((grammar, header)) = Reader::header(head) {
             if let Some(r) = cur.take() {
                 reader.finish(&r);
@@ -296,7 +313,9 @@ pub(crate) fn parse<'t>(text: &'t str, hint: Hint, ctx: &Ctx) -> Piece<'t> {
             cur = Some(Rec { line: no, grammar, header, first, more: Vec::new(), margin: true });
             continue;
         }
-        let indented = body.starts_with(lenient::is_space);
+        // A bullet put in front of every line keeps the indentation of a wrapped one after it.
+        let indented = body.starts_with(lenient::is_space)
+            || (listed && lenient::after_bullet(body).starts_with(lenient::is_space));
         if let Some(r) = cur.as_mut()
             && if r.grammar == Grammar::Text {
                 indented && r.margin
