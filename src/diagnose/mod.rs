@@ -287,7 +287,14 @@ fn score(evidence: &[Evidence], events: &[Event<'_>]) -> (f64, ScoreParts) {
         let best = of_rule.iter().map(|e| e.weight).fold(0.0, f64::max);
         total += best * repetition(of_rule.len());
     }
-    let sources: BTreeSet<String> = evidence.iter().map(|e| source_key(&events[e.event])).collect();
+    // Weak evidence (text in no known format) is no independent source: it agrees with
+    // nothing, unless it is all there is.
+    let strong_only = evidence.iter().any(|e| !e.weak);
+    let sources: BTreeSet<String> = evidence
+        .iter()
+        .filter(|e| !(strong_only && e.weak))
+        .map(|e| source_key(&events[e.event]))
+        .collect();
     let agreement = (1.0 + 0.25 * (sources.len().saturating_sub(1)) as f64).min(2.0);
     let score = (total * agreement * 100.0).round() / 100.0;
     (

@@ -1356,7 +1356,12 @@ fn code_words(s: Sentence, i: &Incident) -> Sentence {
             .fold(s, |s, (k, r)| one(if k == 0 { s } else { s.words(", then ") }, r))
     };
     match runs.as_slice() {
-        [] | [(None, _)] => s,
+        // Failure records without a time make no attempt; their code is the incident's.
+        [] => match i.code {
+            Some(c) => s.words(" with ").value(&shown(c)),
+            None => s,
+        },
+        [(None, _)] => s,
         [(Some(c), _)] => s.words(" with ").value(&shown(*c)),
         [head @ .., _] if head.len() <= 5 => list(s.words(": "), &runs),
         [head @ .., last] => {
