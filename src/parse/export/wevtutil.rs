@@ -117,6 +117,37 @@ struct Parser<'t, 'c> {
 }
 
 impl<'t> Parser<'t, '_> {
+    /// Kernel-General 1 (time changed: the new time in UTC against the block's local date,
+    /// and a change of zone when the reason says so) and 24 (the zone's bias).
+    fn clock_event(&mut self, id: u32, time: Timestamp, desc: &str) {
+        use crate::clock::evidence::{ZoneFact, ZoneSource};
+        if id == 1 {
+            if let Some(rest) = after(desc, "time has changed to ")
+                && let Some(utc) = stamp_time(word(rest), &['Z', '.'])
+                && let Some(q) = quarter_hours(time, utc)
+            {
+                self.piece.offset_seen(OffsetSource::TimeChange, time, q);
+            }
+            if desc.contains("adjusted to the new time zone") {
+                self.piece.clock.zone(
+                    ZoneSource::KernelGeneral1,
+                    ZoneFact::Changed,
+                    time,
+                    TimeBase::Local,
+                );
+            }
+        } else if let Some(rest) = after(desc, "time zone bias is ")
+            && let Ok(bias) = word(rest).parse::<i32>()
+            && bias.abs() <= 14 * 60
+        {
+            // The text does not say whether the zone has daylight time: read as its
+            // standard bias (what an export in May from a UTC−6 summer showed: 420), and
+            // checked against the stamps before it is used.
+            let fact = ZoneFact::Standard { bias, name: None };
+            self.piece.clock.zone(ZoneSource::KernelGeneral24, fact, time, TimeBase::Local);
+        }
+    }
+
     fn finish(&mut self, block: Option<Block<'t>>) {
         let Some(b) = block else { return };
         let desc = b.desc_start.and_then(|s| self.text.get(s..b.desc_end)).unwrap_or("").trim();
@@ -133,6 +164,14 @@ impl<'t> Parser<'t, '_> {
         self.piece.coverage.see_time(time);
         let id: Option<u32> = b.id.trim().parse().ok();
         let level = level_of(b.level);
+        if !b.computer.is_empty() {
+            self.piece.machine.name(b.computer, time, TimeBase::Local);
+        }
+        if matches!(id, Some(1 | 24))
+            && b.source.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General")
+        {
+            self.clock_event(id.unwrap_or(0), time, desc);
+        }
         // A routine block (no prefilter hit, unknown event, informational) is only counted.
         if self.ctx.keep == Keep::Notable
             && !level.is_warning_or_worse()
@@ -148,7 +187,7 @@ impl<'t> Parser<'t, '_> {
             && let Some(utc) = stamp_time(rest, &['Z', '.'])
             && let Some(q) = quarter_hours(time, utc)
         {
-            *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
+            self.piece.offset_seen(OffsetSource::BootEvent, time, q);
         }
         let mut fields = fields_from_text(fam, id.unwrap_or(0), desc);
         if !b.computer.is_empty() {

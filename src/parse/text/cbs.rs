@@ -141,11 +141,7 @@ impl<'t> Parser<'t, '_> {
                     b'@' => {
                         if let Some((utc, used)) = csi_stamp(&m[9..]) {
                             if let Some(q) = quarter_hours(time, utc) {
-                                *self
-                                    .piece
-                                    .offsets
-                                    .entry((OffsetSource::CsiStamp, q))
-                                    .or_default() += 1;
+                                self.piece.offset_seen(OffsetSource::CsiStamp, time, q);
                             }
                             msg +=
                                 9 + used + usize::from(m.as_bytes().get(9 + used) == Some(&b' '));

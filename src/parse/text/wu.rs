@@ -131,7 +131,7 @@ impl<'t> Parser<'t, '_> {
         if let Some(off) =
             banner_offset(message).filter(|_| message.contains("Logging initialized"))
         {
-            *self.piece.offsets.entry((OffsetSource::WuBanner, off.minutes())).or_default() += 1;
+            self.piece.offset_seen(OffsetSource::WuBanner, r.time, off.minutes());
         }
         let codes = self.ctx.extractor.extract(message);
         let notable = is_notable(&codes, r.level, false, message);
