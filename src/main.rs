@@ -15,9 +15,11 @@ use std::process::ExitCode;
 use term::Progress;
 use wutriage::batch;
 use wutriage::bundle::OpenOptions;
+use wutriage::clock::zone::Zone;
 use wutriage::diagnose::{self, Diagnosis};
 use wutriage::event::Source;
 use wutriage::parse::{Keep, ParseOptions};
+use wutriage::pipeline::MachineFiles;
 use wutriage::pipeline::{self, Analysis, Options};
 use wutriage::report::picture::Picture;
 use wutriage::report::problems::{self, Severity};
@@ -55,10 +57,21 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
         ),
         None => None,
     };
+    let timezone = match &input.timezone {
+        Some(s) => Some(Zone::resolve(s).with_context(|| {
+            format!(
+                "--timezone {s:?}: not a Windows time zone (e.g. \"Pacific Standard Time\", as \
+                 `tzutil /l` lists them) or an IANA zone (e.g. America/Los_Angeles)"
+            )
+        })?),
+        None => None,
+    };
     if input.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
     Ok(Options {
+        timezone,
+        machine: input.machine.clone(),
         open: OpenOptions {
             read_mode: input.read_mode.into(),
             max_archive_bytes: input.max_archive_bytes,
@@ -120,6 +133,41 @@ fn diagnosed(
     a.in_pool(|| diagnose::diagnose(events, notes, &spans, diagnose::Options { window_us }))
 }
 
+/// Refuses to write `what` (one machine's output) when the inputs hold several machines and
+/// none was chosen: merged, their logs would mislead.
+fn one_machine(machines: &[MachineFiles], chosen: Option<&String>, what: &str) -> Result<()> {
+    if machines.len() > 1 && chosen.is_none() {
+        let list: Vec<String> = machines
+            .iter()
+            .enumerate()
+            .map(|(k, m)| format!("  {}. {}", k + 1, m.describe()))
+            .collect();
+        bail!(
+            "the inputs hold logs of {} machines, and {what} covers one machine:\n{}\nGive each \
+             machine's logs on their own, or choose one with --machine NAME (or its number).",
+            machines.len(),
+            list.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// An error when `--machine` chose none of the machines found.
+fn chose_none(machines: &[MachineFiles], chosen: Option<&String>) -> Result<()> {
+    if let Some(name) = chosen {
+        let list: Vec<String> = machines
+            .iter()
+            .enumerate()
+            .map(|(k, m)| format!("  {}. {}", k + 1, m.describe()))
+            .collect();
+        bail!(
+            "--machine {name:?}: no such machine in the inputs, which hold:\n{}",
+            list.join("\n")
+        );
+    }
+    Ok(())
+}
+
 /// A spinner for reading the bundles, shown only on a terminal after a second.
 fn reading(inputs: &[PathBuf]) -> Progress {
     let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
@@ -168,6 +216,14 @@ fn window(s: &str) -> Result<i64> {
     Ok((secs * 1e6) as i64)
 }
 
+/// Whether any machine's run failed; an error when `--machine` chose none.
+fn settled(each: &pipeline::Each<bool>, chosen: Option<&String>) -> Result<bool> {
+    if each.results.is_empty() {
+        chose_none(&each.machines, chosen)?;
+    }
+    Ok(each.results.iter().any(|f| *f))
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = io::stdout();
     let color =
@@ -184,10 +240,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
-            let progress = reading(&input.bundles);
-            let (failed, found) =
-                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
-                    drop(progress);
+            let mut progress = Some(reading(&input.bundles));
+            let each =
+                pipeline::run_each(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
+                    drop(progress.take());
+                    if matches!(format, AnalyzeFormat::Json | AnalyzeFormat::Html) {
+                        one_machine(a.machines, input.machine.as_ref(), "this format")?;
+                    }
                     let failed = diagnose(&a, input.strict);
                     if a.bundle.parsed().next().is_none() {
                         // Nothing was read: a report would only say "no failure found".
@@ -195,10 +254,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     let d = diagnosed(&mut a, window_us, since, until);
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
+                    let next = a.timeline.machine.part.is_some_and(|(k, _)| k > 1);
                     match format {
-                        AnalyzeFormat::Table => report.write_table_styled(&mut out, color)?,
+                        AnalyzeFormat::Table => {
+                            if next {
+                                writeln!(out, "\n{}\n", "═".repeat(40))?;
+                            }
+                            report.write_table_styled(&mut out, color)?;
+                        }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
-                        AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
+                        AnalyzeFormat::Markdown => {
+                            if next {
+                                writeln!(out, "\n---\n")?;
+                            }
+                            report.write_markdown(&mut out)?;
+                        }
                         AnalyzeFormat::Html => {
                             let picture = Picture::new(a.bundle, &a.timeline.events, &d);
                             let names: Vec<String> =
@@ -208,6 +278,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     Ok((failed, !d.incidents.is_empty()))
                 })?;
+            if each.results.is_empty() {
+                chose_none(&each.machines, input.machine.as_ref())?;
+            }
+            let failed = each.results.iter().any(|r| r.0);
+            let found = each.results.iter().any(|r| r.1);
             out.flush()?;
             return Ok(if failed {
                 ExitCode::from(2)
@@ -221,9 +296,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
-            let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |mut a| -> Result<bool> {
-                drop(progress);
+            let mut progress = Some(reading(&input.bundles));
+            let each = pipeline::run_each(&input.bundles, &opts, |mut a| -> Result<bool> {
+                drop(progress.take());
+                one_machine(a.machines, input.machine.as_ref(), "a timeline export")?;
                 let failed = diagnose(&a, input.strict);
                 let d = diagnosed(&mut a, window_us, since, until);
                 let events = &a.timeline.events;
@@ -235,7 +311,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     TimelineFormat::Csv => timeline::write_csv(&rows, &mut out)?,
                 }
                 Ok(failed)
-            })?
+            })?;
+            settled(&each, input.machine.as_ref())?
         }
         Command::Batch {
             dirs,
@@ -346,24 +423,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Inventory { input, format } => {
             let opts = options(&input, Keep::Notable)?;
-            let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
-                drop(progress);
+            let mut progress = Some(reading(&input.bundles));
+            let each = pipeline::run_each(&input.bundles, &opts, |a| -> Result<bool> {
+                drop(progress.take());
+                if matches!(format, InventoryFormat::Json) {
+                    one_machine(a.machines, input.machine.as_ref(), "JSON output")?;
+                }
                 let failed = diagnose(&a, input.strict);
                 let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
                 match format {
-                    InventoryFormat::Table => inv.write_table(&mut out)?,
+                    InventoryFormat::Table => {
+                        if a.timeline.machine.part.is_some_and(|(k, _)| k > 1) {
+                            writeln!(out)?;
+                        }
+                        inv.write_table(&mut out)?;
+                    }
                     InventoryFormat::Json => inv.write_json(&mut out)?,
                 }
                 Ok(failed)
-            })?
+            })?;
+            settled(&each, input.machine.as_ref())?
         }
         Command::Events { input, source, all, range } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let (since, until) = time_range(&range)?;
-            let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
-                drop(progress);
+            let mut progress = Some(reading(&input.bundles));
+            let each = pipeline::run_each(&input.bundles, &opts, |a| -> Result<bool> {
+                drop(progress.take());
+                one_machine(a.machines, input.machine.as_ref(), "an event list")?;
                 let failed = diagnose(&a, input.strict);
                 a.timeline.restrict(since, until);
                 let wanted = |s: Source| {
@@ -378,7 +465,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
                 events::write_jsonl(a.bundle, selected, &mut out)?;
                 Ok(failed)
-            })?
+            })?;
+            settled(&each, input.machine.as_ref())?
         }
     };
     out.flush()?;

@@ -12,6 +12,7 @@ use crate::clock::Clocks;
 use crate::clock::infer::{self, UserClock};
 use crate::clock::periods::{Sequence, Tally};
 use crate::event::{Event, Location, Note};
+use crate::machine::Machine;
 use crate::parse::{OffsetSource, OffsetVotes, ParsedArtifact};
 use crate::time::{TimeBase, Timestamp, UtcOffset};
 use rayon::prelude::*;
@@ -45,6 +46,8 @@ pub enum OffsetOrigin {
     TimeChange,
     /// Offsets the log writes on each record.
     RecordOffset,
+    /// The kernel's current bias in Kernel-General 24 events.
+    ZoneRefresh,
 }
 
 impl OffsetOrigin {
@@ -66,6 +69,9 @@ impl OffsetOrigin {
                 "from the time-change event (Kernel-General 1) of a text export"
             }
             OffsetOrigin::RecordOffset => "from the offset the log writes on each record",
+            OffsetOrigin::ZoneRefresh => {
+                "from the kernel's current bias in its zone-refresh events (Kernel-General 24)"
+            }
         }
     }
 }
@@ -78,6 +84,7 @@ impl From<OffsetSource> for OffsetOrigin {
             OffsetSource::BootEvent => OffsetOrigin::BootEvent,
             OffsetSource::TimeChange => OffsetOrigin::TimeChange,
             OffsetSource::RecordOffset => OffsetOrigin::RecordOffset,
+            OffsetSource::ZoneRefresh => OffsetOrigin::ZoneRefresh,
         }
     }
 }
@@ -168,6 +175,8 @@ pub struct Timeline<'t> {
     pub artifact_offsets: Vec<Option<OffsetChoice>>,
     /// The clocks applied, and what converting with them found.
     pub clocks: Clocks,
+    /// The machine the events come from, as far as its logs say (filled by the pipeline).
+    pub machine: Machine,
 }
 
 /// Converts the local times of one artifact's events (in file order) with its clock.
@@ -293,6 +302,7 @@ impl<'t> Timeline<'t> {
             bundle_offset: clocks.machine_offset(),
             artifact_offsets: clocks.artifact_offsets(),
             clocks,
+            machine: Machine::default(),
         }
     }
 

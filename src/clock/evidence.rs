@@ -1,8 +1,9 @@
 //! What readers find about a machine's clock, kept in file order with the time it was seen:
 //! offsets in force at points of local time (CSI lines with both stamps, the legacy
 //! WindowsUpdate.log banner of each session, boot and time-change events of a text export, a
-//! reader's per-record offset such as `CMTrace`'s `+240`), and the time zone the machine
-//! reported (event 6013, Kernel-General 24) or changed (Kernel-General 1).
+//! reader's per-record offset such as `CMTrace`'s `+240`, the kernel's current bias when it
+//! refreshed its zone information), and the time zone the machine reported (event 6013) or
+//! changed (Kernel-General 1).
 //!
 //! Readers only record; [`super::infer`] decides.
 
@@ -37,8 +38,6 @@ pub struct OffsetRun {
 pub enum ZoneSource {
     /// `EventLog` 6013 (daily uptime): its seventh value is `<standard bias> <standard name>`.
     Event6013,
-    /// Kernel-General 24 (time zone information refreshed): the bias alone.
-    KernelGeneral24,
     /// Kernel-General 1 (system time changed) "adjusted to the new time zone".
     KernelGeneral1,
 }
@@ -46,8 +45,8 @@ pub enum ZoneSource {
 /// What a zone clue says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoneFact {
-    /// The zone's standard bias (minutes west: UTC = local + bias) and, from 6013, its
-    /// standard-time name as Windows wrote it (localized).
+    /// The zone's standard bias (minutes west: UTC = local + bias) and its standard-time
+    /// name as Windows wrote it (localized), when the record has one.
     Standard {
         /// Minutes west of UTC.
         bias: i32,

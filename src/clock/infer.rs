@@ -95,7 +95,13 @@ pub struct Plan {
 
 /// Sources written by the machine itself, in its zone: what the zone must agree with.
 fn machine_written(s: OffsetSource) -> bool {
-    matches!(s, OffsetSource::CsiStamp | OffsetSource::WuBanner | OffsetSource::RecordOffset)
+    matches!(
+        s,
+        OffsetSource::CsiStamp
+            | OffsetSource::WuBanner
+            | OffsetSource::RecordOffset
+            | OffsetSource::ZoneRefresh
+    )
 }
 
 /// The span of local times of the local-time logs, widened by a day on each side (and by
@@ -213,13 +219,13 @@ fn clue_utc(time: Timestamp, base: TimeBase, bias: i32) -> Timestamp {
     }
 }
 
-/// The reported zone: the latest 6013 (else Kernel-General 24) clue, and how often it was
+/// A reported zone: the record, the bias, the name, when (UTC) and how many times.
+type Told = (ZoneSource, i32, Option<String>, Timestamp, u64);
+
+/// The reported zone: the latest 6013 clue, and how often it was
 /// told; a different zone earlier is noted.
-fn reported(
-    clues: &[&ClockClues],
-    notes: &mut Vec<String>,
-) -> Option<(ZoneSource, i32, Option<String>, Timestamp, u64)> {
-    for source in [ZoneSource::Event6013, ZoneSource::KernelGeneral24] {
+fn reported(clues: &[&ClockClues], notes: &mut Vec<String>) -> Option<Told> {
+    for source in [ZoneSource::Event6013] {
         let mut told: Vec<(Timestamp, i32, Option<String>, u64)> = Vec::new();
         for c in clues {
             for z in c.zones.iter().filter(|z| z.source == source) {
@@ -255,12 +261,11 @@ fn day(t: Timestamp) -> String {
 
 /// The machine's zone from what it reported, checked against its own stamps.
 fn find_zone(
-    clues: &[&ClockClues],
+    told: Told,
     stamps: &[OffsetRun],
     (from, until): (Timestamp, Timestamp),
-    notes: &mut Vec<String>,
 ) -> Option<(ZoneFinding, Option<Offsets>)> {
-    let (source, bias, name, at, count) = reported(clues, notes)?;
+    let (source, bias, name, at, count) = told;
     let standard = UtcOffset::from_minutes(-bias)?;
     let mut finding = ZoneFinding {
         zone: None,
@@ -336,9 +341,9 @@ pub fn plan(parsed: &[ParsedArtifact<'_>], user: &UserClock) -> Plan {
         if matches!(user, UserClock::Infer) {
             let clues: Vec<&ClockClues> = parsed.iter().map(|a| &a.clock).collect();
             let mut notes = Vec::new();
-            if let Some((_, _, _, at, _)) = reported(&clues, &mut notes) {
-                let around = (Timestamp(at.0 - DAY), Timestamp(at.0 + DAY));
-                plan.zone = find_zone(&clues, &[], around, &mut notes).map(|z| z.0);
+            if let Some(told) = reported(&clues, &mut notes) {
+                let around = (Timestamp(told.3.0 - DAY), Timestamp(told.3.0 + DAY));
+                plan.zone = find_zone(told, &kernel_bias(parsed), around).map(|z| z.0);
                 plan.notes = notes;
             }
         }
@@ -421,6 +426,15 @@ fn best_source(runs: &[OffsetRun]) -> Vec<OffsetRun> {
     runs.iter().filter(|r| r.source == best).copied().collect()
 }
 
+/// The kernel's current bias, as runs, from the event logs.
+fn kernel_bias(parsed: &[ParsedArtifact<'_>]) -> Vec<OffsetRun> {
+    parsed
+        .iter()
+        .flat_map(|a| a.clock.runs.iter().filter(|r| r.source == OffsetSource::ZoneRefresh))
+        .copied()
+        .collect()
+}
+
 /// The instants (UTC) where the machine recorded a change of zone.
 fn changes(clues: &[&ClockClues]) -> Vec<Timestamp> {
     let mut out: Vec<Timestamp> = clues
@@ -442,16 +456,24 @@ fn infer_machine(
     plan: &mut Plan,
 ) -> Clock {
     let clues: Vec<&ClockClues> = parsed.iter().map(|a| &a.clock).collect();
-    // Stamps written by the machine in its own zone, from its local-time logs.
+    // Stamps written by the machine in its own zone: those of its local-time logs, and the
+    // kernel's bias from its event logs.
     let stamps: Vec<OffsetRun> = best_source(
-        &local
+        &parsed
             .iter()
-            .filter_map(|&i| parsed.get(i))
-            .flat_map(|a| a.clock.runs.iter().filter(|r| machine_written(r.source)).copied())
+            .enumerate()
+            .flat_map(|(i, a)| {
+                let local = local.contains(&i);
+                a.clock.runs.iter().filter(move |r| {
+                    machine_written(r.source) && (local || r.source == OffsetSource::ZoneRefresh)
+                })
+            })
+            .copied()
             .collect::<Vec<_>>(),
     );
     let support: u64 = stamps.iter().map(|r| r.count).sum();
-    if let Some((finding, offsets)) = find_zone(&clues, &stamps, span, &mut plan.notes) {
+    let told = reported(&clues, &mut plan.notes);
+    if let Some((finding, offsets)) = told.and_then(|t| find_zone(t, &stamps, span)) {
         let how = finding.how;
         let told = finding.source.map_or(0, |s| s.1);
         plan.zone = Some(finding);

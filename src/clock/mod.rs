@@ -61,7 +61,7 @@ impl Clocks {
         let offset = periods
             .iter()
             .enumerate()
-            .max_by_key(|(i, p)| (p.records, *i))
+            .max_by_key(|(i, p)| (p.events, *i))
             .map_or(clock.offsets.last(), |(_, p)| p.offset);
         Some(OffsetChoice { offset, origin: clock.origin, support: clock.support })
     }
@@ -86,7 +86,7 @@ impl Clocks {
             return Vec::new();
         };
         let mut out: Vec<UtcOffset> = Vec::new();
-        for p in clock.offsets.periods(&t.counts).into_iter().filter(|p| p.records > 0) {
+        for p in clock.offsets.periods(&t.counts).into_iter().filter(|p| p.events > 0) {
             if out.last() != Some(&p.offset) {
                 out.push(p.offset);
             }
@@ -196,7 +196,6 @@ impl ClockView {
                 (_, Some(s)) => {
                     let what = match s {
                         ZoneSource::Event6013 => "event 6013",
-                        ZoneSource::KernelGeneral24 => "Kernel-General 24",
                         ZoneSource::KernelGeneral1 => "Kernel-General 1",
                     };
                     let reported =
@@ -207,8 +206,8 @@ impl ClockView {
             };
             let how = match self.how {
                 Some(ZoneHow::BiasAgreed) => format!(
-                    "; the name is not a zone id, so its rules are those every Windows zone with \
-                     this standard offset that fits the stamps shares ({} zone(s): {})",
+                    "; the name is localized, so the rules applied are those all {} Windows \
+                     zones with this standard offset that fit the logs share (e.g. {})",
                     self.agreeing_count,
                     self.agreeing.join(", ")
                 ),
@@ -243,29 +242,29 @@ impl ClockView {
                         None => "",
                     };
                     out.push(format!(
-                        "  {from} → {until} UTC: {}{dst}, {} record(s)",
-                        p.offset, p.records
+                        "  {from} → {until} UTC: {}{dst}, {} event(s)",
+                        p.offset, p.events
                     ));
                 }
             }
         }
         if self.uncertain_repeated > 0 {
             out.push(format!(
-                "{} record(s) fell in a repeated hour (clock set back) with nothing before them \
+                "{} event(s) fell in a repeated hour (clock set back) with nothing before them \
                  to tell which pass they belong to; taken as the first pass.",
                 self.uncertain_repeated
             ));
         }
         if self.skipped_hour > 0 {
             out.push(format!(
-                "{} record(s) carry a local time the clock skipped (set forward); taken with the \
+                "{} event(s) carry a local time the clock skipped (set forward); taken with the \
                  earlier offset.",
                 self.skipped_hour
             ));
         }
         if self.uncertain_switch > 0 {
             out.push(format!(
-                "{} record(s) fall between the last stamp before a switch and the first after \
+                "{} event(s) fall between the last stamp before a switch and the first after \
                  it, so their offset is a guess (the midpoint is used).",
                 self.uncertain_switch
             ));

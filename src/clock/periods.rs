@@ -68,8 +68,8 @@ pub struct Period {
     pub offset: UtcOffset,
     /// Whether it is daylight saving time, when known.
     pub dst: Option<bool>,
-    /// Local-time records placed in it.
-    pub records: u64,
+    /// Local-time events (kept, or counted for diagnosis) placed in it.
+    pub events: u64,
 }
 
 impl Offsets {
@@ -176,7 +176,7 @@ impl Offsets {
                 until: Some(c.at.to_string()),
                 offset: self.offset_of(i),
                 dst,
-                records: counts.get(i).copied().unwrap_or(0),
+                events: counts.get(i).copied().unwrap_or(0),
             });
             from = Some(c.at.to_string());
             dst = c.dst;
@@ -186,7 +186,7 @@ impl Offsets {
             until: None,
             offset: self.last(),
             dst,
-            records: counts.get(self.changes.len()).copied().unwrap_or(0),
+            events: counts.get(self.changes.len()).copied().unwrap_or(0),
         });
         out
     }
@@ -416,10 +416,7 @@ mod tests {
         assert!(!o.push(c(t(2024, 6, 1, 0, 0), 180)));
         let p = o.periods(&[3, 4]);
         assert_eq!(p.len(), 2);
-        assert_eq!(
-            (p[0].offset, p[0].records, p[1].offset, p[1].records),
-            (off(60), 3, off(180), 4)
-        );
+        assert_eq!((p[0].offset, p[0].events, p[1].offset, p[1].events), (off(60), 3, off(180), 4));
         assert_eq!(o.at_utc(t(2024, 4, 1, 0, 0)), off(180));
     }
 }

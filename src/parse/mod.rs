@@ -183,6 +183,9 @@ pub enum OffsetSource {
     /// A reader's own per-record offset (e.g. `CMTrace`'s `time="08:52:46.695+240"`), through
     /// [`Piece::offset_seen`].
     RecordOffset,
+    /// Kernel-General 24 in an .evtx: the kernel's current bias (daylight time included) when
+    /// it refreshed its zone information, at a UTC instant.
+    ZoneRefresh,
 }
 
 /// Evidence about an artifact's UTC offset: (source, minutes east) → count.

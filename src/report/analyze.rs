@@ -2,11 +2,13 @@
 //! coverage, as a table, JSON or Markdown. Built from a [`Diagnosis`]; decides nothing.
 
 use super::SCHEMA_VERSION;
-use super::inventory::{Inventory, Row};
+use super::inventory::{Inventory, Row, machine_line};
 use crate::bundle::Bundle;
+use crate::clock::ClockView;
 use crate::code::Code;
 use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
 use crate::event::Event;
+use crate::machine::Machine;
 use crate::parse::ParsedArtifact;
 use crate::remedy::{Remedy, Risk};
 use crate::timeline::{OffsetChoice, Timeline};
@@ -171,10 +173,14 @@ pub struct Report {
     pub schema_version: u32,
     /// Headline verdict, one sentence per line.
     pub verdict: Vec<String>,
-    /// Offset used for local times.
+    /// The machine the logs come from.
+    pub machine: Machine,
+    /// Offset used for local times (the one most records took).
     pub offset: OffsetChoice,
     /// The time base, in words.
     pub clock: String,
+    /// The machine's time zone and the offsets applied over time.
+    pub time_zone: ClockView,
     /// Correlation window, minutes.
     pub window_minutes: i64,
     /// Storage failure is corroborated: back up first.
@@ -308,8 +314,10 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             verdict: verdict(d, events, bundle),
+            machine: inv.machine.clone(),
             offset: inv.offset,
             clock: inv.clock(),
+            time_zone: inv.time_zone.clone(),
             window_minutes: d.window_us / 60_000_000,
             storage_first: d.storage_first,
             incidents,
@@ -354,6 +362,15 @@ impl Report {
         let heading = |text: &str| paint(Style::new().bold().underline(), text);
         // The width of the tables: the terminal's, or 140 columns in a pipe.
         let width = usize::from(table(&[]).width().unwrap_or(140));
+        // Several machines given together: each report opens with its machine. One machine:
+        // the verdict stays the first line, and the machine follows it.
+        let machine = machine_line(&self.machine);
+        let heading_first = self.machine.part.is_some_and(|p| p.1 > 1);
+        if heading_first && let Some(line) = &machine {
+            for part in textwrap::wrap(line, width) {
+                writeln!(w, "{}", paint(bold, &part))?;
+            }
+        }
         for (n, line) in self.verdict.iter().enumerate() {
             let style = if line.starts_with("Back up") || line.starts_with("But the disk") {
                 alarm
@@ -364,6 +381,11 @@ impl Report {
             };
             for part in textwrap::wrap(line, width) {
                 writeln!(w, "{}", paint(style, &part))?;
+            }
+        }
+        if !heading_first && let Some(line) = &machine {
+            for part in textwrap::wrap(line, width) {
+                writeln!(w, "{part}")?;
             }
         }
         writeln!(w)?;
@@ -490,16 +512,18 @@ impl Report {
         }
         let c = &self.coverage;
         let read = format!(
-            "Read {} of {} files ({} records, {} damaged parts, {} skipped); times in UTC, local logs at {} ({}).",
+            "Read {} of {} files ({} records, {} damaged parts, {} skipped); times in UTC, local logs {}.",
             c.parsed,
             c.files,
             c.records,
             c.damaged,
             c.skipped,
-            self.offset.offset,
-            self.offset.origin.describe()
+            self.local_clock()
         );
         textwrap::wrap(&read, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        for line in self.clock_notes() {
+            textwrap::wrap(&line, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        }
         for line in self.incomplete() {
             textwrap::wrap(&format!("Incomplete: {line}"), width)
                 .iter()
@@ -507,6 +531,34 @@ impl Report {
         }
         Ok(())
     }
+    /// How local times were placed: `at +09:00 (from CSI lines …)`, or the offsets over time.
+    fn local_clock(&self) -> String {
+        let tz = &self.time_zone;
+        if tz.periods.len() > 1 {
+            let offsets: Vec<String> = tz.periods.iter().map(|p| p.offset.to_string()).collect();
+            let rules = tz.zone.as_deref().map_or(String::new(), |z| format!(", {z}"));
+            return format!(
+                "at the offset in force at each instant ({}; {}{rules})",
+                offsets.join(" / "),
+                self.offset.origin.describe()
+            );
+        }
+        format!("at {} ({})", self.offset.offset, self.offset.origin.describe())
+    }
+
+    /// The zone, and what could not be placed for certain, when there is something to say.
+    fn clock_notes(&self) -> Vec<String> {
+        let tz = &self.time_zone;
+        tz.lines()
+            .into_iter()
+            .filter(|l| {
+                let zone_line = l.starts_with("Time zone:") || l.starts_with("Its rules");
+                let detail = l.starts_with("Local-time logs") || l.starts_with("  ");
+                (zone_line && tz.zone.is_some()) || !(zone_line || detail)
+            })
+            .collect()
+    }
+
     /// One line per file whose reading hit a limit or found it changed: the results for it
     /// are partial, and the reader must know.
     fn incomplete(&self) -> Vec<String> {
@@ -533,6 +585,9 @@ impl Report {
     /// Markdown for a support ticket.
     pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "## Windows Update triage\n")?;
+        if let Some(line) = machine_line(&self.machine) {
+            writeln!(w, "**{}**\n", md(&line))?;
+        }
         for line in &self.verdict {
             writeln!(w, "{line}  ")?;
         }
@@ -617,14 +672,16 @@ impl Report {
         let c = &self.coverage;
         writeln!(
             w,
-            "_Read {} of {} files ({} records, {} damaged parts). Times in UTC; local logs at {} ({})._",
+            "_Read {} of {} files ({} records, {} damaged parts). Times in UTC; local logs {}._",
             c.parsed,
             c.files,
             c.records,
             c.damaged,
-            self.offset.offset,
-            self.offset.origin.describe()
+            self.local_clock()
         )?;
+        for line in self.clock_notes() {
+            writeln!(w, "\n_{}_", md(&line))?;
+        }
         for line in self.incomplete() {
             writeln!(w, "\n**Incomplete:** {}", md(&line))?;
         }

@@ -271,8 +271,8 @@ fn utf16_strings(hex: &str) -> Vec<String> {
 
 /// What a record says of its machine and clock: the computer it names, and for `EventLog`
 /// 6013 the zone (seventh value) and the build (binary data: product, `10.0.19045 Build
-/// 19045`, computer name); for Kernel-General 24 the bias when the zone has no daylight
-/// time; for Kernel-General 1 a change of zone (reason 3, which records show with
+/// 19045`, computer name); for Kernel-General 24 the offset in force (its current bias);
+/// for Kernel-General 1 a change of zone (reason 3, which records show with
 /// "adjusted to the new time zone" and the setup programs that set the zone).
 fn observe<'f>(
     piece: &mut Piece<'_>,
@@ -314,20 +314,14 @@ fn observe<'f>(
             }
         }
         24 if general => {
-            let (mut bias, mut zone_id) = (None, None);
-            for (k, v) in fields {
-                match k {
-                    "CurrentBias" => bias = v.trim().parse::<i32>().ok(),
-                    "CurrentTimeZoneID" => zone_id = v.trim().parse::<u32>().ok(),
-                    _ => {}
-                }
-            }
-            // Zone id 0: the zone has no daylight time, so its bias is the standard one.
-            if let (Some(bias), Some(0)) = (bias, zone_id)
-                && bias.abs() <= 14 * 60
-            {
-                let fact = ZoneFact::Standard { bias, name: None };
-                piece.clock.zone(ZoneSource::KernelGeneral24, fact, time, TimeBase::Utc);
+            // The kernel's current bias, daylight time included (it changes at each switch,
+            // and on a machine whose setup moved it from Pacific to Mountain time in May it
+            // read 420 then 360): the offset in force at this instant.
+            let bias = fields
+                .find(|(k, _)| *k == "CurrentBias")
+                .and_then(|(_, v)| v.trim().parse::<i32>().ok());
+            if let Some(bias) = bias.filter(|b| b.abs() <= 14 * 60) {
+                piece.offset_seen(super::OffsetSource::ZoneRefresh, time.shifted(-bias), -bias);
             }
         }
         1 if general && fields.any(|(k, v)| k == "Reason" && v.trim() == "3") => {
@@ -1074,6 +1068,8 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         for mut part in runs.into_iter().flatten() {
             piece.coverage.absorb(&part.coverage);
             piece.issues.append(&mut part.issues);
+            piece.clock.absorb(std::mem::take(&mut part.clock));
+            piece.machine.absorb(std::mem::take(&mut part.machine));
             // Left-out events are numbered within the file's events, kept ones included.
             let before = (piece.events.len() + piece.left_out.len()) as u64;
             piece.left_out.extend(part.left_out.iter().map(|&(n, t)| (n + before, t)));

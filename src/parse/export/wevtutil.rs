@@ -117,34 +117,20 @@ struct Parser<'t, 'c> {
 }
 
 impl<'t> Parser<'t, '_> {
-    /// Kernel-General 1 (time changed: the new time in UTC against the block's local date,
-    /// and a change of zone when the reason says so) and 24 (the zone's bias).
-    fn clock_event(&mut self, id: u32, time: Timestamp, desc: &str) {
+    /// Kernel-General 1: the new time in UTC against the block's local date, and a change of
+    /// zone when the reason says so. (Kernel-General 24's bias is the machine's at the event,
+    /// while an export's dates are in the zone of the export: they are not compared.)
+    fn time_changed(&mut self, time: Timestamp, desc: &str) {
         use crate::clock::evidence::{ZoneFact, ZoneSource};
-        if id == 1 {
-            if let Some(rest) = after(desc, "time has changed to ")
-                && let Some(utc) = stamp_time(word(rest), &['Z', '.'])
-                && let Some(q) = quarter_hours(time, utc)
-            {
-                self.piece.offset_seen(OffsetSource::TimeChange, time, q);
-            }
-            if desc.contains("adjusted to the new time zone") {
-                self.piece.clock.zone(
-                    ZoneSource::KernelGeneral1,
-                    ZoneFact::Changed,
-                    time,
-                    TimeBase::Local,
-                );
-            }
-        } else if let Some(rest) = after(desc, "time zone bias is ")
-            && let Ok(bias) = word(rest).parse::<i32>()
-            && bias.abs() <= 14 * 60
+        if let Some(rest) = after(desc, "time has changed to ")
+            && let Some(utc) = stamp_time(word(rest), &['Z', '.'])
+            && let Some(q) = quarter_hours(time, utc)
         {
-            // The text does not say whether the zone has daylight time: read as its
-            // standard bias (what an export in May from a UTC−6 summer showed: 420), and
-            // checked against the stamps before it is used.
-            let fact = ZoneFact::Standard { bias, name: None };
-            self.piece.clock.zone(ZoneSource::KernelGeneral24, fact, time, TimeBase::Local);
+            self.piece.offset_seen(OffsetSource::TimeChange, time, q);
+        }
+        if desc.contains("adjusted to the new time zone") {
+            let (source, fact) = (ZoneSource::KernelGeneral1, ZoneFact::Changed);
+            self.piece.clock.zone(source, fact, time, TimeBase::Local);
         }
     }
 
@@ -167,10 +153,8 @@ impl<'t> Parser<'t, '_> {
         if !b.computer.is_empty() {
             self.piece.machine.name(b.computer, time, TimeBase::Local);
         }
-        if matches!(id, Some(1 | 24))
-            && b.source.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General")
-        {
-            self.clock_event(id.unwrap_or(0), time, desc);
+        if id == Some(1) && b.source.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General") {
+            self.time_changed(time, desc);
         }
         // A routine block (no prefilter hit, unknown event, informational) is only counted.
         if self.ctx.keep == Keep::Notable
