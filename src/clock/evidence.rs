@@ -7,7 +7,7 @@
 //!
 //! Readers only record; [`super::infer`] decides.
 
-use crate::parse::OffsetSource;
+use crate::parse::{OffsetSource, OffsetVotes};
 use crate::time::{TimeBase, Timestamp};
 
 /// Most runs kept per artifact: an offset that changes on every line is hostile or broken
@@ -83,6 +83,8 @@ pub struct ClockClues {
     pub zones: Vec<ZoneClue>,
     /// Whether runs or clues past the caps were only counted.
     pub cut: bool,
+    /// Points past the run cap, counted only.
+    overflow: OffsetVotes,
 }
 
 impl ClockClues {
@@ -99,9 +101,21 @@ impl ClockClues {
         }
         if self.runs.len() >= MAX_RUNS {
             self.cut = true;
+            *self.overflow.entry((source, minutes)).or_default() += 1;
             return;
         }
         self.runs.push(OffsetRun { source, minutes, first: local, last: local, count: 1 });
+    }
+
+    /// Adds every point seen to `votes` ((source, minutes) → count), the runs' and the
+    /// counted ones past the cap.
+    pub fn votes_into(&self, votes: &mut OffsetVotes) {
+        for r in &self.runs {
+            *votes.entry((r.source, r.minutes)).or_default() += r.count;
+        }
+        for (k, v) in &self.overflow {
+            *votes.entry(*k).or_default() += v;
+        }
     }
 
     /// Notes a zone clue told at `time`.
@@ -133,6 +147,9 @@ impl ClockClues {
     /// Appends what a later piece of the same artifact found.
     pub fn absorb(&mut self, other: ClockClues) {
         self.cut |= other.cut;
+        for (k, v) in other.overflow {
+            *self.overflow.entry(k).or_default() += v;
+        }
         let mut runs = other.runs.into_iter();
         if let (Some(last), Some(next)) = (self.runs.last_mut(), runs.as_slice().first())
             && (last.source, last.minutes) == (next.source, next.minutes)
@@ -142,7 +159,14 @@ impl ClockClues {
             last.count += next.count;
             runs.next();
         }
-        self.runs.extend(runs.take(MAX_RUNS.saturating_sub(self.runs.len())));
+        let room = MAX_RUNS.saturating_sub(self.runs.len());
+        for r in runs.by_ref().take(room) {
+            self.runs.push(r);
+        }
+        for r in runs {
+            self.cut = true;
+            *self.overflow.entry((r.source, r.minutes)).or_default() += r.count;
+        }
         let mut zones = other.zones.into_iter();
         if let (Some(last), Some(next)) = (self.zones.last_mut(), zones.as_slice().first())
             && (last.source, &last.fact, last.time_base)
@@ -201,6 +225,10 @@ mod tests {
         }
         assert_eq!(c.runs.len(), MAX_RUNS);
         assert!(c.cut);
+        // Points past the cap still count as votes.
+        let mut votes = OffsetVotes::new();
+        c.votes_into(&mut votes);
+        assert_eq!(votes.values().sum::<u64>(), MAX_RUNS as u64 + 10);
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub struct MachineClues {
 impl MachineClues {
     /// Notes a record naming its computer.
     pub fn name(&mut self, name: &str, time: Timestamp, base: TimeBase) {
-        let name = name.trim();
+        // As written (compared untrimmed: this runs per record; keys trim).
         if name.is_empty() {
             return;
         }

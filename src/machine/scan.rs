@@ -12,7 +12,8 @@ const EDGE: usize = 256 << 10;
 
 /// The text after the last `needle` in `hay`, up to the end of its line.
 fn after_last<'h>(hay: &'h [u8], needle: &[u8]) -> Option<&'h str> {
-    let at = memmem::rfind(hay, needle)? + needle.len();
+    // Forward, vectorised, keeping the last: a backward search has no fast path.
+    let at = memmem::find_iter(hay, needle).last()? + needle.len();
     let rest = hay.get(at..)?;
     let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len()).min(64);
     std::str::from_utf8(rest.get(..end)?).ok()

@@ -259,12 +259,19 @@ impl<'t> Piece<'t> {
     }
 
     /// Notes that at `local` (the record's local time) the offset was `minutes` east of UTC,
-    /// as `source` tells: a vote for the artifact's offset, and a point in its clock's
-    /// history (a change between stretches is a DST switch, not noise). Readers whose records
-    /// carry their own offset call this per record.
+    /// as `source` tells: a point in its clock's history (a change between stretches is a DST
+    /// switch, not noise), and a vote for the artifact's offset once the pieces are merged.
+    /// Readers whose records carry their own offset call this per record.
     pub(crate) fn offset_seen(&mut self, source: OffsetSource, local: Timestamp, minutes: i32) {
-        *self.offsets.entry((source, minutes)).or_default() += 1;
         self.clock.point(source, local, minutes);
+    }
+
+    /// The votes for an offset: those cast directly, and the points of [`Piece::offset_seen`].
+    #[cfg(test)]
+    pub(crate) fn offset_votes(&self) -> OffsetVotes {
+        let mut v = self.offsets.clone();
+        self.clock.votes_into(&mut v);
+        v
     }
 
     pub(crate) fn push(&mut self, keep: Keep, event: Event<'t>, notable: bool) {
@@ -677,6 +684,8 @@ pub fn parse<'t>(
         for (k, v) in piece.offsets {
             *dst.offsets.entry(k).or_default() += v;
         }
+        // Points become votes here, once per piece, rather than one map entry per line.
+        piece.clock.votes_into(&mut dst.offsets);
         dst.clock.absorb(std::mem::take(&mut piece.clock));
         dst.machine.absorb(std::mem::take(&mut piece.machine));
         if dst.events.is_empty() {

@@ -276,7 +276,7 @@ fn utf16_strings(hex: &str) -> Vec<String> {
 /// "adjusted to the new time zone" and the setup programs that set the zone).
 fn observe<'f>(
     piece: &mut Piece<'_>,
-    fam: Family,
+    fam: Option<Family>,
     (provider, id, computer): (&str, Option<u32>, &str),
     time: Timestamp,
     fields: impl Iterator<Item = (&'f str, &'f str)>,
@@ -285,7 +285,12 @@ fn observe<'f>(
     if !computer.is_empty() {
         piece.machine.name(computer, time, TimeBase::Utc);
     }
-    let Some(id) = id.filter(|&id| is_clock(fam, id)) else { return };
+    // The family only for the few ids that may tell of the clock: this runs per record.
+    let Some(id) = id.filter(|&id| {
+        matches!(id, 1 | 24 | 6013) && is_clock(fam.unwrap_or_else(|| family(provider)), id)
+    }) else {
+        return;
+    };
     let general = provider.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General");
     let mut fields = fields;
     match id {
@@ -847,7 +852,7 @@ fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
     count(piece, raw.recovered, raw.time);
     observe(
         piece,
-        family(&raw.provider),
+        None,
         (&raw.provider, raw.event_id, &raw.computer),
         raw.time,
         raw.fields.iter().map(|(k, v)| (k.as_ref(), v.as_str())),
@@ -889,7 +894,7 @@ fn keep_view(
     }
     count(piece, false, time);
     let system = (view.provider(), view.event_id, view.computer());
-    observe(piece, fam, system, time, view.fields().map(|(k, v)| (k.as_ref(), v)));
+    observe(piece, Some(fam), system, time, view.fields().map(|(k, v)| (k.as_ref(), v)));
     // The fields `with_system` gives the event, borrowed from the view, in a list whose
     // memory goes from record to record: one allocation, and its growth, per record made
     // the two threads queue on the allocator's lock.

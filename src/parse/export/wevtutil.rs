@@ -296,7 +296,7 @@ Package KB5004122 failed to be changed to the Installed state. Status: 0x8e5e03f
     fn blocks_become_events() {
         let p = parse(EXPORT, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 3);
-        assert_eq!(p.offsets.get(&(OffsetSource::BootEvent, -360)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::BootEvent, -360)), Some(&1));
         let e = &p.events[1];
         assert_eq!(e.event_id, Some(20));
         assert_eq!(e.level, Level::Error);

@@ -325,7 +325,7 @@ Operation result: 0x800f081f\r
         assert!(e[5].flags.report_block);
         assert_eq!(e[5].at.pos, Pos::Line(8));
         assert_eq!(e[5].codes[0].to_string(), "0x800F081F");
-        assert_eq!(p.offsets.get(&(OffsetSource::CsiStamp, -420)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::CsiStamp, -420)), Some(&1));
     }
 
     #[test]
