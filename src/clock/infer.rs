@@ -260,11 +260,16 @@ fn day(t: Timestamp) -> String {
 }
 
 /// The machine's zone from what it reported, checked against its own stamps.
+/// What [`find_zone`] found: the finding, the rules' offsets when they are known, and else
+/// the offsets of every Windows zone with the reported bias that fits the stamps (they
+/// disagree, but tell where a switch the stamps show can have happened).
+type Found = (ZoneFinding, Option<Offsets>, Vec<Offsets>);
+
 fn find_zone(
     told: Told,
     stamps: &[OffsetRun],
     (from, until): (Timestamp, Timestamp),
-) -> Option<(ZoneFinding, Option<Offsets>)> {
+) -> Option<Found> {
     let (source, bias, name, at, count) = told;
     let standard = UtcOffset::from_minutes(-bias)?;
     let mut finding = ZoneFinding {
@@ -285,10 +290,10 @@ fn find_zone(
         finding.zone = Some(zone);
         finding.how = ZoneHow::Named;
         if agrees(&offsets, stamps) {
-            return Some((finding, Some(offsets)));
+            return Some((finding, Some(offsets), Vec::new()));
         }
         finding.rejected = Some(rejected(stamps, &offsets));
-        return Some((finding, None));
+        return Some((finding, None, Vec::new()));
     }
     // Else the Windows zones with this standard offset that agree with the stamps; their
     // rules are used when they all give the same offsets over the span.
@@ -308,13 +313,33 @@ fn find_zone(
         finding.how = ZoneHow::BiasAgreed;
         finding.agreeing = candidates.iter().filter_map(|(z, _)| z.windows).take(4).collect();
         finding.agreeing_count = candidates.len();
-        let offsets = offsets.clone();
         // The rules stand for the offsets, not for a place: no zone is named.
         let _ = zone;
-        return Some((finding, Some(offsets)));
+        return Some((finding, Some(offsets.clone()), Vec::new()));
     }
     finding.agreeing_count = candidates.len();
-    Some((finding, None))
+    Some((finding, None, candidates.into_iter().map(|c| c.1).collect()))
+}
+
+/// Narrows each switch the stamps show (somewhere between two stamps) to where the zones
+/// that fit the stamps make that same switch: from their earliest such instant to their
+/// latest, placed at their median.
+fn narrow(offsets: &mut Offsets, candidates: &[Offsets]) {
+    for i in 0..offsets.changes().len() {
+        let c = offsets.changes()[i];
+        let Some((from, until)) = c.within else { continue };
+        let mut at: Vec<Timestamp> = candidates
+            .iter()
+            .flat_map(|o| o.changes().iter())
+            .filter(|t| t.at >= from && t.at <= until && t.before == c.before && t.after == c.after)
+            .map(|t| t.at)
+            .collect();
+        at.sort_unstable();
+        let (Some(&lo), Some(&hi)) = (at.first(), at.last()) else { continue };
+        let median = at[at.len() / 2];
+        let within = (lo < hi).then_some((lo, Timestamp(hi.0 + 1)));
+        offsets.narrow(i, median, within);
+    }
 }
 
 /// Whether two zones give the same offsets at the same instants.
@@ -473,7 +498,8 @@ fn infer_machine(
     );
     let support: u64 = stamps.iter().map(|r| r.count).sum();
     let told = reported(&clues, &mut plan.notes);
-    if let Some((finding, offsets)) = told.and_then(|t| find_zone(t, &stamps, span)) {
+    let mut candidates = Vec::new();
+    if let Some((finding, offsets, others)) = told.and_then(|t| find_zone(t, &stamps, span)) {
         let how = finding.how;
         let told = finding.source.map_or(0, |s| s.1);
         plan.zone = Some(finding);
@@ -482,9 +508,11 @@ fn infer_machine(
                 if how == ZoneHow::Named { OffsetOrigin::TimeZone } else { OffsetOrigin::ZoneBias };
             return Clock { offsets, origin, support: told + support };
         }
+        candidates = others;
     }
     let markers = changes(&clues);
-    if let Some(offsets) = runs_offsets(&stamps, &markers) {
+    if let Some(mut offsets) = runs_offsets(&stamps, &markers) {
+        narrow(&mut offsets, &candidates);
         let source = stamps.first().map_or(OffsetSource::CsiStamp, |r| r.source);
         return Clock { offsets, origin: source.into(), support };
     }

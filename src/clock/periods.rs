@@ -121,6 +121,17 @@ impl Offsets {
         &self.changes
     }
 
+    /// Moves inferred change `i` to `at`, inside the stretch it was known to lie in, and
+    /// sets how uncertain it still is.
+    pub fn narrow(&mut self, i: usize, at: Timestamp, within: Option<(Timestamp, Timestamp)>) {
+        if let Some(c) = self.changes.get_mut(i)
+            && c.within.is_some_and(|(a, b)| at >= a && at <= b)
+        {
+            c.at = at;
+            c.within = within;
+        }
+    }
+
     fn offset_of(&self, period: usize) -> UtcOffset {
         match period.checked_sub(1) {
             None => self.first,

@@ -142,6 +142,9 @@ pub fn write(
         };
         let _ = writeln!(s, "<p{class}>{}</p>", esc(line));
     }
+    if let Some(line) = super::inventory::machine_line(&report.machine) {
+        let _ = writeln!(s, "<p class=\"machine\">{}</p>", esc(&line));
+    }
     s.push_str("</section>\n");
 
     // Timeline picture.
@@ -280,6 +283,13 @@ pub fn write(
         c.skipped,
         esc(&report.clock)
     );
+    // The zone and the offsets over time, when there is more to say than one offset.
+    let tz = &report.time_zone;
+    if tz.zone.is_some() || tz.periods.len() > 1 {
+        for line in tz.lines() {
+            let _ = writeln!(s, "<p class=\"sub\">{}</p>", esc(line.trim()));
+        }
+    }
     s.push_str("<table>\n<tr><th>file</th><th>kind</th><th>records</th><th>first → last (UTC)</th><th>notes</th></tr>\n");
     for f in &report.files {
         let mut notes: Vec<String> = f.note.iter().cloned().collect();
