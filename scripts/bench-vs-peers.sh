@@ -15,12 +15,13 @@ TARGET=${CARGO_TARGET_DIR:-target}
 
 command -v rg >/dev/null || apt-get install -y ripgrep
 command -v evtx_dump >/dev/null || cargo install evtx --version 0.15.1 --features evtx_dump --locked
-cargo build --release --quiet --bin wutriage --example make-bundle --example peak-heap \
+# The dist profile (fat LTO) is what releases ship, so it is what is measured.
+cargo build --profile dist --quiet --bin wutriage --example make-bundle --example peak-heap \
     --example text-floor
-BIN=$TARGET/release/wutriage
+BIN=$TARGET/dist/wutriage
 
 for size in 1GiB 100MiB; do
-    [ -d "$DATA/bundle-$size" ] || "$TARGET/release/examples/make-bundle" --size "$size" --seed 7 --out "$DATA/bundle-$size" >/dev/null
+    [ -d "$DATA/bundle-$size" ] || "$TARGET/dist/examples/make-bundle" --size "$size" --seed 7 --out "$DATA/bundle-$size" >/dev/null
 done
 BIG=$DATA/bundle-1GiB
 SMALL=$DATA/bundle-100MiB
@@ -57,7 +58,7 @@ echo "text logs ($((tb >> 20)) MiB): wutriage ${w} ms ($(ratio "$((tb / 1000))" 
 # letter case), which `analyze` runs before it parses and diagnoses.
 anchors=$(mktemp)
 trap 'rm -f "$anchors"' EXIT
-"$TARGET/release/examples/text-floor" --anchors >"$anchors"
+"$TARGET/dist/examples/text-floor" --anchors >"$anchors"
 a=$(median_ms rg -c -i -F -f "$anchors" "${TEXT[@]}")
 echo "  context: rg -c -i -F with the prefilter's $(wc -l <"$anchors") anchors ${a} ms, wutriage ${w} ms: $(ratio "$w" "$a")x"
 
@@ -80,7 +81,7 @@ lb=$(bytes "$BIG")
 x=$(ratio "$tl" "$ts")
 echo "scaling: 100 MiB ${ts} ms, 1 GiB ${tl} ms: $(ratio "$lb" "$sb")x the bytes cost ${x}x the time (target <= 10.5: $(verdict "$x" 10.5 le))"
 
-heap=$("$TARGET/release/examples/peak-heap" "$BIG" | sed -n 's/peak heap: \([0-9.]*\) MiB.*/\1/p')
+heap=$("$TARGET/dist/examples/peak-heap" "$BIG" | sed -n 's/peak heap: \([0-9.]*\) MiB.*/\1/p')
 echo "peak heap (1 GiB bundle, counting allocator): ${heap} MiB (target <= 100 MB = 95.4 MiB: $(verdict "$heap" 95.4 le))"
 
 demo=$(median_ms "$BIN" analyze fixtures/bundles/storage-0x80070306)

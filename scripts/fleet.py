@@ -15,12 +15,16 @@ Usage:
   wutriage batch --out fleet.ndjson /cases/incoming
   python3 scripts/fleet.py fleet.ndjson              # tables on stdout
   python3 scripts/fleet.py --json fleet.ndjson       # the same answers as JSON
-  python3 scripts/fleet.py --db fleet.duckdb fleet.ndjson
+  python3 scripts/fleet.py --db fleet.duckdb fleet.ndjson && duckdb fleet.duckdb
 
-Needs the `duckdb` package from PyPI (python3 -m pip install duckdb).
+Needs the `duckdb` package from PyPI (python3 -m pip install duckdb). The `duckdb` command
+(to query the --db file later) is a separate program: `python3 -m pip install duckdb-cli`
+or a release from DuckDB's site. --db files are written in a storage format that the
+command of DuckDB 1.0 or later opens, whatever the version of the Python package.
 """
 import argparse
 import json
+import os
 import sys
 
 try:
@@ -153,6 +157,23 @@ def table(title, items):
         print(("  " + "  ".join(v.ljust(w) for v, w in zip(c, widths))).rstrip())
 
 
+def connect(db):
+    """An in-memory database, or DB written in a storage format that the DuckDB CLI of an
+    older release can open too (the `duckdb` package on PyPI is often a major version ahead
+    of the `duckdb` command a user has)."""
+    if not db:
+        return duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS fleet (STORAGE_VERSION 'v1.0.0')", [db])
+    except duckdb.Error:
+        # A DuckDB before 1.2 has no STORAGE_VERSION and writes its own format anyway.
+        con.close()
+        return duckdb.connect(db)
+    con.execute("USE fleet")
+    return con
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("ndjson", help="output of `wutriage batch`")
@@ -161,7 +182,7 @@ def main():
     ap.add_argument("--db", help="keep the tables in this DuckDB file")
     args = ap.parse_args()
 
-    con = duckdb.connect(args.db or ":memory:")
+    con = connect(args.db)
     load(con, args.ndjson)
     a = answers(con, args.cause)
     if args.json:
@@ -181,4 +202,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`| head`) has all it wanted: not an error. Point stdout at devnull so
+        # that the interpreter's own flush at exit does not complain a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -262,3 +262,56 @@ fn the_fleet_script_answers_from_the_batch_output_in_duckdb() {
     assert!(text.contains("Share of tickets per most likely cause"));
     assert!(text.contains("KB5034765"));
 }
+
+#[test]
+fn the_fleet_script_exits_quietly_into_a_closed_pipe_and_keeps_a_db_the_cli_opens() {
+    let Some(python) = python_with_duckdb() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ndjson = dir.path().join("fleet.ndjson");
+    let o = wutriage(&["batch", "--out", ndjson.to_str().unwrap(), &bundles_dir()]);
+    assert!(o.status.success());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fleet.py");
+
+    // `fleet.py … | head -1`: the reader is gone before the script writes its tables.
+    let mut child = Command::new(python)
+        .arg(&script)
+        .arg(&ndjson)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "exit {:?}", o.status);
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // --db keeps the tables; the `duckdb` command opens the file even when it is an older
+    // release than the Python package (pip's duckdb-cli often is).
+    let db = dir.path().join("fleet.duckdb");
+    let o = Command::new(python)
+        .arg(&script)
+        .args(["--db", db.to_str().unwrap()])
+        .arg(&ndjson)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let count = Command::new(python)
+        .args(["-c", "import duckdb,sys; print(duckdb.connect(sys.argv[1]).execute('SELECT count(*) FROM bundles').fetchall()[0][0])"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let bundles = fs::read_to_string(&ndjson).unwrap().lines().count();
+    assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), bundles.to_string());
+    match Command::new("duckdb")
+        .args(["-csv", "-noheader", db.to_str().unwrap(), "SELECT count(*) FROM bundles"])
+        .output()
+    {
+        Ok(o) => {
+            assert!(o.status.success(), "duckdb CLI: {}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), bundles.to_string());
+        }
+        Err(_) => {
+            eprintln!("skipped: the duckdb command not found (python3 -m pip install duckdb-cli)")
+        }
+    }
+}
