@@ -186,6 +186,18 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl ClockView {
+    /// The offsets of the periods, each once, in the order they first apply.
+    pub fn distinct_offsets(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in &self.periods {
+            let o = p.offset.to_string();
+            if !out.contains(&o) {
+                out.push(o);
+            }
+        }
+        out
+    }
+
     /// Sentences for the tables: the zone, where it came from, each period, and what could
     /// not be placed for certain.
     pub fn lines(&self) -> Vec<String> {

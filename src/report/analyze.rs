@@ -535,11 +535,9 @@ impl Report {
     fn local_clock(&self) -> String {
         let tz = &self.time_zone;
         if tz.periods.len() > 1 {
-            let offsets: Vec<String> = tz.periods.iter().map(|p| p.offset.to_string()).collect();
-            let rules = tz.zone.as_deref().map_or(String::new(), |z| format!(", {z}"));
             return format!(
-                "at the offset in force at each instant ({}; {}{rules})",
-                offsets.join(" / "),
+                "at the offset in force at each instant, {} ({})",
+                tz.distinct_offsets().join(" or "),
                 self.offset.origin.describe()
             );
         }

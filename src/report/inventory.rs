@@ -186,13 +186,11 @@ impl Inventory {
             return "Times in UTC; every source writes UTC.".to_string();
         }
         if tz.periods.len() > 1 {
-            let offsets: Vec<String> = tz.periods.iter().map(|p| p.offset.to_string()).collect();
-            let rules = tz.zone.as_deref().map_or(String::new(), |z| format!(" of {z}"));
             return format!(
                 "Times in UTC; local-time logs converted with the offset in force at each \
-                 instant ({}{rules}: {}).",
+                 instant, {} ({}).",
+                tz.distinct_offsets().join(" or "),
                 self.offset.origin.describe(),
-                offsets.join(", ")
             );
         }
         format!(
