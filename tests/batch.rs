@@ -311,7 +311,7 @@ fn the_fleet_script_exits_quietly_into_a_closed_pipe_and_keeps_a_db_the_cli_open
             assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), bundles.to_string());
         }
         Err(_) => {
-            eprintln!("skipped: the duckdb command not found (python3 -m pip install duckdb-cli)")
+            eprintln!("skipped: the duckdb command not found (python3 -m pip install duckdb-cli)");
         }
     }
 }
