@@ -180,8 +180,8 @@ pub enum OffsetSource {
     /// Kernel-General 1 in a text export: the new system time in UTC against the export's
     /// own date.
     TimeChange,
-    /// A reader's own per-record offset (e.g. `CMTrace`'s `time="08:52:46.695+240"`), through
-    /// [`Piece::offset_seen`].
+    /// A reader's own per-record offset (e.g. `CMTrace`'s `time="08:52:46.695+240"`), given
+    /// through `Piece::offset_seen`.
     RecordOffset,
     /// Kernel-General 24 in an .evtx: the kernel's current bias (daylight time included) when
     /// it refreshed its zone information, at a UTC instant.
