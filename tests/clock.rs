@@ -547,3 +547,81 @@ fn corpus_zones_and_machines() {
     assert_eq!(all[0].machine.name.as_deref(), Some("DESKTOP-RVU7BLR"));
     assert_eq!(all[0].machine.build.as_deref(), Some("10.0.19045.2965"));
 }
+
+/// Setup leaves the zone at its default (Pacific) until the user picks theirs: event 6013
+/// reports one zone, then the other, and Kernel-General 1 records the change. Local times
+/// written before it take the first zone's offset.
+#[test]
+fn a_zone_changed_while_the_logs_were_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sys = Events::new("NEW-PC");
+    let zone_set: Civil = (2024, 5, 1, 10, 0, 0);
+    sys.uptime_6013(
+        (2024, 5, 1, 8, 0, 0),
+        "480 Pacific Standard Time",
+        "Windows 11 Pro",
+        "10.0.22631",
+    )
+    .data(
+        "Microsoft-Windows-Kernel-General",
+        1,
+        4,
+        zone_set,
+        "System",
+        &[
+            ("NewTime", "2024-05-01T10:00:00.0000000Z"),
+            ("OldTime", "2024-05-01T10:00:00.0000000Z"),
+            ("Reason", "3"),
+        ],
+    )
+    .uptime_6013(
+        (2024, 5, 2, 8, 0, 0),
+        "-60 W. Europe Standard Time",
+        "Windows 11 Pro",
+        "10.0.22631",
+    )
+    .uptime_6013(
+        (2024, 5, 3, 8, 0, 0),
+        "-60 W. Europe Standard Time",
+        "Windows 11 Pro",
+        "10.0.22631",
+    );
+    let mut cbs = Log::new(true);
+    cbs.cbs((2024, 5, 1, 2, 0, 0), "Info", "CBS", "during setup").cbs(
+        (2024, 5, 2, 12, 0, 0),
+        "Info",
+        "CBS",
+        "the day after",
+    );
+    write(dir.path(), &[("System.evtx", sys.bytes()), ("CBS.log", cbs.bytes())]);
+    let s = one(dir.path());
+    assert_eq!(s.time_of("during setup"), iso((2024, 5, 1, 9, 0, 0)));
+    assert_eq!(s.time_of("the day after"), iso((2024, 5, 2, 10, 0, 0)));
+    assert_eq!(s.offsets(), ["-07:00", "+02:00"]);
+    assert_eq!(s.clock.periods[0].until.as_deref(), Some(iso(zone_set).as_str()));
+    assert_eq!(s.clock.windows, Some("W. Europe Standard Time"));
+    assert!(
+        s.clock.notes.iter().any(|n| n.contains("Pacific Standard Time")),
+        "{:?}",
+        s.clock.notes
+    );
+}
+
+/// Kernel-General 24 gives the kernel's current bias, daylight time included: with nothing
+/// else, it places the text logs.
+#[test]
+fn the_kernels_bias_places_the_text_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sys = Events::new("ATHENS-1");
+    for t in [(2024, 6, 3, 6, 0, 0), (2024, 6, 4, 6, 0, 0)] {
+        let fields = [("ExitReason", "0"), ("CurrentBias", "-180"), ("CurrentTimeZoneID", "2")];
+        sys.data("Microsoft-Windows-Kernel-General", 24, 4, t, "System", &fields);
+    }
+    let mut cbs = Log::new(true);
+    cbs.cbs((2024, 6, 3, 12, 0, 0), "Info", "CBS", "noon");
+    write(dir.path(), &[("System.evtx", sys.bytes()), ("CBS.log", cbs.bytes())]);
+    let s = one(dir.path());
+    assert_eq!(s.time_of("noon"), iso((2024, 6, 3, 9, 0, 0)));
+    assert_eq!(s.offsets(), ["+03:00"]);
+    assert_eq!(s.clock.origin, Some(wutriage::timeline::OffsetOrigin::ZoneRefresh));
+}

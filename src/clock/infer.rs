@@ -222,49 +222,123 @@ fn clue_utc(time: Timestamp, base: TimeBase, bias: i32) -> Timestamp {
 /// A reported zone: the record, the bias, the name, when (UTC) and how many times.
 type Told = (ZoneSource, i32, Option<String>, Timestamp, u64);
 
-/// The reported zone: the latest 6013 clue, and how often it was
-/// told; a different zone earlier is noted.
-fn reported(clues: &[&ClockClues], notes: &mut Vec<String>) -> Option<Told> {
-    for source in [ZoneSource::Event6013] {
-        let mut told: Vec<(Timestamp, i32, Option<String>, u64)> = Vec::new();
-        for c in clues {
-            for z in c.zones.iter().filter(|z| z.source == source) {
-                if let ZoneFact::Standard { bias, name } = &z.fact {
-                    told.push((clue_utc(z.last, z.time_base, *bias), *bias, name.clone(), z.count));
-                }
+/// A stretch of time over which event 6013 reported one zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Epoch {
+    bias: i32,
+    name: Option<String>,
+    /// First and last report (UTC).
+    first: Timestamp,
+    last: Timestamp,
+    count: u64,
+}
+
+/// The zones event 6013 reported, in time order (one, unless the zone was changed).
+fn epochs(clues: &[&ClockClues]) -> Vec<Epoch> {
+    let mut told: Vec<Epoch> = Vec::new();
+    for c in clues {
+        for z in c.zones.iter().filter(|z| z.source == ZoneSource::Event6013) {
+            if let ZoneFact::Standard { bias, name } = &z.fact {
+                let (first, last) =
+                    (clue_utc(z.first, z.time_base, *bias), clue_utc(z.last, z.time_base, *bias));
+                told.push(Epoch { bias: *bias, name: name.clone(), first, last, count: z.count });
             }
         }
-        told.sort_by_key(|a| a.0);
-        let Some(last) = told.last().cloned() else { continue };
-        let same = |t: &(Timestamp, i32, Option<String>, u64)| t.1 == last.1 && t.2 == last.2;
-        let count = told.iter().filter(|t| same(t)).map(|t| t.3).sum();
-        if let Some(other) = told.iter().rev().find(|t| !same(t)) {
-            notes.push(
-                format!(
-                    "the machine reported another zone before {}: bias {} {}",
-                    day(last.0),
-                    other.1,
-                    other.2.as_deref().unwrap_or("")
-                )
-                .trim_end()
-                .to_string(),
-            );
-        }
-        return Some((source, last.1, last.2, last.0, count));
     }
-    None
+    told.sort_by_key(|e| (e.first, e.last));
+    let mut out: Vec<Epoch> = Vec::new();
+    for e in told {
+        match out.last_mut() {
+            Some(o) if (o.bias, &o.name) == (e.bias, &e.name) => {
+                o.last = o.last.max(e.last);
+                o.count += e.count;
+            }
+            _ => out.push(e),
+        }
+    }
+    out
+}
+
+/// The reported zone: the latest one, and how often it was told.
+fn reported(clues: &[&ClockClues], notes: &mut Vec<String>) -> Option<Told> {
+    let all = epochs(clues);
+    let last = all.last()?;
+    for w in all.windows(2) {
+        let label = |e: &Epoch| {
+            format!(
+                "bias {}{}",
+                e.bias,
+                e.name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default()
+            )
+        };
+        notes.push(format!(
+            "the machine reported {} until {}, then {} from {}",
+            label(&w[0]),
+            day(w[0].last),
+            label(&w[1]),
+            day(w[1].first)
+        ));
+    }
+    Some((ZoneSource::Event6013, last.bias, last.name.clone(), last.last, last.count))
+}
+
+/// The offsets of the zones the machine reported one after the other, each over its own
+/// stretch: the switch from one to the next at a zone change recorded between them
+/// (Kernel-General 1), else at the first report of the new zone (uncertain back to the
+/// last report of the old). `latest` are the last zone's offsets.
+fn splice(
+    all: &[Epoch],
+    latest: &Offsets,
+    (from, until): (Timestamp, Timestamp),
+    markers: &[Timestamp],
+) -> Offsets {
+    let rules: Vec<Offsets> = all
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            if i + 1 == all.len() {
+                return latest.clone();
+            }
+            let standard = UtcOffset::from_minutes(-e.bias).unwrap_or(UtcOffset::UTC);
+            match e.name.as_deref().and_then(Zone::resolve) {
+                Some(z) if z.standard_offset(e.last) == standard => zone_offsets(&z, from, until),
+                // Only the standard offset is known for this stretch.
+                _ => Offsets::fixed(standard),
+            }
+        })
+        .collect();
+    let switch = |i: usize| -> (Timestamp, Option<(Timestamp, Timestamp)>) {
+        let (before, after) = (&all[i - 1], &all[i]);
+        match markers.iter().rev().find(|m| **m >= before.last && **m <= after.first) {
+            Some(&m) => (m, None),
+            None => (after.first, Some((before.last, Timestamp(after.first.0 + 1)))),
+        }
+    };
+    let first = rules.first().map_or(latest.last(), |r| r.at_utc(from));
+    let mut out = Offsets::starting(first, None);
+    for (i, r) in rules.iter().enumerate() {
+        let (lo, within) = if i == 0 { (from, None) } else { switch(i) };
+        let hi = if i + 1 < rules.len() { switch(i + 1).0 } else { until };
+        if i > 0 {
+            out.push(Change { at: lo, before: first, after: r.at_utc(lo), dst: None, within });
+        }
+        for c in r.changes().iter().filter(|c| c.at > lo && c.at < hi) {
+            out.push(*c);
+        }
+    }
+    out
 }
 
 fn day(t: Timestamp) -> String {
     t.to_string().get(..16).unwrap_or("").replace('T', " ")
 }
 
-/// The machine's zone from what it reported, checked against its own stamps.
 /// What [`find_zone`] found: the finding, the rules' offsets when they are known, and else
 /// the offsets of every Windows zone with the reported bias that fits the stamps (they
 /// disagree, but tell where a switch the stamps show can have happened).
 type Found = (ZoneFinding, Option<Offsets>, Vec<Offsets>);
 
+/// The machine's zone from what it reported, checked against its own stamps.
 fn find_zone(
     told: Told,
     stamps: &[OffsetRun],
@@ -498,6 +572,7 @@ fn infer_machine(
     );
     let support: u64 = stamps.iter().map(|r| r.count).sum();
     let told = reported(&clues, &mut plan.notes);
+    let markers = changes(&clues);
     let mut candidates = Vec::new();
     if let Some((finding, offsets, others)) = told.and_then(|t| find_zone(t, &stamps, span)) {
         let how = finding.how;
@@ -506,11 +581,18 @@ fn infer_machine(
         if let Some(offsets) = offsets {
             let origin =
                 if how == ZoneHow::Named { OffsetOrigin::TimeZone } else { OffsetOrigin::ZoneBias };
+            // The zone was changed while the logs were written: each zone over its stretch.
+            let all = epochs(&clues);
+            if all.len() > 1 {
+                let spliced = splice(&all, &offsets, span, &markers);
+                if agrees(&spliced, &stamps) {
+                    return Clock { offsets: spliced, origin, support: told + support };
+                }
+            }
             return Clock { offsets, origin, support: told + support };
         }
         candidates = others;
     }
-    let markers = changes(&clues);
     if let Some(mut offsets) = runs_offsets(&stamps, &markers) {
         narrow(&mut offsets, &candidates);
         let source = stamps.first().map_or(OffsetSource::CsiStamp, |r| r.source);
