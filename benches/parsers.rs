@@ -3,11 +3,15 @@
 //!
 //! Parser inputs: a file of each kind from `../shared/corpus` when it is there (set
 //! `WUTRIAGE_CORPUS` to point elsewhere), repeated to about 16 MiB; otherwise the fixture
-//! logs repeated. The end-to-end bundle is written by the `make-bundle` example into
+//! logs repeated. The ETL input is a generated 16 MiB Windows Update trace (the
+//! test-support ETL writer's `synthetic_wu`, as `examples/make-trace` writes it). The end-to-end bundle is written by the `make-bundle` example into
 //! `$WUTRIAGE_BUNDLE` (default `../bench-data/bundle-100MiB`, made when missing).
 //! Run: `cargo bench --bench parsers`.
 
 #![allow(clippy::unwrap_used, reason = "test and tool code")]
+
+#[path = "../tests/support/etl_writer.rs"]
+mod etl_writer;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::fs;
@@ -86,6 +90,12 @@ fn inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     fs::create_dir_all(&sub).unwrap();
     fs::copy(evtx, sub.join("System.evtx")).unwrap();
     v.push(("evtx", sub));
+    let sub = dir.join("etl");
+    fs::create_dir_all(&sub).unwrap();
+    // 2025-04-26T12:20:44Z, seed 7: the trace `make-trace --size 16MiB --seed 7` writes.
+    let trace = etl_writer::synthetic_wu(16 << 20, 7, 1_745_670_044_000_000);
+    fs::write(sub.join("WindowsUpdate.20250426.052044.386.1.etl"), trace.bytes()).unwrap();
+    v.push(("etl", sub));
     v
 }
 

@@ -38,6 +38,10 @@ fn main() {
             put("evtx", &rel, &bytes);
             continue;
         }
+        if lower.ends_with(".etl") {
+            put("etl", &rel, &bytes);
+            continue;
+        }
         put("extract", &rel, &bytes);
         if lower.contains("cbs") || lower.contains("dism") {
             put("cbs", &rel, &bytes);

@@ -23,11 +23,21 @@ pub enum Category {
     LowDiskSpace,
     /// Downloads fail: network, proxy, TLS or the update service.
     Network,
+    /// A driver or device breaks a feature update (rollback at boot, device problems).
+    Driver,
+    /// An application blocks a feature update or breaks it.
+    IncompatibleApp,
+    /// The machine does not meet the new version's hardware requirements.
+    Hardware,
+    /// Setup could not migrate settings, applications or user profiles.
+    Migration,
+    /// The installation media or the downloaded image is damaged or unusable.
+    SetupMedia,
 }
 
 impl Category {
     /// Every category, in tie-break order.
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 13] = [
         Category::Storage,
         Category::Corruption,
         Category::PackageConflict,
@@ -36,6 +46,11 @@ impl Category {
         Category::PendingReboot,
         Category::LowDiskSpace,
         Category::Network,
+        Category::Driver,
+        Category::IncompatibleApp,
+        Category::Hardware,
+        Category::Migration,
+        Category::SetupMedia,
     ];
 
     /// Short name for tables.
@@ -49,6 +64,11 @@ impl Category {
             Category::PendingReboot => "Pending restart or stuck servicing operation",
             Category::LowDiskSpace => "Low disk space",
             Category::Network => "Download or network failure",
+            Category::Driver => "A driver or device breaks the upgrade",
+            Category::IncompatibleApp => "An incompatible application",
+            Category::Hardware => "Hardware requirements not met",
+            Category::Migration => "Migration of settings, apps or profiles failed",
+            Category::SetupMedia => "Damaged installation media or download",
         }
     }
 
@@ -63,6 +83,11 @@ impl Category {
             Category::PendingReboot => "pending-reboot",
             Category::LowDiskSpace => "low-disk-space",
             Category::Network => "network",
+            Category::Driver => "driver",
+            Category::IncompatibleApp => "incompatible-app",
+            Category::Hardware => "hardware-requirements",
+            Category::Migration => "migration",
+            Category::SetupMedia => "setup-media",
         }
     }
 }

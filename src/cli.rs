@@ -209,6 +209,11 @@ pub(crate) enum SourceArg {
     Dism,
     Wu,
     Evtx,
+    /// Windows Setup: setupact/setuperr, diagerr, compatibility reports, SetupDiag, dumps.
+    Setup,
+    /// setupapi device-install logs.
+    Setupapi,
+    Etl,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

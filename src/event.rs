@@ -25,6 +25,17 @@ pub enum Source {
     /// A `wevtutil qe /f:text` export of an event log.
     #[serde(rename = "evtx-export")]
     EventExport,
+    /// Windows Setup: `setupact.log`, `setuperr.log`, `diagerr.xml`, memory dumps.
+    Setup,
+    /// A setupapi device-install log.
+    SetupApi,
+    /// A compatibility report of Windows Setup (`CompatData_*.xml`, `ScanResult.xml`).
+    Compat,
+    /// The output of SetupDiag.
+    SetupDiag,
+    /// An ETW trace (.etl) other than the Windows Update client's (whose events are
+    /// [`Source::WindowsUpdate`]).
+    Etl,
 }
 
 impl Source {
@@ -36,6 +47,11 @@ impl Source {
             Source::WindowsUpdate => "wu",
             Source::Evtx => "evtx",
             Source::EventExport => "evtx-export",
+            Source::Setup => "setup",
+            Source::SetupApi => "setupapi",
+            Source::Compat => "compat",
+            Source::SetupDiag => "setupdiag",
+            Source::Etl => "etl",
         }
     }
 }

@@ -23,10 +23,12 @@ pub const TARGETS: &[Target] = &[
     ("windowsupdate_legacy", windowsupdate_legacy),
     ("export", export),
     ("evtx", evtx),
+    ("etl", etl),
     ("extract", extract),
     ("sniff", sniff),
     ("zip", zip),
     ("cab", cab),
+    ("setup", setup),
 ];
 
 /// A summary of one parse that must not depend on how the text was cut into pieces.
@@ -109,6 +111,47 @@ pub fn evtx(data: &[u8]) {
     }
 }
 
+/// ETW traces (.etl): the buffer walk, the session header, events and TraceLogging. No more
+/// records than the bytes can hold, events only from records, damage counted as reported
+/// (one by one up to a cap), and the notable events the notable subset of all.
+pub fn etl(data: &[u8]) {
+    let bundle = Bundle::from_memory_as("WindowsUpdate.etl", data.to_vec(), Kind::Etl);
+    let texts = Texts::decode(&bundle);
+    let opts = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
+    let mut parsed = parse::parse(&bundle, &texts, &opts);
+    let p = &parsed[0];
+    let c = &p.coverage;
+    assert!(c.events <= c.records, "more events than records");
+    assert!(c.undecoded <= c.records, "more undecoded records than records");
+    // A record takes at least 8 bytes.
+    assert!(c.records <= data.len() as u64 / 8, "more records than the bytes can hold");
+    let damage = p
+        .issues
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i.kind,
+                parse::IssueKind::Undecoded
+                    | parse::IssueKind::NoRecords
+                    | parse::IssueKind::LongRecord
+                    | parse::IssueKind::EventCap
+                    | parse::IssueKind::EventsLost
+            )
+        })
+        .count();
+    assert_eq!(c.damaged == 0, damage == 0, "damage reported and counted differ");
+    assert!(damage <= 34, "damage reported one by one beyond the cap: {damage}");
+    let notable = parse::parse(&bundle, &texts, &ParseOptions { keep: Keep::Notable, ..opts });
+    let expected: Vec<_> = p.events.iter().filter(|e| e.is_notable()).collect();
+    assert_eq!(
+        format!("{:?}", notable[0].events.iter().collect::<Vec<_>>()),
+        format!("{expected:?}"),
+        "keeping notable events is not the notable subset of all events"
+    );
+    assert_eq!(notable[0].coverage.records, c.records, "keeping changed the records read");
+    let _ = Timeline::build(&mut parsed, None);
+}
+
 /// That the chunks wutriage finds in an .evtx file, straight from its bytes, are the ones
 /// the crate's chunk iterator yields, in its order, with the same bytes or error. Returns
 /// how many chunks it yielded.
@@ -166,6 +209,43 @@ fn check_archive(bundle: &Bundle) {
             !a.path.split('/').any(|c| c == ".." || c == "."),
             "unsafe member path {:?}",
             a.path
+        );
+    }
+}
+
+/// Windows Setup's files: setupact/setuperr and setupapi (cut into pieces or whole, the same
+/// result), the compatibility report, diagerr and SetupDiag readers (whole documents); what
+/// `Keep::Notable` keeps is a subset of what `Keep::All` keeps; and the feature-update
+/// analysis and its rules run on the result without panicking.
+pub fn setup(data: &[u8]) {
+    let kinds = [
+        (Kind::SetupLog, "setupact.log"),
+        (Kind::SetupApi, "setupapi.dev.log"),
+        (Kind::CompatReport, "CompatData_2024_01_02_03_04_05_0.xml"),
+        (Kind::SetupErrorsXml, "diagerr.xml"),
+        (Kind::SetupDiag, "SetupDiagResults.log"),
+    ];
+    for (kind, name) in kinds {
+        let bundle = Bundle::from_memory_as(name, data.to_vec(), kind);
+        let texts = Texts::decode(&bundle);
+        let whole = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
+        let mut a = parse::parse(&bundle, &texts, &whole);
+        let small = ParseOptions { piece_bytes: 64, ..whole.clone() };
+        let b = parse::parse(&bundle, &texts, &small);
+        assert_eq!(digest(&a[0]), digest(&b[0]), "pieces changed the result ({name})");
+        let n = parse::parse(&bundle, &texts, &ParseOptions { keep: Keep::Notable, ..whole });
+        let all: Vec<String> = a[0].events.iter().map(|e| format!("{e:?}")).collect();
+        for e in &n[0].events {
+            assert!(all.contains(&format!("{e:?}")), "{name}: a notable event not in all events");
+        }
+        let c = &a[0].coverage;
+        assert!(c.records <= c.lines.max(1), "{name}: more records than lines");
+        let timeline = Timeline::build(&mut a, None);
+        let _ = crate::diagnose::diagnose(
+            &timeline.events,
+            &timeline.notes,
+            &[],
+            crate::diagnose::Options::default(),
         );
     }
 }

@@ -48,6 +48,7 @@ use Category::{
     Corruption as COR, LowDiskSpace as DSK, Network as NET, PackageConflict as PKG,
     PendingReboot as PND, SecuritySoftware as SEC, Storage as STO, UpdateCache as CAC,
 };
+use Category::{Driver as DRV, Hardware as HW, IncompatibleApp as APP, SetupMedia as MED};
 use Class::{Benign, CatchAll, Cause, General, InvalidHandle};
 
 /// The described codes, sorted by value (checked by a test).
@@ -431,6 +432,122 @@ pub static CODES: &[CodeInfo] = &[
         "Invalid data (as NTSTATUS): a damaged payload met during hydration or delta application.",
     ),
     c(0xC015_001A, Cause(COR), "The component store is corrupt (NTSTATUS)."),
+    // Windows Setup's result codes. Names and where each fact comes from are in
+    // `code::setup` ([RP] resolution-procedures.md, [UEC] upgrade-error-codes.md, [F6] the
+    // corpus' setup logs); the sentences are ours.
+    c(
+        0xC180_0104,
+        Benign,
+        "No public name. Logged when setup's download task is cancelled or suspended (after a user cancel, or before setup restarts itself); not a failure by itself.",
+    ),
+    c(
+        0xC180_0108,
+        Benign,
+        "No public name. Logged when setup's download task is cancelled, typically after the user cancelled; not a failure by itself.",
+    ),
+    c(
+        0xC180_0109,
+        Benign,
+        "No public name. Logged when setup's download task is cancelled after a user cancel; not a failure by itself.",
+    ),
+    c(
+        0xC180_0118,
+        Cause(NET),
+        "WSUS has downloaded upgrade content it cannot use because the decryption key is missing; the fix is on the WSUS server.",
+    ),
+    c(
+        0xC190_0100,
+        Cause(MED),
+        "Setup found binaries of an unexpected version: the setup files do not match each other.",
+    ),
+    c(
+        0xC190_0101,
+        CatchAll,
+        "Setup rolled back. A generic code: most often a driver that fails in the new OS; the extend code after it says in which phase and operation.",
+    ),
+    c(0xC190_0103, General, "Compatibility issues were not resolved within setup's time limit."),
+    c(0xC190_0104, General, "The installation did not finish within setup's time limit."),
+    c(0xC190_0106, General, "The installation process was terminated."),
+    c(
+        0xC190_0107,
+        Cause(PND),
+        "The cleanup of an earlier upgrade attempt is still pending: restart, then retry (clear old setup files if it persists).",
+    ),
+    c(
+        0xC190_0108,
+        CatchAll,
+        "A telemetry remap: setup reports this in place of the real result. The real code is the one in `Remapping install error [X]`.",
+    ),
+    c(0xC190_0109, General, "The installation was stopped during the compatibility phase."),
+    c(
+        0xC190_010B,
+        Cause(MED),
+        "The installation image (install.wim/esd) was not found in the media.",
+    ),
+    c(0xC190_0110, Benign, "The user cancelled at the license agreement."),
+    c(0xC190_0111, Benign, "The user cancelled at the offer screen."),
+    c(0xC190_0112, General, "Setup could not find a drive to install to."),
+    c(0xC190_0113, Benign, "The user declined the license terms."),
+    c(0xC190_011F, General, "The setup process crashed."),
+    c(0xC190_0122, Cause(DSK), "Not enough free space to download, and it was not freed in time."),
+    c(0xC190_0123, Cause(DSK), "Not enough free space to install, and it was not freed in time."),
+    c(0xC190_0127, Benign, "The user stopped setup to keep the option of going back."),
+    c(0xC190_01DF, Cause(DSK), "The system ran out of disk space during the upgrade."),
+    c(0xC190_01E1, General, "The installation process was suspended."),
+    c(
+        0xC190_01E2,
+        Cause(APP),
+        "A preinstall script (a deployment tool's or an application's) failed.",
+    ),
+    c(
+        0xC190_0200,
+        Cause(HW),
+        "The machine does not meet the minimum requirements of the new version.",
+    ),
+    c(
+        0xC190_0201,
+        Cause(HW),
+        "The machine does not meet the minimum requirements, and setup was cancelled because of it.",
+    ),
+    c(0xC190_0202, Cause(HW), "The machine does not meet the requirements to download the update."),
+    c(
+        0xC190_0204,
+        Cause(PKG),
+        "The migration choice asked for is not possible (another edition, language or architecture).",
+    ),
+    c(
+        0xC190_0206,
+        Cause(DRV),
+        "A device failed the device scan: its driver does not fit the new version.",
+    ),
+    c(
+        0xC190_0208,
+        Cause(APP),
+        "The compatibility scan found something to act on first, typically an incompatible application.",
+    ),
+    c(
+        0xC190_0209,
+        Cause(APP),
+        "Setup stopped because the compatibility scan failed, typically on an application that cannot be migrated.",
+    ),
+    c(0xC190_020A, Cause(HW), "The machine does not meet the requirements to recover Windows."),
+    c(0xC190_020C, Cause(DSK), "Not enough free space to download the payload."),
+    c(0xC190_020E, Cause(DSK), "Not enough free space to install the upgrade."),
+    c(
+        0xC190_020F,
+        Cause(DSK),
+        "Setup was cancelled because there is not enough free space to install.",
+    ),
+    c(
+        0xC190_0210,
+        Benign,
+        "A compatibility scan only (`/Compat ScanOnly`); nothing was installed.",
+    ),
+    c(0xC190_0211, Cause(DSK), "Not enough free space to download and unpack the media."),
+    c(0xC190_0215, Cause(MED), "The media has no install image for this edition or language."),
+    c(0xC190_0216, Cause(PND), "A rollback of an earlier upgrade is still pending."),
+    c(0xC190_0403, Cause(MED), "The downloaded payload files are corrupt."),
+    c(0xC190_0405, General, "The installation process ended unexpectedly."),
 ];
 
 /// The description of a code, if it is one that matters to servicing.
@@ -507,6 +624,15 @@ pub fn remedies_for(category: Category) -> &'static [RemedyId] {
         Category::Network => {
             &[RemedyId::CheckNetwork, RemedyId::Troubleshooter, RemedyId::ResetComponents]
         }
+        Category::Driver => {
+            &[RemedyId::DisconnectDevices, RemedyId::CleanBoot, RemedyId::UpdateDrivers]
+        }
+        Category::IncompatibleApp => &[RemedyId::UninstallApp, RemedyId::CleanBoot],
+        Category::Hardware => &[RemedyId::CheckRequirements],
+        Category::Migration => {
+            &[RemedyId::CleanBoot, RemedyId::UninstallApp, RemedyId::RepairProfiles]
+        }
+        Category::SetupMedia => &[RemedyId::CheckDiskReadOnly, RemedyId::FreshMedia],
     }
 }
 
@@ -518,6 +644,10 @@ mod tests {
     fn table_is_sorted_and_unique() {
         assert!(CODES.windows(2).all(|w| w[0].value < w[1].value), "CODES must be sorted by value");
         assert!(CODES.len() >= 150, "{} described codes", CODES.len());
+        // Every described setup code is one Setup's table lists.
+        for c in CODES.iter().filter(|c| crate::code::setup::is_setup_range(c.value)) {
+            assert!(crate::code::setup::find(c.value).is_some(), "0x{:08X}", c.value);
+        }
     }
 
     #[test]

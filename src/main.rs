@@ -405,6 +405,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 if let Some(rule) = explain::as_rule(item) {
                     explain::write_rule(rule, &mut out)?;
+                } else if let Some((code, ext)) = explain::parse_setup_pair(item) {
+                    explain::write_setup_pair(code, ext, &mut out)?;
                 } else if let Some(code) = explain::parse_code(item) {
                     explain::write_code(code, &mut out)?;
                 } else {
@@ -460,6 +462,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             SourceArg::Dism => s == Source::Dism,
                             SourceArg::Wu => s == Source::WindowsUpdate,
                             SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
+                            SourceArg::Setup => {
+                                matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
+                            }
+                            SourceArg::Setupapi => s == Source::SetupApi,
+                            SourceArg::Etl => s == Source::Etl,
                         })
                 };
                 let selected = a.timeline.events.iter().filter(|e| wanted(e.source));

@@ -33,6 +33,18 @@ pub enum RemedyId {
     ManualInstall,
     /// In-place upgrade (repair install).
     RepairInstall,
+    /// Check the machine against the new version's hardware requirements.
+    CheckRequirements,
+    /// Disconnect peripherals and extra drives before retrying an upgrade.
+    DisconnectDevices,
+    /// Update or remove the driver a failed upgrade names.
+    UpdateDrivers,
+    /// Uninstall or update the application that blocks an upgrade.
+    UninstallApp,
+    /// Fresh installation media, and setup's old working files cleared.
+    FreshMedia,
+    /// Remove stale user profiles that break migration.
+    RepairProfiles,
 }
 
 /// How much a remedy changes the machine.
@@ -100,6 +112,10 @@ pub struct Context {
     pub servicing_stack_required: bool,
     /// Storage is failing (corroborated): writing remedies wait for a backup.
     pub storage_failing: bool,
+    /// Drivers or devices a failed upgrade names (`oem1.inf`, a device instance).
+    pub drivers: Vec<String>,
+    /// Applications a compatibility scan names.
+    pub apps: Vec<String>,
 }
 
 fn step(what: &str, command: Option<&str>) -> Step {
@@ -110,14 +126,21 @@ impl RemedyId {
     /// The remedy's risk.
     pub fn risk(self) -> Risk {
         match self {
-            RemedyId::BackUpDisk | RemedyId::CheckDiskReadOnly | RemedyId::CheckNetwork => {
-                Risk::ReadOnly
-            }
+            RemedyId::BackUpDisk
+            | RemedyId::CheckDiskReadOnly
+            | RemedyId::CheckNetwork
+            | RemedyId::CheckRequirements => Risk::ReadOnly,
             RemedyId::Troubleshooter
             | RemedyId::Restart
             | RemedyId::FreeSpace
-            | RemedyId::CleanBoot => Risk::Low,
-            RemedyId::ResetComponents | RemedyId::ManualInstall => Risk::ChangesSystem,
+            | RemedyId::CleanBoot
+            | RemedyId::DisconnectDevices
+            | RemedyId::FreshMedia => Risk::Low,
+            RemedyId::ResetComponents
+            | RemedyId::ManualInstall
+            | RemedyId::UpdateDrivers
+            | RemedyId::UninstallApp
+            | RemedyId::RepairProfiles => Risk::ChangesSystem,
             RemedyId::RepairDisk
             | RemedyId::RestoreHealth
             | RemedyId::Sfc
@@ -338,6 +361,135 @@ impl RemedyId {
                         "Run setup from it and choose to keep personal files and apps.",
                         Some("D:\\setup.exe /auto upgrade /dynamicupdate disable"),
                     ),
+                ],
+            ),
+            RemedyId::CheckRequirements => (
+                "Check the machine against the new version's requirements".into(),
+                vec![
+                    step(
+                        "See whether a TPM is present and ready, and which version it is (Windows 11 needs TPM 2.0).",
+                        Some(
+                            "powershell -Command \"Get-Tpm; Get-CimInstance -Namespace root/cimv2/security/microsofttpm -ClassName Win32_Tpm | Select-Object SpecVersion\"",
+                        ),
+                    ),
+                    step(
+                        "See whether the firmware is UEFI with Secure Boot on (an error here means legacy BIOS mode).",
+                        Some("powershell -Command \"Confirm-SecureBootUEFI\""),
+                    ),
+                    step(
+                        "Read the processor, memory and free space, and compare them with the published requirements of the target version.",
+                        Some("msinfo32"),
+                    ),
+                    step(
+                        "If a requirement is not met, the fix is in the firmware settings (enable TPM/PTT and Secure Boot) or the hardware, not in Windows; until then stay on the current version.",
+                        None,
+                    ),
+                ],
+            ),
+            RemedyId::DisconnectDevices => (
+                "Disconnect peripherals and extra drives, then retry the upgrade".into(),
+                vec![
+                    step(
+                        "Unplug everything but the keyboard, mouse and display: docks, USB drives, card readers, printers, extra internal disks that are not needed.",
+                        None,
+                    ),
+                    step(
+                        "Let setup download updates when it offers to (they carry driver fixes), then retry.",
+                        None,
+                    ),
+                ],
+            ),
+            RemedyId::UpdateDrivers => {
+                let named = if ctx.drivers.is_empty() {
+                    "the driver or device the logs name".to_string()
+                } else {
+                    ctx.drivers.join(", ")
+                };
+                (
+                    "Update or remove the driver that breaks the upgrade".into(),
+                    vec![
+                        step(
+                            &format!(
+                                "Find {named} among the installed third-party drivers (published name oemNN.inf, provider, version)."
+                            ),
+                            Some("pnputil /enum-drivers"),
+                        ),
+                        step(
+                            "Install the device maker's current driver for this device and the target Windows version, and the latest BIOS/UEFI firmware.",
+                            None,
+                        ),
+                        step(
+                            "If there is no fixed driver and the device is not needed, remove its driver package before retrying (use its published name).",
+                            Some(&format!(
+                                "pnputil /delete-driver {} /uninstall",
+                                ctx.drivers
+                                    .iter()
+                                    .find(|d| {
+                                        d.to_ascii_lowercase().starts_with("oem")
+                                            && std::path::Path::new(d)
+                                                .extension()
+                                                .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
+                                    })
+                                    .map_or("oemNN.inf", String::as_str)
+                            )),
+                        ),
+                        step(
+                            "Antivirus and disk-encryption filter drivers are common culprits: update them or uninstall the product for the upgrade.",
+                            None,
+                        ),
+                    ],
+                )
+            }
+            RemedyId::UninstallApp => {
+                let named = if ctx.apps.is_empty() {
+                    "the application the compatibility report or the setup logs name".to_string()
+                } else {
+                    ctx.apps.join(", ")
+                };
+                (
+                    "Uninstall or update the application that blocks the upgrade".into(),
+                    vec![
+                        step(
+                            &format!(
+                                "Update {named} (or the application it belongs to) to a version its maker supports on the target Windows, or uninstall it for the upgrade."
+                            ),
+                            Some("appwiz.cpl"),
+                        ),
+                        step(
+                            "Retry the upgrade; reinstall the application afterwards if needed.",
+                            None,
+                        ),
+                    ],
+                )
+            }
+            RemedyId::FreshMedia => (
+                "Retry with fresh installation media".into(),
+                vec![
+                    step(
+                        "Delete setup's previous working files: Disk Cleanup > Clean up system files > Temporary Windows installation files (C:\\$WINDOWS.~BT).",
+                        Some("cleanmgr /d C:"),
+                    ),
+                    step(
+                        "Download the installation media again (Media Creation Tool or ISO from Microsoft) and check the ISO's SHA-256 against the published value.",
+                        Some("powershell -Command \"Get-FileHash D:\\Win.iso -Algorithm SHA256\""),
+                    ),
+                    step("Run setup from the new media.", Some("D:\\setup.exe")),
+                ],
+            ),
+            RemedyId::RepairProfiles => (
+                "Remove stale user profiles before retrying".into(),
+                vec![
+                    step(
+                        "List the profiles Windows knows; entries ending in .bak or pointing to folders that no longer exist are stale.",
+                        Some(
+                            "reg query \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\" /s /v ProfileImagePath",
+                        ),
+                    ),
+                    step(
+                        "Delete unused accounts' profiles from System Properties > Advanced > User Profiles (not by deleting folders), after backing up their data.",
+                        Some("SystemPropertiesAdvanced"),
+                    ),
+                    step("Retry the upgrade from a clean boot.", None),
                 ],
             ),
         };

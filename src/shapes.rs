@@ -1,5 +1,6 @@
 //! Line shapes shared by content sniffing (bundle) and parsing: the first bytes that mark a
-//! record in each text grammar. Pure byte checks, no allocation.
+//! record in each text grammar, and the header of an ETW trace. Pure byte checks, no
+//! allocation.
 
 fn digits(b: &[u8], at: &[usize]) -> bool {
     at.iter().all(|&i| b.get(i).is_some_and(u8::is_ascii_digit))
@@ -51,6 +52,26 @@ pub fn is_export_block(line: &[u8]) -> bool {
     n > 0 && rest.get(n..n + 2) == Some(b"]:")
 }
 
+/// The start of an ETW trace (.etl), which has no magic number of its own: its first buffer's
+/// `WMI_BUFFER_HEADER` (0x48 bytes) is followed by the session's header event, a
+/// `SYSTEM_TRACE_HEADER` (32- or 64-bit marker, flags 0xC0, group 0 and type 0), whose
+/// `TRACE_LOGFILE_HEADER` repeats the buffer size the buffer header gives. See
+/// `src/parse/etl/mod.rs` for the sources of the layout.
+pub fn is_etl(bytes: &[u8]) -> bool {
+    let u32_at =
+        |at: usize| bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let Some(size) = u32_at(0) else { return false };
+    let Some(&[_, _, marker, flags, _, _, kind, group]) = bytes.get(0x48..0x50) else {
+        return false;
+    };
+    matches!(marker, 1 | 2)
+        && flags == 0xC0
+        && kind == 0
+        && group == 0
+        && (0x200..=1 << 30).contains(&size)
+        && u32_at(0x68) == Some(size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +86,18 @@ mod tests {
         assert!(is_wu_legacy_record(b"2021-08-28\t11:05:07:920\t 576\ta70\tMisc\tx"));
         assert!(is_export_block(b"Event[12]:"));
         assert!(!is_export_block(b"Event[]:"));
+    }
+
+    #[test]
+    fn etl_header() {
+        let mut b = vec![0u8; 0x200];
+        b[..4].copy_from_slice(&0x200u32.to_le_bytes());
+        b[0x48..0x50].copy_from_slice(&[2, 0, 2, 0xC0, 0xF4, 1, 0, 0]);
+        b[0x68..0x6C].copy_from_slice(&0x200u32.to_le_bytes());
+        assert!(is_etl(&b));
+        b[0x69] = 0;
+        assert!(!is_etl(&b), "the logfile header must repeat the buffer size");
+        assert!(!is_etl(b"ElfFile\0"));
+        assert!(!is_etl(&[]));
     }
 }

@@ -31,6 +31,8 @@ pub enum OffsetOrigin {
     WuBanner,
     /// Kernel-General 12 in a text export.
     BootEvent,
+    /// The machine's time zone in an .etl header.
+    EtlZone,
     /// The same error codes in evtx (UTC) and text logs (local).
     EventMatch,
     /// No evidence: local times were taken as UTC.
@@ -58,6 +60,7 @@ impl OffsetOrigin {
             OffsetOrigin::CsiStamp => "from CSI lines with both local and UTC stamps",
             OffsetOrigin::WuBanner => "from the WindowsUpdate.log tz: banner",
             OffsetOrigin::BootEvent => "from the boot event (Kernel-General 12) of a text export",
+            OffsetOrigin::EtlZone => "from the machine's time zone in an ETW trace (.etl) header",
             OffsetOrigin::EventMatch => "from error codes seen both in event logs and in text logs",
             OffsetOrigin::Assumed => "no evidence; local times taken as UTC",
             OffsetOrigin::TimeZone => "from the rules of the time zone the machine reported",
@@ -82,6 +85,7 @@ impl From<OffsetSource> for OffsetOrigin {
             OffsetSource::CsiStamp => OffsetOrigin::CsiStamp,
             OffsetSource::WuBanner => OffsetOrigin::WuBanner,
             OffsetSource::BootEvent => OffsetOrigin::BootEvent,
+            OffsetSource::EtlZone => OffsetOrigin::EtlZone,
             OffsetSource::TimeChange => OffsetOrigin::TimeChange,
             OffsetSource::RecordOffset => OffsetOrigin::RecordOffset,
             OffsetSource::ZoneRefresh => OffsetOrigin::ZoneRefresh,

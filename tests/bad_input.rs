@@ -442,6 +442,61 @@ fn evtx_record_size_past_the_chunk() {
     assert!(issue_kinds(file(&v, "Extra.evtx")).iter().any(|k| k.starts_with("damaged")));
 }
 
+// --- etl ---------------------------------------------------------------------------------
+
+/// A Windows Update trace written by the test-support ETL writer: 4 KiB buffers, the
+/// header buffer then two of events.
+fn good_etl() -> Vec<u8> {
+    let dir = common::fixture("bundles/windows11-etl/Logs/WindowsUpdate");
+    fs::read(dir.join("WindowsUpdate.20250426.052044.386.1.etl")).unwrap()
+}
+
+const ETL_BUFFER: usize = 4096;
+
+#[test]
+fn etl_buffer_that_lies_about_its_size() {
+    let mut e = good_etl();
+    e[ETL_BUFFER..ETL_BUFFER + 4].copy_from_slice(&0x7FFF_FFF1u32.to_le_bytes());
+    let v = lenient("WindowsUpdate.1.etl", &e, "impossible size");
+    let f = file(&v, "WindowsUpdate.1.etl");
+    assert!(issue_kinds(f).contains(&"damaged-buffer".to_string()), "{f}");
+    assert!(f["records"].as_u64().unwrap() > 0, "the buffer after it is read: {f}");
+}
+
+#[test]
+fn etl_record_that_runs_past_its_buffer() {
+    let mut e = good_etl();
+    let at = ETL_BUFFER + 0x48;
+    e[at..at + 2].copy_from_slice(&0xFFF8u16.to_le_bytes());
+    let v = lenient("WindowsUpdate.1.etl", &e, "past the buffer's end");
+    assert!(issue_kinds(file(&v, "WindowsUpdate.1.etl")).contains(&"damaged-buffer".to_string()));
+}
+
+#[test]
+fn etl_cut_inside_a_buffer() {
+    let e = good_etl();
+    let v = lenient("WindowsUpdate.1.etl", &e[..ETL_BUFFER + 700], "ends inside it");
+    assert!(file(&v, "WindowsUpdate.1.etl")["records"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn etl_header_claiming_a_gigabyte_buffer_allocates_nothing_for_it() {
+    let mut e = good_etl();
+    for at in [0, 0x68] {
+        e[at..at + 4].copy_from_slice(&(1u32 << 30).to_le_bytes());
+    }
+    // The header buffer now "holds" the whole file: its records are the session's own, and
+    // the file ends inside it.
+    let v = lenient("WindowsUpdate.1.etl", &e, "ends inside it");
+    assert_eq!(file(&v, "WindowsUpdate.1.etl")["kind"], "etl");
+}
+
+#[test]
+fn random_bytes_named_etl() {
+    let v = lenient("WindowsUpdate.20250426.etl", &noise(100_000, 18), "no trace header");
+    assert_eq!(file(&v, "WindowsUpdate.20250426.etl")["kind"], "unknown");
+}
+
 // --- archives ----------------------------------------------------------------------------
 
 fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {

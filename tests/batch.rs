@@ -67,7 +67,7 @@ fn every_fixture_bundle_gets_one_line_in_order() {
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted, "bundle order");
-    assert_eq!(ids.len(), 12);
+    assert_eq!(ids.len(), 13);
     for l in &v {
         assert_eq!(l["schema_version"], 1);
         assert_eq!(l["status"], "ok", "{l}");

@@ -188,6 +188,41 @@ fn time_offset_correlates_only_when_inferred() {
     assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
 }
 
+/// A Windows 11 machine's failure is only in its ETW traces (no WindowsUpdate.log): read
+/// from them, and their header gives the offset of the local-time text logs.
+#[test]
+fn windows11_failure_only_in_the_traces() {
+    let (v, t) = analyze("windows11-etl", None);
+    assert_eq!(top_cause(&v), Some("network"));
+    let incidents = v["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0]["kind"], "download failed");
+    assert_eq!(incidents[0]["code"]["code"], "0x8024402C");
+    assert!(incidents[0]["records"][0]["at"].as_str().unwrap().ends_with(".etl#10"));
+    assert_eq!(v["offset"]["origin"], "etl-zone");
+    assert_eq!(v["offset"]["offset"], "-07:00");
+    let cites_trace = |c: &Value| {
+        c["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["at"].as_str().unwrap().contains(".etl#"))
+    };
+    assert!(cites_trace(&v["causes"][0]), "{}", v["causes"][0]);
+    snapshots("windows11-etl", &v, &t);
+    // The text logs alone say nothing went wrong.
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixture("bundles/windows11-etl"), dir.path());
+    for sub in ["Logs/WindowsUpdate", "Logs/waasmedic"] {
+        std::fs::remove_dir_all(dir.path().join(sub)).unwrap();
+    }
+    pipeline::run(&[dir.path().to_path_buf()], &Options::default(), |a| {
+        let d =
+            diagnose::diagnose(&a.timeline.events, &a.timeline.notes, &[], DiagOptions::default());
+        assert!(d.incidents.is_empty());
+    });
+}
+
 /// Every .evtx the test-support writer produced reads back through the evtx crate whole.
 #[test]
 fn fixture_event_logs_read_back_cleanly() {

@@ -8,6 +8,7 @@ mod archive;
 pub mod decode;
 mod guard;
 mod input;
+mod setup_sniff;
 mod sniff;
 
 pub use decode::Encoding;
@@ -55,7 +56,7 @@ pub struct Artifact {
     pub kind: Kind,
     /// Its text encoding (or `Binary`).
     pub encoding: Encoding,
-    /// Why it was skipped, or a note on it (ETL decoding, sanitized archive names).
+    /// Why it was skipped, or a note on it (sanitized archive names).
     pub note: Option<String>,
     /// Whether the note is a problem to show the user (unreadable, damaged, misnamed or
     /// renamed), not just information.
@@ -102,7 +103,7 @@ impl Artifact {
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
         // A file named like a log that is not one is worth a warning; other skipped files
-        // (README.txt, .etl) only get a note in the inventory.
+        // (README.txt) only get a note in the inventory.
         let warn = note.is_some()
             || (s.kind == Kind::Unknown && s.note.is_some() && named_like_log(&path));
         let note = match (note, s.note) {
@@ -256,7 +257,7 @@ impl Bundle {
     #[doc(hidden)]
     pub fn from_memory_as(name: &str, bytes: Vec<u8>, kind: Kind) -> Bundle {
         let encoding = match decode::detect(&bytes) {
-            _ if kind == Kind::Evtx => Encoding::Binary,
+            _ if matches!(kind, Kind::Evtx | Kind::Etl) => Encoding::Binary,
             Encoding::Binary => Encoding::Utf8,
             e => e,
         };

@@ -1,6 +1,7 @@
 //! Recognising an artifact: by content first, by name second.
 
 use super::decode::{self, Encoding};
+use super::setup_sniff;
 use crate::shapes;
 use serde::Serialize;
 
@@ -20,8 +21,21 @@ pub enum Kind {
     Evtx,
     /// A `wevtutil qe /f:text` export.
     EventExport,
-    /// A raw ETW trace (.etl), which only Windows can decode.
+    /// An ETW trace (.etl): Windows Update's own log on Windows 10 and later.
     Etl,
+    /// Windows Setup's `setupact.log` / `setuperr.log` (Panther, Rollback), not the
+    /// unrelated `C:\Windows\setupact.log` of device installers.
+    SetupLog,
+    /// `setupapi.dev.log`, `.app.log`, `.offline.log`, `.setup.log`: device installs.
+    SetupApi,
+    /// A compatibility report of Windows Setup (`CompatData_*.xml`, `ScanResult.xml`).
+    CompatReport,
+    /// Windows Setup's `diagerr.xml` / `diagwrn.xml` (rowset documents glued together).
+    SetupErrorsXml,
+    /// The output of SetupDiag (`SetupDiagResults.log`/`.xml`/`.json`, or its text pasted).
+    SetupDiag,
+    /// A memory dump (`setupmem.dmp`, a minidump, `MEMORY.DMP`): evidence, not parsed.
+    MemoryDump,
     /// An archive that could not be opened.
     Archive,
     /// Anything else (skipped, with a reason).
@@ -39,6 +53,12 @@ impl Kind {
             Kind::Evtx => "evtx",
             Kind::EventExport => "event-export",
             Kind::Etl => "etl",
+            Kind::SetupLog => "setup",
+            Kind::SetupApi => "setupapi",
+            Kind::CompatReport => "compat-report",
+            Kind::SetupErrorsXml => "setup-errors-xml",
+            Kind::SetupDiag => "setupdiag",
+            Kind::MemoryDump => "memory-dump",
             Kind::Archive => "archive",
             Kind::Unknown => "unknown",
         }
@@ -46,7 +66,7 @@ impl Kind {
 
     /// Whether wutriage parses this kind.
     pub fn is_parsed(self) -> bool {
-        !matches!(self, Kind::Etl | Kind::Archive | Kind::Unknown)
+        !matches!(self, Kind::Archive | Kind::Unknown)
     }
 }
 
@@ -87,16 +107,12 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     if bytes.starts_with(b"ElfFile\0") {
         return Sniffed { kind: Kind::Evtx, encoding: Encoding::Binary, note: None };
     }
-    if has_ext(&lower, "etl") {
-        return Sniffed {
-            kind: Kind::Etl,
-            encoding: Encoding::Binary,
-            note: Some(
-                "ETW trace; decode it on Windows with Get-WindowsUpdateLog and add the \
-                 resulting WindowsUpdate.log to the bundle"
-                    .into(),
-            ),
-        };
+    if setup_sniff::is_dump(bytes) {
+        let note = setup_sniff::note(Kind::MemoryDump, &lower);
+        return Sniffed { kind: Kind::MemoryDump, encoding: Encoding::Binary, note };
+    }
+    if shapes::is_etl(bytes) {
+        return Sniffed { kind: Kind::Etl, encoding: Encoding::Binary, note: None };
     }
     let encoding = decode::detect(bytes);
     if bytes.is_empty() {
@@ -107,6 +123,9 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
         return match hint {
             Some(Kind::Evtx) => {
                 skipped(encoding, "named like an event log, but has no EVTX header")
+            }
+            Some(Kind::Etl) => {
+                skipped(encoding, "named like an ETW trace, but has no trace header")
             }
             Some(k) => skipped(
                 encoding,
@@ -121,14 +140,14 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     };
     let head = bytes.get(..bytes.len().min(head_len)).unwrap_or_default();
     let text = decode::decode(head, encoding).text;
-    let kind = classify_text(&text, &lower);
+    let kind = classify_text(&text, &lower).or_else(|| setup_sniff::text_kind(&text, &lower));
     if let Some(kind) = kind {
-        Sniffed { kind, encoding, note: None }
+        Sniffed { kind, encoding, note: setup_sniff::note(kind, &lower) }
     } else {
         let reason = if text.contains("<![LOG[") {
             "CMTrace (Configuration Manager) log; not analysed".to_string()
-        } else if lower.starts_with("setupapi") {
-            "setupapi log; driver installs are not analysed yet".to_string()
+        } else if let Some(why) = setup_sniff::not_setup(&lower) {
+            why.to_string()
         } else if let Some(k) = name_hint(&lower) {
             format!("named like a {} log, but no line has its layout", k.as_str())
         } else {
@@ -149,6 +168,8 @@ fn has_ext(name: &str, ext: &str) -> bool {
 pub(crate) fn name_hint(lower: &str) -> Option<Kind> {
     if has_ext(lower, "evtx") {
         Some(Kind::Evtx)
+    } else if has_ext(lower, "etl") {
+        Some(Kind::Etl)
     } else if lower.starts_with("cbs") {
         Some(Kind::Cbs)
     } else if lower.starts_with("dism") {
@@ -162,6 +183,7 @@ pub(crate) fn name_hint(lower: &str) -> Option<Kind> {
 
 fn classify_text(text: &str, lower: &str) -> Option<Kind> {
     let (mut cbs_family, mut dism_component, mut cbs_component) = (0u32, 0u32, 0u32);
+    let mut setup_component = 0u32;
     let (mut wu, mut wu_legacy, mut export) = (0u32, 0u32, 0u32);
     let mut first_match = None;
     for (n, line) in text.lines().take(HEAD_LINES).enumerate() {
@@ -178,6 +200,7 @@ fn classify_text(text: &str, lower: &str) -> Option<Kind> {
             match b.get(43..50).map(<[u8]>::trim_ascii) {
                 Some(b"DISM") => dism_component += 1,
                 Some(b"CBS" | b"CSI" | b"DPX" | b"DEPLOY" | b"SXS") => cbs_component += 1,
+                Some(c) if setup_sniff::is_setup_component(c) => setup_component += 1,
                 _ => {}
             }
         } else if shapes::is_wu_record(b) {
@@ -195,7 +218,9 @@ fn classify_text(text: &str, lower: &str) -> Option<Kind> {
         return None;
     }
     Some(if best == cbs_family {
-        if dism_component > cbs_component
+        if setup_sniff::is_setup_log(lower, setup_component, cbs_component + dism_component) {
+            Kind::SetupLog
+        } else if dism_component > cbs_component
             || (dism_component == cbs_component && lower.starts_with("dism"))
         {
             Kind::Dism
@@ -236,9 +261,15 @@ mod tests {
         let s = sniff("CBS.log", &[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0xFF, 0x10]);
         assert_eq!(s.kind, Kind::Unknown);
         assert!(s.note.unwrap().contains("binary"));
+        // Recognised by its header, not its name.
         let s = sniff("WindowsUpdate.20250426.etl", b"\x00\x01");
-        assert_eq!(s.kind, Kind::Etl);
-        assert!(s.note.unwrap().contains("Get-WindowsUpdateLog"));
+        assert_eq!(s.kind, Kind::Unknown);
+        assert!(s.note.unwrap().contains("no trace header"));
+        let mut etl = vec![0u8; 0x200];
+        etl[..4].copy_from_slice(&0x200u32.to_le_bytes());
+        etl[0x48..0x50].copy_from_slice(&[2, 0, 2, 0xC0, 0xF4, 1, 0, 0]);
+        etl[0x68..0x6C].copy_from_slice(&0x200u32.to_le_bytes());
+        assert_eq!(sniff("trace.bin", &etl).kind, Kind::Etl);
         assert_eq!(sniff("empty.log", b"").note.as_deref(), Some("empty file"));
         assert!(sniff("notes.txt", b"hello\n").note.unwrap().contains("unrecognised"));
         let mut doc = "# notes\n".repeat(30);

@@ -99,6 +99,7 @@ fn machine_written(s: OffsetSource) -> bool {
         s,
         OffsetSource::CsiStamp
             | OffsetSource::WuBanner
+            | OffsetSource::EtlZone
             | OffsetSource::RecordOffset
             | OffsetSource::ZoneRefresh
     )
@@ -525,11 +526,17 @@ fn best_source(runs: &[OffsetRun]) -> Vec<OffsetRun> {
     runs.iter().filter(|r| r.source == best).copied().collect()
 }
 
-/// The kernel's current bias, as runs, from the event logs.
+/// Sources that give the offset at UTC instants of logs in UTC (an .evtx, an .etl): they
+/// speak for the machine's clock, not for their own log's times.
+fn at_instants(s: OffsetSource) -> bool {
+    matches!(s, OffsetSource::ZoneRefresh | OffsetSource::EtlZone)
+}
+
+/// The offsets the event logs and traces give at their instants, as runs.
 fn kernel_bias(parsed: &[ParsedArtifact<'_>]) -> Vec<OffsetRun> {
     parsed
         .iter()
-        .flat_map(|a| a.clock.runs.iter().filter(|r| r.source == OffsetSource::ZoneRefresh))
+        .flat_map(|a| a.clock.runs.iter().filter(|r| at_instants(r.source)))
         .copied()
         .collect()
 }
@@ -563,9 +570,10 @@ fn infer_machine(
             .enumerate()
             .flat_map(|(i, a)| {
                 let local = local.contains(&i);
-                a.clock.runs.iter().filter(move |r| {
-                    machine_written(r.source) && (local || r.source == OffsetSource::ZoneRefresh)
-                })
+                a.clock
+                    .runs
+                    .iter()
+                    .filter(move |r| machine_written(r.source) && (local || at_instants(r.source)))
             })
             .copied()
             .collect::<Vec<_>>(),

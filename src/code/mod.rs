@@ -5,6 +5,7 @@
 //! names in REFERENCE.md §2.2; see `data/codes.tsv` and `scripts/gen-codes.py`.
 
 pub mod extract;
+pub mod setup;
 
 use serde::Serialize;
 use std::fmt;
@@ -80,7 +81,11 @@ impl Code {
     /// facility bit is NTSTATUS, other values with the severity bit are HRESULTs, and small
     /// values are Win32 numbers.
     pub fn classify(value: u32) -> Self {
-        if value >> 30 == 0b11 && value & FACILITY_NT_BIT == 0 {
+        // Windows Setup's `0xC18…`/`0xC19…` codes look like NTSTATUS values but are not
+        // in ntstatus.h; logs and Setup treat them as HRESULTs ([`setup`]).
+        if setup::is_setup_range(value) {
+            Code::hresult(value)
+        } else if value >> 30 == 0b11 && value & FACILITY_NT_BIT == 0 {
             Code::ntstatus(value)
         } else if value < 0x1_0000 {
             Code::win32(value)
@@ -158,6 +163,9 @@ impl Code {
         if direct.is_some() {
             return direct;
         }
+        if self.kind != CodeKind::Win32 && setup::is_setup_range(self.value) {
+            return setup::find(self.value).and_then(|c| c.name);
+        }
         match self.kind {
             CodeKind::Hresult if self.value & FACILITY_NT_BIT != 0 && self.value >> 31 == 1 => {
                 lookup(CodeKind::Ntstatus, self.value & !FACILITY_NT_BIT)
@@ -169,6 +177,9 @@ impl Code {
 
     /// Finds a code by its symbolic name (`ERROR_INVALID_DATA`, `CBS_E_STORE_CORRUPTION`).
     pub fn from_name(name: &str) -> Option<Self> {
+        if let Some(c) = setup::by_name(name) {
+            return Some(Code::hresult(c.value));
+        }
         let i = table::BY_NAME.binary_search_by(|(n, _, _)| (*n).cmp(name)).ok()?;
         let (_, k, v) = table::BY_NAME.get(i)?;
         Some(Code { kind: CodeKind::from_tag(*k), value: *v })

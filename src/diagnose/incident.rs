@@ -21,6 +21,8 @@ pub enum IncidentKind {
     Rollback,
     /// A DISM command failed.
     Dism,
+    /// A feature update (Windows Setup upgrade) failed or rolled back.
+    FeatureUpdate,
 }
 
 impl IncidentKind {
@@ -31,6 +33,7 @@ impl IncidentKind {
             IncidentKind::Download => "download failed",
             IncidentKind::Rollback => "rolled back",
             IncidentKind::Dism => "DISM command failed",
+            IncidentKind::FeatureUpdate => "feature update failed",
         }
     }
 }
@@ -100,6 +103,9 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
                 None
             }
         }
+        // Feature updates become incidents in `upgrade`, from whole setup logs; other traces
+        // (WaaSMedic) report on repairs, not on installs.
+        Source::Setup | Source::SetupApi | Source::Compat | Source::SetupDiag | Source::Etl => None,
         Source::WindowsUpdate => {
             let m = &e.message;
             if m.contains("LogHistory called") && m.contains("resultMapped=") {
@@ -198,6 +204,7 @@ impl Incident {
         }
         match self.kind {
             IncidentKind::Dism => "DISM".to_string(),
+            IncidentKind::FeatureUpdate => "Windows".to_string(),
             _ => "an update".to_string(),
         }
     }

@@ -6,10 +6,12 @@
 
 pub mod incident;
 mod reads;
+pub mod upgrade;
 
 pub use crate::category::Category;
 pub use incident::{Incident, IncidentKind};
 pub use reads::{note, reads, retain, unread_evtx};
+pub use upgrade::{Outcome, Upgrade};
 
 use crate::code::Code;
 use crate::event::{Event, Note, Source, has_text};
@@ -130,6 +132,8 @@ pub struct Diagnosis {
     pub warnings: Vec<Evidence>,
     /// The correlation window used.
     pub window_us: i64,
+    /// Feature-update attempts that did not succeed (failed, rolled back, cancelled).
+    pub upgrades: Vec<Upgrade>,
 }
 
 /// Score multiplier for repeated matches of one rule: 1 for one, approaching 1.6.
@@ -383,6 +387,7 @@ pub fn diagnose(
     let window = opts.window_us.max(1);
     let (seeds, signals) = seeds_and_signals(events);
     let incidents = incident::from_seeds(events, seeds, window);
+    let (upgrades, incidents) = with_upgrades(events, incidents);
     let mut all = evidence_for(&signals, events, &incidents, window);
     all.extend(repeated_failures(&incidents, events, notes));
 
@@ -424,7 +429,38 @@ pub fn diagnose(
         Vec::new()
     };
     let remedies = plan(&causes, &incidents, &all, events, storage_first);
-    Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window }
+    Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window, upgrades }
+}
+
+/// The feature-update attempts of the timeline, and their incidents numbered with the
+/// others in order of first failure.
+fn with_upgrades(
+    events: &[Event<'_>],
+    mut incidents: Vec<Incident>,
+) -> (Vec<Upgrade>, Vec<Incident>) {
+    let (mut upgrades, extra) = upgrade::find(events);
+    if extra.is_empty() {
+        return (upgrades, incidents);
+    }
+    // Upgrade incidents are marked by their place in `extra` until numbered.
+    let base = incidents.len() as u32;
+    incidents.extend(extra);
+    let mut order: Vec<u32> = (0..incidents.len() as u32).collect();
+    order.sort_by_key(|&k| (incidents[k as usize].first(), k));
+    let mut new_id = vec![0u32; incidents.len()];
+    for (n, &k) in order.iter().enumerate() {
+        new_id[k as usize] = n as u32 + 1;
+    }
+    for u in &mut upgrades {
+        u.incident = u.incident.map(|k| new_id[(base + k - 1) as usize]);
+    }
+    let mut sorted: Vec<Incident> = Vec::with_capacity(incidents.len());
+    for k in order {
+        let mut inc = incidents[k as usize].clone();
+        inc.id = new_id[k as usize];
+        sorted.push(inc);
+    }
+    (upgrades, sorted)
 }
 
 /// The failures that seed incidents and the signals of every event rule, in event order: one
@@ -489,6 +525,11 @@ fn plan(
             .iter()
             .any(|e| rules::pkg001::needs_stack(&events[e.event])),
         storage_failing: storage_first,
+        drivers: named(evidence, events, Category::Driver),
+        apps: [Category::IncompatibleApp, Category::Migration]
+            .into_iter()
+            .flat_map(|c| named(evidence, events, c))
+            .collect(),
     };
     // Causes worth acting on: the top one, others with at least a quarter of its score, and
     // under failing storage every cause (their writing remedies are then marked to wait).
@@ -515,6 +556,35 @@ fn plan(
     // Safe first: by risk, then by the rank of the cause that asked for it.
     picked.sort_by_key(|(id, rank, _)| (id.risk(), *rank));
     picked.into_iter().map(|(id, _, why)| id.build(&ctx, &format!("for: {why}"))).collect()
+}
+
+/// What the evidence of a cause names (drivers, devices, applications), for its remedies:
+/// a compatibility report's item, a device's INF (`oem42.inf`), a crashing module.
+fn named(evidence: &[Evidence], events: &[Event<'_>], category: Category) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ev in evidence.iter().filter(|e| e.rule.category == category) {
+        let e = &events[ev.event];
+        let name = if e.source == Source::Compat {
+            e.field("name").map(str::to_string)
+        } else {
+            // The first file a driver or plug-in is known by: `oem42.inf`, `x.sys`, `x.dll`.
+            [".inf", ".sys", ".dll"]
+                .iter()
+                .filter_map(|ext| Some((e.message.find(ext)?, ext)))
+                .min()
+                .map(|(at, ext)| {
+                    let head = &e.message[..at];
+                    let start =
+                        head.rfind(['[', ' ', '\\', '\'', '"', '=', ':']).map_or(0, |i| i + 1);
+                    format!("{}{ext}", &head[start..])
+                })
+        };
+        if let Some(n) = name.filter(|n| n.len() > 4 && !out.contains(n)) {
+            out.push(n);
+        }
+    }
+    out.truncate(3);
+    out
 }
 
 /// The code and event that a report should name as the specific failure of an incident.

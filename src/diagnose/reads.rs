@@ -23,6 +23,7 @@ pub fn reads(e: &Event<'_>) -> bool {
         || RULES.iter().any(|r| matches!(r.check, Check::Event(f) if f(e).is_some()))
         || reports_healthy_store(e)
         || is_boot(e)
+        || super::upgrade::reads(e)
 }
 
 /// What diagnosis still reads of an event [`reads`] leaves out: installs that started, by
@@ -72,7 +73,7 @@ pub fn unread_evtx(
         Family::Ntfs => matches!(id, 50 | 55 | 98 | 140),
         Family::Storage => id == 129,
         // `EventLog` is of this family.
-        Family::System => matches!(id, 12 | 6005 | 6009),
+        Family::System => matches!(id, 12 | 41 | 6005 | 6008 | 6009),
         // Its rules read the fields.
         Family::ServiceControlManager => true,
         Family::Volmgr | Family::Other => false,

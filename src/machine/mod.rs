@@ -196,7 +196,7 @@ pub struct Machine {
 impl Machine {
     /// `DESKTOP-1N4R894 (Windows 10 Enterprise, build 10.0.17134)`, or what is known.
     pub fn describe(&self) -> String {
-        let name = self.name.as_deref().unwrap_or("machine not named in the logs");
+        let name = self.name.as_deref().unwrap_or("not named in the logs");
         let mut what = Vec::new();
         if let Some(p) = &self.product {
             what.push(p.clone());

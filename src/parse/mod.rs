@@ -4,9 +4,11 @@
 //! boundaries) that run on rayon; results are merged back in file and piece order, so the
 //! output is the same for any thread count. Parsers know nothing of rules.
 
+pub mod etl;
 pub mod evtx;
 pub mod export;
 pub mod ident;
+pub mod setup;
 pub mod text;
 
 pub use text::{cbs, wu};
@@ -105,6 +107,17 @@ pub enum IssueKind {
     /// NUL bytes in a text log: what a log looks like when the machine stopped while it
     /// was being written.
     NulBytes,
+    /// A document (XML, JSON) does not parse from some point on; what came before was read.
+    Malformed,
+    /// An .etl buffer could not be read (its header lies, or a record runs past it); its
+    /// records, or those after the damage, are lost.
+    DamagedBuffer,
+    /// Records counted but not decoded: an .etl's manifest-based events, WPP messages or
+    /// compressed buffers, which need what only Windows has.
+    Undecoded,
+    /// The tracing session lost events or buffers while it wrote the .etl (its header
+    /// counts them): the trace has gaps that no reader can fill.
+    EventsLost,
 }
 
 /// A problem inside one artifact that did not stop the run.
@@ -136,6 +149,9 @@ pub struct Coverage {
     pub replaced_chars: u64,
     /// Events kept for the timeline.
     pub events: u64,
+    /// Records counted but not decoded (.etl records that need a manifest).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub undecoded: u64,
     /// Earliest record time, in the source's time base.
     #[serde(skip)]
     pub first: Option<Timestamp>,
@@ -158,6 +174,7 @@ impl Coverage {
         self.damaged += o.damaged;
         self.replaced_chars += o.replaced_chars;
         self.events += o.events;
+        self.undecoded += o.undecoded;
         if let Some(f) = o.first {
             self.see_time(f);
         }
@@ -177,6 +194,8 @@ pub enum OffsetSource {
     WuBanner,
     /// Kernel-General 12 in a text export: boot time in UTC against the export's own date.
     BootEvent,
+    /// The machine's time zone in an .etl header, at the times of the trace's events.
+    EtlZone,
     /// Kernel-General 1 in a text export: the new system time in UTC against the export's
     /// own date.
     TimeChange,
@@ -186,6 +205,11 @@ pub enum OffsetSource {
     /// Kernel-General 24 in an .evtx: the kernel's current bias (daylight time included) when
     /// it refreshed its zone information, at a UTC instant.
     ZoneRefresh,
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Evidence about an artifact's UTC offset: (source, minutes east) → count.
@@ -378,6 +402,11 @@ fn is_text_kind(kind: Kind) -> bool {
             | Kind::WindowsUpdate
             | Kind::WindowsUpdateLegacy
             | Kind::EventExport
+            | Kind::SetupLog
+            | Kind::SetupApi
+            | Kind::CompatReport
+            | Kind::SetupErrorsXml
+            | Kind::SetupDiag
     )
 }
 
@@ -469,14 +498,36 @@ impl<'t> Src<'t> {
 }
 
 enum Job<'t> {
-    Text { artifact: usize, kind: Kind, src: Src<'t>, range: std::ops::Range<usize> },
-    Evtx { artifact: usize, bytes: &'t [u8] },
+    Text {
+        artifact: usize,
+        kind: Kind,
+        /// The bundle path (some setup files are dated by their name).
+        name: &'t str,
+        src: Src<'t>,
+        range: std::ops::Range<usize>,
+    },
+    Evtx {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
+    /// A memory dump: only its header is read.
+    Dump {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
+    Etl {
+        artifact: usize,
+        bytes: &'t [u8],
+    },
 }
 
 impl Job<'_> {
     fn artifact(&self) -> usize {
         match self {
-            Job::Text { artifact, .. } | Job::Evtx { artifact, .. } => *artifact,
+            Job::Text { artifact, .. }
+            | Job::Evtx { artifact, .. }
+            | Job::Dump { artifact, .. }
+            | Job::Etl { artifact, .. } => *artifact,
         }
     }
 
@@ -484,41 +535,57 @@ impl Job<'_> {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             Job::Text { src, range, .. } => src.bytes().get(range.clone()),
-            Job::Evtx { .. } => None,
+            Job::Evtx { .. } | Job::Dump { .. } | Job::Etl { .. } => None,
         }
     }
 }
 
 /// Queues the pieces of text artifact `i` (pieces start at records, so that none straddles
 /// two pieces, and at line starts, so that each piece is whole UTF-8 characters).
-fn text_jobs<'t>(jobs: &mut Vec<Job<'t>>, i: usize, kind: Kind, src: Src<'t>, piece_bytes: usize) {
+fn text_jobs<'t>(
+    jobs: &mut Vec<Job<'t>>,
+    i: usize,
+    (kind, name): (Kind, &'t str),
+    src: Src<'t>,
+    piece_bytes: usize,
+) {
     let bytes = src.bytes();
-    let parts = (bytes.len() / piece_bytes.max(1)).max(1);
+    // Documents (XML, JSON, SetupDiag's report) are read whole.
+    let whole = matches!(kind, Kind::CompatReport | Kind::SetupErrorsXml | Kind::SetupDiag);
+    let parts = if whole { 1 } else { (bytes.len() / piece_bytes.max(1)).max(1) };
     let points = lines::split_points(bytes, parts, record_start(kind));
     for (j, &start) in points.iter().enumerate() {
         let end = points.get(j + 1).copied().unwrap_or(bytes.len());
-        jobs.push(Job::Text { artifact: i, kind, src, range: start..end });
+        jobs.push(Job::Text { artifact: i, kind, name, src, range: start..end });
     }
 }
 
 fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
     match kind {
-        Kind::Cbs | Kind::Dism => cbs::starts_record,
+        Kind::Cbs | Kind::Dism | Kind::SetupLog => cbs::starts_record,
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::starts_record,
+        Kind::SetupApi => setup::setupapi::starts_record,
         _ => crate::shapes::is_export_block,
     }
 }
 
 /// Parses one job; `None` for a text piece that is not valid UTF-8.
 fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
-    let (kind, text) = match job {
-        Job::Text { kind, src, range, .. } => (*kind, src.text(range.clone())?),
+    let (kind, name, text) = match job {
+        Job::Text { kind, name, src, range, .. } => (*kind, *name, src.text(range.clone())?),
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
+        Job::Dump { bytes, .. } => return Some(setup::dump::parse(bytes, ctx)),
+        Job::Etl { bytes, .. } => return Some(etl::parse(bytes, ctx)),
     };
     Some(match kind {
         Kind::Cbs => cbs::parse(text, Source::Cbs, ctx),
         Kind::Dism => cbs::parse(text, Source::Dism, ctx),
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::parse(text, ctx),
+        Kind::SetupLog => setup::panther::parse(text, ctx),
+        Kind::SetupApi => setup::setupapi::parse(text, ctx),
+        Kind::CompatReport => setup::compat::parse(text, name, ctx),
+        Kind::SetupErrorsXml => setup::rowset::parse(text, name, ctx),
+        Kind::SetupDiag => setup::setupdiag::parse(text, ctx),
         _ => export::parse(text, ctx),
     })
 }
@@ -548,7 +615,7 @@ fn run_all<'t>(
             let piece = piece.map(|mut p| {
                 // The evtx parser leaves events out as it builds them.
                 if let Some(retain) = retain
-                    && matches!(job, Job::Text { .. })
+                    && matches!(job, Job::Text { .. } | Job::Etl { .. })
                 {
                     leave_out(&mut p, retain);
                 }
@@ -562,7 +629,7 @@ fn run_all<'t>(
 
 fn time_base(kind: Kind) -> Option<TimeBase> {
     match kind {
-        Kind::Evtx => Some(TimeBase::Utc),
+        Kind::Evtx | Kind::MemoryDump | Kind::Etl => Some(TimeBase::Utc),
         k if is_text_kind(k) => Some(TimeBase::Local),
         _ => None,
     }
@@ -586,10 +653,12 @@ pub fn parse<'t>(
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
+            Kind::MemoryDump => jobs.push(Job::Dump { artifact: i, bytes: a.bytes() }),
+            Kind::Etl => jobs.push(Job::Etl { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };
-                text_jobs(&mut jobs, i, k, src, opts.piece_bytes);
+                text_jobs(&mut jobs, i, (k, &a.path), src, opts.piece_bytes);
             }
             _ => {}
         }
@@ -603,7 +672,7 @@ pub fn parse<'t>(
         let mut decoded = Vec::new();
         for &i in &undecoded {
             if let (Some(a), Some(src)) = (bundle.artifacts.get(i), texts.source(i)) {
-                text_jobs(&mut decoded, i, a.kind, src, opts.piece_bytes);
+                text_jobs(&mut decoded, i, (a.kind, &a.path), src, opts.piece_bytes);
             }
         }
         results.extend(run_all(&decoded, &ctx, opts.retain));
@@ -615,7 +684,7 @@ pub fn parse<'t>(
         for (i, a) in bundle.artifacts.iter().enumerate().filter(|(i, _)| invalid.contains(i)) {
             texts.decode_lossy(i);
             if let Some(src) = texts.source(i) {
-                text_jobs(&mut again, i, a.kind, src, opts.piece_bytes);
+                text_jobs(&mut again, i, (a.kind, &a.path), src, opts.piece_bytes);
             }
         }
         results.retain(|(i, _)| !invalid.contains(i));
@@ -764,6 +833,8 @@ pub fn parse<'t>(
         }
         dst.coverage.events = (dst.events.len() + dst.left_out.len()) as u64;
     }
+    let kinds: Vec<Kind> = bundle.artifacts.iter().map(|a| a.kind).collect();
+    setup::compat::date_undated(&mut out, &kinds);
     out
 }
 

@@ -49,7 +49,7 @@ pub(crate) fn shown(c: Code) -> String {
 }
 
 impl CodeView {
-    fn new(c: Code) -> Self {
+    pub(crate) fn new(c: Code) -> Self {
         CodeView {
             code: shown(c),
             name: c.name(),
@@ -187,6 +187,9 @@ pub struct Report {
     pub storage_first: bool,
     /// Update failures.
     pub incidents: Vec<IncidentView>,
+    /// Feature-update attempts that failed, rolled back or were cancelled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upgrades: Vec<super::upgrade::UpgradeView>,
     /// Causes, most likely first.
     pub causes: Vec<CauseView>,
     /// Remedies, safest first.
@@ -213,7 +216,7 @@ fn excerpt(e: &Event<'_>) -> String {
     s
 }
 
-fn event_ref(bundle: &Bundle, events: &[Event<'_>], i: usize) -> EventRef {
+pub(crate) fn event_ref(bundle: &Bundle, events: &[Event<'_>], i: usize) -> EventRef {
     let e = &events[i];
     EventRef { at: super::location(bundle, e.at), time: e.time.to_string(), excerpt: excerpt(e) }
 }
@@ -311,9 +314,10 @@ impl Report {
             unattributed_lines: inv.files.iter().map(|f| f.coverage.unattributed_lines).sum(),
             events: timeline.event_count(),
         };
+        let upgrades = super::upgrade::views(d, bundle, events);
         Report {
             schema_version: SCHEMA_VERSION,
-            verdict: verdict(d, events, bundle),
+            verdict: verdict(d, events, bundle, &upgrades),
             machine: inv.machine.clone(),
             offset: inv.offset,
             clock: inv.clock(),
@@ -321,6 +325,7 @@ impl Report {
             window_minutes: d.window_us / 60_000_000,
             storage_first: d.storage_first,
             incidents,
+            upgrades,
             causes,
             remedies: d.remedies.clone(),
             warnings: d.warnings.iter().map(ev_view).collect(),
@@ -427,6 +432,36 @@ impl Report {
                 ]);
             }
             writeln!(w, "{}\n{t}\n", heading("Update failures"))?;
+        }
+        if !self.upgrades.is_empty() {
+            let mut t = table(&[
+                "#",
+                "feature update",
+                "outcome",
+                "phase",
+                "operation",
+                "code",
+                "telemetry",
+                "first → last (UTC)",
+            ]);
+            for u in &self.upgrades {
+                t.add_row([
+                    Cell::new(u.id),
+                    Cell::new(u.version()),
+                    Cell::new(u.outcome),
+                    Cell::new(u.phase.unwrap_or("")),
+                    Cell::new(match (&u.operation, &u.operation_name) {
+                        (Some(o), Some(n)) => format!("{o}: {n}"),
+                        (Some(o), None) => o.clone(),
+                        (None, Some(n)) => n.clone(),
+                        (None, None) => String::new(),
+                    }),
+                    cell(u.code.clone().unwrap_or_default(), Some(Color::Red)),
+                    Cell::new(u.reported.clone().unwrap_or_default()),
+                    Cell::new(format!("{} → {}", short(&u.first), short(&u.last))),
+                ]);
+            }
+            writeln!(w, "{}\n{t}\n", heading("Feature updates (Windows Setup)"))?;
         }
         if !self.causes.is_empty() {
             let mut t = table(&["rank", "cause", "confidence", "score", "strongest evidence"]);
@@ -627,6 +662,32 @@ impl Report {
             }
             writeln!(w)?;
         }
+        if !self.upgrades.is_empty() {
+            writeln!(w, "### Feature updates (Windows Setup)\n")?;
+            writeln!(
+                w,
+                "| # | feature update | outcome | phase | operation | code | telemetry |\n|---|---|---|---|---|---|---|"
+            )?;
+            for u in &self.upgrades {
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | `{}` | {} |",
+                    u.id,
+                    md(u.version()),
+                    u.outcome,
+                    u.phase.unwrap_or(""),
+                    md(&match (&u.operation, &u.operation_name) {
+                        (Some(o), Some(n)) => format!("{o}: {n}"),
+                        (Some(o), None) => o.clone(),
+                        (None, Some(n)) => n.clone(),
+                        (None, None) => String::new(),
+                    }),
+                    u.code.as_deref().unwrap_or(""),
+                    u.reported.as_deref().unwrap_or("")
+                )?;
+            }
+            writeln!(w)?;
+        }
         if !self.causes.is_empty() {
             writeln!(w, "### Likely causes\n")?;
             for c in &self.causes {
@@ -721,10 +782,19 @@ fn table(header: &[&str]) -> Table {
 }
 
 /// The headline: what failed, what its code really means, what it wraps, and the top cause.
-fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> {
+fn verdict(
+    d: &Diagnosis,
+    events: &[Event<'_>],
+    bundle: &Bundle,
+    upgrades: &[super::upgrade::UpgradeView],
+) -> Vec<String> {
     let mut out = Vec::new();
     if d.incidents.is_empty() {
-        out.push("No update failure found in these logs.".to_string());
+        if super::upgrade::only_cancelled(upgrades) {
+            out.extend(super::upgrade::verdict_lines(upgrades));
+        } else {
+            out.push("No update failure found in these logs.".to_string());
+        }
         if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
             out.push("But the disk shows signs of failing: back up the data now, before any repair or update.".to_string());
         }
@@ -761,8 +831,20 @@ fn verdict(d: &Diagnosis, events: &[Event<'_>], bundle: &Bundle) -> Vec<String> 
     if d.incidents.len() > 1 {
         out.push(format!("{} update failures in all; see the table below.", d.incidents.len()));
     }
+    let feature = main.kind == diagnose::IncidentKind::FeatureUpdate;
+    if feature {
+        out.extend(super::upgrade::verdict_lines(upgrades));
+    } else {
+        // Feature updates that are not the headline still get their sentence.
+        out.extend(upgrades.iter().map(super::upgrade::UpgradeView::sentence));
+    }
     if let Some(c) = main.code {
-        out.push(code_sentence(c));
+        // A code routine in WindowsUpdate.log is a real result when Setup reports it.
+        let routine = crate::knowledge::class(c) == crate::knowledge::Class::Benign;
+        out.push(match c.name() {
+            Some(n) if feature && routine => format!("0x{:08X} is {n}.", c.as_hresult()),
+            _ => code_sentence(c),
+        });
     }
     if let Some((c, i)) = diagnose::wrapped_code(main, events) {
         out.push(format!(

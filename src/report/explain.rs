@@ -1,5 +1,6 @@
 //! `wutriage explain` and `wutriage rules`: the offline code decoder and the rule catalogue.
 
+use crate::code::setup::{self as setup_codes, Extended};
 use crate::code::{Code, CodeKind};
 use crate::knowledge::{self, Class};
 use crate::rules::{self, RULES, Rule};
@@ -67,12 +68,62 @@ fn class_words(c: Class) -> String {
     }
 }
 
+/// Parses a Windows Setup result with its extend code, as Setup and SetupDiag write it:
+/// `0xC1900101-0x30018`, `0xC1900101 - 0x30018`, `0x8007000D, 0x2000C`.
+pub fn parse_setup_pair(input: &str) -> Option<(Code, Extended)> {
+    let (result, ext) = setup_codes::parse_pair(input)?;
+    Some((Code::classify(result), ext))
+}
+
+/// Writes the explanation of a setup result and its extend code: the phase and operation
+/// the extend code names, what Microsoft's resolution procedures say of the pair, then the
+/// result code itself.
+pub fn write_setup_pair(code: Code, ext: Extended, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "0x{:08X}-{ext}  Windows Setup result and extend code", code.as_hresult())?;
+    let digit = ext.0 >> 16;
+    match ext.phase() {
+        Some(p) => {
+            writeln!(w, "  phase:     {digit} = {} ({}): {}", p.symbol(), p.name(), p.describe())?;
+        }
+        None => writeln!(w, "  phase:     {digit}, not in Setup's phase table")?,
+    }
+    let op = ext.operation();
+    match (op.symbol(), op.describe()) {
+        (Some(s), Some(d)) => writeln!(w, "  operation: 0x{:X} = SP_EXECUTION_OP_{s}: {d}", op.0)?,
+        _ => writeln!(w, "  operation: 0x{:X}, not in Setup's operation table", op.0)?,
+    }
+    writeln!(
+        w,
+        "  source:    phase and operation tables of \"Upgrade error codes\" (upgrade-error-codes.md, MicrosoftDocs/windows-itpro-docs)"
+    )?;
+    if let Some(known) = setup_codes::known_pair(code.as_hresult(), ext) {
+        writeln!(w, "  known:     {known} (\"Resolution procedures\", resolution-procedures.md)")?;
+    }
+    writeln!(w)?;
+    write_code(code, w)
+}
+
 /// Writes the explanation of one code.
 pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
     let v = code.value();
     let name = code.name().unwrap_or("(no public name)");
     writeln!(w, "{code}  {name}")?;
+    let setup = setup_codes::find(v).filter(|_| code.kind() != CodeKind::Win32);
+    if let Some(s) = setup {
+        writeln!(
+            w,
+            "  kind:      Windows Setup result code (0xC18…/0xC19…: Setup's own values, not NTSTATUS)"
+        )?;
+        writeln!(w, "  source:    {}", s.source)?;
+        if v == 0xC190_0101 {
+            writeln!(
+                w,
+                "  extend:    Setup reports it with an extend code (0xC1900101-0x30018) that names the phase and operation; explain the pair to decode it"
+            )?;
+        }
+    }
     match code.kind() {
+        _ if setup.is_some() => {}
         CodeKind::Hresult => {
             let sev = if v >> 31 == 1 { "failure" } else { "success" };
             let fac = code.facility();
@@ -128,6 +179,19 @@ pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
             w,
             "  meaning:   not one of the codes wutriage describes; the name above is from the Windows SDK."
         )?,
+    }
+    // Five hex digits with a phase first: perhaps the extend code of a setup result.
+    let ext = Extended(v);
+    if code.kind() == CodeKind::Hresult
+        && (0x1_0000..=0x5_FFFF).contains(&v)
+        && let (Some(p), Some(op)) = (ext.phase(), ext.operation().symbol())
+    {
+        writeln!(
+            w,
+            "  extend?:   if this is Windows Setup's extend code: phase {} ({}), operation {op} (upgrade-error-codes.md)",
+            p.symbol(),
+            p.name()
+        )?;
     }
     if code.is_invalid_handle_family() {
         writeln!(
@@ -215,6 +279,28 @@ mod tests {
         assert!(s.contains("Win32:     774"));
         assert!(s.contains("catch-all"));
         assert!(!s.contains("meaning:   The handle is invalid"));
+    }
+
+    #[test]
+    fn setup_codes_and_extend_codes() {
+        let mut out = Vec::new();
+        write_code(parse_code("0xC1900101").unwrap(), &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains("MOSETUP_E_SETUP_PLATFORM"), "{s}");
+        assert!(s.contains("Windows Setup result code") && !s.contains("NTSTATUS, severity"));
+        assert!(s.contains("resolution-procedures.md"));
+        let (code, ext) = parse_setup_pair("0xC1900101-0x30018").unwrap();
+        let mut out = Vec::new();
+        write_setup_pair(code, ext, &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains("SP_EXECUTION_FIRST_BOOT"), "{s}");
+        assert!(s.contains("SP_EXECUTION_OP_SYSPREP"));
+        assert!(s.contains("upgrade-error-codes.md"));
+        assert!(s.contains("known:") && s.contains("setupapi.dev.log"));
+        assert!(s.contains("MOSETUP_E_SETUP_PLATFORM"));
+        assert_eq!(parse_setup_pair("0x8007000D - 0x2000C").unwrap().1, Extended(0x2000C));
+        assert!(parse_setup_pair("0x80070306").is_none());
+        assert_eq!(parse_code("MOSETUP_E_REPORTING"), Some(Code::hresult(0xC190_0108)));
     }
 
     #[test]

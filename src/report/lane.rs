@@ -13,7 +13,13 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         Kind::Dism => "DISM".to_string(),
         Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => "WindowsUpdate.log".to_string(),
         Kind::Evtx | Kind::EventExport => channel(&a.path),
-        Kind::Etl | Kind::Archive | Kind::Unknown => return None,
+        Kind::SetupLog | Kind::SetupErrorsXml | Kind::CompatReport | Kind::MemoryDump => {
+            "Panther".to_string()
+        }
+        Kind::SetupApi => "setupapi".to_string(),
+        Kind::SetupDiag => "SetupDiag".to_string(),
+        Kind::Etl => trace(&a.path),
+        Kind::Archive | Kind::Unknown => return None,
     })
 }
 
@@ -25,6 +31,20 @@ fn channel(path: &str) -> String {
     let stem = stem.replace("%4", "/");
     let short = stem.strip_prefix("Microsoft-Windows-").unwrap_or(&stem);
     if short.is_empty() { "events".to_string() } else { short.to_string() }
+}
+
+/// `WindowsUpdate.20250426.052044.386.1.etl` → `WindowsUpdate.log` (the log the trace is
+/// rendered as); `waasmedic.20250426_122102_987.etl` → `waasmedic (ETW)`.
+fn trace(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    if stem.eq_ignore_ascii_case("windowsupdate") {
+        "WindowsUpdate.log".to_string()
+    } else if stem.is_empty() {
+        "ETW".to_string()
+    } else {
+        format!("{stem} (ETW)")
+    }
 }
 
 /// Every lane of a bundle, each once, in reading order: text logs first (CBS, DISM,
@@ -61,6 +81,8 @@ mod tests {
         );
         assert_eq!(channel("exports/System.txt"), "System");
         assert_eq!(channel(".evtx"), "events");
+        assert_eq!(trace("Logs/WindowsUpdate.20250426.052044.386.1.etl"), "WindowsUpdate.log");
+        assert_eq!(trace("waasmedic.20250426_122102_987.etl"), "waasmedic (ETW)");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod lane;
 pub mod picture;
 pub mod problems;
 pub mod timeline;
+pub mod upgrade;
 
 use crate::bundle::Bundle;
 use crate::event::Location;

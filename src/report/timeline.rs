@@ -202,6 +202,11 @@ fn parser_of(s: Source) -> &'static str {
         Source::WindowsUpdate => "wutriage/wu",
         Source::Evtx => "wutriage/evtx",
         Source::EventExport => "wutriage/evtx-export",
+        Source::Setup => "wutriage/setup",
+        Source::SetupApi => "wutriage/setupapi",
+        Source::Compat => "wutriage/compat",
+        Source::SetupDiag => "wutriage/setupdiag",
+        Source::Etl => "wutriage/etl",
     }
 }
 

@@ -11,6 +11,7 @@ use crate::parse::evtx::{Family, family};
 use rayon::prelude::*;
 use serde::Serialize;
 
+mod app001;
 mod cac001;
 mod cac002;
 mod cac003;
@@ -18,18 +19,32 @@ mod cor001;
 mod cor002;
 mod cor003;
 mod cor004;
+mod cor005;
+mod drv001;
+mod drv002;
+mod drv003;
+mod drv004;
 mod dsk001;
+mod dsk002;
+mod hwr001;
+mod med001;
+mod med002;
+mod mig001;
+mod mig002;
 mod net001;
 pub mod pkg001;
 mod pkg002;
 pub mod pkg003;
 mod pkg004;
 pub mod pkg005;
+mod pkg006;
 mod pnd001;
 mod pnd002;
+mod pnd003;
 mod sec001;
 mod sec002;
 mod sec003;
+pub(crate) mod setup_lines;
 mod sto001;
 mod sto002;
 mod sto003;
@@ -134,6 +149,7 @@ pub(crate) use rule;
 
 /// Every rule, in id order.
 pub static RULES: &[&Rule] = &[
+    &app001::RULE,
     &cac001::RULE,
     &cac002::RULE,
     &cac003::RULE,
@@ -141,15 +157,28 @@ pub static RULES: &[&Rule] = &[
     &cor002::RULE,
     &cor003::RULE,
     &cor004::RULE,
+    &cor005::RULE,
+    &drv001::RULE,
+    &drv002::RULE,
+    &drv003::RULE,
+    &drv004::RULE,
     &dsk001::RULE,
+    &dsk002::RULE,
+    &hwr001::RULE,
+    &med001::RULE,
+    &med002::RULE,
+    &mig001::RULE,
+    &mig002::RULE,
     &net001::RULE,
     &pkg001::RULE,
     &pkg002::RULE,
     &pkg003::RULE,
     &pkg004::RULE,
     &pkg005::RULE,
+    &pkg006::RULE,
     &pnd001::RULE,
     &pnd002::RULE,
+    &pnd003::RULE,
     &sec001::RULE,
     &sec002::RULE,
     &sec003::RULE,
@@ -207,11 +236,17 @@ pub(crate) fn of_event<'e>(e: &'e Event<'_>, event: usize) -> impl Iterator<Item
 /// `pred` goes first: it is mostly a comparison of values, and the noise test looks the
 /// code up and may search the message.
 pub(crate) fn code_where(e: &Event<'_>, pred: impl Fn(Code) -> bool) -> Option<Code> {
+    if setup_lines::is_restatement(e) {
+        return None;
+    }
     e.codes.iter().copied().find(|&c| pred(c) && !knowledge::is_benign_here(c, &e.message))
 }
 
 /// The first non-noise code of a cause class on the event (its class looked up once).
 pub(crate) fn code_of(e: &Event<'_>, category: Category) -> Option<Code> {
+    if setup_lines::is_restatement(e) {
+        return None;
+    }
     let cause = Class::Cause(category);
     e.codes.iter().copied().find(|&c| {
         let class = knowledge::class(c);

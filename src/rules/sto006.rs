@@ -31,7 +31,11 @@ pub(super) static RULE: Rule = rule! {
 /// a code) it is weaker.
 fn from_servicing(e: &Event<'_>) -> bool {
     match e.source {
-        Source::Cbs | Source::Dism | Source::WindowsUpdate => true,
+        Source::Cbs | Source::Dism | Source::WindowsUpdate | Source::Setup | Source::SetupApi => {
+            true
+        }
+        // Other traces (WaaSMedic, setup.etl) may quote a code they did not meet themselves.
+        Source::Compat | Source::SetupDiag | Source::Etl => false,
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)
         }

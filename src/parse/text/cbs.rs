@@ -109,6 +109,9 @@ pub(crate) fn quarter_hours(local: Timestamp, utc: Timestamp) -> Option<i32> {
 struct Parser<'t, 'c> {
     text: &'t str,
     source: Source,
+    /// Messages kept under [`Keep::Notable`] although not notable (a grammar that shares
+    /// these columns and reads lines CBS does not, such as Windows Setup's logs).
+    also_keep: Option<fn(&str) -> bool>,
     ctx: &'c Ctx,
     hits: Hits<'c>,
     days: DayCache,
@@ -170,17 +173,24 @@ impl<'t> Parser<'t, '_> {
     fn finish(&mut self, rec: Option<Rec<'t>>) {
         let Some(r) = rec else { return };
         // Most records are routine: without a prefilter hit they cannot be notable.
+        let mut kept = false;
         if self.ctx.keep == Keep::Notable
             && !r.level.is_warning_or_worse()
             && !self.hits.any_in(r.msg_start, r.end)
         {
-            return;
+            let Some(also) = self.also_keep else { return };
+            if !also(self.text.get(r.msg_start..r.end).unwrap_or("")) {
+                return;
+            }
+            kept = true;
         }
         let message = self.text.get(r.msg_start..r.end).unwrap_or("");
         let message = message.trim_end_matches(['\r', '\n']);
         let message = self.ctx.capped(message, &mut self.piece.cut);
         let codes = self.ctx.extractor.extract(message);
-        let notable = is_notable(&codes, r.level, false, message);
+        let notable = is_notable(&codes, r.level, false, message)
+            || kept
+            || self.also_keep.is_some_and(|also| also(message));
         if self.ctx.keep == Keep::Notable && !notable {
             return;
         }
@@ -267,8 +277,27 @@ impl<'t> crate::parse::Collect<'t> for Parser<'t, '_> {
 
 /// Parses one piece of a CBS-family log (pieces start at a record or at the file start).
 pub(crate) fn parse<'t>(text: &'t str, source: Source, ctx: &Ctx) -> Piece<'t> {
+    parse_with(text, source, None, ctx)
+}
+
+/// [`parse`] for a log in the same columns that also keeps, under [`Keep::Notable`], the
+/// records whose message `also_keep` accepts.
+pub(crate) fn parse_with<'t>(
+    text: &'t str,
+    source: Source,
+    also_keep: Option<fn(&str) -> bool>,
+    ctx: &Ctx,
+) -> Piece<'t> {
     let hits = ctx.prefilter.hits(text);
-    let p = Parser { text, source, ctx, hits, days: DayCache::default(), piece: Piece::default() };
+    let p = Parser {
+        text,
+        source,
+        also_keep,
+        ctx,
+        hits,
+        days: DayCache::default(),
+        piece: Piece::default(),
+    };
     p.collect(text)
 }
 

@@ -110,6 +110,12 @@ pub fn colour(c: Category) -> &'static str {
         Category::PendingReboot => "#56b4e9",
         Category::LowDiskSpace => "#b8a000",
         Category::Network => "#7b4a2a",
+        // Paul Tol's muted hues, distinct from the eight above.
+        Category::Driver => "#332288",
+        Category::IncompatibleApp => "#882255",
+        Category::Hardware => "#44aa99",
+        Category::Migration => "#999933",
+        Category::SetupMedia => "#aa4499",
     }
 }
 
@@ -471,6 +477,10 @@ mod tests {
             );
         }
         let svg = all.svg();
-        assert_eq!(svg.matches("<circle cx=\"5\"").count(), 8, "one swatch per cause");
+        assert_eq!(
+            svg.matches("<circle cx=\"5\"").count(),
+            Category::ALL.len(),
+            "one swatch per cause"
+        );
     }
 }
