@@ -20,7 +20,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// How an offset was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum OffsetOrigin {
     /// Given with `--utc-offset`.
@@ -94,7 +94,7 @@ impl From<OffsetSource> for OffsetOrigin {
 }
 
 /// The offset used for local times, and why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OffsetChoice {
     /// Minutes east of UTC (the offset most records took, when the clock changed).
     pub offset: UtcOffset,

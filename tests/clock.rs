@@ -203,7 +203,7 @@ fn spring_in_california_the_failure_lines_up_with_the_disk() {
     assert_eq!(s.clock.periods[0].until.as_deref(), Some("2024-03-10T10:00:00.000000+00:00"));
     let with_zone = report(dir.path(), &Options::default());
     assert_eq!(with_zone["incidents"][0]["first"], iso((2024, 3, 12, 17, 0, 31)));
-    assert_eq!(with_zone["causes"][0]["category"], "storage");
+    assert_eq!(with_zone["causes"][0]["cause"], "storage");
     assert_eq!(with_zone["time_zone"]["iana"], "America/Los_Angeles");
     // One offset for the bundle (standard time) misplaces the failure by an hour.
     let fixed = Options { utc_offset: UtcOffset::from_minutes(pst as i32), ..Options::default() };

@@ -33,7 +33,9 @@ pub struct OffsetRun {
 }
 
 /// Which record told of the machine's time zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ZoneSource {
     /// `EventLog` 6013 (daily uptime): its seventh value is `<standard bias> <standard name>`.

@@ -43,7 +43,7 @@ pub struct Clock {
 }
 
 /// How the machine's zone was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ZoneHow {
     /// Given with `--timezone`.

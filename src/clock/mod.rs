@@ -133,7 +133,7 @@ impl Clocks {
 }
 
 /// The machine's clock as reports show it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ClockView {
     /// The zone: `Pacific Standard Time (America/Los_Angeles)`, or `UTC+03:00` when only its
     /// standard offset is known.
@@ -153,10 +153,10 @@ pub struct ClockView {
     /// How many such records.
     pub told: u64,
     /// Windows zones with the reported bias whose rules agreed (a few named).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub agreeing: Vec<&'static str>,
     /// How many agreed.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", default)]
     pub agreeing_count: usize,
     /// Why the reported zone was set aside, when the stamps contradict it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,7 +173,7 @@ pub struct ClockView {
     /// Records in the stretch between two stamps where a switch inferred from them happened.
     pub uncertain_switch: u64,
     /// Other things found (an earlier zone, evidence set aside).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub notes: Vec<String>,
     /// Logs that kept a clock of their own (their stamps contradict the machine's).
     pub own_clocks: usize,

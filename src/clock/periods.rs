@@ -58,7 +58,7 @@ enum Place {
 }
 
 /// One period of an [`Offsets`], for reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     /// Start (UTC), or `None` before the first change.
     pub from: Option<String>,

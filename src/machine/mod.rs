@@ -32,7 +32,9 @@ pub struct NameSeen {
 }
 
 /// Which record told the build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum BuildSource {
     /// `EventLog` 6013's binary data: product, `10.0.19045 Build 19045`, build lab.
@@ -175,12 +177,12 @@ pub fn version_in(s: &str) -> Option<String> {
 }
 
 /// What a report says of the machine it covers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Machine {
     /// The computer name in the latest record that names one.
     pub name: Option<String>,
     /// Other names the same machine had in these logs (renamed, or before setup finished).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub aliases: Vec<String>,
     /// The product, when event 6013 names it (`Windows 10 Pro`).
     pub product: Option<String>,

@@ -1,19 +1,19 @@
 //! `wutriage inventory`: what was found, read and skipped.
 
 use super::SCHEMA_VERSION;
+use super::grid::{Grid, GridCell};
 use crate::bundle::Bundle;
 use crate::clock::ClockView;
 use crate::machine::Machine;
 use crate::parse::{Coverage, ParseIssue, ParsedArtifact};
 use crate::time::{Timestamp, UtcOffset};
 use crate::timeline::{OffsetChoice, Timeline};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// One artifact's row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Row {
     /// Bundle-relative path.
     pub path: String,
@@ -33,7 +33,7 @@ pub struct Row {
     /// Offset applied to local times in this file (the one most of its records took).
     pub offset: Option<OffsetChoice>,
     /// Every offset its records took, in time order, when the clock changed inside it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub offsets: Vec<UtcOffset>,
     /// Why the file was skipped, or a note.
     pub note: Option<String>,
@@ -42,7 +42,7 @@ pub struct Row {
 }
 
 /// The inventory of a bundle.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Inventory {
     /// JSON contract version.
     pub schema_version: u32,
@@ -102,17 +102,19 @@ impl Inventory {
         writeln!(w)
     }
 
-    /// Writes the human table.
+    /// Writes the human table, 160 columns wide.
     pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
+        self.write_table_sized(w, TABLE_WIDTH)
+    }
+
+    /// Writes the human table in `width` columns (one block per file when too narrow).
+    pub fn write_table_sized(&self, w: &mut dyn Write, width: usize) -> io::Result<()> {
         if let Some(line) = machine_line(&self.machine) {
-            writeln!(w, "{line}")?;
+            for line in textwrap::wrap(&line, width.max(20)) {
+                writeln!(w, "{line}")?;
+            }
         }
-        let mut t = Table::new();
-        t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
-        if t.width().is_none() {
-            t.set_width(TABLE_WIDTH);
-        }
-        t.set_header([
+        let mut t = Grid::new(&[
             "file",
             "kind",
             "size",
@@ -123,16 +125,20 @@ impl Inventory {
             "damaged",
             "offset",
             "note",
-        ]);
+        ])
+        .label("");
         for r in &self.files {
             let range = match (&r.first, &r.last) {
                 (Some(a), Some(b)) => range(a, b),
-                _ => String::new(),
+                _ => Vec::new(),
             };
             let records = if r.coverage.recovered > 0 {
-                format!("{} (+{} recovered)", r.coverage.records, r.coverage.recovered)
+                vec![
+                    r.coverage.records.to_string(),
+                    format!("(+{} recovered)", r.coverage.recovered),
+                ]
             } else {
-                r.coverage.records.to_string()
+                vec![r.coverage.records.to_string()]
             };
             let mut note = r.note.clone().unwrap_or_default();
             for i in r.issues.iter().take(3) {
@@ -144,37 +150,38 @@ impl Inventory {
             if r.issues.len() > 3 {
                 let _ = write!(note, "; … {} more", r.issues.len() - 3);
             }
-            t.add_row([
-                r.path.clone(),
-                r.kind.to_string(),
-                human_size(r.size),
-                r.encoding.to_string(),
-                range,
-                records,
-                r.coverage.unattributed_lines.to_string(),
-                r.coverage.damaged.to_string(),
-                if r.offsets.is_empty() {
-                    r.offset.map(|o| o.offset.to_string()).unwrap_or_default()
-                } else {
-                    r.offsets.iter().map(ToString::to_string).collect::<Vec<_>>().join(" → ")
-                },
-                note,
+            // Offsets over time, one unit: a change is never cut in two.
+            let offsets = if r.offsets.is_empty() {
+                r.offset.map(|o| o.offset.to_string()).unwrap_or_default()
+            } else {
+                r.offsets.iter().map(ToString::to_string).collect::<Vec<_>>().join(" → ")
+            };
+            t.row(vec![
+                GridCell::units(&[&r.path]),
+                GridCell::new(r.kind.to_string()),
+                GridCell::units(&[human_size(r.size)]),
+                GridCell::new(r.encoding.to_string()),
+                GridCell::units(&range),
+                GridCell::units(&records),
+                GridCell::new(r.coverage.unattributed_lines.to_string()),
+                GridCell::new(r.coverage.damaged.to_string()),
+                GridCell::units(&[offsets]),
+                GridCell::new(note),
             ]);
         }
-        if let Some(c) = t.column_mut(0) {
-            c.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
-                comfy_table::Width::Fixed(28),
-            ));
+        write!(w, "{}", t.render(width, false))?;
+        for line in textwrap::wrap(&self.clock(), width.max(20)) {
+            writeln!(w, "{line}")?;
         }
-        writeln!(w, "{t}")?;
-        writeln!(w, "{}", self.clock())?;
         let lines = self.time_zone.lines();
         // One period is what the sentence above says already.
         let more = self.time_zone.zone.is_some() || self.time_zone.periods.len() > 1;
         for line in
             lines.iter().filter(|_| more).filter(|l| !l.starts_with("Local-time logs taken"))
         {
-            writeln!(w, "{line}")?;
+            for part in textwrap::wrap(line, width.max(20)) {
+                writeln!(w, "{part}")?;
+            }
         }
         Ok(())
     }
@@ -220,14 +227,16 @@ pub fn machine_line(m: &Machine) -> Option<String> {
     Some(format!("{head}: {}{aliases}", m.describe()))
 }
 
-/// Width used when the output is not a terminal.
-const TABLE_WIDTH: u16 = 160;
+/// Width of [`Inventory::write_table`].
+const TABLE_WIDTH: usize = 160;
 
-/// `2023-05-22 08:05 → 09:10`, or with both dates when they differ.
-fn range(a: &str, b: &str) -> String {
-    let (Some(da), Some(db)) = (a.get(..10), b.get(..10)) else { return String::new() };
+/// `2023-05-22 08:05 →` `09:10`, or with both dates when they differ: two units, each
+/// kept on one line.
+fn range(a: &str, b: &str) -> Vec<String> {
+    let (Some(da), Some(db)) = (a.get(..10), b.get(..10)) else { return Vec::new() };
     let (ta, tb) = (a.get(11..16).unwrap_or(""), b.get(11..16).unwrap_or(""));
-    if da == db { format!("{da} {ta} → {tb}") } else { format!("{da} {ta} → {db} {tb}") }
+    let end = if da == db { tb.to_string() } else { format!("{db} {tb}") };
+    vec![format!("{da} {ta} →"), end]
 }
 
 /// `1380935` → `1.3 MiB`.
