@@ -65,7 +65,8 @@ impl OffsetOrigin {
             OffsetOrigin::Assumed => "no evidence; local times taken as UTC",
             OffsetOrigin::TimeZone => "from the rules of the time zone the machine reported",
             OffsetOrigin::ZoneBias => {
-                "from the standard offset the machine reported and the rules that fit its stamps"
+                "from the standard offset the machine reported and the rules that fit its stamps or \
+                 the records matched across logs"
             }
             OffsetOrigin::UserZone => "from the rules of the zone given with --timezone",
             OffsetOrigin::TimeChange => {
@@ -126,6 +127,14 @@ pub(crate) fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
 
 /// Votes for an offset from codes found in both UTC and local events.
 pub(crate) fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
+    match_codes_at(parsed).map(|(c, _)| c)
+}
+
+/// [`match_codes`], with the UTC instants of the pairs that gave the offset chosen (where
+/// that offset was in force).
+pub(crate) fn match_codes_at(
+    parsed: &[ParsedArtifact<'_>],
+) -> Option<(OffsetChoice, Vec<Timestamp>)> {
     let mut utc: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
     let mut local: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
     for a in parsed {
@@ -140,6 +149,7 @@ pub(crate) fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice>
         }
     }
     let mut votes: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut instants: BTreeMap<i32, Vec<Timestamp>> = BTreeMap::new();
     for (code, us) in &utc {
         let Some(ls) = local.get(code) else { continue };
         for u in us {
@@ -148,6 +158,10 @@ pub(crate) fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice>
                 let q = ((secs as f64) / 900.0).round() as i64;
                 if q.abs() <= 14 * 4 && (secs - q * 900).abs() <= 120 {
                     *votes.entry((q * 15) as i32).or_default() += 1;
+                    let at = instants.entry((q * 15) as i32).or_default();
+                    if at.len() < 64 {
+                        at.push(*u);
+                    }
                 }
             }
         }
@@ -155,11 +169,13 @@ pub(crate) fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice>
     let mut ranked: Vec<(i32, u64)> = votes.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.abs().cmp(&b.0.abs())).then(a.0.cmp(&b.0)));
     let (&(minutes, support), runner_up) = (ranked.first()?, ranked.get(1).map_or(0, |r| r.1));
-    (support >= 2 && support >= 2 * runner_up).then(|| OffsetChoice {
+    let choice = OffsetChoice {
         offset: UtcOffset::from_minutes(minutes).unwrap_or(UtcOffset::UTC),
         origin: OffsetOrigin::EventMatch,
         support,
-    })
+    };
+    (support >= 2 && support >= 2 * runner_up)
+        .then(|| (choice, instants.remove(&minutes).unwrap_or_default()))
 }
 
 /// The merged, sorted timeline.

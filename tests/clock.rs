@@ -625,3 +625,140 @@ fn the_kernels_bias_places_the_text_logs() {
     assert_eq!(s.offsets(), ["+03:00"]);
     assert_eq!(s.clock.origin, Some(wutriage::timeline::OffsetOrigin::ZoneRefresh));
 }
+
+/// One DST case of [`dst_switches_keep_the_failure_beside_its_disk_errors`]: the zone event
+/// 6013 gives, a failure at local `fail` some days past a switch (offset `now` minutes
+/// east then, `other` on the switch's other side), disk errors and the update client's
+/// event 20 logged in UTC beside it.
+struct DstCase {
+    computer: &'static str,
+    zone: &'static str,
+    told: Civil,
+    fail: Civil,
+    now: i64,
+    other: i64,
+}
+
+/// Writes the case's bundle: System.evtx (6013, disk 153 ×2, disk 7, storahci 129, Windows
+/// Update 43 and 20, all UTC) and a CBS.log in local time with no dual stamps (a line at
+/// `told`, on the switch's other side, and the failure).
+fn dst_bundle(dir: &Path, c: &DstCase) {
+    let title =
+        "2024-03 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5035845)";
+    let dev = "\\Device\\Harddisk0\\DR0";
+    let u = |secs: i64| utc(at(c.fail, secs), c.now);
+    let mut sys = Events::new(c.computer);
+    sys.uptime_6013(c.told, c.zone, "Windows 10 Pro", "10.0.19045")
+        .wu_client(43, u(-60), title, None)
+        .classic("disk", 153, 3, u(10), &[dev, "0x91a2b30", "0", "\\Device\\00000033"])
+        .classic("disk", 153, 3, u(20), &[dev, "0x91a2b48", "0", "\\Device\\00000033"])
+        .classic("disk", 7, 2, u(28), &[dev])
+        .classic("storahci", 129, 3, u(29), &["\\Device\\RaidPort0"])
+        .wu_client(20, u(36), title, Some("0x80070306"));
+    sys.list.sort_by_key(|e| e.time_unix_micros);
+    let mut cbs = Log::new(true);
+    cbs.cbs(c.told, "Info", "CBS", "TI: --- Initializing Trusted Installer ---");
+    cbs_failure(&mut cbs, c.fail);
+    write(dir, &[("EventLogs/System.evtx", sys.bytes()), ("Logs/CBS/CBS.log", cbs.bytes())]);
+}
+
+/// US, EU and Australian switches, spring and autumn, both hemispheres: a failure written in
+/// local time days after the switch lines up with the disk errors and the update client's
+/// event logged in UTC beside it. One incident, the storage cause first, a backup first.
+/// A localized name (only the bias known) gets the rules its zones share once the records
+/// matched across logs show which offset was in force.
+/// The offset of the switch's other side, applied to the whole bundle, puts the CBS records
+/// an hour away from the UTC ones (the case this guards against).
+#[test]
+fn dst_switches_keep_the_failure_beside_its_disk_errors() {
+    let cases = [
+        // US spring: 10 March 2024, PST (-8) → PDT (-7).
+        DstCase {
+            computer: "SFO-KIOSK3",
+            zone: "480 Pacific Standard Time",
+            told: (2024, 3, 8, 8, 0, 0),
+            fail: (2024, 3, 12, 10, 0, 0),
+            now: -420,
+            other: -480,
+        },
+        // US autumn: 3 November 2024, EDT (-4) → EST (-5).
+        DstCase {
+            computer: "NYC-DESK9",
+            zone: "300 Eastern Standard Time",
+            told: (2024, 10, 30, 8, 0, 0),
+            fail: (2024, 11, 5, 14, 30, 0),
+            now: -300,
+            other: -240,
+        },
+        // EU spring: 31 March 2024, CET (+1) → CEST (+2), a localized name.
+        DstCase {
+            computer: "MUC-CAD4",
+            zone: "-60 Mitteleuropäische Zeit",
+            told: (2024, 3, 28, 8, 0, 0),
+            fail: (2024, 4, 2, 9, 15, 0),
+            now: 120,
+            other: 60,
+        },
+        // EU autumn: 27 October 2024, BST (+1) → GMT (0).
+        DstCase {
+            computer: "LON-TILL2",
+            zone: "0 GMT Standard Time",
+            told: (2024, 10, 24, 8, 0, 0),
+            fail: (2024, 10, 29, 11, 0, 0),
+            now: 0,
+            other: 60,
+        },
+        // Australia, autumn (southern): 7 April 2024, AEDT (+11) → AEST (+10).
+        DstCase {
+            computer: "SYD-FRONT2",
+            zone: "-600 AUS Eastern Standard Time",
+            told: (2024, 4, 3, 8, 0, 0),
+            fail: (2024, 4, 9, 10, 0, 0),
+            now: 600,
+            other: 660,
+        },
+        // Australia, spring (southern): 6 October 2024, AEST (+10) → AEDT (+11).
+        DstCase {
+            computer: "SYD-FRONT3",
+            zone: "-600 AUS Eastern Standard Time",
+            told: (2024, 10, 2, 8, 0, 0),
+            fail: (2024, 10, 8, 10, 0, 0),
+            now: 660,
+            other: 600,
+        },
+    ];
+    for c in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        dst_bundle(dir.path(), c);
+        let name = c.computer;
+        let v = report(dir.path(), &Options::default());
+        let incidents = v["incidents"].as_array().unwrap();
+        assert_eq!(incidents.len(), 1, "{name}: one incident\n{:#}", v["incidents"]);
+        assert_eq!(incidents[0]["count"], 1, "{name}");
+        assert_eq!(incidents[0]["code"], "0x80070306", "{name}");
+        assert_eq!(incidents[0]["first"], iso(utc(at(c.fail, 31), c.now)), "{name}");
+        assert_eq!(v["causes"][0]["cause"], "storage", "{name}\n{:#}", v["causes"]);
+        assert_eq!(v["storage_first"], true, "{name}");
+        assert_eq!(v["machine"]["name"], name);
+        assert!(v["time_zone"]["periods"].as_array().unwrap().len() >= 2, "{name}: a switch");
+        // The line written before the switch took the offset of its own side.
+        let s = one(dir.path());
+        assert_eq!(s.time_of("Initializing Trusted"), iso(utc(c.told, c.other)), "{name}");
+        // The other side's offset for the whole bundle: the CBS records move an hour.
+        let fixed =
+            Options { utc_offset: UtcOffset::from_minutes(c.other as i32), ..Options::default() };
+        let wrong = report(dir.path(), &fixed);
+        let cbs_first = wrong["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|i| i["records"].as_array().unwrap())
+            .find(|r| r["at"].as_str().unwrap().starts_with("Logs/CBS/CBS.log"))
+            .map(|r| r["time"].clone());
+        assert_eq!(
+            cbs_first,
+            Some(iso(utc(at(c.fail, 31), c.other)).into()),
+            "{name}: an hour away"
+        );
+    }
+}

@@ -337,7 +337,10 @@ fn day(t: Timestamp) -> String {
 /// What [`find_zone`] found: the finding, the rules' offsets when they are known, and else
 /// the offsets of every Windows zone with the reported bias that fits the stamps (they
 /// disagree, but tell where a switch the stamps show can have happened).
-type Found = (ZoneFinding, Option<Offsets>, Vec<Offsets>);
+type Found = (ZoneFinding, Option<Offsets>, Vec<Candidate>);
+
+/// A Windows zone with the reported standard offset (its id), and its offsets over the span.
+type Candidate = (Option<&'static str>, Offsets);
 
 /// The machine's zone from what it reported, checked against its own stamps.
 fn find_zone(
@@ -393,19 +396,19 @@ fn find_zone(
         return Some((finding, Some(offsets.clone()), Vec::new()));
     }
     finding.agreeing_count = candidates.len();
-    Some((finding, None, candidates.into_iter().map(|c| c.1).collect()))
+    Some((finding, None, candidates.into_iter().map(|(z, o)| (z.windows, o)).collect()))
 }
 
 /// Narrows each switch the stamps show (somewhere between two stamps) to where the zones
 /// that fit the stamps make that same switch: from their earliest such instant to their
 /// latest, placed at their median.
-fn narrow(offsets: &mut Offsets, candidates: &[Offsets]) {
+fn narrow(offsets: &mut Offsets, candidates: &[Candidate]) {
     for i in 0..offsets.changes().len() {
         let c = offsets.changes()[i];
         let Some((from, until)) = c.within else { continue };
         let mut at: Vec<Timestamp> = candidates
             .iter()
-            .flat_map(|o| o.changes().iter())
+            .flat_map(|(_, o)| o.changes().iter())
             .filter(|t| t.at >= from && t.at <= until && t.before == c.before && t.after == c.after)
             .map(|t| t.at)
             .collect();
@@ -615,8 +618,32 @@ fn infer_machine(
     if let Some(c) = crate::timeline::best(&pooled) {
         return Clock { offsets: Offsets::fixed(c.offset), origin: c.origin, support: c.support };
     }
-    let matched = crate::timeline::mixed(parsed).then(|| crate::timeline::match_codes(parsed));
-    if let Some(c) = matched.flatten() {
+    let matched = crate::timeline::mixed(parsed).then(|| crate::timeline::match_codes_at(parsed));
+    if let Some((c, instants)) = matched.flatten() {
+        // Only the standard offset was known, and the records matched show the offset in
+        // force at their instants: the zones of that offset whose rules give it there, when
+        // they agree, place every local time (a switch included), not that offset alone.
+        let fit: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|(_, o)| {
+                !instants.is_empty() && instants.iter().all(|t| o.at_utc(*t) == c.offset)
+            })
+            .collect();
+        let same = fit.windows(2).all(|w| same_offsets(&w[0].1, &w[1].1));
+        if same
+            && let Some((_, offsets)) = fit.first()
+            && let Some(z) = plan.zone.as_mut()
+        {
+            z.how = ZoneHow::BiasAgreed;
+            z.agreeing = fit.iter().filter_map(|(name, _)| *name).take(4).collect();
+            z.agreeing_count = fit.len();
+            let told = z.source.map_or(0, |s| s.1);
+            return Clock {
+                offsets: offsets.clone(),
+                origin: OffsetOrigin::ZoneBias,
+                support: told + c.support,
+            };
+        }
         return Clock { offsets: Offsets::fixed(c.offset), origin: c.origin, support: c.support };
     }
     // Only standard time is known (no stamps): it stands, and the report says so.
