@@ -117,7 +117,7 @@ pub(crate) fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
     Some(OffsetChoice { offset: UtcOffset::from_minutes(minutes)?, origin: source.into(), support })
 }
 
-/// Whether the bundle may hold both UTC and local events, which [`match_codes`] needs: an
+/// Whether the bundle may hold both UTC and local events, which [`match_codes_at`] needs: an
 /// artifact's events are all in its time base (an artifact without one may hold either).
 pub(crate) fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
     let has =
@@ -125,13 +125,8 @@ pub(crate) fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
     has(TimeBase::Utc) && has(TimeBase::Local)
 }
 
-/// Votes for an offset from codes found in both UTC and local events.
-pub(crate) fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
-    match_codes_at(parsed).map(|(c, _)| c)
-}
-
-/// [`match_codes`], with the UTC instants of the pairs that gave the offset chosen (where
-/// that offset was in force).
+/// Votes for an offset from codes found in both UTC and local events; with it, the UTC
+/// instants of the pairs that gave it (where that offset was in force).
 pub(crate) fn match_codes_at(
     parsed: &[ParsedArtifact<'_>],
 ) -> Option<(OffsetChoice, Vec<Timestamp>)> {
@@ -465,7 +460,7 @@ mod match_tests {
                 ..ParsedArtifact::default()
             },
         ];
-        let m = match_codes(&parsed).unwrap();
+        let (m, _) = match_codes_at(&parsed).unwrap();
         assert_eq!(m.offset.minutes(), 540);
         assert_eq!(m.origin, OffsetOrigin::EventMatch);
         let mut parsed = parsed;
@@ -553,6 +548,6 @@ mod match_tests {
                 ..ParsedArtifact::default()
             },
         ];
-        assert!(match_codes(&parsed).is_none());
+        assert!(match_codes_at(&parsed).is_none());
     }
 }
