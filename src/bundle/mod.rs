@@ -91,6 +91,22 @@ impl Artifact {
         decode::decode(self.bytes(), self.encoding)
     }
 
+    /// The same artifact without its bytes: what a report of one machine's share of a
+    /// bundle needs (path, kind, size, notes) once its events are parsed.
+    pub(crate) fn stub(&self) -> Artifact {
+        Artifact {
+            path: self.path.clone(),
+            size: self.size,
+            kind: self.kind,
+            encoding: self.encoding,
+            note: self.note.clone(),
+            warn: self.warn,
+            lenient: self.lenient,
+            doc: self.doc,
+            content: Content::Owned(Vec::new()),
+        }
+    }
+
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
         // A log that is not read by its own reader (named like one, or a .log/.etl/.evtx file
