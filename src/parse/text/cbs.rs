@@ -490,7 +490,7 @@ Operation result: 0x800f081f\r
         assert_eq!((e[1].level, e[1].component.as_ref()), (Level::Error, "CSI"));
         assert_eq!(e[1].flags.csi_seq, Some(8));
         assert!(e[1].message.starts_with("(F) Failed"), "{}", e[1].message);
-        assert_eq!(p.offsets.get(&(OffsetSource::CsiStamp, 60)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::CsiStamp, 60)), Some(&1));
         assert_eq!((e[2].flags.level_code, e[2].flags.csi_seq), (Some(0x0001_806a), Some(0x4b)));
         assert_eq!(e[3].component, "");
         assert!(e[3].message.starts_with("Feature:"));

@@ -141,7 +141,7 @@ impl<'t> Reader<'t, '_> {
             if let (Some(utc), Some(local)) = (utc, r.header.time)
                 && let Some(q) = cbs::quarter_hours(local, utc)
             {
-                *self.piece.offsets.entry((OffsetSource::CsiStamp, q)).or_default() += 1;
+                self.piece.offset_seen(OffsetSource::CsiStamp, local, q);
             }
             first = first.get(skip..).unwrap_or(first);
         }
@@ -160,8 +160,9 @@ impl<'t> Reader<'t, '_> {
         if r.grammar == Grammar::Wu
             && message.contains("Logging initialized")
             && let Some(off) = wu::banner_offset(&message)
+            && let Some(local) = r.header.time
         {
-            *self.piece.offsets.entry((OffsetSource::WuBanner, off.minutes())).or_default() += 1;
+            self.piece.offset_seen(OffsetSource::WuBanner, local, off.minutes());
         }
         let flags = Flags {
             multi_line: !more.is_empty(),
