@@ -195,6 +195,10 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     {
         return skipped(encoding, &what);
     }
+    // Without a digit there is no failure code, and nothing for the last-resort reader.
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return skipped(encoding, &what);
+    }
     Sniffed {
         kind: Kind::Text,
         note: Some(format!("{what}: {LAST_RESORT}")),
@@ -474,9 +478,11 @@ mod tests {
         assert_eq!(sniff("trace.bin", &etl).kind, Kind::Etl);
         assert_eq!(sniff("empty.log", b"").note.as_deref(), Some("empty file"));
         assert!(sniff("bundle.zip", b"hello\n").note.unwrap().starts_with("not a zip archive"));
-        let notes = sniff("notes.txt", b"hello\n");
+        let notes = sniff("notes.txt", b"update failed with 0x80070005\n");
         assert_eq!(notes.kind, Kind::Text, "text nobody recognises gets the last-resort reader");
         assert!(notes.note.unwrap().contains("unrecognised"));
+        // No digit, no code: nothing for it to read.
+        assert_eq!(sniff("notes.txt", b"hello\n").kind, Kind::Unknown);
         let mut doc = "# notes\n".repeat(30);
         doc.push_str("2023-05-23 10:02:36, Info                  CBS    quoted line\n");
         let doc = sniff("FORMATS.md", doc.as_bytes());
