@@ -21,6 +21,7 @@ use wutriage::parse::{Keep, ParseOptions};
 use wutriage::pipeline::{self, Analysis, Options};
 use wutriage::report::picture::Picture;
 use wutriage::report::problems::{self, Severity};
+use wutriage::report::safe::{self, Guard};
 use wutriage::report::timeline::{self, Selection};
 use wutriage::report::{analyze::Report, events, explain, html, inventory::Inventory};
 use wutriage::rules;
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
             }
             #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
             {
-                eprintln!("wutriage: error: {e:#}");
+                eprintln!("wutriage: error: {}", safe::name(&format!("{e:#}")));
             }
             ExitCode::from(2)
         }
@@ -95,11 +96,11 @@ fn diagnose(a: &Analysis<'_, '_>, strict: bool) -> bool {
     for p in problems::of(a.bundle, a.parsed) {
         match p.severity {
             Severity::Error => {
-                eprintln!("wutriage: error: {}", p.text);
+                eprintln!("wutriage: error: {}", safe::name(&p.text));
                 failed = true;
             }
             Severity::Warning => {
-                eprintln!("wutriage: warning: {}", p.text);
+                eprintln!("wutriage: warning: {}", safe::name(&p.text));
                 failed |= strict;
             }
         }
@@ -123,7 +124,19 @@ fn diagnosed(
 /// A spinner for reading the bundles, shown only on a terminal after a second.
 fn reading(inputs: &[PathBuf]) -> Progress {
     let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    Progress::spinner(format!("reading {}", names.join(", ")))
+    Progress::spinner(format!("reading {}", safe::name(&names.join(", "))))
+}
+
+/// Runs `write` on `out` through a [`Guard`], so that nothing from the evidence reaches a
+/// terminal (or a file later shown on one) as a control sequence.
+fn guarded(
+    out: &mut dyn Write,
+    color: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut g = Guard::new(out, color);
+    write(&mut g)?;
+    g.flush()
 }
 
 /// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
@@ -196,9 +209,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let d = diagnosed(&mut a, window_us, since, until);
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
                     match format {
-                        AnalyzeFormat::Table => report.write_table_styled(&mut out, color)?,
+                        AnalyzeFormat::Table => {
+                            guarded(&mut out, color, |w| report.write_table_styled(w, color))?;
+                        }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
-                        AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
+                        AnalyzeFormat::Markdown => {
+                            guarded(&mut out, false, |w| report.write_markdown(w))?;
+                        }
                         AnalyzeFormat::Html => {
                             let picture = Picture::new(a.bundle, &a.timeline.events, &d);
                             let names: Vec<String> =
@@ -302,8 +319,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
             for (id, why) in broken {
                 eprintln!(
-                    "wutriage: warning: bundle {id}: {}",
-                    why.unwrap_or_else(|| "could not be analysed".to_string())
+                    "wutriage: warning: bundle {}: {}",
+                    safe::name(&id),
+                    safe::name(&why.unwrap_or_else(|| "could not be analysed".to_string()))
                 );
             }
             false
@@ -354,7 +372,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let failed = diagnose(&a, input.strict);
                 let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
                 match format {
-                    InventoryFormat::Table => inv.write_table(&mut out)?,
+                    InventoryFormat::Table => guarded(&mut out, false, |w| inv.write_table(w))?,
                     InventoryFormat::Json => inv.write_json(&mut out)?,
                 }
                 Ok(failed)

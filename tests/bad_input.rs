@@ -704,3 +704,213 @@ fn each_limit_says_when_it_was_reached_and_how_to_raise_it() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("--max-record-bytes"), "{}", stderr(&bad));
 }
+
+// --- evidence that attacks the outputs (issue 20, items 6-8) ------------------------------
+
+/// An update title that clears the screen, writes the clipboard (OSC 52), retitles the
+/// terminal (OSC 0), reverses text, and carries HTML.
+const HOSTILE_TITLE: &str = "Feature update \u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;owned\u{7} \u{9b}31m <img src=x onerror=alert(1)> <script>alert(1)</script> \u{202e}exe.txt";
+
+/// A `wevtutil qe /f:text` export with one WindowsUpdateClient 20 for `title`, beside the
+/// demo's failure.
+fn export_with_title(title: &str) -> String {
+    format!(
+        "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-WindowsUpdateClient\r\n  \
+         Date: 2024-02-14T02:02:00.0000000Z\r\n  Event ID: 20\r\n  Level: Error\r\n  \
+         Computer: PC1\r\n  Description: \r\nInstallation Failure: Windows failed to install \
+         the following update with error 0x80070306: {title}.\r\n\r\n"
+    )
+}
+
+/// Whether `text` holds anything a terminal would obey: C0 controls other than line feed
+/// and tab, DEL, C1 controls, or characters that reorder text. With `colour`, the colour
+/// sequences wutriage writes itself are allowed.
+fn obeyed(text: &str, colour: bool) -> Option<String> {
+    let mut rest = text;
+    if colour {
+        let sgr =
+            regex::Regex::new(r"\x1b\[(?:0|1|4|22|24|39|3[1236]|9[1236]|38;5;(?:9|11|10|14))?m")
+                .unwrap();
+        let cleaned = sgr.replace_all(text, "");
+        return obeyed(&cleaned, false);
+    }
+    while let Some(c) = rest.chars().next() {
+        if (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        {
+            let at = text.len() - rest.len();
+            return Some(format!("{c:?} at byte {at}: {:?}", &text[at.saturating_sub(40)..]));
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    None
+}
+
+/// A bundle whose update title, file names and zip member names carry escape sequences.
+fn hostile_names_case() -> Case {
+    let case = Case::new();
+    case.put("events.txt", export_with_title(HOSTILE_TITLE).as_bytes());
+    // A log whose name clears the screen, and a binary one whose name forges a line of
+    // stderr (it gets a warning).
+    case.put("Logs/CBS/CBS\u{1b}[2J.log", &demo_cbs());
+    case.put("CBS.log\nwutriage: error: forged", &noise(4096, 11));
+    let z = zip_of(&[("\u{1b}]52;c;ZXZpbA==\u{7}CBS.log", &demo_cbs())]);
+    case.put("upload\u{1b}]0;t\u{7}.zip", &z);
+    case
+}
+
+#[test]
+fn escape_sequences_from_evidence_never_reach_the_terminal() {
+    let case = hostile_names_case();
+    let runs: [(&[&str], bool); 5] = [
+        (&["analyze"], false),
+        (&["analyze", "--color", "always"], true),
+        (&["analyze", "--format", "markdown"], false),
+        (&["inventory"], false),
+        (&["analyze", "--format", "html"], false),
+    ];
+    for (args, colour) in runs {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|a| a as _).collect();
+        all.push(&case.root);
+        let out = wutriage(&all);
+        let (so, se) = (String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {se}");
+        if let Some(bad) = obeyed(&so, colour) {
+            panic!("{args:?}: stdout carries {bad}");
+        }
+        if let Some(bad) = obeyed(&se, false) {
+            panic!("{args:?}: stderr carries {bad}");
+        }
+        // Each stderr line is one of ours: the name's newline did not start a line.
+        for l in se.lines() {
+            assert!(l.starts_with("wutriage: "), "{args:?}: forged stderr line {l:?} in {se}");
+        }
+        assert!(se.contains("CBS.log\\nwutriage: error: forged"), "{args:?}: {se}");
+        // The evidence is shown, not dropped.
+        if args[0] == "inventory" {
+            assert!(so.contains("upload\\u{1b}]0;t\\u{7}.zip"), "{so}");
+        } else {
+            assert!(so.contains("\\u{1b}[2J"), "{args:?}: the title is not shown: {so}");
+        }
+    }
+    // JSON stays faithful: the title as the log had it.
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    let titles: Vec<&str> =
+        v["incidents"].as_array().unwrap().iter().filter_map(|i| i["update"].as_str()).collect();
+    assert!(titles.iter().any(|t| t.contains("\u{1b}[2J\u{1b}]52;c;")), "{titles:?}");
+}
+
+/// Code spans of a `CommonMark` text: (start, end) byte ranges of their content.
+fn code_spans(md: &str) -> Vec<(usize, usize)> {
+    let b = md.as_bytes();
+    let run = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run(i);
+        let mut j = i + n;
+        let close = loop {
+            if j >= b.len() {
+                break None;
+            }
+            if b[j] == b'`' {
+                let m = run(j);
+                if m == n {
+                    break Some(j);
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        };
+        match close {
+            Some(j) => {
+                spans.push((i + n, j));
+                i = j + n;
+            }
+            None => i += n,
+        }
+    }
+    spans
+}
+
+#[test]
+fn html_and_backticks_from_logs_stay_literal_in_markdown() {
+    let case = Case::new();
+    case.put(
+        "events.txt",
+        export_with_title("Update <img src=x onerror=alert(1)> <script>alert(1)</script>")
+            .as_bytes(),
+    );
+    // The CBS log that holds the cited evidence, renamed with a backtick.
+    fs::remove_file(case.root.join("Logs/CBS/CBS.log")).unwrap();
+    case.put("Logs/CBS/CBS`x.log", &demo_cbs());
+    let out = wutriage(&[&"analyze", &"--format", &"markdown", &case.root]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = String::from_utf8(out.stdout).unwrap();
+    let spans = code_spans(&md);
+    let inside = |at: usize| spans.iter().any(|&(s, e)| s <= at && at < e);
+    for (at, _) in md.match_indices('<') {
+        let escaped = at > 0 && md.as_bytes()[at - 1] == b'\\';
+        assert!(
+            inside(at) || escaped,
+            "raw HTML at byte {at}: {:?}",
+            &md[at..(at + 40).min(md.len())]
+        );
+    }
+    assert!(md.contains("<img src=x onerror=alert(1)>"), "the title is shown: {md}");
+    // The file name with its backtick sits whole in one code span.
+    let named = spans.iter().any(|&(s, e)| md[s..e].contains("Logs/CBS/CBS`x.log:"));
+    assert!(named, "the file name broke its code span: {md}");
+}
+
+#[test]
+fn csv_cells_never_start_a_formula() {
+    let case = Case::new();
+    // A file name and components that a spreadsheet would compute.
+    let mut lines = String::new();
+    for (n, comp) in ["=1+2", "+cmd", "-2+3", "@SUM"].iter().enumerate() {
+        writeln!(
+            lines,
+            "2024-02-14 03:02:0{n}, Error                 {comp:<7}Failed to process [HRESULT = 0x80070306 - ERROR_ERRORS_ENCOUNTERED]\r"
+        )
+        .unwrap();
+    }
+    case.put("=cmd|' -C calc'!A0.log", lines.as_bytes());
+    let out = wutriage(&[&"timeline", &"--all", &"--format", &"csv", &case.root]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = r.headers().unwrap().clone();
+    let (mut rows, mut quoted) = (0, 0);
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        rows += 1;
+        for (col, cell) in header.iter().zip(rec.iter()) {
+            let number =
+                cell.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && !cell.trim_start_matches('-').is_empty();
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) || number,
+                "{col} cell {cell:?} starts a formula"
+            );
+            quoted += usize::from(
+                cell.starts_with("'=")
+                    || cell.starts_with("'+")
+                    || cell.starts_with("'-")
+                    || cell.starts_with("'@"),
+            );
+        }
+    }
+    assert!(rows > 4, "{rows} rows");
+    // Neutralised, not dropped: the file name and the four components are there.
+    assert!(quoted >= 4 * 3, "{quoted} neutralised cells");
+}

@@ -3,6 +3,7 @@
 
 use super::SCHEMA_VERSION;
 use super::inventory::{Inventory, Row};
+use super::safe;
 use crate::bundle::Bundle;
 use crate::code::Code;
 use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
@@ -367,7 +368,7 @@ impl Report {
             } else {
                 Style::new()
             };
-            for part in textwrap::wrap(line, width) {
+            for part in textwrap::wrap(&safe::line(line), width) {
                 writeln!(w, "{}", paint(style, &part))?;
             }
         }
@@ -382,7 +383,7 @@ impl Report {
             for i in &self.incidents {
                 t.add_row([
                     Cell::new(i.id),
-                    Cell::new(&i.update),
+                    Cell::new(safe::line(&i.update)),
                     Cell::new(i.kind),
                     cell(
                         i.code
@@ -401,7 +402,7 @@ impl Report {
                                     "{} {} at {}",
                                     x.code.code,
                                     x.code.name.unwrap_or(""),
-                                    x.event.at
+                                    safe::line(&x.event.at)
                                 )
                             })
                             .unwrap_or_default(),
@@ -425,7 +426,7 @@ impl Report {
             for u in &self.upgrades {
                 t.add_row([
                     Cell::new(u.id),
-                    Cell::new(u.version()),
+                    Cell::new(safe::line(u.version())),
                     Cell::new(u.outcome),
                     Cell::new(u.phase.unwrap_or("")),
                     Cell::new(match (&u.operation, &u.operation_name) {
@@ -448,14 +449,21 @@ impl Report {
                     .evidence
                     .iter()
                     .take(3)
-                    .map(|e| format!("{} {}: {}", e.rule, e.event.at, e.event.excerpt))
+                    .map(|e| {
+                        format!(
+                            "{} {}: {}",
+                            e.rule,
+                            safe::line(&e.event.at),
+                            safe::line(&e.event.excerpt)
+                        )
+                    })
                     .collect();
                 let mut ev = ev.join("\n");
                 if let Some(n) = c.note {
                     ev = format!("({n})\n{ev}");
                 }
                 for a in &c.against {
-                    let _ = write!(ev, "\nagainst: {a}");
+                    let _ = write!(ev, "\nagainst: {}", safe::line(a));
                 }
                 let conf = match c.confidence {
                     "high" => Some(Color::Red),
@@ -480,7 +488,11 @@ impl Report {
         if !self.warnings.is_empty() {
             let mut t = table(&["rule", "where", "what"]);
             for e in &self.warnings {
-                t.add_row([e.rule.clone(), e.event.at.clone(), e.event.excerpt.clone()]);
+                t.add_row([
+                    e.rule.clone(),
+                    safe::line(&e.event.at).into_owned(),
+                    safe::line(&e.event.excerpt).into_owned(),
+                ]);
             }
             writeln!(w, "{}\n{t}\n", heading("Warnings"))?;
         }
@@ -536,7 +548,7 @@ impl Report {
         );
         textwrap::wrap(&read, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
         for line in self.incomplete() {
-            textwrap::wrap(&format!("Incomplete: {line}"), width)
+            textwrap::wrap(&format!("Incomplete: {}", safe::line(&line)), width)
                 .iter()
                 .try_for_each(|l| writeln!(w, "{l}"))?;
         }
@@ -569,7 +581,7 @@ impl Report {
     pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "## Windows Update triage\n")?;
         for line in &self.verdict {
-            writeln!(w, "{line}  ")?;
+            writeln!(w, "{}  ", safe::markdown_text(line))?;
         }
         writeln!(w)?;
         if !self.incidents.is_empty() {
@@ -583,7 +595,7 @@ impl Report {
                     w,
                     "| {} | {} | {} | {} | {} | {} → {} |",
                     i.id,
-                    md(&i.update),
+                    safe::markdown_code(&i.update, true),
                     i.kind,
                     i.code
                         .as_ref()
@@ -598,12 +610,12 @@ impl Report {
                 if let Some(x) = &i.wraps {
                     writeln!(
                         w,
-                        "\nIncident {} wraps `{}` {} at `{}`: {}",
+                        "\nIncident {} wraps `{}` {} at {}: {}",
                         i.id,
                         x.code.code,
                         x.code.name.unwrap_or(""),
-                        x.event.at,
-                        md(&x.event.excerpt)
+                        safe::markdown_code(&x.event.at, false),
+                        safe::markdown_code(&x.event.excerpt, false)
                     )?;
                 }
             }
@@ -620,15 +632,18 @@ impl Report {
                     w,
                     "| {} | {} | {} | {} | {} | `{}` | {} |",
                     u.id,
-                    md(u.version()),
+                    safe::markdown_code(u.version(), true),
                     u.outcome,
                     u.phase.unwrap_or(""),
-                    md(&match (&u.operation, &u.operation_name) {
-                        (Some(o), Some(n)) => format!("{o}: {n}"),
-                        (Some(o), None) => o.clone(),
-                        (None, Some(n)) => n.clone(),
-                        (None, None) => String::new(),
-                    }),
+                    safe::markdown_code(
+                        &match (&u.operation, &u.operation_name) {
+                            (Some(o), Some(n)) => format!("{o}: {n}"),
+                            (Some(o), None) => o.clone(),
+                            (None, Some(n)) => n.clone(),
+                            (None, None) => String::new(),
+                        },
+                        true
+                    ),
                     u.code.as_deref().unwrap_or(""),
                     u.reported.as_deref().unwrap_or("")
                 )?;
@@ -644,10 +659,16 @@ impl Report {
                     c.rank, c.title, c.confidence, c.score, c.score_parts.sources
                 )?;
                 for e in c.evidence.iter().take(5) {
-                    writeln!(w, "   - `{}` {} — {}", e.event.at, e.rule, md(&e.event.excerpt))?;
+                    writeln!(
+                        w,
+                        "   - {} {} — {}",
+                        safe::markdown_code(&e.event.at, false),
+                        e.rule,
+                        safe::markdown_code(&e.event.excerpt, false)
+                    )?;
                 }
                 for a in &c.against {
-                    writeln!(w, "   - against: {}", md(a))?;
+                    writeln!(w, "   - against: {}", safe::markdown_code(a, false))?;
                 }
             }
             writeln!(w)?;
@@ -655,7 +676,13 @@ impl Report {
         if !self.warnings.is_empty() {
             writeln!(w, "### Warnings\n")?;
             for e in &self.warnings {
-                writeln!(w, "- `{}` {} — {}", e.event.at, e.rule, md(&e.event.excerpt))?;
+                writeln!(
+                    w,
+                    "- {} {} — {}",
+                    safe::markdown_code(&e.event.at, false),
+                    e.rule,
+                    safe::markdown_code(&e.event.excerpt, false)
+                )?;
             }
             writeln!(w)?;
         }
@@ -687,7 +714,7 @@ impl Report {
             self.offset.origin.describe()
         )?;
         for line in self.incomplete() {
-            writeln!(w, "\n**Incomplete:** {}", md(&line))?;
+            writeln!(w, "\n**Incomplete:** {}", safe::markdown_code(&line, false))?;
         }
         Ok(())
     }
@@ -706,10 +733,6 @@ fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
         }
     }
     out.into_iter().map(|(_, v)| v).collect()
-}
-
-fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 fn short(iso: &str) -> String {

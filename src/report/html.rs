@@ -22,8 +22,11 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and newline are not allowed in HTML text.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            // Control characters other than tab and newline are not allowed in HTML text;
+            // they, and the characters that reorder text, are shown as `\u{…}`.
+            c if super::safe::is_unsafe(c) && c != '\n' && c != '\t' => {
+                out.push_str(&super::safe::name(c.encode_utf8(&mut [0; 4])));
+            }
             c => out.push(c),
         }
     }
@@ -320,6 +323,7 @@ mod tests {
         let e = esc(nasty);
         assert!(!e.contains('<') && !e.contains('>') && !e.contains('"') && !e.contains('\''));
         assert!(e.contains("&lt;script&gt;") && e.contains("&amp;"));
-        assert_eq!(esc("a\u{0}b\u{1b}c\n"), "a\u{FFFD}b\u{FFFD}c\n");
+        assert_eq!(esc("a\u{0}b\u{1b}c\n"), "a\\u{0}b\\u{1b}c\n");
+        assert_eq!(esc("x\u{202e}y"), "x\\u{202e}y");
     }
 }

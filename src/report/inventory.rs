@@ -135,7 +135,7 @@ impl Inventory {
                 let _ = write!(note, "; … {} more", r.issues.len() - 3);
             }
             t.add_row([
-                r.path.clone(),
+                super::safe::name(&r.path).into_owned(),
                 r.kind.to_string(),
                 human_size(r.size),
                 r.encoding.to_string(),
@@ -144,7 +144,7 @@ impl Inventory {
                 r.coverage.unattributed_lines.to_string(),
                 r.coverage.damaged.to_string(),
                 r.offset.map(|o| o.offset.to_string()).unwrap_or_default(),
-                note,
+                super::safe::name(&note).into_owned(),
             ]);
         }
         if let Some(c) = t.column_mut(0) {

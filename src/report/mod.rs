@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod lane;
 pub mod picture;
 pub mod problems;
+pub mod safe;
 pub mod timeline;
 pub mod upgrade;
 

@@ -7,6 +7,7 @@
 
 use super::analyze::shown;
 use super::lane;
+use super::safe;
 use crate::bundle::Bundle;
 use crate::diagnose::{self, Diagnosis, Incident};
 use crate::event::{Event, Pos, Source};
@@ -320,29 +321,34 @@ pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
     c.write_record(CSV_COLUMNS)?;
     for r in rows {
         let opt = |v: Option<String>| v.unwrap_or_default();
-        c.write_record([
-            r.datetime.clone(),
-            r.timestamp_desc.to_string(),
-            r.source.to_string(),
-            r.source_long.clone(),
-            r.message.clone(),
-            r.parser.to_string(),
-            r.display_name.clone(),
-            r.tag.join(";"),
-            r.timestamp.to_string(),
-            r.source_file.clone(),
-            opt(r.line.map(|n| n.to_string())),
-            opt(r.record.map(|n| n.to_string())),
-            r.source_kind.to_string(),
-            r.level.to_string(),
-            r.component.clone(),
-            opt(r.event_id.map(|n| n.to_string())),
-            r.codes.join(";"),
-            opt(r.kb.clone()),
-            r.rule.join(";"),
-            r.cause.join(";"),
-            r.incident.iter().map(u32::to_string).collect::<Vec<_>>().join(";"),
-        ])?;
+        // Every cell, ours or not, as a spreadsheet may open the file.
+        c.write_record(
+            [
+                r.datetime.clone(),
+                r.timestamp_desc.to_string(),
+                r.source.to_string(),
+                r.source_long.clone(),
+                r.message.clone(),
+                r.parser.to_string(),
+                r.display_name.clone(),
+                r.tag.join(";"),
+                r.timestamp.to_string(),
+                r.source_file.clone(),
+                opt(r.line.map(|n| n.to_string())),
+                opt(r.record.map(|n| n.to_string())),
+                r.source_kind.to_string(),
+                r.level.to_string(),
+                r.component.clone(),
+                opt(r.event_id.map(|n| n.to_string())),
+                r.codes.join(";"),
+                opt(r.kb.clone()),
+                r.rule.join(";"),
+                r.cause.join(";"),
+                r.incident.iter().map(u32::to_string).collect::<Vec<_>>().join(";"),
+            ]
+            .iter()
+            .map(|cell| safe::csv_cell(cell).into_owned()),
+        )?;
     }
     c.flush()
 }
