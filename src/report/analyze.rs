@@ -86,8 +86,11 @@ pub struct IncidentView {
     pub invalid_handle_family: bool,
     /// The specific earlier failure that a catch-all code wraps.
     pub wraps: Option<Wrapped>,
-    /// The failure records of every attempt.
+    /// The failure records of the attempts: all of them, or the first and last
+    /// [`LISTED`]` / 2` when there are more (see `records_total`).
     pub records: Vec<EventRef>,
+    /// How many failure records there are in all.
+    pub records_total: usize,
 }
 
 /// The failure behind a catch-all.
@@ -135,8 +138,11 @@ pub struct CauseView {
     pub confidence: &'static str,
     /// Incidents it touches.
     pub incidents: Vec<u32>,
-    /// Evidence, strongest first.
+    /// Evidence, strongest first, one entry per event: at most [`LISTED`] (see
+    /// `evidence_total`).
     pub evidence: Vec<EvidenceView>,
+    /// How many events are evidence for it in all.
+    pub evidence_total: usize,
     /// Facts that speak against it.
     pub against: Vec<String>,
     /// Why it is ranked where it is, when that is not the score alone.
@@ -189,8 +195,10 @@ pub struct Report {
     pub causes: Vec<CauseView>,
     /// Remedies, safest first.
     pub remedies: Vec<Remedy>,
-    /// Standing warnings found without an update failure.
+    /// Standing warnings found without an update failure: at most [`LISTED`].
     pub warnings: Vec<EvidenceView>,
+    /// How many warnings there are in all.
+    pub warnings_total: usize,
     /// Totals.
     pub coverage: CoverageView,
     /// Every file.
@@ -263,12 +271,10 @@ impl Report {
                     code: CodeView::new(c),
                     event: event_ref(bundle, events, ev),
                 }),
-                records: i
-                    .attempts
-                    .iter()
-                    .flat_map(|a| &a.events)
+                records: ends(i.attempts.iter().flat_map(|a| &a.events), LISTED)
                     .map(|&ev| event_ref(bundle, events, ev))
                     .collect(),
+                records_total: i.attempts.iter().map(|a| a.events.len()).sum(),
             })
             .collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
@@ -283,7 +289,8 @@ impl Report {
             .causes
             .iter()
             .enumerate()
-            .map(|(n, c)| CauseView {
+            .map(|(n, c)| (n, c, merge_by_event(&c.evidence)))
+            .map(|(n, c, merged)| CauseView {
                 rank: n + 1,
                 category: c.category.id(),
                 title: c.category.title(),
@@ -291,7 +298,16 @@ impl Report {
                 score_parts: c.parts,
                 confidence: c.confidence.word(),
                 incidents: c.incidents.clone(),
-                evidence: merge_by_event(c.evidence.iter().map(|e| (e.event, ev_view(e))).collect()),
+                evidence: merged
+                    .iter()
+                    .take(LISTED)
+                    .map(|(first, rules, weight)| EvidenceView {
+                        rule: rules.clone(),
+                        weight: (weight * 100.0).round() / 100.0,
+                        ..ev_view(first)
+                    })
+                    .collect(),
+                evidence_total: merged.len(),
                 against: c.against.clone(),
                 note: (d.storage_first && c.category == diagnose::Category::Storage).then_some(
                     "ranked first whatever its score: the storage failure is corroborated, and a failing disk must be dealt with before any repair",
@@ -321,7 +337,8 @@ impl Report {
             upgrades,
             causes,
             remedies: d.remedies.clone(),
-            warnings: d.warnings.iter().map(ev_view).collect(),
+            warnings: d.warnings.iter().take(LISTED).map(ev_view).collect(),
+            warnings_total: d.warnings.len(),
             coverage,
             files: inv.files,
         }
@@ -720,19 +737,55 @@ impl Report {
     }
 }
 
-/// One entry per event: when several rules matched the same line, their ids are joined.
-fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
-    let mut out: Vec<(usize, EvidenceView)> = Vec::new();
-    for (ev, view) in items {
-        match out.iter_mut().find(|(e, _)| *e == ev) {
-            Some((_, existing)) => {
-                existing.rule = format!("{}+{}", existing.rule, view.rule);
-                existing.weight = existing.weight.max(view.weight);
+/// The most a report lists of one thing (records of an incident, evidence of a cause,
+/// warnings); the JSON says how many there are in all. A log that repeats one failure a
+/// million times is still read whole, but its report is not a million rows.
+pub const LISTED: usize = 50;
+
+/// All of `items` when there are at most `n`, else the first and last `n / 2`.
+fn ends<T>(items: impl Iterator<Item = T>, n: usize) -> impl Iterator<Item = T> {
+    let all: Vec<T> = items.collect();
+    let len = all.len();
+    let half = n / 2;
+    all.into_iter()
+        .enumerate()
+        .filter(move |(i, _)| len <= n || *i < half || *i >= len - half)
+        .map(|(_, t)| t)
+}
+
+/// One entry per event, in order of first appearance: when several rules matched the same
+/// line, their ids are joined with `+` and the weight is the largest. Linear in the
+/// evidence, however many rules and events.
+fn merge_by_event(evidence: &[diagnose::Evidence]) -> Vec<(&diagnose::Evidence, String, f64)> {
+    merge_by(
+        evidence.iter().map(|e| (e, e.rule.id.to_string(), e.weight)),
+        |(e, _, _)| e.event,
+        |kept, (_, rule, weight)| {
+            kept.1 = format!("{}+{rule}", kept.1);
+            kept.2 = kept.2.max(weight);
+        },
+    )
+}
+
+/// `items` with those of equal `key` merged into the first of them, in order of first
+/// appearance; one hash lookup per item.
+fn merge_by<T, K: std::hash::Hash + Eq>(
+    items: impl Iterator<Item = T>,
+    key: impl Fn(&T) -> K,
+    mut merge: impl FnMut(&mut T, T),
+) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    let mut at: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    for item in items {
+        match at.entry(key(&item)) {
+            std::collections::hash_map::Entry::Occupied(o) => merge(&mut out[*o.get()], item),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(out.len());
+                out.push(item);
             }
-            None => out.push((ev, view)),
         }
     }
-    out.into_iter().map(|(_, v)| v).collect()
+    out
 }
 
 fn short(iso: &str) -> String {
@@ -830,4 +883,57 @@ fn verdict(
         out.push("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.".to_string());
     }
     out
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::hash::{Hash, Hasher};
+
+    /// A key that counts how often it is hashed or compared.
+    #[derive(Debug)]
+    struct Counted<'c>(usize, &'c Cell<u64>);
+
+    impl Hash for Counted<'_> {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            self.1.set(self.1.get() + 1);
+            self.0.hash(h);
+        }
+    }
+
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, o: &Self) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0 == o.0
+        }
+    }
+
+    impl Eq for Counted<'_> {}
+
+    /// Counted, not timed: a merge that looks each item up among those kept so far (the
+    /// old one) makes about n²/2 comparisons, 2·10¹⁰ for 200,000 events.
+    #[test]
+    fn merging_evidence_by_event_is_linear() {
+        for n in [1_000usize, 200_000] {
+            let ops = Cell::new(0);
+            // Every event matched by two rules, as a log repeating one line gives.
+            let items = (0..2 * n).map(|i| (i / 2, 1u32));
+            let merged = merge_by(items, |&(ev, _)| Counted(ev, &ops), |k, (_, w)| k.1 += w);
+            assert_eq!(merged.len(), n);
+            assert!(merged.iter().all(|&(_, w)| w == 2));
+            assert!(merged.windows(2).all(|w| w[0].0 < w[1].0), "order of first appearance");
+            let per_item = ops.get() as f64 / (2 * n) as f64;
+            assert!(per_item < 3.0, "{n} events: {per_item:.1} operations per item");
+        }
+    }
+
+    #[test]
+    fn long_lists_keep_their_ends() {
+        let v: Vec<usize> = ends(0..1000, LISTED).collect();
+        assert_eq!(v.len(), LISTED);
+        assert_eq!(v[..LISTED / 2], (0..LISTED / 2).collect::<Vec<_>>()[..]);
+        assert_eq!(v[LISTED / 2..], (1000 - LISTED / 2..1000).collect::<Vec<_>>()[..]);
+        assert_eq!(ends(0..10, LISTED).count(), 10);
+    }
 }

@@ -217,8 +217,8 @@ pub fn write(
                 evidence_item(&mut s, e);
                 s.push('\n');
             }
-            if c.evidence.len() > 8 {
-                let _ = writeln!(s, "<li>… and {} more</li>", c.evidence.len() - 8);
+            if c.evidence_total > 8 {
+                let _ = writeln!(s, "<li>… and {} more</li>", c.evidence_total - 8);
             }
             for a in &c.against {
                 let _ = writeln!(s, "<li class=\"against\">Against: {}</li>", esc(a));
@@ -232,6 +232,10 @@ pub fn write(
         for e in &report.warnings {
             evidence_item(&mut s, e);
             s.push('\n');
+        }
+        if report.warnings_total > report.warnings.len() {
+            let more = report.warnings_total - report.warnings.len();
+            let _ = writeln!(s, "<li>… and {more} more</li>");
         }
         s.push_str("</ul>\n</section>\n");
     }
