@@ -39,15 +39,15 @@ COLUMNS = {
     "bundle": "VARCHAR",
     "path": "VARCHAR",
     "status": "VARCHAR",
-    "verdict": "VARCHAR",
+    "verdict": "VARCHAR[]",
     "top_cause": "VARCHAR",
     "top_cause_title": "VARCHAR",
     "confidence": "VARCHAR",
     "storage_first": "BOOLEAN",
-    "incidents": 'STRUCT(id INTEGER, kind VARCHAR, "update" VARCHAR, kb VARCHAR, '
-    "code VARCHAR, code_name VARCHAR, wraps VARCHAR, cause VARCHAR, count INTEGER, "
-    "first TIMESTAMPTZ, last TIMESTAMPTZ)[]",
-    "causes": "STRUCT(rank INTEGER, cause VARCHAR, confidence VARCHAR, score DOUBLE)[]",
+    "incidents": 'STRUCT(id INTEGER, kind VARCHAR, what VARCHAR, "update" VARCHAR, kb VARCHAR, '
+    "code VARCHAR, code_name VARCHAR, wraps VARCHAR, wraps_name VARCHAR, cause VARCHAR, "
+    "count INTEGER, first TIMESTAMPTZ, last TIMESTAMPTZ)[]",
+    "causes": "STRUCT(rank INTEGER, cause VARCHAR, title VARCHAR, confidence VARCHAR, score DOUBLE)[]",
     "coverage": "STRUCT(files INTEGER, parsed INTEGER, skipped INTEGER, records BIGINT, "
     "recovered BIGINT, damaged BIGINT, unattributed_lines BIGINT, events BIGINT)",
     "utc_offset": "VARCHAR",

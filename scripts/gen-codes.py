@@ -62,6 +62,61 @@ SERVICING = [
     (0x8024A10A, "USO_E_SERVICE_SHUTTING_DOWN"),
 ]
 
+# BITS codes live in bitsmsg.h, which the SDK list above does not cover; values and names
+# from Microsoft Learn, "BITS Return Values" (win32/bits/bits-return-values), and
+# 0x80200053 from REFERENCE.md §2.
+BITS = [
+    (0x80190190, "BG_E_HTTP_ERROR_400"),
+    (0x80190191, "BG_E_HTTP_ERROR_401"),
+    (0x80190194, "BG_E_HTTP_ERROR_404"),
+    (0x80190197, "BG_E_HTTP_ERROR_407"),
+    (0x8019019E, "BG_E_HTTP_ERROR_414"),
+    (0x801901F5, "BG_E_HTTP_ERROR_501"),
+    (0x801901F7, "BG_E_HTTP_ERROR_503"),
+    (0x801901F8, "BG_E_HTTP_ERROR_504"),
+    (0x801901F9, "BG_E_HTTP_ERROR_505"),
+    (0x80200001, "BG_E_NOT_FOUND"),
+    (0x80200002, "BG_E_INVALID_STATE"),
+    (0x80200003, "BG_E_EMPTY"),
+    (0x80200004, "BG_E_FILE_NOT_AVAILABLE"),
+    (0x80200005, "BG_E_PROTOCOL_NOT_AVAILABLE"),
+    (0x8020000D, "BG_E_DESTINATION_LOCKED"),
+    (0x8020000E, "BG_E_VOLUME_CHANGED"),
+    (0x8020000F, "BG_E_ERROR_INFORMATION_UNAVAILABLE"),
+    (0x80200010, "BG_E_NETWORK_DISCONNECTED"),
+    (0x80200011, "BG_E_MISSING_FILE_SIZE"),
+    (0x80200012, "BG_E_INSUFFICIENT_HTTP_SUPPORT"),
+    (0x80200013, "BG_E_INSUFFICIENT_RANGE_SUPPORT"),
+    (0x80200014, "BG_E_REMOTE_NOT_SUPPORTED"),
+    (0x80200053, "BG_E_VALIDATION_FAILED"),
+]
+
+# Delivery Optimization codes (deliveryoptimizationerrors.h); values and names from
+# Microsoft Learn, "Delivery Optimization Return Values"
+# (win32/delivery_optimization/do-return-values).
+DELIVERY_OPTIMIZATION = [
+    (0x80D01001, "DO_E_NO_SERVICE"),
+    (0x80D02002, "DO_E_DOWNLOAD_NO_PROGRESS"),
+    (0x80D02003, "DO_E_JOB_NOT_FOUND"),
+    (0x80D02004, "DO_E_JOB_EMPTY"),
+    (0x80D0200D, "DO_E_LOCALPATH_NOT_SET"),
+    (0x80D02010, "DO_E_FILE_NOT_AVAILABLE"),
+    (0x80D02011, "DO_E_UNKNOWN_PROPERTY_ID"),
+    (0x80D02012, "DO_E_READ_ONLY_PROPERTY"),
+    (0x80D02013, "DO_E_INVALID_STATE"),
+    (0x80D02014, "DO_E_ERROR_INFORMATION_UNAVAILABLE"),
+    (0x80D03002, "DO_E_NO_DOWNLOAD_EXTSETTINGS"),
+    (0x80D03801, "DO_E_BLOCKED_BY_COST_TRANSFER_POLICY"),
+    (0x80D03803, "DO_E_BLOCKED_BY_CELLULAR_POLICY"),
+    (0x80D03804, "DO_E_BLOCKED_BY_POWER_STATE"),
+    (0x80D03805, "DO_E_BLOCKED_BY_NO_NETWORK"),
+    (0x80D03807, "DO_E_BLOCKED_BY_VPN_POLICY"),
+    (0x80D03808, "DO_E_BLOCKED_BY_CRITICAL_MEMORY_USAGE"),
+    (0x80D05001, "DO_E_HTTP_BLOCKSIZE_MISMATCH"),
+    (0x80D05010, "DO_E_INVALID_RANGE"),
+    (0x80D05011, "DO_E_INSUFFICIENT_RANGE_SUPPORT"),
+]
+
 
 def main() -> None:
     rows = []
@@ -76,7 +131,7 @@ def main() -> None:
                 v = WINDOWS_BRANCH[name]
             rows.append((kind, v, name))
     known = {(k, v, n) for k, v, n in rows}
-    for v, name in SERVICING:
+    for v, name in SERVICING + BITS + DELIVERY_OPTIMIZATION:
         if ("hresult", v, name) not in known:
             rows.append(("hresult", v, name))
     out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")

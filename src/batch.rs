@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// Version of the NDJSON line contract.
-pub const LINE_SCHEMA_VERSION: u32 = 1;
+pub const LINE_SCHEMA_VERSION: u32 = crate::report::SCHEMA_VERSION;
 
 /// One bundle of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,9 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Vec<Entry>, Error> {
         if !dir.exists() {
             return Err(Error::NotFound { path: dir.clone() });
         }
+        if !dir.is_dir() {
+            return Err(Error::NotAFolder { path: dir.clone() });
+        }
         let rd = fs::read_dir(dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
         for item in rd {
             let item = item.map_err(|source| Error::Io { path: dir.clone(), source })?;
@@ -75,22 +78,30 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Vec<Entry>, Error> {
 }
 
 /// One failure, flattened for analytics engines.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IncidentLine {
     /// 1-based id within the bundle.
     pub id: u32,
     /// `install`, `download`, `rollback` or `dism`.
     pub kind: IncidentKind,
+    /// The same in words: `install failed`.
+    pub what: &'static str,
     /// KB, title or package.
     pub update: String,
     /// `KB5034765`.
     pub kb: Option<String>,
-    /// `0x80070306`.
+    /// Windows Update's id of the update, when a record gives it.
+    pub update_id: Option<String>,
+    /// `0x80070306`: the code of the latest attempt that has one.
     pub code: Option<String>,
     /// `ERROR_ERRORS_ENCOUNTERED`.
     pub code_name: Option<&'static str>,
+    /// Every distinct failure code reported, in order of first appearance.
+    pub codes: Vec<String>,
     /// The specific code a catch-all wraps.
     pub wraps: Option<String>,
+    /// Its symbolic name.
+    pub wraps_name: Option<&'static str>,
     /// The best-ranked cause whose evidence lies near this failure.
     pub cause: Option<&'static str>,
     /// Failed attempts.
@@ -102,12 +113,14 @@ pub struct IncidentLine {
 }
 
 /// One ranked cause, flattened.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CauseLine {
     /// 1 = most likely.
     pub rank: usize,
-    /// Category id.
+    /// The cause's id (`storage`).
     pub cause: &'static str,
+    /// Its title.
+    pub title: &'static str,
     /// `high`, `medium` or `low`.
     pub confidence: &'static str,
     /// Score.
@@ -115,7 +128,7 @@ pub struct CauseLine {
 }
 
 /// The NDJSON line of one bundle.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Line {
     /// Contract version of this line.
     pub schema_version: u32,
@@ -125,8 +138,9 @@ pub struct Line {
     pub path: String,
     /// `ok` (analysed) or `error` (nothing could be analysed).
     pub status: &'static str,
-    /// The headline verdict, one sentence after another.
-    pub verdict: Option<String>,
+    /// The headline verdict, one sentence per entry, as `analyze` gives it (empty for a
+    /// bundle that could not be analysed).
+    pub verdict: Vec<String>,
     /// Category id of the most likely cause.
     pub top_cause: Option<&'static str>,
     /// Its title.
@@ -154,7 +168,7 @@ impl Line {
             bundle: entry.id.clone(),
             path: entry.path.display().to_string(),
             status: "error",
-            verdict: None,
+            verdict: Vec::new(),
             top_cause: None,
             top_cause_title: None,
             confidence: None,
@@ -174,8 +188,8 @@ impl Line {
             bundle: entry.id.clone(),
             path: entry.path.display().to_string(),
             status: "ok",
-            verdict: Some(r.verdict.join(" ")),
-            top_cause: top.map(|c| c.category),
+            verdict: r.verdict.clone(),
+            top_cause: top.map(|c| c.cause),
             top_cause_title: top.map(|c| c.title),
             confidence: top.map(|c| c.confidence),
             storage_first: r.storage_first,
@@ -186,16 +200,16 @@ impl Line {
                 .map(|(i, di)| IncidentLine {
                     id: i.id,
                     kind: di.kind,
+                    what: i.what,
                     update: i.update.clone(),
                     kb: i.kb.clone(),
-                    code: i.code.as_ref().map(|c| c.code.clone()),
-                    code_name: i.code.as_ref().and_then(|c| c.name),
-                    wraps: i.wraps.as_ref().map(|w| w.code.code.clone()),
-                    cause: r
-                        .causes
-                        .iter()
-                        .find(|c| c.incidents.contains(&i.id))
-                        .map(|c| c.category),
+                    update_id: i.update_id.clone(),
+                    code: i.code.clone(),
+                    code_name: i.code_name,
+                    codes: i.codes.clone(),
+                    wraps: i.wraps.clone(),
+                    wraps_name: i.wraps_name,
+                    cause: i.cause,
                     count: i.count,
                     first: i.first.clone(),
                     last: i.last.clone(),
@@ -206,12 +220,13 @@ impl Line {
                 .iter()
                 .map(|c| CauseLine {
                     rank: c.rank,
-                    cause: c.category,
+                    cause: c.cause,
+                    title: c.title,
                     confidence: c.confidence,
                     score: c.score,
                 })
                 .collect(),
-            utc_offset: Some(r.offset.offset.to_string()),
+            utc_offset: Some(r.utc_offset.clone()),
             coverage: Some(r.coverage),
             errors,
         }

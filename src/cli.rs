@@ -25,7 +25,7 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = AnalyzeFormat::Table)]
         format: AnalyzeFormat,
-        /// Correlation window around each failure (e.g. 30m, 2h, 90s).
+        /// Correlation window around each failure, with its unit: 30m, 2h, 1d (at least 1m).
         #[arg(long, value_name = "D", default_value = "30m")]
         window: String,
         #[command(flatten)]
@@ -33,6 +33,10 @@ pub(crate) enum Command {
         /// Exit with 1 when an update failure was found (like `git diff --exit-code`).
         #[arg(long)]
         exit_code: bool,
+        /// Write the output to FILE instead of standard output: whole or not at all (a
+        /// failed run leaves no file), and never inside a bundle being read.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Export the merged UTC timeline for a forensic timeline tool (Timesketch, plaso-style
     /// CSV): incidents, rule signals and the events they cite, or every event with --all.
@@ -45,11 +49,15 @@ pub(crate) enum Command {
         /// Every event, not only incidents, signals and the events they cite.
         #[arg(long)]
         all: bool,
-        /// Correlation window around each failure (e.g. 30m, 2h, 90s).
+        /// Correlation window around each failure, with its unit: 30m, 2h, 1d (at least 1m).
         #[arg(long, value_name = "D", default_value = "30m")]
         window: String,
         #[command(flatten)]
         range: TimeRange,
+        /// Write the output to FILE instead of standard output: whole or not at all (a
+        /// failed run leaves no file), and never inside a bundle being read.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Analyse every sub-folder or .zip of the given folders as one bundle each, in
     /// parallel, and write one NDJSON line per bundle.
@@ -60,10 +68,11 @@ pub(crate) enum Command {
         /// Bundles analysed at once (default: one per core).
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
-        /// Write the lines to FILE instead of standard output.
-        #[arg(long, value_name = "FILE")]
+        /// Write the lines to FILE instead of standard output: whole or not at all, and
+        /// never inside a bundle being read.
+        #[arg(long, visible_alias = "output", short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Correlation window around each failure (e.g. 30m, 2h, 90s).
+        /// Correlation window around each failure, with its unit: 30m, 2h, 1d (at least 1m).
         #[arg(long, value_name = "D", default_value = "30m")]
         window: String,
         /// How to read files: map large ones (auto), map all, or read all into memory.
@@ -95,8 +104,11 @@ pub(crate) enum Command {
     /// Decode error codes (hex, decimal, signed, or names) or show a rule's documentation.
     Explain {
         /// Codes such as 0x80070306, -2147023143, `ERROR_ERRORS_ENCOUNTERED`, or rule ids (STO001).
-        #[arg(required = true, value_name = "CODE", allow_hyphen_values = true)]
+        #[arg(required = true, value_name = "CODE", allow_negative_numbers = true)]
         items: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
     },
     /// List the built-in rules.
     Rules,
@@ -107,6 +119,10 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
         format: InventoryFormat,
+        /// Write the output to FILE instead of standard output: whole or not at all (a
+        /// failed run leaves no file), and never inside a bundle being read.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Print normalized events as JSON lines, on one UTC timeline.
     Events {
@@ -173,6 +189,12 @@ pub(crate) enum AnalyzeFormat {
     Markdown,
     /// One self-contained page (no scripts, no fetches) with an SVG timeline.
     Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -23,6 +23,17 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// `batch` was given a file where it takes folders of bundles.
+    #[error(
+        "{}: batch takes folders whose sub-folders and .zip files are bundles, not a file; \
+         analyse one bundle with `wutriage analyze {}`, or put it in a folder",
+        path.display(),
+        path.display()
+    )]
+    NotAFolder {
+        /// The path as given.
+        path: PathBuf,
+    },
     /// A path is a pipe, socket or device, which could block or never end.
     #[error("{}: not a regular file or folder (pipe, socket or device); not read", path.display())]
     NotRegular {

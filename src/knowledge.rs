@@ -331,6 +331,95 @@ pub static CODES: &[CodeInfo] = &[
     ),
     c(0x800F_0989, Cause(COR), "A reverse delta is missing from the component store."),
     c(0x800F_0991, Cause(COR), "A payload file is missing."),
+    // BITS, the service that downloads updates for Windows Update and ConfigMgr: its HTTP
+    // statuses (0x8019xxxx) and its own codes (0x8020xxxx). Values and names from
+    // Microsoft Learn, "BITS Return Values" (bitsmsg.h); the sentences are ours.
+    c(
+        0x8019_0190,
+        Cause(NET),
+        "BITS: the server rejected the download request as malformed (HTTP 400).",
+    ),
+    c(
+        0x8019_0191,
+        Cause(NET),
+        "BITS: the server requires credentials the download did not give (HTTP 401).",
+    ),
+    c(
+        0x8019_0194,
+        Cause(NET),
+        "BITS: the file to download is not on the server (HTTP 404); a stale update source or a proxy answering for it.",
+    ),
+    c(
+        0x8019_0197,
+        Cause(NET),
+        "BITS: the proxy requires authentication (HTTP 407); the service account cannot pass it.",
+    ),
+    c(0x8019_019E, Cause(NET), "BITS: the server refused the address as too long (HTTP 414)."),
+    c(
+        0x8019_01F5,
+        Cause(NET),
+        "BITS: the server does not support what the download asked for (HTTP 501).",
+    ),
+    c(
+        0x8019_01F7,
+        Cause(NET),
+        "BITS: the server was unavailable (HTTP 503); often transient, or a distribution point under load.",
+    ),
+    c(
+        0x8019_01F8,
+        Cause(NET),
+        "BITS: a gateway or proxy timed out waiting for the server (HTTP 504).",
+    ),
+    c(
+        0x8019_01F9,
+        Cause(NET),
+        "BITS: the server does not support the HTTP version used (HTTP 505).",
+    ),
+    c(0x8020_0001, General, "BITS: the transfer job asked for no longer exists."),
+    c(
+        0x8020_0002,
+        General,
+        "BITS: the request is not allowed in the transfer job's current state.",
+    ),
+    c(0x8020_0003, General, "BITS: the transfer job holds no file to transfer."),
+    c(
+        0x8020_0004,
+        General,
+        "BITS: the error is not tied to a local or remote file, so no file information exists.",
+    ),
+    c(
+        0x8020_0005,
+        General,
+        "BITS: the error is not tied to the transfer protocol, so no protocol information exists.",
+    ),
+    c(
+        0x8020_000D,
+        General,
+        "BITS: the volume the download is written to is locked (for example by BitLocker or a disk tool).",
+    ),
+    c(0x8020_000E, General, "BITS: the volume the download is written to was replaced by another."),
+    c(0x8020_000F, General, "BITS: no error information is left for the transfer job."),
+    c(
+        0x8020_0010,
+        Cause(NET),
+        "BITS: the network adapter is disconnected or inactive; transfers wait for a connection.",
+    ),
+    c(
+        0x8020_0011,
+        Cause(NET),
+        "BITS: the server sent no file size; BITS downloads only static content, so a proxy or server serving it dynamically breaks the transfer.",
+    ),
+    c(0x8020_0012, Cause(NET), "BITS: the server or a proxy on the way does not speak HTTP/1.1."),
+    c(
+        0x8020_0013,
+        Cause(NET),
+        "BITS: the server or a proxy on the way does not honour byte ranges; proxies that strip Content-Range headers cause it.",
+    ),
+    c(
+        0x8020_0014,
+        General,
+        "BITS: the transfer was started from a remote session, which BITS does not support.",
+    ),
     c(
         0x8020_0053,
         Cause(NET),
@@ -396,6 +485,85 @@ pub static CODES: &[CodeInfo] = &[
     c(0x8024_8FFF, Cause(CAC), "An unexpected data store error."),
     c(0x8024_A000, Cause(CAC), "Automatic Updates could not serve requests."),
     c(0x8024_A10A, Cause(PND), "The update orchestrator was shutting down."),
+    // Delivery Optimization, which downloads Windows updates and Store apps from Microsoft
+    // and from peers. Values and names from Microsoft Learn, "Delivery Optimization Return
+    // Values"; the sentences are ours.
+    c(
+        0x80D0_1001,
+        Cause(CAC),
+        "Delivery Optimization could not provide its service; the DoSvc service may be disabled or failing.",
+    ),
+    c(
+        0x80D0_2002,
+        Cause(NET),
+        "Delivery Optimization: a download made no progress for too long (no source, a blocked or very slow connection).",
+    ),
+    c(0x80D0_2003, General, "Delivery Optimization: the download job it expected was not found."),
+    c(0x80D0_2004, General, "Delivery Optimization: the download job holds no file."),
+    c(0x80D0_200D, General, "Delivery Optimization: no local path was given for the download."),
+    c(0x80D0_2010, Cause(NET), "Delivery Optimization: no source of the file could be used."),
+    c(
+        0x80D0_2011,
+        General,
+        "Delivery Optimization: a caller asked for a property that does not exist.",
+    ),
+    c(
+        0x80D0_2012,
+        General,
+        "Delivery Optimization: a caller tried to change a read-only property.",
+    ),
+    c(
+        0x80D0_2013,
+        General,
+        "Delivery Optimization: the request is not allowed in the job's state (cancelled or already finished).",
+    ),
+    c(0x80D0_2014, Benign, "Delivery Optimization: no error has occurred."),
+    c(
+        0x80D0_3002,
+        General,
+        "Delivery Optimization: user or administrator settings do not allow the download.",
+    ),
+    c(
+        0x80D0_3801,
+        Benign,
+        "Delivery Optimization paused the download because of a cost (metered network) policy; it resumes by itself.",
+    ),
+    c(
+        0x80D0_3803,
+        Benign,
+        "Delivery Optimization paused the download on a cellular network because of policy; it resumes by itself.",
+    ),
+    c(
+        0x80D0_3804,
+        Benign,
+        "Delivery Optimization paused the download on battery power; it resumes on AC power.",
+    ),
+    c(
+        0x80D0_3805,
+        Cause(NET),
+        "Delivery Optimization paused the download because the network connection was lost.",
+    ),
+    c(
+        0x80D0_3807,
+        Benign,
+        "Delivery Optimization paused the download on a VPN connection because of policy.",
+    ),
+    c(
+        0x80D0_3808,
+        Benign,
+        "Delivery Optimization paused the download because the system is short of memory.",
+    ),
+    c(
+        0x80D0_5001,
+        Cause(NET),
+        "Delivery Optimization: the HTTP server returned a block of another size than asked for; a proxy or cache may alter content.",
+    ),
+    c(0x80D0_5010, General, "Delivery Optimization: the byte range asked for is invalid."),
+    c(
+        0x80D0_5011,
+        Cause(NET),
+        "Delivery Optimization: the server or a proxy does not support HTTP byte ranges, which Delivery Optimization needs.",
+    ),
     c(
         0x8E5E_03FA,
         Cause(PKG),
@@ -639,6 +807,26 @@ pub fn remedies_for(category: Category) -> &'static [RemedyId] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_optimization_and_bits_codes_have_names_and_meanings() {
+        for (v, name, class) in [
+            (0x80D0_2002, "DO_E_DOWNLOAD_NO_PROGRESS", Class::Cause(Category::Network)),
+            (0x80D0_3804, "DO_E_BLOCKED_BY_POWER_STATE", Class::Benign),
+            (0x8020_0010, "BG_E_NETWORK_DISCONNECTED", Class::Cause(Category::Network)),
+            // winerror.h names the same value HTTP_E_STATUS_PROXY_AUTH_REQ; that name comes
+            // first, and BITS's own name still finds it (below).
+            (0x8019_0197, "HTTP_E_STATUS_PROXY_AUTH_REQ", Class::Cause(Category::Network)),
+            (0x8020_0053, "BG_E_VALIDATION_FAILED", Class::Cause(Category::Network)),
+        ] {
+            let code = Code::hresult(v);
+            assert_eq!(code.name(), Some(name), "{code}");
+            let d = describe(code).unwrap_or_else(|| panic!("{code} has no meaning"));
+            assert_eq!(d.class, class, "{code}");
+        }
+        assert_eq!(Code::from_name("DO_E_NO_SERVICE").map(Code::as_hresult), Some(0x80D0_1001));
+        assert_eq!(Code::from_name("BG_E_HTTP_ERROR_407").map(Code::as_hresult), Some(0x8019_0197));
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {

@@ -1,15 +1,17 @@
 //! The `wutriage` binary: argument parsing, exit codes and error display.
 
 mod cli;
+mod sink;
 mod term;
 
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser};
 use cli::{
-    AnalyzeFormat, Cli, Command, InputArgs, InventoryFormat, SourceArg, TimeRange, TimelineFormat,
+    AnalyzeFormat, Cli, Command, ExplainFormat, InputArgs, InventoryFormat, SourceArg, TimeRange,
+    TimelineFormat,
 };
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use sink::Sink;
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use term::Progress;
@@ -36,8 +38,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
+            // A closed pipe, however deep a writer (csv, serde_json) wrapped it.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
                 return ExitCode::SUCCESS;
             }
             #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
@@ -84,14 +89,25 @@ fn user_time(s: Option<&String>, flag: &str) -> Result<Option<Timestamp>> {
     .transpose()
 }
 
-/// The parsed `--since` / `--until`.
+/// The parsed `--since` / `--until`; a range that ends before it starts is refused.
 fn time_range(r: &TimeRange) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
-    Ok((user_time(r.since.as_ref(), "--since")?, user_time(r.until.as_ref(), "--until")?))
+    let (since, until) =
+        (user_time(r.since.as_ref(), "--since")?, user_time(r.until.as_ref(), "--until")?);
+    if let (Some(a), Some(b)) = (since, until)
+        && a > b
+    {
+        bail!(
+            "--since {} is after --until {}: the range would hold nothing",
+            r.since.as_deref().unwrap_or_default(),
+            r.until.as_deref().unwrap_or_default()
+        );
+    }
+    Ok((since, until))
 }
 
 /// Prints warnings about the inputs; returns whether they make the run fail.
 #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
-fn diagnose(a: &Analysis<'_, '_>, strict: bool) -> bool {
+fn warn(a: &Analysis<'_, '_>, strict: bool) -> bool {
     let mut failed = false;
     for p in problems::of(a.bundle, a.parsed) {
         match p.severity {
@@ -140,30 +156,154 @@ fn guarded(
 }
 
 /// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
+/// Examples for a page: (command line, what it does).
+fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
+    match page {
+        "wutriage" | "wutriage-analyze" => &[
+            (
+                "wutriage analyze bundle.zip",
+                "Diagnose a collected bundle: verdict, update failures, likely causes with their evidence, remedies safest first.",
+            ),
+            (
+                "wutriage analyze --format markdown -o ticket.md C:\\cases\\4711",
+                "A report to paste into a ticket, written whole to ticket.md.",
+            ),
+            (
+                "wutriage analyze --format html -o report.html bundle.zip",
+                "One self-contained page with a timeline picture.",
+            ),
+            (
+                "wutriage analyze --since 2024-02-14 --window 2h bundle.zip",
+                "Only what happened since 14 February, with a wider window around each failure.",
+            ),
+        ],
+        "wutriage-timeline" => &[
+            (
+                "wutriage timeline bundle.zip > timeline.jsonl",
+                "Incidents, rule signals and the records they cite, for Timesketch.",
+            ),
+            (
+                "wutriage timeline --all --format csv -o all.csv bundle.zip",
+                "Every event, in plaso's column order.",
+            ),
+        ],
+        "wutriage-batch" => &[
+            (
+                "wutriage batch /cases/incoming -o fleet.ndjson",
+                "One JSON line per bundle (sub-folder or .zip) of the folder.",
+            ),
+            (
+                "python3 scripts/fleet.py fleet.ndjson",
+                "Fleet questions answered from those lines in DuckDB.",
+            ),
+        ],
+        "wutriage-inventory" => &[
+            (
+                "wutriage inventory bundle.zip",
+                "Every file: kind, size, encoding, time range, records, damage, why it was skipped.",
+            ),
+            ("wutriage inventory --strict bundle.zip", "Exit 2 when a log could not be read."),
+        ],
+        "wutriage-events" => &[(
+            "wutriage events --source evtx bundle.zip",
+            "Notable event-log records as JSON lines on one UTC timeline.",
+        )],
+        "wutriage-explain" => &[
+            (
+                "wutriage explain 0x80070306",
+                "What a code means (here: a catch-all, not 'the handle is invalid').",
+            ),
+            (
+                "wutriage explain -2147023143 ERROR_CRC STO001",
+                "Signed decimal codes, names and rule ids.",
+            ),
+            ("wutriage explain --format json 0x80D02002", "The same as JSON."),
+        ],
+        "wutriage-rules" => {
+            &[("wutriage rules", "The built-in rules; `wutriage explain RULE` for one.")]
+        }
+        "wutriage-completions" => &[(
+            "wutriage completions bash > /etc/bash_completion.d/wutriage",
+            "Completion for bash (also zsh, fish, powershell, elvish).",
+        )],
+        "wutriage-man" => &[
+            ("wutriage man | man -l -", "Read this manual."),
+            ("wutriage man --dir /usr/local/share/man/man1", "Install every page."),
+        ],
+        _ => &[],
+    }
+}
+
+/// Exit codes, shared by every page.
+const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "The output was produced (a closed pipe counts as success)."),
+    ("1", "With analyze --exit-code: an update failure was found."),
+    (
+        "2",
+        "A usage error, an input that does not exist, a bundle with nothing to read (stdout stays empty), or with --strict a log that was damaged or not read.",
+    ),
+];
+
+/// Text for a roff line: backslashes and hyphens escaped, no leading control character.
+fn roff(text: &str) -> String {
+    let t = text.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with(['.', '\'']) { format!("\\&{t}") } else { t }
+}
+
+/// The manual page of `cmd` (named `page`), with EXAMPLES and EXIT STATUS sections.
+fn render_man(cmd: clap::Command, page: &str, w: &mut dyn Write) -> io::Result<()> {
+    let has_args = cmd.get_arguments().any(|a| !a.is_hide_set());
+    let has_subs = cmd.has_subcommands();
+    let man = clap_mangen::Man::new(cmd);
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    man.render_synopsis_section(w)?;
+    man.render_description_section(w)?;
+    if has_args {
+        man.render_options_section(w)?;
+    }
+    if has_subs {
+        man.render_subcommands_section(w)?;
+    }
+    let ex = examples(page);
+    if !ex.is_empty() {
+        writeln!(w, ".SH EXAMPLES")?;
+        for (line, what) in ex {
+            writeln!(w, ".TP\n\\fB{}\\fR\n{}", roff(line), roff(what))?;
+        }
+    }
+    writeln!(w, ".SH \"EXIT STATUS\"")?;
+    for (code, what) in EXIT_STATUS {
+        writeln!(w, ".TP\n\\fB{code}\\fR\n{}", roff(what))?;
+    }
+    man.render_version_section(w)
+}
+
 fn write_man_pages(dir: &std::path::Path) -> Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
-    let write = |name: &str, page: clap_mangen::Man| -> Result<()> {
+    let write = |name: &str, page: clap::Command| -> Result<()> {
         let path = dir.join(format!("{name}.1"));
         let mut buf = Vec::new();
-        page.render(&mut buf)?;
+        render_man(page, name, &mut buf)?;
         std::fs::write(&path, buf).with_context(|| format!("--dir: writing {}", path.display()))
     };
-    write("wutriage", clap_mangen::Man::new(cmd.clone()))?;
+    write("wutriage", cmd.clone())?;
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("wutriage-{}", sub.get_name());
-        write(&name, clap_mangen::Man::new(sub.clone().name(name.clone())))?;
+        write(&name, sub.clone().name(name.clone()))?;
     }
     Ok(())
 }
 
-/// `30m`, `2h`, `90s`, or a bare number of minutes.
+/// `30m`, `2h`, `1d`, `90s`: a number with its unit, at least a minute (a narrower window
+/// would miss records of the same failure written seconds apart by different logs).
 fn window(s: &str) -> Result<i64> {
     let s = s.trim();
-    let (num, unit) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => (&s[..i], &s[i..]),
-        None => (s, "m"),
+    let Some(at) = s.find(|c: char| c.is_ascii_alphabetic()) else {
+        bail!("--window {s:?}: needs a unit, e.g. {s}m (s, m, h or d)");
     };
+    let (num, unit) = s.split_at(at);
     let n: f64 = num
         .trim()
         .parse()
@@ -175,19 +315,45 @@ fn window(s: &str) -> Result<i64> {
         "d" => n * 86_400.0,
         _ => bail!("--window {s:?}: unit must be s, m, h or d"),
     };
-    if !(secs.is_finite() && secs > 0.0 && secs <= 30.0 * 86_400.0) {
-        bail!("--window {s:?}: must be between 1 second and 30 days");
+    if !(secs.is_finite() && (60.0..=30.0 * 86_400.0).contains(&secs)) {
+        bail!("--window {s:?}: must be between 1 minute and 30 days");
     }
     Ok((secs * 1e6) as i64)
 }
 
+/// `storage-0x80070306` for `/cases/in/storage-0x80070306/` or `./storage-0x80070306`.
+fn bundle_name(p: &std::path::Path) -> String {
+    std::fs::canonicalize(p)
+        .ok()
+        .as_deref()
+        .unwrap_or(p)
+        .file_name()
+        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Whether a command writes nothing because nothing could be read: an error on stderr
+/// and an empty stdout, never an empty report.
+fn unreadable(a: &Analysis<'_, '_>) -> bool {
+    a.bundle.parsed().next().is_none()
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let stdout = io::stdout();
-    let color =
-        term::use_color(cli.color, stdout.is_terminal(), std::env::var_os("NO_COLOR").as_deref());
-    let mut out = BufWriter::new(stdout.lock());
-    let code = match cli.command {
-        Command::Analyze { input, format, window: w, range, exit_code } => {
+    let terminal = stdout.is_terminal();
+    let columns = std::env::var("COLUMNS").ok();
+    // Colour and the terminal's width only for a terminal, not for --output.
+    let color_for = |sink: &Sink<'_>| {
+        term::use_color(
+            cli.color,
+            terminal && !sink.is_file(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    };
+    let width_for = |sink: &Sink<'_>| {
+        term::width(term::terminal_width(terminal && !sink.is_file()), columns.as_deref())
+    };
+    let failed = match cli.command {
+        Command::Analyze { input, format, window: w, range, exit_code, output } => {
             let mut opts = options(&input, Keep::Notable)?;
             // The picture draws every kept event; the other formats show only what
             // diagnosis reads, and counts.
@@ -197,20 +363,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
+            let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
+            let (color, width) = (color_for(&out), width_for(&out));
             let progress = reading(&input.bundles);
-            let (failed, found) =
-                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
+            let (failed, found, wrote) =
+                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool, bool)> {
                     drop(progress);
-                    let failed = diagnose(&a, input.strict);
-                    if a.bundle.parsed().next().is_none() {
+                    let failed = warn(&a, input.strict);
+                    if unreadable(&a) {
                         // Nothing was read: a report would only say "no failure found".
-                        return Ok((true, false));
+                        return Ok((true, false, false));
                     }
                     let d = diagnosed(&mut a, window_us, since, until);
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
                     match format {
                         AnalyzeFormat::Table => {
-                            guarded(&mut out, color, |w| report.write_table_styled(w, color))?;
+                            guarded(&mut out, color, |w| {
+                                report.write_table_styled(w, color, width)
+                            })?;
                         }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
                         AnalyzeFormat::Markdown => {
@@ -218,14 +388,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         }
                         AnalyzeFormat::Html => {
                             let picture = Picture::new(a.bundle, &a.timeline.events, &d);
+                            // The bundles' own names: a path would tell the ticket's
+                            // readers about the analyst's disk, not the machine.
                             let names: Vec<String> =
-                                input.bundles.iter().map(|p| p.display().to_string()).collect();
+                                input.bundles.iter().map(|p| bundle_name(p)).collect();
                             html::write(&report, &picture, &names, &mut out)?;
                         }
                     }
-                    Ok((failed, !d.incidents.is_empty()))
+                    Ok((failed, !d.incidents.is_empty(), true))
                 })?;
-            out.flush()?;
+            if wrote {
+                out.finish()?;
+            }
             return Ok(if failed {
                 ExitCode::from(2)
             } else if exit_code && found {
@@ -234,25 +408,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             });
         }
-        Command::Timeline { input, format, all, window: w, range } => {
+        Command::Timeline { input, format, all, window: w, range, output } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
+            let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
             let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |mut a| -> Result<bool> {
-                drop(progress);
-                let failed = diagnose(&a, input.strict);
-                let d = diagnosed(&mut a, window_us, since, until);
-                let events = &a.timeline.events;
-                let signals = a.in_pool(|| rules::signals(events));
-                let selection = if all { Selection::All } else { Selection::Cited };
-                let rows = timeline::rows(a.bundle, &a.timeline.events, &d, &signals, selection);
-                match format {
-                    TimelineFormat::Jsonl => timeline::write_jsonl(&rows, &mut out)?,
-                    TimelineFormat::Csv => timeline::write_csv(&rows, &mut out)?,
-                }
-                Ok(failed)
-            })?
+            let (failed, wrote) =
+                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
+                    drop(progress);
+                    let failed = warn(&a, input.strict);
+                    if unreadable(&a) {
+                        return Ok((true, false));
+                    }
+                    let d = diagnosed(&mut a, window_us, since, until);
+                    let events = &a.timeline.events;
+                    let signals = a.in_pool(|| rules::signals(events));
+                    let selection = if all { Selection::All } else { Selection::Cited };
+                    let rows =
+                        timeline::rows(a.bundle, &a.timeline.events, &d, &signals, selection);
+                    match format {
+                        TimelineFormat::Jsonl => timeline::write_jsonl(&rows, &mut out)?,
+                        TimelineFormat::Csv => timeline::write_csv(&rows, &mut out)?,
+                    }
+                    Ok((failed, true))
+                })?;
+            if wrote {
+                out.finish()?;
+            }
+            failed
         }
         Command::Batch {
             dirs,
@@ -292,15 +476,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if entries.is_empty() {
                 bail!("no bundle (sub-folder or .zip) in {}", list(&dirs));
             }
-            let mut sink: Box<dyn Write> = match &path {
-                Some(p) => Box::new(BufWriter::new(
-                    File::create(p).with_context(|| format!("--out {}", p.display()))?,
-                )),
-                None => Box::new(&mut out),
-            };
+            // Beside the bundles is fine (a loose file is not a bundle); inside one is not.
+            let bundles: Vec<PathBuf> = entries.iter().map(|e| e.path.clone()).collect();
+            let mut sink = Sink::open(path.as_deref(), &bundles, stdout.lock())?;
             let progress = Progress::bar(entries.len() as u64, "bundles".to_string());
             // Lines to the terminal the bar is drawn on: lift the bar while each is written.
-            let shared = path.is_none() && io::stdout().is_terminal();
+            let shared = !sink.is_file() && terminal;
             let mut broken = Vec::new();
             batch::run(&entries, &opts, &|_| progress.inc(), |line| -> io::Result<()> {
                 if line.status != "ok" {
@@ -313,8 +494,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 if shared { progress.suspend(write) } else { write() }
             })?;
-            sink.flush()?;
-            drop(sink);
+            sink.finish()?;
             drop(progress);
             #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
             for (id, why) in broken {
@@ -327,85 +507,146 @@ fn run(cli: Cli) -> Result<ExitCode> {
             false
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "wutriage", &mut out);
+            // Generated whole first: clap_complete panics when a write fails, and a closed
+            // pipe (`| head`) is not an error.
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wutriage", &mut buf);
+            let mut out = stdout.lock();
+            out.write_all(&buf)?;
+            out.flush()?;
             false
         }
         Command::Man { dir } => {
             let Some(dir) = dir else {
-                clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+                let mut buf = Vec::new();
+                render_man(Cli::command(), "wutriage", &mut buf)?;
+                let mut out = stdout.lock();
+                out.write_all(&buf)?;
+                out.flush()?;
                 return Ok(ExitCode::SUCCESS);
             };
             write_man_pages(&dir)?;
             false
         }
-        Command::Explain { items } => {
+        Command::Explain { items, format } => {
+            // Every argument understood before anything is written.
             let mut unknown = Vec::new();
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    writeln!(out)?;
-                }
+            let mut explained = Vec::new();
+            for item in &items {
                 if let Some(rule) = explain::as_rule(item) {
-                    explain::write_rule(rule, &mut out)?;
+                    explained.push(explain::Explained::Rule(explain::RuleInfo::new(rule)));
                 } else if let Some((code, ext)) = explain::parse_setup_pair(item) {
-                    explain::write_setup_pair(code, ext, &mut out)?;
+                    let mut text = Vec::new();
+                    explain::write_setup_pair(code, ext, &mut text)?;
+                    explained.push(explain::Explained::SetupPair(explain::SetupPairInfo {
+                        code: format!("0x{:08X}-{ext}", code.as_hresult()),
+                        text: String::from_utf8_lossy(&text).trim_end().to_string(),
+                    }));
                 } else if let Some(code) = explain::parse_code(item) {
-                    explain::write_code(code, &mut out)?;
+                    explained.push(explain::Explained::Code(explain::CodeInfo::new(code)));
                 } else {
                     unknown.push(item.clone());
                 }
             }
-            out.flush()?;
             if !unknown.is_empty() {
                 bail!("not a code, code name or rule id: {}", unknown.join(", "));
             }
+            let mut out = Sink::open(None, &[], stdout.lock())?;
+            if format == ExplainFormat::Json {
+                let doc = explain::Explanation {
+                    schema_version: wutriage::report::SCHEMA_VERSION,
+                    items: explained,
+                };
+                serde_json::to_writer_pretty(&mut out, &doc)?;
+                writeln!(out)?;
+            } else {
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        writeln!(out)?;
+                    }
+                    if let Some(rule) = explain::as_rule(item) {
+                        explain::write_rule(rule, &mut out)?;
+                    } else if let Some((code, ext)) = explain::parse_setup_pair(item) {
+                        explain::write_setup_pair(code, ext, &mut out)?;
+                    } else if let Some(code) = explain::parse_code(item) {
+                        explain::write_code(code, &mut out)?;
+                    }
+                }
+            }
+            out.finish()?;
             false
         }
         Command::Rules => {
-            explain::write_rules(&mut out)?;
+            let mut out = Sink::open(None, &[], stdout.lock())?;
+            let width = width_for(&out);
+            explain::write_rules(&mut out, width)?;
+            out.finish()?;
             false
         }
-        Command::Inventory { input, format } => {
+        Command::Inventory { input, format, output } => {
             let opts = options(&input, Keep::Notable)?;
+            let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
+            let width = width_for(&out);
             let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
-                drop(progress);
-                let failed = diagnose(&a, input.strict);
-                let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
-                match format {
-                    InventoryFormat::Table => guarded(&mut out, false, |w| inv.write_table(w))?,
-                    InventoryFormat::Json => inv.write_json(&mut out)?,
-                }
-                Ok(failed)
-            })?
+            let (failed, wrote) =
+                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                    drop(progress);
+                    let failed = warn(&a, input.strict);
+                    // A bundle of files none of which is read still deserves the list that
+                    // says why; inputs that gave no file at all, an empty table.
+                    if a.bundle.artifacts.is_empty() {
+                        return Ok((true, false));
+                    }
+                    let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
+                    match format {
+                        InventoryFormat::Table => {
+                            guarded(&mut out, false, |w| inv.write_table_sized(w, width))?;
+                        }
+                        InventoryFormat::Json => inv.write_json(&mut out)?,
+                    }
+                    Ok((failed, true))
+                })?;
+            if wrote {
+                out.finish()?;
+            }
+            failed
         }
         Command::Events { input, source, all, range } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let (since, until) = time_range(&range)?;
+            let mut out = Sink::open(None, &[], stdout.lock())?;
             let progress = reading(&input.bundles);
-            pipeline::run(&input.bundles, &opts, |a| -> Result<bool> {
-                drop(progress);
-                let failed = diagnose(&a, input.strict);
-                a.timeline.restrict(since, until);
-                let wanted = |s: Source| {
-                    source.is_empty()
-                        || source.iter().any(|f| match f {
-                            SourceArg::Cbs => s == Source::Cbs,
-                            SourceArg::Dism => s == Source::Dism,
-                            SourceArg::Wu => s == Source::WindowsUpdate,
-                            SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
-                            SourceArg::Setup => {
-                                matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
-                            }
-                            SourceArg::Setupapi => s == Source::SetupApi,
-                            SourceArg::Etl => s == Source::Etl,
-                        })
-                };
-                let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
-                events::write_jsonl(a.bundle, selected, &mut out)?;
-                Ok(failed)
-            })?
+            let (failed, wrote) =
+                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                    drop(progress);
+                    let failed = warn(&a, input.strict);
+                    if unreadable(&a) {
+                        return Ok((true, false));
+                    }
+                    a.timeline.restrict(since, until);
+                    let wanted = |s: Source| {
+                        source.is_empty()
+                            || source.iter().any(|f| match f {
+                                SourceArg::Cbs => s == Source::Cbs,
+                                SourceArg::Dism => s == Source::Dism,
+                                SourceArg::Wu => s == Source::WindowsUpdate,
+                                SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
+                                SourceArg::Setup => {
+                                    matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
+                                }
+                                SourceArg::Setupapi => s == Source::SetupApi,
+                                SourceArg::Etl => s == Source::Etl,
+                            })
+                    };
+                    let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
+                    events::write_jsonl(a.bundle, selected, &mut out)?;
+                    Ok((failed, true))
+                })?;
+            if wrote {
+                out.finish()?;
+            }
+            failed
         }
     };
-    out.flush()?;
-    Ok(if code { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

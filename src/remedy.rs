@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 /// Identifies a remedy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyId {
     /// Copy the data off a failing disk.
@@ -48,7 +50,9 @@ pub enum RemedyId {
 }
 
 /// How much a remedy changes the machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Risk {
     /// Reads only.
@@ -73,18 +77,42 @@ impl Risk {
     }
 }
 
+/// The shell a command is written for: it works there as it is, pasted into an elevated
+/// window of that shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Shell {
+    /// Command Prompt (`cmd.exe`): `%VAR%`, `&&`.
+    Cmd,
+    /// Windows PowerShell 5.1 or PowerShell 7: cmdlets and pipelines of objects.
+    PowerShell,
+}
+
+impl Shell {
+    /// How reports name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shell::Cmd => "elevated Command Prompt",
+            Shell::PowerShell => "elevated PowerShell",
+        }
+    }
+}
+
 /// One step of a remedy: what to do, and the exact command when there is one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Step {
     /// What the step does.
     pub what: String,
-    /// The command to run (in an elevated prompt), if any.
+    /// The command to run, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The shell the command is written for (set whenever there is a command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shell: Option<Shell>,
 }
 
 /// A remedy as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Remedy {
     /// Which remedy.
     pub id: RemedyId,
@@ -118,8 +146,22 @@ pub struct Context {
     pub apps: Vec<String>,
 }
 
+/// A step whose command (if any) is for Command Prompt.
 fn step(what: &str, command: Option<&str>) -> Step {
-    Step { what: what.to_string(), command: command.map(str::to_string) }
+    Step {
+        what: what.to_string(),
+        command: command.map(str::to_string),
+        shell: command.map(|_| Shell::Cmd),
+    }
+}
+
+/// A step whose command is for PowerShell.
+fn ps_step(what: &str, command: &str) -> Step {
+    Step {
+        what: what.to_string(),
+        command: Some(command.to_string()),
+        shell: Some(Shell::PowerShell),
+    }
 }
 
 impl RemedyId {
@@ -173,11 +215,9 @@ impl RemedyId {
             RemedyId::CheckDiskReadOnly => (
                 "Check the disk and its health without writing to it".into(),
                 vec![
-                    step(
+                    ps_step(
                         "Ask the drive for its own health counters (SMART).",
-                        Some(
-                            "powershell -Command \"Get-PhysicalDisk | Get-StorageReliabilityCounter | Format-List *\"",
-                        ),
+                        "Get-PhysicalDisk | Get-StorageReliabilityCounter | Format-List *",
                     ),
                     step("Run an online, read-only file system scan.", Some("chkdsk C: /scan")),
                     step("See whether the volume is flagged dirty.", Some("fsutil dirty query C:")),
@@ -249,11 +289,9 @@ impl RemedyId {
                         "Show the WinHTTP proxy that Windows Update uses.",
                         Some("netsh winhttp show proxy"),
                     ),
-                    step(
+                    ps_step(
                         "Check name resolution and HTTPS to the update service.",
-                        Some(
-                            "powershell -Command \"Test-NetConnection -ComputerName download.windowsupdate.com -Port 443\"",
-                        ),
+                        "Test-NetConnection -ComputerName download.windowsupdate.com -Port 443",
                     ),
                     step(
                         "Check whether a WSUS server is configured (WUServer under the WindowsUpdate policy key) and reachable.",
@@ -366,15 +404,13 @@ impl RemedyId {
             RemedyId::CheckRequirements => (
                 "Check the machine against the new version's requirements".into(),
                 vec![
-                    step(
+                    ps_step(
                         "See whether a TPM is present and ready, and which version it is (Windows 11 needs TPM 2.0).",
-                        Some(
-                            "powershell -Command \"Get-Tpm; Get-CimInstance -Namespace root/cimv2/security/microsofttpm -ClassName Win32_Tpm | Select-Object SpecVersion\"",
-                        ),
+                        "Get-Tpm; Get-CimInstance -Namespace root/cimv2/security/microsofttpm -ClassName Win32_Tpm | Select-Object SpecVersion",
                     ),
-                    step(
+                    ps_step(
                         "See whether the firmware is UEFI with Secure Boot on (an error here means legacy BIOS mode).",
-                        Some("powershell -Command \"Confirm-SecureBootUEFI\""),
+                        "Confirm-SecureBootUEFI",
                     ),
                     step(
                         "Read the processor, memory and free space, and compare them with the published requirements of the target version.",
@@ -471,7 +507,7 @@ impl RemedyId {
                     ),
                     step(
                         "Download the installation media again (Media Creation Tool or ISO from Microsoft) and check the ISO's SHA-256 against the published value.",
-                        Some("powershell -Command \"Get-FileHash D:\\Win.iso -Algorithm SHA256\""),
+                        Some("certutil -hashfile D:\\Win.iso SHA256"),
                     ),
                     step("Run setup from the new media.", Some("D:\\setup.exe")),
                 ],
@@ -502,6 +538,53 @@ impl RemedyId {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_command_names_its_shell_and_is_written_for_it() {
+        let ctx = Context {
+            kbs: vec![5_034_765],
+            source_missing: true,
+            servicing_stack_required: true,
+            storage_failing: true,
+            ..Context::default()
+        };
+        let all = [
+            RemedyId::BackUpDisk,
+            RemedyId::CheckDiskReadOnly,
+            RemedyId::RepairDisk,
+            RemedyId::Troubleshooter,
+            RemedyId::Restart,
+            RemedyId::FreeSpace,
+            RemedyId::CleanBoot,
+            RemedyId::CheckNetwork,
+            RemedyId::ResetComponents,
+            RemedyId::RestoreHealth,
+            RemedyId::Sfc,
+            RemedyId::ManualInstall,
+            RemedyId::RepairInstall,
+            RemedyId::CheckRequirements,
+            RemedyId::DisconnectDevices,
+            RemedyId::UpdateDrivers,
+            RemedyId::UninstallApp,
+            RemedyId::FreshMedia,
+            RemedyId::RepairProfiles,
+        ];
+        for id in all {
+            for st in id.build(&ctx, "").steps {
+                let Some(c) = st.command else { continue };
+                match st.shell {
+                    // cmd has no $variables or cmdlets; PowerShell 5.1 has no && and does not
+                    // expand %VAR%.
+                    Some(Shell::Cmd) => assert!(!c.contains('$') && !c.contains("Get-"), "{c}"),
+                    Some(Shell::PowerShell) => {
+                        assert!(!c.contains("&&") && !c.contains('%'), "{c}");
+                    }
+                    None => panic!("{c}: no shell"),
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

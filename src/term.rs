@@ -20,6 +20,25 @@ pub(crate) fn use_color(choice: ColorArg, is_terminal: bool, no_color: Option<&O
     }
 }
 
+/// The width tables and text are laid out in. `terminal` is the terminal's width when
+/// stdout is one (0 when it says 0×0, as a serial console or some containers do: taken as
+/// 80); in a pipe, `COLUMNS`, else 100.
+pub(crate) fn width(terminal: Option<u16>, columns: Option<&str>) -> usize {
+    match terminal {
+        Some(0) => 80,
+        Some(w) => usize::from(w),
+        None => {
+            columns.and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0).unwrap_or(100)
+        }
+    }
+}
+
+/// The terminal's width when stdout is a terminal (0 when it cannot say).
+pub(crate) fn terminal_width(is_terminal: bool) -> Option<u16> {
+    // comfy-table asks the terminal (the one dependency that already does).
+    is_terminal.then(|| comfy_table::Table::new().width().unwrap_or(0))
+}
+
 /// Work longer than this gets a progress display.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 
@@ -106,6 +125,16 @@ impl Drop for Progress {
 mod tests {
     use super::*;
     use std::ffi::OsString;
+
+    #[test]
+    fn width_from_the_terminal_then_columns_then_100() {
+        assert_eq!(width(Some(132), Some("60")), 132);
+        assert_eq!(width(Some(0), None), 80, "a 0x0 terminal");
+        assert_eq!(width(None, Some("72")), 72);
+        assert_eq!(width(None, Some("0")), 100);
+        assert_eq!(width(None, Some("wide")), 100);
+        assert_eq!(width(None, None), 100);
+    }
 
     #[test]
     fn colour_follows_the_flag_then_the_terminal_then_no_color() {

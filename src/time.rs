@@ -227,6 +227,16 @@ impl fmt::Display for UtcOffset {
     }
 }
 
+impl schemars::JsonSchema for UtcOffset {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "UtcOffset".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "^[+-][0-9]{2}:[0-9]{2}$" })
+    }
+}
+
 impl serde::Serialize for UtcOffset {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

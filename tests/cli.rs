@@ -47,7 +47,7 @@ fn inventory_json_is_a_stable_contract() {
     let o = wutriage(&["inventory", "--format", "json", &storage()]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["offset"]["offset"], "+01:00");
     assert_eq!(v["offset"]["origin"], "csi-stamp");
     let files = v["files"].as_array().unwrap();
@@ -223,7 +223,7 @@ fn analyze_formats_and_exit_codes() {
     assert!(t.contains("Failing storage"));
     let json = wutriage(&["analyze", "--format", "json", &storage()]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     for key in ["verdict", "incidents", "causes", "remedies", "coverage", "files", "offset"] {
         assert!(!v[key].is_null(), "{key}");
     }
@@ -243,7 +243,7 @@ fn analyze_window_and_time_filters() {
     let o = wutriage(&["analyze", "--format", "json", "--window", "1m", &storage()]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["window_minutes"], 1);
-    assert_eq!(v["causes"][0]["category"], "storage");
+    assert_eq!(v["causes"][0]["cause"], "storage");
     // Only the second day: one attempt.
     let o = wutriage(&["analyze", "--format", "json", "--since", "2024-02-15", &storage()]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -327,6 +327,91 @@ fn correlated_real_bundles_analyse() {
     }
 }
 
+/// The real Appostarsi set (SOURCES.md): the Windows 11 22H2 feature update failed three
+/// times that morning with three codes; it is three attempts and the headline; no incident
+/// takes another update's records or download records into an install.
+#[test]
+fn the_appostarsi_feature_update_is_three_attempts_and_the_headline() {
+    use wutriage::code::Code;
+    use wutriage::diagnose::{self, IncidentKind};
+    let Some(dir) = common::corpus() else { return };
+    let inputs: Vec<_> = [
+        "cbs/Appostarsi__CBS_5_23.log",
+        "dism/Appostarsi__dism_5_23.log",
+        "windowsupdate/Appostarsi__WindowsUpdate.log",
+        "other/Appostarsi__V2.zip__system-events.txt",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
+    pipeline::run(&inputs, &Options::default(), |a| {
+        let events = &a.timeline.events;
+        let d = diagnose::diagnose(
+            events,
+            &a.timeline.notes,
+            &a.log_spans(),
+            diagnose::Options::default(),
+        );
+        let win11: Vec<_> = d
+            .incidents
+            .iter()
+            .filter(|i| i.title.as_deref() == Some("Windows 11, version 22H2"))
+            .collect();
+        assert_eq!(win11.len(), 1);
+        let codes: Vec<u32> =
+            win11[0].attempts.iter().filter_map(|a| a.code.map(Code::value)).collect();
+        assert_eq!(codes, [0xC190_0131, 0x8007_0002, 0x8007_0570]);
+        assert_eq!(
+            d.incidents[d.headline.unwrap()].title.as_deref(),
+            Some("Windows 11, version 22H2")
+        );
+        let r = wutriage::report::analyze::Report::new(a.bundle, a.parsed, a.timeline, &d);
+        assert!(
+            r.verdict[0].starts_with("Windows 11, version 22H2 install failed 3 times")
+                && r.verdict[0].contains("0xC1900131, then 0x80070002, then 0x80070570"),
+            "{:?}",
+            r.verdict
+        );
+        for i in &d.incidents {
+            let records: Vec<&str> = i
+                .attempts
+                .iter()
+                .flat_map(|a| &a.events)
+                .map(|&e| events[e].message.as_ref())
+                .collect();
+            // An install takes no download records; a download no install calls.
+            if i.kind == IncidentKind::Install {
+                assert!(!records.iter().any(|m| m.contains("Download call complete")), "{i:?}");
+            }
+            // No incident holds history lines of two updates.
+            let mut ids: Vec<&str> = records
+                .iter()
+                .filter_map(|m| m.split("idUpdate={").nth(1).and_then(|r| r.get(..36)))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert!(ids.len() <= 1, "{ids:?} in {:?}", i.update_name());
+            // An attempt is one failure, not hours of them.
+            for a in &i.attempts {
+                assert!(a.last.0 - a.first.0 <= 15 * 60 * 1_000_000, "{i:?}");
+            }
+        }
+        // The driver's download failed eight times; the history line of another update at
+        // 14:18 is its own incident.
+        let other = d
+            .incidents
+            .iter()
+            .find(|i| i.update_id.as_deref() == Some("5BF7CC19-A5C4-4D20-9477-9024B92F9546"))
+            .unwrap();
+        assert_eq!((other.count(), other.attempts[0].events.len()), (1, 1));
+        let download =
+            d.incidents.iter().find(|i| i.kind == IncidentKind::Download && i.count() == 8);
+        assert!(
+            download.is_some_and(|i| i.title.as_deref() == Some("NVIDIA - Display - 31.0.15.1694"))
+        );
+    });
+}
+
 #[test]
 fn the_tugix456_package_failure_points_at_the_store() {
     use wutriage::diagnose;

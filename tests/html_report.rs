@@ -161,7 +161,7 @@ fn every_fixture_report_shows_verdict_causes_lanes_and_a_timeline_in_a_browser()
             assert!(dom.contains(&line), "{name}: verdict line missing: {line}");
         }
         for c in json["causes"].as_array().unwrap() {
-            let id = c["category"].as_str().unwrap();
+            let id = c["cause"].as_str().unwrap();
             assert!(dom.contains(&format!("data-cause=\"{id}\"")), "{name}: cause {id}");
             assert!(dom.contains(&dom_text(c["title"].as_str().unwrap())), "{name}: {id} title");
         }

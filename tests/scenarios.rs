@@ -37,7 +37,7 @@ fn analyze(name: &str, utc_offset: Option<UtcOffset>) -> (Value, String) {
 }
 
 fn top_cause(v: &Value) -> Option<&str> {
-    v["causes"][0]["category"].as_str()
+    v["causes"][0]["cause"].as_str()
 }
 
 fn snapshots(name: &str, v: &Value, table: &str) {
@@ -54,11 +54,11 @@ fn storage_0x80070306_headline() {
     assert_eq!(v["incidents"].as_array().unwrap().len(), 1);
     assert_eq!(inc["count"], 2);
     assert_eq!(inc["kb"], "KB5034765");
-    assert_eq!(inc["code"]["code"], "0x80070306");
-    assert_eq!(inc["code"]["name"], "ERROR_ERRORS_ENCOUNTERED");
+    assert_eq!(inc["code"], "0x80070306");
+    assert_eq!(inc["code_name"], "ERROR_ERRORS_ENCOUNTERED");
     assert_eq!(inc["invalid_handle_family"], true);
-    assert_eq!(inc["wraps"]["code"]["code"], "0xC000009C");
-    assert_eq!(inc["wraps"]["at"], "Logs/CBS/CBS.log:8");
+    assert_eq!(inc["wraps"], "0xC000009C");
+    assert_eq!(inc["wraps_at"]["at"], "Logs/CBS/CBS.log:8");
     let verdict = v["verdict"]
         .as_array()
         .unwrap()
@@ -113,10 +113,10 @@ fn catch_all_shows_the_csi_failure_it_wraps() {
     let (v, t) = analyze("catchall-csi", None);
     assert_eq!(top_cause(&v), Some("corruption"));
     let inc = &v["incidents"][0];
-    assert_eq!(inc["code"]["code"], "0x80070306");
-    assert_eq!(inc["wraps"]["code"]["code"], "0xC007000D");
-    assert!(inc["wraps"]["excerpt"].as_str().unwrap().contains("DeltaDecompressBuffer"));
-    assert!(!v["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
+    assert_eq!(inc["code"], "0x80070306");
+    assert_eq!(inc["wraps"], "0xC007000D");
+    assert!(inc["wraps_at"]["excerpt"].as_str().unwrap().contains("DeltaDecompressBuffer"));
+    assert!(!v["causes"].as_array().unwrap().iter().any(|c| c["cause"] == "storage"));
     snapshots("catchall-csi", &v, &t);
 }
 
@@ -126,7 +126,7 @@ fn storage_outranks_stronger_scoring_corruption() {
     assert_eq!(top_cause(&v), Some("storage"));
     assert_eq!(v["storage_first"], true);
     let score = |cat: &str| {
-        v["causes"].as_array().unwrap().iter().find(|c| c["category"] == cat).unwrap()["score"]
+        v["causes"].as_array().unwrap().iter().find(|c| c["cause"] == cat).unwrap()["score"]
             .as_f64()
             .unwrap()
     };
@@ -185,7 +185,63 @@ fn time_offset_correlates_only_when_inferred() {
     snapshots("time-offset", &v, &t);
     // Taking the local logs as UTC puts the failure nine hours from the disk errors.
     let (wrong, _) = analyze("time-offset", Some(UtcOffset::UTC));
-    assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["category"] == "storage"));
+    assert!(!wrong["causes"].as_array().unwrap().iter().any(|c| c["cause"] == "storage"));
+}
+
+#[test]
+fn usb_disk_errors_leave_the_store_repair_first() {
+    let (v, t) = analyze("usb-disk-beside-corrupt-store", None);
+    assert_eq!(top_cause(&v), Some("corruption"));
+    assert_eq!(v["storage_first"], false);
+    assert!(!v["causes"].as_array().unwrap().iter().any(|c| c["cause"] == "storage"));
+    let remedies = v["remedies"].as_array().unwrap();
+    assert_eq!(remedies[0]["id"], "restore-health");
+    assert!(remedies.iter().all(|r| r["id"] != "back-up-disk" && r["wait"].is_null()));
+    let cmds: Vec<&str> = remedies[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["command"].as_str())
+        .collect();
+    assert!(cmds.iter().any(|c| c.contains("/Source:") && c.contains("/LimitAccess")), "{cmds:?}");
+    // The stick's errors are shown as another disk's, and said not to matter for C:.
+    let disk = &v["disks"][0];
+    assert_eq!((disk["number"].as_u64(), disk["role"].as_str()), (Some(1), Some("removable")));
+    assert!(disk["description"].as_str().unwrap().contains("a USB device"));
+    let others = v["other_disks"].as_array().unwrap();
+    assert_eq!(others.len(), 4, "two retries, a bad block and the removal");
+    assert!(others.iter().all(|e| e["device"].as_str().unwrap().starts_with("disk 1, a USB")));
+    let verdict: Vec<&str> =
+        v["verdict"].as_array().unwrap().iter().filter_map(|l| l.as_str()).collect();
+    assert!(
+        verdict.iter().any(|l| l.starts_with("Disk 1, a USB device")
+            && l.contains("bad blocks")
+            && l.contains("does not hold Windows")),
+        "{verdict:?}"
+    );
+    snapshots("usb-disk-beside-corrupt-store", &v, &t);
+}
+
+#[test]
+fn system_disk_errors_put_backup_first() {
+    let (v, t) = analyze("system-disk-beside-corrupt-store", None);
+    assert_eq!(top_cause(&v), Some("storage"));
+    assert_eq!(v["storage_first"], true);
+    let remedies = v["remedies"].as_array().unwrap();
+    assert_eq!(remedies[0]["id"], "back-up-disk");
+    let dism = remedies.iter().find(|r| r["id"] == "restore-health").unwrap();
+    assert!(dism["wait"].is_string());
+    assert_eq!(v["disks"][0]["role"], "system");
+    assert!(v["other_disks"].as_array().unwrap().is_empty());
+    assert!(
+        v["verdict"].as_array().unwrap().iter().any(|l| l
+            .as_str()
+            .unwrap()
+            .starts_with("Back up or image the disk that holds Windows (disk 0)")),
+        "{}",
+        v["verdict"]
+    );
+    snapshots("system-disk-beside-corrupt-store", &v, &t);
 }
 
 /// A Windows 11 machine's failure is only in its ETW traces (no WindowsUpdate.log): read
@@ -196,8 +252,9 @@ fn windows11_failure_only_in_the_traces() {
     assert_eq!(top_cause(&v), Some("network"));
     let incidents = v["incidents"].as_array().unwrap();
     assert_eq!(incidents.len(), 1);
-    assert_eq!(incidents[0]["kind"], "download failed");
-    assert_eq!(incidents[0]["code"]["code"], "0x8024402C");
+    assert_eq!(incidents[0]["kind"], "download");
+    assert_eq!(incidents[0]["what"], "download failed");
+    assert_eq!(incidents[0]["code"], "0x8024402C");
     assert!(incidents[0]["records"][0]["at"].as_str().unwrap().ends_with(".etl#10"));
     assert_eq!(v["offset"]["origin"], "etl-zone");
     assert_eq!(v["offset"]["offset"], "-07:00");

@@ -34,7 +34,7 @@ fn analyze(name: &str) -> (Value, String) {
 }
 
 fn causes(v: &Value) -> Vec<&str> {
-    v["causes"].as_array().unwrap().iter().map(|c| c["category"].as_str().unwrap()).collect()
+    v["causes"].as_array().unwrap().iter().map(|c| c["cause"].as_str().unwrap()).collect()
 }
 
 fn remedies(v: &Value) -> Vec<&str> {

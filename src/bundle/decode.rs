@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 /// How a file's text is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     /// UTF-8 (or ASCII) with no BOM.

@@ -88,10 +88,11 @@ impl Artifact {
 
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
-        // A file named like a log that is not one is worth a warning; other skipped files
-        // (README.txt) only get a note in the inventory.
-        let warn = note.is_some()
-            || (s.kind == Kind::Unknown && s.note.is_some() && named_like_log(&path));
+        // A log that is not read (named like one, or a .log/.etl/.evtx file of a format
+        // wutriage does not analyse) is worth a warning; other skipped files (README.txt)
+        // only get a note in the inventory.
+        let warn =
+            note.is_some() || (!s.kind.is_parsed() && s.note.is_some() && named_like_log(&path));
         let note = match (note, s.note) {
             (Some(a), Some(b)) => Some(format!("{b}; {a}")),
             (a, b) => b.or(a),
@@ -269,7 +270,8 @@ impl Bundle {
 /// `WindowsUpdate*`, `*.evtx`, `*.zip`, `*.cab`), whatever its content turned out to be.
 fn named_like_log(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    sniff::name_hint(&name).is_some() || [".zip", ".cab"].iter().any(|ext| name.ends_with(ext))
+    sniff::name_hint(&name).is_some()
+        || [".zip", ".cab", ".log", ".etl", ".evtx"].iter().any(|ext| name.ends_with(ext))
 }
 
 /// Whether `path` (after following links) is a plain file.

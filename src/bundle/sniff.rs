@@ -6,7 +6,9 @@ use crate::shapes;
 use serde::Serialize;
 
 /// What an artifact is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// CBS.log / CbsPersist_*.log.
@@ -117,6 +119,13 @@ pub(crate) fn sniff(name: &str, bytes: &[u8]) -> Sniffed {
     let encoding = decode::detect(bytes);
     if bytes.is_empty() {
         return skipped(encoding, "empty file");
+    }
+    // Archives are opened before sniffing; one that reaches here lacks the signature.
+    if has_ext(&lower, "zip") {
+        return skipped(encoding, "not a zip archive (no zip signature at its start)");
+    }
+    if has_ext(&lower, "cab") {
+        return skipped(encoding, "not a cabinet archive (no MSCF signature at its start)");
     }
     if encoding == Encoding::Binary {
         let hint = name_hint(&lower);
@@ -271,6 +280,7 @@ mod tests {
         etl[0x68..0x6C].copy_from_slice(&0x200u32.to_le_bytes());
         assert_eq!(sniff("trace.bin", &etl).kind, Kind::Etl);
         assert_eq!(sniff("empty.log", b"").note.as_deref(), Some("empty file"));
+        assert!(sniff("bundle.zip", b"hello\n").note.unwrap().starts_with("not a zip archive"));
         assert!(sniff("notes.txt", b"hello\n").note.unwrap().contains("unrecognised"));
         let mut doc = "# notes\n".repeat(30);
         doc.push_str("2023-05-23 10:02:36, Info                  CBS    quoted line\n");

@@ -212,6 +212,27 @@ impl fmt::Display for Code {
     }
 }
 
+impl schemars::JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // As the Serialize impl below writes it.
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "code": { "type": "string", "pattern": "^0x[0-9A-F]{8}$" },
+                "kind": { "enum": ["hresult", "win32", "ntstatus"] },
+                "value": { "type": "string" },
+                "name": { "type": ["string", "null"] }
+            },
+            "required": ["code", "kind", "value", "name"],
+            "additionalProperties": false
+        })
+    }
+}
+
 impl Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;

@@ -10,7 +10,9 @@ use crate::time::Timestamp;
 use serde::Serialize;
 
 /// What failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum IncidentKind {
     /// An update failed to install.
@@ -135,9 +137,14 @@ pub struct Attempt {
     /// Latest failure record.
     #[serde(serialize_with = "ser_time")]
     pub last: Timestamp,
-    /// The failure records (timeline indices).
+    /// The code of its most authoritative record that carries one.
+    pub code: Option<Code>,
+    /// The failure records (timeline indices), in timeline order.
     #[serde(skip)]
     pub events: Vec<usize>,
+    /// Its most authoritative record (timeline index).
+    #[serde(skip)]
+    pub head: usize,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's serialize_with signature")]
@@ -158,15 +165,17 @@ pub struct Incident {
     pub kb: Option<u32>,
     /// Package identity from CBS.
     pub package: Option<String>,
-    /// The code the failure was reported with (from the most authoritative record).
+    /// Windows Update's id of the update (a GUID, upper case, without braces).
+    pub update_id: Option<String>,
+    /// The code of the latest attempt that has one: the state the machine was left in.
     pub code: Option<Code>,
-    /// Every distinct failure code reported for it.
+    /// Every distinct failure code reported for it, in order of first appearance.
     pub codes: Vec<Code>,
     /// The attempts, oldest first.
     pub attempts: Vec<Attempt>,
     /// The earlier, specific failure a catch-all code wraps (timeline index).
     pub wrapped: Option<usize>,
-    /// The most authoritative failure record (timeline index).
+    /// The most authoritative record of the latest attempt (timeline index).
     pub headline_event: usize,
 }
 
@@ -183,7 +192,7 @@ impl Incident {
 
     /// Last failure time.
     pub fn last(&self) -> Timestamp {
-        self.attempts.last().map_or(Timestamp(0), |a| a.last)
+        self.attempts.iter().map(|a| a.last).max().unwrap_or(Timestamp(0))
     }
 
     /// Whether its code is in the invalid-handle family (0x80070306, 0x80070006, 0xC0000008).
@@ -191,7 +200,7 @@ impl Incident {
         self.code.is_some_and(Code::is_invalid_handle_family)
     }
 
-    /// A short name for the update: KB, title or package.
+    /// A short name for the update: KB, title, package or Windows Update id.
     pub fn update_name(&self) -> String {
         if let Some(kb) = self.kb {
             return format!("KB{kb}");
@@ -202,140 +211,387 @@ impl Incident {
         if let Some(p) = &self.package {
             return p.clone();
         }
+        if let Some(id) = &self.update_id {
+            return format!("update {id}");
+        }
         match self.kind {
             IncidentKind::Dism => "DISM".to_string(),
             IncidentKind::FeatureUpdate => "Windows".to_string(),
             _ => "an update".to_string(),
         }
     }
+
+    /// The codes of its attempts in order, a run of equal codes as one `(code, times)`.
+    pub fn code_runs(&self) -> Vec<(Option<Code>, usize)> {
+        let mut runs: Vec<(Option<Code>, usize)> = Vec::new();
+        for a in &self.attempts {
+            let c = a.code.map(Code::as_hresult);
+            match runs.last_mut() {
+                Some((last, n)) if last.map(Code::as_hresult) == c => *n += 1,
+                _ => runs.push((a.code, 1)),
+            }
+        }
+        runs
+    }
 }
 
-/// WindowsUpdate.log's "call complete … failed = 1" carries no code; the `*FAILED*` line
-/// just before it, in the same log, does.
-fn code_just_before(events: &[Event<'_>], i: usize) -> Option<Code> {
-    let e = &events[i];
-    events[..i]
-        .iter()
-        .rev()
-        .take_while(|p| e.time.0 - p.time.0 <= 60_000_000)
-        .filter(|p| p.at.artifact == e.at.artifact)
-        .find_map(first_real_code)
+const SEC: i64 = 1_000_000;
+const MIN: i64 = 60 * SEC;
+
+/// Records of one attempt lie at most this far apart when they are in the same log or name
+/// the same update: CBS reports the failure, rolls back (which can take minutes), ends its
+/// session, and Windows Update then logs its history line and event 20.
+const JOIN_GAP_US: i64 = 10 * MIN;
+/// Records in different logs that do not name the same update join only this close:
+/// Windows Update writes its log line and event 20 within milliseconds of each other.
+const NEAR_US: i64 = 2 * MIN;
+/// Event 20/31 and Servicing 3/6 are the event log's verdict on an attempt; the other logs
+/// write theirs within seconds of it. A later record belongs to another attempt.
+const VERDICT_TAIL_US: i64 = 2 * MIN;
+/// The same kind of record from the same log this close is one record written twice
+/// (Windows Update writes each "call complete" line twice, DISM its failure twice).
+const DUPLICATE_US: i64 = 5 * SEC;
+/// How many of the latest attempts a record may join: bounded, so grouping stays linear.
+const OPEN_ATTEMPTS: usize = 32;
+/// How far back in the same log a Windows Update "call complete" line looks for its code.
+const CONTEXT_US: i64 = 60 * SEC;
+/// How many events that look-back reads at most: a flood of lines in one second must not
+/// make it quadratic.
+const CONTEXT_EVENTS: usize = 2048;
+
+/// What names the update a record is about.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    kb: Option<u32>,
+    title: Option<String>,
+    /// The update id WindowsUpdate.log gives (`idUpdate=`, a failed download).
+    update_id: Option<String>,
+    /// The update id an event gives (`updateGuid`). Kept apart from `update_id`: two ids
+    /// from the same kind of log that differ are two updates, but an event log and a text
+    /// log are not always from the same catalog.
+    event_id: Option<String>,
+    package: Option<String>,
 }
 
-/// Seeds closer than this belong to the same attempt.
-const ATTEMPT_GAP_US: i64 = 15 * 60 * 1_000_000;
+impl Names {
+    fn of(e: &Event<'_>) -> Names {
+        Names {
+            kb: e.kb,
+            title: e.field("updateTitle").map(str::trim).filter(|t| !t.is_empty()).map(Into::into),
+            update_id: e.message.find("idUpdate=").and_then(|i| guid(&e.message[i + 9..])),
+            event_id: e.field("updateGuid").and_then(guid),
+            package: e.package.as_deref().filter(|p| p.contains('~')).map(str::to_string),
+        }
+    }
 
+    fn is_empty(&self) -> bool {
+        self.kb.is_none()
+            && self.title.is_none()
+            && self.update_id.is_none()
+            && self.event_id.is_none()
+            && self.package.is_none()
+    }
+
+    /// Whether both name an update and the names say they are different updates. A KB
+    /// named by both decides alone: titles are reworded and ids differ between catalogs.
+    fn conflicts(&self, o: &Names) -> bool {
+        fn differ<T: PartialEq>(a: Option<&T>, b: Option<&T>) -> bool {
+            matches!((a, b), (Some(a), Some(b)) if a != b)
+        }
+        if let (Some(a), Some(b)) = (self.kb, o.kb) {
+            return a != b;
+        }
+        differ(self.update_id.as_ref(), o.update_id.as_ref())
+            || differ(self.event_id.as_ref(), o.event_id.as_ref())
+            || differ(self.title.as_ref(), o.title.as_ref())
+            || differ(self.package.as_ref(), o.package.as_ref())
+    }
+
+    /// Whether they share a name.
+    fn shares(&self, o: &Names) -> bool {
+        fn same<T: PartialEq>(a: Option<&T>, b: Option<&T>) -> bool {
+            matches!((a, b), (Some(a), Some(b)) if a == b)
+        }
+        let ids = [self.update_id.as_ref(), self.event_id.as_ref()];
+        let other = [o.update_id.as_ref(), o.event_id.as_ref()];
+        same(self.kb.as_ref(), o.kb.as_ref())
+            || ids.iter().any(|a| other.iter().any(|b| same(*a, *b)))
+            || same(self.title.as_ref(), o.title.as_ref())
+            || same(self.package.as_ref(), o.package.as_ref())
+    }
+
+    fn absorb(&mut self, o: &Names) {
+        self.kb = self.kb.or(o.kb);
+        if self.title.is_none() {
+            self.title.clone_from(&o.title);
+        }
+        if self.update_id.is_none() {
+            self.update_id.clone_from(&o.update_id);
+        }
+        if self.event_id.is_none() {
+            self.event_id.clone_from(&o.event_id);
+        }
+        if self.package.is_none() {
+            self.package.clone_from(&o.package);
+        }
+    }
+
+    /// Keys an incident is found by, most telling first.
+    fn keys(&self) -> impl Iterator<Item = NameKey> + '_ {
+        [
+            self.kb.map(NameKey::Kb),
+            self.update_id.clone().map(NameKey::Id),
+            self.event_id.clone().map(NameKey::Id),
+            self.title.clone().map(NameKey::Title),
+            self.package.clone().map(NameKey::Package),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// A Windows Update id (`{4E95DCBD-E67C-46AF-985B-F29D655C3480}` or without braces) at the
+/// start of `s`, upper case without braces.
+fn guid(s: &str) -> Option<String> {
+    let s = s.trim_start().trim_start_matches('{');
+    let g = s.get(..36)?;
+    let ok = g.bytes().enumerate().all(|(i, b)| {
+        if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() }
+    });
+    ok.then(|| g.to_ascii_uppercase())
+}
+
+/// How an incident is looked up.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum NameKey {
+    Kb(u32),
+    Id(String),
+    Title(String),
+    Package(String),
+    /// An attempt that names no update: found by its code.
+    Unnamed(Option<u32>),
+}
+
+/// Kinds whose records describe one attempt: a rollback is part of an install.
+fn family_of(kind: IncidentKind) -> IncidentKind {
+    match kind {
+        IncidentKind::Rollback => IncidentKind::Install,
+        k => k,
+    }
+}
+
+/// Which kind of record a seed is: two of one class from the same log are two attempts,
+/// unless they are one record written twice.
+type Class = (u32, u8, IncidentKind);
+
+fn class(events: &[Event<'_>], s: &Seed) -> Class {
+    (events[s.event].at.artifact, s.rank, s.kind)
+}
+
+/// Where a record comes from, as far as grouping cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// CBS.log.
+    Cbs,
+    /// A WindowsUpdate.log history line (`LogHistory called`).
+    History,
+    /// Anything else.
+    Other,
+}
+
+/// An attempt being put together.
 struct Draft {
     seeds: Vec<Seed>,
-    kb: Option<u32>,
-    dism: bool,
+    names: Names,
+    family: IncidentKind,
+    /// Every record came from CBS: a DISM command's session may join it.
+    only_cbs: bool,
+    /// Every record is a Windows Update history line, which is written for failed
+    /// downloads and installs alike: a download's records may join it.
+    only_history: bool,
     first: Timestamp,
     last: Timestamp,
+    /// The latest event-log verdict on it (event 20/31, Servicing 3/6).
+    verdict: Option<Timestamp>,
+    /// The time of the first record of each class.
+    classes: Vec<(Class, Timestamp)>,
+    /// Its most authoritative record that has a code: rank, event and code.
+    coded: Option<(u8, usize, Code)>,
+}
+
+impl Draft {
+    fn new(family: IncidentKind, t: Timestamp) -> Draft {
+        Draft {
+            seeds: Vec::new(),
+            names: Names::default(),
+            family,
+            only_cbs: true,
+            only_history: true,
+            first: t,
+            last: t,
+            verdict: None,
+            classes: Vec::new(),
+            coded: None,
+        }
+    }
+
+    fn code(&self) -> Option<Code> {
+        self.coded.map(|(_, _, c)| c)
+    }
+
+    /// Whether the seed `s` (with `names`, at `t`, of `origin`) may be a record of this
+    /// attempt.
+    fn admits(&self, s: &Seed, names: &Names, origin: Origin, class: Class, t: Timestamp) -> bool {
+        let same_log = self.classes.iter().any(|(c, _)| c.0 == class.0);
+        let reach = if same_log || names.shares(&self.names) { JOIN_GAP_US } else { NEAR_US };
+        if t.0 - self.last.0 > reach || names.conflicts(&self.names) {
+            return false;
+        }
+        let family = family_of(s.kind);
+        let same_code = || {
+            s.code.is_some() && s.code.map(Code::as_hresult) == self.code().map(Code::as_hresult)
+        };
+        // A DISM command's own CBS session records the same failure with the same code.
+        let kind_fits = family == self.family
+            || (family == IncidentKind::Dism && self.only_cbs && same_code())
+            || (self.family == IncidentKind::Dism && origin == Origin::Cbs && same_code())
+            // A history line is written the moment a download fails.
+            || (t.0 - self.last.0 <= DUPLICATE_US
+                && ((family == IncidentKind::Download && self.only_history)
+                    || (self.family == IncidentKind::Download && origin == Origin::History)));
+        if !kind_fits {
+            return false;
+        }
+        if self.verdict.is_some_and(|v| t.0 - v.0 > VERDICT_TAIL_US) {
+            return false;
+        }
+        // A record of a class this attempt already has is another attempt, unless it is
+        // the same record written twice (within a few seconds of the first of its class, so
+        // that a fast retry loop does not chain into one attempt).
+        self.classes.iter().all(|&(c, at)| c != class || t.0 - at.0 <= DUPLICATE_US)
+    }
+
+    fn add(&mut self, s: Seed, names: &Names, origin: Origin, class: Class, t: Timestamp) {
+        self.names.absorb(names);
+        self.only_cbs &= origin == Origin::Cbs;
+        self.only_history &= origin == Origin::History;
+        if matches!(family_of(s.kind), IncidentKind::Dism | IncidentKind::Download) {
+            self.family = family_of(s.kind);
+        }
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+        if s.rank <= 1 {
+            self.verdict = Some(self.verdict.map_or(t, |v| v.max(t)));
+        }
+        if !self.classes.iter().any(|(c, _)| *c == class) {
+            self.classes.push((class, t));
+        }
+        if let Some(code) = s.code
+            && self.coded.is_none_or(|(rank, event, _)| (s.rank, s.event) < (rank, event))
+        {
+            self.coded = Some((s.rank, s.event, code));
+        }
+        self.seeds.push(s);
+    }
+}
+
+/// Windows Update's "call complete … failed = 1" carries no code and names no update; the
+/// `*FAILED*` line just before it in the same log does (the nearest with a code), and a
+/// failed download or history line names the update.
+fn context_before(events: &[Event<'_>], i: usize) -> (Option<Code>, Option<String>) {
+    let e = &events[i];
+    let (mut code, mut id) = (None, None);
+    for p in events[..i]
+        .iter()
+        .rev()
+        .take(CONTEXT_EVENTS)
+        .take_while(|p| e.time.0 - p.time.0 <= CONTEXT_US)
+        .filter(|p| p.at.artifact == e.at.artifact)
+    {
+        if code.is_none() {
+            code = first_real_code(p);
+        }
+        if id.is_none() && (p.message.contains("*FAILED*") || p.message.contains("LogHistory")) {
+            id = update_id_in(&p.message);
+        }
+        if code.is_some() && id.is_some() {
+            break;
+        }
+    }
+    (code, id)
+}
+
+/// The update a failed-download or history line names.
+fn update_id_in(m: &str) -> Option<String> {
+    ["idUpdate=", "downloading update ", "updateId = "]
+        .iter()
+        .find_map(|k| m.find(k).and_then(|i| guid(&m[i + k.len()..])))
 }
 
 /// Finds the incidents in a sorted timeline, given the failures that seed them ([`seed`] of
 /// each event, in event order). `window_us` bounds the search for the specific failure
 /// behind a catch-all code.
+///
+/// Attempts are counted by their own records: each event 20, WER report, CBS session end,
+/// history line or failed DISM command is one attempt, joined by the records other logs
+/// wrote of the same failure (close in time, compatible update names, a class of record the
+/// attempt does not have yet). Attempts of the same update make one incident; an attempt
+/// that names no update joins only others that name none, with the same kind and code.
 pub(crate) fn from_seeds(
     events: &[Event<'_>],
     mut seeds: Vec<Seed>,
     window_us: i64,
 ) -> Vec<Incident> {
-    for s in &mut seeds {
-        if s.code.is_none() {
-            s.code = code_just_before(events, s.event);
+    let mut extra: Vec<Option<String>> = vec![None; seeds.len()];
+    for (s, id) in seeds.iter_mut().zip(&mut extra) {
+        if s.code.is_none() && events[s.event].source == Source::WindowsUpdate {
+            let (code, update) = context_before(events, s.event);
+            s.code = code;
+            *id = update;
+        } else if s.code.is_none() {
+            s.code = context_before(events, s.event).0;
         }
     }
-    // Attempts: seeds close in time, for the same update.
     let mut drafts: Vec<Draft> = Vec::new();
-    for s in seeds {
+    for (s, id) in seeds.into_iter().zip(extra) {
         let e = &events[s.event];
-        let dism = s.kind == IncidentKind::Dism;
-        let joined = drafts.iter_mut().rev().take(4).find(|d| {
-            e.time.0 - d.last.0 <= ATTEMPT_GAP_US
-                && d.dism == dism
-                && !(d.kb.is_some() && e.kb.is_some() && d.kb != e.kb)
+        let mut names = Names::of(e);
+        if names.update_id.is_none() {
+            names.update_id = id;
+        }
+        let origin = if e.source == Source::Cbs {
+            Origin::Cbs
+        } else if e.source == Source::WindowsUpdate && e.message.contains("LogHistory called") {
+            Origin::History
+        } else {
+            Origin::Other
+        };
+        let class = class(events, &s);
+        let t = e.time;
+        let from = drafts.len().saturating_sub(OPEN_ATTEMPTS);
+        let candidates = drafts[from..].iter().enumerate().rev();
+        // The closest attempt that admits the record; one that names the same update wins
+        // over a closer one only within seconds of it.
+        let mut fits: Vec<(i64, bool, usize)> = candidates
+            .filter(|(_, d)| d.admits(&s, &names, origin, class, t))
+            .map(|(k, d)| (t.0 - d.last.0, names.shares(&d.names), from + k))
+            .collect();
+        fits.sort_by_key(|&(gap, _, k)| (gap, std::cmp::Reverse(k)));
+        let best = fits.first().map(|&(gap, _, k)| {
+            fits.iter()
+                .find(|&&(g, shares, _)| shares && g - gap <= DUPLICATE_US)
+                .map_or(k, |&(_, _, k)| k)
         });
-        match joined {
-            Some(d) => {
-                d.last = d.last.max(e.time);
-                d.kb = d.kb.or(e.kb);
-                d.seeds.push(s);
-            }
-            None => {
-                drafts.push(Draft { seeds: vec![s], kb: e.kb, dism, first: e.time, last: e.time });
-            }
+        if let Some(k) = best {
+            drafts[k].add(s, &names, origin, class, t);
+        } else {
+            let mut d = Draft::new(family_of(s.kind), t);
+            d.add(s, &names, origin, class, t);
+            drafts.push(d);
         }
     }
-    // Incidents: attempts for the same update.
-    let mut incidents: Vec<Incident> = Vec::new();
-    for d in drafts {
-        let head = *d.seeds.iter().min_by_key(|s| (s.rank, s.event)).unwrap_or(&d.seeds[0]);
-        let kind = head.kind;
-        let title =
-            d.seeds.iter().find_map(|s| events[s.event].field("updateTitle").map(str::to_string));
-        let package = d.seeds.iter().find_map(|s| {
-            events[s.event].package.as_deref().filter(|p| p.contains('~')).map(str::to_string)
-        });
-        let code = head.code.or_else(|| d.seeds.iter().find_map(|s| s.code));
-        let mut codes: Vec<Code> = Vec::new();
-        for c in d.seeds.iter().filter_map(|s| s.code) {
-            if !codes.iter().any(|x| x.as_hresult() == c.as_hresult()) {
-                codes.push(c);
-            }
-        }
-        let key = |i: &Incident| -> bool {
-            if i.kind == IncidentKind::Dism || kind == IncidentKind::Dism {
-                return i.kind == kind
-                    && i.code.map(Code::as_hresult) == code.map(Code::as_hresult);
-            }
-            let same_code = i.code.map(Code::as_hresult) == code.map(Code::as_hresult);
-            // An attempt that names no update joins one of the same kind and code.
-            if d.kb.is_none() && title.is_none() && package.is_none() {
-                return i.kind == kind && same_code;
-            }
-            match (i.kb, d.kb) {
-                (Some(a), Some(b)) => a == b,
-                (None, None) => match (&i.title, &title) {
-                    (Some(a), Some(b)) => a == b,
-                    (None, None) => {
-                        i.package == package
-                            && i.code.map(Code::as_hresult) == code.map(Code::as_hresult)
-                    }
-                    _ => false,
-                },
-                _ => false,
-            }
-        };
-        let attempt = Attempt {
-            first: d.first,
-            last: d.last,
-            events: d.seeds.iter().map(|s| s.event).collect(),
-        };
-        if let Some(existing) = incidents.iter_mut().find(|i| key(i)) {
-            existing.attempts.push(attempt);
-            for c in codes {
-                if !existing.codes.iter().any(|x| x.as_hresult() == c.as_hresult()) {
-                    existing.codes.push(c);
-                }
-            }
-            existing.title = existing.title.take().or(title);
-            existing.package = existing.package.take().or(package);
-            continue;
-        }
-        incidents.push(Incident {
-            id: 0,
-            kind,
-            title,
-            kb: d.kb,
-            package,
-            code,
-            codes,
-            attempts: vec![attempt],
-            wrapped: None,
-            headline_event: head.event,
-        });
-    }
+    let mut incidents = adopt_unnamed(group(drafts));
+    name_downloads(&mut incidents);
     for (n, inc) in incidents.iter_mut().enumerate() {
         inc.id = n as u32 + 1;
         if inc.code.is_none_or(knowledge::is_catch_all) {
@@ -345,27 +601,405 @@ pub(crate) fn from_seeds(
     incidents
 }
 
+/// Attempts of the same update, kind and (for attempts that name none) code become one
+/// incident, in order of first failure.
+fn group(drafts: Vec<Draft>) -> Vec<Incident> {
+    let mut incidents: Vec<Incident> = Vec::new();
+    let mut names: Vec<Names> = Vec::new();
+    let mut index: std::collections::BTreeMap<(IncidentKind, NameKey), usize> =
+        std::collections::BTreeMap::new();
+    for mut d in drafts {
+        d.seeds.sort_by_key(|s| s.event);
+        let head = *d.seeds.iter().min_by_key(|s| (s.rank, s.event)).unwrap_or(&d.seeds[0]);
+        let kind = if family_of(head.kind) == d.family { head.kind } else { d.family };
+        let code = d.code();
+        let attempt = Attempt {
+            first: d.first,
+            last: d.last,
+            code,
+            events: d.seeds.iter().map(|s| s.event).collect(),
+            head: head.event,
+        };
+        let family = family_of(kind);
+        let keys: Vec<NameKey> = if d.names.is_empty() {
+            vec![NameKey::Unnamed(code.map(Code::as_hresult))]
+        } else {
+            d.names.keys().collect()
+        };
+        // The first incident a key finds whose names do not say it is another update (two
+        // updates can share an id or a title, never a KB).
+        let found = keys
+            .iter()
+            .filter_map(|k| index.get(&(family, k.clone())).copied())
+            .find(|&at| !names[at].conflicts(&d.names));
+        let at = if let Some(at) = found {
+            incidents[at].attempts.push(attempt);
+            names[at].absorb(&d.names);
+            at
+        } else {
+            incidents.push(Incident {
+                id: 0,
+                kind,
+                title: None,
+                kb: None,
+                package: None,
+                update_id: None,
+                code: None,
+                codes: Vec::new(),
+                attempts: vec![attempt],
+                wrapped: None,
+                headline_event: head.event,
+            });
+            names.push(d.names.clone());
+            incidents.len() - 1
+        };
+        for k in keys {
+            index.entry((family, k)).or_insert(at);
+        }
+        let inc = &mut incidents[at];
+        for c in d.seeds.iter().filter_map(|s| s.code) {
+            if !inc.codes.iter().any(|x| x.as_hresult() == c.as_hresult()) {
+                inc.codes.push(c);
+            }
+        }
+        if code.is_some() {
+            inc.code = code;
+        }
+        inc.headline_event = head.event;
+    }
+    for (inc, n) in incidents.iter_mut().zip(names) {
+        inc.kb = n.kb;
+        inc.title = n.title;
+        inc.package = n.package;
+        inc.update_id = n.update_id.or(n.event_id);
+        // Attempts can interleave with another incident's, never with their own: sorted.
+        inc.attempts.sort_by_key(|a| (a.first, a.head));
+    }
+    incidents
+}
+
+/// An incident whose attempts name no update joins the one named incident of its kind that
+/// failed with its code, when there is exactly one: Windows Update's "call complete" lines
+/// name no update, the event of the same failure does. With two candidates it stays apart.
+fn adopt_unnamed(incidents: Vec<Incident>) -> Vec<Incident> {
+    let named = |i: &Incident| {
+        i.kb.is_some() || i.title.is_some() || i.package.is_some() || i.update_id.is_some()
+    };
+    let mut into: Vec<Option<usize>> = vec![None; incidents.len()];
+    for (u, inc) in incidents.iter().enumerate().filter(|(_, i)| !named(i)) {
+        let Some(code) = inc.code.map(Code::as_hresult) else { continue };
+        let mut fits = incidents.iter().enumerate().filter(|(_, i)| {
+            named(i)
+                && family_of(i.kind) == family_of(inc.kind)
+                && i.codes.iter().any(|c| c.as_hresult() == code)
+        });
+        if let (Some((n, _)), None) = (fits.next(), fits.next()) {
+            into[u] = Some(n);
+        }
+    }
+    let mut out: Vec<Option<Incident>> = incidents.into_iter().map(Some).collect();
+    for u in 0..out.len() {
+        let Some(n) = into[u] else { continue };
+        let Some(adopted) = out[u].take() else { continue };
+        if let Some(inc) = out[n].as_mut() {
+            inc.attempts.extend(adopted.attempts);
+            inc.attempts.sort_by_key(|a| (a.first, a.head));
+            if let Some(latest) = inc.attempts.iter().rev().find(|a| a.code.is_some()) {
+                inc.code = latest.code;
+            }
+            inc.headline_event = inc.attempts.last().map_or(inc.headline_event, |a| a.head);
+            for c in adopted.codes {
+                if !inc.codes.iter().any(|x| x.as_hresult() == c.as_hresult()) {
+                    inc.codes.push(c);
+                }
+            }
+        }
+    }
+    let mut out: Vec<Incident> = out.into_iter().flatten().collect();
+    // In order of first failure again (stable: ties keep their order).
+    out.sort_by_key(Incident::first);
+    out
+}
+
+/// A download that failed names the update only by its id; the install of the same update
+/// gives its title and KB.
+fn name_downloads(incidents: &mut [Incident]) {
+    let named: Vec<(String, Option<String>, Option<u32>)> = incidents
+        .iter()
+        .filter(|i| i.title.is_some() || i.kb.is_some())
+        .filter_map(|i| Some((i.update_id.clone()?, i.title.clone(), i.kb)))
+        .collect();
+    for inc in incidents.iter_mut().filter(|i| i.title.is_none() && i.kb.is_none()) {
+        if let Some((_, title, kb)) =
+            named.iter().find(|(id, _, _)| inc.update_id.as_deref() == Some(id.as_str()))
+        {
+            inc.title.clone_from(title);
+            inc.kb = *kb;
+        }
+    }
+}
+
 /// The first specific failure in CBS or DISM shortly before an attempt: an `Error` line or
 /// CSI `(F)` record with a code that is neither a catch-all nor routine noise.
 fn wrapped_failure(events: &[Event<'_>], inc: &Incident, window_us: i64) -> Option<usize> {
+    // The attempts are in time order and the timeline is sorted: each event is read once,
+    // however many attempts' windows overlap.
+    let mut read_to = 0;
     for a in &inc.attempts {
-        // The timeline is sorted: only the window itself is read.
-        let from = events.partition_point(|e| e.time.0 < a.first.0 - window_us);
-        let found = events
-            .get(from..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|e| e.time <= a.last)
-            .position(|e| {
-                matches!(e.source, Source::Cbs | Source::Dism)
-                    && rules::is_hard_failure(e)
-                    && e.codes.iter().any(|c| {
-                        !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message)
-                    })
-            });
+        let from = events.partition_point(|e| e.time.0 < a.first.0 - window_us).max(read_to);
+        let to =
+            from + events.get(from..).unwrap_or_default().partition_point(|e| e.time <= a.last);
+        read_to = to;
+        let found = events.get(from..to).unwrap_or_default().iter().position(|e| {
+            matches!(e.source, Source::Cbs | Source::Dism)
+                && rules::is_hard_failure(e)
+                && e.codes.iter().any(|c| {
+                    !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message)
+                })
+        });
         if let Some(i) = found {
             return Some(from + i);
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Level;
+    use crate::rules::testing::{evtx, text};
+    use std::borrow::Cow;
+
+    const T0: i64 = 1_700_000_000_000_000;
+
+    fn at(mut e: Event<'static>, us: i64, artifact: u32) -> Event<'static> {
+        e.time = Timestamp(T0 + us);
+        e.at.artifact = artifact;
+        e
+    }
+
+    /// Event 20 for `title` with `code`, in the System log (artifact 0).
+    fn event20(us: i64, title: &'static str, code: &'static str) -> Event<'static> {
+        let mut e = evtx(
+            "Microsoft-Windows-WindowsUpdateClient",
+            20,
+            Level::Error,
+            &[("errorCode", code), ("updateTitle", title)],
+        );
+        e.kb = crate::parse::ident::find_kb(title);
+        at(e, us, 0)
+    }
+
+    /// A WindowsUpdate.log line (artifact 1).
+    fn wu(us: i64, message: &'static str) -> Event<'static> {
+        at(text(Source::WindowsUpdate, Level::Info, "Agent", message), us, 1)
+    }
+
+    /// A CBS.log line (artifact 2).
+    fn cbs(us: i64, message: &'static str) -> Event<'static> {
+        let mut e = text(Source::Cbs, Level::Info, "CBS", message);
+        e.kb = crate::parse::ident::find_kb(message);
+        e.package = crate::parse::ident::find_package(message).map(Cow::Borrowed);
+        at(e, us, 2)
+    }
+
+    fn incidents(mut events: Vec<Event<'static>>) -> Vec<Incident> {
+        events.sort_by_key(|e| (e.time, e.at));
+        let seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+        from_seeds(&events, seeds, 30 * MIN)
+    }
+
+    const KB_TITLE: &str = "2024-02 Cumulative Update for Windows 11 Version 23H2 (KB5034765)";
+    const HISTORY_A: &str = "LogHistory called. idUpdate={5BF7CC19-A5C4-4D20-9477-9024B92F9546}.1, resultMapped=80070306, resultUnMapped=0";
+    const HISTORY_B: &str = "LogHistory called. idUpdate={4E95DCBD-E67C-46AF-985B-F29D655C3480}.1, resultMapped=80240009, resultUnMapped=0";
+    const INSTALL_DONE: &str = "Install call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)";
+    const DOWNLOAD_DONE: &str = "Download call complete (succeeded = 0, succeeded with errors = 0, failed = 1, cancelled = 0, unaccounted = 0)";
+
+    #[test]
+    fn a_retry_loop_is_as_many_attempts_as_it_has_records() {
+        for minutes in [1, 14, 60, 24 * 60] {
+            let step = minutes * MIN;
+            let events: Vec<Event<'static>> = (0..1000)
+                .flat_map(|k| {
+                    let t = k * step;
+                    [
+                        event20(t, KB_TITLE, "0x80070306"),
+                        wu(t + 1_000, HISTORY_A),
+                        wu(t + 2_000, INSTALL_DONE),
+                        wu(t + 2_200, INSTALL_DONE),
+                    ]
+                })
+                .collect();
+            let inc = incidents(events);
+            assert_eq!(inc.len(), 1, "every {minutes} min: {inc:#?}");
+            let i = &inc[0];
+            assert_eq!(i.count(), 1000, "every {minutes} min");
+            assert!(i.attempts.iter().all(|a| a.events.len() == 4), "every {minutes} min");
+            assert_eq!(i.last().0 - i.first().0, 999 * step + 2_200, "every {minutes} min");
+            assert_eq!(i.kb, Some(5_034_765));
+        }
+    }
+
+    #[test]
+    fn updates_that_share_an_id_but_not_a_kb_stay_apart() {
+        let with_guid = |us: i64, title: &'static str| {
+            let mut e = event20(us, title, "0x80070306");
+            e.fields.push(crate::event::Field {
+                name: Cow::Borrowed("updateGuid"),
+                value: Cow::Borrowed("{5d2a7b1e-41c4-4c1b-9f0e-2a7c0b9e6d11}"),
+            });
+            e
+        };
+        let inc = incidents(vec![
+            with_guid(0, "2024-02 Cumulative Update (KB5034765)"),
+            with_guid(DAY, "2024-10 Cumulative Update (KB5044284)"),
+        ]);
+        assert_eq!(inc.len(), 2, "{inc:#?}");
+    }
+
+    const DAY: i64 = 24 * 60 * MIN;
+
+    #[test]
+    fn attempts_keep_their_codes_in_order() {
+        let title = "Windows 11, version 22H2";
+        let inc = incidents(vec![
+            event20(0, title, "0xC1900131"),
+            event20(10 * MIN, title, "0x80070002"),
+            event20(21 * MIN, title, "0x80070570"),
+        ]);
+        assert_eq!(inc.len(), 1);
+        let codes: Vec<u32> =
+            inc[0].attempts.iter().filter_map(|a| a.code.map(Code::value)).collect();
+        assert_eq!(codes, [0xC190_0131, 0x8007_0002, 0x8007_0570]);
+        assert_eq!(inc[0].code.map(Code::value), Some(0x8007_0570), "the latest");
+        assert_eq!(inc[0].code_runs().len(), 3);
+    }
+
+    #[test]
+    fn another_updates_history_line_stays_apart() {
+        // Update A's history line, then four minutes later update B fails: its event, its
+        // history line and the install call, within milliseconds.
+        let b_title = "NVIDIA - Display - 31.0.15.1694";
+        let inc = incidents(vec![
+            wu(0, HISTORY_A),
+            event20(4 * MIN, b_title, "0x80240009"),
+            wu(4 * MIN + 900, HISTORY_B),
+            wu(4 * MIN + 1_400, INSTALL_DONE),
+        ]);
+        assert_eq!(inc.len(), 2, "{inc:#?}");
+        let a = inc.iter().find(|i| i.title.is_none()).unwrap();
+        let b = inc.iter().find(|i| i.title.as_deref() == Some(b_title)).unwrap();
+        assert_eq!(a.attempts[0].events.len(), 1);
+        assert_eq!(a.update_id.as_deref(), Some("5BF7CC19-A5C4-4D20-9477-9024B92F9546"));
+        assert_eq!(b.attempts[0].events.len(), 3);
+        assert_eq!(b.update_id.as_deref(), Some("4E95DCBD-E67C-46AF-985B-F29D655C3480"));
+    }
+
+    #[test]
+    fn downloads_and_installs_are_separate_incidents() {
+        let failed_download = "*FAILED* [80240061] Error occurred while downloading update 4E95DCBD-E67C-46AF-985B-F29D655C3480.1; notifying dependent calls.";
+        let title = "NVIDIA - Display - 31.0.15.1694";
+        let mut events = Vec::new();
+        for k in 0..5 {
+            let t = k * 40 * SEC;
+            events.push(wu(t, failed_download));
+            events.push(wu(t + 2_000, DOWNLOAD_DONE));
+            events.push(wu(t + 2_200, DOWNLOAD_DONE));
+        }
+        events.push(event20(5 * MIN, title, "0x80240009"));
+        events.push(wu(5 * MIN + 900, HISTORY_B));
+        let inc = incidents(events);
+        assert_eq!(inc.len(), 2, "{inc:#?}");
+        let download = inc.iter().find(|i| i.kind == IncidentKind::Download).unwrap();
+        assert_eq!(download.count(), 5);
+        assert!(download.attempts.iter().all(|a| a.events.len() == 2), "each line written twice");
+        assert_eq!(download.code.map(Code::value), Some(0x8024_0061), "from the line before");
+        assert_eq!(download.title.as_deref(), Some(title), "named after the install");
+        let install = inc.iter().find(|i| i.kind == IncidentKind::Install).unwrap();
+        assert_eq!(install.count(), 1);
+        assert_eq!(install.attempts[0].events.len(), 2);
+    }
+
+    #[test]
+    fn records_of_one_failure_join_across_logs_and_minutes() {
+        // CBS reports the failure, rolls back for eight minutes and ends its session; then
+        // Windows Update writes its history line and event 20.
+        let wer = "WER: Generating failure report for package: Package_for_KB5034765~31bf3856ad364e35~amd64~~22621.3155.1.6, status: 0x80070306, failure source: Execute, start state: Staged, target state: Installed, client id: WindowsUpdateAgent";
+        let end = "Session: 31090224_1523109442 finalized. Reboot required: no [HRESULT = 0x80070306 - ERROR_ERRORS_ENCOUNTERED]";
+        let inc = incidents(vec![
+            cbs(0, wer),
+            cbs(8 * MIN, end),
+            wu(8 * MIN + 3 * SEC, HISTORY_A),
+            event20(8 * MIN + 4 * SEC, KB_TITLE, "0x80070306"),
+        ]);
+        assert_eq!(inc.len(), 1, "{inc:#?}");
+        assert_eq!(inc[0].count(), 1);
+        assert_eq!(inc[0].attempts[0].events.len(), 4);
+    }
+
+    #[test]
+    fn dism_runs_are_attempts_and_their_cbs_sessions_join_them() {
+        let dism =
+            |us: i64, m: &'static str| at(text(Source::Dism, Level::Error, "DISM", m), us, 3);
+        let failed = "DISM.EXE: DISM Package Manager processed the command line but failed. HRESULT=80070BC9";
+        let processing = "DISM Package Manager: PID=15000 TID=3328 Failed while processing command cleanup-image. - CPackageManagerCLIHandler::ExecuteCmdLine(hr:0x80070bc9)";
+        let end = "Session: 31034769_4265380821 finalized. Reboot required: no [HRESULT = 0x80070bc9 - ERROR_FAIL_REBOOT_REQUIRED]";
+        let inc = incidents(vec![
+            cbs(0, end),
+            dism(0, processing),
+            dism(SEC, failed),
+            cbs(64 * SEC, end),
+            dism(64 * SEC, processing),
+            dism(65 * SEC, failed),
+        ]);
+        assert_eq!(inc.len(), 1, "{inc:#?}");
+        assert_eq!(inc[0].kind, IncidentKind::Dism);
+        assert_eq!(inc[0].count(), 2);
+        assert!(inc[0].attempts.iter().all(|a| a.events.len() == 3));
+    }
+
+    #[test]
+    fn unnamed_attempts_join_the_one_update_that_failed_so() {
+        let timeout = "*FAILED* [80072EE2] wuauengcore.dll, DownloadSession.cpp @853";
+        let mut events = vec![
+            evtx_download(2 * SEC, "Update (KB5051987)", "0x80072ee2"),
+            wu(0, timeout),
+            wu(SEC, DOWNLOAD_DONE),
+        ];
+        for k in 1..3 {
+            events.push(wu(k * 20 * MIN, timeout));
+            events.push(wu(k * 20 * MIN + SEC, DOWNLOAD_DONE));
+        }
+        let inc = incidents(events.clone());
+        assert_eq!(inc.len(), 1, "{inc:#?}");
+        assert_eq!(inc[0].count(), 3);
+        // With two updates that failed so, the unnamed ones stay apart.
+        events.push(evtx_download(3 * MIN, "Update (KB5051988)", "0x80072ee2"));
+        let inc = incidents(events);
+        assert_eq!(inc.len(), 3, "{inc:#?}");
+    }
+
+    fn evtx_download(us: i64, title: &'static str, code: &'static str) -> Event<'static> {
+        let mut e = evtx(
+            "Microsoft-Windows-WindowsUpdateClient",
+            31,
+            Level::Error,
+            &[("errorCode", code), ("updateTitle", title)],
+        );
+        e.kb = crate::parse::ident::find_kb(title);
+        at(e, us, 0)
+    }
+
+    #[test]
+    fn a_flood_of_one_line_stays_bounded() {
+        // 50,000 identical lines in the same second: duplicates within seconds of the first
+        // of their class are one attempt; later ones another, and so on.
+        let events: Vec<Event<'static>> = (0..50_000).map(|k| wu(k * 200, HISTORY_A)).collect();
+        let inc = incidents(events);
+        assert_eq!(inc.len(), 1);
+        // 10 s of lines, 5 s per attempt (a record exactly 5 s after the first still joins).
+        assert_eq!(inc[0].count(), 2);
+        assert_eq!(inc[0].attempts.iter().map(|a| a.events.len()).sum::<usize>(), 50_000);
+    }
 }

@@ -4,6 +4,8 @@
 //! This stage decides; it prints nothing. Inputs are the sorted timeline and a little
 //! coverage (which event logs were read, over which period).
 
+pub mod disks;
+mod headline;
 pub mod incident;
 mod reads;
 pub mod upgrade;
@@ -48,7 +50,7 @@ pub struct LogSpan {
 }
 
 /// How sure the ranking is, in words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Corroborated by several sources, or decisive.
@@ -86,7 +88,7 @@ pub struct Evidence {
 }
 
 /// How a cause's score was made, so the report can explain it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ScoreParts {
     /// Sum over rules of severity × closeness × repetition.
     pub evidence: f64,
@@ -132,6 +134,15 @@ pub struct Diagnosis {
     pub warnings: Vec<Evidence>,
     /// The correlation window used.
     pub window_us: i64,
+    /// The incident the verdict leads with (an index into `incidents`): the update that
+    /// matters most (see [`headline`]).
+    pub headline: Option<usize>,
+    /// The cause stated for that incident (an index into `causes`): the best-ranked cause
+    /// whose evidence lies near it.
+    pub headline_cause: Option<usize>,
+    /// The disks the logs name, the device of each storage signal, and the storage evidence
+    /// on disks that do not hold Windows.
+    pub disks: disks::Disks,
     /// Feature-update attempts that did not succeed (failed, rolled back, cancelled).
     pub upgrades: Vec<Upgrade>,
 }
@@ -152,21 +163,39 @@ fn source_key(e: &Event<'_>) -> String {
     }
 }
 
-/// Distance from `t` to the nearest attempt of any incident (0 inside an attempt).
-fn distance(t: Timestamp, incidents: &[Incident]) -> Option<i64> {
-    incidents
-        .iter()
-        .flat_map(|i| &i.attempts)
-        .map(|a| {
-            if t < a.first {
-                a.first.0 - t.0
-            } else if t > a.last {
-                t.0 - a.last.0
-            } else {
-                0
-            }
-        })
-        .min()
+/// Attempts sorted by start, for the distance from a time to the nearest of them in
+/// logarithmic time (a retry loop has thousands of attempts, a bundle thousands of signals).
+struct Spans {
+    first: Vec<i64>,
+    /// The latest end among the attempts up to each one.
+    max_last: Vec<i64>,
+}
+
+impl Spans {
+    fn new<'i>(attempts: impl Iterator<Item = &'i incident::Attempt>) -> Spans {
+        let mut v: Vec<(i64, i64)> = attempts.map(|a| (a.first.0, a.last.0)).collect();
+        v.sort_unstable();
+        let mut max = i64::MIN;
+        let max_last = v
+            .iter()
+            .map(|&(_, l)| {
+                max = max.max(l);
+                max
+            })
+            .collect();
+        Spans { first: v.into_iter().map(|(f, _)| f).collect(), max_last }
+    }
+
+    /// Distance from `t` to the nearest attempt (0 inside one), `None` without attempts.
+    fn distance(&self, t: Timestamp) -> Option<i64> {
+        let started = self.first.partition_point(|&f| f <= t.0);
+        let before = started.checked_sub(1).map(|k| (t.0 - self.max_last[k]).max(0));
+        let after = self.first.get(started).map(|f| f - t.0);
+        match (before, after) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// Weight for standing evidence far from any failure.
@@ -178,11 +207,12 @@ fn evidence_for(
     incidents: &[Incident],
     window_us: i64,
 ) -> Vec<Evidence> {
+    let spans = Spans::new(incidents.iter().flat_map(|i| &i.attempts));
     signals
         .iter()
         .filter_map(|s| {
             let e = &events[s.event];
-            let d = distance(e.time, incidents);
+            let d = spans.distance(e.time);
             let in_window = d.is_some_and(|d| d <= window_us);
             let closeness = match d {
                 Some(d) if in_window => 1.0 - 0.5 * (d as f64 / window_us as f64),
@@ -225,11 +255,10 @@ fn score(evidence: &[Evidence], events: &[Event<'_>]) -> (f64, ScoreParts) {
 
 /// Storage evidence is corroborated when a strong signal has company (another signal or a
 /// SMART prediction) or when weak signals come from several rules. One weak signal is not.
-fn storage_corroborated(evidence: &[Evidence], signals: &[Signal]) -> bool {
-    let hit = |e: &Evidence| {
-        signals.iter().find(|s| s.event == e.event && s.rule.id == e.rule.id).map(|s| s.hit)
-    };
-    let strong = evidence.iter().filter(|e| hit(e).is_some_and(|h| h.strong)).count();
+/// `strong` lists the strong storage hits as (event, rule id), sorted.
+fn storage_corroborated(evidence: &[Evidence], strong: &[(usize, &str)]) -> bool {
+    let strong =
+        evidence.iter().filter(|e| strong.binary_search(&(e.event, e.rule.id)).is_ok()).count();
     let critical = evidence.iter().any(|e| e.rule.severity == rules::Severity::Critical);
     let rules: BTreeSet<&str> = evidence.iter().map(|e| e.rule.id).collect();
     critical || (strong >= 1 && evidence.len() >= 2) || (evidence.len() >= 3 && rules.len() >= 2)
@@ -341,12 +370,10 @@ fn touched(
     incidents
         .iter()
         .filter(|i| {
-            evidence.iter().any(|e| {
-                let t = events[e.event].time;
-                i.attempts
-                    .iter()
-                    .any(|a| t.0 >= a.first.0 - window_us && t.0 <= a.last.0 + window_us)
-            })
+            let spans = Spans::new(i.attempts.iter());
+            evidence
+                .iter()
+                .any(|e| spans.distance(events[e.event].time).is_some_and(|d| d <= window_us))
         })
         .map(|i| i.id)
         .collect()
@@ -385,11 +412,19 @@ pub fn diagnose(
     opts: Options,
 ) -> Diagnosis {
     let window = opts.window_us.max(1);
-    let (seeds, signals) = seeds_and_signals(events);
+    let (seeds, signals, facts) = seeds_and_signals(events);
     let incidents = incident::from_seeds(events, seeds, window);
     let (upgrades, incidents) = with_upgrades(events, incidents);
     let mut all = evidence_for(&signals, events, &incidents, window);
     all.extend(repeated_failures(&incidents, events, notes));
+    // Storage evidence on a disk that does not hold Windows is shown, not weighed.
+    let disks = disks::assess(events, &facts, &signals, &mut all);
+    let mut strong: Vec<(usize, &str)> = signals
+        .iter()
+        .filter(|s| s.hit.strong && s.rule.category == Category::Storage)
+        .map(|s| (s.event, s.rule.id))
+        .collect();
+    strong.sort_unstable();
 
     let mut causes = Vec::new();
     let mut storage_first = false;
@@ -401,7 +436,7 @@ pub fn diagnose(
                 continue;
             }
             let (score, parts) = score(&ev, events);
-            let decisive = category == Category::Storage && storage_corroborated(&ev, &signals);
+            let decisive = category == Category::Storage && storage_corroborated(&ev, &strong);
             storage_first |= decisive;
             ev.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.event.cmp(&b.event)));
             causes.push(Cause {
@@ -422,14 +457,28 @@ pub fn diagnose(
         });
     }
     let warnings = if incidents.is_empty() {
-        let mut w: Vec<Evidence> = all.iter().filter(|e| e.standing).cloned().collect();
+        let mut w: Vec<Evidence> =
+            all.iter().chain(&disks.elsewhere).filter(|e| e.standing).cloned().collect();
         w.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.event.cmp(&b.event)));
         w
     } else {
         Vec::new()
     };
     let remedies = plan(&causes, &incidents, &all, events, storage_first);
-    Diagnosis { incidents, causes, remedies, storage_first, warnings, window_us: window, upgrades }
+    let headline = headline::incident(&incidents);
+    let headline_cause = headline.and_then(|h| headline::cause(&causes, incidents[h].id));
+    Diagnosis {
+        incidents,
+        causes,
+        remedies,
+        storage_first,
+        warnings,
+        window_us: window,
+        headline,
+        headline_cause,
+        disks,
+        upgrades,
+    }
 }
 
 /// The feature-update attempts of the timeline, and their incidents numbered with the
@@ -463,29 +512,36 @@ fn with_upgrades(
     (upgrades, sorted)
 }
 
-/// The failures that seed incidents and the signals of every event rule, in event order: one
-/// pass on the current rayon pool, so that each event's message is fetched into cache once
-/// for both.
-fn seeds_and_signals(events: &[Event<'_>]) -> (Vec<incident::Seed>, Vec<Signal>) {
-    let parts: Vec<(Vec<incident::Seed>, Vec<Signal>)> = events
+/// What the one pass over the events finds, in event order.
+type Found = (Vec<incident::Seed>, Vec<Signal>, Vec<(usize, disks::Fact)>);
+
+/// The failures that seed incidents, the signals of every event rule and what events say
+/// about the disks, in event order: one pass on the current rayon pool, so that each event's
+/// message is fetched into cache once for all three.
+fn seeds_and_signals(events: &[Event<'_>]) -> Found {
+    let parts: Vec<Found> = events
         .par_chunks(rules::EVENTS_PER_TASK)
         .enumerate()
         .map(|(k, chunk)| {
-            let (mut seeds, mut signals) = (Vec::new(), Vec::new());
+            let (mut seeds, mut signals, mut facts) = (Vec::new(), Vec::new(), Vec::new());
             for (j, e) in fetched(chunk).enumerate() {
                 let i = k * rules::EVENTS_PER_TASK + j;
                 seeds.extend(incident::seed(e, i));
                 signals.extend(rules::of_event(e, i));
+                if let Some(f) = disks::fact(e) {
+                    facts.push((i, f));
+                }
             }
-            (seeds, signals)
+            (seeds, signals, facts)
         })
         .collect();
-    let (mut seeds, mut signals) = (Vec::new(), Vec::new());
-    for (mut s, mut g) in parts {
+    let (mut seeds, mut signals, mut facts) = (Vec::new(), Vec::new(), Vec::new());
+    for (mut s, mut g, mut f) in parts {
         seeds.append(&mut s);
         signals.append(&mut g);
+        facts.append(&mut f);
     }
-    (seeds, signals)
+    (seeds, signals, facts)
 }
 
 /// Events whose messages [`fetched`] brings into cache together.
@@ -802,5 +858,178 @@ mod tests {
         assert!(said(&[], &[]).is_empty());
         let other_kb = [(Timestamp(0), Note::InstallStarted { kb: 1 })];
         assert!(said(&[], &other_kb).is_empty());
+    }
+
+    fn corrupt_store() -> Vec<Event<'static>> {
+        vec![
+            at(
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Failed to process single phase execution. [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]",
+                ),
+                -1,
+            ),
+            at(
+                text(
+                    Source::Cbs,
+                    Level::Info,
+                    "CSI",
+                    "(F) STATUS_SXS_COMPONENT_STORE_CORRUPT #62038# from CCSDirectTransaction::OperateEnding at index 0 of 1 operations, disposition 0[gle=0xd015001a]",
+                ),
+                -1,
+            ),
+            failure(0, "0x80073712"),
+        ]
+    }
+
+    fn disk_errors(dev: &'static str, n: &'static str) -> Vec<Event<'static>> {
+        vec![
+            at(
+                evtx(
+                    "disk",
+                    153,
+                    Level::Warning,
+                    &[("data1", dev), ("data2", "0x3a1c000"), ("data3", n)],
+                ),
+                -6,
+            ),
+            at(
+                evtx(
+                    "disk",
+                    153,
+                    Level::Warning,
+                    &[("data1", dev), ("data2", "0x3a1c010"), ("data3", n)],
+                ),
+                -4,
+            ),
+            at(evtx("disk", 7, Level::Error, &[("data1", dev)]), -3),
+        ]
+    }
+
+    #[test]
+    fn errors_on_a_usb_disk_do_not_put_backup_before_the_store_repair() {
+        let mut events = corrupt_store();
+        events.extend(disk_errors("\\Device\\Harddisk1\\DR1", "1"));
+        events.push(at(
+            evtx(
+                "Microsoft-Windows-Kernel-PnP",
+                410,
+                Level::Info,
+                &[(
+                    "DeviceInstanceId",
+                    "USBSTOR\\Disk&Ven_SanDisk&Prod_Cruzer_Blade&Rev_1.00\\4C53",
+                )],
+            ),
+            -30,
+        ));
+        events.push(at(
+            evtx(
+                "disk",
+                157,
+                Level::Warning,
+                &[("data1", "\\Device\\Harddisk1\\DR1"), ("data2", "1")],
+            ),
+            20,
+        ));
+        let d = run(events.clone());
+        assert!(!d.storage_first);
+        assert_eq!(d.causes[0].category, Category::Corruption);
+        assert!(d.causes.iter().all(|c| c.category != Category::Storage), "{:?}", d.causes);
+        assert!(d.remedies.iter().all(|r| r.wait.is_none()));
+        assert!(d.remedies.iter().any(|r| r.id == RemedyId::RestoreHealth));
+        assert!(d.remedies.iter().all(|r| r.id != RemedyId::BackUpDisk));
+        let disk = d.disks.disk(1).unwrap();
+        assert_eq!(disk.role, disks::Role::Removable);
+        assert!(disk.usb);
+        assert_eq!(disk.model.as_deref(), Some("SanDisk Cruzer Blade"));
+        assert_eq!(d.disks.elsewhere.len(), 4, "three errors and the removal");
+        // Without the removal and the arrival, nothing says disk 1 is not Windows' disk.
+        let unknown: Vec<Event<'static>> =
+            events.into_iter().filter(|e| !matches!(e.event_id, Some(157 | 410))).collect();
+        let d = run(unknown);
+        assert!(d.storage_first);
+        assert_eq!(d.disks.disk(1).unwrap().role, disks::Role::Unknown);
+    }
+
+    #[test]
+    fn errors_on_the_system_disk_put_backup_first() {
+        let mut events = corrupt_store();
+        events.extend(disk_errors("\\Device\\Harddisk0\\DR0", "0"));
+        // Servicing itself failed to read at the same time.
+        events.push(at(
+            text(
+                Source::Cbs,
+                Level::Error,
+                "CSI",
+                "(F) onecore\\base\\wcp\\componentstore\\storelayout.cpp(1942): Error STATUS_DEVICE_DATA_ERROR originated in function Windows::COM::CComponentStore::InternalReadFile expression: (null)[gle=0x80070017]",
+            ),
+            -3,
+        ));
+        let d = run(events);
+        assert!(d.storage_first);
+        assert_eq!(d.causes[0].category, Category::Storage);
+        assert_eq!(d.remedies[0].id, RemedyId::BackUpDisk);
+        let disk = d.disks.disk(0).unwrap();
+        assert_eq!(disk.role, disks::Role::System);
+        assert!(d.disks.elsewhere.is_empty());
+    }
+
+    #[test]
+    fn partition_events_and_volumes_say_which_disk_is_which() {
+        let arrived = |n: &'static str, critical: &'static str, bus: &'static str| {
+            at(
+                evtx(
+                    "Microsoft-Windows-Partition",
+                    1006,
+                    Level::Info,
+                    &[
+                        ("DiskNumber", n),
+                        ("IsSystemCritical", critical),
+                        ("BusType", bus),
+                        ("Manufacturer", "Kingston"),
+                        ("Model", "DataTraveler"),
+                    ],
+                ),
+                -60,
+            )
+        };
+        let mut events = corrupt_store();
+        events.extend(disk_errors("\\Device\\Harddisk2\\DR2", "2"));
+        events.push(arrived("2", "false", "7"));
+        events.push(arrived("0", "true", "17"));
+        // NTFS damage on D: and a healthy C: naming its volume.
+        events.push(at(
+            evtx(
+                "Microsoft-Windows-Ntfs",
+                98,
+                Level::Info,
+                &[
+                    ("DriveName", "C:"),
+                    ("DeviceName", "\\Device\\HarddiskVolume3"),
+                    ("CorruptionActionState", "0"),
+                ],
+            ),
+            -50,
+        ));
+        events.push(at(
+            evtx(
+                "Microsoft-Windows-Ntfs",
+                55,
+                Level::Error,
+                &[("DriveName", "D:"), ("DeviceName", "\\Device\\HarddiskVolume6")],
+            ),
+            -2,
+        ));
+        let d = run(events);
+        assert!(!d.storage_first);
+        assert_eq!(d.disks.system_volume, Some(3));
+        assert_eq!(d.disks.disk(0).unwrap().role, disks::Role::System);
+        let usb = d.disks.disk(2).unwrap();
+        assert_eq!((usb.role, usb.usb), (disks::Role::Removable, true));
+        assert!(usb.describe().contains("USB"), "{}", usb.describe());
+        assert_eq!(d.disks.elsewhere.len(), 4, "three disk errors and the NTFS damage on D:");
+        assert_eq!(d.causes[0].category, Category::Corruption);
     }
 }

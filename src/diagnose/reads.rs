@@ -23,6 +23,7 @@ pub fn reads(e: &Event<'_>) -> bool {
         || RULES.iter().any(|r| matches!(r.check, Check::Event(f) if f(e).is_some()))
         || reports_healthy_store(e)
         || is_boot(e)
+        || super::disks::fact(e).is_some()
         || super::upgrade::reads(e)
 }
 
@@ -76,9 +77,13 @@ pub fn unread_evtx(
         Family::System => matches!(id, 12 | 41 | 6005 | 6008 | 6009),
         // Its rules read the fields.
         Family::ServiceControlManager => true,
-        Family::Volmgr | Family::Other => false,
+        // A disk's bus and role as it arrives.
+        Family::Partition => id == 1006,
+        // Read only when they name a USB storage device (below).
+        Family::Pnp | Family::Volmgr | Family::Other => false,
     });
-    if kind || READ.iter().any(|f| f.find(message.as_bytes()).is_some()) {
+    let usb = fam == Family::Pnp && super::disks::names_usb_storage(message);
+    if kind || usb || READ.iter().any(|f| f.find(message.as_bytes()).is_some()) {
         return None;
     }
     Some(match (fam, id) {

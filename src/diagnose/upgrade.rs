@@ -564,9 +564,16 @@ pub(crate) fn find(events: &[Event<'_>]) -> (Vec<Upgrade>, Vec<Incident>) {
             )),
             kb: None,
             package: None,
+            update_id: None,
             code: u.result,
             codes,
-            attempts: vec![Attempt { first: u.first, last: u.last, events: attempt_events }],
+            attempts: vec![Attempt {
+                first: u.first,
+                last: u.last,
+                code: u.result,
+                events: attempt_events,
+                head: headline,
+            }],
             wrapped: None,
             headline_event: headline,
         });

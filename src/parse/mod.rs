@@ -81,7 +81,7 @@ impl Default for ParseOptions {
 }
 
 /// What kind of damage or limit a [`ParseIssue`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IssueKind {
     /// A line looked like a record header but its date or time is impossible.
@@ -119,7 +119,7 @@ pub enum IssueKind {
 }
 
 /// A problem inside one artifact that did not stop the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ParseIssue {
     /// What happened.
     pub kind: IssueKind,
@@ -131,7 +131,7 @@ pub struct ParseIssue {
 }
 
 /// How much of an artifact was read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Physical lines (text) — 0 for evtx.
     pub lines: u64,
@@ -148,7 +148,7 @@ pub struct Coverage {
     /// Events kept for the timeline.
     pub events: u64,
     /// Records counted but not decoded (.etl records that need a manifest).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", default)]
     pub undecoded: u64,
     /// Earliest record time, in the source's time base.
     #[serde(skip)]
@@ -183,7 +183,9 @@ impl Coverage {
 }
 
 /// Where an offset vote came from, in order of trust.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum OffsetSource {
     /// CSI lines carrying both the local and the UTC stamp.

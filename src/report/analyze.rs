@@ -2,23 +2,23 @@
 //! coverage, as a table, JSON or Markdown. Built from a [`Diagnosis`]; decides nothing.
 
 use super::SCHEMA_VERSION;
+use super::grid::{GLUE, Grid, GridCell, Tint};
 use super::inventory::{Inventory, Row};
+use super::markdown as md;
 use super::safe;
 use crate::bundle::Bundle;
 use crate::code::Code;
-use crate::diagnose::{self, Diagnosis, Incident, ScoreParts};
+use crate::diagnose::{self, Diagnosis, Incident, IncidentKind, ScoreParts};
 use crate::event::Event;
 use crate::parse::ParsedArtifact;
 use crate::remedy::{Remedy, Risk};
 use crate::timeline::{OffsetChoice, Timeline};
 use anstyle::{AnsiColor, Style};
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// A reference to one event, checkable line by line.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventRef {
     /// `CBS.log:1234` or `System.evtx#48211`.
     pub at: String,
@@ -29,7 +29,7 @@ pub struct EventRef {
 }
 
 /// A code with its name and meaning.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CodeView {
     /// `0x80070306`.
     pub code: String,
@@ -57,13 +57,15 @@ impl CodeView {
     }
 }
 
-/// One incident.
-#[derive(Debug, Serialize)]
+/// One incident. Its fields are named as in `batch` lines, which carry a subset of them.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct IncidentView {
     /// 1-based id.
     pub id: u32,
-    /// What failed.
-    pub kind: &'static str,
+    /// What failed: `install`, `download`, `rollback` or `dism`.
+    pub kind: IncidentKind,
+    /// The same in words: `install failed`.
+    pub what: &'static str,
     /// KB, title or package.
     pub update: String,
     /// KB number.
@@ -72,39 +74,73 @@ pub struct IncidentView {
     pub title: Option<String>,
     /// CBS package identity.
     pub package: Option<String>,
-    /// The reported code.
-    pub code: Option<CodeView>,
-    /// Every distinct failure code reported.
+    /// Windows Update's id of the update (its `updateGuid` / `idUpdate`), when a record
+    /// gives it.
+    pub update_id: Option<String>,
+    /// The code of the latest attempt that has one, as logs print it: `0x80070306`.
+    pub code: Option<String>,
+    /// Its symbolic name: `ERROR_ERRORS_ENCOUNTERED`.
+    pub code_name: Option<&'static str>,
+    /// What it means, in our words.
+    pub code_meaning: Option<&'static str>,
+    /// Every distinct failure code reported, in order of first appearance (at most
+    /// [`LISTED`]).
     pub codes: Vec<String>,
     /// How many separate attempts failed.
     pub count: usize,
+    /// The attempts, oldest first: all of them up to [`LISTED`], else the first and the last
+    /// [`LISTED`]` / 2` (`attempts_omitted` says how many lie between).
+    pub attempts: Vec<AttemptView>,
+    /// Attempts not listed in `attempts`.
+    pub attempts_omitted: usize,
     /// First failure, UTC.
     pub first: String,
     /// Last failure, UTC.
     pub last: String,
     /// The code is 0x80070306, 0x80070006 or 0xC0000008.
     pub invalid_handle_family: bool,
-    /// The specific earlier failure that a catch-all code wraps.
-    pub wraps: Option<Wrapped>,
-    /// The failure records of the attempts: all of them, or the first and last
-    /// [`LISTED`]` / 2` when there are more (see `records_total`).
+    /// The specific earlier code that a catch-all wraps.
+    pub wraps: Option<String>,
+    /// Its symbolic name.
+    pub wraps_name: Option<&'static str>,
+    /// Where that earlier failure is.
+    pub wraps_at: Option<EventRef>,
+    /// The best-ranked cause whose evidence lies near this failure.
+    pub cause: Option<&'static str>,
+    /// The failure records of the attempts listed, at most [`LISTED`].
     pub records: Vec<EventRef>,
-    /// How many failure records there are in all.
-    pub records_total: usize,
+    /// Failure records not listed in `records`.
+    pub records_omitted: usize,
 }
 
-/// The failure behind a catch-all.
-#[derive(Debug, Serialize)]
-pub struct Wrapped {
-    /// Its code.
-    pub code: CodeView,
-    /// Where it is.
-    #[serde(flatten)]
-    pub event: EventRef,
+/// How many attempts, and how many failure records, an incident lists: a retry loop of a
+/// thousand attempts is a count, not a thousand rows.
+pub const LISTED: usize = 20;
+
+/// How many pieces of evidence a cause, the warnings and the other disks list, strongest
+/// first: a log that repeats one failure a million times is still read whole, but its report
+/// is a count, not a million rows.
+pub const EVIDENCE_LISTED: usize = 50;
+
+/// One failed attempt.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AttemptView {
+    /// Its first failure record, UTC.
+    pub first: String,
+    /// Its last failure record, UTC.
+    pub last: String,
+    /// Its code (of its most authoritative record that has one), as logs print it.
+    pub code: Option<String>,
+    /// Its symbolic name.
+    pub code_name: Option<&'static str>,
+    /// What it means, in our words.
+    pub code_meaning: Option<&'static str>,
+    /// How many records of it the logs hold.
+    pub records: usize,
 }
 
 /// One piece of evidence.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EvidenceView {
     /// Rule id (several joined with `+` when rules matched the same event).
     pub rule: String,
@@ -119,16 +155,36 @@ pub struct EvidenceView {
     pub in_window: bool,
     /// Standing evidence (counts anywhere, with less weight far from a failure).
     pub standing: bool,
+    /// The disk or volume a storage signal was on, when its event names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// A disk the logs name.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DiskView {
+    /// Its number.
+    pub number: u32,
+    /// `system`, `removable`, `other` or `unknown`.
+    pub role: diagnose::disks::Role,
+    /// Why, in words (empty when the logs do not say).
+    pub why: String,
+    /// In words: "disk 1, a USB device (a vendor and product)".
+    pub description: String,
+    /// Its vendor and product as the logs name them.
+    pub model: Option<String>,
+    /// Events on the timeline that name it (its errors, arrival, removal).
+    pub events: usize,
 }
 
 /// One ranked cause.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CauseView {
     /// 1 = most likely.
     pub rank: usize,
-    /// Category id.
-    pub category: &'static str,
-    /// Category title.
+    /// The cause's id (`storage`), as in `batch` lines.
+    pub cause: &'static str,
+    /// Its title.
     pub title: &'static str,
     /// Score.
     pub score: f64,
@@ -138,11 +194,10 @@ pub struct CauseView {
     pub confidence: &'static str,
     /// Incidents it touches.
     pub incidents: Vec<u32>,
-    /// Evidence, strongest first, one entry per event: at most [`LISTED`] (see
-    /// `evidence_total`).
+    /// Evidence, strongest first, one entry per event: at most [`EVIDENCE_LISTED`].
     pub evidence: Vec<EvidenceView>,
-    /// How many events are evidence for it in all.
-    pub evidence_total: usize,
+    /// Events of evidence not listed in `evidence`.
+    pub evidence_omitted: usize,
     /// Facts that speak against it.
     pub against: Vec<String>,
     /// Why it is ranked where it is, when that is not the score alone.
@@ -151,7 +206,7 @@ pub struct CauseView {
 }
 
 /// Totals over the files.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CoverageView {
     /// Files in the bundle.
     pub files: usize,
@@ -172,13 +227,18 @@ pub struct CoverageView {
 }
 
 /// The whole analysis report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// JSON contract version.
     pub schema_version: u32,
     /// Headline verdict, one sentence per line.
     pub verdict: Vec<String>,
-    /// Offset used for local times.
+    /// The same sentences in Markdown, what came from the logs in code spans.
+    #[serde(skip)]
+    verdict_markdown: Vec<String>,
+    /// The UTC offset used for local-time logs (`+01:00`), as in `batch` lines.
+    pub utc_offset: String,
+    /// That offset and where it comes from.
     pub offset: OffsetChoice,
     /// The time base, in words.
     pub clock: String,
@@ -189,16 +249,23 @@ pub struct Report {
     /// Update failures.
     pub incidents: Vec<IncidentView>,
     /// Feature-update attempts that failed, rolled back or were cancelled.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub upgrades: Vec<super::upgrade::UpgradeView>,
     /// Causes, most likely first.
     pub causes: Vec<CauseView>,
     /// Remedies, safest first.
     pub remedies: Vec<Remedy>,
-    /// Standing warnings found without an update failure: at most [`LISTED`].
+    /// Standing warnings found without an update failure: at most [`EVIDENCE_LISTED`].
     pub warnings: Vec<EvidenceView>,
-    /// How many warnings there are in all.
-    pub warnings_total: usize,
+    /// Warnings not listed in `warnings`.
+    pub warnings_omitted: usize,
+    /// The disks the storage evidence names, and what each is to the machine.
+    pub disks: Vec<DiskView>,
+    /// Storage evidence on disks or volumes that do not hold Windows: shown, never a cause;
+    /// one entry per event, at most [`EVIDENCE_LISTED`].
+    pub other_disks: Vec<EvidenceView>,
+    /// Events of such evidence not listed in `other_disks`.
+    pub other_disks_omitted: usize,
     /// Totals.
     pub coverage: CoverageView,
     /// Every file.
@@ -230,16 +297,79 @@ fn code_sentence(c: Code) -> String {
         0x8007_0006 => "0x80070006 is E_HANDLE (Win32 6): the handle is invalid.".to_string(),
         0xD000_0008 => "0xC0000008 is STATUS_INVALID_HANDLE: an invalid handle was given.".to_string(),
         _ => match (c.name(), crate::knowledge::describe(c)) {
-            (Some(n), Some(d)) => format!("0x{:08X} is {n}: {}", c.as_hresult(), d.text),
-            (Some(n), None) => format!("0x{:08X} is {n}.", c.as_hresult()),
-            (None, Some(d)) => format!("0x{:08X}: {}", c.as_hresult(), d.text),
-            (None, None) => format!("0x{:08X} has no public name.", c.as_hresult()),
+            (Some(n), Some(d)) => format!("{} is {n}: {}", shown(c), d.text),
+            (Some(n), None) => format!("{} is {n}.", shown(c)),
+            (None, Some(d)) => format!("{}: {}", shown(c), d.text),
+            (None, None) => format!("{} has no public name.", shown(c)),
         },
     }
 }
 
 fn day(t: crate::time::Timestamp) -> String {
     t.to_string().get(..16).unwrap_or("").replace('T', " ")
+}
+
+/// One incident as the report shows it: every attempt counted, at most [`LISTED`] listed.
+fn incident_view(
+    bundle: &Bundle,
+    events: &[Event<'_>],
+    d: &Diagnosis,
+    i: &Incident,
+) -> IncidentView {
+    let n = i.attempts.len();
+    let listed: Vec<&diagnose::incident::Attempt> = if n <= LISTED {
+        i.attempts.iter().collect()
+    } else {
+        i.attempts[..LISTED / 2].iter().chain(&i.attempts[n - LISTED / 2..]).collect()
+    };
+    let all_records: usize = i.attempts.iter().map(|a| a.events.len()).sum();
+    let records: Vec<EventRef> = listed
+        .iter()
+        .flat_map(|a| &a.events)
+        .take(LISTED)
+        .map(|&ev| event_ref(bundle, events, ev))
+        .collect();
+    let wrapped = diagnose::wrapped_code(i, events);
+    let code = i.code.map(CodeView::new);
+    IncidentView {
+        id: i.id,
+        kind: i.kind,
+        what: i.kind.describe(),
+        update: i.update_name(),
+        kb: i.kb.map(|k| format!("KB{k}")),
+        title: i.title.clone(),
+        package: i.package.clone(),
+        update_id: i.update_id.clone(),
+        code_name: code.as_ref().and_then(|c| c.name),
+        code_meaning: code.as_ref().and_then(|c| c.meaning),
+        code: code.map(|c| c.code),
+        codes: i.codes.iter().take(LISTED).map(|c| shown(*c)).collect(),
+        count: n,
+        attempts: listed
+            .iter()
+            .map(|a| {
+                let code = a.code.map(CodeView::new);
+                AttemptView {
+                    first: a.first.to_string(),
+                    last: a.last.to_string(),
+                    code_name: code.as_ref().and_then(|c| c.name),
+                    code_meaning: code.as_ref().and_then(|c| c.meaning),
+                    code: code.map(|c| c.code),
+                    records: a.events.len(),
+                }
+            })
+            .collect(),
+        attempts_omitted: n - listed.len(),
+        first: i.first().to_string(),
+        last: i.last().to_string(),
+        invalid_handle_family: i.invalid_handle_family(),
+        wraps: wrapped.map(|(c, _)| shown(c)),
+        wraps_name: wrapped.and_then(|(c, _)| c.name()),
+        wraps_at: wrapped.map(|(_, ev)| event_ref(bundle, events, ev)),
+        cause: d.causes.iter().find(|c| c.incidents.contains(&i.id)).map(|c| c.category.id()),
+        records_omitted: all_records - records.len(),
+        records,
+    }
 }
 
 impl Report {
@@ -251,32 +381,8 @@ impl Report {
         d: &Diagnosis,
     ) -> Self {
         let events = &timeline.events;
-        let incidents: Vec<IncidentView> = d
-            .incidents
-            .iter()
-            .map(|i| IncidentView {
-                id: i.id,
-                kind: i.kind.describe(),
-                update: i.update_name(),
-                kb: i.kb.map(|k| format!("KB{k}")),
-                title: i.title.clone(),
-                package: i.package.clone(),
-                code: i.code.map(CodeView::new),
-                codes: i.codes.iter().map(|c| shown(*c)).collect(),
-                count: i.count(),
-                first: i.first().to_string(),
-                last: i.last().to_string(),
-                invalid_handle_family: i.invalid_handle_family(),
-                wraps: diagnose::wrapped_code(i, events).map(|(c, ev)| Wrapped {
-                    code: CodeView::new(c),
-                    event: event_ref(bundle, events, ev),
-                }),
-                records: ends(i.attempts.iter().flat_map(|a| &a.events), LISTED)
-                    .map(|&ev| event_ref(bundle, events, ev))
-                    .collect(),
-                records_total: i.attempts.iter().map(|a| a.events.len()).sum(),
-            })
-            .collect();
+        let incidents: Vec<IncidentView> =
+            d.incidents.iter().map(|i| incident_view(bundle, events, d, i)).collect();
         let ev_view = |e: &diagnose::Evidence| EvidenceView {
             rule: e.rule.id.to_string(),
             name: e.rule.name,
@@ -284,35 +390,33 @@ impl Report {
             weight: (e.weight * 100.0).round() / 100.0,
             in_window: e.in_window,
             standing: e.standing,
+            device: d
+                .disks
+                .device(e.event)
+                .map(|dev| d.disks.describe(dev))
+                .filter(|s| !s.is_empty()),
         };
         let causes = d
             .causes
             .iter()
             .enumerate()
-            .map(|(n, c)| (n, c, merge_by_event(&c.evidence)))
-            .map(|(n, c, merged)| CauseView {
+            .map(|(n, c)| {
+                let (evidence, evidence_omitted) = listed_evidence(&c.evidence, &ev_view);
+                CauseView {
                 rank: n + 1,
-                category: c.category.id(),
+                cause: c.category.id(),
                 title: c.category.title(),
                 score: c.score,
                 score_parts: c.parts,
                 confidence: c.confidence.word(),
                 incidents: c.incidents.clone(),
-                evidence: merged
-                    .iter()
-                    .take(LISTED)
-                    .map(|(first, rules, weight)| EvidenceView {
-                        rule: rules.clone(),
-                        weight: (weight * 100.0).round() / 100.0,
-                        ..ev_view(first)
-                    })
-                    .collect(),
-                evidence_total: merged.len(),
+                evidence,
+                evidence_omitted,
                 against: c.against.clone(),
                 note: (d.storage_first && c.category == diagnose::Category::Storage).then_some(
                     "ranked first whatever its score: the storage failure is corroborated, and a failing disk must be dealt with before any repair",
                 ),
-            })
+            }})
             .collect();
         let inv = Inventory::new(bundle, parsed, timeline);
         let coverage = CoverageView {
@@ -326,9 +430,13 @@ impl Report {
             events: timeline.event_count(),
         };
         let upgrades = super::upgrade::views(d, bundle, events);
+        let sentences = verdict(d, events, bundle, &upgrades);
+        let (other_disks, other_disks_omitted) = listed_evidence(&d.disks.elsewhere, &ev_view);
         Report {
             schema_version: SCHEMA_VERSION,
-            verdict: verdict(d, events, bundle, &upgrades),
+            verdict: sentences.iter().map(Sentence::plain).collect(),
+            verdict_markdown: sentences.iter().map(Sentence::markdown).collect(),
+            utc_offset: inv.offset.offset.to_string(),
             offset: inv.offset,
             clock: inv.clock(),
             window_minutes: d.window_us / 60_000_000,
@@ -337,8 +445,28 @@ impl Report {
             upgrades,
             causes,
             remedies: d.remedies.clone(),
-            warnings: d.warnings.iter().take(LISTED).map(ev_view).collect(),
-            warnings_total: d.warnings.len(),
+            warnings: d.warnings.iter().take(EVIDENCE_LISTED).map(ev_view).collect(),
+            warnings_omitted: d.warnings.len().saturating_sub(EVIDENCE_LISTED),
+            disks: d
+                .disks
+                .disks
+                .iter()
+                .map(|k| DiskView {
+                    number: k.number,
+                    role: k.role,
+                    why: k.why.clone(),
+                    description: k.describe(),
+                    model: k.model.clone(),
+                    events: d
+                        .disks
+                        .devices
+                        .iter()
+                        .filter(|(_, x)| x.disk == Some(k.number))
+                        .count(),
+                })
+                .collect(),
+            other_disks,
+            other_disks_omitted,
             coverage,
             files: inv.files,
         }
@@ -350,14 +478,20 @@ impl Report {
         writeln!(w)
     }
 
-    /// Human tables, without colour.
+    /// Human tables, without colour, 140 columns wide.
     pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
-        self.write_table_styled(w, false)
+        self.write_table_styled(w, false, 140)
     }
 
-    /// Human tables; with `color`, the verdict, headings, confidence and risk are coloured
-    /// with ANSI escapes.
-    pub fn write_table_styled(&self, w: &mut dyn Write, color: bool) -> io::Result<()> {
+    /// Human tables in `width` columns; with `color`, the verdict, headings, confidence and
+    /// risk are coloured with ANSI escapes. Tables too wide for `width` become blocks of
+    /// `field: value` lines.
+    pub fn write_table_styled(
+        &self,
+        w: &mut dyn Write,
+        color: bool,
+        width: usize,
+    ) -> io::Result<()> {
         let paint = |style: Style, text: &str| -> String {
             if color {
                 format!("{}{text}{}", style.render(), style.render_reset())
@@ -367,70 +501,57 @@ impl Report {
         };
         let bold = Style::new().bold();
         let alarm = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
-        let table = |header: &[&str]| {
-            let mut t = table(header);
-            if color {
-                t.enforce_styling();
-            }
-            t
-        };
         let heading = |text: &str| paint(Style::new().bold().underline(), text);
-        // The width of the tables: the terminal's, or 140 columns in a pipe.
-        let width = usize::from(table(&[]).width().unwrap_or(140));
+        let width = width.max(20);
+        // Wrapped between words only: a code or a path longer than the line stays whole.
+        let wrap = |text: &str, first: &str, rest: &str| -> Vec<String> {
+            let opts = textwrap::Options::new(width)
+                .initial_indent(first)
+                .subsequent_indent(rest)
+                .break_words(false)
+                .word_separator(textwrap::WordSeparator::AsciiSpace)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            textwrap::wrap(text, opts).into_iter().map(std::borrow::Cow::into_owned).collect()
+        };
         for (n, line) in self.verdict.iter().enumerate() {
-            let style = if line.starts_with("Back up") || line.starts_with("But the disk") {
+            let style = if line.starts_with("Back up") || line.starts_with("But ") {
                 alarm
             } else if n == 0 || line.starts_with("Most likely cause") {
                 bold
             } else {
                 Style::new()
             };
-            for part in textwrap::wrap(&safe::line(line), width) {
+            for part in wrap(&safe::line(line), "", "") {
                 writeln!(w, "{}", paint(style, &part))?;
             }
         }
         writeln!(w)?;
-        let cell = |text: String, c: Option<Color>| match (color, c) {
-            (true, Some(c)) => Cell::new(text).fg(c),
-            _ => Cell::new(text),
-        };
         if !self.incidents.is_empty() {
             let mut t =
-                table(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"]);
+                Grid::new(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"])
+                    .label("Incident");
             for i in &self.incidents {
-                t.add_row([
-                    Cell::new(i.id),
-                    Cell::new(safe::line(&i.update)),
-                    Cell::new(i.kind),
-                    cell(
-                        i.code
-                            .as_ref()
-                            .map(|c| format!("{} {}", c.code, c.name.unwrap_or("")))
-                            .unwrap_or_default(),
-                        Some(Color::Red),
-                    ),
-                    Cell::new(i.count),
-                    Cell::new(format!("{} → {}", short(&i.first), short(&i.last))),
-                    cell(
-                        i.wraps
-                            .as_ref()
-                            .map(|x| {
-                                format!(
-                                    "{} {} at {}",
-                                    x.code.code,
-                                    x.code.name.unwrap_or(""),
-                                    safe::line(&x.event.at)
-                                )
-                            })
-                            .unwrap_or_default(),
-                        Some(Color::Red),
-                    ),
+                let at = i.wraps_at.as_ref().map(|at| safe::line(&at.at));
+                let wraps: Vec<&str> = match (&i.wraps, &at) {
+                    (Some(c), Some(at)) => {
+                        std::iter::once(c.as_str()).chain(i.wraps_name).chain(["at", at]).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                t.row(vec![
+                    GridCell::new(i.id.to_string()),
+                    GridCell::units(&[safe::line(&i.update)]),
+                    GridCell::new(i.what),
+                    GridCell::new(code_cell(i)).tint(Some(Tint::Red)),
+                    GridCell::new(i.count.to_string()),
+                    GridCell::units(&[format!("{} →", short(&i.first)), short(&i.last)]),
+                    GridCell::units(&wraps).tint(Some(Tint::Red)),
                 ]);
             }
-            writeln!(w, "{}\n{t}\n", heading("Update failures"))?;
+            write!(w, "{}\n{}\n", heading("Update failures"), t.render(width, color))?;
         }
         if !self.upgrades.is_empty() {
-            let mut t = table(&[
+            let mut t = Grid::new(&[
                 "#",
                 "feature update",
                 "outcome",
@@ -439,84 +560,111 @@ impl Report {
                 "code",
                 "telemetry",
                 "first → last (UTC)",
-            ]);
+            ])
+            .label("Feature update");
             for u in &self.upgrades {
-                t.add_row([
-                    Cell::new(u.id),
-                    Cell::new(safe::line(u.version())),
-                    Cell::new(u.outcome),
-                    Cell::new(u.phase.unwrap_or("")),
-                    Cell::new(match (&u.operation, &u.operation_name) {
+                t.row(vec![
+                    GridCell::new(u.id.to_string()),
+                    GridCell::new(safe::line(u.version())),
+                    GridCell::new(u.outcome),
+                    GridCell::new(u.phase.unwrap_or("")),
+                    GridCell::new(safe::line(&match (&u.operation, &u.operation_name) {
                         (Some(o), Some(n)) => format!("{o}: {n}"),
                         (Some(o), None) => o.clone(),
                         (None, Some(n)) => n.clone(),
                         (None, None) => String::new(),
-                    }),
-                    cell(u.code.clone().unwrap_or_default(), Some(Color::Red)),
-                    Cell::new(u.reported.clone().unwrap_or_default()),
-                    Cell::new(format!("{} → {}", short(&u.first), short(&u.last))),
+                    })),
+                    GridCell::units(&[u.code.clone().unwrap_or_default()]).tint(Some(Tint::Red)),
+                    GridCell::units(&[u.reported.clone().unwrap_or_default()]),
+                    GridCell::units(&[format!("{} →", short(&u.first)), short(&u.last)]),
                 ]);
             }
-            writeln!(w, "{}\n{t}\n", heading("Feature updates (Windows Setup)"))?;
+            write!(
+                w,
+                "{}\n{}\n",
+                heading("Feature updates (Windows Setup)"),
+                t.render(width, color)
+            )?;
         }
         if !self.causes.is_empty() {
-            let mut t = table(&["rank", "cause", "confidence", "score", "strongest evidence"]);
+            let mut t = Grid::new(&["rank", "cause", "confidence", "score", "strongest evidence"])
+                .label("Cause");
             for c in &self.causes {
-                let ev: Vec<String> = c
-                    .evidence
-                    .iter()
-                    .take(3)
-                    .map(|e| {
-                        format!(
-                            "{} {}: {}",
-                            e.rule,
-                            safe::line(&e.event.at),
-                            safe::line(&e.event.excerpt)
-                        )
-                    })
-                    .collect();
-                let mut ev = ev.join("\n");
+                let mut ev: Vec<String> = Vec::new();
                 if let Some(n) = c.note {
-                    ev = format!("({n})\n{ev}");
+                    ev.push(format!("({n})"));
+                }
+                for e in c.evidence.iter().take(3) {
+                    // The rule and the place are one unit; the excerpt wraps.
+                    ev.push(format!(
+                        "{}{GLUE}{}: {}",
+                        e.rule,
+                        safe::line(&e.event.at).replace(' ', &GLUE.to_string()),
+                        safe::line(&e.event.excerpt)
+                    ));
                 }
                 for a in &c.against {
-                    let _ = write!(ev, "\nagainst: {}", safe::line(a));
+                    ev.push(format!("against: {}", safe::line(a)));
                 }
                 let conf = match c.confidence {
-                    "high" => Some(Color::Red),
-                    "medium" => Some(Color::Yellow),
+                    "high" => Some(Tint::Red),
+                    "medium" => Some(Tint::Yellow),
                     _ => None,
                 };
-                let title = if c.rank == 1 && color {
-                    Cell::new(c.title).add_attribute(Attribute::Bold)
-                } else {
-                    Cell::new(c.title)
-                };
-                t.add_row([
-                    Cell::new(c.rank),
-                    title,
-                    cell(c.confidence.to_string(), conf),
-                    Cell::new(format!("{:.1}", c.score)),
-                    Cell::new(ev),
+                t.row(vec![
+                    GridCell::new(c.rank.to_string()).bold(c.rank == 1),
+                    GridCell::new(c.title).bold(c.rank == 1),
+                    GridCell::new(c.confidence).tint(conf),
+                    GridCell::new(format!("{:.1}", c.score)),
+                    GridCell::new(ev.join("\n")),
                 ]);
             }
-            writeln!(w, "{}\n{t}\n", heading("Likely causes"))?;
+            write!(w, "{}\n{}\n", heading("Likely causes"), t.render(width, color))?;
+        }
+        if !self.disks.is_empty() {
+            let mut t = Grid::new(&["disk", "what it is", "why", "events"]);
+            for k in &self.disks {
+                t.row(vec![
+                    GridCell::new(k.number.to_string()),
+                    GridCell::new(&k.description),
+                    GridCell::new(&k.why),
+                    GridCell::new(k.events.to_string()),
+                ]);
+            }
+            for e in &self.other_disks {
+                t.row(vec![
+                    GridCell::new(""),
+                    GridCell::new(e.device.as_deref().unwrap_or("")),
+                    // The rule and the place are one unit; the excerpt wraps.
+                    GridCell::new(format!(
+                        "{}{GLUE}{}: {}",
+                        e.rule,
+                        safe::line(&e.event.at).replace(' ', &GLUE.to_string()),
+                        safe::line(&e.event.excerpt)
+                    )),
+                    GridCell::new(""),
+                ]);
+            }
+            write!(w, "{}\n{}\n", heading("Disks"), t.render(width, color))?;
         }
         if !self.warnings.is_empty() {
-            let mut t = table(&["rule", "where", "what"]);
+            let mut t = Grid::new(&["rule", "where", "what"]);
             for e in &self.warnings {
-                t.add_row([
-                    e.rule.clone(),
-                    safe::line(&e.event.at).into_owned(),
-                    safe::line(&e.event.excerpt).into_owned(),
+                t.row(vec![
+                    GridCell::new(e.rule.clone()),
+                    GridCell::units(&[safe::line(&e.event.at)]),
+                    GridCell::new(safe::line(&e.event.excerpt)),
                 ]);
             }
-            writeln!(w, "{}\n{t}\n", heading("Warnings"))?;
+            write!(w, "{}\n{}\n", heading("Warnings"), t.render(width, color))?;
         }
         if !self.remedies.is_empty() {
             // A list, not a table: commands stay on one line each, unwrapped and without
             // borders, so they can be copied from the terminal as they are.
-            writeln!(w, "{}\n", heading("Remedies, in the order in which they are safe to try"))?;
+            for part in wrap("Remedies, in the order in which they are safe to try", "", "") {
+                writeln!(w, "{}", heading(&part))?;
+            }
+            writeln!(w)?;
             for (n, r) in self.remedies.iter().enumerate() {
                 let risk = match r.risk {
                     Risk::ReadOnly | Risk::Low => AnsiColor::Green,
@@ -531,16 +679,20 @@ impl Report {
                     r.why
                 );
                 let text = |w: &mut dyn Write, first: &str, rest: &str, text: &str| {
-                    let opts =
-                        textwrap::Options::new(width).initial_indent(first).subsequent_indent(rest);
-                    textwrap::wrap(text, opts).iter().try_for_each(|l| writeln!(w, "{l}"))
+                    wrap(text, first, rest).iter().try_for_each(|l| writeln!(w, "{l}"))
                 };
                 text(w, "", "    ", &title)?;
                 if let Some(wait) = &r.wait {
                     text(w, "    ", "      ", &paint(alarm, &format!("Wait: {wait}")))?;
                 }
                 for st in &r.steps {
-                    text(w, "    - ", "      ", &st.what)?;
+                    let what = match st.shell {
+                        Some(sh) if st.command.is_some() => {
+                            format!("{} (in an {}):", st.what.trim_end_matches('.'), sh.label())
+                        }
+                        _ => st.what.clone(),
+                    };
+                    text(w, "    - ", "      ", &what)?;
                     if let Some(c) = &st.command {
                         writeln!(
                             w,
@@ -563,9 +715,9 @@ impl Report {
             self.offset.offset,
             self.offset.origin.describe()
         );
-        textwrap::wrap(&read, width).iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        wrap(&read, "", "").iter().try_for_each(|l| writeln!(w, "{l}"))?;
         for line in self.incomplete() {
-            textwrap::wrap(&format!("Incomplete: {}", safe::line(&line)), width)
+            wrap(&format!("Incomplete: {}", safe::line(&line)), "", "")
                 .iter()
                 .try_for_each(|l| writeln!(w, "{l}"))?;
         }
@@ -574,6 +726,11 @@ impl Report {
     /// One line per file whose reading hit a limit or found it changed: the results for it
     /// are partial, and the reader must know.
     fn incomplete(&self) -> Vec<String> {
+        self.incomplete_parts().into_iter().map(|(path, what)| format!("{path}: {what}")).collect()
+    }
+
+    /// [`Self::incomplete`] as (file, what was hit).
+    fn incomplete_parts(&self) -> Vec<(&str, String)> {
         use crate::parse::IssueKind;
         self.files
             .iter()
@@ -589,16 +746,30 @@ impl Report {
                     })
                     .map(|i| i.detail.as_str())
                     .collect();
-                (!hit.is_empty()).then(|| format!("{}: {}", f.path, hit.join("; ")))
+                (!hit.is_empty()).then(|| (f.path.as_str(), hit.join("; ")))
             })
             .collect()
     }
 
-    /// Markdown for a support ticket.
+    /// A disk's description in Markdown: our words escaped, its model as the logs name it
+    /// in a code span.
+    fn device_markdown(&self, description: &str) -> String {
+        let model = self
+            .disks
+            .iter()
+            .find(|k| k.description == description)
+            .and_then(|k| k.model.as_deref());
+        Sentence::marked(description, model).markdown()
+    }
+
+    /// Markdown for a support ticket: what came from the logs (names, codes, places,
+    /// excerpts) in code spans, our words escaped, so that no renderer turns log text into
+    /// markup and every `file:line` stays as written.
     pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "## Windows Update triage\n")?;
-        for line in &self.verdict {
-            writeln!(w, "{}  ", safe::markdown_text(line))?;
+        for line in &self.verdict_markdown {
+            // Two trailing spaces: a line break, so each sentence keeps its own line.
+            writeln!(w, "{line}  ")?;
         }
         writeln!(w)?;
         if !self.incidents.is_empty() {
@@ -608,31 +779,40 @@ impl Report {
                 "| # | update | what | code | times | first → last (UTC) |\n|---|---|---|---|---|---|"
             )?;
             for i in &self.incidents {
+                let mut code = i.code.as_ref().map_or_else(String::new, |c| {
+                    let mut s = md::code_cell(c);
+                    if let Some(n) = i.code_name {
+                        s = format!("{s} {}", md::code_cell(n));
+                    }
+                    s
+                });
+                let earlier = earlier_codes(i);
+                if !earlier.is_empty() {
+                    let also: Vec<String> = earlier.iter().map(|c| md::code_cell(c)).collect();
+                    code = format!("{code}; also {}", also.join(", "));
+                }
                 writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} → {} |",
+                    "| {} | {} | {} | {code} | {} | {} → {} |",
                     i.id,
-                    safe::markdown_code(&i.update, true),
-                    i.kind,
-                    i.code
-                        .as_ref()
-                        .map(|c| format!("`{}` {}", c.code, c.name.unwrap_or("")))
-                        .unwrap_or_default(),
+                    md::code_cell(&i.update),
+                    md::text(i.what),
                     i.count,
                     short(&i.first),
                     short(&i.last)
                 )?;
             }
             for i in &self.incidents {
-                if let Some(x) = &i.wraps {
+                if let (Some(c), Some(at)) = (&i.wraps, &i.wraps_at) {
+                    let name =
+                        i.wraps_name.map(|n| format!(" {}", md::code(n))).unwrap_or_default();
                     writeln!(
                         w,
-                        "\nIncident {} wraps `{}` {} at {}: {}",
+                        "\nIncident {} wraps {}{name} at {}: {}",
                         i.id,
-                        x.code.code,
-                        x.code.name.unwrap_or(""),
-                        safe::markdown_code(&x.event.at, false),
-                        safe::markdown_code(&x.event.excerpt, false)
+                        md::code(c),
+                        md::code(&at.at),
+                        md::code(&at.excerpt)
                     )?;
                 }
             }
@@ -647,22 +827,19 @@ impl Report {
             for u in &self.upgrades {
                 writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | `{}` | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} |",
                     u.id,
-                    safe::markdown_code(u.version(), true),
-                    u.outcome,
-                    u.phase.unwrap_or(""),
-                    safe::markdown_code(
-                        &match (&u.operation, &u.operation_name) {
-                            (Some(o), Some(n)) => format!("{o}: {n}"),
-                            (Some(o), None) => o.clone(),
-                            (None, Some(n)) => n.clone(),
-                            (None, None) => String::new(),
-                        },
-                        true
-                    ),
-                    u.code.as_deref().unwrap_or(""),
-                    u.reported.as_deref().unwrap_or("")
+                    md::code_cell(u.version()),
+                    md::text(u.outcome),
+                    md::text(u.phase.unwrap_or("")),
+                    md::code_cell(&match (&u.operation, &u.operation_name) {
+                        (Some(o), Some(n)) => format!("{o}: {n}"),
+                        (Some(o), None) => o.clone(),
+                        (None, Some(n)) => n.clone(),
+                        (None, None) => String::new(),
+                    }),
+                    md::code_cell(u.code.as_deref().unwrap_or("")),
+                    md::code_cell(u.reported.as_deref().unwrap_or(""))
                 )?;
             }
             writeln!(w)?;
@@ -672,21 +849,47 @@ impl Report {
             for c in &self.causes {
                 writeln!(
                     w,
-                    "{}. **{}** — {} confidence (score {:.1}, {} sources)",
-                    c.rank, c.title, c.confidence, c.score, c.score_parts.sources
+                    "{}. **{}** — {} confidence (score {:.1}, {})",
+                    c.rank,
+                    md::text(c.title),
+                    c.confidence,
+                    c.score,
+                    super::count(c.score_parts.sources as u64, "source", "sources")
                 )?;
                 for e in c.evidence.iter().take(5) {
                     writeln!(
                         w,
                         "   - {} {} — {}",
-                        safe::markdown_code(&e.event.at, false),
-                        e.rule,
-                        safe::markdown_code(&e.event.excerpt, false)
+                        md::code(&e.event.at),
+                        md::code(&e.rule),
+                        md::code(&e.event.excerpt)
                     )?;
                 }
                 for a in &c.against {
-                    writeln!(w, "   - against: {}", safe::markdown_code(a, false))?;
+                    writeln!(w, "   - against: {}", md::text(a))?;
                 }
+            }
+            writeln!(w)?;
+        }
+        if !self.disks.is_empty() {
+            writeln!(w, "### Disks\n")?;
+            for k in &self.disks {
+                let why = if k.why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", md::text(&k.why))
+                };
+                writeln!(w, "- {}{why}", self.device_markdown(&k.description))?;
+            }
+            for e in &self.other_disks {
+                writeln!(
+                    w,
+                    "- not Windows' disk, {}: {} {} — {}",
+                    self.device_markdown(e.device.as_deref().unwrap_or("")),
+                    md::code(&e.event.at),
+                    md::code(&e.rule),
+                    md::code(&e.event.excerpt)
+                )?;
             }
             writeln!(w)?;
         }
@@ -696,9 +899,9 @@ impl Report {
                 writeln!(
                     w,
                     "- {} {} — {}",
-                    safe::markdown_code(&e.event.at, false),
-                    e.rule,
-                    safe::markdown_code(&e.event.excerpt, false)
+                    md::code(&e.event.at),
+                    md::code(&e.rule),
+                    md::code(&e.event.excerpt)
                 )?;
             }
             writeln!(w)?;
@@ -706,14 +909,27 @@ impl Report {
         if !self.remedies.is_empty() {
             writeln!(w, "### What to do, safest first\n")?;
             for (n, r) in self.remedies.iter().enumerate() {
-                writeln!(w, "{}. **{}** ({}; {})", n + 1, r.title, r.risk.label(), r.why)?;
+                writeln!(
+                    w,
+                    "{}. **{}** ({}; {})",
+                    n + 1,
+                    md::text(&r.title),
+                    md::text(r.risk.label()),
+                    md::text(&r.why)
+                )?;
                 if let Some(wait) = &r.wait {
-                    writeln!(w, "   - **Wait:** {wait}")?;
+                    writeln!(w, "   - **Wait:** {}", md::text(wait))?;
                 }
                 for s in &r.steps {
                     match &s.command {
-                        Some(c) => writeln!(w, "   - {}: `{c}`", s.what.trim_end_matches('.'))?,
-                        None => writeln!(w, "   - {}", s.what)?,
+                        Some(c) => writeln!(
+                            w,
+                            "   - {} (in an {}): {}",
+                            md::text(s.what.trim_end_matches('.')),
+                            s.shell.map_or("elevated prompt", crate::remedy::Shell::label),
+                            md::code(c)
+                        )?,
+                        None => writeln!(w, "   - {}", md::text(&s.what))?,
                     }
                 }
             }
@@ -722,49 +938,78 @@ impl Report {
         let c = &self.coverage;
         writeln!(
             w,
-            "_Read {} of {} files ({} records, {} damaged parts). Times in UTC; local logs at {} ({})._",
-            c.parsed,
-            c.files,
-            c.records,
-            c.damaged,
-            self.offset.offset,
-            self.offset.origin.describe()
+            "{}",
+            md::text(&format!(
+                "Read {} of {} ({}, {}). Times in UTC; local logs at {} ({}).",
+                c.parsed,
+                super::count(c.files as u64, "file", "files"),
+                super::count(c.records, "record", "records"),
+                super::count(c.damaged, "damaged part", "damaged parts"),
+                self.offset.offset,
+                self.offset.origin.describe()
+            ))
         )?;
-        for line in self.incomplete() {
-            writeln!(w, "\n**Incomplete:** {}", safe::markdown_code(&line, false))?;
+        for (path, what) in self.incomplete_parts() {
+            writeln!(w, "\n**Incomplete:** {}: {}", md::code(path), md::text(&what))?;
         }
         Ok(())
     }
 }
 
-/// The most a report lists of one thing (records of an incident, evidence of a cause,
-/// warnings); the JSON says how many there are in all. A log that repeats one failure a
-/// million times is still read whole, but its report is not a million rows.
-pub const LISTED: usize = 50;
-
-/// All of `items` when there are at most `n`, else the first and last `n / 2`.
-fn ends<T>(items: impl Iterator<Item = T>, n: usize) -> impl Iterator<Item = T> {
-    let all: Vec<T> = items.collect();
-    let len = all.len();
-    let half = n / 2;
-    all.into_iter()
-        .enumerate()
-        .filter(move |(i, _)| len <= n || *i < half || *i >= len - half)
-        .map(|(_, t)| t)
+/// The codes of an incident's listed attempts other than its latest code, in order of
+/// first appearance.
+pub(crate) fn earlier_codes(i: &IncidentView) -> Vec<&str> {
+    let latest = i.code.as_deref();
+    let mut earlier: Vec<&str> = Vec::new();
+    for c in i.attempts.iter().filter_map(|a| a.code.as_deref()) {
+        if Some(c) != latest && !earlier.contains(&c) {
+            earlier.push(c);
+        }
+    }
+    earlier
 }
 
-/// One entry per event, in order of first appearance: when several rules matched the same
-/// line, their ids are joined with `+` and the weight is the largest. Linear in the
-/// evidence, however many rules and events.
-fn merge_by_event(evidence: &[diagnose::Evidence]) -> Vec<(&diagnose::Evidence, String, f64)> {
-    merge_by(
+/// The code column of an incident: its latest code with its name (wrapped only between
+/// the two), and on a line of its own the others it failed with.
+fn code_cell(i: &IncidentView) -> String {
+    let mut s =
+        [i.code.as_deref(), i.code_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let earlier = earlier_codes(i);
+    if !earlier.is_empty() {
+        s.push_str("\nalso: ");
+        s.push_str(&earlier.join(", "));
+    }
+    s
+}
+
+/// `evidence` as the report lists it: one entry per event, in order of first appearance
+/// (strongest first, as the diagnosis sorts it); when several rules matched the same line,
+/// their ids are joined with `+` and the weight is the largest. At most [`EVIDENCE_LISTED`]
+/// entries, with the number of events left out. Linear in the evidence: one hash lookup
+/// per item, and only the listed entries are built.
+fn listed_evidence(
+    evidence: &[diagnose::Evidence],
+    view: &dyn Fn(&diagnose::Evidence) -> EvidenceView,
+) -> (Vec<EvidenceView>, usize) {
+    let merged = merge_by(
         evidence.iter().map(|e| (e, e.rule.id.to_string(), e.weight)),
         |(e, _, _)| e.event,
         |kept, (_, rule, weight)| {
             kept.1 = format!("{}+{rule}", kept.1);
             kept.2 = kept.2.max(weight);
         },
-    )
+    );
+    let omitted = merged.len().saturating_sub(EVIDENCE_LISTED);
+    let listed = merged
+        .into_iter()
+        .take(EVIDENCE_LISTED)
+        .map(|(first, rule, weight)| EvidenceView {
+            rule,
+            weight: (weight * 100.0).round() / 100.0,
+            ..view(first)
+        })
+        .collect();
+    (listed, omitted)
 }
 
 /// `items` with those of equal `key` merged into the first of them, in order of first
@@ -792,97 +1037,262 @@ fn short(iso: &str) -> String {
     iso.get(..16).unwrap_or(iso).replace('T', " ")
 }
 
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
-    if t.width().is_none() {
-        t.set_width(140);
+/// A sentence of the verdict: our words, and values taken from the logs (names, codes,
+/// places), which Markdown shows as code.
+#[derive(Debug, Default)]
+struct Sentence(Vec<(bool, String)>);
+
+impl Sentence {
+    fn new(words: &str) -> Self {
+        Sentence(vec![(false, words.to_string())])
     }
-    t.set_header(header.iter().copied());
-    t
+    /// `words` with the first occurrence of `value` in them marked as a value.
+    fn marked(words: &str, value: Option<&str>) -> Self {
+        match value.filter(|v| !v.is_empty()).and_then(|v| Some((v, words.split_once(v)?))) {
+            Some((v, (before, after))) => Sentence::new(before).value(v).words(after),
+            None => Sentence::new(words),
+        }
+    }
+    fn words(mut self, words: &str) -> Self {
+        self.0.push((false, words.to_string()));
+        self
+    }
+    fn value(mut self, value: &str) -> Self {
+        self.0.push((true, value.to_string()));
+        self
+    }
+    fn plain(&self) -> String {
+        self.0.iter().map(|(_, s)| s.as_str()).collect()
+    }
+    fn markdown(&self) -> String {
+        self.0.iter().map(|(value, s)| if *value { md::code(s) } else { md::text(s) }).collect()
+    }
 }
 
-/// The headline: what failed, what its code really means, what it wraps, and the top cause.
+/// The headline: what failed, what its code really means, what it wraps, and the cause of
+/// that failure.
 fn verdict(
     d: &Diagnosis,
     events: &[Event<'_>],
     bundle: &Bundle,
     upgrades: &[super::upgrade::UpgradeView],
-) -> Vec<String> {
+) -> Vec<Sentence> {
     let mut out = Vec::new();
     if d.incidents.is_empty() {
         if super::upgrade::only_cancelled(upgrades) {
-            out.extend(super::upgrade::verdict_lines(upgrades));
+            out.extend(super::upgrade::verdict_lines(upgrades).iter().map(|l| Sentence::new(l)));
         } else {
-            out.push("No update failure found in these logs.".to_string());
+            out.push(Sentence::new("No update failure found in these logs."));
         }
-        if d.warnings.iter().any(|w| w.rule.category == diagnose::Category::Storage) {
-            out.push("But the disk shows signs of failing: back up the data now, before any repair or update.".to_string());
+        let storage =
+            || d.warnings.iter().filter(|w| w.rule.category == diagnose::Category::Storage);
+        if storage().next().is_some() {
+            // The first storage warning whose event names its disk or volume says which.
+            let failing = storage()
+                .filter_map(|w| d.disks.device(w.event))
+                .map(|dev| (d.disks.describe(dev), model_of(d, dev)))
+                .find(|(name, _)| !name.is_empty());
+            out.push(match failing {
+                Some((dev, model)) => Sentence::marked(&format!("But {dev} shows signs of failing: back up its data now, before any repair or update."), model),
+                None => Sentence::new("But the disk shows signs of failing: back up the data now, before any repair or update."),
+            });
         }
         return out;
     }
-    let top = d.causes.first();
-    let main: &Incident = d
-        .incidents
-        .iter()
-        .filter(|i| top.is_none_or(|c| c.incidents.contains(&i.id)))
-        // Update failures before DISM runs, then the most repeated, then the earliest.
-        .max_by_key(|i| {
-            (i.kind != diagnose::IncidentKind::Dism, i.count(), std::cmp::Reverse(i.id))
-        })
-        .unwrap_or(&d.incidents[0]);
+    let main: &Incident = &d.incidents[d.headline.unwrap_or(0).min(d.incidents.len() - 1)];
     let times =
         if main.count() == 1 { "once".to_string() } else { format!("{} times", main.count()) };
-    let code = main.code.map(|c| format!(" with {}", shown(c))).unwrap_or_default();
     let subject = match main.kind {
-        diagnose::IncidentKind::Dism => "A DISM command failed".to_string(),
+        diagnose::IncidentKind::Dism => Sentence::new("A DISM command failed"),
         k => {
             let name = main.update_name();
             let mut c = name.chars();
             let name: String =
                 c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
-            format!("{name} {}", k.describe())
+            Sentence::default().value(&name).words(&format!(" {}", k.describe()))
         }
     };
-    out.push(format!(
-        "{subject} {times} ({} → {} UTC){code}.",
-        day(main.first()),
-        day(main.last())
-    ));
+    let first =
+        subject.words(&format!(" {times} ({} → {} UTC)", day(main.first()), day(main.last())));
+    out.push(code_words(first, main).words("."));
     if d.incidents.len() > 1 {
-        out.push(format!("{} update failures in all; see the table below.", d.incidents.len()));
+        out.push(Sentence::new(&format!(
+            "{} update failures in all; see the table below.",
+            d.incidents.len()
+        )));
     }
     let feature = main.kind == diagnose::IncidentKind::FeatureUpdate;
     if feature {
-        out.extend(super::upgrade::verdict_lines(upgrades));
+        out.extend(super::upgrade::verdict_lines(upgrades).iter().map(|l| Sentence::new(l)));
     } else {
         // Feature updates that are not the headline still get their sentence.
-        out.extend(upgrades.iter().map(super::upgrade::UpgradeView::sentence));
+        out.extend(upgrades.iter().map(|u| Sentence::new(&u.sentence())));
     }
-    if let Some(c) = main.code {
-        // A code routine in WindowsUpdate.log is a real result when Setup reports it.
-        let routine = crate::knowledge::class(c) == crate::knowledge::Class::Benign;
-        out.push(match c.name() {
-            Some(n) if feature && routine => format!("0x{:08X} is {n}.", c.as_hresult()),
-            _ => code_sentence(c),
-        });
+    let mut explained: Vec<u32> = Vec::new();
+    for c in main.code_runs().into_iter().filter_map(|(c, _)| c) {
+        if explained.len() < 3 && !explained.contains(&c.as_hresult()) {
+            explained.push(c.as_hresult());
+            // A code routine in WindowsUpdate.log is a real result when Setup reports it.
+            let routine = crate::knowledge::class(c) == crate::knowledge::Class::Benign;
+            out.push(match c.name() {
+                Some(n) if feature && routine => {
+                    Sentence::default().value(&shown(c)).words(" is ").value(n).words(".")
+                }
+                _ => Sentence::new(&code_sentence(c)),
+            });
+        }
     }
     if let Some((c, i)) = diagnose::wrapped_code(main, events) {
-        out.push(format!(
-            "It wraps an earlier, specific failure: {} {} at {}.",
-            shown(c),
-            c.name().unwrap_or(""),
-            super::location(bundle, events[i].at)
-        ));
+        let mut s = Sentence::new("It wraps an earlier, specific failure: ").value(&shown(c));
+        if let Some(n) = c.name() {
+            s = s.words(" ").value(n);
+        }
+        out.push(s.words(" at ").value(&super::location(bundle, events[i].at)).words("."));
     }
-    match top {
-        Some(c) => out.push(format!("Most likely cause: {} ({} confidence).", c.category.title().to_lowercase(), c.confidence.word())),
-        None => out.push("No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()),
-    }
+    out.extend(cause_words(d, main).iter().map(|l| Sentence::new(l)));
     if d.storage_first {
-        out.push("Back up or image the disk before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.".to_string());
+        let system = d.disks.disks.iter().find(|k| k.role == diagnose::disks::Role::System);
+        let disk = system.map_or_else(
+            || "the disk".to_string(),
+            |k| format!("the disk that holds Windows (disk {})", k.number),
+        );
+        out.push(Sentence::new(&format!("Back up or image {disk} before anything that writes: no DISM, SFC, chkdsk /r, repair install or further update retries until the data is safe.")));
     }
+    out.extend(elsewhere_words(d, events));
     out
+}
+
+/// The codes of an incident's attempts after `s`: " with 0x…" when they all had one code,
+/// else the codes in order (": 0xC1900131, then 0x80070002, then 0x80070570").
+fn code_words(s: Sentence, i: &Incident) -> Sentence {
+    let runs = i.code_runs();
+    let one = |s: Sentence, (c, n): &(Option<Code>, usize)| {
+        let s = match c {
+            Some(c) => s.value(&shown(*c)),
+            None => s.words("no code"),
+        };
+        if *n > 1 { s.words(&format!(" ({n} times)")) } else { s }
+    };
+    let list = |s: Sentence, runs: &[(Option<Code>, usize)]| {
+        runs.iter()
+            .enumerate()
+            .fold(s, |s, (k, r)| one(if k == 0 { s } else { s.words(", then ") }, r))
+    };
+    match runs.as_slice() {
+        [] | [(None, _)] => s,
+        [(Some(c), _)] => s.words(" with ").value(&shown(*c)),
+        [head @ .., _] if head.len() <= 5 => list(s.words(": "), &runs),
+        [head @ .., last] => {
+            let s = list(s.words(": "), &head[..4.min(head.len())]);
+            one(s.words(", …, then "), last)
+        }
+    }
+}
+
+/// "incident 4", "incidents 1, 4 and 5".
+fn incident_list(ids: &[u32]) -> String {
+    let shown: Vec<String> = ids.iter().take(6).map(u32::to_string).collect();
+    let more = ids.len().saturating_sub(6);
+    match (shown.as_slice(), more) {
+        ([one], 0) => format!("incident {one}"),
+        ([head @ .., last], 0) => format!("incidents {} and {last}", head.join(", ")),
+        (all, more) => format!("incidents {} and {more} more", all.join(", ")),
+    }
+}
+
+/// The cause of the headline incident, and whether it also covers other failures.
+fn cause_words(d: &Diagnosis, main: &Incident) -> Vec<String> {
+    let describe = |c: &diagnose::Cause| {
+        format!("{} ({} confidence)", c.category.title().to_lowercase(), c.confidence.word())
+    };
+    let Some(top) = d.causes.first() else {
+        return vec!["No rule found evidence for a cause; the incident list and the logs are the place to look.".to_string()];
+    };
+    let Some(k) = d.headline_cause else {
+        return vec![format!(
+            "No rule found evidence near this failure. For the other failures ({}), the most likely cause is {}.",
+            incident_list(&top.incidents),
+            describe(top)
+        )];
+    };
+    let c = &d.causes[k];
+    let others: Vec<u32> = c.incidents.iter().copied().filter(|&x| x != main.id).collect();
+    let covers = if others.is_empty() {
+        String::new()
+    } else {
+        format!("; it also covers {}", incident_list(&others))
+    };
+    if k == 0 {
+        vec![format!("Most likely cause: {}{covers}.", describe(c))]
+    } else {
+        vec![
+            format!("Most likely cause of this failure: {}{covers}.", describe(c)),
+            format!(
+                "Across all failures the top cause is {}, for {}.",
+                describe(top),
+                incident_list(&top.incidents)
+            ),
+        ]
+    }
+}
+
+/// What disks that do not hold Windows reported: shown so that nobody wonders, and said not
+/// to change the repair of Windows.
+fn elsewhere_words(d: &Diagnosis, events: &[Event<'_>]) -> Vec<Sentence> {
+    let mut by_device: Vec<(String, Option<&str>, Vec<&diagnose::Evidence>)> = Vec::new();
+    for e in &d.disks.elsewhere {
+        let dev = d.disks.device(e.event);
+        let name = dev.map(|x| d.disks.describe(x)).unwrap_or_default();
+        match by_device.iter_mut().find(|(n, _, _)| *n == name) {
+            Some((_, _, v)) => v.push(e),
+            None => by_device.push((name, dev.and_then(|x| model_of(d, x)), vec![e])),
+        }
+    }
+    by_device
+        .into_iter()
+        .map(|(name, model, ev)| {
+            let mut what: Vec<&str> = Vec::new();
+            for e in &ev {
+                let w = match e.rule.id {
+                    "STO001" => "bad blocks",
+                    "STO002" => "a predicted failure (SMART)",
+                    "STO003" => "I/O retries or resets",
+                    "STO004" => "hardware errors",
+                    "STO005" => "file system damage",
+                    "STO007" => "a surprise removal",
+                    _ => "I/O errors",
+                };
+                if !what.contains(&w) {
+                    what.push(w);
+                }
+            }
+            let what = match what.as_slice() {
+                [one] => (*one).to_string(),
+                [head @ .., last] => format!("{} and {last}", head.join(", ")),
+                [] => String::new(),
+            };
+            let when = if ev.iter().any(|e| e.in_window) {
+                "at the same time".to_string()
+            } else {
+                let t = ev.iter().map(|e| events[e.event].time).min().unwrap_or_default();
+                format!("at {}", day(t))
+            };
+            let mut name = name;
+            if let Some(f) = name.get_mut(..1) {
+                f.make_ascii_uppercase();
+            }
+            // "Disk 1, a USB device, reported …": the apposition closes with a comma.
+            if name.contains(", ") {
+                name.push(',');
+            }
+            Sentence::marked(&format!("{name} reported {what} {when}; it does not hold Windows, so this changes nothing in the repair of Windows (copy what matters off it)."), model)
+        })
+        .collect()
+}
+
+/// The vendor and product of the disk a device is on, as the logs name them.
+fn model_of(d: &Diagnosis, dev: diagnose::disks::Device) -> Option<&str> {
+    dev.disk.and_then(|n| d.disks.disk(n)).and_then(|k| k.model.as_deref())
 }
 
 #[cfg(test)]
@@ -926,14 +1336,5 @@ mod bound_tests {
             let per_item = ops.get() as f64 / (2 * n) as f64;
             assert!(per_item < 3.0, "{n} events: {per_item:.1} operations per item");
         }
-    }
-
-    #[test]
-    fn long_lists_keep_their_ends() {
-        let v: Vec<usize> = ends(0..1000, LISTED).collect();
-        assert_eq!(v.len(), LISTED);
-        assert_eq!(v[..LISTED / 2], (0..LISTED / 2).collect::<Vec<_>>()[..]);
-        assert_eq!(v[LISTED / 2..], (1000 - LISTED / 2..1000).collect::<Vec<_>>()[..]);
-        assert_eq!(ends(0..10, LISTED).count(), 10);
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use std::io::{self, Write};
 
 /// The JSON view of one event.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventView<'a> {
     /// UTC time, ISO 8601 with microseconds (an instant past the end of year 9999 in UTC
     /// keeps four digits by carrying its own offset, as in the timeline export).
@@ -37,10 +37,10 @@ pub struct EventView<'a> {
     /// Message text (multi-line records joined with `\n`).
     pub message: String,
     /// Named fields.
-    #[serde(skip_serializing_if = "Map::is_empty")]
+    #[serde(skip_serializing_if = "Map::is_empty", default)]
     pub fields: Map<String, Value>,
     /// Notes on how the record was read.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub flags: Vec<&'static str>,
 }
 

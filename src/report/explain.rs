@@ -4,6 +4,7 @@ use crate::code::setup::{self as setup_codes, Extended};
 use crate::code::{Code, CodeKind};
 use crate::knowledge::{self, Class};
 use crate::rules::{self, RULES, Rule};
+use serde::Serialize;
 use std::io::{self, Write};
 
 /// HRESULT facility names (winerror.h `FACILITY_*`).
@@ -203,6 +204,145 @@ pub fn write_code(code: Code, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// One code, decoded, for `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CodeInfo {
+    /// As given back: `0x80070306`, `0xC0000008`, or a Win32 number.
+    pub code: String,
+    /// `hresult`, `ntstatus` or `win32`.
+    pub kind: &'static str,
+    /// Symbolic name (Windows SDK), if any.
+    pub name: Option<&'static str>,
+    /// The HRESULT form logs print.
+    pub hresult: String,
+    /// HRESULT facility number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<u32>,
+    /// Its name, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility_name: Option<&'static str>,
+    /// The Win32 error it carries, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub win32: Option<u32>,
+    /// What it means, in our words (`null` when wutriage does not describe it).
+    pub meaning: Option<&'static str>,
+    /// How diagnosis reads it.
+    pub class: Option<String>,
+    /// Remedy titles, when the code is evidence of a cause.
+    pub remedies: Vec<String>,
+    /// 0x80070306, 0x80070006 or 0xC0000008.
+    pub invalid_handle_family: bool,
+}
+
+/// One rule, for `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RuleInfo {
+    /// `STO001`.
+    pub id: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// The cause it is evidence of (its id).
+    pub cause: &'static str,
+    /// Default severity.
+    pub severity: String,
+    /// The rule's documentation.
+    pub doc: String,
+}
+
+/// What `explain --format json` writes for each argument.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Explained {
+    /// An error code.
+    Code(CodeInfo),
+    /// A rule.
+    Rule(RuleInfo),
+    /// A Windows Setup result and extend code pair (`0xC1900101-0x30018`).
+    SetupPair(SetupPairInfo),
+}
+
+/// A Windows Setup result and extend code pair, for `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SetupPairInfo {
+    /// The pair as given back: `0xC1900101-0x30018`.
+    pub code: String,
+    /// Its explanation (phase, operation, the result code), as the text output gives it.
+    pub text: String,
+}
+
+/// The JSON document of `explain --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Explanation {
+    /// JSON contract version.
+    pub schema_version: u32,
+    /// One entry per argument, in order.
+    pub items: Vec<Explained>,
+}
+
+impl CodeInfo {
+    /// Decodes `code`.
+    pub fn new(code: Code) -> Self {
+        let v = code.value();
+        let (kind, facility, facility_name, win32) = match code.kind() {
+            CodeKind::Hresult => {
+                let nt = v & 0x1000_0000 != 0;
+                let fac = code.facility();
+                let name = if nt {
+                    Some("NT status wrapped by HRESULT_FROM_NT")
+                } else {
+                    facility_name(fac)
+                };
+                ("hresult", Some(fac), name, code.win32_number())
+            }
+            CodeKind::Ntstatus => {
+                ("ntstatus", None, None, (v >> 16 == 0xC007).then_some(v & 0xFFFF))
+            }
+            CodeKind::Win32 => ("win32", None, None, Some(v)),
+        };
+        let d = knowledge::describe(code);
+        let remedies = match d.map(|d| d.class) {
+            Some(Class::Cause(cat)) => knowledge::remedies_for(cat)
+                .iter()
+                .map(|r| r.build(&crate::remedy::Context::default(), "").title)
+                .collect(),
+            _ => Vec::new(),
+        };
+        CodeInfo {
+            code: code.to_string(),
+            kind,
+            name: code.name(),
+            hresult: format!("0x{:08X}", code.as_hresult()),
+            facility,
+            facility_name,
+            win32,
+            meaning: d.map(|d| d.text),
+            class: d.map(|d| class_words(d.class)),
+            remedies,
+            invalid_handle_family: code.is_invalid_handle_family(),
+        }
+    }
+}
+
+impl RuleInfo {
+    /// Describes `rule`.
+    pub fn new(rule: &Rule) -> Self {
+        RuleInfo {
+            id: rule.id,
+            name: rule.name,
+            cause: rule.category.id(),
+            severity: format!("{:?}", rule.severity).to_lowercase(),
+            doc: rule
+                .doc
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string(),
+        }
+    }
+}
+
 /// Writes one rule's documentation.
 pub fn write_rule(rule: &Rule, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
@@ -220,25 +360,24 @@ pub fn write_rule(rule: &Rule, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes the list of rules.
-pub fn write_rules(w: &mut dyn Write) -> io::Result<()> {
-    let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_header(["id", "cause", "severity", "what it finds"]);
-    if t.width().is_none() {
-        t.set_width(140);
-    }
+/// Writes the list of rules in `width` columns.
+pub fn write_rules(w: &mut dyn Write, width: usize) -> io::Result<()> {
+    let mut t = super::grid::Grid::new(&["id", "cause", "severity", "what it finds"]).label("");
     for r in RULES {
-        t.add_row([
-            r.id.to_string(),
-            r.category.id().to_string(),
-            format!("{:?}", r.severity).to_lowercase(),
-            r.summary().to_string(),
+        t.row(vec![
+            super::grid::GridCell::new(r.id),
+            super::grid::GridCell::new(r.category.id()),
+            super::grid::GridCell::new(format!("{:?}", r.severity).to_lowercase()),
+            super::grid::GridCell::new(r.summary()),
         ]);
     }
-    writeln!(w, "{t}")?;
-    writeln!(w, "Run `wutriage explain <ID>` for a rule's documentation.")
+    write!(w, "{}", t.render(width, false))?;
+    for line in
+        textwrap::wrap("Run `wutriage explain <ID>` for a rule's documentation.", width.max(20))
+    {
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
 }
 
 /// Whether the argument names a rule (`STO001`).

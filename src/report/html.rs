@@ -49,7 +49,16 @@ code, .mono { font-family: ui-monospace, "Cascadia Mono", Consolas, "DejaVu Sans
 #verdict p.headline { font-weight: 600; font-size: 17px; }
 #verdict p.warn { font-weight: 600; color: #8a1c00; }
 figure { margin: 0; overflow-x: auto; }
-svg.timeline { display: block; }
+svg.timeline { display: block; max-width: 100%; height: auto; }
+details > summary { cursor: pointer; color: #3b6fb6; margin: 4px 0; }
+.scroll { overflow-x: auto; }
+.shell { color: #5b6473; font-size: 13px; margin-top: 2px; }
+@media (max-width: 900px) {
+  main { padding: 16px 10px 32px; }
+  th, td { padding: 4px 5px; }
+  td code, li code { overflow-wrap: anywhere; }
+  td.when { white-space: normal; }
+}
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #e6e9ee; }
 th { background: #f4f6f9; font-weight: 600; }
@@ -86,13 +95,20 @@ fn risk_class(r: Risk) -> &'static str {
 }
 
 fn category_of(c: &CauseView) -> Option<Category> {
-    Category::ALL.into_iter().find(|k| k.id() == c.category)
+    Category::ALL.into_iter().find(|k| k.id() == c.cause)
 }
 
 fn evidence_item(s: &mut String, e: &EvidenceView) {
+    s.push_str("<li>");
+    evidence_body(s, e);
+    s.push_str("</li>");
+}
+
+/// An evidence item's place, rule, time and excerpt.
+fn evidence_body(s: &mut String, e: &EvidenceView) {
     let _ = write!(
         s,
-        r#"<li><code>{at}</code> <span class="mono">{rule}</span> {time} — {text}</li>"#,
+        r#"<code>{at}</code> <span class="mono">{rule}</span> {time} — {text}"#,
         at = esc(&e.event.at),
         rule = esc(&e.rule),
         time = esc(&short(&e.event.time)),
@@ -138,7 +154,7 @@ pub fn write(
     for (n, line) in report.verdict.iter().enumerate() {
         let class = if n == 0 {
             " class=\"headline\""
-        } else if line.starts_with("Back up") || line.starts_with("But the disk") {
+        } else if line.starts_with("Back up") || line.starts_with("But ") {
             " class=\"warn\""
         } else {
             ""
@@ -158,38 +174,44 @@ pub fn write(
 
     // Incidents.
     if failed {
-        s.push_str("<section id=\"incidents\">\n<h2>Update failures</h2>\n<table>\n");
+        s.push_str(
+            "<section id=\"incidents\">\n<h2>Update failures</h2>\n<div class=\"scroll\"><table>\n",
+        );
         s.push_str("<tr><th>#</th><th>update</th><th>what</th><th>code</th><th>times</th><th>first → last (UTC)</th><th>specific failure behind it</th></tr>\n");
         for i in &report.incidents {
-            let code = i
+            let mut code = i
                 .code
                 .as_ref()
-                .map(|c| format!("<code>{}</code> {}", esc(&c.code), esc(c.name.unwrap_or(""))))
+                .map(|c| format!("<code>{}</code> {}", esc(c), esc(i.code_name.unwrap_or(""))))
                 .unwrap_or_default();
-            let wraps = i
-                .wraps
-                .as_ref()
-                .map(|x| {
-                    format!(
-                        "<code>{}</code> {} at <code>{}</code>",
-                        esc(&x.code.code),
-                        esc(x.code.name.unwrap_or("")),
-                        esc(&x.event.at)
-                    )
-                })
-                .unwrap_or_default();
+            // The codes of its other attempts, as the table and Markdown give them.
+            let earlier = super::analyze::earlier_codes(i);
+            if !earlier.is_empty() {
+                let also: Vec<String> =
+                    earlier.iter().map(|c| format!("<code>{}</code>", esc(c))).collect();
+                let _ = write!(code, "<br>also {}", also.join(", "));
+            }
+            let wraps = match (&i.wraps, &i.wraps_at) {
+                (Some(c), Some(at)) => format!(
+                    "<code>{}</code> {} at <code>{}</code>",
+                    esc(c),
+                    esc(i.wraps_name.unwrap_or("")),
+                    esc(&at.at)
+                ),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 s,
                 "<tr data-incident=\"{id}\"><td>{id}</td><td class=\"update\">{u}</td><td>{k}</td><td>{code}</td><td>{n}</td><td class=\"when\">{a}<br>→ {b}</td><td>{wraps}</td></tr>",
                 id = i.id,
                 u = esc(&i.update),
-                k = esc(i.kind),
+                k = esc(i.what),
                 n = i.count,
                 a = esc(&short(&i.first)),
                 b = esc(&short(&i.last)),
             );
         }
-        s.push_str("</table>\n</section>\n");
+        s.push_str("</table></div>\n</section>\n");
     }
 
     // Causes.
@@ -199,31 +221,75 @@ pub fn write(
             let col = category_of(c).map_or("#5b6473", colour);
             let _ = writeln!(
                 s,
-                "<article class=\"cause\" data-cause=\"{id}\" style=\"--c: {col}\">\n<h3>{rank}. {title}</h3>\n<p class=\"meta\"><span class=\"badge conf-{conf}\">{conf} confidence</span> score {score:.1} from {src} source(s), {ev} event(s); incidents {inc}</p>",
-                id = esc(c.category),
+                "<article class=\"cause\" data-cause=\"{id}\" style=\"--c: {col}\">\n<h3>{rank}. {title}</h3>\n<p class=\"meta\"><span class=\"badge conf-{conf}\">{conf} confidence</span> score {score:.1} from {src}, {ev}; incidents {inc}</p>",
+                id = esc(c.cause),
                 rank = c.rank,
                 title = esc(c.title),
                 conf = esc(c.confidence),
                 score = c.score,
-                src = c.score_parts.sources,
-                ev = c.score_parts.events,
+                src = super::count(c.score_parts.sources as u64, "source", "sources"),
+                ev = super::count(c.score_parts.events as u64, "event", "events"),
                 inc = c.incidents.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "),
             );
             if let Some(n) = c.note {
                 let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(n));
             }
+            // The strongest evidence shows; the rest of each cause's opens on demand.
+            let _ = writeln!(
+                s,
+                "<details{}><summary>Evidence ({})</summary>",
+                if c.rank == 1 { " open" } else { "" },
+                c.evidence.len() + c.evidence_omitted + c.against.len()
+            );
             s.push_str("<ul>\n");
             for e in c.evidence.iter().take(8) {
                 evidence_item(&mut s, e);
                 s.push('\n');
             }
-            if c.evidence_total > 8 {
-                let _ = writeln!(s, "<li>… and {} more</li>", c.evidence_total - 8);
+            let total = c.evidence.len() + c.evidence_omitted;
+            if total > 8 {
+                let _ = writeln!(s, "<li>… and {} more</li>", total - 8);
             }
             for a in &c.against {
                 let _ = writeln!(s, "<li class=\"against\">Against: {}</li>", esc(a));
             }
-            s.push_str("</ul>\n</article>\n");
+            s.push_str("</ul>\n</details>\n</article>\n");
+        }
+        s.push_str("</section>\n");
+    }
+    if !report.disks.is_empty() {
+        s.push_str("<section id=\"disks\">\n<h2>Disks</h2>\n<div class=\"scroll\"><table>\n");
+        s.push_str("<tr><th>disk</th><th>what it is</th><th>why</th><th>events</th></tr>\n");
+        for k in &report.disks {
+            let _ = writeln!(
+                s,
+                "<tr data-disk=\"{n}\" data-role=\"{role}\"><td>{n}</td><td>{what}</td><td>{why}</td><td>{ev}</td></tr>",
+                n = k.number,
+                role = esc(&serde_json::to_value(k.role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()),
+                what = esc(&k.description),
+                why = esc(&k.why),
+                ev = k.events,
+            );
+        }
+        s.push_str("</table></div>\n");
+        if !report.other_disks.is_empty() {
+            s.push_str("<p class=\"sub\">On disks that do not hold Windows: shown, never a cause.</p>\n<ul class=\"elsewhere\">\n");
+            for e in &report.other_disks {
+                let _ = write!(
+                    s,
+                    "<li>{}: ",
+                    esc(e.device.as_deref().unwrap_or("a disk that does not hold Windows"))
+                );
+                evidence_body(&mut s, e);
+                s.push_str("</li>\n");
+            }
+            if report.other_disks_omitted > 0 {
+                let _ = writeln!(s, "<li>… and {} more</li>", report.other_disks_omitted);
+            }
+            s.push_str("</ul>\n");
         }
         s.push_str("</section>\n");
     }
@@ -233,9 +299,8 @@ pub fn write(
             evidence_item(&mut s, e);
             s.push('\n');
         }
-        if report.warnings_total > report.warnings.len() {
-            let more = report.warnings_total - report.warnings.len();
-            let _ = writeln!(s, "<li>… and {more} more</li>");
+        if report.warnings_omitted > 0 {
+            let _ = writeln!(s, "<li>… and {} more</li>", report.warnings_omitted);
         }
         s.push_str("</ul>\n</section>\n");
     }
@@ -263,7 +328,13 @@ pub fn write(
             for st in &r.steps {
                 let _ = write!(s, "<li>{}", esc(&st.what));
                 if let Some(c) = &st.command {
-                    let _ = write!(s, "<pre><code>{}</code></pre>", esc(c));
+                    let shell = st.shell.map_or("elevated prompt", crate::remedy::Shell::label);
+                    let _ = write!(
+                        s,
+                        "<div class=\"shell\">In an {}:</div><pre><code>{}</code></pre>",
+                        esc(shell),
+                        esc(c)
+                    );
                 }
                 s.push_str("</li>\n");
             }
@@ -277,15 +348,20 @@ pub fn write(
     s.push_str("<section id=\"coverage\">\n<h2>Coverage</h2>\n");
     let _ = writeln!(
         s,
-        "<p>Read {} of {} files: {} records, {} recovered, {} damaged parts, {} lines outside any record, {} skipped. {}</p>",
+        "<p>Read {} of {}: {}, {} recovered, {}, {} outside any record, {} skipped. {}</p>",
         c.parsed,
-        c.files,
-        c.records,
+        super::count(c.files as u64, "file", "files"),
+        super::count(c.records, "record", "records"),
         c.recovered,
-        c.damaged,
-        c.unattributed_lines,
+        super::count(c.damaged, "damaged part", "damaged parts"),
+        super::count(c.unattributed_lines, "line", "lines"),
         c.skipped,
         esc(&report.clock)
+    );
+    let _ = writeln!(
+        s,
+        "<details><summary>Every file ({})</summary>\n<div class=\"scroll\">",
+        report.files.len()
     );
     s.push_str("<table>\n<tr><th>file</th><th>kind</th><th>records</th><th>first → last (UTC)</th><th>notes</th></tr>\n");
     for f in &report.files {
@@ -308,7 +384,7 @@ pub fn write(
             esc(&notes.join("; "))
         );
     }
-    s.push_str("</table>\n</section>\n");
+    s.push_str("</table>\n</div>\n</details>\n</section>\n");
     let _ = writeln!(
         s,
         "<footer>Made by wutriage {} from the logs alone; nothing was sent anywhere. Evidence references are <code>file:line</code> for text logs and <code>file#record</code> for event logs.</footer>\n</main>\n</body>\n</html>",

@@ -1,17 +1,17 @@
 //! `wutriage inventory`: what was found, read and skipped.
 
 use super::SCHEMA_VERSION;
+use super::grid::{Grid, GridCell};
 use crate::bundle::Bundle;
 use crate::parse::{Coverage, ParseIssue, ParsedArtifact};
 use crate::time::Timestamp;
 use crate::timeline::{OffsetChoice, Timeline};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// One artifact's row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Row {
     /// Bundle-relative path.
     pub path: String,
@@ -37,7 +37,7 @@ pub struct Row {
 }
 
 /// The inventory of a bundle.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Inventory {
     /// JSON contract version.
     pub schema_version: u32,
@@ -95,14 +95,14 @@ impl Inventory {
         writeln!(w)
     }
 
-    /// Writes the human table.
+    /// Writes the human table, 160 columns wide.
     pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
-        let mut t = Table::new();
-        t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
-        if t.width().is_none() {
-            t.set_width(TABLE_WIDTH);
-        }
-        t.set_header([
+        self.write_table_sized(w, TABLE_WIDTH)
+    }
+
+    /// Writes the human table in `width` columns (one block per file when too narrow).
+    pub fn write_table_sized(&self, w: &mut dyn Write, width: usize) -> io::Result<()> {
+        let mut t = Grid::new(&[
             "file",
             "kind",
             "size",
@@ -113,16 +113,20 @@ impl Inventory {
             "damaged",
             "offset",
             "note",
-        ]);
+        ])
+        .label("");
         for r in &self.files {
             let range = match (&r.first, &r.last) {
                 (Some(a), Some(b)) => range(a, b),
-                _ => String::new(),
+                _ => Vec::new(),
             };
             let records = if r.coverage.recovered > 0 {
-                format!("{} (+{} recovered)", r.coverage.records, r.coverage.recovered)
+                vec![
+                    r.coverage.records.to_string(),
+                    format!("(+{} recovered)", r.coverage.recovered),
+                ]
             } else {
-                r.coverage.records.to_string()
+                vec![r.coverage.records.to_string()]
             };
             let mut note = r.note.clone().unwrap_or_default();
             for i in r.issues.iter().take(3) {
@@ -134,26 +138,24 @@ impl Inventory {
             if r.issues.len() > 3 {
                 let _ = write!(note, "; … {} more", r.issues.len() - 3);
             }
-            t.add_row([
-                super::safe::name(&r.path).into_owned(),
-                r.kind.to_string(),
-                human_size(r.size),
-                r.encoding.to_string(),
-                range,
-                records,
-                r.coverage.unattributed_lines.to_string(),
-                r.coverage.damaged.to_string(),
-                r.offset.map(|o| o.offset.to_string()).unwrap_or_default(),
-                super::safe::name(&note).into_owned(),
+            t.row(vec![
+                GridCell::units(&[super::safe::name(&r.path)]),
+                GridCell::new(r.kind.to_string()),
+                GridCell::units(&[human_size(r.size)]),
+                GridCell::new(r.encoding.to_string()),
+                GridCell::units(&range),
+                GridCell::units(&records),
+                GridCell::new(r.coverage.unattributed_lines.to_string()),
+                GridCell::new(r.coverage.damaged.to_string()),
+                GridCell::new(r.offset.map(|o| o.offset.to_string()).unwrap_or_default()),
+                GridCell::new(super::safe::name(&note)),
             ]);
         }
-        if let Some(c) = t.column_mut(0) {
-            c.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
-                comfy_table::Width::Fixed(28),
-            ));
+        write!(w, "{}", t.render(width, false))?;
+        for line in textwrap::wrap(&self.clock(), width.max(20)) {
+            writeln!(w, "{line}")?;
         }
-        writeln!(w, "{t}")?;
-        writeln!(w, "{}", self.clock())
+        Ok(())
     }
 
     /// One sentence on the time base.
@@ -170,14 +172,16 @@ impl Inventory {
     }
 }
 
-/// Width used when the output is not a terminal.
-const TABLE_WIDTH: u16 = 160;
+/// Width of [`Inventory::write_table`].
+const TABLE_WIDTH: usize = 160;
 
-/// `2023-05-22 08:05 → 09:10`, or with both dates when they differ.
-fn range(a: &str, b: &str) -> String {
-    let (Some(da), Some(db)) = (a.get(..10), b.get(..10)) else { return String::new() };
+/// `2023-05-22 08:05 →` `09:10`, or with both dates when they differ: two units, each
+/// kept on one line.
+fn range(a: &str, b: &str) -> Vec<String> {
+    let (Some(da), Some(db)) = (a.get(..10), b.get(..10)) else { return Vec::new() };
     let (ta, tb) = (a.get(11..16).unwrap_or(""), b.get(11..16).unwrap_or(""));
-    if da == db { format!("{da} {ta} → {tb}") } else { format!("{da} {ta} → {db} {tb}") }
+    let end = if da == db { tb.to_string() } else { format!("{db} {tb}") };
+    vec![format!("{da} {ta} →"), end]
 }
 
 /// `1380935` → `1.3 MiB`.

@@ -3,6 +3,7 @@
 //! timeline draws one lane per name, and the timeline export names its `source_long` by it.
 
 use crate::bundle::{Bundle, Kind};
+use crate::event::Event;
 use std::cmp::Ordering;
 
 /// The lane of an artifact, or `None` for a file that is not parsed.
@@ -31,6 +32,42 @@ fn channel(path: &str) -> String {
     let stem = stem.replace("%4", "/");
     let short = stem.strip_prefix("Microsoft-Windows-").unwrap_or(&stem);
     if short.is_empty() { "events".to_string() } else { short.to_string() }
+}
+
+/// The lane of an event: an event-log record by the channel it names itself (a `wevtutil`
+/// export may be called anything), else its artifact's.
+pub fn of_event(bundle: &Bundle, e: &Event<'_>) -> Option<String> {
+    let a = bundle.artifacts.get(e.at.artifact as usize)?;
+    let own = of_artifact(bundle, e.at.artifact as usize)?;
+    match e.field("Channel").filter(|c| !c.is_empty()) {
+        Some(c) if matches!(a.kind, Kind::Evtx | Kind::EventExport) => {
+            Some(c.strip_prefix("Microsoft-Windows-").unwrap_or(c).to_string())
+        }
+        _ => Some(own),
+    }
+}
+
+/// Every lane of the events, each once, in the order of [`all`]; a parsed file without
+/// events keeps the lane of its name.
+pub fn all_of(bundle: &Bundle, events: &[Event<'_>]) -> Vec<String> {
+    let mut has_events = vec![false; bundle.artifacts.len()];
+    let mut lanes: Vec<String> = Vec::new();
+    for e in events {
+        if let Some(h) = has_events.get_mut(e.at.artifact as usize) {
+            *h = true;
+        }
+        if let Some(l) = of_event(bundle, e)
+            && !lanes.contains(&l)
+        {
+            lanes.push(l);
+        }
+    }
+    for (i, _) in has_events.iter().enumerate().filter(|(_, h)| !**h) {
+        lanes.extend(of_artifact(bundle, i));
+    }
+    lanes.sort_by(|a, b| order(a, b));
+    lanes.dedup();
+    lanes
 }
 
 /// `WindowsUpdate.20250426.052044.386.1.etl` → `WindowsUpdate.log` (the log the trace is

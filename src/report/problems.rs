@@ -47,10 +47,13 @@ pub fn of(bundle: &Bundle, parsed: &[ParsedArtifact<'_>]) -> Vec<Problem> {
             out.push(Problem {
                 severity: Severity::Warning,
                 text: format!(
-                    "{}: {} invalid {} sequence(s) replaced with U+FFFD",
+                    "{}: {} replaced with U+FFFD",
                     art.path,
-                    p.coverage.replaced_chars,
-                    art.encoding.family()
+                    super::count(
+                        p.coverage.replaced_chars,
+                        &format!("invalid {} sequence", art.encoding.family()),
+                        &format!("invalid {} sequences", art.encoding.family())
+                    ),
                 ),
             });
         }
@@ -59,12 +62,16 @@ pub fn of(bundle: &Bundle, parsed: &[ParsedArtifact<'_>]) -> Vec<Problem> {
         {
             out.push(Problem {
                 severity: Severity::Warning,
-                text: format!(
-                    "{}: {} problem(s) while reading, first: {}",
-                    art.path,
-                    p.issues.len(),
-                    first.detail
-                ),
+                text: if p.issues.len() == 1 {
+                    format!("{}: a problem while reading: {}", art.path, first.detail)
+                } else {
+                    format!(
+                        "{}: {} problems while reading, first: {}",
+                        art.path,
+                        p.issues.len(),
+                        first.detail
+                    )
+                },
             });
         }
     }

@@ -3,8 +3,11 @@
 //! clear a terminal, write to its clipboard (OSC 52), retitle it, hide or reorder text
 //! (bidirectional overrides), forge a line of stderr, or start a spreadsheet formula.
 //!
-//! - Terminal, tables and Markdown: [`line`] for text, [`name`] for names, and [`Guard`] around
-//!   the whole stream, so that no escape sequence reaches the terminal from any field.
+//! - Terminal and tables: [`line`] for text, [`name`] for names, every table cell through
+//!   [`cell`] (`grid`), and [`Guard`] around the whole stream, so that no escape sequence
+//!   reaches the terminal from any field.
+//! - Markdown: `markdown::code` and `markdown::text` start from [`line`], and the stream
+//!   goes through a [`Guard`] as well.
 //! - stderr: each message through [`name`], so it stays one line.
 //! - HTML: its own escaping (`html::esc`) with [`is_unsafe`].
 //! - CSV cells: [`csv_cell`] (controls shown, formulas neutralised as OWASP advises).
@@ -66,6 +69,17 @@ pub fn line(s: &str) -> Cow<'_, str> {
     map_unsafe(s, |c| matches!(c, '\t' | '\n' | '\r').then_some(' '))
 }
 
+/// A table cell: its own line breaks kept (wutriage breaks cells on purpose), tabs and
+/// carriage returns made spaces, every other unsafe character shown as `\u{…}`, so that
+/// the width a table measures is the width the terminal shows.
+pub fn cell(s: &str) -> Cow<'_, str> {
+    map_unsafe(s, |c| match c {
+        '\n' => Some('\n'),
+        '\t' | '\r' => Some(' '),
+        _ => None,
+    })
+}
+
 /// A name (file, archive member, update title in a message): every unsafe character is
 /// shown, line breaks as `\n`, so a name can neither hide part of itself nor start a new
 /// line of output.
@@ -83,38 +97,6 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     let shown = map_unsafe(s, |c| matches!(c, '\t' | '\n' | '\r').then_some(c));
     let starts_formula = s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']);
     if starts_formula && !is_plain_number(s) { Cow::Owned(format!("'{shown}")) } else { shown }
-}
-
-/// Log text or a name as a Markdown code span, where `CommonMark` and GFM interpret nothing
-/// (no HTML, links, emphasis or mentions): [`line`], in a fence of one backtick more than
-/// the longest run inside, padded with a space when the text starts or ends with a
-/// backtick or space. With `cell`, pipes are escaped too, since a GFM table splits its
-/// rows at pipes before it reads code spans.
-pub fn markdown_code(s: &str, cell: bool) -> String {
-    let s = line(s);
-    if s.trim_matches(' ').is_empty() {
-        return String::new();
-    }
-    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']) { " " } else { "" };
-    let span = format!("{fence}{pad}{s}{pad}{fence}");
-    if cell { span.replace('|', "\\|") } else { span }
-}
-
-/// A sentence of ours that quotes evidence (a verdict naming an update), for Markdown:
-/// [`line`], with a backslash before every character that could start HTML, an entity, a
-/// code span, a link, emphasis or a table cell, so that it reads as written.
-pub fn markdown_text(s: &str) -> String {
-    let s = line(s);
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '!') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn is_plain_number(s: &str) -> bool {
@@ -284,6 +266,7 @@ mod tests {
         assert_eq!(name("CBS.log\nwutriage: error: forged"), "CBS.log\\nwutriage: error: forged");
         assert_eq!(name("a\tb"), "a\\tb");
         assert_eq!(name("Käse 日本"), "Käse 日本");
+        assert_eq!(cell("two\nlines\tand\u{1b}[2J"), "two\nlines and\\u{1b}[2J");
     }
 
     #[test]
@@ -301,24 +284,6 @@ mod tests {
         assert_eq!(csv_cell("CBS.log"), "CBS.log");
         assert_eq!(csv_cell("a=b"), "a=b");
         assert_eq!(csv_cell(""), "");
-    }
-
-    #[test]
-    fn markdown_code_spans_cannot_be_closed_by_the_text() {
-        assert_eq!(markdown_code("CBS.log:12", false), "`CBS.log:12`");
-        assert_eq!(markdown_code("a`b.log", false), "``a`b.log``");
-        assert_eq!(markdown_code("`x", false), "`` `x ``");
-        assert_eq!(
-            markdown_code("<img src=x onerror=alert(1)>", false),
-            "`<img src=x onerror=alert(1)>`"
-        );
-        assert_eq!(markdown_code("a|b", true), "`a\\|b`");
-        assert_eq!(markdown_code("two\nlines\u{1b}[2J", false), "`two lines\\u{1b}[2J`");
-        assert_eq!(markdown_code("  ", false), "");
-        assert_eq!(
-            markdown_text("KB1 <script>x</script> *y*"),
-            "KB1 \\<script\\>x\\</script\\> \\*y\\*"
-        );
     }
 
     fn guarded(parts: &[&[u8]], colour: bool) -> String {

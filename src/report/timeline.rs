@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 /// Column order of the CSV output: plaso's `dynamic` fields first, then ours.
-pub const CSV_COLUMNS: [&str; 21] = [
+pub const CSV_COLUMNS: [&str; 22] = [
     "datetime",
     "timestamp_desc",
     "source",
@@ -40,6 +40,7 @@ pub const CSV_COLUMNS: [&str; 21] = [
     "rule",
     "cause",
     "incident",
+    "computer",
 ];
 
 /// Which events become rows.
@@ -52,7 +53,7 @@ pub enum Selection {
 }
 
 /// One row of the exported timeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Row {
     /// ISO 8601 with microseconds and an explicit offset (always `+00:00`).
     pub datetime: String,
@@ -96,6 +97,9 @@ pub struct Row {
     pub cause: Vec<&'static str>,
     /// Incidents the row belongs to.
     pub incident: Vec<u32>,
+    /// The machine that wrote the record, as its event logs name it (empty for text logs,
+    /// which do not say).
+    pub computer: String,
 }
 
 /// The rows of a timeline, sorted by time; incident rows come before the records at the
@@ -136,7 +140,8 @@ pub fn rows(
             out.push((
                 a.first.0,
                 0,
-                i.id as usize * 1000 + n,
+                // Incident, then attempt: a retry loop has thousands of attempts.
+                ((i.id as usize) << 32) | n,
                 incident_row(bundle, events, d, i, n),
             ));
         }
@@ -229,7 +234,15 @@ fn event_row(bundle: &Bundle, e: &Event<'_>) -> Row {
         datetime: datetime(e.time),
         timestamp_desc: if evtx { "Event Logged" } else { "Log Entry Written" },
         source: if evtx { "EVT" } else { "LOG" },
-        source_long: if evtx { format!("Event log: {lane}") } else { format!("{lane} log") },
+        source_long: if evtx {
+            // The channel the record itself names (a wevtutil export may be called
+            // anything), else the one its file name says.
+            format!("Event log: {}", e.field("Channel").filter(|c| !c.is_empty()).unwrap_or(&lane))
+        } else if lane.to_ascii_lowercase().ends_with(".log") {
+            lane
+        } else {
+            format!("{lane} log")
+        },
         message,
         parser: parser_of(e.source),
         display_name: file.to_string(),
@@ -247,6 +260,7 @@ fn event_row(bundle: &Bundle, e: &Event<'_>) -> Row {
         rule: Vec::new(),
         cause: Vec::new(),
         incident: Vec::new(),
+        computer: e.field("Computer").unwrap_or_default().to_string(),
     }
 }
 
@@ -263,8 +277,9 @@ fn incident_row(
     let anchor = event_row(bundle, &events[first.unwrap_or(i.headline_event)]);
     let causes: Vec<&'static str> =
         d.causes.iter().filter(|c| c.incidents.contains(&i.id)).map(|c| c.category.id()).collect();
-    let code = i
+    let code = a
         .code
+        .or(i.code)
         .map(|c| {
             format!(" with {}{}", shown(c), c.name().map(|n| format!(" {n}")).unwrap_or_default())
         })
@@ -318,39 +333,46 @@ pub fn write_jsonl(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
 /// CSV with a header, columns in [`CSV_COLUMNS`] order; lists are joined with `;`.
 pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
     let mut c = csv::Writer::from_writer(w);
-    c.write_record(CSV_COLUMNS)?;
+    c.write_record(CSV_COLUMNS).map_err(io_error)?;
     for r in rows {
         let opt = |v: Option<String>| v.unwrap_or_default();
         // Every cell, ours or not, as a spreadsheet may open the file.
-        c.write_record(
-            [
-                r.datetime.clone(),
-                r.timestamp_desc.to_string(),
-                r.source.to_string(),
-                r.source_long.clone(),
-                r.message.clone(),
-                r.parser.to_string(),
-                r.display_name.clone(),
-                r.tag.join(";"),
-                r.timestamp.to_string(),
-                r.source_file.clone(),
-                opt(r.line.map(|n| n.to_string())),
-                opt(r.record.map(|n| n.to_string())),
-                r.source_kind.to_string(),
-                r.level.to_string(),
-                r.component.clone(),
-                opt(r.event_id.map(|n| n.to_string())),
-                r.codes.join(";"),
-                opt(r.kb.clone()),
-                r.rule.join(";"),
-                r.cause.join(";"),
-                r.incident.iter().map(u32::to_string).collect::<Vec<_>>().join(";"),
-            ]
-            .iter()
-            .map(|cell| safe::csv_cell(cell).into_owned()),
-        )?;
+        let cells = [
+            r.datetime.clone(),
+            r.timestamp_desc.to_string(),
+            r.source.to_string(),
+            r.source_long.clone(),
+            r.message.clone(),
+            r.parser.to_string(),
+            r.display_name.clone(),
+            r.tag.join(";"),
+            r.timestamp.to_string(),
+            r.source_file.clone(),
+            opt(r.line.map(|n| n.to_string())),
+            opt(r.record.map(|n| n.to_string())),
+            r.source_kind.to_string(),
+            r.level.to_string(),
+            r.component.clone(),
+            opt(r.event_id.map(|n| n.to_string())),
+            r.codes.join(";"),
+            opt(r.kb.clone()),
+            r.rule.join(";"),
+            r.cause.join(";"),
+            r.incident.iter().map(u32::to_string).collect::<Vec<_>>().join(";"),
+            r.computer.clone(),
+        ];
+        c.write_record(cells.iter().map(|cell| safe::csv_cell(cell).into_owned()))
+            .map_err(io_error)?;
     }
     c.flush()
+}
+
+/// The writer's own error back, so that a closed pipe is still seen as one.
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 /// What SetupDiag said, as the report shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SetupDiagRef {
     /// The rule that matched.
     pub profile: Option<String>,
@@ -29,7 +29,7 @@ pub struct SetupDiagRef {
 }
 
 /// One feature-update attempt.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct UpgradeView {
     /// 1-based.
     pub id: u32,

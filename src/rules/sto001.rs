@@ -17,6 +17,11 @@ pub(super) static RULE: Rule = rule! {
     ///
     /// Strong evidence: together with any other storage signal it makes the report put a
     /// backup first.
+    ///
+    /// ## Which disk
+    /// The report names the disk the event is on. Errors on a disk that does not hold
+    /// Windows (a USB stick, a surprise-removed disk, one Partition event 1006 puts on a
+    /// removable bus) are listed apart and neither rank nor put a backup first.
     id: "STO001",
     name: "disk-bad-block",
     category: Category::Storage,

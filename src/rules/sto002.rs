@@ -13,6 +13,11 @@ pub(super) static RULE: Rule = rule! {
     /// This is standing evidence: it counts wherever it appears in the bundle, not only near
     /// a failed update. Windows itself tells the user to back up immediately. On its own it
     /// is enough to put a backup before any repair.
+    ///
+    /// ## Which disk
+    /// The report names the disk the event is on. Errors on a disk that does not hold
+    /// Windows (a USB stick, a surprise-removed disk, one Partition event 1006 puts on a
+    /// removable bus) are listed apart and neither rank nor put a backup first.
     id: "STO002",
     name: "smart-failure-predicted",
     category: Category::Storage,

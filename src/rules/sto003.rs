@@ -16,6 +16,11 @@ pub(super) static RULE: Rule = rule! {
     /// cables, drivers and power management cause them too. Several, or one together with
     /// a bad block or a CRC error in the servicing logs, point at failing storage. A machine
     /// that "has grown slow" before its updates failed often shows these.
+    ///
+    /// ## Which disk
+    /// The report names the disk the event is on. Errors on a disk that does not hold
+    /// Windows (a USB stick, a surprise-removed disk, one Partition event 1006 puts on a
+    /// removable bus) are listed apart and neither rank nor put a backup first.
     id: "STO003",
     name: "io-retry-or-reset",
     category: Category::Storage,

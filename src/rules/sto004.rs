@@ -13,6 +13,11 @@ pub(super) static RULE: Rule = rule! {
     /// ## Why it matters
     /// Both mean the device itself failed the request, not a timeout that a retry fixed.
     /// Strong evidence of failing media.
+    ///
+    /// ## Which disk
+    /// The report names the disk the event is on. Errors on a disk that does not hold
+    /// Windows (a USB stick, a surprise-removed disk, one Partition event 1006 puts on a
+    /// removable bus) are listed apart and neither rank nor put a backup first.
     id: "STO004",
     name: "disk-hardware-error",
     category: Category::Storage,

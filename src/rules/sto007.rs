@@ -13,6 +13,11 @@ pub(super) static RULE: Rule = rule! {
     /// For a removable drive this is harmless. For the system disk it means the device
     /// dropped off the bus (cable, controller, power or a dying drive), which interrupts
     /// servicing mid-write.
+    ///
+    /// ## Which disk
+    /// The event names the disk. A disk removed while the machine went on logging is taken
+    /// as removable (the log itself lives on the disk that holds Windows): its errors, this
+    /// removal included, are listed apart and neither rank nor put a backup first.
     id: "STO007",
     name: "disk-surprise-removed",
     category: Category::Storage,

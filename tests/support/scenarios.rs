@@ -302,6 +302,8 @@ pub fn all() -> Vec<Scenario> {
         low_disk_space(),
         network(),
         time_offset(),
+        usb_disk_beside_corrupt_store(),
+        system_disk_beside_corrupt_store(),
     ]
 }
 
@@ -795,5 +797,101 @@ fn clean() -> Scenario {
         readme: include_str!("scenario-readmes/clean.md"),
         text: vec![("CBS.log", cbs), ("WindowsUpdate.log", wu)],
         evtx: vec![("System.evtx", sys)],
+    }
+}
+
+/// A corrupt component store whose update fails at local `t` (UTC+1), a DISM run that
+/// cannot find repair files, and bad blocks on `\Device\Harddisk{disk}\DR{disk}` during the
+/// failure. Returns the text logs and the System events (UTC).
+fn corrupt_store_with_disk_errors(t: Civil, disk: u32) -> (Log, Log, Log, Events) {
+    let off = 60;
+    let title =
+        "2025-03 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5053598)";
+    let pkg = "Package_for_RollupFix~31bf3856ad364e35~amd64~~26100.3476.1.13";
+    let mut cbs = Log::new(true);
+    session_start(&mut cbs, t, "31170311_2280144127");
+    cbs.csi(at(t, 2), off, 1, "Info", "WcpInitialize: wcp.dll version 10.0.26100.3476 (WinBuild.160101.0800)")
+        .cbs(at(t, 40), "Info", "CBS", "Store corruption, manifest missing for package: Package_3_for_KB5053598~31bf3856ad364e35~amd64~~26100.3476.1.13")
+        .cbs(at(t, 40), "Error", "CBS", "Failed to resolve package 'Package_3_for_KB5053598~31bf3856ad364e35~amd64~~26100.3476.1.13' [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]")
+        .cbs(at(t, 41), "Info", "CBS", "Mark store corruption flag because of package: Package_3_for_KB5053598~31bf3856ad364e35~amd64~~26100.3476.1.13. [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]")
+        .cbs(at(t, 42), "Error", "CBS", "Failed to execute execution chain. [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]")
+        .cbs(at(t, 43), "Info", "CBS", &format!("WER: Generating failure report for package: {pkg}, status: 0x800f0831, failure source: Resolve, start state: Staged, target state: Installed, client id: WindowsUpdateAgent"))
+        .cbs(at(t, 44), "Info", "CBS", "Session: 31170311_2280144127 finalized. Reboot required: no [HRESULT = 0x800f0831 - CBS_E_STORE_CORRUPTION]");
+    let later = at(t, 1800);
+    let mut dism = Log::new(true);
+    dism.cbs(later, "Info", "DISM", "DISM.EXE: Executing command line: DISM  /Online /Cleanup-Image /RestoreHealth")
+        .cbs(at(later, 420), "Error", "DISM", "DISM Package Manager: PID=7340 TID=7716 Failed while processing command cleanup-image. - CPackageManagerCLIHandler::ExecuteCmdLine(hr:0x800f081f)")
+        .cbs(at(later, 420), "Error", "DISM", "DISM Package Manager: PID=7340 TID=7716 The source files could not be found; their location must be specified using the /source option to restore the feature. - GetCbsErrorMsg")
+        .cbs(at(later, 421), "Error", "DISM", "DISM.EXE: DISM Package Manager processed the command line but failed. HRESULT=800F081F");
+    let mut wu = Log::new(false);
+    install_attempt(&mut wu, at(t, 45), 5512, title, "800F0831");
+    let mut sys = Events::new("STUDIO-PC3");
+    let dev = format!("\\Device\\Harddisk{disk}\\DR{disk}");
+    let n = disk.to_string();
+    let u = |s: i64| to_utc(at(t, s), off);
+    sys.wu_client(43, u(5), title, None)
+        .classic("disk", 153, 3, u(20), &[&dev, "0x1d2c400", &n, "\\Device\\00000052"])
+        .classic("disk", 153, 3, u(31), &[&dev, "0x1d2c418", &n, "\\Device\\00000052"])
+        .classic("disk", 7, 2, u(38), &[&dev])
+        .wu_client(20, u(48), title, Some("0x800f0831"));
+    (cbs, dism, wu, sys)
+}
+
+/// A USB stick with bad blocks beside a corrupt component store on C:.
+fn usb_disk_beside_corrupt_store() -> Scenario {
+    let t: Civil = (2025, 3, 12, 9, 30, 0);
+    let (cbs, dism, wu, mut sys) = corrupt_store_with_disk_errors(t, 1);
+    let u = |s: i64| to_utc(at(t, s), 60);
+    sys.classic("disk", 157, 3, u(900), &["\\Device\\Harddisk1\\DR1", "1"]);
+    let mut pnp = Events::new("STUDIO-PC3");
+    let usb = "USBSTOR\\Disk&Ven_SanDisk&Prod_Cruzer_Blade&Rev_1.00\\4C530001230921117215&0";
+    pnp.data(
+        "Microsoft-Windows-Kernel-PnP",
+        400,
+        4,
+        u(-600),
+        "Microsoft-Windows-Kernel-PnP/Configuration",
+        &[("DeviceInstanceId", usb), ("DriverName", "disk.inf"), ("Status", "0")],
+    )
+    .data(
+        "Microsoft-Windows-Kernel-PnP",
+        410,
+        4,
+        u(-599),
+        "Microsoft-Windows-Kernel-PnP/Configuration",
+        &[("DeviceInstanceId", usb), ("DriverName", "disk.inf"), ("Status", "0")],
+    );
+    Scenario {
+        name: "usb-disk-beside-corrupt-store",
+        readme: include_str!("scenario-readmes/usb-disk-beside-corrupt-store.md"),
+        text: vec![("CBS.log", cbs), ("dism.log", dism), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys), ("Microsoft-Windows-Kernel-PnP%4Configuration.evtx", pnp)],
+    }
+}
+
+/// The same failure with the same disk errors, on the disk that holds Windows.
+fn system_disk_beside_corrupt_store() -> Scenario {
+    let t: Civil = (2025, 3, 12, 9, 30, 0);
+    let (cbs, dism, wu, sys) = corrupt_store_with_disk_errors(t, 0);
+    let mut part = Events::new("STUDIO-PC3");
+    part.data(
+        "Microsoft-Windows-Partition",
+        1006,
+        4,
+        to_utc(at(t, -7200), 60),
+        "Microsoft-Windows-Partition/Diagnostic",
+        &[
+            ("DiskNumber", "0"),
+            ("IsSystemCritical", "true"),
+            ("BusType", "11"),
+            ("Manufacturer", "Samsung"),
+            ("Model", "SSD 870 EVO 500GB"),
+        ],
+    );
+    Scenario {
+        name: "system-disk-beside-corrupt-store",
+        readme: include_str!("scenario-readmes/system-disk-beside-corrupt-store.md"),
+        text: vec![("CBS.log", cbs), ("dism.log", dism), ("WindowsUpdate.log", wu)],
+        evtx: vec![("System.evtx", sys), ("Microsoft-Windows-Partition%4Diagnostic.evtx", part)],
     }
 }

@@ -187,6 +187,10 @@ pub enum Family {
     ServiceControlManager,
     /// Kernel-Power, `EventLog`, Kernel-General: boots and unexpected shutdowns.
     System,
+    /// Microsoft-Windows-Partition: a disk's bus and role as it arrives (event 1006).
+    Partition,
+    /// Kernel-PnP and `UserPnp`: devices configured, started and removed.
+    Pnp,
     /// Anything else.
     Other,
 }
@@ -213,6 +217,10 @@ pub fn family(provider: &str) -> Family {
         "microsoft-windows-kernel-general",
     ]) {
         Family::System
+    } else if is(&["microsoft-windows-partition"]) {
+        Family::Partition
+    } else if is(&["microsoft-windows-kernel-pnp", "microsoft-windows-userpnp"]) {
+        Family::Pnp
     } else if p.get(..4).is_some_and(|s| s.eq_ignore_ascii_case(b"stor"))
         // Only where an `s` starts: this runs per record, on names of 20 to 40 bytes.
         || p.windows(8).any(|w| w[0] | 0x20 == b's' && w.eq_ignore_ascii_case(b"storport"))
@@ -242,6 +250,9 @@ pub(crate) fn is_known(fam: Family, id: u32) -> bool {
             matches!(id, 7000 | 7001 | 7009 | 7011 | 7022 | 7023 | 7024 | 7031 | 7032 | 7034 | 7043)
         }
         Family::System => matches!(id, 41 | 6008 | 12 | 13),
+        Family::Partition => id == 1006,
+        // Device configured, started, deleted or needing installation; driver installed.
+        Family::Pnp => matches!(id, 400 | 410 | 420 | 430 | 20001 | 20003),
         Family::Other => false,
     }
 }
@@ -350,9 +361,21 @@ fn synthesize<K: AsRef<str>, S: AsRef<str>>(fam: Family, id: u32, fields: &[(K, 
         (Family::Disk, 52) => {
             ["Device ", get("data1"), " predicts its own failure (SMART)"].concat()
         }
-        (Family::Disk, 153) => "An I/O operation was retried".to_string(),
-        (Family::Disk, 154) => "An I/O operation failed with a hardware error".to_string(),
-        (Family::Disk, 157) => "A disk was surprise-removed".to_string(),
+        // The device is in `%1`, the disk number in `%3` (153/154) or `%2` (157).
+        (Family::Disk, 9) => ["Timeout on ", get("data1")].concat(),
+        (Family::Disk, 15) => ["Device ", get("data1"), " is not ready"].concat(),
+        (Family::Disk, 153) => match f("data1") {
+            Some(dev) => ["An I/O operation on ", dev, " was retried"].concat(),
+            None => "An I/O operation was retried".to_string(),
+        },
+        (Family::Disk, 154) => match f("data1") {
+            Some(dev) => ["An I/O operation on ", dev, " failed with a hardware error"].concat(),
+            None => "An I/O operation failed with a hardware error".to_string(),
+        },
+        (Family::Disk, 157) => match f("data2").map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => ["Disk ", n, " was surprise-removed"].concat(),
+            None => "A disk was surprise-removed".to_string(),
+        },
         (Family::Storage, 129) => ["Storage reset issued to ", get("data1")].concat(),
         (Family::Ntfs, 55) => "File system structure on the volume is corrupt".to_string(),
         (Family::Ntfs, 98) if f("CorruptionActionState").is_none_or(|v| v.trim() == "0") => {

@@ -100,7 +100,8 @@ pub(super) struct Labels {
 impl Labels {
     /// Rough width of 12 px text.
     fn width(text: &str) -> f64 {
-        6.8 * text.chars().count() as f64
+        // Bold digits in the system fonts run to about 7.5 px; a little over keeps labels apart.
+        7.8 * text.chars().count() as f64
     }
 
     /// Takes the place of a label at `x` with this anchor if it is free of the last one.

@@ -131,9 +131,9 @@ fn excerpt(e: &Event<'_>) -> String {
 impl Picture {
     /// Builds the picture of a diagnosed timeline.
     pub fn new(bundle: &Bundle, events: &[Event<'_>], d: &Diagnosis) -> Self {
-        let lanes = lane::all(bundle);
+        let lanes = lane::all_of(bundle, events);
         let lane_of = |e: &Event<'_>| {
-            let name = lane::of_artifact(bundle, e.at.artifact as usize)?;
+            let name = lane::of_event(bundle, e)?;
             lanes.iter().position(|l| *l == name)
         };
         let place = |ev: usize| -> String {
@@ -145,8 +145,23 @@ impl Picture {
         // Event index → its mark, so an event is drawn once whatever cites it.
         let mut mark_of: BTreeMap<usize, usize> = BTreeMap::new();
         let mut bands = Vec::new();
+        // A retry loop of thousands of attempts draws its first and last attempts, and one
+        // band across those between: the picture stays bounded, as the report's lists do.
+        let keep = super::analyze::LISTED / 2;
         for i in &d.incidents {
-            for a in &i.attempts {
+            let n = i.attempts.len();
+            let shown = i
+                .attempts
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| n <= 2 * keep || *k < keep || *k >= n - keep);
+            if n > 2 * keep {
+                let middle = &i.attempts[keep..n - keep];
+                let first = middle.iter().map(|a| a.first).min().unwrap_or_default();
+                let last = middle.iter().map(|a| a.last).max().unwrap_or_default();
+                bands.push(Band { incident: i.id, first, last });
+            }
+            for (_, a) in shown {
                 bands.push(Band { incident: i.id, first: a.first, last: a.last });
                 for &ev in &a.events {
                     let Some(lane) = lane_of(&events[ev]) else { continue };
