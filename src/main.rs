@@ -68,6 +68,8 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
         open: OpenOptions {
             read_mode: input.read_mode.into(),
             max_archive_bytes: input.max_archive_bytes,
+            max_file_bytes: input.max_file_bytes,
+            max_bundle_bytes: input.max_bundle_bytes,
             ..OpenOptions::default()
         },
         parse: ParseOptions {
@@ -445,6 +447,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             window: w,
             read_mode,
             max_archive_bytes,
+            max_file_bytes,
+            max_bundle_bytes,
             max_record_bytes,
             max_events,
         } => {
@@ -459,6 +463,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 open: OpenOptions {
                     read_mode: read_mode.into(),
                     max_archive_bytes,
+                    max_file_bytes,
+                    max_bundle_bytes,
                     ..OpenOptions::default()
                 },
                 // A batch line is drawn from the same report as `analyze`, so it needs only

@@ -914,3 +914,95 @@ fn csv_cells_never_start_a_formula() {
     // Neutralised, not dropped: the file name and the four components are there.
     assert!(quoted >= 4 * 3, "{quoted} neutralised cells");
 }
+
+// --- sizes (issue 20, item 2) ------------------------------------------------------------
+
+/// A sparse file of `len` bytes starting with `head`: no disk or memory spent on the rest.
+fn sparse(path: &Path, head: &[u8], len: u64) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut f = fs::File::create(path).unwrap();
+    f.write_all(head).unwrap();
+    f.set_len(len).unwrap();
+}
+
+/// 1,100 files of 1 MiB (more than the 1,024 mappings watched at once, so later ones are
+/// read) and a 64 GiB `MEMORY.DMP` after them: none is read whole, nothing is allocated
+/// from a size, and the dump is still counted with its size.
+fn a_thousand_mapped_files_and_a_huge_dump(root: &Path) {
+    for i in 0..1100 {
+        sparse(&root.join(format!("perf/{i:04}.bin")), b"", 1 << 20);
+    }
+    // A kernel dump header: the signature, and nothing believable at the time's offset.
+    sparse(&root.join("zz/MEMORY.DMP"), b"PAGEDU64", 64 << 30);
+}
+
+#[cfg(unix)]
+#[test]
+fn more_than_1024_large_files_and_a_64_gib_sparse_dump() {
+    let case = Case::new();
+    a_thousand_mapped_files_and_a_huge_dump(&case.root);
+    for mode in ["auto", "read"] {
+        let (out, v) = case.analyze(&["--read-mode", mode]);
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", stderr(&out));
+        assert_demo_analysed(&v);
+        let dump = file(&v, "zz/MEMORY.DMP");
+        assert_eq!(dump["kind"], "memory-dump", "{dump}");
+        assert_eq!(dump["size"], 64u64 << 30, "{dump}");
+        assert_eq!(file(&v, "perf/1099.bin")["size"], 1 << 20);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn batch_survives_a_bundle_of_huge_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    common::copy_tree(&common::fixture("bundles/storage-0x80070306"), &fleet.join("good"));
+    a_thousand_mapped_files_and_a_huge_dump(&fleet.join("huge"));
+    common::copy_tree(&common::fixture("bundles/storage-0x80070306"), &fleet.join("huge"));
+    let out = wutriage(&[&"batch", &"--jobs", &"1", &fleet]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for l in &lines {
+        assert_eq!(l["top_cause"], "storage", "{l}");
+    }
+}
+
+/// `--read-mode read` on an 8 GiB log reads what the per-file cap allows, in memory that
+/// grows with what is read (the run is capped at 256 MiB), and says how to read more.
+#[cfg(unix)]
+#[test]
+fn read_mode_on_an_8_gib_log_reads_up_to_the_file_cap() {
+    let case = Case::new();
+    let log = case.root.join("Logs/CBS/CBS.log");
+    let head = fs::read(&log).unwrap();
+    sparse(&log, &head, 8 << 30);
+    let (out, v) = case.analyze(&["--read-mode", "read", "--max-file-bytes", "32MiB"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Logs/CBS/CBS.log") && err.contains("--max-file-bytes"), "{err}");
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert_eq!(f["size"], 8u64 << 30, "{f}");
+    assert!(f["note"].as_str().unwrap().contains("only the first 32 MiB of 8 GiB"), "{f}");
+}
+
+/// The bundle's cap: files past it are cut or left unread, each named with the flag.
+#[test]
+fn the_bundle_cap_bounds_what_is_read_over_all_files() {
+    let case = Case::new();
+    let big = "2024-02-14 01:00:00, Info                  CBS    Loaded servicing stack\r\n"
+        .repeat((3 << 20) / 76);
+    case.put("zz/CBS.persist.log", big.as_bytes());
+    let (out, v) = case.analyze(&["--max-bundle-bytes", "2MiB"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("zz/CBS.persist.log") && err.contains("--max-bundle-bytes"), "{err}");
+    assert_demo_analysed(&v);
+    let (bad, _) = case.analyze(&["--max-file-bytes", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -16,7 +16,7 @@ pub use input::ReadMode;
 pub use sniff::Kind;
 
 use crate::error::Error;
-use input::Content;
+use input::{Content, Loaded, Loader};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -29,10 +29,20 @@ pub struct OpenOptions {
     pub max_archive_bytes: u64,
     /// How deep folders and nested archives are followed.
     pub max_depth: usize,
+    /// Cap on the bytes read or mapped of one file on disk; a longer log is read up to it.
+    pub max_file_bytes: u64,
+    /// Cap on the bytes read or mapped of files on disk, over the whole bundle.
+    pub max_bundle_bytes: u64,
 }
 
 /// Default archive cap: 4 GiB of decompressed members.
 pub const DEFAULT_MAX_ARCHIVE_BYTES: u64 = 4 << 30;
+
+/// Default cap per file on disk: 4 GiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 << 30;
+
+/// Default cap per bundle of files on disk: 16 GiB.
+pub const DEFAULT_MAX_BUNDLE_BYTES: u64 = 16 << 30;
 
 impl Default for OpenOptions {
     fn default() -> Self {
@@ -40,6 +50,8 @@ impl Default for OpenOptions {
             read_mode: ReadMode::Auto,
             max_archive_bytes: DEFAULT_MAX_ARCHIVE_BYTES,
             max_depth: 32,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_bundle_bytes: DEFAULT_MAX_BUNDLE_BYTES,
         }
     }
 }
@@ -88,6 +100,11 @@ impl Artifact {
 
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
+        Artifact::sniffed(path, data, note, s)
+    }
+
+    /// [`Artifact::new`] with what sniffing found.
+    fn sniffed(path: String, data: Content, note: Option<String>, s: sniff::Sniffed) -> Self {
         // A log that is not read (named like one, or a .log/.etl/.evtx file of a format
         // wutriage does not analyse) is worth a warning; other skipped files (README.txt)
         // only get a note in the inventory.
@@ -175,7 +192,24 @@ pub(crate) struct Member {
 struct Opener<'o> {
     opts: &'o OpenOptions,
     budget: Budget,
+    loader: Loader,
     out: Vec<Artifact>,
+}
+
+impl<'o> Opener<'o> {
+    fn new(opts: &'o OpenOptions) -> Self {
+        Opener {
+            opts,
+            budget: Budget::new(opts.max_archive_bytes),
+            loader: Loader {
+                mode: opts.read_mode,
+                max_file_bytes: opts.max_file_bytes,
+                bundle_left: opts.max_bundle_bytes,
+                max_bundle_bytes: opts.max_bundle_bytes,
+            },
+            out: Vec::new(),
+        }
+    }
 }
 
 impl Bundle {
@@ -183,8 +217,7 @@ impl Bundle {
     /// the others are still opened; damaged archives and unreadable files inside folders
     /// become artifacts with a note.
     pub fn open(inputs: &[PathBuf], opts: &OpenOptions) -> Bundle {
-        let mut opener =
-            Opener { opts, budget: Budget::new(opts.max_archive_bytes), out: Vec::new() };
+        let mut opener = Opener::new(opts);
         let mut errors = Vec::new();
         let prefix_inputs = inputs.len() > 1;
         for input in inputs {
@@ -208,14 +241,12 @@ impl Bundle {
             } else if !meta.is_file() {
                 errors.push(Error::NotRegular { path: input.clone() });
             } else {
-                match input::load(input, opts.read_mode) {
+                match opener.loader.load(input) {
                     // A lone archive is the bundle root: its members keep their own paths.
-                    Ok(content)
-                        if !prefix_inputs && sniff::container(content.bytes()).is_some() =>
-                    {
-                        opener.add_archive("", label, &content, 0);
+                    Ok(l) if !prefix_inputs && sniff::container(l.content.bytes()).is_some() => {
+                        opener.add_archive("", label, &l.content, 0);
                     }
-                    Ok(content) => opener.add(label, content, 0, None),
+                    Ok(l) => opener.add_loaded(label, l, 0),
                     Err(source) => errors.push(Error::Io { path: input.clone(), source }),
                 }
             }
@@ -230,8 +261,7 @@ impl Bundle {
     /// A bundle of one file held in memory, opened as if found in a folder: recognised by
     /// content, and opened when it is an archive.
     pub fn from_memory(name: &str, bytes: Vec<u8>, opts: &OpenOptions) -> Bundle {
-        let mut opener =
-            Opener { opts, budget: Budget::new(opts.max_archive_bytes), out: Vec::new() };
+        let mut opener = Opener::new(opts);
         let (clean, _) = archive::sanitize(name);
         opener.add(clean, Content::Owned(bytes), 0, None);
         let mut artifacts = opener.out;
@@ -358,8 +388,8 @@ impl Opener<'_> {
                 }
                 continue;
             }
-            match input::load(&path, self.opts.read_mode) {
-                Ok(content) => self.add(shown, content, depth, None),
+            match self.loader.load(&path) {
+                Ok(l) => self.add_loaded(shown, l, depth),
                 Err(e) => {
                     let size = entry.metadata().map_or(0, |m| m.len());
                     self.out.push(Artifact::failed(
@@ -370,6 +400,21 @@ impl Opener<'_> {
                     ));
                 }
             }
+        }
+    }
+
+    /// Adds a file loaded from disk: its size on disk, and what was left unread of it.
+    fn add_loaded(&mut self, shown: String, l: Loaded, depth: usize) {
+        let Loaded { content, size, cut, sniffed } = l;
+        let before = self.out.len();
+        let archive = sniff::container(content.bytes()).is_some();
+        match sniffed {
+            Some(s) => self.out.push(Artifact::sniffed(shown, content, cut, s)),
+            None => self.add(shown, content, depth, cut),
+        }
+        // An archive gives its members; a file gives one artifact, of its size on disk.
+        if !archive && let Some(a) = self.out.get_mut(before) {
+            a.size = size;
         }
     }
 

@@ -482,7 +482,10 @@ enum Job<'t> {
     /// A memory dump: only its header is read.
     Dump {
         artifact: usize,
+        /// Its header (only that is loaded).
         bytes: &'t [u8],
+        /// Its size on disk.
+        size: u64,
     },
     Etl {
         artifact: usize,
@@ -543,7 +546,7 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
     let (kind, name, text) = match job {
         Job::Text { kind, name, src, range, .. } => (*kind, *name, src.text(range.clone())?),
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
-        Job::Dump { bytes, .. } => return Some(setup::dump::parse(bytes, ctx)),
+        Job::Dump { bytes, size, .. } => return Some(setup::dump::parse(bytes, *size, ctx)),
         Job::Etl { bytes, .. } => return Some(etl::parse(bytes, ctx)),
     };
     Some(match kind {
@@ -622,7 +625,9 @@ pub fn parse<'t>(
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
-            Kind::MemoryDump => jobs.push(Job::Dump { artifact: i, bytes: a.bytes() }),
+            Kind::MemoryDump => {
+                jobs.push(Job::Dump { artifact: i, bytes: a.bytes(), size: a.size });
+            }
             Kind::Etl => jobs.push(Job::Etl { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
