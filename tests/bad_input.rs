@@ -1006,3 +1006,53 @@ fn the_bundle_cap_bounds_what_is_read_over_all_files() {
     let (bad, _) = case.analyze(&["--max-file-bytes", "lots"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+// --- text that looks damaged (issue 20, item 1) ------------------------------------------
+
+/// A failing disk zeroes the first sector of CBS.log: the rest is still a log, read with the
+/// NULs counted as damage.
+#[test]
+fn a_zeroed_first_sector_does_not_make_a_log_binary() {
+    let case = Case::new();
+    let mut cbs = demo_cbs();
+    cbs[..512].fill(0);
+    case.put("Logs/CBS/CBS.log", &cbs);
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert_eq!(f["kind"], "cbs", "{f}");
+    assert!(f["records"].as_u64().unwrap() > 5, "{f}");
+    assert!(issue_kinds(f).contains(&"nul-bytes".to_string()), "{f}");
+    // The same when nothing but the zeroed sector and a few lines are there.
+    let small = Case::empty();
+    let mut log = vec![0u8; 512];
+    log.extend_from_slice(&demo_cbs()[..1500]);
+    small.put("CBS.log", &log);
+    let (out, v) = small.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(file(&v, "CBS.log")["kind"], "cbs", "{v}");
+}
+
+/// PowerShell 5's `>>` appends UTF-16 to a UTF-8 log: both parts are read.
+#[test]
+fn utf16_appended_to_a_utf8_log_is_read_in_its_own_encoding() {
+    let appended = "2024-02-14 03:05:00, Info                  CBS    Appended by a script: first\r\n\
+                    2024-02-14 03:05:01, Info                  CBS    Appended by a script: second\r\n\
+                    2024-02-14 03:05:02, Info                  CBS    Appended by a script: third\r\n";
+    let plain = Case::new();
+    let (_, before) = plain.analyze(&[]);
+    let records = file(&before, "Logs/CBS/CBS.log")["records"].as_u64().unwrap();
+    let case = Case::new();
+    let mut cbs = demo_cbs();
+    for u in appended.encode_utf16() {
+        cbs.extend_from_slice(&u.to_le_bytes());
+    }
+    case.put("Logs/CBS/CBS.log", &cbs);
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert_eq!(f["records"].as_u64().unwrap(), records + 3, "{f}");
+    assert!(f["note"].as_str().unwrap().contains("UTF-16 text appended"), "{f}");
+}

@@ -74,6 +74,8 @@ pub struct Artifact {
     /// renamed), not just information.
     pub warn: bool,
     content: Content,
+    /// Where UTF-16LE text appended to this UTF-8 file starts.
+    utf16_from: Option<usize>,
 }
 
 impl Artifact {
@@ -93,9 +95,19 @@ impl Artifact {
         self.content.is_mapped()
     }
 
-    /// The decoded text (borrowed when the bytes are valid UTF-8).
+    /// The decoded text (borrowed when the bytes are valid UTF-8); a UTF-8 file with
+    /// UTF-16 appended is decoded part by part.
     pub fn text(&self) -> decode::Decoded<'_> {
-        decode::decode(self.bytes(), self.encoding)
+        match self.utf16_from {
+            Some(at) => decode::decode_mixed(self.bytes(), at),
+            None => decode::decode(self.bytes(), self.encoding),
+        }
+    }
+
+    /// Whether the text is one encoding throughout, so that its bytes can be parsed as
+    /// they are (UTF-8) or decoded whole.
+    pub fn is_one_encoding(&self) -> bool {
+        self.utf16_from.is_none()
     }
 
     fn new(path: String, data: Content, note: Option<String>) -> Self {
@@ -110,10 +122,15 @@ impl Artifact {
         // only get a note in the inventory.
         let warn =
             note.is_some() || (!s.kind.is_parsed() && s.note.is_some() && named_like_log(&path));
-        let note = match (note, s.note) {
-            (Some(a), Some(b)) => Some(format!("{b}; {a}")),
-            (a, b) => b.or(a),
-        };
+        let utf16_from = (s.kind.is_parsed()
+            && matches!(s.encoding, Encoding::Utf8 | Encoding::Utf8Bom))
+        .then(|| decode::utf16_tail(data.bytes()))
+        .flatten();
+        let mixed = utf16_from.map(|at| {
+            format!("UTF-16 text appended from byte {at} (PowerShell's >>); each part read in its own encoding")
+        });
+        let note = [s.note, note, mixed].into_iter().flatten().collect::<Vec<_>>();
+        let note = (!note.is_empty()).then(|| note.join("; "));
         Artifact {
             path,
             size: data.bytes().len() as u64,
@@ -122,6 +139,7 @@ impl Artifact {
             note,
             warn,
             content: data,
+            utf16_from,
         }
     }
 
@@ -134,6 +152,7 @@ impl Artifact {
             note: Some(note),
             warn: true,
             content: Content::Owned(Vec::new()),
+            utf16_from: None,
         }
     }
 }
@@ -286,6 +305,7 @@ impl Bundle {
             note: None,
             warn: false,
             content: Content::Owned(bytes),
+            utf16_from: None,
         };
         Bundle { artifacts: vec![artifact], errors: Vec::new() }
     }

@@ -387,9 +387,14 @@ impl<'b> Texts<'b> {
             .artifacts
             .iter()
             .map(|a| {
-                is_text_kind(a.kind).then(|| match decode::utf8_payload(a.bytes(), a.encoding) {
-                    Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
-                    None => Text::Utf16 { artifact: a, decoded: OnceLock::new() },
+                is_text_kind(a.kind).then(|| {
+                    match decode::utf8_payload(a.bytes(), a.encoding)
+                        .filter(|_| a.is_one_encoding())
+                    {
+                        Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
+                        // UTF-16, or UTF-8 with UTF-16 appended: decoded before parsing.
+                        None => Text::Utf16 { artifact: a, decoded: OnceLock::new() },
+                    }
                 })
             })
             .collect();
