@@ -1056,3 +1056,76 @@ fn utf16_appended_to_a_utf8_log_is_read_in_its_own_encoding() {
     assert_eq!(f["records"].as_u64().unwrap(), records + 3, "{f}");
     assert!(f["note"].as_str().unwrap().contains("UTF-16 text appended"), "{f}");
 }
+
+// --- archives that lie (issue 20, item 4) -------------------------------------------------
+
+/// `zip_of` with ZIP64 extra fields, and the uncompressed size of member `liar` in them
+/// (central directory and local header) set to 2^62.
+fn zip_with_a_lying_zip64_size(members: &[(&str, &[u8])], liar: usize) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, bytes) in members {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    let mut z = w.finish().unwrap().into_inner();
+    let u16_at = |z: &[u8], at: usize| usize::from(u16::from_le_bytes([z[at], z[at + 1]]));
+    let u32_at = |z: &[u8], at: usize| u32::from_le_bytes(z[at..at + 4].try_into().unwrap());
+    let mut patched = 0;
+    // Central directory entries (PK\1\2): name at 46, extra after it.
+    let entries: Vec<usize> =
+        z.windows(4).enumerate().filter(|(_, w)| *w == b"PK\x01\x02").map(|(i, _)| i).collect();
+    let cd = entries[liar];
+    let (name_len, extra_len) = (u16_at(&z, cd + 28), u16_at(&z, cd + 30));
+    let local = u32_at(&z, cd + 42) as usize;
+    for (extra, sized_32) in
+        [(cd + 46 + name_len, cd + 24), (local + 30 + u16_at(&z, local + 26), local + 22)]
+    {
+        let end = if extra > cd { extra + extra_len } else { extra + u16_at(&z, local + 28) };
+        let mut at = extra;
+        while at + 4 <= end {
+            let (id, len) = (u16_at(&z, at), u16_at(&z, at + 2));
+            if id == 1 {
+                z[sized_32..sized_32 + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+                z[at + 4..at + 12].copy_from_slice(&(1u64 << 62).to_le_bytes());
+                patched += 1;
+            }
+            at += 4 + len;
+        }
+    }
+    assert!(patched >= 1, "no ZIP64 extra field to patch");
+    z
+}
+
+#[test]
+fn a_lying_zip64_size_skips_that_member_and_reads_the_rest() {
+    let demo = common::fixture("bundles/storage-0x80070306");
+    let cbs = demo_cbs();
+    let system = fs::read(demo.join("EventLogs/System.evtx")).unwrap();
+    let setup = fs::read(demo.join("EventLogs/Setup.evtx")).unwrap();
+    let z = zip_with_a_lying_zip64_size(
+        &[
+            ("EventLogs/Setup.evtx", &setup),
+            ("liar.log", b"2024-02-14 03:00:05, Info  CBS  x\r\n"),
+            ("Logs/CBS/CBS.log", &cbs),
+            ("EventLogs/System.evtx", &system),
+        ],
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.zip");
+    fs::write(&path, &z).unwrap();
+    let out = wutriage(&[&"analyze", &"--format", &"json", &path]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("liar.log") && err.contains("declares 4611686018427387904 bytes"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_demo_analysed(&v);
+    file(&v, "Logs/CBS/CBS.log");
+    file(&v, "EventLogs/System.evtx");
+}

@@ -18,6 +18,18 @@ pub(crate) enum ArchiveError {
          (raise it with --max-archive-bytes)"
     )]
     Cap { cap: u64 },
+    #[error(
+        "member {name} {how} {declared} bytes, more than {what} ({cap} bytes); skipped, the \
+         other members are read (raise it with {flag})"
+    )]
+    TooLarge {
+        name: String,
+        how: &'static str,
+        declared: u64,
+        what: &'static str,
+        cap: u64,
+        flag: &'static str,
+    },
     #[error("member {name}: {source}")]
     Member {
         name: String,
@@ -48,13 +60,18 @@ pub(crate) fn sanitize(name: &str) -> (String, bool) {
 /// so that a large archive does not grow the heap.
 const SPILL_BYTES: u64 = 16 << 20;
 
-/// Reads at most the remaining budget from `r`; errors with [`ReadCap::Cap`] past it.
+/// Reads at most the remaining budget (and the per-member cap) from `r`; errors with
+/// [`ReadCap::Cap`] past the budget, [`ReadCap::Member`] past the member cap, and
+/// [`ReadCap::Declared`], reading nothing, when the declared size alone is past either.
 fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<Content, ReadCap> {
-    if declared > budget.remaining() {
-        return Err(ReadCap::Cap);
+    if declared > budget.member_cap.min(budget.remaining()) {
+        // A header can lie (a ZIP64 size of 2^62): that member is skipped unread, and the
+        // ones after it still fit.
+        return Err(ReadCap::Declared(declared));
     }
-    // Declared sizes can lie (zip bombs): never read more than one byte past the budget.
-    let limit = budget.remaining() + 1;
+    // Declared sizes can lie the other way too (zip bombs): never read more than one byte
+    // past what is allowed.
+    let limit = budget.remaining().min(budget.member_cap) + 1;
     let mut r = r.take(limit);
     let first = SPILL_BYTES.min(limit).min(budget.heap_left());
     let mut buf = Vec::with_capacity(usize::try_from(declared.min(first)).unwrap_or(0));
@@ -68,21 +85,47 @@ fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<C
         file.write_all(&buf).map_err(ReadCap::Io)?;
         drop(buf);
         total += io::copy(&mut r, &mut file).map_err(ReadCap::Io)?;
-        if total > budget.remaining() {
-            return Err(ReadCap::Cap);
-        }
+        over(total, budget)?;
         input::from_spilled(&mut file, total).map_err(ReadCap::Io)?
     };
-    if total > budget.remaining() {
-        return Err(ReadCap::Cap);
-    }
+    over(total, budget)?;
     budget.spend(total, on_heap);
     Ok(content)
 }
 
+/// Whether `total` bytes read of one member broke a cap.
+fn over(total: u64, budget: &Budget) -> Result<(), ReadCap> {
+    if total > budget.remaining() {
+        Err(ReadCap::Cap)
+    } else if total > budget.member_cap {
+        Err(ReadCap::Member)
+    } else {
+        Ok(())
+    }
+}
+
 enum ReadCap {
+    /// The bundle's archive budget would be exceeded.
     Cap,
+    /// The member decompressed to more than the per-member cap.
+    Member,
+    /// Its declared size is past a cap; nothing was read.
+    Declared(u64),
     Io(io::Error),
+}
+
+/// The error for a member skipped for its size (declared, or found while reading).
+fn too_large(name: String, declared: Option<u64>, budget: &Budget) -> ArchiveError {
+    let (how, declared) = match declared {
+        Some(d) => ("declares", d),
+        None => ("decompresses to more than", budget.member_cap),
+    };
+    let (what, cap, flag) = if declared >= budget.member_cap {
+        ("the per-file cap", budget.member_cap, "--max-file-bytes")
+    } else {
+        ("is left of the archive cap", budget.remaining(), "--max-archive-bytes")
+    };
+    ArchiveError::TooLarge { name, how, declared, what, cap, flag }
 }
 
 /// Every file member of a zip, in archive order.
@@ -124,6 +167,10 @@ fn zip_members_unguarded(
             Err(ReadCap::Cap) => {
                 out.push(Err(ArchiveError::Cap { cap: budget.cap }));
                 break;
+            }
+            Err(ReadCap::Declared(d)) => out.push(Err(too_large(raw_name, Some(d), budget))),
+            Err(ReadCap::Member) => {
+                out.push(Err(too_large(raw_name, None, budget)));
             }
             Err(ReadCap::Io(source)) => {
                 out.push(Err(ArchiveError::Member { name: raw_name, source }));
@@ -181,6 +228,8 @@ fn cab_members_unguarded(
                 out.push(Err(ArchiveError::Cap { cap: budget.cap }));
                 break;
             }
+            Err(ReadCap::Declared(d)) => out.push(Err(too_large(name, Some(d), budget))),
+            Err(ReadCap::Member) => out.push(Err(too_large(name, None, budget))),
             Err(ReadCap::Io(source)) => out.push(Err(ArchiveError::Member { name, source })),
         }
     }

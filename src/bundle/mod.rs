@@ -170,6 +170,8 @@ pub struct Bundle {
 #[derive(Debug)]
 pub(crate) struct Budget {
     cap: u64,
+    /// The most one member may decompress to.
+    member_cap: u64,
     used: u64,
     /// Bytes of members kept on the heap (the rest went to temporary files).
     in_memory: u64,
@@ -180,8 +182,8 @@ pub(crate) struct Budget {
 const MEMBER_HEAP: u64 = 256 << 20;
 
 impl Budget {
-    fn new(cap: u64) -> Self {
-        Budget { cap, used: 0, in_memory: 0 }
+    fn new(cap: u64, member_cap: u64) -> Self {
+        Budget { cap, member_cap, used: 0, in_memory: 0 }
     }
 
     fn remaining(&self) -> u64 {
@@ -219,7 +221,7 @@ impl<'o> Opener<'o> {
     fn new(opts: &'o OpenOptions) -> Self {
         Opener {
             opts,
-            budget: Budget::new(opts.max_archive_bytes),
+            budget: Budget::new(opts.max_archive_bytes, opts.max_file_bytes),
             loader: Loader {
                 mode: opts.read_mode,
                 max_file_bytes: opts.max_file_bytes,
