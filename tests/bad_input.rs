@@ -1129,3 +1129,104 @@ fn a_lying_zip64_size_skips_that_member_and_reads_the_rest() {
     file(&v, "Logs/CBS/CBS.log");
     file(&v, "EventLogs/System.evtx");
 }
+
+// --- special files and links (issue 20, item 9) -------------------------------------------
+
+/// `/proc/self/pagemap` says it is 0 bytes and never ends; a link to it is not followed,
+/// and a link to a log outside the bundle is read and said to be outside.
+#[cfg(target_os = "linux")]
+#[test]
+fn links_to_proc_are_not_read_and_links_outside_are_noted() {
+    let case = Case::new();
+    std::os::unix::fs::symlink("/proc/self/pagemap", case.root.join("CBS.persist.log")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", case.root.join("environ.txt")).unwrap();
+    let outside = case.dir.path().join("elsewhere/dism.log");
+    fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    fs::write(&outside, b"2024-02-14 03:00:05, Info                  DISM   DISM.EXE: started\r\n")
+        .unwrap();
+    std::os::unix::fs::symlink(&outside, case.root.join("dism.log")).unwrap();
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_demo_analysed(&v);
+    for name in ["CBS.persist.log", "environ.txt"] {
+        let f = file(&v, name);
+        assert!(f["note"].as_str().unwrap().contains("system file, not evidence"), "{f}");
+        assert_eq!(f["size"], 0, "{f}");
+    }
+    let d = file(&v, "dism.log");
+    assert!(d["note"].as_str().unwrap().contains("outside the bundle"), "{d}");
+    assert_eq!(d["kind"], "dism", "{d}");
+    // Named directly, a /proc file is read only as far as its reported size (0).
+    let out = wutriage(&[&"inventory", &"--format", &"json", &"/proc/self/pagemap"]);
+    assert!(out.status.code().is_some(), "{}", stderr(&out));
+}
+
+// --- nothing lost, nothing silent (issue 20, item 10) -------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn batch_gives_every_bundle_a_line_and_a_unique_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    let demo = common::fixture("bundles/storage-0x80070306");
+    common::copy_tree(&demo, &fleet.join("PC1"));
+    let cbs = demo_cbs();
+    fs::write(fleet.join("PC1.zip"), zip_of(&[("Logs/CBS/CBS.log", &cbs)])).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", fleet.join("zero.zip")).unwrap();
+    let fifo_made = Command::new("mkfifo").arg(fleet.join("pipe.zip")).status();
+    let fifo = fifo_made.is_ok_and(|s| s.success());
+    let out = wutriage(&[&"batch", &"--jobs", &"1", &fleet]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines.iter().map(|l| l["bundle"].as_str().unwrap()).collect();
+    let mut want = vec!["PC1", "PC1.zip", "zero"];
+    if fifo {
+        want.insert(2, "pipe");
+    }
+    assert_eq!(ids, want, "{lines:?}");
+    let zero = &lines[ids.iter().position(|&i| i == "zero").unwrap()];
+    assert_ne!(zero["status"], "ok", "{zero}");
+}
+
+#[test]
+fn two_members_of_one_name_are_not_lost_silently() {
+    let one = "2024-02-14 03:00:05, Info                  CBS    first copy\r\n";
+    let two = "2024-02-14 03:00:06, Info                  CBS    second copy\r\n";
+    let case = Case::new();
+    // The zip writer refuses a name twice: write another name of the same length, then
+    // rename it in the local and central headers.
+    let mut z = zip_of(&[("CBS.log", one.as_bytes()), ("CBX.log", two.as_bytes())]);
+    for at in 0..z.len() - 7 {
+        if &z[at..at + 7] == b"CBX.log" {
+            z[at..at + 7].copy_from_slice(b"CBS.log");
+        }
+    }
+    case.put("twice.zip", &z);
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_demo_analysed(&v);
+    assert_eq!(file(&v, "twice.zip/CBS.log")["records"], 1);
+    // The zip reader keeps one member per name: not silently.
+    assert!(err.contains("twice.zip") && err.contains("1 of 2"), "{err}");
+    assert!(err.contains("repeat the name of another member"), "{err}");
+}
+
+#[test]
+fn many_files_with_one_problem_are_one_summarised_warning() {
+    let case = Case::new();
+    for i in 0..2000 {
+        case.put(&format!("empty/{i:04}/CBS.log"), b"");
+    }
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_demo_analysed(&v);
+    assert!(err.lines().count() < 20, "{} lines: {err}", err.lines().count());
+    assert!(err.contains("and 1995 more files: empty file"), "{err}");
+    assert!(v["files"].as_array().unwrap().len() > 2000);
+}

@@ -19,10 +19,11 @@ pub(crate) enum ArchiveError {
     )]
     Cap { cap: u64 },
     #[error(
-        "member {name} {how} {declared} bytes, more than {what} ({cap} bytes); skipped, the \
+        "{reached}: member {name} {how} {declared} bytes, more than {what} ({cap} bytes); skipped, the \
          other members are read (raise it with {flag})"
     )]
     TooLarge {
+        reached: &'static str,
         name: String,
         how: &'static str,
         declared: u64,
@@ -120,12 +121,12 @@ fn too_large(name: String, declared: Option<u64>, budget: &Budget) -> ArchiveErr
         Some(d) => ("declares", d),
         None => ("decompresses to more than", budget.member_cap),
     };
-    let (what, cap, flag) = if declared >= budget.member_cap {
-        ("the per-file cap", budget.member_cap, "--max-file-bytes")
+    let (reached, what, cap, flag) = if declared >= budget.member_cap {
+        ("per-file cap reached", "the per-file cap", budget.member_cap, "--max-file-bytes")
     } else {
-        ("is left of the archive cap", budget.remaining(), "--max-archive-bytes")
+        ("archive size cap reached", "is left under it", budget.remaining(), "--max-archive-bytes")
     };
-    ArchiveError::TooLarge { name, how, declared, what, cap, flag }
+    ArchiveError::TooLarge { reached, name, how, declared, what, cap, flag }
 }
 
 /// Every file member of a zip, in archive order.
@@ -146,6 +147,17 @@ fn zip_members_unguarded(
     let mut zip =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ArchiveError::Zip(e.to_string()))?;
     let mut out = Vec::new();
+    // The zip reader keeps one member per name; the end record says how many there are.
+    if let Some(listed) = listed_members(bytes)
+        && listed > zip.len()
+    {
+        out.push(Err(ArchiveError::Member {
+            name: format!("{} of {listed}", listed - zip.len()),
+            source: io::Error::other(
+                "they repeat the name of another member; only one member of each name is read",
+            ),
+        }));
+    }
     for i in 0..zip.len() {
         let mut file = match zip.by_index(i) {
             Ok(f) => f,
@@ -178,6 +190,15 @@ fn zip_members_unguarded(
         }
     }
     Ok(out)
+}
+
+/// The number of members the zip's end-of-central-directory record gives (not for ZIP64,
+/// whose record says 0xFFFF).
+fn listed_members(bytes: &[u8]) -> Option<usize> {
+    let tail = bytes.len().saturating_sub(22 + 0xFFFF);
+    let at = bytes[tail..].windows(4).rposition(|w| w == b"PK\x05\x06")? + tail;
+    let n = u16::from_le_bytes(bytes.get(at + 10..at + 12)?.try_into().ok()?);
+    (n != 0xFFFF).then_some(usize::from(n))
 }
 
 /// Every file in a cabinet (`CbsPersist_*.cab`), in cabinet order.

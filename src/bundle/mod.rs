@@ -215,6 +215,8 @@ struct Opener<'o> {
     budget: Budget,
     loader: Loader,
     out: Vec<Artifact>,
+    /// The folder being walked, links resolved: links that leave it are noted.
+    root: Option<PathBuf>,
 }
 
 impl<'o> Opener<'o> {
@@ -229,6 +231,7 @@ impl<'o> Opener<'o> {
                 max_bundle_bytes: opts.max_bundle_bytes,
             },
             out: Vec::new(),
+            root: None,
         }
     }
 }
@@ -258,6 +261,7 @@ impl Bundle {
                 .map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into_owned());
             if meta.is_dir() {
                 let root = if prefix_inputs { label } else { String::new() };
+                opener.root = fs::canonicalize(input).ok();
                 opener.walk(input, &root, 0);
             } else if !meta.is_file() {
                 errors.push(Error::NotRegular { path: input.clone() });
@@ -267,7 +271,7 @@ impl Bundle {
                     Ok(l) if !prefix_inputs && sniff::container(l.content.bytes()).is_some() => {
                         opener.add_archive("", label, &l.content, 0);
                     }
-                    Ok(l) => opener.add_loaded(label, l, 0),
+                    Ok(l) => opener.add_loaded(label, l, 0, None),
                     Err(source) => errors.push(Error::Io { path: input.clone(), source }),
                 }
             }
@@ -359,6 +363,7 @@ impl Opener<'_> {
             let path = entry.path();
             let shown = join(rel, &name);
             let Ok(ft) = entry.file_type() else { continue };
+            let mut link_note = None;
             let is_dir = if ft.is_symlink() {
                 match fs::metadata(&path) {
                     Ok(m) if m.is_dir() => {
@@ -370,7 +375,18 @@ impl Opener<'_> {
                         ));
                         continue;
                     }
-                    Ok(_) => false,
+                    // Pipes and devices are refused below, whatever leads to them.
+                    Ok(m) if !m.is_file() => false,
+                    Ok(_) => match self.link_target(&path) {
+                        Ok(note) => {
+                            link_note = note;
+                            false
+                        }
+                        Err(why) => {
+                            self.out.push(Artifact::failed(shown, Kind::Unknown, 0, why));
+                            continue;
+                        }
+                    },
                     Err(e) => {
                         self.out.push(Artifact::failed(
                             shown,
@@ -411,7 +427,7 @@ impl Opener<'_> {
                 continue;
             }
             match self.loader.load(&path) {
-                Ok(l) => self.add_loaded(shown, l, depth),
+                Ok(l) => self.add_loaded(shown, l, depth, link_note),
                 Err(e) => {
                     let size = entry.metadata().map_or(0, |m| m.len());
                     self.out.push(Artifact::failed(
@@ -425,9 +441,29 @@ impl Opener<'_> {
         }
     }
 
+    /// Where a link to a file leads: `Err` with why it is not read (a system file under
+    /// `/proc`, `/sys` or `/dev`: not evidence, and possibly endless), `Ok(Some)` with a note
+    /// when it leads outside the folder being read (still read, but said).
+    fn link_target(&self, path: &Path) -> Result<Option<String>, String> {
+        let Ok(target) = fs::canonicalize(path) else { return Ok(None) };
+        let shown = target.display().to_string();
+        if cfg!(unix) && ["/proc", "/sys", "/dev"].iter().any(|p| target.starts_with(p)) {
+            return Err(format!("link to {shown}, a system file, not evidence; not read"));
+        }
+        Ok(self
+            .root
+            .as_ref()
+            .filter(|root| !target.starts_with(root))
+            .map(|_| format!("link to a file outside the bundle ({shown}); read")))
+    }
+
     /// Adds a file loaded from disk: its size on disk, and what was left unread of it.
-    fn add_loaded(&mut self, shown: String, l: Loaded, depth: usize) {
+    fn add_loaded(&mut self, shown: String, l: Loaded, depth: usize, note: Option<String>) {
         let Loaded { content, size, cut, sniffed } = l;
+        let cut = match (cut, note) {
+            (Some(c), Some(n)) => Some(format!("{n}; {c}")),
+            (c, n) => c.or(n),
+        };
         let before = self.out.len();
         let archive = sniff::container(content.bytes()).is_some();
         match sniffed {
@@ -469,15 +505,29 @@ impl Opener<'_> {
         };
         match members {
             Ok(members) => {
+                // Two members of one name are both kept, the later ones renamed.
+                let mut names: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
                 for m in members {
                     match m {
                         Ok(Member { name, data }) => {
                             let (clean, changed) = archive::sanitize(&name);
-                            let note = changed.then(|| {
+                            let mut note = changed.then(|| {
                                 format!(
                                     "archive member name {name:?} was unsafe; shown as {clean:?}"
                                 )
                             });
+                            let seen = names.entry(clean.to_ascii_lowercase()).or_default();
+                            *seen += 1;
+                            let clean = if *seen > 1 {
+                                let renamed = format!("{clean}~{seen}");
+                                note = Some(format!(
+                                    "member {seen} of this archive named {clean:?}; shown as {renamed:?}"
+                                ));
+                                renamed
+                            } else {
+                                clean
+                            };
                             let inner = join(root, &clean);
                             self.add(inner, data, depth + 1, note);
                         }
