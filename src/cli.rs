@@ -164,9 +164,18 @@ pub(crate) struct InputArgs {
     /// Bundle folders, log files or .zip archives.
     #[arg(value_name = "BUNDLE", required = true)]
     pub(crate) bundles: Vec<PathBuf>,
-    /// UTC offset of the machine's local time (e.g. +09:00); overrides inference.
+    /// UTC offset of the machine's local time (e.g. +09:00), the same all year; overrides
+    /// inference.
     #[arg(long, value_name = "±HH:MM", allow_hyphen_values = true)]
     pub(crate) utc_offset: Option<String>,
+    /// Time zone of the machine's local time, with its daylight saving rules: a Windows zone
+    /// ("W. Europe Standard Time") or an IANA name (Europe/Berlin); overrides inference.
+    #[arg(long, value_name = "NAME", conflicts_with = "utc_offset")]
+    pub(crate) timezone: Option<String>,
+    /// When the inputs hold logs of several machines, only this one: its computer name, or
+    /// its number in the order they are listed (1, 2, …).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) machine: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,

@@ -1,12 +1,18 @@
-//! One UTC timeline: infer each artifact's UTC offset, shift local times, and sort every
-//! event into a total order.
+//! One UTC timeline: choose each artifact's clock, convert local times to UTC with the
+//! offset in force at each instant, and sort every event into a total order.
 //!
-//! The offset comes from, in order: the user (`--utc-offset`); evidence in the artifact
-//! itself (CSI dual stamps, the legacy `tz:` banner, Kernel-General 12 in a text export);
-//! the same evidence pooled over the bundle; error codes that appear both in an evtx record
-//! and in a text line a whole number of quarter hours apart; and finally UTC, with a warning.
+//! Clocks are chosen by [`crate::clock::infer`]: the user's `--utc-offset` or `--timezone`;
+//! the zone the machine reported (event 6013) checked against its dual stamps; the stamps
+//! themselves (CSI lines with both stamps, the legacy `tz:` banner of each session), where a
+//! change of offset between two stretches is a switch; Kernel-General 12 or 1 in a text
+//! export; error codes that appear both in an evtx record and in a text line a whole number
+//! of quarter hours apart; and finally UTC, with a warning.
 
+use crate::clock::Clocks;
+use crate::clock::infer::{self, UserClock};
+use crate::clock::periods::{Sequence, Tally};
 use crate::event::{Event, Location, Note};
+use crate::machine::Machine;
 use crate::parse::{OffsetSource, OffsetVotes, ParsedArtifact};
 use crate::time::{TimeBase, Timestamp, UtcOffset};
 use rayon::prelude::*;
@@ -31,6 +37,19 @@ pub enum OffsetOrigin {
     EventMatch,
     /// No evidence: local times were taken as UTC.
     Assumed,
+    /// The rules of the time zone the machine reported (event 6013).
+    TimeZone,
+    /// The reported zone's standard offset, with the rules the Windows zones of that offset
+    /// share (or daylight time from the stamps).
+    ZoneBias,
+    /// The rules of the zone given with `--timezone`.
+    UserZone,
+    /// Kernel-General 1 (time changed) in a text export.
+    TimeChange,
+    /// Offsets the log writes on each record.
+    RecordOffset,
+    /// The kernel's current bias in Kernel-General 24 events.
+    ZoneRefresh,
 }
 
 impl OffsetOrigin {
@@ -44,6 +63,19 @@ impl OffsetOrigin {
             OffsetOrigin::EtlZone => "from the machine's time zone in an ETW trace (.etl) header",
             OffsetOrigin::EventMatch => "from error codes seen both in event logs and in text logs",
             OffsetOrigin::Assumed => "no evidence; local times taken as UTC",
+            OffsetOrigin::TimeZone => "from the rules of the time zone the machine reported",
+            OffsetOrigin::ZoneBias => {
+                "from the standard offset the machine reported and the rules that fit its stamps or \
+                 the records matched across logs"
+            }
+            OffsetOrigin::UserZone => "from the rules of the zone given with --timezone",
+            OffsetOrigin::TimeChange => {
+                "from the time-change event (Kernel-General 1) of a text export"
+            }
+            OffsetOrigin::RecordOffset => "from the offset the log writes on each record",
+            OffsetOrigin::ZoneRefresh => {
+                "from the kernel's current bias in its zone-refresh events (Kernel-General 24)"
+            }
         }
     }
 }
@@ -55,6 +87,9 @@ impl From<OffsetSource> for OffsetOrigin {
             OffsetSource::WuBanner => OffsetOrigin::WuBanner,
             OffsetSource::BootEvent => OffsetOrigin::BootEvent,
             OffsetSource::EtlZone => OffsetOrigin::EtlZone,
+            OffsetSource::TimeChange => OffsetOrigin::TimeChange,
+            OffsetSource::RecordOffset => OffsetOrigin::RecordOffset,
+            OffsetSource::ZoneRefresh => OffsetOrigin::ZoneRefresh,
         }
     }
 }
@@ -62,7 +97,7 @@ impl From<OffsetSource> for OffsetOrigin {
 /// The offset used for local times, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OffsetChoice {
-    /// Minutes east of UTC.
+    /// Minutes east of UTC (the offset most records took, when the clock changed).
     pub offset: UtcOffset,
     /// Where it came from.
     pub origin: OffsetOrigin,
@@ -71,7 +106,7 @@ pub struct OffsetChoice {
 }
 
 /// The most supported offset of the most trusted source present in `votes`.
-fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
+pub(crate) fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
     let source = votes.keys().map(|(s, _)| *s).min()?;
     let (minutes, support) = votes
         .iter()
@@ -82,16 +117,19 @@ fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
     Some(OffsetChoice { offset: UtcOffset::from_minutes(minutes)?, origin: source.into(), support })
 }
 
-/// Whether the bundle may hold both UTC and local events, which [`match_codes`] needs: an
+/// Whether the bundle may hold both UTC and local events, which [`match_codes_at`] needs: an
 /// artifact's events are all in its time base (an artifact without one may hold either).
-fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
+pub(crate) fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
     let has =
         |base| parsed.iter().any(|a| a.time_base.is_none_or(|b| b == base) && !a.events.is_empty());
     has(TimeBase::Utc) && has(TimeBase::Local)
 }
 
-/// Votes for an offset from codes found in both UTC and local events.
-fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
+/// Votes for an offset from codes found in both UTC and local events; with it, the UTC
+/// instants of the pairs that gave it (where that offset was in force).
+pub(crate) fn match_codes_at(
+    parsed: &[ParsedArtifact<'_>],
+) -> Option<(OffsetChoice, Vec<Timestamp>)> {
     let mut utc: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
     let mut local: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
     for a in parsed {
@@ -106,6 +144,7 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
         }
     }
     let mut votes: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut instants: BTreeMap<i32, Vec<Timestamp>> = BTreeMap::new();
     for (code, us) in &utc {
         let Some(ls) = local.get(code) else { continue };
         for u in us {
@@ -114,6 +153,10 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
                 let q = ((secs as f64) / 900.0).round() as i64;
                 if q.abs() <= 14 * 4 && (secs - q * 900).abs() <= 120 {
                     *votes.entry((q * 15) as i32).or_default() += 1;
+                    let at = instants.entry((q * 15) as i32).or_default();
+                    if at.len() < 64 {
+                        at.push(*u);
+                    }
                 }
             }
         }
@@ -121,11 +164,13 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
     let mut ranked: Vec<(i32, u64)> = votes.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.abs().cmp(&b.0.abs())).then(a.0.cmp(&b.0)));
     let (&(minutes, support), runner_up) = (ranked.first()?, ranked.get(1).map_or(0, |r| r.1));
-    (support >= 2 && support >= 2 * runner_up).then(|| OffsetChoice {
+    let choice = OffsetChoice {
         offset: UtcOffset::from_minutes(minutes).unwrap_or(UtcOffset::UTC),
         origin: OffsetOrigin::EventMatch,
         support,
-    })
+    };
+    (support >= 2 && support >= 2 * runner_up)
+        .then(|| (choice, instants.remove(&minutes).unwrap_or_default()))
 }
 
 /// The merged, sorted timeline.
@@ -138,71 +183,115 @@ pub struct Timeline<'t> {
     /// The notes of those left-out events that note something ([`Note`]), at their UTC
     /// times, in artifact order.
     pub notes: Vec<(Timestamp, Note)>,
-    /// The bundle-wide offset for local times.
+    /// The machine's offset for local times (the one most records took).
     pub bundle_offset: OffsetChoice,
-    /// The offset applied to each artifact (None for UTC sources and skipped files).
+    /// The offset applied to each artifact (None for UTC sources and skipped files): the
+    /// one most of its records took.
     pub artifact_offsets: Vec<Option<OffsetChoice>>,
+    /// The clocks applied, and what converting with them found.
+    pub clocks: Clocks,
+    /// The machine the events come from, as far as its logs say (filled by the pipeline).
+    pub machine: Machine,
+}
+
+/// Converts the local times of one artifact's events (in file order) with its clock.
+fn convert(
+    events: &mut [Event<'_>],
+    clock: &infer::Clock,
+    one: Option<(usize, UtcOffset)>,
+    tally: &mut Tally,
+) {
+    if let Some((period, offset)) = one {
+        // One offset for every record: shifted in any order, on the pool.
+        events.par_iter_mut().for_each(|e| {
+            if e.time_base == TimeBase::Local {
+                e.time = offset.to_utc(e.time);
+            }
+        });
+        if let Some(c) = tally.counts.get_mut(period) {
+            *c += events.iter().filter(|e| e.time_base == TimeBase::Local).count() as u64;
+        }
+        return;
+    }
+    // A change falls inside the log: in file order, so a repeated hour is told by order.
+    let mut seq = Sequence::new(&clock.offsets);
+    for e in events.iter_mut().filter(|e| e.time_base == TimeBase::Local) {
+        e.time = seq.to_utc(e.time);
+    }
+    tally.absorb(&seq.finish());
 }
 
 impl<'t> Timeline<'t> {
     /// Chooses offsets, shifts local times to UTC and sorts. Events are moved out of
     /// `parsed`; its coverage and issues stay.
     pub fn build(parsed: &mut [ParsedArtifact<'t>], user: Option<UtcOffset>) -> Timeline<'t> {
-        let mut pooled = OffsetVotes::new();
-        for a in parsed.iter() {
-            for (k, v) in &a.offsets {
-                *pooled.entry(*k).or_default() += v;
-            }
-        }
-        let bundle_offset = match user {
-            Some(offset) => OffsetChoice { offset, origin: OffsetOrigin::User, support: 0 },
-            None => best(&pooled)
-                .or_else(|| mixed(parsed).then(|| match_codes(parsed)).flatten())
-                .unwrap_or(OffsetChoice {
-                    offset: UtcOffset::UTC,
-                    origin: OffsetOrigin::Assumed,
-                    support: 0,
-                }),
-        };
-        let mut artifact_offsets = Vec::with_capacity(parsed.len());
+        let user = user.map_or(UserClock::Infer, UserClock::Offset);
+        Self::build_with(parsed, &user)
+    }
+
+    /// [`Timeline::build`] with a user zone as well as a user offset.
+    pub fn build_with(parsed: &mut [ParsedArtifact<'t>], user: &UserClock) -> Timeline<'t> {
+        let plan = infer::plan(parsed, user);
+        let mut tallies = vec![Tally::default(); parsed.len()];
         // Grown by exact steps, not allocated whole up front: a whole second buffer beside
         // the artifacts' would double the peak, while a growing one is extended in place
         // (or remapped) as each artifact's buffer is freed.
         let mut events: Vec<Event<'t>> = Vec::new();
         let mut left_out = Vec::new();
         let mut notes = Vec::new();
-        for a in parsed.iter_mut() {
-            let choice = match a.time_base {
-                Some(TimeBase::Local) => Some(if user.is_some() {
-                    bundle_offset
-                } else {
-                    best(&a.offsets).unwrap_or(bundle_offset)
-                }),
-                _ => None,
-            };
+        for (i, a) in parsed.iter_mut().enumerate() {
+            let clock = plan.of.get(i).copied().flatten().and_then(|c| plan.clocks.get(c));
+            let one = clock.and_then(|c| c.offsets.single(a.coverage.first?, a.coverage.last?));
+            let tally = &mut tallies[i];
+            if let Some(c) = clock {
+                *tally =
+                    Tally { counts: vec![0; c.offsets.changes().len() + 1], ..Tally::default() };
+            }
             // Taken, not drained: each artifact's buffer is freed as soon as it is moved. The
             // first artifact with events lends its buffer itself, and later ones are moved in
             // whole, and shifted, on the pool: that copy is mostly first touches of fresh pages.
-            let shift = move |e: &mut Event<'t>| {
-                if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
-                    e.time = c.offset.to_utc(e.time);
+            let moved = std::mem::take(&mut a.events);
+            let start = if events.is_empty() {
+                events = moved;
+                0
+            } else {
+                let start = events.len();
+                events.reserve_exact(moved.len());
+                if let (Some(_), Some((period, offset))) = (clock, one) {
+                    // The common case: shifted as they are moved.
+                    events.par_extend(moved.into_par_iter().map(|mut e| {
+                        if e.time_base == TimeBase::Local {
+                            e.time = offset.to_utc(e.time);
+                        }
+                        e
+                    }));
+                    if let Some(c) = tally.counts.get_mut(period) {
+                        *c += events[start..]
+                            .iter()
+                            .filter(|e| e.time_base == TimeBase::Local)
+                            .count() as u64;
+                    }
+                    events.len()
+                } else {
+                    events.par_extend(moved.into_par_iter());
+                    start
                 }
             };
-            let moved = std::mem::take(&mut a.events);
-            if events.is_empty() {
-                events = moved;
-                events.par_iter_mut().for_each(shift);
-            } else {
-                events.reserve_exact(moved.len());
-                events.par_extend(moved.into_par_iter().map(|mut e| {
-                    shift(&mut e);
-                    e
-                }));
+            if let Some(c) = clock
+                && start < events.len()
+            {
+                convert(&mut events[start..], c, one, tally);
             }
             left_out.reserve(a.left_out.len());
+            let mut seq = clock.map(|c| Sequence::new(&c.offsets));
+            let mut fast = 0u64;
             for l in std::mem::take(&mut a.left_out) {
-                let time = match (l.time_base, choice) {
-                    (TimeBase::Local, Some(c)) => c.offset.to_utc(l.time),
+                let time = match (l.time_base, seq.as_mut(), one) {
+                    (TimeBase::Local, Some(_), Some((_, offset))) => {
+                        fast += 1;
+                        offset.to_utc(l.time)
+                    }
+                    (TimeBase::Local, Some(s), None) => s.to_utc(l.time),
                     _ => l.time,
                 };
                 left_out.push(time);
@@ -210,10 +299,26 @@ impl<'t> Timeline<'t> {
                     notes.push((time, l.note));
                 }
             }
-            artifact_offsets.push(choice);
+            if let Some(s) = seq {
+                tally.absorb(&s.finish());
+            }
+            if let Some((period, _)) = one
+                && let Some(c) = tally.counts.get_mut(period)
+            {
+                *c += fast;
+            }
         }
         sort_in_place(&mut events);
-        Timeline { events, left_out, notes, bundle_offset, artifact_offsets }
+        let clocks = Clocks { plan, tallies };
+        Timeline {
+            events,
+            left_out,
+            notes,
+            bundle_offset: clocks.machine_offset(),
+            artifact_offsets: clocks.artifact_offsets(),
+            clocks,
+            machine: Machine::default(),
+        }
     }
 
     /// Keeps only events inside `[since, until]`.
@@ -355,7 +460,7 @@ mod match_tests {
                 ..ParsedArtifact::default()
             },
         ];
-        let m = match_codes(&parsed).unwrap();
+        let (m, _) = match_codes_at(&parsed).unwrap();
         assert_eq!(m.offset.minutes(), 540);
         assert_eq!(m.origin, OffsetOrigin::EventMatch);
         let mut parsed = parsed;
@@ -443,6 +548,6 @@ mod match_tests {
                 ..ParsedArtifact::default()
             },
         ];
-        assert!(match_codes(&parsed).is_none());
+        assert!(match_codes_at(&parsed).is_none());
     }
 }

@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, reason = "test code")]
 
 mod common;
+#[path = "support/evtx_writer.rs"]
+mod evtx_writer;
 
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -364,8 +366,28 @@ fn a_million_continuation_lines_after_one_record() {
 
 // --- evtx --------------------------------------------------------------------------------
 
+/// Two WindowsUpdateClient events of the demo's own machine: a log of another machine
+/// beside the demo would be analysed as that machine's, on its own.
 fn good_evtx() -> Vec<u8> {
-    fs::read(common::fixture("bundles/clean/System.evtx")).unwrap()
+    use evtx_writer::{EventSpec, Payload, write_evtx};
+    let title = "2024-03 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems \
+                 (KB5035853)";
+    let event = |event_id, secs: i64| EventSpec {
+        provider: "Microsoft-Windows-WindowsUpdateClient".into(),
+        provider_guid: Some("{945a8954-c147-4acd-923f-40c45405a658}".into()),
+        event_id,
+        qualifiers: None,
+        level: 4,
+        time_unix_micros: 1_710_230_400_000_000 + secs * 1_000_000,
+        channel: "System".into(),
+        computer: "FINANCE-PC07".into(),
+        payload: Payload::EventData(vec![
+            ("updateTitle".into(), title.into()),
+            ("updateGuid".into(), "{5d2a7b1e-41c4-4c1b-9f0e-2a7c0b9e6d11}".into()),
+            ("updateRevisionNumber".into(), "1".into()),
+        ]),
+    };
+    write_evtx(&[event(43, 60), event(19, 120)])
 }
 
 const CHUNK: usize = 4096;
@@ -717,7 +739,7 @@ fn export_with_title(title: &str) -> String {
     format!(
         "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-WindowsUpdateClient\r\n  \
          Date: 2024-02-14T02:02:00.0000000Z\r\n  Event ID: 20\r\n  Level: Error\r\n  \
-         Computer: PC1\r\n  Description: \r\nInstallation Failure: Windows failed to install \
+         Computer: FINANCE-PC07\r\n  Description: \r\nInstallation Failure: Windows failed to install \
          the following update with error 0x80070306: {title}.\r\n\r\n"
     )
 }

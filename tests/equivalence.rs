@@ -39,9 +39,9 @@ fn opts(read_mode: ReadMode, threads: usize, piece_bytes: usize, keep: Keep) -> 
     Options {
         open: OpenOptions { read_mode, ..OpenOptions::default() },
         parse: ParseOptions { keep, piece_bytes, ..ParseOptions::default() },
-        utc_offset: None,
         threads: Some(threads),
         exit_after: false,
+        ..Options::default()
     }
 }
 

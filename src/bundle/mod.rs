@@ -110,6 +110,21 @@ impl Artifact {
         self.utf16_from.is_none()
     }
 
+    /// The same artifact without its bytes: what a report of one machine's share of a
+    /// bundle needs (path, kind, size, notes) once its events are parsed.
+    pub(crate) fn stub(&self) -> Artifact {
+        Artifact {
+            path: self.path.clone(),
+            size: self.size,
+            kind: self.kind,
+            encoding: self.encoding,
+            note: self.note.clone(),
+            warn: self.warn,
+            content: Content::Owned(Vec::new()),
+            utf16_from: None,
+        }
+    }
+
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
         Artifact::sniffed(path, data, note, s)

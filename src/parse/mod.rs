@@ -15,8 +15,10 @@ pub use text::{cbs, wu};
 use text::{lines, prefilter};
 
 use crate::bundle::{Artifact, Bundle, Kind, decode, decode::Decoded};
+use crate::clock::evidence::ClockClues;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Note, Pos, Source};
+use crate::machine::MachineClues;
 use crate::time::{TimeBase, Timestamp};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -196,6 +198,15 @@ pub enum OffsetSource {
     BootEvent,
     /// The machine's time zone in an .etl header, at the times of the trace's events.
     EtlZone,
+    /// Kernel-General 1 in a text export: the new system time in UTC against the export's
+    /// own date.
+    TimeChange,
+    /// A reader's own per-record offset (e.g. `CMTrace`'s `time="08:52:46.695+240"`), given
+    /// through `Piece::offset_seen`.
+    RecordOffset,
+    /// Kernel-General 24 in an .evtx: the kernel's current bias (daylight time included) when
+    /// it refreshed its zone information, at a UTC instant.
+    ZoneRefresh,
 }
 
 #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
@@ -219,6 +230,10 @@ pub struct ParsedArtifact<'t> {
     pub issues: Vec<ParseIssue>,
     /// Offset evidence.
     pub offsets: OffsetVotes,
+    /// The same evidence in file order with its local times, and zone clues.
+    pub clock: ClockClues,
+    /// What names the machine and its build.
+    pub machine: MachineClues,
     /// Whether the source writes local time.
     pub time_base: Option<TimeBase>,
 }
@@ -230,6 +245,8 @@ pub(crate) struct Piece<'t> {
     pub(crate) coverage: Coverage,
     pub(crate) issues: Vec<ParseIssue>,
     pub(crate) offsets: OffsetVotes,
+    pub(crate) clock: ClockClues,
+    pub(crate) machine: MachineClues,
     /// Line terminators in this piece (to number the next piece's lines).
     pub(crate) newlines: u64,
     /// NUL bytes in this piece's text.
@@ -265,6 +282,22 @@ impl<'t> Piece<'t> {
     pub(crate) fn issue(&mut self, kind: IssueKind, pos: Option<Pos>, detail: impl Into<String>) {
         self.coverage.damaged += 1;
         self.issues.push(ParseIssue { kind, pos, detail: detail.into() });
+    }
+
+    /// Notes that at `local` (the record's local time) the offset was `minutes` east of UTC,
+    /// as `source` tells: a point in its clock's history (a change between stretches is a DST
+    /// switch, not noise), and a vote for the artifact's offset once the pieces are merged.
+    /// Readers whose records carry their own offset call this per record.
+    pub(crate) fn offset_seen(&mut self, source: OffsetSource, local: Timestamp, minutes: i32) {
+        self.clock.point(source, local, minutes);
+    }
+
+    /// The votes for an offset: those cast directly, and the points of [`Piece::offset_seen`].
+    #[cfg(test)]
+    pub(crate) fn offset_votes(&self) -> OffsetVotes {
+        let mut v = self.offsets.clone();
+        self.clock.votes_into(&mut v);
+        v
     }
 
     pub(crate) fn push(&mut self, keep: Keep, event: Event<'t>, notable: bool) {
@@ -732,6 +765,10 @@ pub fn parse<'t>(
         for (k, v) in piece.offsets {
             *dst.offsets.entry(k).or_default() += v;
         }
+        // Points become votes here, once per piece, rather than one map entry per line.
+        piece.clock.votes_into(&mut dst.offsets);
+        dst.clock.absorb(std::mem::take(&mut piece.clock));
+        dst.machine.absorb(std::mem::take(&mut piece.machine));
         if dst.events.is_empty() {
             dst.events = std::mem::take(&mut piece.events);
             dst.events.reserve_exact(totals.get(i).map_or(0, |t| t - dst.events.len()));
@@ -742,6 +779,16 @@ pub fn parse<'t>(
     for (i, dst) in out.iter_mut().enumerate() {
         if texts.get(i).is_some() {
             dst.coverage.replaced_chars = texts.replaced(i);
+        }
+        if let (Some(a), Some(src)) = (bundle.artifacts.get(i), texts.source(i))
+            && let Some(b) = crate::machine::scan::build_of(
+                a.kind,
+                src.bytes(),
+                dst.coverage.first,
+                dst.coverage.last,
+            )
+        {
+            dst.machine.build(b);
         }
         if let Some(&n) = cut.get(i).filter(|&&n| n > 0) {
             dst.issues.push(ParseIssue {

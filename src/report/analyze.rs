@@ -3,13 +3,15 @@
 
 use super::SCHEMA_VERSION;
 use super::grid::{GLUE, Grid, GridCell, Tint};
-use super::inventory::{Inventory, Row};
+use super::inventory::{Inventory, Row, machine_line};
 use super::markdown as md;
 use super::safe;
 use crate::bundle::Bundle;
+use crate::clock::ClockView;
 use crate::code::Code;
 use crate::diagnose::{self, Diagnosis, Incident, IncidentKind, ScoreParts};
 use crate::event::Event;
+use crate::machine::Machine;
 use crate::parse::ParsedArtifact;
 use crate::remedy::{Remedy, Risk};
 use crate::timeline::{OffsetChoice, Timeline};
@@ -236,12 +238,17 @@ pub struct Report {
     /// The same sentences in Markdown, what came from the logs in code spans.
     #[serde(skip)]
     verdict_markdown: Vec<String>,
-    /// The UTC offset used for local-time logs (`+01:00`), as in `batch` lines.
+    /// The machine the logs come from.
+    pub machine: Machine,
+    /// The UTC offset used for local-time logs (`+01:00`), as in `batch` lines; the one
+    /// most records took when the clock changed.
     pub utc_offset: String,
     /// That offset and where it comes from.
     pub offset: OffsetChoice,
     /// The time base, in words.
     pub clock: String,
+    /// The machine's time zone and the offsets applied over time.
+    pub time_zone: ClockView,
     /// Correlation window, minutes.
     pub window_minutes: i64,
     /// Storage failure is corroborated: back up first.
@@ -436,9 +443,11 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             verdict: sentences.iter().map(Sentence::plain).collect(),
             verdict_markdown: sentences.iter().map(Sentence::markdown).collect(),
+            machine: inv.machine.clone(),
             utc_offset: inv.offset.offset.to_string(),
             offset: inv.offset,
             clock: inv.clock(),
+            time_zone: inv.time_zone.clone(),
             window_minutes: d.window_us / 60_000_000,
             storage_first: d.storage_first,
             incidents,
@@ -513,6 +522,15 @@ impl Report {
                 .word_splitter(textwrap::WordSplitter::NoHyphenation);
             textwrap::wrap(text, opts).into_iter().map(std::borrow::Cow::into_owned).collect()
         };
+        // Several machines given together: each report opens with its machine. One machine:
+        // the verdict stays the first line, and the machine follows it.
+        let machine = machine_line(&self.machine);
+        let heading_first = self.machine.part.is_some_and(|p| p.1 > 1);
+        if heading_first && let Some(line) = &machine {
+            for part in wrap(line, "", "") {
+                writeln!(w, "{}", paint(bold, &part))?;
+            }
+        }
         for (n, line) in self.verdict.iter().enumerate() {
             let style = if line.starts_with("Back up") || line.starts_with("But ") {
                 alarm
@@ -523,6 +541,11 @@ impl Report {
             };
             for part in wrap(&safe::line(line), "", "") {
                 writeln!(w, "{}", paint(style, &part))?;
+            }
+        }
+        if !heading_first && let Some(line) = &machine {
+            for part in wrap(line, "", "") {
+                writeln!(w, "{part}")?;
             }
         }
         writeln!(w)?;
@@ -706,16 +729,18 @@ impl Report {
         }
         let c = &self.coverage;
         let read = format!(
-            "Read {} of {} files ({} records, {} damaged parts, {} skipped); times in UTC, local logs at {} ({}).",
+            "Read {} of {} files ({} records, {} damaged parts, {} skipped); times in UTC, local logs {}.",
             c.parsed,
             c.files,
             c.records,
             c.damaged,
             c.skipped,
-            self.offset.offset,
-            self.offset.origin.describe()
+            self.local_clock()
         );
         wrap(&read, "", "").iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        for line in self.clock_notes() {
+            wrap(&line, "", "").iter().try_for_each(|l| writeln!(w, "{l}"))?;
+        }
         for line in self.incomplete() {
             wrap(&format!("Incomplete: {}", safe::line(&line)), "", "")
                 .iter()
@@ -723,6 +748,32 @@ impl Report {
         }
         Ok(())
     }
+    /// How local times were placed: `at +09:00 (from CSI lines …)`, or the offsets over time.
+    fn local_clock(&self) -> String {
+        let tz = &self.time_zone;
+        if tz.periods.len() > 1 {
+            return format!(
+                "at the offset in force at each instant, {} ({})",
+                tz.distinct_offsets().join(" or "),
+                self.offset.origin.describe()
+            );
+        }
+        format!("at {} ({})", self.offset.offset, self.offset.origin.describe())
+    }
+
+    /// The zone, and what could not be placed for certain, when there is something to say.
+    fn clock_notes(&self) -> Vec<String> {
+        let tz = &self.time_zone;
+        tz.lines()
+            .into_iter()
+            .filter(|l| {
+                let zone_line = l.starts_with("Time zone:") || l.starts_with("Its rules");
+                let detail = l.starts_with("Local-time logs") || l.starts_with("  ");
+                (zone_line && tz.zone.is_some()) || !(zone_line || detail)
+            })
+            .collect()
+    }
+
     /// One line per file whose reading hit a limit or found it changed: the results for it
     /// are partial, and the reader must know.
     fn incomplete(&self) -> Vec<String> {
@@ -762,16 +813,53 @@ impl Report {
         Sentence::marked(description, model).markdown()
     }
 
+    /// [`machine_line`] in Markdown: the name, product, build and aliases as the logs give
+    /// them, in code spans.
+    fn machine_markdown(&self) -> Option<String> {
+        let m = &self.machine;
+        machine_line(m)?;
+        let head = match m.part.filter(|p| p.1 > 1) {
+            Some((k, n)) => format!("Machine {k} of {n}: "),
+            None => "Machine: ".to_string(),
+        };
+        let name = m.name.as_deref().map_or_else(|| md::text("not named in the logs"), md::code);
+        let mut what = Vec::new();
+        if let Some(p) = &m.product {
+            what.push(md::code(p));
+        }
+        if let Some(b) = &m.build {
+            what.push(format!("build {}", md::code(b)));
+        }
+        let what = if what.is_empty() { String::new() } else { format!(" ({})", what.join(", ")) };
+        let aliases = if m.aliases.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = m.aliases.iter().map(|a| md::code(a)).collect();
+            format!("; also named {} in these logs", names.join(", "))
+        };
+        Some(format!("{}{name}{what}{aliases}", md::text(&head)))
+    }
+
     /// Markdown for a support ticket: what came from the logs (names, codes, places,
     /// excerpts) in code spans, our words escaped, so that no renderer turns log text into
     /// markup and every `file:line` stays as written.
     pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "## Windows Update triage\n")?;
+        // As in the table: several machines, each report opens with its machine; one, the
+        // verdict comes first and the machine follows it.
+        let machine = self.machine_markdown();
+        let heading_first = self.machine.part.is_some_and(|p| p.1 > 1);
+        if heading_first && let Some(line) = &machine {
+            writeln!(w, "**{line}**\n")?;
+        }
         for line in &self.verdict_markdown {
             // Two trailing spaces: a line break, so each sentence keeps its own line.
             writeln!(w, "{line}  ")?;
         }
         writeln!(w)?;
+        if !heading_first && let Some(line) = &machine {
+            writeln!(w, "{line}\n")?;
+        }
         if !self.incidents.is_empty() {
             writeln!(w, "### Update failures\n")?;
             writeln!(
@@ -940,15 +1028,17 @@ impl Report {
             w,
             "{}",
             md::text(&format!(
-                "Read {} of {} ({}, {}). Times in UTC; local logs at {} ({}).",
+                "Read {} of {} ({}, {}). Times in UTC; local logs {}.",
                 c.parsed,
                 super::count(c.files as u64, "file", "files"),
                 super::count(c.records, "record", "records"),
                 super::count(c.damaged, "damaged part", "damaged parts"),
-                self.offset.offset,
-                self.offset.origin.describe()
+                self.local_clock()
             ))
         )?;
+        for line in self.clock_notes() {
+            writeln!(w, "\n{}", md::text(&line))?;
+        }
         for (path, what) in self.incomplete_parts() {
             writeln!(w, "\n**Incomplete:** {}: {}", md::code(path), md::text(&what))?;
         }

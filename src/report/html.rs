@@ -161,6 +161,9 @@ pub fn write(
         };
         let _ = writeln!(s, "<p{class}>{}</p>", esc(line));
     }
+    if let Some(line) = super::inventory::machine_line(&report.machine) {
+        let _ = writeln!(s, "<p class=\"machine\">{}</p>", esc(&line));
+    }
     s.push_str("</section>\n");
 
     // Timeline picture.
@@ -358,6 +361,13 @@ pub fn write(
         c.skipped,
         esc(&report.clock)
     );
+    // The zone and the offsets over time, when there is more to say than one offset.
+    let tz = &report.time_zone;
+    if tz.zone.is_some() || tz.periods.len() > 1 {
+        for line in tz.lines() {
+            let _ = writeln!(s, "<p class=\"sub\">{}</p>", esc(line.trim()));
+        }
+    }
     let _ = writeln!(
         s,
         "<details><summary>Every file ({})</summary>\n<div class=\"scroll\">",

@@ -117,6 +117,23 @@ struct Parser<'t, 'c> {
 }
 
 impl<'t> Parser<'t, '_> {
+    /// Kernel-General 1: the new time in UTC against the block's local date, and a change of
+    /// zone when the reason says so. (Kernel-General 24's bias is the machine's at the event,
+    /// while an export's dates are in the zone of the export: they are not compared.)
+    fn time_changed(&mut self, time: Timestamp, desc: &str) {
+        use crate::clock::evidence::{ZoneFact, ZoneSource};
+        if let Some(rest) = after(desc, "time has changed to ")
+            && let Some(utc) = stamp_time(word(rest), &['Z', '.'])
+            && let Some(q) = quarter_hours(time, utc)
+        {
+            self.piece.offset_seen(OffsetSource::TimeChange, time, q);
+        }
+        if desc.contains("adjusted to the new time zone") {
+            let (source, fact) = (ZoneSource::KernelGeneral1, ZoneFact::Changed);
+            self.piece.clock.zone(source, fact, time, TimeBase::Local);
+        }
+    }
+
     fn finish(&mut self, block: Option<Block<'t>>) {
         let Some(b) = block else { return };
         let desc = b.desc_start.and_then(|s| self.text.get(s..b.desc_end)).unwrap_or("").trim();
@@ -133,6 +150,12 @@ impl<'t> Parser<'t, '_> {
         self.piece.coverage.see_time(time);
         let id: Option<u32> = b.id.trim().parse().ok();
         let level = level_of(b.level);
+        if !b.computer.is_empty() {
+            self.piece.machine.name(b.computer, time, TimeBase::Local);
+        }
+        if id == Some(1) && b.source.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General") {
+            self.time_changed(time, desc);
+        }
         // A routine block (no prefilter hit, unknown event, informational) is only counted.
         if self.ctx.keep == Keep::Notable
             && !level.is_warning_or_worse()
@@ -148,7 +171,7 @@ impl<'t> Parser<'t, '_> {
             && let Some(utc) = stamp_time(rest, &['Z', '.'])
             && let Some(q) = quarter_hours(time, utc)
         {
-            *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
+            self.piece.offset_seen(OffsetSource::BootEvent, time, q);
         }
         let mut fields = fields_from_text(fam, id.unwrap_or(0), desc);
         if !b.computer.is_empty() {
@@ -273,7 +296,7 @@ Package KB5004122 failed to be changed to the Installed state. Status: 0x8e5e03f
     fn blocks_become_events() {
         let p = parse(EXPORT, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 3);
-        assert_eq!(p.offsets.get(&(OffsetSource::BootEvent, -360)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::BootEvent, -360)), Some(&1));
         let e = &p.events[1];
         assert_eq!(e.event_id, Some(20));
         assert_eq!(e.level, Level::Error);

@@ -131,7 +131,7 @@ impl<'t> Parser<'t, '_> {
         if let Some(off) =
             banner_offset(message).filter(|_| message.contains("Logging initialized"))
         {
-            *self.piece.offsets.entry((OffsetSource::WuBanner, off.minutes())).or_default() += 1;
+            self.piece.offset_seen(OffsetSource::WuBanner, r.time, off.minutes());
         }
         let codes = self.ctx.extractor.extract(message);
         let notable = is_notable(&codes, r.level, false, message);
@@ -230,7 +230,7 @@ mod tests {
 2016-10-19\t11:23:58:547\t1532\t1f40\tAgent\tWARNING: Failed to evaluate Installed rule, hr = 80070057\r\n";
         let p = all(t);
         assert_eq!(p.coverage.records, 3);
-        assert_eq!(p.offsets.get(&(OffsetSource::WuBanner, 330)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::WuBanner, 330)), Some(&1));
         assert_eq!(p.events[1].level, Level::Error);
         assert_eq!(p.events[1].component, "Handler");
         assert_eq!(p.events[2].level, Level::Warning);
