@@ -229,7 +229,19 @@ fn cab_members_unguarded(
         })
         .collect();
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (name, declared, has_data) in entries {
+        // The cab crate finds a file by its name, so a second file of that name would be
+        // read as the first one's bytes: it is reported, not read as something it is not.
+        if !seen.insert(name.clone()) {
+            out.push(Err(ArchiveError::Member {
+                name,
+                source: io::Error::other(
+                    "an earlier file of this cabinet has the same name; only the first is read",
+                ),
+            }));
+            continue;
+        }
         if !has_data {
             // A folder without data blocks cannot hold a file; reading one would index
             // past the (empty) block list.
@@ -260,6 +272,37 @@ fn cab_members_unguarded(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_cab_file_of_one_name_is_reported_not_read_as_the_first() {
+        let mut builder = cab::CabinetBuilder::new();
+        let folder = builder.add_folder(cab::CompressionType::None);
+        folder.add_file("CBS.log");
+        folder.add_file("CBS.log");
+        let mut writer = builder.build(Cursor::new(Vec::new())).unwrap();
+        let contents: [&[u8]; 2] = [b"first", b"second"];
+        let mut i = 0;
+        while let Some(mut file) = writer.next_file().unwrap() {
+            file.write_all(contents[i]).unwrap();
+            i += 1;
+        }
+        let bytes = writer.finish().unwrap().into_inner();
+        let mut budget = Budget::new(1 << 20, 1 << 20);
+        let members = cab_members(&bytes, &mut budget).unwrap();
+        assert_eq!(members.len(), 2);
+        match &members[0] {
+            Ok(m) => assert_eq!(m.data.bytes(), b"first"),
+            Err(e) => panic!("first member not read: {e}"),
+        }
+        match &members[1] {
+            Err(ArchiveError::Member { name, source }) => {
+                assert_eq!(name, "CBS.log");
+                assert!(source.to_string().contains("same name"), "{source}");
+            }
+            Err(e) => panic!("second member reported with the wrong error: {e}"),
+            Ok(_) => panic!("second member read as the first one's bytes"),
+        }
+    }
 
     #[test]
     fn sanitizes_member_names() {
