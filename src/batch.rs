@@ -66,16 +66,42 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Vec<Entry>, Error> {
             if name.starts_with('.') {
                 continue;
             }
-            // fs::metadata follows symlinks, so a linked bundle counts.
+            // fs::metadata follows symlinks, so a linked bundle counts. Anything named
+            // `.zip` is a bundle, even a pipe or a device: its line then says it cannot be
+            // read, rather than the bundle vanishing from the output.
             let Ok(meta) = fs::metadata(&path) else { continue };
-            let zip = meta.is_file() && name.to_ascii_lowercase().ends_with(".zip");
+            let zip = !meta.is_dir() && name.to_ascii_lowercase().ends_with(".zip");
             if meta.is_dir() || zip {
                 out.push(Entry { id: id_of(&path), path });
             }
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    unique_ids(&mut out);
     Ok(out)
+}
+
+/// Makes every bundle id unique, so that an index keyed by it overwrites nothing: a zip
+/// beside a folder of the same name keeps its `.zip`, and any id still taken gets `~2`,
+/// `~3`, … in path order.
+fn unique_ids(entries: &mut [Entry]) {
+    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in entries.iter() {
+        *count.entry(e.id.clone()).or_default() += 1;
+    }
+    for e in entries.iter_mut() {
+        if count[&e.id] > 1 && !e.path.is_dir() {
+            e.id = e.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        }
+    }
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in entries.iter_mut() {
+        let n = seen.entry(e.id.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            e.id = format!("{}~{n}", e.id);
+        }
+    }
 }
 
 /// One failure, flattened for analytics engines.

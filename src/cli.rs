@@ -81,6 +81,13 @@ pub(crate) enum Command {
         /// Cap on bytes decompressed from archives, per bundle (e.g. 8GiB, 500MB).
         #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
         max_archive_bytes: u64,
+        /// Cap on bytes read of one file on disk; a longer log is read up to it, and the
+        /// line says so.
+        #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
+        max_file_bytes: u64,
+        /// Cap on bytes read of files on disk, per bundle; later files are cut or skipped.
+        #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = size)]
+        max_bundle_bytes: u64,
         /// Longest record kept whole; longer ones are cut, and the line says so.
         #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = size)]
         max_record_bytes: u64,
@@ -178,6 +185,14 @@ pub(crate) struct InputArgs {
     /// Cap on bytes decompressed from archives, for the whole bundle (e.g. 8GiB, 500MB).
     #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
     pub(crate) max_archive_bytes: u64,
+    /// Cap on bytes read of one file on disk (e.g. 1GiB); a longer log is read up to it,
+    /// and the report says so.
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
+    pub(crate) max_file_bytes: u64,
+    /// Cap on bytes read of files on disk, for the whole bundle; files past it are cut or
+    /// skipped, and the report says so.
+    #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = size)]
+    pub(crate) max_bundle_bytes: u64,
     /// Longest record (a line and its continuation lines) kept whole; longer ones are cut,
     /// and the report says so.
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = size)]

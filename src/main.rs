@@ -25,6 +25,7 @@ use wutriage::pipeline::MachineFiles;
 use wutriage::pipeline::{self, Analysis, Options};
 use wutriage::report::picture::Picture;
 use wutriage::report::problems::{self, Severity};
+use wutriage::report::safe::{self, Guard};
 use wutriage::report::timeline::{self, Selection};
 use wutriage::report::{analyze::Report, events, explain, html, inventory::Inventory};
 use wutriage::rules;
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
             }
             #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
             {
-                eprintln!("wutriage: error: {e:#}");
+                eprintln!("wutriage: error: {}", safe::name(&format!("{e:#}")));
             }
             ExitCode::from(2)
         }
@@ -80,6 +81,8 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
         open: OpenOptions {
             read_mode: input.read_mode.into(),
             max_archive_bytes: input.max_archive_bytes,
+            max_file_bytes: input.max_file_bytes,
+            max_bundle_bytes: input.max_bundle_bytes,
             ..OpenOptions::default()
         },
         parse: ParseOptions {
@@ -124,11 +127,11 @@ fn warn(a: &Analysis<'_, '_>, strict: bool) -> bool {
     for p in problems::of(a.bundle, a.parsed) {
         match p.severity {
             Severity::Error => {
-                eprintln!("wutriage: error: {}", p.text);
+                eprintln!("wutriage: error: {}", safe::name(&p.text));
                 failed = true;
             }
             Severity::Warning => {
-                eprintln!("wutriage: warning: {}", p.text);
+                eprintln!("wutriage: warning: {}", safe::name(&p.text));
                 failed |= strict;
             }
         }
@@ -187,7 +190,19 @@ fn chose_none(machines: &[MachineFiles], chosen: Option<&String>) -> Result<()> 
 /// A spinner for reading the bundles, shown only on a terminal after a second.
 fn reading(inputs: &[PathBuf]) -> Progress {
     let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    Progress::spinner(format!("reading {}", names.join(", ")))
+    Progress::spinner(format!("reading {}", safe::name(&names.join(", "))))
+}
+
+/// Runs `write` on `out` through a [`Guard`], so that nothing from the evidence reaches a
+/// terminal (or a file later shown on one) as a control sequence.
+fn guarded(
+    out: &mut dyn Write,
+    color: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut g = Guard::new(out, color);
+    write(&mut g)?;
+    g.flush()
 }
 
 /// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
@@ -428,14 +443,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             if next {
                                 writeln!(out, "\n{}\n", "═".repeat(40))?;
                             }
-                            report.write_table_styled(&mut out, color, width)?;
+                            guarded(&mut out, color, |w| {
+                                report.write_table_styled(w, color, width)
+                            })?;
                         }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
                         AnalyzeFormat::Markdown => {
                             if next {
                                 writeln!(out, "\n---\n")?;
                             }
-                            report.write_markdown(&mut out)?;
+                            guarded(&mut out, false, |w| report.write_markdown(w))?;
                         }
                         AnalyzeFormat::Html => {
                             let picture = Picture::new(a.bundle, &a.timeline.events, &d);
@@ -503,6 +520,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             window: w,
             read_mode,
             max_archive_bytes,
+            max_file_bytes,
+            max_bundle_bytes,
             max_record_bytes,
             max_events,
         } => {
@@ -517,6 +536,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 open: OpenOptions {
                     read_mode: read_mode.into(),
                     max_archive_bytes,
+                    max_file_bytes,
+                    max_bundle_bytes,
                     ..OpenOptions::default()
                 },
                 // A batch line is drawn from the same report as `analyze`, so it needs only
@@ -557,8 +578,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
             for (id, why) in broken {
                 eprintln!(
-                    "wutriage: warning: bundle {id}: {}",
-                    why.unwrap_or_else(|| "could not be analysed".to_string())
+                    "wutriage: warning: bundle {}: {}",
+                    safe::name(&id),
+                    safe::name(&why.unwrap_or_else(|| "could not be analysed".to_string()))
                 );
             }
             false
@@ -662,7 +684,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         if a.timeline.machine.part.is_some_and(|(k, _)| k > 1) {
                             writeln!(out)?;
                         }
-                        inv.write_table_sized(&mut out, width)?;
+                        guarded(&mut out, false, |w| inv.write_table_sized(w, width))?;
                     }
                     InventoryFormat::Json => inv.write_json(&mut out)?,
                 }

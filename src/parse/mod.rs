@@ -438,9 +438,14 @@ impl<'b> Texts<'b> {
             .artifacts
             .iter()
             .map(|a| {
-                is_text_kind(a.kind).then(|| match decode::utf8_payload(a.bytes(), a.encoding) {
-                    Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
-                    None => Text::Utf16 { artifact: a, decoded: OnceLock::new() },
+                is_text_kind(a.kind).then(|| {
+                    match decode::utf8_payload(a.bytes(), a.encoding)
+                        .filter(|_| a.is_one_encoding())
+                    {
+                        Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
+                        // UTF-16, or UTF-8 with UTF-16 appended: decoded before parsing.
+                        None => Text::Utf16 { artifact: a, decoded: OnceLock::new() },
+                    }
                 })
             })
             .collect();
@@ -535,7 +540,10 @@ enum Job<'t> {
     /// A memory dump: only its header is read.
     Dump {
         artifact: usize,
+        /// Its header (only that is loaded).
         bytes: &'t [u8],
+        /// Its size on disk.
+        size: u64,
     },
     Etl {
         artifact: usize,
@@ -605,7 +613,7 @@ fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
             (*kind, *lenient, *name, src.text(range.clone())?)
         }
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
-        Job::Dump { bytes, .. } => return Some(setup::dump::parse(bytes, ctx)),
+        Job::Dump { bytes, size, .. } => return Some(setup::dump::parse(bytes, *size, ctx)),
         Job::Etl { bytes, .. } => return Some(etl::parse(bytes, ctx)),
     };
     let hint = |h| text::fragment::parse(text, h, ctx);
@@ -691,7 +699,9 @@ pub fn parse<'t>(
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
-            Kind::MemoryDump => jobs.push(Job::Dump { artifact: i, bytes: a.bytes() }),
+            Kind::MemoryDump => {
+                jobs.push(Job::Dump { artifact: i, bytes: a.bytes(), size: a.size });
+            }
             Kind::Etl => jobs.push(Job::Etl { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {

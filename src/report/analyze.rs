@@ -5,6 +5,7 @@ use super::SCHEMA_VERSION;
 use super::grid::{GLUE, Grid, GridCell, Tint};
 use super::inventory::{Inventory, Row, machine_line};
 use super::markdown as md;
+use super::safe;
 use crate::bundle::Bundle;
 use crate::clock::ClockView;
 use crate::code::Code;
@@ -122,6 +123,11 @@ pub struct IncidentView {
 /// thousand attempts is a count, not a thousand rows.
 pub const LISTED: usize = 20;
 
+/// How many pieces of evidence a cause, the warnings and the other disks list, strongest
+/// first: a log that repeats one failure a million times is still read whole, but its report
+/// is a count, not a million rows.
+pub const EVIDENCE_LISTED: usize = 50;
+
 /// One failed attempt.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AttemptView {
@@ -197,8 +203,10 @@ pub struct CauseView {
     pub confidence: &'static str,
     /// Incidents it touches.
     pub incidents: Vec<u32>,
-    /// Evidence, strongest first.
+    /// Evidence, strongest first, one entry per event: at most [`EVIDENCE_LISTED`].
     pub evidence: Vec<EvidenceView>,
+    /// Events of evidence not listed in `evidence`.
+    pub evidence_omitted: usize,
     /// Facts that speak against it.
     pub against: Vec<String>,
     /// Why it is ranked where it is, when that is not the score alone.
@@ -380,15 +388,20 @@ pub struct Report {
     pub causes: Vec<CauseView>,
     /// Remedies, safest first.
     pub remedies: Vec<Remedy>,
-    /// Standing warnings found without an update failure.
+    /// Standing warnings found without an update failure: at most [`EVIDENCE_LISTED`].
     pub warnings: Vec<EvidenceView>,
+    /// Warnings not listed in `warnings`.
+    pub warnings_omitted: usize,
     /// States that block the next attempt and still hold when the logs end.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub states: Vec<StateView>,
     /// The disks the storage evidence names, and what each is to the machine.
     pub disks: Vec<DiskView>,
-    /// Storage evidence on disks or volumes that do not hold Windows: shown, never a cause.
+    /// Storage evidence on disks or volumes that do not hold Windows: shown, never a cause;
+    /// one entry per event, at most [`EVIDENCE_LISTED`].
     pub other_disks: Vec<EvidenceView>,
+    /// Events of such evidence not listed in `other_disks`.
+    pub other_disks_omitted: usize,
     /// Totals.
     pub coverage: CoverageView,
     /// Every file.
@@ -531,7 +544,9 @@ impl Report {
             .causes
             .iter()
             .enumerate()
-            .map(|(n, c)| CauseView {
+            .map(|(n, c)| {
+                let (evidence, evidence_omitted) = listed_evidence(&c.evidence, &ev_view);
+                CauseView {
                 rank: n + 1,
                 cause: c.category.id(),
                 title: c.category.title(),
@@ -539,13 +554,14 @@ impl Report {
                 score_parts: c.parts,
                 confidence: c.confidence.word(),
                 incidents: c.incidents.clone(),
-                evidence: merge_by_event(c.evidence.iter().map(|e| (e.event, ev_view(e))).collect()),
+                evidence,
+                evidence_omitted,
                 against: c.against.clone(),
                 note: (d.storage_first && c.category == diagnose::Category::Storage).then_some(
                     "ranked first whatever its score: the storage failure is corroborated, and a failing disk must be dealt with before any repair",
                 ),
                 basis: BasisView::new(c.basis),
-            })
+            }})
             .collect();
         let inv = Inventory::new(bundle, parsed, timeline);
         let coverage = CoverageView {
@@ -577,6 +593,7 @@ impl Report {
         };
         let upgrades = super::upgrade::views(d, bundle, events);
         let sentences = verdict(d, events, bundle, &upgrades);
+        let (other_disks, other_disks_omitted) = listed_evidence(&d.disks.elsewhere, &ev_view);
         Report {
             schema_version: SCHEMA_VERSION,
             verdict: sentences.iter().map(Sentence::plain).collect(),
@@ -592,7 +609,8 @@ impl Report {
             upgrades,
             causes,
             remedies: d.remedies.clone(),
-            warnings: d.warnings.iter().map(ev_view).collect(),
+            warnings: d.warnings.iter().take(EVIDENCE_LISTED).map(ev_view).collect(),
+            warnings_omitted: d.warnings.len().saturating_sub(EVIDENCE_LISTED),
             states: d.states.iter().map(|st| StateView::new(bundle, events, st)).collect(),
             disks: d
                 .disks
@@ -612,9 +630,8 @@ impl Report {
                         .count(),
                 })
                 .collect(),
-            other_disks: merge_by_event(
-                d.disks.elsewhere.iter().map(|e| (e.event, ev_view(e))).collect(),
-            ),
+            other_disks,
+            other_disks_omitted,
             coverage,
             files: inv.files,
         }
@@ -678,7 +695,7 @@ impl Report {
             } else {
                 Style::new()
             };
-            for part in wrap(line, "", "") {
+            for part in wrap(&safe::line(line), "", "") {
                 writeln!(w, "{}", paint(style, &part))?;
             }
         }
@@ -693,16 +710,16 @@ impl Report {
                 Grid::new(&["#", "update", "what", "code", "times", "first → last (UTC)", "wraps"])
                     .label("Incident");
             for i in &self.incidents {
-                let wraps: Vec<&str> = match (&i.wraps, &i.wraps_at) {
-                    (Some(c), Some(at)) => std::iter::once(c.as_str())
-                        .chain(i.wraps_name)
-                        .chain(["at", at.at.as_str()])
-                        .collect(),
+                let at = i.wraps_at.as_ref().map(|at| safe::line(&at.at));
+                let wraps: Vec<&str> = match (&i.wraps, &at) {
+                    (Some(c), Some(at)) => {
+                        std::iter::once(c.as_str()).chain(i.wraps_name).chain(["at", at]).collect()
+                    }
                     _ => Vec::new(),
                 };
                 t.row(vec![
                     GridCell::new(i.id.to_string()),
-                    GridCell::units(&[&i.update]),
+                    GridCell::units(&[safe::line(&i.update)]),
                     GridCell::new(i.what),
                     GridCell::new(code_cell(i)).tint(Some(Tint::Red)),
                     GridCell::new(i.count.to_string()),
@@ -727,15 +744,15 @@ impl Report {
             for u in &self.upgrades {
                 t.row(vec![
                     GridCell::new(u.id.to_string()),
-                    GridCell::new(u.version()),
+                    GridCell::new(safe::line(u.version())),
                     GridCell::new(u.outcome),
                     GridCell::new(u.phase.unwrap_or("")),
-                    GridCell::new(match (&u.operation, &u.operation_name) {
+                    GridCell::new(safe::line(&match (&u.operation, &u.operation_name) {
                         (Some(o), Some(n)) => format!("{o}: {n}"),
                         (Some(o), None) => o.clone(),
                         (None, Some(n)) => n.clone(),
                         (None, None) => String::new(),
-                    }),
+                    })),
                     GridCell::units(&[u.code.clone().unwrap_or_default()]).tint(Some(Tint::Red)),
                     GridCell::units(&[u.reported.clone().unwrap_or_default()]),
                     GridCell::units(&[format!("{} →", short(&u.first)), short(&u.last)]),
@@ -765,12 +782,12 @@ impl Report {
                     ev.push(format!(
                         "{}{GLUE}{}: {}{weak}",
                         e.rule,
-                        e.event.at.replace(' ', &GLUE.to_string()),
-                        e.event.excerpt
+                        safe::line(&e.event.at).replace(' ', &GLUE.to_string()),
+                        safe::line(&e.event.excerpt)
                     ));
                 }
                 for a in &c.against {
-                    ev.push(format!("against: {a}"));
+                    ev.push(format!("against: {}", safe::line(a)));
                 }
                 let conf = match c.confidence {
                     "high" => Some(Tint::Red),
@@ -805,8 +822,8 @@ impl Report {
                     GridCell::new(format!(
                         "{}{GLUE}{}: {}",
                         e.rule,
-                        e.event.at.replace(' ', &GLUE.to_string()),
-                        e.event.excerpt
+                        safe::line(&e.event.at).replace(' ', &GLUE.to_string()),
+                        safe::line(&e.event.excerpt)
                     )),
                     GridCell::new(""),
                 ]);
@@ -818,8 +835,8 @@ impl Report {
             for e in &self.warnings {
                 t.row(vec![
                     GridCell::new(e.rule.clone()),
-                    GridCell::units(&[&e.event.at]),
-                    GridCell::new(e.event.excerpt.clone()),
+                    GridCell::units(&[safe::line(&e.event.at)]),
+                    GridCell::new(safe::line(&e.event.excerpt)),
                 ]);
             }
             write!(w, "{}\n{}\n", heading("Warnings"), t.render(width, color))?;
@@ -888,7 +905,7 @@ impl Report {
             wrap(&line, "", "").iter().try_for_each(|l| writeln!(w, "{l}"))?;
         }
         for line in self.incomplete() {
-            wrap(&format!("Incomplete: {line}"), "", "")
+            wrap(&format!("Incomplete: {}", safe::line(&line)), "", "")
                 .iter()
                 .try_for_each(|l| writeln!(w, "{l}"))?;
         }
@@ -1247,19 +1264,55 @@ fn code_cell(i: &IncidentView) -> String {
     s
 }
 
-/// One entry per event: when several rules matched the same line, their ids are joined.
-fn merge_by_event(items: Vec<(usize, EvidenceView)>) -> Vec<EvidenceView> {
-    let mut out: Vec<(usize, EvidenceView)> = Vec::new();
-    for (ev, view) in items {
-        match out.iter_mut().find(|(e, _)| *e == ev) {
-            Some((_, existing)) => {
-                existing.rule = format!("{}+{}", existing.rule, view.rule);
-                existing.weight = existing.weight.max(view.weight);
+/// `evidence` as the report lists it: one entry per event, in order of first appearance
+/// (strongest first, as the diagnosis sorts it); when several rules matched the same line,
+/// their ids are joined with `+` and the weight is the largest. At most [`EVIDENCE_LISTED`]
+/// entries, with the number of events left out. Linear in the evidence: one hash lookup
+/// per item, and only the listed entries are built.
+fn listed_evidence(
+    evidence: &[diagnose::Evidence],
+    view: &dyn Fn(&diagnose::Evidence) -> EvidenceView,
+) -> (Vec<EvidenceView>, usize) {
+    let merged = merge_by(
+        evidence.iter().map(|e| (e, e.rule.id.to_string(), e.weight)),
+        |(e, _, _)| e.event,
+        |kept, (_, rule, weight)| {
+            kept.1 = format!("{}+{rule}", kept.1);
+            kept.2 = kept.2.max(weight);
+        },
+    );
+    let omitted = merged.len().saturating_sub(EVIDENCE_LISTED);
+    let listed = merged
+        .into_iter()
+        .take(EVIDENCE_LISTED)
+        .map(|(first, rule, weight)| EvidenceView {
+            rule,
+            weight: (weight * 100.0).round() / 100.0,
+            ..view(first)
+        })
+        .collect();
+    (listed, omitted)
+}
+
+/// `items` with those of equal `key` merged into the first of them, in order of first
+/// appearance; one hash lookup per item.
+fn merge_by<T, K: std::hash::Hash + Eq>(
+    items: impl Iterator<Item = T>,
+    key: impl Fn(&T) -> K,
+    mut merge: impl FnMut(&mut T, T),
+) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    let mut at: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    for item in items {
+        match at.entry(key(&item)) {
+            std::collections::hash_map::Entry::Occupied(o) => merge(&mut out[*o.get()], item),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(out.len());
+                out.push(item);
             }
-            None => out.push((ev, view)),
         }
     }
-    out.into_iter().map(|(_, v)| v).collect()
+    out
 }
 
 fn short(iso: &str) -> String {
@@ -1572,4 +1625,48 @@ fn elsewhere_words(d: &Diagnosis, events: &[Event<'_>]) -> Vec<Sentence> {
 /// The vendor and product of the disk a device is on, as the logs name them.
 fn model_of(d: &Diagnosis, dev: diagnose::disks::Device) -> Option<&str> {
     dev.disk.and_then(|n| d.disks.disk(n)).and_then(|k| k.model.as_deref())
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::hash::{Hash, Hasher};
+
+    /// A key that counts how often it is hashed or compared.
+    #[derive(Debug)]
+    struct Counted<'c>(usize, &'c Cell<u64>);
+
+    impl Hash for Counted<'_> {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            self.1.set(self.1.get() + 1);
+            self.0.hash(h);
+        }
+    }
+
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, o: &Self) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0 == o.0
+        }
+    }
+
+    impl Eq for Counted<'_> {}
+
+    /// Counted, not timed: a merge that looks each item up among those kept so far (the
+    /// old one) makes about n²/2 comparisons, 2·10¹⁰ for 200,000 events.
+    #[test]
+    fn merging_evidence_by_event_is_linear() {
+        for n in [1_000usize, 200_000] {
+            let ops = Cell::new(0);
+            // Every event matched by two rules, as a log repeating one line gives.
+            let items = (0..2 * n).map(|i| (i / 2, 1u32));
+            let merged = merge_by(items, |&(ev, _)| Counted(ev, &ops), |k, (_, w)| k.1 += w);
+            assert_eq!(merged.len(), n);
+            assert!(merged.iter().all(|&(_, w)| w == 2));
+            assert!(merged.windows(2).all(|w| w[0].0 < w[1].0), "order of first appearance");
+            let per_item = ops.get() as f64 / (2 * n) as f64;
+            assert!(per_item < 3.0, "{n} events: {per_item:.1} operations per item");
+        }
+    }
 }

@@ -22,8 +22,11 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and newline are not allowed in HTML text.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            // Control characters other than tab and newline are not allowed in HTML text;
+            // they, and the characters that reorder text, are shown as `\u{…}`.
+            c if super::safe::is_unsafe(c) && c != '\n' && c != '\t' => {
+                out.push_str(&super::safe::name(c.encode_utf8(&mut [0; 4])));
+            }
             c => out.push(c),
         }
     }
@@ -245,15 +248,16 @@ pub fn write(
                 s,
                 "<details{}><summary>Evidence ({})</summary>",
                 if c.rank == 1 { " open" } else { "" },
-                c.evidence.len() + c.against.len()
+                c.evidence.len() + c.evidence_omitted + c.against.len()
             );
             s.push_str("<ul>\n");
             for e in c.evidence.iter().take(8) {
                 evidence_item(&mut s, e);
                 s.push('\n');
             }
-            if c.evidence.len() > 8 {
-                let _ = writeln!(s, "<li>… and {} more</li>", c.evidence.len() - 8);
+            let total = c.evidence.len() + c.evidence_omitted;
+            if total > 8 {
+                let _ = writeln!(s, "<li>… and {} more</li>", total - 8);
             }
             for a in &c.against {
                 let _ = writeln!(s, "<li class=\"against\">Against: {}</li>", esc(a));
@@ -291,6 +295,9 @@ pub fn write(
                 evidence_body(&mut s, e);
                 s.push_str("</li>\n");
             }
+            if report.other_disks_omitted > 0 {
+                let _ = writeln!(s, "<li>… and {} more</li>", report.other_disks_omitted);
+            }
             s.push_str("</ul>\n");
         }
         s.push_str("</section>\n");
@@ -300,6 +307,9 @@ pub fn write(
         for e in &report.warnings {
             evidence_item(&mut s, e);
             s.push('\n');
+        }
+        if report.warnings_omitted > 0 {
+            let _ = writeln!(s, "<li>… and {} more</li>", report.warnings_omitted);
         }
         s.push_str("</ul>\n</section>\n");
     }
@@ -409,6 +419,7 @@ mod tests {
         let e = esc(nasty);
         assert!(!e.contains('<') && !e.contains('>') && !e.contains('"') && !e.contains('\''));
         assert!(e.contains("&lt;script&gt;") && e.contains("&amp;"));
-        assert_eq!(esc("a\u{0}b\u{1b}c\n"), "a\u{FFFD}b\u{FFFD}c\n");
+        assert_eq!(esc("a\u{0}b\u{1b}c\n"), "a\\u{0}b\\u{1b}c\n");
+        assert_eq!(esc("x\u{202e}y"), "x\\u{202e}y");
     }
 }

@@ -163,7 +163,7 @@ impl Inventory {
                 r.offsets.iter().map(ToString::to_string).collect::<Vec<_>>().join(" → ")
             };
             t.row(vec![
-                GridCell::units(&[&r.path]),
+                GridCell::units(&[super::safe::name(&r.path)]),
                 GridCell::new(r.kind.to_string()),
                 GridCell::units(&[human_size(r.size)]),
                 GridCell::new(r.encoding.to_string()),
@@ -172,7 +172,7 @@ impl Inventory {
                 GridCell::new(r.coverage.unattributed_lines.to_string()),
                 GridCell::new(r.coverage.damaged.to_string()),
                 GridCell::units(&[offsets]),
-                GridCell::new(note),
+                GridCell::new(super::safe::name(&note)),
             ]);
         }
         write!(w, "{}", t.render(width, false))?;

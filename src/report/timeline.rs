@@ -7,6 +7,7 @@
 
 use super::analyze::shown;
 use super::lane;
+use super::safe;
 use crate::bundle::Bundle;
 use crate::diagnose::{self, Diagnosis, Incident};
 use crate::event::{Event, Pos, Source};
@@ -338,7 +339,8 @@ pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
     c.write_record(CSV_COLUMNS).map_err(io_error)?;
     for r in rows {
         let opt = |v: Option<String>| v.unwrap_or_default();
-        c.write_record([
+        // Every cell, ours or not, as a spreadsheet may open the file.
+        let cells = [
             r.datetime.clone(),
             r.timestamp_desc.to_string(),
             r.source.to_string(),
@@ -361,8 +363,9 @@ pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
             r.cause.join(";"),
             r.incident.iter().map(u32::to_string).collect::<Vec<_>>().join(";"),
             r.computer.clone(),
-        ])
-        .map_err(io_error)?;
+        ];
+        c.write_record(cells.iter().map(|cell| safe::csv_cell(cell).into_owned()))
+            .map_err(io_error)?;
     }
     c.flush()
 }
