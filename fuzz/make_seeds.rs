@@ -26,6 +26,15 @@ const EXPORT_JSON: &str = "[\r\n    {\r\n        \"TimeGenerated\":  \"\\/Date(1
 const EXPORT_TABLE: &str = "\r\n   Index Time          EntryType   Source                 InstanceID Message\r\n   ----- ----          ---------   ------                 ---------- -------\r\n     812 Feb 14 02:01  Error       Microsoft-Windows...           20 Installation Failure: Windows failed to install the following update with error 0x80070306: KB5...\r\n     811 Feb 14 02:01  Error       disk                   3221487623 The device, \\Device\\Harddisk0\\DR0, has a bad block.\r\n";
 
 const EXPORT_CSV: &str = "Level,Date and Time,Source,Event ID,Task Category\r\nError,2/14/2024 2:01:44 AM,Microsoft-Windows-WindowsUpdateClient,20,Windows Update Agent,\"Installation Failure: Windows failed to install the following update with error 0x80070306: KB5034765.\"\r\nError,2/14/2024 2:01:41 AM,disk,7,None,\"The device, \\Device\\Harddisk0\\DR0, has a bad block.\r\nSecond line.\"\r\n";
+/// Text as it reaches a ticket: collapsed columns, copy prefixes, redacted times, wrapped
+/// lines, Event Viewer and Format-List copies.
+const FRAGMENTS: &[&str] = &[
+    "2024-03-01 10:00:00, Info CBS Exec: Processing complete [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]\n> CBS.log:12:<date> <time>, Error CSI 0000004b (F) Installer: x ErrorCode: 0x80070005\n  wrapped 0x80070005\n",
+    "\tLine 7: 2016-10-19 11:23:58:516 1532 1f40 Handler FATAL: 0x80070057\n- 2016-10-19 11:23:59:000 1532 1f40 AU Exit code = 0x8024402C\n\n",
+    "Log Name: System\nSource: Microsoft-Windows-WindowsUpdateClient\nDate: 5/22/2023 8:22:20 AM\nEvent ID: 20\nLevel: Error\nDescription:\nInstallation Failure: Windows failed to install the following update with error 0x80240009: KB5034765.\nEvent Xml:\n<TimeCreated SystemTime=\"2023-05-22T14:22:20Z\" />\n",
+    "TimeCreated  : 22/05/2023 14:22:20\nProviderName : Microsoft-Windows-WindowsUpdateClient\nId           : 20\nMessage      : Installation Failure: error 0x80240009\n               KB5034765\n",
+    "The update could not be installed, error 0x800f081f. Checking for updates failed 0x8024402c\n",
+];
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -70,6 +79,9 @@ fn main() {
         if lower.contains("reportingevents") {
             put("reportingevents", &rel, &bytes);
         }
+        if lower.ends_with(".log") || lower.ends_with(".txt") {
+            put("fragment", &rel, &bytes);
+        }
     }
     put("windowsupdate_legacy", "legacy.log", LEGACY_WU.as_bytes());
     put("export", "export.txt", EXPORT.as_bytes());
@@ -87,6 +99,10 @@ fn main() {
     ] {
         put("exports", name, text.as_bytes());
         put("sniff", name, text.as_bytes());
+    }
+    for (i, seed) in FRAGMENTS.iter().enumerate() {
+        put("fragment", &format!("pasted-{i}.txt"), seed.as_bytes());
+        put("sniff", &format!("pasted-{i}.txt"), seed.as_bytes());
     }
 
     let cbs = files.iter().find(|f| f.ends_with("Logs/CBS/CBS.log")).expect("demo CBS.log");

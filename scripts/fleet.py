@@ -51,6 +51,9 @@ COLUMNS = {
     "coverage": "STRUCT(files INTEGER, parsed INTEGER, skipped INTEGER, records BIGINT, "
     "recovered BIGINT, damaged BIGINT, unattributed_lines BIGINT, events BIGINT)",
     "utc_offset": "VARCHAR",
+    "time_zone": "VARCHAR",
+    "machine": "STRUCT(name VARCHAR, aliases VARCHAR[], product VARCHAR, build VARCHAR, "
+    "build_source VARCHAR, part INTEGER[])",
     "errors": "VARCHAR[]",
 }
 

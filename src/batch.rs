@@ -9,6 +9,7 @@
 use crate::bundle::OpenOptions;
 use crate::diagnose::{self, Diagnosis, IncidentKind};
 use crate::error::Error;
+use crate::machine::Machine;
 use crate::parse::ParseOptions;
 use crate::pipeline;
 use crate::report::analyze::{CoverageView, Report};
@@ -65,16 +66,42 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Vec<Entry>, Error> {
             if name.starts_with('.') {
                 continue;
             }
-            // fs::metadata follows symlinks, so a linked bundle counts.
+            // fs::metadata follows symlinks, so a linked bundle counts. Anything named
+            // `.zip` is a bundle, even a pipe or a device: its line then says it cannot be
+            // read, rather than the bundle vanishing from the output.
             let Ok(meta) = fs::metadata(&path) else { continue };
-            let zip = meta.is_file() && name.to_ascii_lowercase().ends_with(".zip");
+            let zip = !meta.is_dir() && name.to_ascii_lowercase().ends_with(".zip");
             if meta.is_dir() || zip {
                 out.push(Entry { id: id_of(&path), path });
             }
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    unique_ids(&mut out);
     Ok(out)
+}
+
+/// Makes every bundle id unique, so that an index keyed by it overwrites nothing: a zip
+/// beside a folder of the same name keeps its `.zip`, and any id still taken gets `~2`,
+/// `~3`, … in path order.
+fn unique_ids(entries: &mut [Entry]) {
+    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in entries.iter() {
+        *count.entry(e.id.clone()).or_default() += 1;
+    }
+    for e in entries.iter_mut() {
+        if count[&e.id] > 1 && !e.path.is_dir() {
+            e.id = e.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        }
+    }
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for e in entries.iter_mut() {
+        let n = seen.entry(e.id.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            e.id = format!("{}~{n}", e.id);
+        }
+    }
 }
 
 /// One failure, flattened for analytics engines.
@@ -106,10 +133,10 @@ pub struct IncidentLine {
     pub cause: Option<&'static str>,
     /// Failed attempts.
     pub count: usize,
-    /// First failure, UTC.
-    pub first: String,
-    /// Last failure, UTC.
-    pub last: String,
+    /// First failure, UTC (`null` when no failure record has a time).
+    pub first: Option<String>,
+    /// Last failure, UTC (`null` when no failure record has a time).
+    pub last: Option<String>,
 }
 
 /// One ranked cause, flattened.
@@ -155,8 +182,14 @@ pub struct Line {
     pub causes: Vec<CauseLine>,
     /// What was read.
     pub coverage: Option<CoverageView>,
-    /// The UTC offset used for local-time logs (`+01:00`).
+    /// The UTC offset used for local-time logs (`+01:00`; the one most records took when
+    /// the clock changed).
     pub utc_offset: Option<String>,
+    /// The machine's time zone, when found (`Pacific Standard Time (America/Los_Angeles)`).
+    pub time_zone: Option<String>,
+    /// The machine: its computer name and build when the logs say, and its place when the
+    /// bundle holds logs of several machines (then each has its line).
+    pub machine: Option<Machine>,
     /// Inputs that could not be read, and damage met while reading.
     pub errors: Vec<String>,
 }
@@ -177,6 +210,8 @@ impl Line {
             causes: Vec::new(),
             coverage: None,
             utc_offset: None,
+            time_zone: None,
+            machine: None,
             errors,
         }
     }
@@ -227,27 +262,37 @@ impl Line {
                 })
                 .collect(),
             utc_offset: Some(r.utc_offset.clone()),
+            time_zone: r.time_zone.zone.clone(),
+            machine: Some(r.machine.clone()),
             coverage: Some(r.coverage),
             errors,
         }
     }
 }
 
-/// Analyses one bundle; never panics (a panic inside becomes an error line).
-pub fn analyse(entry: &Entry, opts: &Options) -> Line {
+/// Analyses one bundle: one line, or one per machine when it holds logs of several (their
+/// `bundle` is the bundle's id, `/`, and the machine's name or number). Never panics (a
+/// panic inside becomes an error line).
+pub fn analyse(entry: &Entry, opts: &Options) -> Vec<Line> {
     let popts = pipeline::Options {
         open: opts.open.clone(),
         parse: opts.parse.clone(),
-        utc_offset: None,
         threads: Some(1),
         exit_after: false,
+        ..pipeline::Options::default()
     };
     let run = || {
-        pipeline::run(std::slice::from_ref(&entry.path), &popts, |a| {
+        let each = pipeline::run_each(std::slice::from_ref(&entry.path), &popts, |a| {
             let errors: Vec<String> =
                 problems::of(a.bundle, a.parsed).into_iter().map(|p| p.text).collect();
+            let mut entry = entry.clone();
+            if let Some((k, _)) = a.timeline.machine.part.filter(|p| p.1 > 1) {
+                let name =
+                    a.timeline.machine.name.clone().unwrap_or_else(|| format!("machine-{k}"));
+                entry.id = format!("{}/{name}", entry.id);
+            }
             if a.bundle.parsed().next().is_none() {
-                return Line::failed(entry, errors);
+                return Ok::<Line, std::convert::Infallible>(Line::failed(&entry, errors));
             }
             let spans = a.log_spans();
             let (events, notes) = (&a.timeline.events, &a.timeline.notes);
@@ -256,23 +301,30 @@ pub fn analyse(entry: &Entry, opts: &Options) -> Line {
                 diagnose::diagnose(events, notes, &spans, opts)
             });
             let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
-            Line::from_report(entry, &d, report, errors)
-        })
+            Ok(Line::from_report(&entry, &d, report, errors))
+        });
+        match each {
+            Ok(each) => each.results,
+            Err(never) => match never {},
+        }
     };
     guarded(entry, run)
 }
 
 /// Runs `f`, turning a panic into an error line for `entry`.
-fn guarded(entry: &Entry, f: impl FnOnce() -> Line) -> Line {
+fn guarded(entry: &Entry, f: impl FnOnce() -> Vec<Line>) -> Vec<Line> {
     match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(line) => line,
+        Ok(lines) => lines,
         Err(p) => {
             let why = p
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown reason".to_string());
-            Line::failed(entry, vec![format!("the analysis stopped on an internal error: {why}")])
+            vec![Line::failed(
+                entry,
+                vec![format!("the analysis stopped on an internal error: {why}")],
+            )]
         }
     }
 }
@@ -290,7 +342,7 @@ pub fn run<E>(
     let next = AtomicUsize::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<(usize, Line)>();
+        let (tx, rx) = mpsc::channel::<(usize, Vec<Line>)>();
         for _ in 0..jobs {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
@@ -301,9 +353,9 @@ pub fn run<E>(
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let line = analyse(entry, opts);
+                    let lines = analyse(entry, opts);
                     done(entry);
-                    if tx.send((i, line)).is_err() {
+                    if tx.send((i, lines)).is_err() {
                         break;
                     }
                 }
@@ -311,14 +363,16 @@ pub fn run<E>(
         }
         drop(tx);
         // Lines finish out of order; hold the early finishers until their turn.
-        let mut pending: BTreeMap<usize, Line> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, Vec<Line>> = BTreeMap::new();
         let mut turn = 0;
-        for (i, line) in rx {
-            pending.insert(i, line);
-            while let Some(line) = pending.remove(&turn) {
-                if let Err(e) = emit(&line) {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(e);
+        for (i, lines) in rx {
+            pending.insert(i, lines);
+            while let Some(lines) = pending.remove(&turn) {
+                for line in &lines {
+                    if let Err(e) = emit(line) {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
                 }
                 turn += 1;
             }
@@ -344,11 +398,11 @@ mod tests {
     #[test]
     fn a_panic_becomes_an_error_line() {
         let entry = Entry { id: "pc42".to_string(), path: PathBuf::from("/cases/pc42.zip") };
-        let line = guarded(&entry, || panic!("index out of bounds"));
+        let line = guarded(&entry, || panic!("index out of bounds")).remove(0);
         assert_eq!(line.status, "error");
         assert_eq!(line.bundle, "pc42");
         assert!(line.errors[0].contains("index out of bounds"), "{:?}", line.errors);
-        let owned = guarded(&entry, || panic!("{} went wrong", "it"));
+        let owned = guarded(&entry, || panic!("{} went wrong", "it")).remove(0);
         assert!(owned.errors[0].contains("it went wrong"));
     }
 

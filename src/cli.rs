@@ -81,6 +81,13 @@ pub(crate) enum Command {
         /// Cap on bytes decompressed from archives, per bundle (e.g. 8GiB, 500MB).
         #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
         max_archive_bytes: u64,
+        /// Cap on bytes read of one file on disk; a longer log is read up to it, and the
+        /// line says so.
+        #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
+        max_file_bytes: u64,
+        /// Cap on bytes read of files on disk, per bundle; later files are cut or skipped.
+        #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = size)]
+        max_bundle_bytes: u64,
         /// Longest record kept whole; longer ones are cut, and the line says so.
         #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = size)]
         max_record_bytes: u64,
@@ -157,9 +164,18 @@ pub(crate) struct InputArgs {
     /// Bundle folders, log files or .zip archives.
     #[arg(value_name = "BUNDLE", required = true)]
     pub(crate) bundles: Vec<PathBuf>,
-    /// UTC offset of the machine's local time (e.g. +09:00); overrides inference.
+    /// UTC offset of the machine's local time (e.g. +09:00), the same all year; overrides
+    /// inference.
     #[arg(long, value_name = "±HH:MM", allow_hyphen_values = true)]
     pub(crate) utc_offset: Option<String>,
+    /// Time zone of the machine's local time, with its daylight saving rules: a Windows zone
+    /// ("W. Europe Standard Time") or an IANA name (Europe/Berlin); overrides inference.
+    #[arg(long, value_name = "NAME", conflicts_with = "utc_offset")]
+    pub(crate) timezone: Option<String>,
+    /// When the inputs hold logs of several machines, only this one: its computer name, or
+    /// its number in the order they are listed (1, 2, …).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) machine: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,
@@ -169,6 +185,14 @@ pub(crate) struct InputArgs {
     /// Cap on bytes decompressed from archives, for the whole bundle (e.g. 8GiB, 500MB).
     #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
     pub(crate) max_archive_bytes: u64,
+    /// Cap on bytes read of one file on disk (e.g. 1GiB); a longer log is read up to it,
+    /// and the report says so.
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = size)]
+    pub(crate) max_file_bytes: u64,
+    /// Cap on bytes read of files on disk, for the whole bundle; files past it are cut or
+    /// skipped, and the report says so.
+    #[arg(long, value_name = "SIZE", default_value = "16GiB", value_parser = size)]
+    pub(crate) max_bundle_bytes: u64,
     /// Longest record (a line and its continuation lines) kept whole; longer ones are cut,
     /// and the report says so.
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = size)]

@@ -47,3 +47,21 @@ pub enum Error {
         inputs: String,
     },
 }
+
+impl Error {
+    /// The same error again (an I/O cause keeps its kind and message): for reports that
+    /// each list the inputs that could not be opened.
+    #[must_use]
+    pub fn duplicate(&self) -> Error {
+        match self {
+            Error::NotFound { path } => Error::NotFound { path: path.clone() },
+            Error::Io { path, source } => Error::Io {
+                path: path.clone(),
+                source: io::Error::new(source.kind(), source.to_string()),
+            },
+            Error::NotAFolder { path } => Error::NotAFolder { path: path.clone() },
+            Error::NotRegular { path } => Error::NotRegular { path: path.clone() },
+            Error::EmptyBundle { inputs } => Error::EmptyBundle { inputs: inputs.clone() },
+        }
+    }
+}

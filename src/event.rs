@@ -42,6 +42,9 @@ pub enum Source {
     /// An ETW trace (.etl) other than the Windows Update client's (whose events are
     /// [`Source::WindowsUpdate`]).
     Etl,
+    /// A line of text that no grammar recognised, read for failure codes and failure words
+    /// by the last-resort reader: weak evidence.
+    Text,
 }
 
 impl Source {
@@ -60,6 +63,7 @@ impl Source {
             Source::CmTrace => "cmtrace",
             Source::ReportingEvents => "reportingevents",
             Source::Etl => "etl",
+            Source::Text => "text",
         }
     }
 }
@@ -148,9 +152,11 @@ pub struct Field<'a> {
 /// One normalized log record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event<'a> {
-    /// When it happened. UTC once the timeline has applied the offset ([`Event::time_base`]
-    /// says what the source wrote).
-    pub time: Timestamp,
+    /// When it happened: UTC once the timeline has applied the offset ([`Event::time_base`]
+    /// says what the source wrote). `None` when the source line carried no time (redacted
+    /// as `<date> <time>` or cut off in a pasted fragment): such an event is not on the
+    /// timeline, but it can still record a failure and be evidence.
+    pub time: Option<Timestamp>,
     /// The time base the source wrote.
     pub time_base: TimeBase,
     /// Where it came from.
@@ -210,6 +216,31 @@ pub struct Flags {
 }
 
 impl Event<'_> {
+    /// The event with every text owned (for an event built from text assembled on the way,
+    /// which cannot outlive the parse).
+    pub fn into_owned(self) -> Event<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Event {
+            time: self.time,
+            time_base: self.time_base,
+            at: self.at,
+            source: self.source,
+            level: self.level,
+            component: own(self.component),
+            event_id: self.event_id,
+            codes: self.codes,
+            kb: self.kb,
+            package: self.package.map(own),
+            message: own(self.message),
+            fields: self
+                .fields
+                .into_iter()
+                .map(|f| Field { name: own(f.name), value: own(f.value) })
+                .collect(),
+            flags: self.flags,
+        }
+    }
+
     /// The value of a field by name.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields.iter().find(|f| f.name == name).map(|f| f.value.as_ref())
@@ -243,6 +274,30 @@ pub(crate) fn has_text(hay: &str, needle: &str) -> bool {
 pub fn has_failure_words(message: &str) -> bool {
     FAILURE_WORDS.iter().any(|w| message.contains(w))
 }
+
+/// Whether a servicing line says that a restart is pending: CBS signalling a reboot or
+/// delaying execution to the next one, pending operations queued for the next boot
+/// (`poqexec` added to `SetupExecute`), a DISM session closed with a reboot required, the
+/// Windows Update client finding its `RebootRequired` key or an update requiring a restart.
+/// Only prefixes are compared: this can run on every event.
+pub fn says_restart_pending(message: &str) -> bool {
+    RESTART_PREFIXES.iter().any(|p| message.starts_with(p))
+        || (message.starts_with("DISM.EXE: Image session has been closed")
+            && message.contains("Reboot required=yes"))
+        || (message.starts_with("IUpdate::get_RebootRequired exited")
+            && message.trim_end().ends_with("= Yes"))
+}
+
+/// Line beginnings behind [`says_restart_pending`] (REFERENCE.md §3.6, the corpus' CBS and
+/// WindowsUpdate.log files).
+const RESTART_PREFIXES: [&str; 6] = [
+    "TI: CBS has signaled that a reboot is required",
+    "Exec: Execution Skipped for now",
+    "Exec: Scheduled TrustedInstaller for auto-start because session was delayed",
+    "Added poqexec to SetupExecute",
+    "Reboot required = True",
+    "The volatile RebootRequired key exists",
+];
 
 /// The words behind [`has_failure_words`].
 pub(crate) const FAILURE_WORDS: &[&str] = &[

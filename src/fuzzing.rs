@@ -22,6 +22,7 @@ pub const TARGETS: &[Target] = &[
     ("windowsupdate", windowsupdate),
     ("windowsupdate_legacy", windowsupdate_legacy),
     ("export", export),
+    ("fragment", fragment),
     ("evtx", evtx),
     ("etl", etl),
     ("extract", extract),
@@ -156,6 +157,43 @@ pub fn windowsupdate_legacy(data: &[u8]) {
 /// `wevtutil qe /f:text` exports.
 pub fn export(data: &[u8]) {
     grammar(Kind::EventExport, "System.txt", data);
+}
+
+/// The lenient readers of pasted text: fragments of any line grammar and text of no known
+/// format, events copied out of Event Viewer, PowerShell event lists. Every event kept by
+/// default is one kept when all are, no more records or events than lines, and the
+/// diagnosis (where untimed records seed incidents) runs on what they read.
+pub fn fragment(data: &[u8]) {
+    for kind in [Kind::Text, Kind::EventViewerText, Kind::EventList] {
+        let bundle = Bundle::from_memory_as("ticket.txt", data.to_vec(), kind);
+        let texts = Texts::decode(&bundle);
+        let all = ParseOptions { keep: Keep::All, ..ParseOptions::default() };
+        let a = parse::parse(&bundle, &texts, &all);
+        let n = parse::parse(&bundle, &texts, &ParseOptions { keep: Keep::Notable, ..all });
+        let every: Vec<String> = a[0].events.iter().map(|e| format!("{e:?}")).collect();
+        for e in &n[0].events {
+            assert!(every.contains(&format!("{e:?}")), "{kind:?}: a kept event is not among all");
+        }
+        let c = &a[0].coverage;
+        assert!(c.records <= c.lines.max(1), "{kind:?}: more records than lines");
+        assert!(c.events <= c.lines.max(1), "{kind:?}: more events than lines");
+        assert!(c.untimed <= c.records, "{kind:?}: more records without a time than records");
+        let timeline = Timeline::build(&mut parse::parse(&bundle, &texts, &all), None);
+        let d = crate::diagnose::diagnose(
+            &timeline.events,
+            &timeline.notes,
+            &[],
+            crate::diagnose::Options::default(),
+        );
+        for i in &d.incidents {
+            let n = timeline.events.len();
+            assert!(i.headline_event < n, "{kind:?}: a headline past the events");
+            assert!(
+                i.untimed.iter().all(|&e| e < n),
+                "{kind:?}: an untimed record past the events"
+            );
+        }
+    }
 }
 
 /// .evtx through the evtx crate and our field mapping.

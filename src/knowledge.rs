@@ -2,6 +2,8 @@
 //! short description, for the codes that matter to Windows Update (REFERENCE.md §2).
 //! Values and names are facts from the SDK headers; the sentences are ours.
 
+pub mod by_code;
+
 use crate::category::Category;
 use crate::code::Code;
 use crate::remedy::RemedyId;

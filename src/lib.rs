@@ -20,6 +20,7 @@
 pub mod batch;
 pub mod bundle;
 pub mod category;
+pub mod clock;
 pub mod code;
 pub mod diagnose;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod event;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod knowledge;
+pub mod machine;
 #[doc(hidden)]
 pub mod measure;
 pub mod parse;

@@ -17,12 +17,15 @@ use std::process::ExitCode;
 use term::Progress;
 use wutriage::batch;
 use wutriage::bundle::OpenOptions;
+use wutriage::clock::zone::Zone;
 use wutriage::diagnose::{self, Diagnosis};
 use wutriage::event::Source;
 use wutriage::parse::{Keep, ParseOptions};
+use wutriage::pipeline::MachineFiles;
 use wutriage::pipeline::{self, Analysis, Options};
 use wutriage::report::picture::Picture;
 use wutriage::report::problems::{self, Severity};
+use wutriage::report::safe::{self, Guard};
 use wutriage::report::timeline::{self, Selection};
 use wutriage::report::{analyze::Report, events, explain, html, inventory::Inventory};
 use wutriage::rules;
@@ -46,7 +49,7 @@ fn main() -> ExitCode {
             }
             #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
             {
-                eprintln!("wutriage: error: {e:#}");
+                eprintln!("wutriage: error: {}", safe::name(&format!("{e:#}")));
             }
             ExitCode::from(2)
         }
@@ -60,13 +63,26 @@ fn options(input: &InputArgs, keep: Keep) -> Result<Options> {
         ),
         None => None,
     };
+    let timezone = match &input.timezone {
+        Some(s) => Some(Zone::resolve(s).with_context(|| {
+            format!(
+                "--timezone {s:?}: not a Windows time zone (e.g. \"Pacific Standard Time\", as \
+                 `tzutil /l` lists them) or an IANA zone (e.g. America/Los_Angeles)"
+            )
+        })?),
+        None => None,
+    };
     if input.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
     Ok(Options {
+        timezone,
+        machine: input.machine.clone(),
         open: OpenOptions {
             read_mode: input.read_mode.into(),
             max_archive_bytes: input.max_archive_bytes,
+            max_file_bytes: input.max_file_bytes,
+            max_bundle_bytes: input.max_bundle_bytes,
             ..OpenOptions::default()
         },
         parse: ParseOptions {
@@ -111,11 +127,11 @@ fn warn(a: &Analysis<'_, '_>, strict: bool) -> bool {
     for p in problems::of(a.bundle, a.parsed) {
         match p.severity {
             Severity::Error => {
-                eprintln!("wutriage: error: {}", p.text);
+                eprintln!("wutriage: error: {}", safe::name(&p.text));
                 failed = true;
             }
             Severity::Warning => {
-                eprintln!("wutriage: warning: {}", p.text);
+                eprintln!("wutriage: warning: {}", safe::name(&p.text));
                 failed |= strict;
             }
         }
@@ -136,10 +152,57 @@ fn diagnosed(
     a.in_pool(|| diagnose::diagnose(events, notes, &spans, diagnose::Options { window_us }))
 }
 
+/// Refuses to write `what` (one machine's output) when the inputs hold several machines and
+/// none was chosen: merged, their logs would mislead.
+fn one_machine(machines: &[MachineFiles], chosen: Option<&String>, what: &str) -> Result<()> {
+    if machines.len() > 1 && chosen.is_none() {
+        let list: Vec<String> = machines
+            .iter()
+            .enumerate()
+            .map(|(k, m)| format!("  {}. {}", k + 1, m.describe()))
+            .collect();
+        bail!(
+            "the inputs hold logs of {} machines, and {what} covers one machine:\n{}\nGive each \
+             machine's logs on their own, or choose one with --machine NAME (or its number).",
+            machines.len(),
+            list.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// An error when `--machine` chose none of the machines found.
+fn chose_none(machines: &[MachineFiles], chosen: Option<&String>) -> Result<()> {
+    if let Some(name) = chosen {
+        let list: Vec<String> = machines
+            .iter()
+            .enumerate()
+            .map(|(k, m)| format!("  {}. {}", k + 1, m.describe()))
+            .collect();
+        bail!(
+            "--machine {name:?}: no such machine in the inputs, which hold:\n{}",
+            list.join("\n")
+        );
+    }
+    Ok(())
+}
+
 /// A spinner for reading the bundles, shown only on a terminal after a second.
 fn reading(inputs: &[PathBuf]) -> Progress {
     let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    Progress::spinner(format!("reading {}", names.join(", ")))
+    Progress::spinner(format!("reading {}", safe::name(&names.join(", "))))
+}
+
+/// Runs `write` on `out` through a [`Guard`], so that nothing from the evidence reaches a
+/// terminal (or a file later shown on one) as a control sequence.
+fn guarded(
+    out: &mut dyn Write,
+    color: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut g = Guard::new(out, color);
+    write(&mut g)?;
+    g.flush()
 }
 
 /// wutriage.1 and wutriage-COMMAND.1 for each command, as the main page refers to them.
@@ -308,6 +371,14 @@ fn window(s: &str) -> Result<i64> {
     Ok((secs * 1e6) as i64)
 }
 
+/// Whether any machine's run failed; an error when `--machine` chose none.
+fn settled(each: &pipeline::Each<(bool, bool)>, chosen: Option<&String>) -> Result<(bool, bool)> {
+    if each.results.is_empty() {
+        chose_none(&each.machines, chosen)?;
+    }
+    Ok((each.results.iter().any(|r| r.0), each.results.iter().any(|r| r.1)))
+}
+
 /// `storage-0x80070306` for `/cases/in/storage-0x80070306/` or `./storage-0x80070306`.
 fn bundle_name(p: &std::path::Path) -> String {
     std::fs::canonicalize(p)
@@ -352,10 +423,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (since, until) = time_range(&range)?;
             let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
             let (color, width) = (color_for(&out), width_for(&out));
-            let progress = reading(&input.bundles);
-            let (failed, found, wrote) =
-                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool, bool)> {
-                    drop(progress);
+            let mut progress = Some(reading(&input.bundles));
+            let each =
+                pipeline::run_each(&input.bundles, &opts, |mut a| -> Result<(bool, bool, bool)> {
+                    drop(progress.take());
+                    if matches!(format, AnalyzeFormat::Json | AnalyzeFormat::Html) {
+                        one_machine(a.machines, input.machine.as_ref(), "this format")?;
+                    }
                     let failed = warn(&a, input.strict);
                     if unreadable(&a) {
                         // Nothing was read: a report would only say "no failure found".
@@ -363,12 +437,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     let d = diagnosed(&mut a, window_us, since, until);
                     let report = Report::new(a.bundle, a.parsed, a.timeline, &d);
+                    let next = a.timeline.machine.part.is_some_and(|(k, _)| k > 1);
                     match format {
                         AnalyzeFormat::Table => {
-                            report.write_table_styled(&mut out, color, width)?;
+                            if next {
+                                writeln!(out, "\n{}\n", "═".repeat(40))?;
+                            }
+                            guarded(&mut out, color, |w| {
+                                report.write_table_styled(w, color, width)
+                            })?;
                         }
                         AnalyzeFormat::Json => report.write_json(&mut out)?,
-                        AnalyzeFormat::Markdown => report.write_markdown(&mut out)?,
+                        AnalyzeFormat::Markdown => {
+                            if next {
+                                writeln!(out, "\n---\n")?;
+                            }
+                            guarded(&mut out, false, |w| report.write_markdown(w))?;
+                        }
                         AnalyzeFormat::Html => {
                             let picture = Picture::new(a.bundle, &a.timeline.events, &d);
                             // The bundles' own names: a path would tell the ticket's
@@ -380,7 +465,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     Ok((failed, !d.incidents.is_empty(), true))
                 })?;
-            if wrote {
+            if each.results.is_empty() {
+                chose_none(&each.machines, input.machine.as_ref())?;
+            }
+            let failed = each.results.iter().any(|r| r.0);
+            let found = each.results.iter().any(|r| r.1);
+            if each.results.iter().any(|r| r.2) {
                 out.finish()?;
             }
             return Ok(if failed {
@@ -396,10 +486,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let window_us = window(&w)?;
             let (since, until) = time_range(&range)?;
             let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
-            let progress = reading(&input.bundles);
-            let (failed, wrote) =
-                pipeline::run(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
-                    drop(progress);
+            let mut progress = Some(reading(&input.bundles));
+            let each =
+                pipeline::run_each(&input.bundles, &opts, |mut a| -> Result<(bool, bool)> {
+                    drop(progress.take());
+                    one_machine(a.machines, input.machine.as_ref(), "a timeline export")?;
                     let failed = warn(&a, input.strict);
                     if unreadable(&a) {
                         return Ok((true, false));
@@ -416,6 +507,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     Ok((failed, true))
                 })?;
+            let (failed, wrote) = settled(&each, input.machine.as_ref())?;
             if wrote {
                 out.finish()?;
             }
@@ -428,6 +520,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             window: w,
             read_mode,
             max_archive_bytes,
+            max_file_bytes,
+            max_bundle_bytes,
             max_record_bytes,
             max_events,
         } => {
@@ -442,6 +536,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 open: OpenOptions {
                     read_mode: read_mode.into(),
                     max_archive_bytes,
+                    max_file_bytes,
+                    max_bundle_bytes,
                     ..OpenOptions::default()
                 },
                 // A batch line is drawn from the same report as `analyze`, so it needs only
@@ -482,8 +578,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             #[expect(clippy::print_stderr, reason = "diagnostics go to stderr")]
             for (id, why) in broken {
                 eprintln!(
-                    "wutriage: warning: bundle {id}: {}",
-                    why.unwrap_or_else(|| "could not be analysed".to_string())
+                    "wutriage: warning: bundle {}: {}",
+                    safe::name(&id),
+                    safe::name(&why.unwrap_or_else(|| "could not be analysed".to_string()))
                 );
             }
             false
@@ -569,23 +666,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let opts = options(&input, Keep::Notable)?;
             let mut out = Sink::open(output.as_deref(), &input.bundles, stdout.lock())?;
             let width = width_for(&out);
-            let progress = reading(&input.bundles);
-            let (failed, wrote) =
-                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
-                    drop(progress);
-                    let failed = warn(&a, input.strict);
-                    // A bundle of files none of which is read still deserves the list that
-                    // says why; inputs that gave no file at all, an empty table.
-                    if a.bundle.artifacts.is_empty() {
-                        return Ok((true, false));
+            let mut progress = Some(reading(&input.bundles));
+            let each = pipeline::run_each(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                drop(progress.take());
+                if matches!(format, InventoryFormat::Json) {
+                    one_machine(a.machines, input.machine.as_ref(), "JSON output")?;
+                }
+                let failed = warn(&a, input.strict);
+                // A bundle of files none of which is read still deserves the list that
+                // says why; inputs that gave no file at all, an empty table.
+                if a.bundle.artifacts.is_empty() {
+                    return Ok((true, false));
+                }
+                let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
+                match format {
+                    InventoryFormat::Table => {
+                        if a.timeline.machine.part.is_some_and(|(k, _)| k > 1) {
+                            writeln!(out)?;
+                        }
+                        guarded(&mut out, false, |w| inv.write_table_sized(w, width))?;
                     }
-                    let inv = Inventory::new(a.bundle, a.parsed, a.timeline);
-                    match format {
-                        InventoryFormat::Table => inv.write_table_sized(&mut out, width)?,
-                        InventoryFormat::Json => inv.write_json(&mut out)?,
-                    }
-                    Ok((failed, true))
-                })?;
+                    InventoryFormat::Json => inv.write_json(&mut out)?,
+                }
+                Ok((failed, true))
+            })?;
+            let (failed, wrote) = settled(&each, input.machine.as_ref())?;
             if wrote {
                 out.finish()?;
             }
@@ -595,33 +700,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
             let (since, until) = time_range(&range)?;
             let mut out = Sink::open(None, &[], stdout.lock())?;
-            let progress = reading(&input.bundles);
-            let (failed, wrote) =
-                pipeline::run(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
-                    drop(progress);
-                    let failed = warn(&a, input.strict);
-                    if unreadable(&a) {
-                        return Ok((true, false));
-                    }
-                    a.timeline.restrict(since, until);
-                    let wanted = |s: Source| {
-                        source.is_empty()
-                            || source.iter().any(|f| match f {
-                                SourceArg::Cbs => s == Source::Cbs,
-                                SourceArg::Dism => s == Source::Dism,
-                                SourceArg::Wu => s == Source::WindowsUpdate,
-                                SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
-                                SourceArg::Setup => {
-                                    matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
-                                }
-                                SourceArg::Setupapi => s == Source::SetupApi,
-                                SourceArg::Etl => s == Source::Etl,
-                            })
-                    };
-                    let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
-                    events::write_jsonl(a.bundle, selected, &mut out)?;
-                    Ok((failed, true))
-                })?;
+            let mut progress = Some(reading(&input.bundles));
+            let each = pipeline::run_each(&input.bundles, &opts, |a| -> Result<(bool, bool)> {
+                drop(progress.take());
+                one_machine(a.machines, input.machine.as_ref(), "an event list")?;
+                let failed = warn(&a, input.strict);
+                if unreadable(&a) {
+                    return Ok((true, false));
+                }
+                a.timeline.restrict(since, until);
+                let wanted = |s: Source| {
+                    source.is_empty()
+                        || source.iter().any(|f| match f {
+                            SourceArg::Cbs => s == Source::Cbs,
+                            SourceArg::Dism => s == Source::Dism,
+                            SourceArg::Wu => s == Source::WindowsUpdate,
+                            SourceArg::Evtx => matches!(s, Source::Evtx | Source::EventExport),
+                            SourceArg::Setup => {
+                                matches!(s, Source::Setup | Source::Compat | Source::SetupDiag)
+                            }
+                            SourceArg::Setupapi => s == Source::SetupApi,
+                            SourceArg::Etl => s == Source::Etl,
+                        })
+                };
+                let selected = a.timeline.events.iter().filter(|e| wanted(e.source));
+                events::write_jsonl(a.bundle, selected, &mut out)?;
+                Ok((failed, true))
+            })?;
+            let (failed, wrote) = settled(&each, input.machine.as_ref())?;
             if wrote {
                 out.finish()?;
             }

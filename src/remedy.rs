@@ -47,6 +47,9 @@ pub enum RemedyId {
     FreshMedia,
     /// Remove stale user profiles that break migration.
     RepairProfiles,
+    /// Find the Defender attack surface reduction rule that blocked the installer, and set
+    /// it to audit for the update.
+    ReviewAsrRule,
 }
 
 /// How much a remedy changes the machine.
@@ -144,6 +147,8 @@ pub struct Context {
     pub drivers: Vec<String>,
     /// Applications a compatibility scan names.
     pub apps: Vec<String>,
+    /// The GUID of the Defender attack surface reduction rule that blocked the installer.
+    pub asr_rule: Option<String>,
 }
 
 /// A step whose command (if any) is for Command Prompt.
@@ -177,7 +182,8 @@ impl RemedyId {
             | RemedyId::FreeSpace
             | RemedyId::CleanBoot
             | RemedyId::DisconnectDevices
-            | RemedyId::FreshMedia => Risk::Low,
+            | RemedyId::FreshMedia
+            | RemedyId::ReviewAsrRule => Risk::Low,
             RemedyId::ResetComponents
             | RemedyId::ManualInstall
             | RemedyId::UpdateDrivers
@@ -390,6 +396,33 @@ impl RemedyId {
                     Some("DISM /Online /Add-Package /PackagePath:<extracted-file>.cab"),
                 ));
                 (format!("Install {kb_text} by hand from the Update Catalog"), steps)
+            }
+            RemedyId::ReviewAsrRule => {
+                let id = ctx.asr_rule.clone().unwrap_or_else(|| "<rule GUID>".to_string());
+                (
+                    "Check the Defender attack surface reduction rule that blocked the installer"
+                        .into(),
+                    vec![
+                        step(
+                            "List the blocks: each names the rule (ID), the blocked program (Path) and what started it (Process Name).",
+                            Some(
+                                "powershell -Command \"Get-WinEvent -LogName 'Microsoft-Windows-Windows Defender/Operational' -FilterXPath '*[System[(EventID=1121)]]' -MaxEvents 20 | Format-List\"",
+                            ),
+                        ),
+                        step(
+                            "See which rules are set and how (1 block, 2 audit, 6 warn).",
+                            Some(
+                                "powershell -Command \"Get-MpPreference | Select-Object AttackSurfaceReductionRules_Ids, AttackSurfaceReductionRules_Actions\"",
+                            ),
+                        ),
+                        step(
+                            "Set that rule to audit for the update (or exclude the installer), retry, then set it back. Where Intune, Group Policy or Configuration Manager sets the rule, change it there: a local change is overwritten.",
+                            Some(&format!(
+                                "powershell -Command \"Add-MpPreference -AttackSurfaceReductionRules_Ids {id} -AttackSurfaceReductionRules_Actions AuditMode\""
+                            )),
+                        ),
+                    ],
+                )
             }
             RemedyId::RepairInstall => (
                 "Repair install (in-place upgrade) keeping files and apps".into(),

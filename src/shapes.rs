@@ -1,6 +1,12 @@
 //! Line shapes shared by content sniffing (bundle) and parsing: the first bytes that mark a
 //! record in each text grammar, and the header of an ETW trace. Pure byte checks, no
 //! allocation.
+//!
+//! [`lenient`] and [`loose`] are the same knowledge for lines changed on the way to a
+//! ticket: copy prefixes, tokens instead of columns, redacted times.
+
+pub(crate) mod lenient;
+pub(crate) mod loose;
 
 fn digits(b: &[u8], at: &[usize]) -> bool {
     at.iter().all(|&i| b.get(i).is_some_and(u8::is_ascii_digit))

@@ -1,12 +1,18 @@
-//! One UTC timeline: infer each artifact's UTC offset, shift local times, and sort every
-//! event into a total order.
+//! One UTC timeline: choose each artifact's clock, convert local times to UTC with the
+//! offset in force at each instant, and sort every event into a total order.
 //!
-//! The offset comes from, in order: the user (`--utc-offset`); evidence in the artifact
-//! itself (CSI dual stamps, the legacy `tz:` banner, Kernel-General 12 in a text export);
-//! the same evidence pooled over the bundle; error codes that appear both in an evtx record
-//! and in a text line a whole number of quarter hours apart; and finally UTC, with a warning.
+//! Clocks are chosen by [`crate::clock::infer`]: the user's `--utc-offset` or `--timezone`;
+//! the zone the machine reported (event 6013) checked against its dual stamps; the stamps
+//! themselves (CSI lines with both stamps, the legacy `tz:` banner of each session), where a
+//! change of offset between two stretches is a switch; Kernel-General 12 or 1 in a text
+//! export; error codes that appear both in an evtx record and in a text line a whole number
+//! of quarter hours apart; and finally UTC, with a warning.
 
+use crate::clock::Clocks;
+use crate::clock::infer::{self, UserClock};
+use crate::clock::periods::{Sequence, Tally};
 use crate::event::{Event, Location, Note};
+use crate::machine::Machine;
 use crate::parse::{OffsetSource, OffsetVotes, ParsedArtifact};
 use crate::time::{TimeBase, Timestamp, UtcOffset};
 use rayon::prelude::*;
@@ -25,14 +31,25 @@ pub enum OffsetOrigin {
     WuBanner,
     /// Kernel-General 12 in a text export.
     BootEvent,
-    /// The offsets that `CMTrace` and ReportingEvents.log records carry.
-    RecordOffset,
     /// The machine's time zone in an .etl header.
     EtlZone,
     /// The same error codes in evtx (UTC) and text logs (local).
     EventMatch,
     /// No evidence: local times were taken as UTC.
     Assumed,
+    /// The rules of the time zone the machine reported (event 6013).
+    TimeZone,
+    /// The reported zone's standard offset, with the rules the Windows zones of that offset
+    /// share (or daylight time from the stamps).
+    ZoneBias,
+    /// The rules of the zone given with `--timezone`.
+    UserZone,
+    /// Kernel-General 1 (time changed) in a text export.
+    TimeChange,
+    /// The offsets that `CMTrace` and ReportingEvents.log records carry.
+    RecordOffset,
+    /// The kernel's current bias in Kernel-General 24 events.
+    ZoneRefresh,
 }
 
 impl OffsetOrigin {
@@ -43,12 +60,24 @@ impl OffsetOrigin {
             OffsetOrigin::CsiStamp => "from CSI lines with both local and UTC stamps",
             OffsetOrigin::WuBanner => "from the WindowsUpdate.log tz: banner",
             OffsetOrigin::BootEvent => "from the boot event (Kernel-General 12) of a text export",
-            OffsetOrigin::RecordOffset => {
-                "from the offsets in ConfigMgr (CMTrace) and ReportingEvents.log records"
-            }
             OffsetOrigin::EtlZone => "from the machine's time zone in an ETW trace (.etl) header",
             OffsetOrigin::EventMatch => "from error codes seen both in event logs and in text logs",
             OffsetOrigin::Assumed => "no evidence; local times taken as UTC",
+            OffsetOrigin::TimeZone => "from the rules of the time zone the machine reported",
+            OffsetOrigin::ZoneBias => {
+                "from the standard offset the machine reported and the rules that fit its stamps or \
+                 the records matched across logs"
+            }
+            OffsetOrigin::UserZone => "from the rules of the zone given with --timezone",
+            OffsetOrigin::TimeChange => {
+                "from the time-change event (Kernel-General 1) of a text export"
+            }
+            OffsetOrigin::RecordOffset => {
+                "from the offsets in ConfigMgr (CMTrace) and ReportingEvents.log records"
+            }
+            OffsetOrigin::ZoneRefresh => {
+                "from the kernel's current bias in its zone-refresh events (Kernel-General 24)"
+            }
         }
     }
 }
@@ -59,8 +88,10 @@ impl From<OffsetSource> for OffsetOrigin {
             OffsetSource::CsiStamp => OffsetOrigin::CsiStamp,
             OffsetSource::WuBanner => OffsetOrigin::WuBanner,
             OffsetSource::BootEvent => OffsetOrigin::BootEvent,
-            OffsetSource::RecordOffset => OffsetOrigin::RecordOffset,
             OffsetSource::EtlZone => OffsetOrigin::EtlZone,
+            OffsetSource::TimeChange => OffsetOrigin::TimeChange,
+            OffsetSource::RecordOffset => OffsetOrigin::RecordOffset,
+            OffsetSource::ZoneRefresh => OffsetOrigin::ZoneRefresh,
         }
     }
 }
@@ -68,7 +99,7 @@ impl From<OffsetSource> for OffsetOrigin {
 /// The offset used for local times, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OffsetChoice {
-    /// Minutes east of UTC.
+    /// Minutes east of UTC (the offset most records took, when the clock changed).
     pub offset: UtcOffset,
     /// Where it came from.
     pub origin: OffsetOrigin,
@@ -77,7 +108,7 @@ pub struct OffsetChoice {
 }
 
 /// The most supported offset of the most trusted source present in `votes`.
-fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
+pub(crate) fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
     let source = votes.keys().map(|(s, _)| *s).min()?;
     let (minutes, support) = votes
         .iter()
@@ -88,30 +119,35 @@ fn best(votes: &OffsetVotes) -> Option<OffsetChoice> {
     Some(OffsetChoice { offset: UtcOffset::from_minutes(minutes)?, origin: source.into(), support })
 }
 
-/// Whether the bundle may hold both UTC and local events, which [`match_codes`] needs: an
+/// Whether the bundle may hold both UTC and local events, which [`match_codes_at`] needs: an
 /// artifact's events are all in its time base (an artifact without one may hold either).
-fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
+pub(crate) fn mixed(parsed: &[ParsedArtifact<'_>]) -> bool {
     let has =
         |base| parsed.iter().any(|a| a.time_base.is_none_or(|b| b == base) && !a.events.is_empty());
     has(TimeBase::Utc) && has(TimeBase::Local)
 }
 
-/// Votes for an offset from codes found in both UTC and local events.
-fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
+/// Votes for an offset from codes found in both UTC and local events; with it, the UTC
+/// instants of the pairs that gave it (where that offset was in force).
+pub(crate) fn match_codes_at(
+    parsed: &[ParsedArtifact<'_>],
+) -> Option<(OffsetChoice, Vec<Timestamp>)> {
     let mut utc: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
     let mut local: BTreeMap<u32, Vec<Timestamp>> = BTreeMap::new();
     for a in parsed {
         for e in &a.events {
+            let Some(time) = e.time else { continue };
             let map = if e.time_base == TimeBase::Utc { &mut utc } else { &mut local };
             for c in &e.codes {
                 let v = map.entry(c.as_hresult()).or_default();
                 if v.len() < 512 {
-                    v.push(e.time);
+                    v.push(time);
                 }
             }
         }
     }
     let mut votes: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut instants: BTreeMap<i32, Vec<Timestamp>> = BTreeMap::new();
     for (code, us) in &utc {
         let Some(ls) = local.get(code) else { continue };
         for u in us {
@@ -120,6 +156,10 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
                 let q = ((secs as f64) / 900.0).round() as i64;
                 if q.abs() <= 14 * 4 && (secs - q * 900).abs() <= 120 {
                     *votes.entry((q * 15) as i32).or_default() += 1;
+                    let at = instants.entry((q * 15) as i32).or_default();
+                    if at.len() < 64 {
+                        at.push(*u);
+                    }
                 }
             }
         }
@@ -127,112 +167,199 @@ fn match_codes(parsed: &[ParsedArtifact<'_>]) -> Option<OffsetChoice> {
     let mut ranked: Vec<(i32, u64)> = votes.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.abs().cmp(&b.0.abs())).then(a.0.cmp(&b.0)));
     let (&(minutes, support), runner_up) = (ranked.first()?, ranked.get(1).map_or(0, |r| r.1));
-    (support >= 2 && support >= 2 * runner_up).then(|| OffsetChoice {
+    let choice = OffsetChoice {
         offset: UtcOffset::from_minutes(minutes).unwrap_or(UtcOffset::UTC),
         origin: OffsetOrigin::EventMatch,
         support,
-    })
+    };
+    (support >= 2 && support >= 2 * runner_up)
+        .then(|| (choice, instants.remove(&minutes).unwrap_or_default()))
 }
 
 /// The merged, sorted timeline.
 #[derive(Debug)]
 pub struct Timeline<'t> {
-    /// Every kept event, in UTC, sorted by (time, location).
+    /// Every kept event, in UTC, sorted by (time, location): those without a time first, in
+    /// file order; they are not on the timeline proper, but diagnosis reads them.
     pub events: Vec<Event<'t>>,
     /// UTC times of the events parsing left out ([`crate::parse::ParseOptions::retain`]).
     pub left_out: Vec<Timestamp>,
+    /// How many of the events parsing left out had no time.
+    pub untimed_left_out: u64,
     /// The notes of those left-out events that note something ([`Note`]), at their UTC
     /// times, in artifact order.
     pub notes: Vec<(Timestamp, Note)>,
-    /// The bundle-wide offset for local times.
+    /// The machine's offset for local times (the one most records took).
     pub bundle_offset: OffsetChoice,
-    /// The offset applied to each artifact (None for UTC sources and skipped files).
+    /// The offset applied to each artifact (None for UTC sources and skipped files): the
+    /// one most of its records took.
     pub artifact_offsets: Vec<Option<OffsetChoice>>,
+    /// The clocks applied, and what converting with them found.
+    pub clocks: Clocks,
+    /// The machine the events come from, as far as its logs say (filled by the pipeline).
+    pub machine: Machine,
+}
+
+/// Converts the local times of one artifact's events (in file order) with its clock.
+fn convert(
+    events: &mut [Event<'_>],
+    clock: &infer::Clock,
+    one: Option<(usize, UtcOffset)>,
+    tally: &mut Tally,
+) {
+    if let Some((period, offset)) = one {
+        // One offset for every record: shifted in any order, on the pool.
+        events.par_iter_mut().for_each(|e| {
+            if let (TimeBase::Local, Some(t)) = (e.time_base, e.time) {
+                e.time = Some(offset.to_utc(t));
+            }
+        });
+        if let Some(c) = tally.counts.get_mut(period) {
+            *c += events
+                .iter()
+                .filter(|e| e.time_base == TimeBase::Local && e.time.is_some())
+                .count() as u64;
+        }
+        return;
+    }
+    // A change falls inside the log: in file order, so a repeated hour is told by order.
+    // Records without a time stay without one.
+    let mut seq = Sequence::new(&clock.offsets);
+    for e in events.iter_mut().filter(|e| e.time_base == TimeBase::Local) {
+        if let Some(t) = e.time {
+            e.time = Some(seq.to_utc(t));
+        }
+    }
+    tally.absorb(&seq.finish());
 }
 
 impl<'t> Timeline<'t> {
     /// Chooses offsets, shifts local times to UTC and sorts. Events are moved out of
     /// `parsed`; its coverage and issues stay.
     pub fn build(parsed: &mut [ParsedArtifact<'t>], user: Option<UtcOffset>) -> Timeline<'t> {
-        let mut pooled = OffsetVotes::new();
-        for a in parsed.iter() {
-            for (k, v) in &a.offsets {
-                *pooled.entry(*k).or_default() += v;
-            }
-        }
-        let bundle_offset = match user {
-            Some(offset) => OffsetChoice { offset, origin: OffsetOrigin::User, support: 0 },
-            None => best(&pooled)
-                .or_else(|| mixed(parsed).then(|| match_codes(parsed)).flatten())
-                .unwrap_or(OffsetChoice {
-                    offset: UtcOffset::UTC,
-                    origin: OffsetOrigin::Assumed,
-                    support: 0,
-                }),
-        };
-        let mut artifact_offsets = Vec::with_capacity(parsed.len());
+        let user = user.map_or(UserClock::Infer, UserClock::Offset);
+        Self::build_with(parsed, &user)
+    }
+
+    /// [`Timeline::build`] with a user zone as well as a user offset.
+    pub fn build_with(parsed: &mut [ParsedArtifact<'t>], user: &UserClock) -> Timeline<'t> {
+        let plan = infer::plan(parsed, user);
+        let mut tallies = vec![Tally::default(); parsed.len()];
         // Grown by exact steps, not allocated whole up front: a whole second buffer beside
         // the artifacts' would double the peak, while a growing one is extended in place
         // (or remapped) as each artifact's buffer is freed.
         let mut events: Vec<Event<'t>> = Vec::new();
         let mut left_out = Vec::new();
+        let mut untimed_left_out = 0;
         let mut notes = Vec::new();
-        for a in parsed.iter_mut() {
-            let choice = match a.time_base {
-                Some(TimeBase::Local) => Some(if user.is_some() {
-                    bundle_offset
-                } else {
-                    best(&a.offsets).unwrap_or(bundle_offset)
-                }),
-                _ => None,
-            };
+        for (i, a) in parsed.iter_mut().enumerate() {
+            let clock = plan.of.get(i).copied().flatten().and_then(|c| plan.clocks.get(c));
+            let one = clock.and_then(|c| c.offsets.single(a.coverage.first?, a.coverage.last?));
+            let tally = &mut tallies[i];
+            if let Some(c) = clock {
+                *tally =
+                    Tally { counts: vec![0; c.offsets.changes().len() + 1], ..Tally::default() };
+            }
             // Taken, not drained: each artifact's buffer is freed as soon as it is moved. The
             // first artifact with events lends its buffer itself, and later ones are moved in
             // whole, and shifted, on the pool: that copy is mostly first touches of fresh pages.
-            let shift = move |e: &mut Event<'t>| {
-                if let (TimeBase::Local, Some(c)) = (e.time_base, choice) {
-                    e.time = c.offset.to_utc(e.time);
+            let moved = std::mem::take(&mut a.events);
+            let start = if events.is_empty() {
+                events = moved;
+                0
+            } else {
+                let start = events.len();
+                events.reserve_exact(moved.len());
+                if let (Some(_), Some((period, offset))) = (clock, one) {
+                    // The common case: shifted as they are moved.
+                    events.par_extend(moved.into_par_iter().map(|mut e| {
+                        if let (TimeBase::Local, Some(t)) = (e.time_base, e.time) {
+                            e.time = Some(offset.to_utc(t));
+                        }
+                        e
+                    }));
+                    if let Some(c) = tally.counts.get_mut(period) {
+                        *c += events[start..]
+                            .iter()
+                            .filter(|e| e.time_base == TimeBase::Local && e.time.is_some())
+                            .count() as u64;
+                    }
+                    events.len()
+                } else {
+                    events.par_extend(moved.into_par_iter());
+                    start
                 }
             };
-            let moved = std::mem::take(&mut a.events);
-            if events.is_empty() {
-                events = moved;
-                events.par_iter_mut().for_each(shift);
-            } else {
-                events.reserve_exact(moved.len());
-                events.par_extend(moved.into_par_iter().map(|mut e| {
-                    shift(&mut e);
-                    e
-                }));
+            if let Some(c) = clock
+                && start < events.len()
+            {
+                convert(&mut events[start..], c, one, tally);
             }
             left_out.reserve(a.left_out.len());
+            let mut seq = clock.map(|c| Sequence::new(&c.offsets));
+            let mut fast = 0u64;
             for l in std::mem::take(&mut a.left_out) {
-                let time = match (l.time_base, choice) {
-                    (TimeBase::Local, Some(c)) => c.offset.to_utc(l.time),
-                    _ => l.time,
+                let Some(l_time) = l.time else {
+                    untimed_left_out += 1;
+                    continue;
+                };
+                let time = match (l.time_base, seq.as_mut(), one) {
+                    (TimeBase::Local, Some(_), Some((_, offset))) => {
+                        fast += 1;
+                        offset.to_utc(l_time)
+                    }
+                    (TimeBase::Local, Some(s), None) => s.to_utc(l_time),
+                    _ => l_time,
                 };
                 left_out.push(time);
                 if l.note != Note::Counted {
                     notes.push((time, l.note));
                 }
             }
-            artifact_offsets.push(choice);
+            if let Some(s) = seq {
+                tally.absorb(&s.finish());
+            }
+            if let Some((period, _)) = one
+                && let Some(c) = tally.counts.get_mut(period)
+            {
+                *c += fast;
+            }
         }
         sort_in_place(&mut events);
-        Timeline { events, left_out, notes, bundle_offset, artifact_offsets }
+        let clocks = Clocks { plan, tallies };
+        Timeline {
+            events,
+            left_out,
+            untimed_left_out,
+            notes,
+            bundle_offset: clocks.machine_offset(),
+            artifact_offsets: clocks.artifact_offsets(),
+            clocks,
+            machine: Machine::default(),
+        }
     }
 
-    /// Keeps only events inside `[since, until]`.
+    /// Keeps only events inside `[since, until]`. Events without a time cannot be shown to
+    /// be inside, so a bound drops them.
     pub fn restrict(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
+        if since.is_none() && until.is_none() {
+            return;
+        }
         let inside = |t: Timestamp| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
-        self.events.retain(|e| inside(e.time));
+        self.events.retain(|e| e.time.is_some_and(inside));
         self.left_out.retain(|&t| inside(t));
+        self.untimed_left_out = 0;
         self.notes.retain(|&(t, _)| inside(t));
     }
 
     /// How many events the timeline holds, counting those parsing left out.
     pub fn event_count(&self) -> usize {
-        self.events.len() + self.left_out.len()
+        self.events.len() + self.left_out.len() + self.untimed_left_out as usize
+    }
+
+    /// How many events have no time (kept or left out).
+    pub fn untimed_count(&self) -> usize {
+        self.events.iter().take_while(|e| e.time.is_none()).count() + self.untimed_left_out as usize
     }
 }
 
@@ -247,7 +374,7 @@ fn sort_in_place(events: &mut [Event<'_>]) {
     // The keys are copied out so that comparisons read one contiguous array instead of
     // chasing into events of a few hundred bytes each. In parallel on the current rayon pool;
     // the index breaks ties, so any sort is stable.
-    let mut keys: Vec<(Timestamp, Location, u32)> =
+    let mut keys: Vec<(Option<Timestamp>, Location, u32)> =
         events.par_iter().zip(0..n).map(|(e, i)| (e.time, e.at, i)).collect();
     keys.par_sort_unstable();
     let mut order: Vec<u32> = keys.into_par_iter().map(|(_, _, i)| i).collect();
@@ -274,7 +401,7 @@ mod tests {
     fn sorting_in_place_matches_a_stable_sort() {
         use crate::event::{Flags, Level, Location, Pos, Source};
         let event = |t: i64, pos: u64, msg: &'static str| Event {
-            time: Timestamp(t),
+            time: Some(Timestamp(t)),
             time_base: TimeBase::Utc,
             at: Location { artifact: 0, pos: Pos::Record(pos) },
             source: Source::Evtx,
@@ -323,7 +450,7 @@ mod match_tests {
 
     fn ev(base: TimeBase, secs: i64, code: u32) -> Event<'static> {
         Event {
-            time: Timestamp(secs * 1_000_000),
+            time: Some(Timestamp(secs * 1_000_000)),
             time_base: base,
             at: Location { artifact: 0, pos: Pos::Line(1) },
             source: if base == TimeBase::Utc { Source::Evtx } else { Source::WindowsUpdate },
@@ -361,7 +488,7 @@ mod match_tests {
                 ..ParsedArtifact::default()
             },
         ];
-        let m = match_codes(&parsed).unwrap();
+        let (m, _) = match_codes_at(&parsed).unwrap();
         assert_eq!(m.offset.minutes(), 540);
         assert_eq!(m.origin, OffsetOrigin::EventMatch);
         let mut parsed = parsed;
@@ -372,7 +499,7 @@ mod match_tests {
             .events
             .iter()
             .filter(|e| e.codes[0].value() == 0x8007_0306)
-            .map(|e| e.time.0)
+            .map(|e| e.time.unwrap().0)
             .collect();
         assert_eq!(twins.len(), 2);
         assert!((twins[0] - twins[1]).abs() <= 10_000_000);
@@ -382,7 +509,7 @@ mod match_tests {
     fn left_out_local_times_are_shifted_like_kept_ones() {
         use crate::parse::LeftOut;
         let left = |base, secs: i64, note| LeftOut {
-            time: Timestamp(secs * 1_000_000),
+            time: Some(Timestamp(secs * 1_000_000)),
             time_base: base,
             note,
         };
@@ -401,7 +528,7 @@ mod match_tests {
             },
         ];
         let mut t = Timeline::build(&mut parsed, UtcOffset::from_minutes(120));
-        assert_eq!(t.events[0].time, Timestamp(100 * 1_000_000));
+        assert_eq!(t.events[0].time, Some(Timestamp(100 * 1_000_000)));
         assert_eq!(t.left_out, vec![Timestamp(100 * 1_000_000), Timestamp(0)]);
         // Notes go with their event's shifted time, and only those that note something.
         assert_eq!(t.notes, vec![(Timestamp(0), installed)]);
@@ -432,7 +559,7 @@ mod match_tests {
             local(-60, 30 - 3600),
         ];
         let t = Timeline::build(&mut parsed, None);
-        let times: Vec<i64> = t.events.iter().map(|e| e.time.0 / 1_000_000).collect();
+        let times: Vec<i64> = t.events.iter().map(|e| e.time.unwrap().0 / 1_000_000).collect();
         assert_eq!(times, vec![10, 15, 20, 30]);
         assert!(parsed.iter().all(|a| a.events.is_empty()));
     }
@@ -449,6 +576,6 @@ mod match_tests {
                 ..ParsedArtifact::default()
             },
         ];
-        assert!(match_codes(&parsed).is_none());
+        assert!(match_codes_at(&parsed).is_none());
     }
 }

@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, reason = "test code")]
 
 mod common;
+#[path = "support/evtx_writer.rs"]
+mod evtx_writer;
 
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -364,8 +366,28 @@ fn a_million_continuation_lines_after_one_record() {
 
 // --- evtx --------------------------------------------------------------------------------
 
+/// Two WindowsUpdateClient events of the demo's own machine: a log of another machine
+/// beside the demo would be analysed as that machine's, on its own.
 fn good_evtx() -> Vec<u8> {
-    fs::read(common::fixture("bundles/clean/System.evtx")).unwrap()
+    use evtx_writer::{EventSpec, Payload, write_evtx};
+    let title = "2024-03 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems \
+                 (KB5035853)";
+    let event = |event_id, secs: i64| EventSpec {
+        provider: "Microsoft-Windows-WindowsUpdateClient".into(),
+        provider_guid: Some("{945a8954-c147-4acd-923f-40c45405a658}".into()),
+        event_id,
+        qualifiers: None,
+        level: 4,
+        time_unix_micros: 1_710_230_400_000_000 + secs * 1_000_000,
+        channel: "System".into(),
+        computer: "FINANCE-PC07".into(),
+        payload: Payload::EventData(vec![
+            ("updateTitle".into(), title.into()),
+            ("updateGuid".into(), "{5d2a7b1e-41c4-4c1b-9f0e-2a7c0b9e6d11}".into()),
+            ("updateRevisionNumber".into(), "1".into()),
+        ]),
+    };
+    write_evtx(&[event(43, 60), event(19, 120)])
 }
 
 const CHUNK: usize = 4096;
@@ -703,4 +725,530 @@ fn each_limit_says_when_it_was_reached_and_how_to_raise_it() {
     let (bad, _) = case.analyze(&["--max-record-bytes", "12 parsecs"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("--max-record-bytes"), "{}", stderr(&bad));
+}
+
+// --- evidence that attacks the outputs (issue 20, items 6-8) ------------------------------
+
+/// An update title that clears the screen, writes the clipboard (OSC 52), retitles the
+/// terminal (OSC 0), reverses text, and carries HTML.
+const HOSTILE_TITLE: &str = "Feature update \u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;owned\u{7} \u{9b}31m <img src=x onerror=alert(1)> <script>alert(1)</script> \u{202e}exe.txt";
+
+/// A `wevtutil qe /f:text` export with one WindowsUpdateClient 20 for `title`, beside the
+/// demo's failure.
+fn export_with_title(title: &str) -> String {
+    format!(
+        "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-WindowsUpdateClient\r\n  \
+         Date: 2024-02-14T02:02:00.0000000Z\r\n  Event ID: 20\r\n  Level: Error\r\n  \
+         Computer: FINANCE-PC07\r\n  Description: \r\nInstallation Failure: Windows failed to install \
+         the following update with error 0x80070306: {title}.\r\n\r\n"
+    )
+}
+
+/// Whether `text` holds anything a terminal would obey: C0 controls other than line feed
+/// and tab, DEL, C1 controls, or characters that reorder text. With `colour`, the colour
+/// sequences wutriage writes itself are allowed.
+fn obeyed(text: &str, colour: bool) -> Option<String> {
+    let mut rest = text;
+    if colour {
+        let sgr =
+            regex::Regex::new(r"\x1b\[(?:0|1|4|22|24|39|3[1236]|9[1236]|38;5;(?:9|11|10|14))?m")
+                .unwrap();
+        let cleaned = sgr.replace_all(text, "");
+        return obeyed(&cleaned, false);
+    }
+    while let Some(c) = rest.chars().next() {
+        if (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        {
+            let at = text.len() - rest.len();
+            return Some(format!("{c:?} at byte {at}: {:?}", &text[at.saturating_sub(40)..]));
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    None
+}
+
+/// A bundle whose update title, file names and zip member names carry escape sequences.
+fn hostile_names_case() -> Case {
+    let case = Case::new();
+    case.put("events.txt", export_with_title(HOSTILE_TITLE).as_bytes());
+    // A log whose name clears the screen, and a binary one whose name forges a line of
+    // stderr (it gets a warning).
+    case.put("Logs/CBS/CBS\u{1b}[2J.log", &demo_cbs());
+    case.put("CBS.log\nwutriage: error: forged", &noise(4096, 11));
+    let z = zip_of(&[("\u{1b}]52;c;ZXZpbA==\u{7}CBS.log", &demo_cbs())]);
+    case.put("upload\u{1b}]0;t\u{7}.zip", &z);
+    case
+}
+
+#[test]
+fn escape_sequences_from_evidence_never_reach_the_terminal() {
+    let case = hostile_names_case();
+    let runs: [(&[&str], bool); 5] = [
+        (&["analyze"], false),
+        (&["analyze", "--color", "always"], true),
+        (&["analyze", "--format", "markdown"], false),
+        (&["inventory"], false),
+        (&["analyze", "--format", "html"], false),
+    ];
+    for (args, colour) in runs {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|a| a as _).collect();
+        all.push(&case.root);
+        let out = wutriage(&all);
+        let (so, se) = (String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {se}");
+        if let Some(bad) = obeyed(&so, colour) {
+            panic!("{args:?}: stdout carries {bad}");
+        }
+        if let Some(bad) = obeyed(&se, false) {
+            panic!("{args:?}: stderr carries {bad}");
+        }
+        // Each stderr line is one of ours: the name's newline did not start a line.
+        for l in se.lines() {
+            assert!(l.starts_with("wutriage: "), "{args:?}: forged stderr line {l:?} in {se}");
+        }
+        assert!(se.contains("CBS.log\\nwutriage: error: forged"), "{args:?}: {se}");
+        // The evidence is shown, not dropped.
+        if args[0] == "inventory" {
+            assert!(so.contains("upload\\u{1b}]0;t\\u{7}.zip"), "{so}");
+        } else {
+            assert!(so.contains("\\u{1b}[2J"), "{args:?}: the title is not shown: {so}");
+        }
+    }
+    // JSON stays faithful: the title as the log had it.
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    let titles: Vec<&str> =
+        v["incidents"].as_array().unwrap().iter().filter_map(|i| i["update"].as_str()).collect();
+    assert!(titles.iter().any(|t| t.contains("\u{1b}[2J\u{1b}]52;c;")), "{titles:?}");
+}
+
+/// Code spans of a `CommonMark` text: (start, end) byte ranges of their content.
+fn code_spans(md: &str) -> Vec<(usize, usize)> {
+    let b = md.as_bytes();
+    let run = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run(i);
+        let mut j = i + n;
+        let close = loop {
+            if j >= b.len() {
+                break None;
+            }
+            if b[j] == b'`' {
+                let m = run(j);
+                if m == n {
+                    break Some(j);
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        };
+        match close {
+            Some(j) => {
+                spans.push((i + n, j));
+                i = j + n;
+            }
+            None => i += n,
+        }
+    }
+    spans
+}
+
+#[test]
+fn html_and_backticks_from_logs_stay_literal_in_markdown() {
+    let case = Case::new();
+    case.put(
+        "events.txt",
+        export_with_title("Update <img src=x onerror=alert(1)> <script>alert(1)</script>")
+            .as_bytes(),
+    );
+    // The CBS log that holds the cited evidence, renamed with a backtick.
+    fs::remove_file(case.root.join("Logs/CBS/CBS.log")).unwrap();
+    case.put("Logs/CBS/CBS`x.log", &demo_cbs());
+    let out = wutriage(&[&"analyze", &"--format", &"markdown", &case.root]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = String::from_utf8(out.stdout).unwrap();
+    let spans = code_spans(&md);
+    let inside = |at: usize| spans.iter().any(|&(s, e)| s <= at && at < e);
+    for (at, _) in md.match_indices('<') {
+        let escaped = at > 0 && md.as_bytes()[at - 1] == b'\\';
+        assert!(
+            inside(at) || escaped,
+            "raw HTML at byte {at}: {:?}",
+            &md[at..(at + 40).min(md.len())]
+        );
+    }
+    assert!(md.contains("<img src=x onerror=alert(1)>"), "the title is shown: {md}");
+    // The file name with its backtick sits whole in one code span.
+    let named = spans.iter().any(|&(s, e)| md[s..e].contains("Logs/CBS/CBS`x.log:"));
+    assert!(named, "the file name broke its code span: {md}");
+}
+
+#[test]
+fn csv_cells_never_start_a_formula() {
+    let case = Case::new();
+    // A file name and components that a spreadsheet would compute.
+    let mut lines = String::new();
+    for (n, comp) in ["=1+2", "+cmd", "-2+3", "@SUM"].iter().enumerate() {
+        writeln!(
+            lines,
+            "2024-02-14 03:02:0{n}, Error                 {comp:<7}Failed to process [HRESULT = 0x80070306 - ERROR_ERRORS_ENCOUNTERED]\r"
+        )
+        .unwrap();
+    }
+    case.put("=cmd|' -C calc'!A0.log", lines.as_bytes());
+    let out = wutriage(&[&"timeline", &"--all", &"--format", &"csv", &case.root]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = r.headers().unwrap().clone();
+    let (mut rows, mut quoted) = (0, 0);
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        rows += 1;
+        for (col, cell) in header.iter().zip(rec.iter()) {
+            let number =
+                cell.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && !cell.trim_start_matches('-').is_empty();
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) || number,
+                "{col} cell {cell:?} starts a formula"
+            );
+            quoted += usize::from(
+                cell.starts_with("'=")
+                    || cell.starts_with("'+")
+                    || cell.starts_with("'-")
+                    || cell.starts_with("'@"),
+            );
+        }
+    }
+    assert!(rows > 4, "{rows} rows");
+    // Neutralised, not dropped: the file name and the four components are there.
+    assert!(quoted >= 4 * 3, "{quoted} neutralised cells");
+}
+
+// --- sizes (issue 20, item 2) ------------------------------------------------------------
+
+/// A sparse file of `len` bytes starting with `head`: no disk or memory spent on the rest.
+fn sparse(path: &Path, head: &[u8], len: u64) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut f = fs::File::create(path).unwrap();
+    f.write_all(head).unwrap();
+    f.set_len(len).unwrap();
+}
+
+/// 1,100 files of 1 MiB (more than the 1,024 mappings watched at once, so later ones are
+/// read) and a 64 GiB `MEMORY.DMP` after them: none is read whole, nothing is allocated
+/// from a size, and the dump is still counted with its size.
+fn a_thousand_mapped_files_and_a_huge_dump(root: &Path) {
+    for i in 0..1100 {
+        sparse(&root.join(format!("perf/{i:04}.bin")), b"", 1 << 20);
+    }
+    // A kernel dump header: the signature, and nothing believable at the time's offset.
+    sparse(&root.join("zz/MEMORY.DMP"), b"PAGEDU64", 64 << 30);
+}
+
+#[cfg(unix)]
+#[test]
+fn more_than_1024_large_files_and_a_64_gib_sparse_dump() {
+    let case = Case::new();
+    a_thousand_mapped_files_and_a_huge_dump(&case.root);
+    for mode in ["auto", "read"] {
+        let (out, v) = case.analyze(&["--read-mode", mode]);
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", stderr(&out));
+        assert_demo_analysed(&v);
+        let dump = file(&v, "zz/MEMORY.DMP");
+        assert_eq!(dump["kind"], "memory-dump", "{dump}");
+        assert_eq!(dump["size"], 64u64 << 30, "{dump}");
+        assert_eq!(file(&v, "perf/1099.bin")["size"], 1 << 20);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn batch_survives_a_bundle_of_huge_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    common::copy_tree(&common::fixture("bundles/storage-0x80070306"), &fleet.join("good"));
+    a_thousand_mapped_files_and_a_huge_dump(&fleet.join("huge"));
+    common::copy_tree(&common::fixture("bundles/storage-0x80070306"), &fleet.join("huge"));
+    let out = wutriage(&[&"batch", &"--jobs", &"1", &fleet]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for l in &lines {
+        assert_eq!(l["top_cause"], "storage", "{l}");
+    }
+}
+
+/// `--read-mode read` on an 8 GiB log reads what the per-file cap allows, in memory that
+/// grows with what is read (the run is capped at 256 MiB), and says how to read more.
+#[cfg(unix)]
+#[test]
+fn read_mode_on_an_8_gib_log_reads_up_to_the_file_cap() {
+    let case = Case::new();
+    let log = case.root.join("Logs/CBS/CBS.log");
+    let head = fs::read(&log).unwrap();
+    sparse(&log, &head, 8 << 30);
+    let (out, v) = case.analyze(&["--read-mode", "read", "--max-file-bytes", "32MiB"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("Logs/CBS/CBS.log") && err.contains("--max-file-bytes"), "{err}");
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert_eq!(f["size"], 8u64 << 30, "{f}");
+    assert!(f["note"].as_str().unwrap().contains("only the first 32 MiB of 8 GiB"), "{f}");
+}
+
+/// The bundle's cap: files past it are cut or left unread, each named with the flag.
+#[test]
+fn the_bundle_cap_bounds_what_is_read_over_all_files() {
+    let case = Case::new();
+    let big = "2024-02-14 01:00:00, Info                  CBS    Loaded servicing stack\r\n"
+        .repeat((3 << 20) / 76);
+    case.put("zz/CBS.persist.log", big.as_bytes());
+    let (out, v) = case.analyze(&["--max-bundle-bytes", "2MiB"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("zz/CBS.persist.log") && err.contains("--max-bundle-bytes"), "{err}");
+    assert_demo_analysed(&v);
+    let (bad, _) = case.analyze(&["--max-file-bytes", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+// --- text that looks damaged (issue 20, item 1) ------------------------------------------
+
+/// A failing disk zeroes the first sector of CBS.log: the rest is still a log, read with the
+/// NULs counted as damage.
+#[test]
+fn a_zeroed_first_sector_does_not_make_a_log_binary() {
+    let case = Case::new();
+    let mut cbs = demo_cbs();
+    cbs[..512].fill(0);
+    case.put("Logs/CBS/CBS.log", &cbs);
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert_eq!(f["kind"], "cbs", "{f}");
+    assert!(f["records"].as_u64().unwrap() > 5, "{f}");
+    assert!(issue_kinds(f).contains(&"nul-bytes".to_string()), "{f}");
+    // The same when nothing but the zeroed sector and a few lines are there.
+    let small = Case::empty();
+    let mut log = vec![0u8; 512];
+    log.extend_from_slice(&demo_cbs()[..1500]);
+    small.put("CBS.log", &log);
+    let (out, v) = small.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(file(&v, "CBS.log")["kind"], "cbs", "{v}");
+}
+
+/// PowerShell 5's `>>` appends UTF-16 to a UTF-8 log: both parts are read.
+#[test]
+fn utf16_appended_to_a_utf8_log_is_read_in_its_own_encoding() {
+    let appended = "2024-02-14 03:05:00, Info                  CBS    Appended by a script: first\r\n\
+                    2024-02-14 03:05:01, Info                  CBS    Appended by a script: second\r\n\
+                    2024-02-14 03:05:02, Info                  CBS    Appended by a script: third\r\n";
+    let plain = Case::new();
+    let (_, before) = plain.analyze(&[]);
+    let records = file(&before, "Logs/CBS/CBS.log")["records"].as_u64().unwrap();
+    let case = Case::new();
+    let mut cbs = demo_cbs();
+    for u in appended.encode_utf16() {
+        cbs.extend_from_slice(&u.to_le_bytes());
+    }
+    case.put("Logs/CBS/CBS.log", &cbs);
+    let (out, v) = case.analyze(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_demo_analysed(&v);
+    let f = file(&v, "Logs/CBS/CBS.log");
+    assert_eq!(f["records"].as_u64().unwrap(), records + 3, "{f}");
+    assert!(f["note"].as_str().unwrap().contains("UTF-16 text appended"), "{f}");
+}
+
+// --- archives that lie (issue 20, item 4) -------------------------------------------------
+
+/// `zip_of` with ZIP64 extra fields, and the uncompressed size of member `liar` in them
+/// (central directory and local header) set to 2^62.
+fn zip_with_a_lying_zip64_size(members: &[(&str, &[u8])], liar: usize) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, bytes) in members {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    let mut z = w.finish().unwrap().into_inner();
+    let u16_at = |z: &[u8], at: usize| usize::from(u16::from_le_bytes([z[at], z[at + 1]]));
+    let u32_at = |z: &[u8], at: usize| u32::from_le_bytes(z[at..at + 4].try_into().unwrap());
+    let mut patched = 0;
+    // Central directory entries (PK\1\2): name at 46, extra after it.
+    let entries: Vec<usize> =
+        z.windows(4).enumerate().filter(|(_, w)| *w == b"PK\x01\x02").map(|(i, _)| i).collect();
+    let cd = entries[liar];
+    let (name_len, extra_len) = (u16_at(&z, cd + 28), u16_at(&z, cd + 30));
+    let local = u32_at(&z, cd + 42) as usize;
+    for (extra, sized_32) in
+        [(cd + 46 + name_len, cd + 24), (local + 30 + u16_at(&z, local + 26), local + 22)]
+    {
+        let end = if extra > cd { extra + extra_len } else { extra + u16_at(&z, local + 28) };
+        let mut at = extra;
+        while at + 4 <= end {
+            let (id, len) = (u16_at(&z, at), u16_at(&z, at + 2));
+            if id == 1 {
+                z[sized_32..sized_32 + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+                z[at + 4..at + 12].copy_from_slice(&(1u64 << 62).to_le_bytes());
+                patched += 1;
+            }
+            at += 4 + len;
+        }
+    }
+    assert!(patched >= 1, "no ZIP64 extra field to patch");
+    z
+}
+
+#[test]
+fn a_lying_zip64_size_skips_that_member_and_reads_the_rest() {
+    let demo = common::fixture("bundles/storage-0x80070306");
+    let cbs = demo_cbs();
+    let system = fs::read(demo.join("EventLogs/System.evtx")).unwrap();
+    let setup = fs::read(demo.join("EventLogs/Setup.evtx")).unwrap();
+    let z = zip_with_a_lying_zip64_size(
+        &[
+            ("EventLogs/Setup.evtx", &setup),
+            ("liar.log", b"2024-02-14 03:00:05, Info  CBS  x\r\n"),
+            ("Logs/CBS/CBS.log", &cbs),
+            ("EventLogs/System.evtx", &system),
+        ],
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.zip");
+    fs::write(&path, &z).unwrap();
+    let out = wutriage(&[&"analyze", &"--format", &"json", &path]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("liar.log") && err.contains("declares 4611686018427387904 bytes"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_demo_analysed(&v);
+    file(&v, "Logs/CBS/CBS.log");
+    file(&v, "EventLogs/System.evtx");
+}
+
+// --- special files and links (issue 20, item 9) -------------------------------------------
+
+/// `/proc/self/pagemap` says it is 0 bytes and never ends; a link to it is not followed,
+/// and a link to a log outside the bundle is read and said to be outside.
+#[cfg(target_os = "linux")]
+#[test]
+fn links_to_proc_are_not_read_and_links_outside_are_noted() {
+    let case = Case::new();
+    std::os::unix::fs::symlink("/proc/self/pagemap", case.root.join("CBS.persist.log")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", case.root.join("environ.txt")).unwrap();
+    let outside = case.dir.path().join("elsewhere/dism.log");
+    fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    fs::write(&outside, b"2024-02-14 03:00:05, Info                  DISM   DISM.EXE: started\r\n")
+        .unwrap();
+    std::os::unix::fs::symlink(&outside, case.root.join("dism.log")).unwrap();
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_demo_analysed(&v);
+    for name in ["CBS.persist.log", "environ.txt"] {
+        let f = file(&v, name);
+        assert!(f["note"].as_str().unwrap().contains("system file, not evidence"), "{f}");
+        assert_eq!(f["size"], 0, "{f}");
+    }
+    let d = file(&v, "dism.log");
+    assert!(d["note"].as_str().unwrap().contains("outside the bundle"), "{d}");
+    assert_eq!(d["kind"], "dism", "{d}");
+    // Named directly, a /proc file is read only as far as its reported size (0).
+    let out = wutriage(&[&"inventory", &"--format", &"json", &"/proc/self/pagemap"]);
+    assert!(out.status.code().is_some(), "{}", stderr(&out));
+}
+
+// --- nothing lost, nothing silent (issue 20, item 10) -------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn batch_gives_every_bundle_a_line_and_a_unique_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    let demo = common::fixture("bundles/storage-0x80070306");
+    common::copy_tree(&demo, &fleet.join("PC1"));
+    let cbs = demo_cbs();
+    fs::write(fleet.join("PC1.zip"), zip_of(&[("Logs/CBS/CBS.log", &cbs)])).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", fleet.join("zero.zip")).unwrap();
+    let fifo_made = Command::new("mkfifo").arg(fleet.join("pipe.zip")).status();
+    let fifo = fifo_made.is_ok_and(|s| s.success());
+    let out = wutriage(&[&"batch", &"--jobs", &"1", &fleet]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines.iter().map(|l| l["bundle"].as_str().unwrap()).collect();
+    let mut want = vec!["PC1", "PC1.zip", "zero"];
+    if fifo {
+        want.insert(2, "pipe");
+    }
+    assert_eq!(ids, want, "{lines:?}");
+    let zero = &lines[ids.iter().position(|&i| i == "zero").unwrap()];
+    assert_ne!(zero["status"], "ok", "{zero}");
+}
+
+#[test]
+fn two_members_of_one_name_are_not_lost_silently() {
+    let one = "2024-02-14 03:00:05, Info                  CBS    first copy\r\n";
+    let two = "2024-02-14 03:00:06, Info                  CBS    second copy\r\n";
+    let case = Case::new();
+    // The zip writer refuses a name twice: write another name of the same length, then
+    // rename it in the local and central headers.
+    let mut z = zip_of(&[("CBS.log", one.as_bytes()), ("CBX.log", two.as_bytes())]);
+    for at in 0..z.len() - 7 {
+        if &z[at..at + 7] == b"CBX.log" {
+            z[at..at + 7].copy_from_slice(b"CBS.log");
+        }
+    }
+    case.put("twice.zip", &z);
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_demo_analysed(&v);
+    assert_eq!(file(&v, "twice.zip/CBS.log")["records"], 1);
+    // The zip reader keeps one member per name: not silently.
+    assert!(err.contains("twice.zip") && err.contains("1 of 2"), "{err}");
+    assert!(err.contains("repeat the name of another member"), "{err}");
+}
+
+#[test]
+fn many_files_with_one_problem_are_one_summarised_warning() {
+    let case = Case::new();
+    for i in 0..2000 {
+        case.put(&format!("empty/{i:04}/CBS.log"), b"");
+    }
+    let (out, v) = case.analyze(&[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_demo_analysed(&v);
+    assert!(err.lines().count() < 20, "{} lines: {err}", err.lines().count());
+    assert!(err.contains("and 1995 more files: empty file"), "{err}");
+    assert!(v["files"].as_array().unwrap().len() > 2000);
 }

@@ -45,14 +45,21 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Seen> {
     out
 }
 
-/// The demo bundle, plus the clean bundle as a zip and its CBS.log in a cab.
+/// The demo bundle, plus the clean bundle's text logs and a copy of the demo's System.evtx
+/// as a zip (the clean bundle's own event log names another machine, which would be
+/// analysed on its own), and its CBS.log in a cab.
 fn bundle(root: &Path) {
-    common::copy_tree(&common::fixture("bundles/storage-0x80070306"), root);
+    let demo = common::fixture("bundles/storage-0x80070306");
+    common::copy_tree(&demo, root);
     let clean = common::fixture("bundles/clean");
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for name in ["CBS.log", "System.evtx", "WindowsUpdate.log"] {
+    for (name, from) in [
+        ("CBS.log", clean.join("CBS.log")),
+        ("System.evtx", demo.join("EventLogs/System.evtx")),
+        ("WindowsUpdate.log", clean.join("WindowsUpdate.log")),
+    ] {
         w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(&fs::read(clean.join(name)).unwrap()).unwrap();
+        w.write_all(&fs::read(from).unwrap()).unwrap();
     }
     fs::write(root.join("clean.zip"), w.finish().unwrap().into_inner()).unwrap();
     let mut b = cab::CabinetBuilder::new();

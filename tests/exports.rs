@@ -172,7 +172,7 @@ fn events(lang: Lang) -> Vec<Rendered> {
 
 /// What must agree between forms: provider, id, level, UTC time, codes, KB and the fields
 /// rules read.
-type Digest = (String, Option<u32>, String, String, Vec<String>, Option<u32>, Vec<String>);
+type Digest = (String, Option<u32>, String, Option<String>, Vec<String>, Option<u32>, Vec<String>);
 
 fn read(name: &str, bytes: &[u8], offset: Option<i32>) -> (Kind, Vec<Digest>) {
     let dir = tempfile::tempdir().unwrap();
@@ -200,7 +200,7 @@ fn read(name: &str, bytes: &[u8], offset: Option<i32>) -> (Kind, Vec<Digest>) {
                     e.component.to_string(),
                     e.event_id,
                     e.level.as_str().to_string(),
-                    e.time.to_string(),
+                    e.time.map(|t| t.to_string()),
                     codes,
                     e.kb,
                     fields,

@@ -218,10 +218,11 @@ fn odd_dates_are_kept_and_still_valid() {
 fn rows_name_the_machine_and_event_logs_by_their_channel() {
     let dir = tempfile::tempdir().unwrap();
     common::copy_tree(&common::fixture("bundles/storage-0x80070306"), dir.path());
-    // A wevtutil text export whose file name says nothing about its channel.
+    // A wevtutil text export whose file name says nothing about its channel, from the same
+    // machine (another machine's logs would get their own timeline, or a refusal).
     fs::write(
         dir.path().join("export-from-the-user.txt"),
-        "Event[0]:\r\n  Log Name: System\r\n  Source: disk\r\n  Date: 2024-02-14T03:01:40.000\r\n  Event ID: 7\r\n  Task: N/A\r\n  Level: Error\r\n  Opcode: Info\r\n  Keyword: Classic\r\n  User: N/A\r\n  User Name: N/A\r\n  Computer: PC-4711\r\n  Description: \r\nThe device, \\Device\\Harddisk0\\DR0, has a bad block.\r\n\r\n",
+        "Event[0]:\r\n  Log Name: System\r\n  Source: disk\r\n  Date: 2024-02-14T03:01:40.000\r\n  Event ID: 7\r\n  Task: N/A\r\n  Level: Error\r\n  Opcode: Info\r\n  Keyword: Classic\r\n  User: N/A\r\n  User Name: N/A\r\n  Computer: FINANCE-PC07.corp.example\r\n  Description: \r\nThe device, \\Device\\Harddisk0\\DR0, has a bad block.\r\n\r\n",
     )
     .unwrap();
     let rows = jsonl(&["timeline", "--all", dir.path().to_str().unwrap()]);
@@ -230,7 +231,7 @@ fn rows_name_the_machine_and_event_logs_by_their_channel() {
     assert!(!export.is_empty(), "the export's record is on the timeline");
     for r in &export {
         assert_eq!(r["source_long"], "Event log: System", "{r:?}");
-        assert_eq!(r["computer"], "PC-4711");
+        assert_eq!(r["computer"], "FINANCE-PC07.corp.example");
     }
     for r in &rows {
         let long = r["source_long"].as_str().unwrap();

@@ -18,6 +18,19 @@ pub(crate) enum ArchiveError {
          (raise it with --max-archive-bytes)"
     )]
     Cap { cap: u64 },
+    #[error(
+        "{reached}: member {name} {how} {declared} bytes, more than {what} ({cap} bytes); skipped, the \
+         other members are read (raise it with {flag})"
+    )]
+    TooLarge {
+        reached: &'static str,
+        name: String,
+        how: &'static str,
+        declared: u64,
+        what: &'static str,
+        cap: u64,
+        flag: &'static str,
+    },
     #[error("member {name}: {source}")]
     Member {
         name: String,
@@ -48,13 +61,18 @@ pub(crate) fn sanitize(name: &str) -> (String, bool) {
 /// so that a large archive does not grow the heap.
 const SPILL_BYTES: u64 = 16 << 20;
 
-/// Reads at most the remaining budget from `r`; errors with [`ReadCap::Cap`] past it.
+/// Reads at most the remaining budget (and the per-member cap) from `r`; errors with
+/// [`ReadCap::Cap`] past the budget, [`ReadCap::Member`] past the member cap, and
+/// [`ReadCap::Declared`], reading nothing, when the declared size alone is past either.
 fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<Content, ReadCap> {
-    if declared > budget.remaining() {
-        return Err(ReadCap::Cap);
+    if declared > budget.member_cap.min(budget.remaining()) {
+        // A header can lie (a ZIP64 size of 2^62): that member is skipped unread, and the
+        // ones after it still fit.
+        return Err(ReadCap::Declared(declared));
     }
-    // Declared sizes can lie (zip bombs): never read more than one byte past the budget.
-    let limit = budget.remaining() + 1;
+    // Declared sizes can lie the other way too (zip bombs): never read more than one byte
+    // past what is allowed.
+    let limit = budget.remaining().min(budget.member_cap) + 1;
     let mut r = r.take(limit);
     let first = SPILL_BYTES.min(limit).min(budget.heap_left());
     let mut buf = Vec::with_capacity(usize::try_from(declared.min(first)).unwrap_or(0));
@@ -68,21 +86,47 @@ fn read_capped(r: &mut dyn Read, declared: u64, budget: &mut Budget) -> Result<C
         file.write_all(&buf).map_err(ReadCap::Io)?;
         drop(buf);
         total += io::copy(&mut r, &mut file).map_err(ReadCap::Io)?;
-        if total > budget.remaining() {
-            return Err(ReadCap::Cap);
-        }
+        over(total, budget)?;
         input::from_spilled(&mut file, total).map_err(ReadCap::Io)?
     };
-    if total > budget.remaining() {
-        return Err(ReadCap::Cap);
-    }
+    over(total, budget)?;
     budget.spend(total, on_heap);
     Ok(content)
 }
 
+/// Whether `total` bytes read of one member broke a cap.
+fn over(total: u64, budget: &Budget) -> Result<(), ReadCap> {
+    if total > budget.remaining() {
+        Err(ReadCap::Cap)
+    } else if total > budget.member_cap {
+        Err(ReadCap::Member)
+    } else {
+        Ok(())
+    }
+}
+
 enum ReadCap {
+    /// The bundle's archive budget would be exceeded.
     Cap,
+    /// The member decompressed to more than the per-member cap.
+    Member,
+    /// Its declared size is past a cap; nothing was read.
+    Declared(u64),
     Io(io::Error),
+}
+
+/// The error for a member skipped for its size (declared, or found while reading).
+fn too_large(name: String, declared: Option<u64>, budget: &Budget) -> ArchiveError {
+    let (how, declared) = match declared {
+        Some(d) => ("declares", d),
+        None => ("decompresses to more than", budget.member_cap),
+    };
+    let (reached, what, cap, flag) = if declared >= budget.member_cap {
+        ("per-file cap reached", "the per-file cap", budget.member_cap, "--max-file-bytes")
+    } else {
+        ("archive size cap reached", "is left under it", budget.remaining(), "--max-archive-bytes")
+    };
+    ArchiveError::TooLarge { reached, name, how, declared, what, cap, flag }
 }
 
 /// Every file member of a zip, in archive order.
@@ -103,6 +147,17 @@ fn zip_members_unguarded(
     let mut zip =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ArchiveError::Zip(e.to_string()))?;
     let mut out = Vec::new();
+    // The zip reader keeps one member per name; the end record says how many there are.
+    if let Some(listed) = listed_members(bytes)
+        && listed > zip.len()
+    {
+        out.push(Err(ArchiveError::Member {
+            name: format!("{} of {listed}", listed - zip.len()),
+            source: io::Error::other(
+                "they repeat the name of another member; only one member of each name is read",
+            ),
+        }));
+    }
     for i in 0..zip.len() {
         let mut file = match zip.by_index(i) {
             Ok(f) => f,
@@ -125,12 +180,25 @@ fn zip_members_unguarded(
                 out.push(Err(ArchiveError::Cap { cap: budget.cap }));
                 break;
             }
+            Err(ReadCap::Declared(d)) => out.push(Err(too_large(raw_name, Some(d), budget))),
+            Err(ReadCap::Member) => {
+                out.push(Err(too_large(raw_name, None, budget)));
+            }
             Err(ReadCap::Io(source)) => {
                 out.push(Err(ArchiveError::Member { name: raw_name, source }));
             }
         }
     }
     Ok(out)
+}
+
+/// The number of members the zip's end-of-central-directory record gives (not for ZIP64,
+/// whose record says 0xFFFF).
+fn listed_members(bytes: &[u8]) -> Option<usize> {
+    let tail = bytes.len().saturating_sub(22 + 0xFFFF);
+    let at = bytes[tail..].windows(4).rposition(|w| w == b"PK\x05\x06")? + tail;
+    let n = u16::from_le_bytes(bytes.get(at + 10..at + 12)?.try_into().ok()?);
+    (n != 0xFFFF).then_some(usize::from(n))
 }
 
 /// Every file in a cabinet (`CbsPersist_*.cab`), in cabinet order.
@@ -161,7 +229,19 @@ fn cab_members_unguarded(
         })
         .collect();
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (name, declared, has_data) in entries {
+        // The cab crate finds a file by its name, so a second file of that name would be
+        // read as the first one's bytes: it is reported, not read as something it is not.
+        if !seen.insert(name.clone()) {
+            out.push(Err(ArchiveError::Member {
+                name,
+                source: io::Error::other(
+                    "an earlier file of this cabinet has the same name; only the first is read",
+                ),
+            }));
+            continue;
+        }
         if !has_data {
             // A folder without data blocks cannot hold a file; reading one would index
             // past the (empty) block list.
@@ -181,6 +261,8 @@ fn cab_members_unguarded(
                 out.push(Err(ArchiveError::Cap { cap: budget.cap }));
                 break;
             }
+            Err(ReadCap::Declared(d)) => out.push(Err(too_large(name, Some(d), budget))),
+            Err(ReadCap::Member) => out.push(Err(too_large(name, None, budget))),
             Err(ReadCap::Io(source)) => out.push(Err(ArchiveError::Member { name, source })),
         }
     }
@@ -190,6 +272,37 @@ fn cab_members_unguarded(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_cab_file_of_one_name_is_reported_not_read_as_the_first() {
+        let mut builder = cab::CabinetBuilder::new();
+        let folder = builder.add_folder(cab::CompressionType::None);
+        folder.add_file("CBS.log");
+        folder.add_file("CBS.log");
+        let mut writer = builder.build(Cursor::new(Vec::new())).unwrap();
+        let contents: [&[u8]; 2] = [b"first", b"second"];
+        let mut i = 0;
+        while let Some(mut file) = writer.next_file().unwrap() {
+            file.write_all(contents[i]).unwrap();
+            i += 1;
+        }
+        let bytes = writer.finish().unwrap().into_inner();
+        let mut budget = Budget::new(1 << 20, 1 << 20);
+        let members = cab_members(&bytes, &mut budget).unwrap();
+        assert_eq!(members.len(), 2);
+        match &members[0] {
+            Ok(m) => assert_eq!(m.data.bytes(), b"first"),
+            Err(e) => panic!("first member not read: {e}"),
+        }
+        match &members[1] {
+            Err(ArchiveError::Member { name, source }) => {
+                assert_eq!(name, "CBS.log");
+                assert!(source.to_string().contains("same name"), "{source}");
+            }
+            Err(e) => panic!("second member reported with the wrong error: {e}"),
+            Ok(_) => panic!("second member read as the first one's bytes"),
+        }
+    }
 
     #[test]
     fn sanitizes_member_names() {

@@ -48,12 +48,25 @@ impl Encoding {
     }
 }
 
-/// Looks at up to the first 4 KiB to choose an encoding.
+/// Bytes looked at to choose an encoding.
+const DETECT_BYTES: usize = 64 << 10;
+
+/// A run of NUL bytes at least this long is damage (a zeroed sector, a page a crash never
+/// wrote), not part of what the text is.
+const NUL_DAMAGE: usize = 32;
+
+/// Looks at up to the first 64 KiB to choose an encoding. Runs of NULs (a zeroed first
+/// sector, as a failing disk leaves) are damage inside the text, not a sign of binary: the
+/// choice is made from the bytes around them, and a file of nothing but NULs is binary.
 pub fn detect(bytes: &[u8]) -> Encoding {
+    // A zeroed start hides the byte-order mark: the text after it decides.
+    let lead = bytes.iter().take_while(|&&b| b == 0).count();
+    let start = if lead >= NUL_DAMAGE { lead & !1 } else { 0 };
+    let bytes = bytes.get(start..).unwrap_or_default();
     match bytes {
-        [0xEF, 0xBB, 0xBF, ..] => return Encoding::Utf8Bom,
-        [0xFF, 0xFE, ..] => return Encoding::Utf16LeBom,
-        [0xFE, 0xFF, ..] => return Encoding::Utf16BeBom,
+        [0xEF, 0xBB, 0xBF, ..] if start == 0 => return Encoding::Utf8Bom,
+        [0xFF, 0xFE, ..] if start == 0 => return Encoding::Utf16LeBom,
+        [0xFE, 0xFF, ..] if start == 0 => return Encoding::Utf16BeBom,
         _ => {}
     }
     let head = bytes.get(..bytes.len().min(4096)).unwrap_or_default();
@@ -69,14 +82,84 @@ pub fn detect(bytes: &[u8]) -> Encoding {
             return Encoding::Utf16Le;
         }
     }
-    let suspicious = head
-        .iter()
-        .filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)))
-        .count();
-    if !head.is_empty() && suspicious * 20 > head.len() {
+    let (mut looked, mut suspicious, mut nul_run) = (0usize, 0usize, 0usize);
+    for &b in bytes.iter().take(DETECT_BYTES) {
+        if b == 0 {
+            nul_run += 1;
+            continue;
+        }
+        // A short run of NULs counts against the text, a long one is damage and does not,
+        // and a lone NUL before text is how UTF-16 appended to UTF-8 looks.
+        if nul_run < NUL_DAMAGE {
+            looked += nul_run;
+            suspicious += if nul_run == 1 && b >= 0x20 { 0 } else { nul_run };
+        }
+        nul_run = 0;
+        looked += 1;
+        suspicious += usize::from(b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C));
+    }
+    if nul_run < NUL_DAMAGE {
+        looked += nul_run;
+        suspicious += nul_run;
+    }
+    if bytes.is_empty() && start == 0 {
+        return Encoding::Utf8;
+    }
+    if looked == 0 || suspicious * 20 > looked {
         return Encoding::Binary;
     }
     Encoding::Utf8
+}
+
+/// Where the UTF-16LE text that was appended to a UTF-8 file starts (PowerShell 5's `>>`
+/// appends UTF-16 whatever the file holds), when its end is UTF-16: found by walking back
+/// from the end while the code units look like UTF-16 text, so the cost is the size of the
+/// appended part. Includes a byte-order mark right before it.
+pub(crate) fn utf16_tail(bytes: &[u8]) -> Option<usize> {
+    // The last 128 code units must be mostly ASCII-range UTF-16 (a NUL high byte).
+    let tail = bytes.len().checked_sub(256)?;
+    let ascii16 = |p: &[u8]| p[1] == 0 && p[0] != 0;
+    let units = bytes[tail..].chunks_exact(2).filter(|p| ascii16(p)).count();
+    if units * 10 < 128 * 8 {
+        return None;
+    }
+    let mut start = bytes.len();
+    let mut gap = 0;
+    let mut i = bytes.len();
+    while i >= 2 {
+        i -= 2;
+        let p = &bytes[i..i + 2];
+        if p == [0xFF, 0xFE] {
+            start = i;
+            break;
+        }
+        if ascii16(p) {
+            start = i;
+            gap = 0;
+        } else {
+            // Other scripts are UTF-16 too, but a long run without one ASCII character
+            // is the UTF-8 part.
+            gap += 1;
+            if gap >= 8 {
+                break;
+            }
+        }
+    }
+    (start > 0).then_some(start)
+}
+
+/// A UTF-8 file with UTF-16LE appended from `from`: each part decoded in its own encoding,
+/// the second starting on a line of its own.
+pub(crate) fn decode_mixed(bytes: &[u8], from: usize) -> Decoded<'static> {
+    let (head, tail) = bytes.split_at(from.min(bytes.len()));
+    let first = decode_utf8(head);
+    let second = decode_utf16(tail.strip_prefix(&[0xFF, 0xFE]).unwrap_or(tail), u16::from_le_bytes);
+    let mut text = first.text.into_owned();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&second.text);
+    Decoded { text: Cow::Owned(text), replaced: first.replaced + second.replaced }
 }
 
 /// Decoded text and how many invalid sequences were replaced with U+FFFD.
@@ -196,6 +279,36 @@ mod tests {
         assert_eq!(detect(b"\xFE\xFF\x00a"), Encoding::Utf16BeBom);
         assert_eq!(detect(b"plain text\r\n"), Encoding::Utf8);
         assert_eq!(detect(&[0u8, 1, 2, 3, 0, 0, 7, 8, 0, 0, 0, 9]), Encoding::Binary);
+        assert_eq!(detect(&[0u8; 4096]), Encoding::Binary);
+        assert_eq!(detect(b""), Encoding::Utf8);
+    }
+
+    #[test]
+    fn a_zeroed_first_sector_is_damage_not_binary() {
+        let mut v = vec![0u8; 512];
+        v.extend_from_slice("2023-05-22 08:00:00, Info  CBS  text\r\n".repeat(20).as_bytes());
+        assert_eq!(detect(&v), Encoding::Utf8);
+        let mut w = vec![0u8; 512];
+        w.extend(utf16le(&"2023-05-22 08:00:00, Info  CBS  text\r\n".repeat(20), true));
+        assert_eq!(detect(&w), Encoding::Utf16Le);
+    }
+
+    #[test]
+    fn utf16_appended_to_utf8_is_found_and_read_apart() {
+        let head = "2023-05-22 08:00:00, Info  CBS  first part é\r\n".repeat(10);
+        let tail = "2023-05-22 09:00:00, Info  CBS  appended\r\n".repeat(10);
+        let mut v = head.as_bytes().to_vec();
+        v.extend(utf16le(&tail, true));
+        assert_eq!(detect(&v), Encoding::Utf8);
+        let at = utf16_tail(&v).unwrap();
+        assert_eq!(at, head.len());
+        assert_eq!(decode_mixed(&v, at).text, format!("{head}{tail}"));
+        // Without a mark, the first appended character starts it.
+        let mut v = head.as_bytes().to_vec();
+        v.extend(utf16le(&tail, false));
+        assert_eq!(utf16_tail(&v), Some(head.len()));
+        assert_eq!(utf16_tail(head.repeat(3).as_bytes()), None);
+        assert_eq!(utf16_tail(&utf16le(&tail, false)), None);
     }
 
     #[test]

@@ -50,10 +50,12 @@ pub(crate) struct GuardedMap {
 }
 
 impl GuardedMap {
-    /// Maps `file` read-only. Fails when the file cannot be mapped or, on Unix, when no
-    /// watch slot is free (the caller then reads the file).
-    pub(crate) fn map(file: &File) -> io::Result<Self> {
-        let map = map_file(file)?;
+    /// Maps the first `len` bytes of `file` read-only (at most its size). Fails when the
+    /// file cannot be mapped or, on Unix, when no watch slot is free (the caller then reads
+    /// the file).
+    pub(crate) fn map(file: &File, len: u64) -> io::Result<Self> {
+        let len = len.min(file.metadata()?.len());
+        let map = map_file(file, usize::try_from(len).map_err(io::Error::other)?)?;
         if map.is_empty() {
             return Ok(GuardedMap { map, slot: None });
         }
@@ -84,12 +86,12 @@ impl Drop for GuardedMap {
 }
 
 #[expect(unsafe_code, reason = "memmap2 cannot make mapping a file safe; see SAFETY below")]
-fn map_file(file: &File) -> io::Result<Mmap> {
+fn map_file(file: &File, len: usize) -> io::Result<Mmap> {
     // SAFETY: the mapping is read-only and private to this process. Truncation by another
     // process is caught by the SIGBUS guard in this module. Rewrites in place by another
     // process would change bytes under us; evidence bundles are copies at rest, and
     // `ReadMode::Read` exists for logs that are still being written.
-    unsafe { Mmap::map(file) }
+    unsafe { memmap2::MmapOptions::new().len(len).map(file) }
 }
 
 #[cfg(unix)]

@@ -16,7 +16,7 @@ pub use input::ReadMode;
 pub use sniff::Kind;
 
 use crate::error::Error;
-use input::Content;
+use input::{Content, Loaded, Loader};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -29,10 +29,20 @@ pub struct OpenOptions {
     pub max_archive_bytes: u64,
     /// How deep folders and nested archives are followed.
     pub max_depth: usize,
+    /// Cap on the bytes read or mapped of one file on disk; a longer log is read up to it.
+    pub max_file_bytes: u64,
+    /// Cap on the bytes read or mapped of files on disk, over the whole bundle.
+    pub max_bundle_bytes: u64,
 }
 
 /// Default archive cap: 4 GiB of decompressed members.
 pub const DEFAULT_MAX_ARCHIVE_BYTES: u64 = 4 << 30;
+
+/// Default cap per file on disk: 4 GiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 << 30;
+
+/// Default cap per bundle of files on disk: 16 GiB.
+pub const DEFAULT_MAX_BUNDLE_BYTES: u64 = 16 << 30;
 
 impl Default for OpenOptions {
     fn default() -> Self {
@@ -40,6 +50,8 @@ impl Default for OpenOptions {
             read_mode: ReadMode::Auto,
             max_archive_bytes: DEFAULT_MAX_ARCHIVE_BYTES,
             max_depth: 32,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_bundle_bytes: DEFAULT_MAX_BUNDLE_BYTES,
         }
     }
 }
@@ -61,7 +73,14 @@ pub struct Artifact {
     /// Whether the note is a problem to show the user (unreadable, damaged, misnamed or
     /// renamed), not just information.
     pub warn: bool,
+    /// Its lines were changed on the way to a ticket (copy prefixes, spacing, redacted
+    /// times): it is read by the lenient reader of fragments.
+    pub lenient: bool,
+    /// Documentation in no log format, read only when the bundle has nothing else.
+    doc: bool,
     content: Content,
+    /// Where UTF-16LE text appended to this UTF-8 file starts.
+    utf16_from: Option<usize>,
 }
 
 impl Artifact {
@@ -81,22 +100,61 @@ impl Artifact {
         self.content.is_mapped()
     }
 
-    /// The decoded text (borrowed when the bytes are valid UTF-8).
+    /// The decoded text (borrowed when the bytes are valid UTF-8); a UTF-8 file with
+    /// UTF-16 appended is decoded part by part.
     pub fn text(&self) -> decode::Decoded<'_> {
-        decode::decode(self.bytes(), self.encoding)
+        match self.utf16_from {
+            Some(at) => decode::decode_mixed(self.bytes(), at),
+            None => decode::decode(self.bytes(), self.encoding),
+        }
+    }
+
+    /// Whether the text is one encoding throughout, so that its bytes can be parsed as
+    /// they are (UTF-8) or decoded whole.
+    pub fn is_one_encoding(&self) -> bool {
+        self.utf16_from.is_none()
+    }
+
+    /// The same artifact without its bytes: what a report of one machine's share of a
+    /// bundle needs (path, kind, size, notes) once its events are parsed.
+    pub(crate) fn stub(&self) -> Artifact {
+        Artifact {
+            path: self.path.clone(),
+            size: self.size,
+            kind: self.kind,
+            encoding: self.encoding,
+            note: self.note.clone(),
+            warn: self.warn,
+            lenient: self.lenient,
+            doc: self.doc,
+            content: Content::Owned(Vec::new()),
+            utf16_from: None,
+        }
     }
 
     fn new(path: String, data: Content, note: Option<String>) -> Self {
         let s = sniff::sniff(&path, data.bytes());
-        // A log that is not read (named like one, or a .log/.etl/.evtx file of a format
-        // wutriage does not analyse) is worth a warning; other skipped files (README.txt)
-        // only get a note in the inventory.
-        let warn =
-            note.is_some() || (!s.kind.is_parsed() && s.note.is_some() && named_like_log(&path));
-        let note = match (note, s.note) {
-            (Some(a), Some(b)) => Some(format!("{b}; {a}")),
-            (a, b) => b.or(a),
-        };
+        Artifact::sniffed(path, data, note, s)
+    }
+
+    /// [`Artifact::new`] with what sniffing found.
+    fn sniffed(path: String, data: Content, note: Option<String>, s: sniff::Sniffed) -> Self {
+        // A log that is not read by its own reader (named like one, or a .log/.etl/.evtx file
+        // of a format wutriage does not analyse) is worth a warning, also when the last-resort
+        // reader looks at it; other skipped files (README.txt) only get a note in the inventory.
+        let warn = note.is_some()
+            || ((!s.kind.is_parsed() || s.kind == Kind::Text)
+                && s.note.is_some()
+                && named_like_log(&path));
+        let utf16_from = (s.kind.is_parsed()
+            && matches!(s.encoding, Encoding::Utf8 | Encoding::Utf8Bom))
+        .then(|| decode::utf16_tail(data.bytes()))
+        .flatten();
+        let mixed = utf16_from.map(|at| {
+            format!("UTF-16 text appended from byte {at} (PowerShell's >>); each part read in its own encoding")
+        });
+        let note = [s.note, note, mixed].into_iter().flatten().collect::<Vec<_>>();
+        let note = (!note.is_empty()).then(|| note.join("; "));
         Artifact {
             path,
             size: data.bytes().len() as u64,
@@ -104,7 +162,10 @@ impl Artifact {
             encoding: s.encoding,
             note,
             warn,
+            lenient: s.lenient,
+            doc: s.doc,
             content: data,
+            utf16_from,
         }
     }
 
@@ -116,8 +177,28 @@ impl Artifact {
             encoding: Encoding::Binary,
             note: Some(note),
             warn: true,
+            lenient: false,
+            doc: false,
             content: Content::Owned(Vec::new()),
+            utf16_from: None,
         }
+    }
+}
+
+/// When nothing in a bundle can be read, its documentation (Markdown, HTML) is read by the
+/// last-resort reader after all: a pasted ticket saved as `.md` must not be answered with
+/// "no log files" while a line of it holds a failure code.
+fn last_resort(artifacts: &mut [Artifact]) {
+    if artifacts.iter().any(|a| a.kind.is_parsed()) {
+        return;
+    }
+    for a in artifacts.iter_mut().filter(|a| a.doc) {
+        a.kind = Kind::Text;
+        a.note = Some(format!(
+            "{}: {} (the bundle holds nothing else to read)",
+            a.note.as_deref().unwrap_or("text"),
+            sniff::LAST_RESORT
+        ));
     }
 }
 
@@ -134,6 +215,8 @@ pub struct Bundle {
 #[derive(Debug)]
 pub(crate) struct Budget {
     cap: u64,
+    /// The most one member may decompress to.
+    member_cap: u64,
     used: u64,
     /// Bytes of members kept on the heap (the rest went to temporary files).
     in_memory: u64,
@@ -144,8 +227,8 @@ pub(crate) struct Budget {
 const MEMBER_HEAP: u64 = 256 << 20;
 
 impl Budget {
-    fn new(cap: u64) -> Self {
-        Budget { cap, used: 0, in_memory: 0 }
+    fn new(cap: u64, member_cap: u64) -> Self {
+        Budget { cap, member_cap, used: 0, in_memory: 0 }
     }
 
     fn remaining(&self) -> u64 {
@@ -175,7 +258,27 @@ pub(crate) struct Member {
 struct Opener<'o> {
     opts: &'o OpenOptions,
     budget: Budget,
+    loader: Loader,
     out: Vec<Artifact>,
+    /// The folder being walked, links resolved: links that leave it are noted.
+    root: Option<PathBuf>,
+}
+
+impl<'o> Opener<'o> {
+    fn new(opts: &'o OpenOptions) -> Self {
+        Opener {
+            opts,
+            budget: Budget::new(opts.max_archive_bytes, opts.max_file_bytes),
+            loader: Loader {
+                mode: opts.read_mode,
+                max_file_bytes: opts.max_file_bytes,
+                bundle_left: opts.max_bundle_bytes,
+                max_bundle_bytes: opts.max_bundle_bytes,
+            },
+            out: Vec::new(),
+            root: None,
+        }
+    }
 }
 
 impl Bundle {
@@ -183,8 +286,7 @@ impl Bundle {
     /// the others are still opened; damaged archives and unreadable files inside folders
     /// become artifacts with a note.
     pub fn open(inputs: &[PathBuf], opts: &OpenOptions) -> Bundle {
-        let mut opener =
-            Opener { opts, budget: Budget::new(opts.max_archive_bytes), out: Vec::new() };
+        let mut opener = Opener::new(opts);
         let mut errors = Vec::new();
         let prefix_inputs = inputs.len() > 1;
         for input in inputs {
@@ -204,18 +306,17 @@ impl Bundle {
                 .map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into_owned());
             if meta.is_dir() {
                 let root = if prefix_inputs { label } else { String::new() };
+                opener.root = fs::canonicalize(input).ok();
                 opener.walk(input, &root, 0);
             } else if !meta.is_file() {
                 errors.push(Error::NotRegular { path: input.clone() });
             } else {
-                match input::load(input, opts.read_mode) {
+                match opener.loader.load(input) {
                     // A lone archive is the bundle root: its members keep their own paths.
-                    Ok(content)
-                        if !prefix_inputs && sniff::container(content.bytes()).is_some() =>
-                    {
-                        opener.add_archive("", label, &content, 0);
+                    Ok(l) if !prefix_inputs && sniff::container(l.content.bytes()).is_some() => {
+                        opener.add_archive("", label, &l.content, 0);
                     }
-                    Ok(content) => opener.add(label, content, 0, None),
+                    Ok(l) => opener.add_loaded(label, l, 0, None),
                     Err(source) => errors.push(Error::Io { path: input.clone(), source }),
                 }
             }
@@ -224,18 +325,19 @@ impl Bundle {
         // Path order, whatever the packaging (folder, zip, cab), so reports do not depend
         // on how a bundle was collected.
         artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        last_resort(&mut artifacts);
         Bundle { artifacts, errors }
     }
 
     /// A bundle of one file held in memory, opened as if found in a folder: recognised by
     /// content, and opened when it is an archive.
     pub fn from_memory(name: &str, bytes: Vec<u8>, opts: &OpenOptions) -> Bundle {
-        let mut opener =
-            Opener { opts, budget: Budget::new(opts.max_archive_bytes), out: Vec::new() };
+        let mut opener = Opener::new(opts);
         let (clean, _) = archive::sanitize(name);
         opener.add(clean, Content::Owned(bytes), 0, None);
         let mut artifacts = opener.out;
         artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        last_resort(&mut artifacts);
         Bundle { artifacts, errors: Vec::new() }
     }
 
@@ -255,7 +357,10 @@ impl Bundle {
             encoding,
             note: None,
             warn: false,
+            lenient: false,
+            doc: false,
             content: Content::Owned(bytes),
+            utf16_from: None,
         };
         Bundle { artifacts: vec![artifact], errors: Vec::new() }
     }
@@ -307,6 +412,7 @@ impl Opener<'_> {
             let path = entry.path();
             let shown = join(rel, &name);
             let Ok(ft) = entry.file_type() else { continue };
+            let mut link_note = None;
             let is_dir = if ft.is_symlink() {
                 match fs::metadata(&path) {
                     Ok(m) if m.is_dir() => {
@@ -318,7 +424,18 @@ impl Opener<'_> {
                         ));
                         continue;
                     }
-                    Ok(_) => false,
+                    // Pipes and devices are refused below, whatever leads to them.
+                    Ok(m) if !m.is_file() => false,
+                    Ok(_) => match self.link_target(&path) {
+                        Ok(note) => {
+                            link_note = note;
+                            false
+                        }
+                        Err(why) => {
+                            self.out.push(Artifact::failed(shown, Kind::Unknown, 0, why));
+                            continue;
+                        }
+                    },
                     Err(e) => {
                         self.out.push(Artifact::failed(
                             shown,
@@ -358,8 +475,8 @@ impl Opener<'_> {
                 }
                 continue;
             }
-            match input::load(&path, self.opts.read_mode) {
-                Ok(content) => self.add(shown, content, depth, None),
+            match self.loader.load(&path) {
+                Ok(l) => self.add_loaded(shown, l, depth, link_note),
                 Err(e) => {
                     let size = entry.metadata().map_or(0, |m| m.len());
                     self.out.push(Artifact::failed(
@@ -370,6 +487,41 @@ impl Opener<'_> {
                     ));
                 }
             }
+        }
+    }
+
+    /// Where a link to a file leads: `Err` with why it is not read (a system file under
+    /// `/proc`, `/sys` or `/dev`: not evidence, and possibly endless), `Ok(Some)` with a note
+    /// when it leads outside the folder being read (still read, but said).
+    fn link_target(&self, path: &Path) -> Result<Option<String>, String> {
+        let Ok(target) = fs::canonicalize(path) else { return Ok(None) };
+        let shown = target.display().to_string();
+        if cfg!(unix) && ["/proc", "/sys", "/dev"].iter().any(|p| target.starts_with(p)) {
+            return Err(format!("link to {shown}, a system file, not evidence; not read"));
+        }
+        Ok(self
+            .root
+            .as_ref()
+            .filter(|root| !target.starts_with(root))
+            .map(|_| format!("link to a file outside the bundle ({shown}); read")))
+    }
+
+    /// Adds a file loaded from disk: its size on disk, and what was left unread of it.
+    fn add_loaded(&mut self, shown: String, l: Loaded, depth: usize, note: Option<String>) {
+        let Loaded { content, size, cut, sniffed } = l;
+        let cut = match (cut, note) {
+            (Some(c), Some(n)) => Some(format!("{n}; {c}")),
+            (c, n) => c.or(n),
+        };
+        let before = self.out.len();
+        let archive = sniff::container(content.bytes()).is_some();
+        match sniffed {
+            Some(s) => self.out.push(Artifact::sniffed(shown, content, cut, s)),
+            None => self.add(shown, content, depth, cut),
+        }
+        // An archive gives its members; a file gives one artifact, of its size on disk.
+        if !archive && let Some(a) = self.out.get_mut(before) {
+            a.size = size;
         }
     }
 
@@ -402,15 +554,29 @@ impl Opener<'_> {
         };
         match members {
             Ok(members) => {
+                // Two members of one name are both kept, the later ones renamed.
+                let mut names: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
                 for m in members {
                     match m {
                         Ok(Member { name, data }) => {
                             let (clean, changed) = archive::sanitize(&name);
-                            let note = changed.then(|| {
+                            let mut note = changed.then(|| {
                                 format!(
                                     "archive member name {name:?} was unsafe; shown as {clean:?}"
                                 )
                             });
+                            let seen = names.entry(clean.to_ascii_lowercase()).or_default();
+                            *seen += 1;
+                            let clean = if *seen > 1 {
+                                let renamed = format!("{clean}~{seen}");
+                                note = Some(format!(
+                                    "member {seen} of this archive named {clean:?}; shown as {renamed:?}"
+                                ));
+                                renamed
+                            } else {
+                                clean
+                            };
                             let inner = join(root, &clean);
                             self.add(inner, data, depth + 1, note);
                         }

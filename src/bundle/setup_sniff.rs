@@ -118,7 +118,9 @@ mod tests {
     fn device_installer_setupact_is_not_setup() {
         let text = "AudMig: Initializing upgrade diagnostics for first run\r\n[05/12/2025 07:44.06.575] WudfCoInstaller: ReadWdfSection: Checking\n\r\n";
         let s = sniff("setupact.log", text.as_bytes());
+        // Not a setup log: read by the last-resort reader only when nothing else is.
         assert_eq!(s.kind, Kind::Unknown);
+        assert!(s.doc);
         assert!(s.note.unwrap().contains("not Windows Setup's log"));
     }
 

@@ -387,19 +387,19 @@ pub(crate) fn assess(
     let servicing_io: Vec<Timestamp> = signals
         .iter()
         .filter(|s| s.rule.id == "STO006" && s.hit.strong)
-        .map(|s| events[s.event].time)
+        .filter_map(|s| events[s.event].time)
         .collect();
     let usb_arrivals: Vec<(Timestamp, Option<&String>)> = facts
         .iter()
         .filter_map(|(e, f)| match f {
-            Fact::Usb { model } => Some((events[*e].time, model.as_ref())),
+            Fact::Usb { model } => Some((events[*e].time?, model.as_ref())),
             _ => None,
         })
         .collect();
     for n in numbers {
         let on_disk: Vec<usize> =
             devices.iter().filter(|(_, d)| d.disk == Some(n)).map(|(e, _)| *e).collect();
-        let first_seen = on_disk.iter().map(|&e| events[e].time).min();
+        let first_seen = on_disk.iter().filter_map(|&e| events[e].time).min();
         let mut disk =
             Disk { number: n, role: Role::Unknown, why: String::new(), usb: false, model: None };
         let arrived = facts.iter().find_map(|(e, f)| match f {
@@ -413,7 +413,7 @@ pub(crate) fn assess(
             _ => None,
         });
         // `servicing_io` is in timeline order.
-        let coincides = on_disk.iter().map(|&e| events[e].time).find(|t| {
+        let coincides = on_disk.iter().filter_map(|&e| events[e].time).find(|t| {
             let k = servicing_io.partition_point(|s| s.0 < t.0 - COINCIDE_US);
             servicing_io.get(k).is_some_and(|s| s.0 <= t.0 + COINCIDE_US)
         });
@@ -423,7 +423,7 @@ pub(crate) fn assess(
         });
         if let Some((e, critical, bus, model)) = arrived {
             disk.model = model;
-            let at = events[e].time;
+            let at = when(events[e].time);
             if critical == Some(true) {
                 disk.role = Role::System;
                 disk.why = format!("Partition event 1006 at {at} marks it system-critical");
@@ -442,7 +442,8 @@ pub(crate) fn assess(
             // The log that recorded the removal lives on the disk that holds Windows, which
             // therefore stayed: the removed disk is another one.
             disk.role = Role::Removable;
-            disk.why = format!("it was surprise-removed at {} (disk event 157)", events[e].time);
+            let at = when(events[e].time);
+            disk.why = format!("it was surprise-removed at {at} (disk event 157)");
         }
         if disk.role == Role::Unknown
             && let Some(t) = coincides
@@ -490,6 +491,11 @@ pub(crate) fn assess(
     *evidence = kept;
     out.elsewhere.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.event.cmp(&b.event)));
     out
+}
+
+/// A time for the words of a disk's role (events pasted without a time have none).
+fn when(t: Option<Timestamp>) -> String {
+    t.map_or_else(|| "an unknown time".to_string(), |t| t.to_string())
 }
 
 #[cfg(test)]

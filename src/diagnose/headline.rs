@@ -8,6 +8,7 @@
 //! older ones, then the one that failed most often, then the most recent.
 
 use super::{Cause, Incident, IncidentKind};
+use crate::event::Event;
 
 /// Words of update titles that name Windows itself.
 const OS_TITLES: &[&str] = &[
@@ -49,20 +50,23 @@ pub(crate) fn weight(i: &Incident) -> u8 {
 
 const DAY_US: i64 = 24 * 60 * 60 * 1_000_000;
 
-/// The incident the verdict leads with (an index into `incidents`).
-pub(crate) fn incident(incidents: &[Incident]) -> Option<usize> {
+/// The incident the verdict leads with (an index into `incidents`). Failures read from
+/// logs come before those read only from text in no known format (weak evidence).
+pub(crate) fn incident(incidents: &[Incident], events: &[Event<'_>]) -> Option<usize> {
+    let last = |i: &Incident| i.last().map_or(i64::MIN, |t| t.0);
     let mut latest = [i64::MIN; 4];
     for i in incidents {
         let w = usize::from(weight(i));
-        latest[w] = latest[w].max(i.last().0);
+        latest[w] = latest[w].max(last(i));
     }
     incidents
         .iter()
         .enumerate()
         .min_by_key(|(n, i)| {
             let w = weight(i);
-            let recent = i.last().0 >= latest[usize::from(w)].saturating_sub(DAY_US);
-            (w, !recent, std::cmp::Reverse(i.count()), std::cmp::Reverse(i.last()), *n)
+            let recent = last(i) >= latest[usize::from(w)].saturating_sub(DAY_US);
+            let weak = super::is_weak(i, events);
+            (weak, w, !recent, std::cmp::Reverse(i.count()), std::cmp::Reverse(last(i)), *n)
         })
         .map(|(n, _)| n)
 }

@@ -43,6 +43,13 @@ impl IncidentKind {
     }
 }
 
+/// Seeds of this rank and above support an attempt rather than mark one: a log writes
+/// several of them for one failure (CSI errors, `Processing complete`, a scan's result
+/// line), so another one of their class later in the same attempt is no new attempt.
+const SUPPORTING: u8 = 5;
+/// The rank of a failure line in text of no known format.
+const WEAKEST: u8 = 9;
+
 /// An event that records a failure, and how authoritative it is (lower is better).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Seed {
@@ -65,7 +72,56 @@ fn first_real_code(e: &Event<'_>) -> Option<Code> {
     e.codes.iter().copied().find(|c| !knowledge::is_benign_here(*c, &e.message))
 }
 
-/// Whether `e` records an update failure (REFERENCE.md §3.6, §5, §6).
+/// Codes that end a servicing operation without a failure to diagnose: a success that needs
+/// a restart (`ERROR_SUCCESS_REBOOT_REQUIRED`, `…_RESTART_REQUIRED`) and a cancellation by
+/// the user (`CBS_E_CANCEL`).
+fn is_not_a_failure(c: Code) -> bool {
+    matches!(c.as_hresult(), 0x8007_0BC2 | 0x8007_0BC3 | 0x800F_0820)
+}
+
+/// The first code of `e` that records a failure: not routine noise there, not a success.
+fn failure_code(e: &Event<'_>) -> Option<Code> {
+    e.codes
+        .iter()
+        .copied()
+        .find(|&c| !is_not_a_failure(c) && !knowledge::is_benign_here(c, &e.message))
+}
+
+/// The code written after `key` (`Exit code = 0x8024402F`), when it records a failure.
+fn code_after(e: &Event<'_>, key: &str) -> Option<Code> {
+    let at = e.message.find(key)? + key.len();
+    let rest = e
+        .message
+        .get(at..)?
+        .strip_prefix("0x")
+        .or_else(|| e.message.get(at..)?.strip_prefix("0X"))?;
+    let hex = rest.get(..8)?;
+    let code = Code::classify(u32::from_str_radix(hex, 16).ok()?);
+    (code.is_failure() && !is_not_a_failure(code) && !knowledge::is_benign_here(code, &e.message))
+        .then_some(code)
+}
+
+/// What a line of free text (the last-resort reader) says failed, from its words.
+fn text_kind(m: &str) -> IncidentKind {
+    let lower = m.to_ascii_lowercase();
+    if lower.contains("dism") {
+        IncidentKind::Dism
+    } else if ["scan", "search", "check for updates", "checking for updates", "detect"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        IncidentKind::Scan
+    } else if lower.contains("download") {
+        IncidentKind::Download
+    } else {
+        IncidentKind::Install
+    }
+}
+
+/// Whether `e` records an update failure (REFERENCE.md §3.6, §5, §6). Besides the summary
+/// lines (a WER report, a session finalized with a failing code, a failed DISM command,
+/// WindowsUpdateClient 20/31), the other lines that say as plainly that something failed,
+/// since a ticket's fragment often holds only those.
 pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
     let mk = |kind, code, rank| Some(Seed { event, kind, code, rank });
     match e.source {
@@ -78,6 +134,8 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
                 (Family::WindowsUpdateClient, 31) => {
                     mk(IncidentKind::Download, first_real_code(e), 0)
                 }
+                // Operational 25: Windows Update failed to check for updates.
+                (Family::WindowsUpdateClient, 25) => mk(IncidentKind::Scan, first_real_code(e), 0),
                 (Family::Servicing, 3 | 6) => {
                     let code = first_real_code(e)?;
                     mk(IncidentKind::Install, Some(code), 1)
@@ -96,17 +154,39 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             if rules::pkg003::is_rollback(e) {
                 return mk(IncidentKind::Rollback, first_real_code(e), 3);
             }
-            None
+            // The other failure records carry the failing code.
+            let code = failure_code(e)?;
+            // A repair of the store (DISM /RestoreHealth) ends its session the same way; its
+            // DISM command's own record, when present, makes the attempt a DISM one.
+            if m.contains("Processing complete") && !m.starts_with("TI:") {
+                return mk(IncidentKind::Install, Some(code), SUPPORTING);
+            }
+            let install = m.starts_with("Failed to process single phase execution")
+                || m.starts_with("Failed to pin deployment")
+                || (m.starts_with("(F) Installer:") && m.contains("ErrorCode"));
+            if install {
+                return mk(IncidentKind::Install, Some(code), SUPPORTING + 1);
+            }
+            let payload = m.starts_with("Failed to pre- stage package")
+                || m.starts_with("Failed to gather all missing files");
+            payload.then_some(())?;
+            mk(IncidentKind::Install, Some(code), SUPPORTING + 2)
         }
         Source::Dism => {
             let m = &e.message;
             let failed = crate::event::has_text(m, "processed the command line but failed")
                 || (m.contains("Failed while processing command") && !e.codes.is_empty());
             if failed {
-                first_real_code(e).and_then(|c| mk(IncidentKind::Dism, Some(c), 2))
-            } else {
-                None
+                return first_real_code(e).and_then(|c| mk(IncidentKind::Dism, Some(c), 2));
             }
+            // A DISM session that could not start.
+            let code = failure_code(e)?;
+            let no_session = (m.contains("Failed to create")
+                && (m.contains("ession") || m.contains("dismhost")))
+                || m.contains("Failed to load the image session")
+                || m.contains("CreateImageSession failed");
+            no_session.then_some(())?;
+            mk(IncidentKind::Dism, Some(code), SUPPORTING)
         }
         Source::CmTrace => super::configmgr::cmtrace_seed(e).and_then(|(k, c, r)| mk(k, c, r)),
         Source::ReportingEvents => {
@@ -126,11 +206,65 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             if failed_count(m, "Download call complete").is_some_and(|n| n > 0) {
                 return mk(IncidentKind::Download, None, 4);
             }
-            if m.starts_with("FATAL:") && matches!(e.component.as_ref(), "Handler" | "Agent" | "AU")
+            if e.codes.is_empty() {
+                return None;
+            }
+            if m.starts_with("FATAL") {
+                // The handler's, agent's and AU's FATAL end an install; other components'
+                // say as plainly that something failed, with less authority.
+                let rank = if matches!(e.component.as_ref(), "Handler" | "Agent" | "AU") {
+                    3
+                } else {
+                    SUPPORTING + 1
+                };
+                return first_real_code(e).and_then(|c| mk(IncidentKind::Install, Some(c), rank));
+            }
+            if m.contains("Skipping scan") || m.contains("self-update check returned") {
+                return failure_code(e).and_then(|c| mk(IncidentKind::Scan, Some(c), SUPPORTING));
+            }
+            // A call that ended with a failing code: a search (scan), a download or an
+            // install, by what the line says.
+            if let Some(c) =
+                code_after(e, "Exit code = ").or_else(|| code_after(e, "Result code = "))
             {
-                return first_real_code(e).and_then(|c| mk(IncidentKind::Install, Some(c), 3));
+                let kind = if m.contains("Finding updates")
+                    || m.contains("Result code")
+                    || m.contains("Search")
+                {
+                    IncidentKind::Scan
+                } else if m.contains("Download") {
+                    IncidentKind::Download
+                } else {
+                    IncidentKind::Install
+                };
+                let rank = if kind == IncidentKind::Scan { SUPPORTING } else { SUPPORTING + 1 };
+                return mk(kind, Some(c), rank);
+            }
+            if e.component == "ComApi" && m.starts_with("*FAILED*") {
+                let c = failure_code(e)?;
+                let kind = if m.contains("Search") {
+                    IncidentKind::Scan
+                } else if m.contains("UpdateInstaller") {
+                    IncidentKind::Install
+                } else if m.contains("Download") {
+                    IncidentKind::Download
+                } else {
+                    return None;
+                };
+                return mk(kind, Some(c), SUPPORTING + 2);
             }
             None
+        }
+        // A line of free text with a failure word and a failing code: weakest of all.
+        Source::Text => {
+            let code = failure_code(e)?;
+            let m = &e.message;
+            let lower = m.to_ascii_lowercase();
+            let failed = ["fail", "error", "fatal", "could not", "cannot", "unable"]
+                .iter()
+                .any(|w| lower.contains(w));
+            failed.then_some(())?;
+            mk(text_kind(m), Some(code), WEAKEST)
         }
     }
 }
@@ -178,8 +312,11 @@ pub struct Incident {
     pub code: Option<Code>,
     /// Every distinct failure code reported for it, in order of first appearance.
     pub codes: Vec<Code>,
-    /// The attempts, oldest first.
+    /// The attempts, oldest first (failure records with a time).
     pub attempts: Vec<Attempt>,
+    /// Failure records that carry no time (a redacted or cut-off paste), timeline indices:
+    /// they name this failure but cannot be placed in an attempt.
+    pub untimed: Vec<usize>,
     /// The earlier, specific failure a catch-all code wraps (timeline index).
     pub wrapped: Option<usize>,
     /// The most authoritative record of the latest attempt (timeline index).
@@ -187,19 +324,28 @@ pub struct Incident {
 }
 
 impl Incident {
-    /// How many times it failed.
+    /// How many times it failed (records without a time count as one attempt when there is
+    /// no other).
     pub fn count(&self) -> usize {
-        self.attempts.len()
+        self.attempts.len().max(usize::from(!self.untimed.is_empty()))
     }
 
-    /// First failure time.
-    pub fn first(&self) -> Timestamp {
-        self.attempts.first().map_or(Timestamp(0), |a| a.first)
+    /// First failure time (`None` when no failure record has a time).
+    pub fn first(&self) -> Option<Timestamp> {
+        self.attempts.first().map(|a| a.first)
     }
 
-    /// Last failure time.
-    pub fn last(&self) -> Timestamp {
-        self.attempts.iter().map(|a| a.last).max().unwrap_or(Timestamp(0))
+    /// Last failure time (`None` when no failure record has a time).
+    pub fn last(&self) -> Option<Timestamp> {
+        self.attempts.iter().map(|a| a.last).max()
+    }
+
+    /// Every failure record: those of the attempts, then those without a time.
+    pub fn records(&self) -> impl Iterator<Item = usize> + '_ {
+        self.attempts
+            .iter()
+            .flat_map(|a| a.events.iter().copied())
+            .chain(self.untimed.iter().copied())
     }
 
     /// Whether its code is in the invalid-handle family (0x80070306, 0x80070006, 0xC0000008).
@@ -224,6 +370,7 @@ impl Incident {
         match self.kind {
             IncidentKind::Dism => "DISM".to_string(),
             IncidentKind::FeatureUpdate => "Windows".to_string(),
+            IncidentKind::Scan => "Windows Update scan".to_string(),
             _ => "an update".to_string(),
         }
     }
@@ -241,6 +388,24 @@ impl Incident {
         runs
     }
 }
+
+/// The KB of the update a failure record is about. CBS names a feature-on-demand or other
+/// OS package with a placeholder identifier (`Package: Microsoft-Windows-…-Package~…,
+/// Identifier: KB777778`, the same for every such package): that number does not name the
+/// update, the package does.
+fn update_kb(e: &Event<'_>) -> Option<u32> {
+    let kb = e.kb?;
+    let placeholder = e
+        .package
+        .as_deref()
+        .is_some_and(|p| !p.starts_with("Package_") && !p.contains(&format!("KB{kb}")))
+        && e.message.contains(&format!("Identifier: KB{kb}"));
+    (!placeholder).then_some(kb)
+}
+
+/// How many events without a time, before a failure record in the same file, are read for
+/// its code or for the specific failure a catch-all wraps.
+const UNTIMED_LOOKBACK: usize = 64;
 
 const SEC: i64 = 1_000_000;
 const MIN: i64 = 60 * SEC;
@@ -283,7 +448,7 @@ struct Names {
 impl Names {
     fn of(e: &Event<'_>) -> Names {
         Names {
-            kb: e.kb,
+            kb: update_kb(e),
             title: e.field("updateTitle").map(str::trim).filter(|t| !t.is_empty()).map(Into::into),
             update_id: e.message.find("idUpdate=").and_then(|i| guid(&e.message[i + 9..])),
             event_id: e.field("updateGuid").and_then(guid),
@@ -475,7 +640,9 @@ impl Draft {
         // A record of a class this attempt already has is another attempt, unless it is
         // the same record written twice (within a few seconds of the first of its class, so
         // that a fast retry loop does not chain into one attempt).
-        self.classes.iter().all(|&(c, at)| c != class || t.0 - at.0 <= DUPLICATE_US)
+        self.classes
+            .iter()
+            .all(|&(c, at)| c != class || class.1 >= SUPPORTING || t.0 - at.0 <= DUPLICATE_US)
     }
 
     fn add(&mut self, s: Seed, names: &Names, origin: Origin, class: Class, t: Timestamp) {
@@ -512,7 +679,14 @@ fn context_before(events: &[Event<'_>], i: usize) -> (Option<Code>, Option<Strin
         .iter()
         .rev()
         .take(CONTEXT_EVENTS)
-        .take_while(|p| e.time.0 - p.time.0 <= CONTEXT_US)
+        .take_while(|p| match (e.time, p.time) {
+            (Some(t), Some(pt)) => t.0 - pt.0 <= CONTEXT_US,
+            // Without times, the lines just before it in the same file (events without a
+            // time come first on the timeline, in file order).
+            (None, None) => p.at.artifact == e.at.artifact,
+            _ => false,
+        })
+        .take(if e.time.is_some() { CONTEXT_EVENTS } else { UNTIMED_LOOKBACK })
         .filter(|p| p.at.artifact == e.at.artifact)
     {
         if code.is_none() {
@@ -526,6 +700,33 @@ fn context_before(events: &[Event<'_>], i: usize) -> (Option<Code>, Option<Strin
         }
     }
     (code, id)
+}
+
+/// Windows Update's `Exit code = …, Result code = …` line names no operation: taken for a
+/// scan's, unless a download or install call completed just before it in the same log.
+fn call_before(events: &[Event<'_>], s: &Seed) -> Option<IncidentKind> {
+    let e = &events[s.event];
+    if s.kind != IncidentKind::Scan
+        || e.source != Source::WindowsUpdate
+        || !e.message.starts_with("Exit code = ")
+    {
+        return None;
+    }
+    events[..s.event]
+        .iter()
+        .rev()
+        .take(64)
+        .filter(|p| p.at.artifact == e.at.artifact)
+        .take(4)
+        .find_map(|p| {
+            if p.message.contains("Download call complete") {
+                Some(IncidentKind::Download)
+            } else if p.message.contains("Install call complete") {
+                Some(IncidentKind::Install)
+            } else {
+                None
+            }
+        })
 }
 
 /// The update a failed-download or history line names.
@@ -549,6 +750,12 @@ pub(crate) fn from_seeds(
     mut seeds: Vec<Seed>,
     window_us: i64,
 ) -> Vec<Incident> {
+    for s in &mut seeds {
+        if let Some(kind) = call_before(events, s) {
+            s.kind = kind;
+            s.rank = SUPPORTING + 1;
+        }
+    }
     let mut extra: Vec<Option<String>> = vec![None; seeds.len()];
     for (s, id) in seeds.iter_mut().zip(&mut extra) {
         if s.code.is_none() && events[s.event].source == Source::WindowsUpdate {
@@ -560,8 +767,14 @@ pub(crate) fn from_seeds(
         }
     }
     let mut drafts: Vec<Draft> = Vec::new();
+    // Records without a time cannot be placed in an attempt: they join an incident below.
+    let mut untimed: Vec<(Seed, Option<String>)> = Vec::new();
     for (s, id) in seeds.into_iter().zip(extra) {
         let e = &events[s.event];
+        let Some(t) = e.time else {
+            untimed.push((s, id));
+            continue;
+        };
         let mut names = Names::of(e);
         if names.update_id.is_none() {
             names.update_id = id;
@@ -574,7 +787,6 @@ pub(crate) fn from_seeds(
             Origin::Other
         };
         let class = class(events, &s);
-        let t = e.time;
         let from = drafts.len().saturating_sub(OPEN_ATTEMPTS);
         let candidates = drafts[from..].iter().enumerate().rev();
         // The closest attempt that admits the record; one that names the same update wins
@@ -599,13 +811,122 @@ pub(crate) fn from_seeds(
     }
     let mut incidents = adopt_unnamed(group(drafts));
     name_downloads(&mut incidents);
+    join_untimed(events, &mut incidents, untimed);
     for (n, inc) in incidents.iter_mut().enumerate() {
         inc.id = n as u32 + 1;
         if inc.code.is_none_or(knowledge::is_catch_all) {
-            inc.wrapped = wrapped_failure(events, inc, window_us);
+            inc.wrapped = wrapped_failure(events, inc, window_us)
+                .or_else(|| wrapped_untimed(events, &inc.untimed));
         }
     }
     incidents
+}
+
+/// Failure records without a time join the incident of the same update (or, when they
+/// name none, of the same kind and code) as one more record of it, without counting an
+/// attempt; the others make incidents of their own, one per update or operation, with no
+/// attempt.
+fn join_untimed(
+    events: &[Event<'_>],
+    incidents: &mut Vec<Incident>,
+    untimed: Vec<(Seed, Option<String>)>,
+) {
+    for (s, id) in untimed {
+        let e = &events[s.event];
+        let mut names = Names::of(e);
+        if names.update_id.is_none() {
+            names.update_id = id;
+        }
+        let family = family_of(s.kind);
+        let fits = |i: &Incident| {
+            if family_of(i.kind) != family {
+                return false;
+            }
+            let theirs = Names {
+                kb: i.kb,
+                title: i.title.clone(),
+                update_id: i.update_id.clone(),
+                event_id: None,
+                package: i.package.clone(),
+            };
+            if names.is_empty() || theirs.is_empty() {
+                let code = s.code.map(Code::as_hresult);
+                names.is_empty() == theirs.is_empty() && i.code.map(Code::as_hresult) == code
+            } else {
+                names.shares(&theirs) && !names.conflicts(&theirs)
+            }
+        };
+        if let Some(i) = incidents.iter_mut().find(|i| fits(i)) {
+            if let Some(c) = s.code
+                && !i.codes.iter().any(|x| x.as_hresult() == c.as_hresult())
+            {
+                i.codes.push(c);
+            }
+            // Among records without a time, the most authoritative names the failure.
+            if i.attempts.is_empty()
+                && seed_rank(events, i.headline_event).is_none_or(|r| s.rank < r)
+            {
+                i.headline_event = s.event;
+                i.kind = s.kind;
+                i.code = s.code.or(i.code);
+            }
+            i.kb = i.kb.or(names.kb);
+            if i.title.is_none() {
+                i.title = names.title.take();
+            }
+            if i.package.is_none() {
+                i.package = names.package.take();
+            }
+            if i.update_id.is_none() {
+                i.update_id = names.update_id.take().or(names.event_id.take());
+            }
+            i.untimed.push(s.event);
+            continue;
+        }
+        incidents.push(Incident {
+            id: 0,
+            kind: s.kind,
+            title: names.title,
+            kb: names.kb,
+            package: names.package,
+            update_id: names.update_id.or(names.event_id),
+            code: s.code,
+            codes: s.code.into_iter().collect(),
+            attempts: Vec::new(),
+            untimed: vec![s.event],
+            wrapped: None,
+            headline_event: s.event,
+        });
+    }
+}
+
+/// The rank of the seed at `event`, if it is one.
+fn seed_rank(events: &[Event<'_>], event: usize) -> Option<u8> {
+    events.get(event).and_then(|e| seed(e, event)).map(|s| s.rank)
+}
+
+/// For failure records without a time: the first specific failure before one of them in
+/// the same file, as [`wrapped_failure`] finds one within the window of a timed attempt.
+fn wrapped_untimed(events: &[Event<'_>], untimed: &[usize]) -> Option<usize> {
+    untimed.iter().find_map(|&r| {
+        let e = events.get(r)?;
+        let start = events[..r]
+            .iter()
+            .rev()
+            .take_while(|p| p.time.is_none() && p.at.artifact == e.at.artifact)
+            .take(UNTIMED_LOOKBACK)
+            .count();
+        (r - start..r).find(|&i| is_specific_failure(&events[i]))
+    })
+}
+
+/// A CBS or DISM hard failure with a code that is neither a catch-all nor routine noise.
+fn is_specific_failure(e: &Event<'_>) -> bool {
+    matches!(e.source, Source::Cbs | Source::Dism)
+        && rules::is_hard_failure(e)
+        && e.codes
+            .iter()
+            .any(|c| !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message))
 }
 
 /// Attempts of the same update, kind and (for attempts that name none) code become one
@@ -654,6 +975,7 @@ fn group(drafts: Vec<Draft>) -> Vec<Incident> {
                 code: None,
                 codes: Vec::new(),
                 attempts: vec![attempt],
+                untimed: Vec::new(),
                 wrapped: None,
                 headline_event: head.event,
             });
@@ -753,17 +1075,16 @@ fn wrapped_failure(events: &[Event<'_>], inc: &Incident, window_us: i64) -> Opti
     // however many attempts' windows overlap.
     let mut read_to = 0;
     for a in &inc.attempts {
-        let from = events.partition_point(|e| e.time.0 < a.first.0 - window_us).max(read_to);
-        let to =
-            from + events.get(from..).unwrap_or_default().partition_point(|e| e.time <= a.last);
+        // Events without a time come first on the timeline: they are never in a window.
+        let start = a.first.0 - window_us;
+        let from = events.partition_point(|e| e.time.is_none_or(|t| t.0 < start)).max(read_to);
+        let to = from
+            + events
+                .get(from..)
+                .unwrap_or_default()
+                .partition_point(|e| e.time.is_some_and(|t| t <= a.last));
         read_to = to;
-        let found = events.get(from..to).unwrap_or_default().iter().position(|e| {
-            matches!(e.source, Source::Cbs | Source::Dism)
-                && rules::is_hard_failure(e)
-                && e.codes.iter().any(|c| {
-                    !knowledge::is_catch_all(*c) && !knowledge::is_benign_here(*c, &e.message)
-                })
-        });
+        let found = events.get(from..to).unwrap_or_default().iter().position(is_specific_failure);
         if let Some(i) = found {
             return Some(from + i);
         }
@@ -776,12 +1097,268 @@ mod tests {
     use super::*;
     use crate::event::Level;
     use crate::rules::testing::{evtx, text};
+
+    fn kind_of(e: &Event<'_>) -> Option<(IncidentKind, Option<String>)> {
+        seed(e, 0).map(|s| (s.kind, s.code.map(|c| format!("0x{:08X}", c.as_hresult()))))
+    }
+
+    /// Every line that says plainly that something failed seeds an incident of its kind.
+    #[test]
+    fn failure_records_seed() {
+        use IncidentKind::{Dism, Install, Rollback, Scan};
+        let cbs = |m: &'static str| text(Source::Cbs, Level::Info, "CBS", m);
+        let wu = |c: &'static str, m: &'static str| text(Source::WindowsUpdate, Level::Info, c, m);
+        let cases: Vec<(Event<'static>, IncidentKind, &str)> = vec![
+            (
+                cbs(
+                    "Exec: Processing complete.  Session: 1_2, Package: Package_for_KB5034441~31bf3856ad364e35~amd64~~1.0, Identifier: KB5034441 [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]",
+                ),
+                Install,
+                "0x800F0922",
+            ),
+            (
+                cbs(
+                    "Exec: Processing complete, session(Corruption Repairing): 3_1 [HRESULT = 0x800f081f - CBS_E_SOURCE_MISSING]",
+                ),
+                // A repair session's attempt becomes a DISM one when its command's record
+                // joins it (main's grouping); the CBS line alone says only that it failed.
+                Install,
+                "0x800F081F",
+            ),
+            (
+                cbs(
+                    "Startup: Processing complete. [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]",
+                ),
+                Install,
+                "0x800F0922",
+            ),
+            (
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Failed to process single phase execution. [HRESULT = 0x8024402c - Unknown Error]",
+                ),
+                Install,
+                "0x8024402C",
+            ),
+            (
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CBS",
+                    "Startup: Failed to process advanced operation queue, startupPhase: 0.  A rollback transaction will be created. [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED]",
+                ),
+                Rollback,
+                "0x800F0922",
+            ),
+            (
+                cbs(
+                    "Failed to pin deployment while resolving Update: X~31bf3856ad364e35~amd64~~1.0 from file: (null) [HRESULT = 0x80073701 - ERROR_SXS_ASSEMBLY_MISSING]",
+                ),
+                Install,
+                "0x80073701",
+            ),
+            (
+                text(
+                    Source::Cbs,
+                    Level::Error,
+                    "CSI",
+                    "(F) Installer: Container Installer\tBinary Name: containerai.dll\tErrorCode: 800706d9\tPhase: 39",
+                ),
+                Install,
+                "0x800706D9",
+            ),
+            (
+                text(
+                    Source::Dism,
+                    Level::Error,
+                    "DISM",
+                    "DismHostLib: PID=1 TID=2 Failed to create dismhost.exe servicing process. - DismCreateObjectInHostFromCLSID(hr:0x80070005)",
+                ),
+                Dism,
+                "0x80070005",
+            ),
+            (
+                text(
+                    Source::Dism,
+                    Level::Error,
+                    "DISM",
+                    "DISM Manager: PID=1 TID=2 Failed to create Dism Image Session in host. - CDISMManager::LoadRemoteImageSession(hr:0x80070005)",
+                ),
+                Dism,
+                "0x80070005",
+            ),
+            (
+                wu(
+                    "Agent",
+                    "* END * Finding updates CallerId = MoUpdateOrchestrator, Id = 5, Exit code = 0x8024402F (cV = x)",
+                ),
+                Scan,
+                "0x8024402F",
+            ),
+            (
+                wu("ComApi", "Exit code = 0x00000000, Result code = 0x8024402C (cV = x)"),
+                Scan,
+                "0x8024402C",
+            ),
+            (
+                wu("Agent", "Skipping scan, self-update check returned 0x80072EE2"),
+                Scan,
+                "0x80072EE2",
+            ),
+            (wu("Handler", "Exit code = 0x8024200B"), Install, "0x8024200B"),
+            (
+                wu("Misc", "FATAL: Failed to initialize datastore, error = 0x80248003"),
+                Install,
+                "0x80248003",
+            ),
+            (
+                wu(
+                    "ComApi",
+                    "*FAILED* [80070005] wuapicore.dll, C:\\src\\Client\\comapi\\UpdateInstaller.cpp @572",
+                ),
+                Install,
+                "0x80070005",
+            ),
+            (
+                wu(
+                    "ComApi",
+                    "*FAILED* [8024402C] wuapicore.dll, C:\\src\\Client\\comapi\\UpdateSearcher.cpp @523",
+                ),
+                Scan,
+                "0x8024402C",
+            ),
+            (
+                text(
+                    Source::Text,
+                    Level::Error,
+                    "",
+                    "[0] 85F4::<date><time> : [ 6]: Fail to launch installer. Error code: 0x80070005",
+                ),
+                Install,
+                "0x80070005",
+            ),
+            (
+                evtx(
+                    "Microsoft-Windows-WindowsUpdateClient",
+                    25,
+                    Level::Error,
+                    &[("errorCode", "0x8024402c")],
+                ),
+                Scan,
+                "0x8024402C",
+            ),
+        ];
+        for (e, kind, code) in cases {
+            assert_eq!(kind_of(&e), Some((kind, Some(code.to_string()))), "{}", e.message);
+        }
+    }
+
+    /// Successes, cancellations, routine noise and lines without a failing code do not.
+    #[test]
+    fn other_lines_do_not_seed() {
+        let cbs = |m: &'static str| text(Source::Cbs, Level::Info, "CBS", m);
+        let wu = |c: &'static str, m: &'static str| text(Source::WindowsUpdate, Level::Info, c, m);
+        for e in [
+            cbs(
+                "Exec: Processing complete.  Session: 1_2, Package: P~31bf3856ad364e35~amd64~~1.0 [HRESULT = 0x00000000 - S_OK]",
+            ),
+            cbs(
+                "Startup: Processing complete. [HRESULT = 0x80070bc2 - ERROR_SUCCESS_REBOOT_REQUIRED]",
+            ),
+            cbs(
+                "Exec: Processing complete, session(Corruption Repairing): 3_1 [HRESULT = 0x800f0820 - CBS_E_CANCEL]",
+            ),
+            cbs("TI: Startup Processing completes, release startup processing lock."),
+            cbs(
+                "Failed to internally open package. [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]",
+            ),
+            wu(
+                "Agent",
+                "* END * Finding updates CallerId = X, Id = 52, Exit code = 0x8024000B (cV = y)",
+            ),
+            wu("Service", "* END * Service exit Exit code = 0x240001"),
+            wu(
+                "ComApi",
+                "ClientId = MoUpdateOrchestrator: Exit code = 0x00000000; Call error code = 0x80240022",
+            ),
+            wu("ComApi", "*FAILED* [80248007] ISusInternal:: GetUpdateMetadata3"),
+            wu("ComApi", "*FAILED* [800704C6] CheckNetworkCostForCostPolicy"),
+            text(Source::Text, Level::Info, "", "See KB5034441 for 0x800f0922 details"),
+        ] {
+            assert_eq!(kind_of(&e), None, "{}", e.message);
+        }
+    }
+
+    fn at(mut e: Event<'static>, line: u32, minutes: Option<i64>) -> Event<'static> {
+        e.at.pos = crate::event::Pos::Line(line);
+        e.time = minutes.map(|m| Timestamp(1_700_000_000_000_000 + m * 60_000_000));
+        e
+    }
+
+    /// Records without a time join the incident of their update without counting an attempt,
+    /// or make one incident per update of their own; a placeholder identifier is no KB.
+    #[test]
+    fn untimed_records_join_or_make_incidents() {
+        let wer = |kb: &'static str| {
+            let mut e = text(Source::Cbs, Level::Info, "CBS", kb);
+            e.kb = crate::parse::ident::find_kb(kb);
+            e
+        };
+        let timed = at(
+            wer(
+                "WER: Generating failure report for package: Package_for_KB5034441~31bf3856ad364e35~amd64~~1.0, status: 0x800f0922",
+            ),
+            10,
+            Some(0),
+        );
+        let untimed_same = at(
+            wer(
+                "Failed to process single phase execution. [HRESULT = 0x800f0922 - CBS_E_INSTALLERS_FAILED] KB5034441",
+            ),
+            3,
+            None,
+        );
+        let untimed_other = at(
+            wer(
+                "WER: Generating failure report for package: Package_for_KB5031356~31bf3856ad364e35~amd64~~1.0, status: 0x80073712",
+            ),
+            4,
+            None,
+        );
+        let events = vec![untimed_same, untimed_other, timed];
+        let seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
+        let inc = from_seeds(&events, seeds, 30 * 60_000_000);
+        assert_eq!(inc.len(), 2);
+        assert_eq!(
+            (inc[0].kb, inc[0].count(), inc[0].untimed.clone()),
+            (Some(5_034_441), 1, vec![0])
+        );
+        assert!(inc[0].first().is_some());
+        assert_eq!((inc[1].kb, inc[1].count(), inc[1].first()), (Some(5_031_356), 1, None));
+        // `Identifier: KB777778` names every feature-on-demand package alike.
+        let mut fod = text(
+            Source::Cbs,
+            Level::Info,
+            "CBS",
+            "Exec: Processing complete.  Session: 1_2, Package: Microsoft-Windows-X-Package~31bf3856ad364e35~amd64~~10.0.1, Identifier: KB777778 [HRESULT = 0x8024402c]",
+        );
+        fod.kb = Some(777_778);
+        fod.package = Some(std::borrow::Cow::Borrowed(
+            "Microsoft-Windows-X-Package~31bf3856ad364e35~amd64~~10.0.1",
+        ));
+        assert_eq!(update_kb(&fod), None);
+        fod.package = None;
+        assert_eq!(update_kb(&fod), Some(777_778));
+    }
+
     use std::borrow::Cow;
 
     const T0: i64 = 1_700_000_000_000_000;
 
-    fn at(mut e: Event<'static>, us: i64, artifact: u32) -> Event<'static> {
-        e.time = Timestamp(T0 + us);
+    fn on(mut e: Event<'static>, us: i64, artifact: u32) -> Event<'static> {
+        e.time = Some(Timestamp(T0 + us));
         e.at.artifact = artifact;
         e
     }
@@ -795,12 +1372,12 @@ mod tests {
             &[("errorCode", code), ("updateTitle", title)],
         );
         e.kb = crate::parse::ident::find_kb(title);
-        at(e, us, 0)
+        on(e, us, 0)
     }
 
     /// A WindowsUpdate.log line (artifact 1).
     fn wu(us: i64, message: &'static str) -> Event<'static> {
-        at(text(Source::WindowsUpdate, Level::Info, "Agent", message), us, 1)
+        on(text(Source::WindowsUpdate, Level::Info, "Agent", message), us, 1)
     }
 
     /// A CBS.log line (artifact 2).
@@ -808,7 +1385,7 @@ mod tests {
         let mut e = text(Source::Cbs, Level::Info, "CBS", message);
         e.kb = crate::parse::ident::find_kb(message);
         e.package = crate::parse::ident::find_package(message).map(Cow::Borrowed);
-        at(e, us, 2)
+        on(e, us, 2)
     }
 
     fn incidents(mut events: Vec<Event<'static>>) -> Vec<Incident> {
@@ -843,7 +1420,11 @@ mod tests {
             let i = &inc[0];
             assert_eq!(i.count(), 1000, "every {minutes} min");
             assert!(i.attempts.iter().all(|a| a.events.len() == 4), "every {minutes} min");
-            assert_eq!(i.last().0 - i.first().0, 999 * step + 2_200, "every {minutes} min");
+            assert_eq!(
+                i.last().unwrap().0 - i.first().unwrap().0,
+                999 * step + 2_200,
+                "every {minutes} min"
+            );
             assert_eq!(i.kb, Some(5_034_765));
         }
     }
@@ -948,7 +1529,7 @@ mod tests {
     #[test]
     fn dism_runs_are_attempts_and_their_cbs_sessions_join_them() {
         let dism =
-            |us: i64, m: &'static str| at(text(Source::Dism, Level::Error, "DISM", m), us, 3);
+            |us: i64, m: &'static str| on(text(Source::Dism, Level::Error, "DISM", m), us, 3);
         let failed = "DISM.EXE: DISM Package Manager processed the command line but failed. HRESULT=80070BC9";
         let processing = "DISM Package Manager: PID=15000 TID=3328 Failed while processing command cleanup-image. - CPackageManagerCLIHandler::ExecuteCmdLine(hr:0x80070bc9)";
         let end = "Session: 31034769_4265380821 finalized. Reboot required: no [HRESULT = 0x80070bc9 - ERROR_FAIL_REBOOT_REQUIRED]";
@@ -995,7 +1576,7 @@ mod tests {
             &[("errorCode", code), ("updateTitle", title)],
         );
         e.kb = crate::parse::ident::find_kb(title);
-        at(e, us, 0)
+        on(e, us, 0)
     }
 
     #[test]

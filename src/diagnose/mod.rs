@@ -9,12 +9,14 @@ pub mod disks;
 mod headline;
 pub mod incident;
 mod reads;
+pub mod states;
 pub mod upgrade;
 
 pub use crate::category::Category;
 pub use configmgr::is_update_component;
 pub use incident::{Incident, IncidentKind};
 pub use reads::{note, reads, retain, unread_evtx};
+pub use states::{State, StateKind};
 pub use upgrade::{Outcome, Upgrade};
 
 use crate::code::Code;
@@ -87,6 +89,9 @@ pub struct Evidence {
     pub in_window: bool,
     /// Whether it is standing evidence.
     pub standing: bool,
+    /// Its event is a line of text in no known format (the last-resort reader): it counts
+    /// as weak whatever the rule says, and never decides that storage is failing.
+    pub weak: bool,
 }
 
 /// How a cause's score was made, so the report can explain it.
@@ -119,6 +124,32 @@ pub struct Cause {
     pub against: Vec<String>,
     /// Incidents it touches.
     pub incidents: Vec<u32>,
+    /// What it rests on.
+    pub basis: Basis,
+}
+
+/// What a cause rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Basis {
+    /// Evidence that rules found in the logs.
+    Evidence,
+    /// Rules matched the failure records themselves and nothing else: the cause rests on
+    /// the failures' own codes, so its confidence is low.
+    FailureRecords,
+    /// No rule found evidence: the cause is what the failure code means by itself (the
+    /// knowledge base's code → cause table), at low confidence.
+    Code(CodeBasis),
+}
+
+/// The failure code a cause was ranked from, and why it points there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CodeBasis {
+    /// The code.
+    pub code: Code,
+    /// What it means for the cause.
+    pub why: &'static str,
+    /// Where that comes from.
+    pub source: &'static str,
 }
 
 /// The verdict on a bundle.
@@ -134,6 +165,9 @@ pub struct Diagnosis {
     pub storage_first: bool,
     /// Standing warnings that hold even without an update failure (e.g. SMART).
     pub warnings: Vec<Evidence>,
+    /// States that block the next attempt and still hold when the logs end (a pending
+    /// restart, a store flagged corrupt).
+    pub states: Vec<State>,
     /// The correlation window used.
     pub window_us: i64,
     /// The incident the verdict leads with (an index into `incidents`): the update that
@@ -203,6 +237,10 @@ impl Spans {
 /// Weight for standing evidence far from any failure.
 const STANDING_WEIGHT: f64 = 0.35;
 
+/// Weight for evidence without a time while there are failures: it may have been next to one
+/// or far from all, so it counts as if at the edge of the window.
+const UNTIMED_WEIGHT: f64 = 0.5;
+
 fn evidence_for(
     signals: &[Signal],
     events: &[Event<'_>],
@@ -214,19 +252,29 @@ fn evidence_for(
         .iter()
         .filter_map(|s| {
             let e = &events[s.event];
-            let d = spans.distance(e.time);
+            let d = e.time.and_then(|t| spans.distance(t));
             let in_window = d.is_some_and(|d| d <= window_us);
             let closeness = match d {
                 Some(d) if in_window => 1.0 - 0.5 * (d as f64 / window_us as f64),
+                _ if e.time.is_none() && !incidents.is_empty() => {
+                    if s.hit.standing {
+                        UNTIMED_WEIGHT.max(STANDING_WEIGHT)
+                    } else {
+                        UNTIMED_WEIGHT
+                    }
+                }
                 _ if s.hit.standing => STANDING_WEIGHT,
                 _ => return None,
             };
+            let weak = e.source == Source::Text;
+            let severity = if weak { rules::Severity::Low } else { s.hit.severity };
             Some(Evidence {
                 rule: s.rule,
                 event: s.event,
-                weight: s.hit.severity.weight() * closeness,
+                weight: severity.weight() * closeness,
                 in_window,
                 standing: s.hit.standing,
+                weak,
             })
         })
         .collect()
@@ -241,7 +289,14 @@ fn score(evidence: &[Evidence], events: &[Event<'_>]) -> (f64, ScoreParts) {
         let best = of_rule.iter().map(|e| e.weight).fold(0.0, f64::max);
         total += best * repetition(of_rule.len());
     }
-    let sources: BTreeSet<String> = evidence.iter().map(|e| source_key(&events[e.event])).collect();
+    // Weak evidence (text in no known format) is no independent source: it agrees with
+    // nothing, unless it is all there is.
+    let strong_only = evidence.iter().any(|e| !e.weak);
+    let sources: BTreeSet<String> = evidence
+        .iter()
+        .filter(|e| !(strong_only && e.weak))
+        .map(|e| source_key(&events[e.event]))
+        .collect();
     let agreement = (1.0 + 0.25 * (sources.len().saturating_sub(1)) as f64).min(2.0);
     let score = (total * agreement * 100.0).round() / 100.0;
     (
@@ -257,8 +312,10 @@ fn score(evidence: &[Evidence], events: &[Event<'_>]) -> (f64, ScoreParts) {
 
 /// Storage evidence is corroborated when a strong signal has company (another signal or a
 /// SMART prediction) or when weak signals come from several rules. One weak signal is not.
-/// `strong` lists the strong storage hits as (event, rule id), sorted.
+/// `strong` lists the strong storage hits as (event, rule id), sorted. Weak evidence (from
+/// unrecognised text) corroborates nothing.
 fn storage_corroborated(evidence: &[Evidence], strong: &[(usize, &str)]) -> bool {
+    let evidence: Vec<&Evidence> = evidence.iter().filter(|e| !e.weak).collect();
     let strong =
         evidence.iter().filter(|e| strong.binary_search(&(e.event, e.rule.id)).is_ok()).count();
     let critical = evidence.iter().any(|e| e.rule.severity == rules::Severity::Critical);
@@ -288,21 +345,24 @@ fn against(
             }
         }
         Category::Corruption => {
-            let last_failure = incidents.iter().map(Incident::last).max().unwrap_or(Timestamp(0));
-            // The timeline is sorted: only what follows the last failure is read.
-            let after = events.partition_point(|e| e.time <= last_failure);
-            let clean_scan =
-                fetched(events.get(after..).unwrap_or_default()).find(|e| reports_healthy_store(e));
-            if let Some(e) = clean_scan {
-                out.push(format!("A later scan or repair reported a healthy store ({}).", e.time));
+            // Only failures with a time can be followed by a scan.
+            if let Some(last_failure) = incidents.iter().filter_map(Incident::last).max() {
+                // The timeline is sorted: only what follows the last failure is read.
+                let after = events.partition_point(|e| e.time.is_none_or(|t| t <= last_failure));
+                let clean_scan = fetched(events.get(after..).unwrap_or_default())
+                    .find(|e| reports_healthy_store(e))
+                    .and_then(|e| e.time);
+                if let Some(t) = clean_scan {
+                    out.push(format!("A later scan or repair reported a healthy store ({t})."));
+                }
             }
         }
         Category::PendingReboot => {
             let boots = events.iter().filter(|e| is_boot(e));
-            let first_pending = evidence.iter().map(|e| events[e.event].time).min();
-            let last_failure = incidents.iter().map(Incident::last).max();
+            let first_pending = evidence.iter().filter_map(|e| events[e.event].time).min();
+            let last_failure = incidents.iter().filter_map(Incident::last).max();
             if let (Some(p), Some(f)) = (first_pending, last_failure)
-                && let Some(b) = boots.map(|e| e.time).find(|t| *t > p && *t < f)
+                && let Some(b) = boots.filter_map(|e| e.time).find(|t| *t > p && *t < f)
             {
                 out.push(format!("The machine restarted at {b} after the pending operation was logged, and the update still failed."));
             }
@@ -362,20 +422,24 @@ fn confidence(score: f64, sources: usize, decisive: bool) -> Confidence {
     }
 }
 
-/// Incidents a piece of evidence is near.
+/// Incidents a piece of evidence is near. Evidence without a time is near the incidents
+/// with failure records without a time (a redacted paste), or, when there are none, near
+/// every incident: how far it was cannot be known.
 fn touched(
     evidence: &[Evidence],
     events: &[Event<'_>],
     incidents: &[Incident],
     window_us: i64,
 ) -> Vec<u32> {
+    let any_untimed = incidents.iter().any(|i| !i.untimed.is_empty());
     incidents
         .iter()
         .filter(|i| {
             let spans = Spans::new(i.attempts.iter());
-            evidence
-                .iter()
-                .any(|e| spans.distance(events[e.event].time).is_some_and(|d| d <= window_us))
+            evidence.iter().any(|e| match events[e.event].time {
+                Some(t) => spans.distance(t).is_some_and(|d| d <= window_us),
+                None => !any_untimed || !i.untimed.is_empty(),
+            })
         })
         .map(|i| i.id)
         .collect()
@@ -401,6 +465,7 @@ fn repeated_failures(
             weight: rules::Severity::Medium.weight(),
             in_window: true,
             standing: false,
+            weak: false,
         })
         .collect()
 }
@@ -419,6 +484,8 @@ pub fn diagnose(
     let (upgrades, incidents) = with_upgrades(events, incidents);
     let mut all = evidence_for(&signals, events, &incidents, window);
     all.extend(repeated_failures(&incidents, events, notes));
+    let pending = pending_at_failures(&incidents, events, &signals, &all);
+    all.extend(pending);
     // Storage evidence on a disk that does not hold Windows is shown, not weighed.
     let disks = disks::assess(events, &facts, &signals, &mut all);
     let mut strong: Vec<(usize, &str)> = signals
@@ -449,8 +516,25 @@ pub fn diagnose(
                 against: against(category, &ev, events, notes, &incidents, spans),
                 incidents: touched(&ev, events, &incidents, window),
                 evidence: ev,
+                basis: Basis::Evidence,
             });
         }
+        // A cause whose only evidence is the failure records themselves rests on their codes.
+        // Setup's records of a feature update name its phase and operation: more than a code.
+        let records: BTreeSet<usize> = incidents
+            .iter()
+            .filter(|i| i.kind != IncidentKind::FeatureUpdate)
+            .flat_map(Incident::records)
+            .collect();
+        for c in &mut causes {
+            if c.evidence.iter().all(|e| records.contains(&e.event)) {
+                c.basis = Basis::FailureRecords;
+                if !(storage_first && c.category == Category::Storage) {
+                    c.confidence = Confidence::Low;
+                }
+            }
+        }
+        code_driven(&mut causes, &incidents, events);
         // Total order: corroborated storage first, then score, then the fixed category order.
         causes.sort_by(|a, b| {
             let sa = storage_first && a.category == Category::Storage;
@@ -466,8 +550,13 @@ pub fn diagnose(
     } else {
         Vec::new()
     };
-    let remedies = plan(&causes, &incidents, &all, events, storage_first);
-    let headline = headline::incident(&incidents);
+    let states = states::find(events, &signals);
+    let remedies = if incidents.is_empty() {
+        state_remedies(&states)
+    } else {
+        plan(&causes, &incidents, &all, events, storage_first)
+    };
+    let headline = headline::incident(&incidents, events);
     let headline_cause = headline.and_then(|h| headline::cause(&causes, incidents[h].id));
     Diagnosis {
         incidents,
@@ -475,6 +564,7 @@ pub fn diagnose(
         remedies,
         storage_first,
         warnings,
+        states,
         window_us: window,
         headline,
         headline_cause,
@@ -565,6 +655,101 @@ fn fetched<'a, 'e>(events: &'a [Event<'e>]) -> impl Iterator<Item = &'a Event<'e
     })
 }
 
+/// A restart pending when a failure started, whose sign lies outside the window (the signs
+/// inside it count already): standing evidence for a pending restart, since no boot came
+/// between the sign and the failure.
+fn pending_at_failures(
+    incidents: &[Incident],
+    events: &[Event<'_>],
+    signals: &[Signal],
+    evidence: &[Evidence],
+) -> Vec<Evidence> {
+    let (periods, _) = states::pending_periods(events, signals);
+    periods
+        .iter()
+        .filter(|p| !evidence.iter().any(|e| e.event == p.event))
+        .filter(|p| {
+            incidents
+                .iter()
+                .flat_map(|i| &i.attempts)
+                .any(|a| p.from < a.first && p.until.is_none_or(|u| u > a.first))
+        })
+        .filter_map(|p| {
+            let s = signals.iter().find(|s| s.event == p.event)?;
+            Some(Evidence {
+                rule: s.rule,
+                event: p.event,
+                weight: s.hit.severity.weight() * STANDING_WEIGHT,
+                in_window: false,
+                standing: true,
+                weak: events[p.event].source == Source::Text,
+            })
+        })
+        .collect()
+}
+
+/// Remedies for the states that hold when nothing failed: restart for a pending restart,
+/// a store repair for a store flagged corrupt.
+fn state_remedies(states: &[State]) -> Vec<Remedy> {
+    let ctx = remedy::Context::default();
+    states
+        .iter()
+        .map(|s| match s.kind {
+            StateKind::PendingRestart => RemedyId::Restart.build(&ctx, "for: a restart is pending"),
+            StateKind::StoreCorrupt => {
+                RemedyId::RestoreHealth.build(&ctx, "for: the component store is flagged corrupt")
+            }
+        })
+        .collect()
+}
+
+/// Score of a cause ranked from one failure code alone: that of one weak piece of evidence
+/// at the edge of the window, so any cause with evidence of its own ranks above it.
+const CODE_ALONE_SCORE: f64 = 0.5;
+
+/// Incidents that no cause touches get the cause their failure code points to by its own
+/// meaning (the specific failure behind a catch-all first), at low confidence: one cause per
+/// category, or the incident joins a cause of that category that rules already found.
+fn code_driven(causes: &mut Vec<Cause>, incidents: &[Incident], events: &[Event<'_>]) {
+    let mut found: Vec<Cause> = Vec::new();
+    for i in incidents {
+        if causes.iter().any(|c| c.incidents.contains(&i.id)) {
+            continue;
+        }
+        let mut candidates = wrapped_code(i, events)
+            .map(|(c, _)| c)
+            .into_iter()
+            .chain(i.code)
+            .chain(i.codes.iter().copied());
+        let Some((code, cc)) =
+            candidates.find_map(|c| crate::knowledge::by_code::cause_of(c).map(|cc| (c, cc)))
+        else {
+            continue;
+        };
+        if let Some(c) = causes.iter_mut().chain(found.iter_mut()).find(|c| c.category == cc.cause)
+        {
+            c.incidents.push(i.id);
+            if matches!(c.basis, Basis::Code(_)) {
+                c.score =
+                    (CODE_ALONE_SCORE * repetition(c.incidents.len()) * 100.0).round() / 100.0;
+                c.parts.evidence = c.score;
+            }
+            continue;
+        }
+        found.push(Cause {
+            category: cc.cause,
+            score: CODE_ALONE_SCORE,
+            parts: ScoreParts { evidence: CODE_ALONE_SCORE, sources: 1, agreement: 1.0, events: 0 },
+            confidence: Confidence::Low,
+            evidence: Vec::new(),
+            against: Vec::new(),
+            incidents: vec![i.id],
+            basis: Basis::Code(CodeBasis { code, why: cc.why, source: cc.source }),
+        });
+    }
+    causes.append(&mut found);
+}
+
 /// Remedies for the ranked causes, safest first.
 fn plan(
     causes: &[Cause],
@@ -583,6 +768,10 @@ fn plan(
             .iter()
             .any(|e| rules::pkg001::needs_stack(&events[e.event])),
         storage_failing: storage_first,
+        asr_rule: evidence
+            .iter()
+            .filter(|e| e.rule.id == "SEC004")
+            .find_map(|e| rules::sec004::rule_id(&events[e.event])),
         drivers: named(evidence, events, Category::Driver),
         apps: [Category::IncompatibleApp, Category::Migration]
             .into_iter()
@@ -604,6 +793,15 @@ fn plan(
             }
         }
     }
+    // A block by Defender's attack surface reduction is fixed on that rule, not by a clean
+    // boot: its own remedy goes with the security-software cause.
+    if let Some(rank) = relevant.iter().position(|c| {
+        c.category == Category::SecuritySoftware && c.evidence.iter().any(|e| e.rule.id == "SEC004")
+    }) {
+        let at = picked.iter().position(|(id, _, _)| *id == RemedyId::CleanBoot);
+        let asr = (RemedyId::ReviewAsrRule, rank, Category::SecuritySoftware.title());
+        picked.insert(at.unwrap_or(picked.len()), asr);
+    }
     if storage_first {
         // Backup and read-only checks come before everything, whatever else ranked high.
         picked
@@ -614,6 +812,12 @@ fn plan(
     // Safe first: by risk, then by the rank of the cause that asked for it.
     picked.sort_by_key(|(id, rank, _)| (id.risk(), *rank));
     picked.into_iter().map(|(id, _, why)| id.build(&ctx, &format!("for: {why}"))).collect()
+}
+
+/// Whether every failure record of an incident is a line of text in no known format (the
+/// last-resort reader): then the failure itself is weak evidence.
+pub fn is_weak(incident: &Incident, events: &[Event<'_>]) -> bool {
+    incident.records().all(|i| events.get(i).is_some_and(|e| e.source == Source::Text))
 }
 
 /// What the evidence of a cause names (drivers, devices, applications), for its remedies:
@@ -668,7 +872,7 @@ mod tests {
     const MIN: i64 = 60_000_000;
 
     fn at(mut e: Event<'static>, minutes: i64) -> Event<'static> {
-        e.time = Timestamp(1_700_000_000_000_000 + minutes * MIN);
+        e.time = Some(Timestamp(1_700_000_000_000_000 + minutes * MIN));
         e
     }
 
@@ -841,8 +1045,8 @@ mod tests {
         started.kb = Some(5_034_765);
         let with_events = run([fails.clone(), vec![installed.clone(), started.clone()]].concat());
         let notes = [
-            (started.time, Note::InstallStarted { kb: 5_034_765 }),
-            (installed.time, Note::UpdateInstalled),
+            (started.time.unwrap(), Note::InstallStarted { kb: 5_034_765 }),
+            (installed.time.unwrap(), Note::UpdateInstalled),
         ];
         let with_notes = diagnose(&fails, &notes, &[], Options::default());
         let without = diagnose(&fails, &[], &[], Options::default());

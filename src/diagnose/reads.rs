@@ -68,7 +68,7 @@ pub fn unread_evtx(
     kb: &dyn Fn() -> Option<u32>,
 ) -> Option<Note> {
     let kind = id.is_some_and(|id| match fam {
-        Family::WindowsUpdateClient => matches!(id, 20 | 31),
+        Family::WindowsUpdateClient => matches!(id, 20 | 22 | 25 | 31),
         Family::Servicing => matches!(id, 3 | 4 | 6 | 1014),
         Family::Disk => matches!(id, 7 | 9 | 11 | 15 | 51 | 52 | 153 | 154 | 157),
         Family::Ntfs => matches!(id, 50 | 55 | 98 | 140),
@@ -79,8 +79,10 @@ pub fn unread_evtx(
         Family::ServiceControlManager => true,
         // A disk's bus and role as it arrives.
         Family::Partition => id == 1006,
+        // Defender's attack surface reduction events (SEC004) are of no family of their own.
+        Family::Other => matches!(id, 1121 | 1122),
         // Read only when they name a USB storage device (below).
-        Family::Pnp | Family::Volmgr | Family::Other => false,
+        Family::Pnp | Family::Volmgr => false,
     });
     let usb = fam == Family::Pnp && super::disks::names_usb_storage(message);
     if kind || usb || READ.iter().any(|f| f.find(message.as_bytes()).is_some()) {

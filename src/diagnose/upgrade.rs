@@ -221,13 +221,15 @@ fn number_after(m: &str, key: &str) -> Option<u32> {
 
 impl Scan {
     fn see(&mut self, e: &Event<'_>, i: usize) {
-        let t = e.time;
-        self.first = Some(self.first.map_or(t, |f| f.min(t)));
-        self.last = Some(self.last.map_or(t, |l| l.max(t)));
-        if self.prev.is_some_and(|p| t.0 < p.0 - 60_000_000) {
-            self.clock_jumps = true;
+        // A setup line pasted without its time still counts; it is simply not placed.
+        if let Some(t) = e.time {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            if self.prev.is_some_and(|p| t.0 < p.0 - 60_000_000) {
+                self.clock_jumps = true;
+            }
+            self.prev = Some(t);
         }
-        self.prev = Some(t);
         let m = e.message.as_ref();
         let mut key = false;
         if let Some(rest) = m.split_once("Setup build version is:").map(|x| x.1) {
@@ -447,6 +449,7 @@ fn setupdiag_view(e: &Event<'_>, i: usize, up: Option<&Upgrade>) -> SetupDiagVie
 /// An attempt known only from SetupDiag's verdict (its output pasted into a ticket).
 fn from_setupdiag(e: &Event<'_>, i: usize) -> Option<Upgrade> {
     let result = e.codes.first().copied()?;
+    let time = e.time?;
     let extended = e.field("extended").and_then(hex).map(Extended);
     let rollback = e.field("profile").is_some_and(|p| p.contains("Rollback"));
     Some(Upgrade {
@@ -455,8 +458,8 @@ fn from_setupdiag(e: &Event<'_>, i: usize) -> Option<Upgrade> {
         incident: None,
         target: e.field("target-build").map(str::to_string),
         host: None,
-        first: e.time,
-        last: e.time,
+        first: time,
+        last: time,
         phase: e.field("phase").and_then(Phase::from_name).or_else(|| extended?.phase()),
         operation: extended
             .map(Extended::operation)
@@ -530,8 +533,9 @@ pub(crate) fn find(events: &[Event<'_>]) -> (Vec<Upgrade>, Vec<Incident>) {
         let e = &events[i];
         let near = upgrades.iter_mut().find(|u| {
             u.setupdiag.is_none()
-                && e.time.0 >= u.first.0 - SAME_ATTEMPT_US
-                && e.time.0 <= u.last.0 + SAME_ATTEMPT_US
+                && e.time.is_some_and(|t| {
+                    t.0 >= u.first.0 - SAME_ATTEMPT_US && t.0 <= u.last.0 + SAME_ATTEMPT_US
+                })
         });
         match near {
             Some(u) => {
@@ -567,6 +571,7 @@ pub(crate) fn find(events: &[Event<'_>]) -> (Vec<Upgrade>, Vec<Incident>) {
             update_id: None,
             code: u.result,
             codes,
+            untimed: Vec::new(),
             attempts: vec![Attempt {
                 first: u.first,
                 last: u.last,
@@ -605,7 +610,7 @@ mod tests {
     ) -> Event<'static> {
         let mut e = text(Source::Setup, level, comp, msg);
         e.at = Location { artifact: a, pos: Pos::Line(n) };
-        e.time = Timestamp(1_621_300_000_000_000 + min * 60_000_000);
+        e.time = Some(Timestamp(1_621_300_000_000_000 + min * 60_000_000));
         e
     }
 

@@ -12,12 +12,15 @@ pub mod ident;
 pub mod setup;
 pub mod text;
 
+use text::fragment::Hint;
 pub use text::{cbs, wu};
 use text::{lines, prefilter};
 
 use crate::bundle::{Artifact, Bundle, Kind, decode, decode::Decoded};
+use crate::clock::evidence::ClockClues;
 use crate::code::extract::CodeExtractor;
 use crate::event::{Event, Note, Pos, Source};
+use crate::machine::MachineClues;
 use crate::time::{TimeBase, Timestamp};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -151,6 +154,17 @@ pub struct Coverage {
     /// Records counted but not decoded (.etl records that need a manifest).
     #[serde(skip_serializing_if = "is_zero", default)]
     pub undecoded: u64,
+    /// Read by the lenient reader of pasted fragments: copy prefixes, changed spacing,
+    /// redacted times and wrapped lines were expected.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub lenient: bool,
+    /// Lines whose layout had been changed on the way (a copy prefix, collapsed or shortened
+    /// padding, TABs or other spaces, a redacted time) and that were read by their tokens.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub repaired_lines: u64,
+    /// Records without a time (redacted or cut off): read, but not on the timeline.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub untimed: u64,
     /// Earliest record time, in the source's time base.
     #[serde(skip)]
     pub first: Option<Timestamp>,
@@ -166,6 +180,9 @@ impl Coverage {
     }
 
     fn absorb(&mut self, o: &Coverage) {
+        self.lenient |= o.lenient;
+        self.repaired_lines += o.repaired_lines;
+        self.untimed += o.untimed;
         self.lines += o.lines;
         self.records += o.records;
         self.recovered += o.recovered;
@@ -183,6 +200,11 @@ impl Coverage {
     }
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Where an offset vote came from, in order of trust.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
@@ -195,16 +217,17 @@ pub enum OffsetSource {
     WuBanner,
     /// Kernel-General 12 in a text export: boot time in UTC against the export's own date.
     BootEvent,
-    /// A reader's own per-record offset (e.g. `CMTrace`'s `time="08:52:46.695+240"`, the
-    /// `+0300` of ReportingEvents.log).
-    RecordOffset,
     /// The machine's time zone in an .etl header, at the times of the trace's events.
     EtlZone,
-}
-
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if signature")]
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+    /// Kernel-General 1 in a text export: the new system time in UTC against the export's
+    /// own date.
+    TimeChange,
+    /// A reader's own per-record offset (e.g. `CMTrace`'s `time="08:52:46.695+240"`, the
+    /// `+0300` of ReportingEvents.log), given through `Piece::offset_seen`.
+    RecordOffset,
+    /// Kernel-General 24 in an .evtx: the kernel's current bias (daylight time included) when
+    /// it refreshed its zone information, at a UTC instant.
+    ZoneRefresh,
 }
 
 /// Evidence about an artifact's UTC offset: (source, minutes east) → count.
@@ -223,6 +246,10 @@ pub struct ParsedArtifact<'t> {
     pub issues: Vec<ParseIssue>,
     /// Offset evidence.
     pub offsets: OffsetVotes,
+    /// The same evidence in file order with its local times, and zone clues.
+    pub clock: ClockClues,
+    /// What names the machine and its build.
+    pub machine: MachineClues,
     /// Whether the source writes local time.
     pub time_base: Option<TimeBase>,
 }
@@ -234,6 +261,8 @@ pub(crate) struct Piece<'t> {
     pub(crate) coverage: Coverage,
     pub(crate) issues: Vec<ParseIssue>,
     pub(crate) offsets: OffsetVotes,
+    pub(crate) clock: ClockClues,
+    pub(crate) machine: MachineClues,
     /// Line terminators in this piece (to number the next piece's lines).
     pub(crate) newlines: u64,
     /// NUL bytes in this piece's text.
@@ -260,8 +289,8 @@ pub enum Retain {
 /// what it notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeftOut {
-    /// When it happened, as the source wrote it.
-    pub time: Timestamp,
+    /// When it happened, as the source wrote it (`None`: no time, see [`Event::time`]).
+    pub time: Option<Timestamp>,
     /// The time base the source wrote.
     pub time_base: TimeBase,
     /// What diagnosis still reads of it.
@@ -272,6 +301,22 @@ impl<'t> Piece<'t> {
     pub(crate) fn issue(&mut self, kind: IssueKind, pos: Option<Pos>, detail: impl Into<String>) {
         self.coverage.damaged += 1;
         self.issues.push(ParseIssue { kind, pos, detail: detail.into() });
+    }
+
+    /// Notes that at `local` (the record's local time) the offset was `minutes` east of UTC,
+    /// as `source` tells: a point in its clock's history (a change between stretches is a DST
+    /// switch, not noise), and a vote for the artifact's offset once the pieces are merged.
+    /// Readers whose records carry their own offset call this per record.
+    pub(crate) fn offset_seen(&mut self, source: OffsetSource, local: Timestamp, minutes: i32) {
+        self.clock.point(source, local, minutes);
+    }
+
+    /// The votes for an offset: those cast directly, and the points of [`Piece::offset_seen`].
+    #[cfg(test)]
+    pub(crate) fn offset_votes(&self) -> OffsetVotes {
+        let mut v = self.offsets.clone();
+        self.clock.votes_into(&mut v);
+        v
     }
 
     pub(crate) fn push(&mut self, keep: Keep, event: Event<'t>, notable: bool) {
@@ -389,6 +434,9 @@ fn is_text_kind(kind: Kind) -> bool {
             | Kind::EventJson
             | Kind::EventTable
             | Kind::EventCsv
+            | Kind::Text
+            | Kind::EventViewerText
+            | Kind::EventList
     )
 }
 
@@ -400,9 +448,14 @@ impl<'b> Texts<'b> {
             .artifacts
             .iter()
             .map(|a| {
-                is_text_kind(a.kind).then(|| match decode::utf8_payload(a.bytes(), a.encoding) {
-                    Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
-                    None => Text::Utf16 { artifact: a, decoded: OnceLock::new() },
+                is_text_kind(a.kind).then(|| {
+                    match decode::utf8_payload(a.bytes(), a.encoding)
+                        .filter(|_| a.is_one_encoding())
+                    {
+                        Some(bytes) => Text::Utf8 { bytes, lossy: OnceLock::new() },
+                        // UTF-16, or UTF-8 with UTF-16 appended: decoded before parsing.
+                        None => Text::Utf16 { artifact: a, decoded: OnceLock::new() },
+                    }
                 })
             })
             .collect();
@@ -483,6 +536,8 @@ enum Job<'t> {
     Text {
         artifact: usize,
         kind: Kind,
+        /// Read by the lenient reader of fragments (the whole file in one job).
+        lenient: bool,
         /// The bundle path (some setup files are dated by their name).
         name: &'t str,
         src: Src<'t>,
@@ -495,7 +550,10 @@ enum Job<'t> {
     /// A memory dump: only its header is read.
     Dump {
         artifact: usize,
+        /// Its header (only that is loaded).
         bytes: &'t [u8],
+        /// Its size on disk.
+        size: u64,
     },
     Etl {
         artifact: usize,
@@ -523,19 +581,27 @@ impl Job<'_> {
 }
 
 /// Queues the pieces of text artifact `i` (pieces start at records, so that none straddles
-/// two pieces, and at line starts, so that each piece is whole UTF-8 characters).
+/// two pieces, and at line starts, so that each piece is whole UTF-8 characters). A file
+/// read leniently is one job: a record may start on any kind of line there; so are
+/// documents (XML, JSON, SetupDiag's report).
 fn text_jobs<'t>(
     jobs: &mut Vec<Job<'t>>,
     i: usize,
-    (kind, name): (Kind, &'t str),
+    a: &'t Artifact,
     src: Src<'t>,
     piece_bytes: usize,
 ) {
+    let whole = matches!(a.kind, Kind::Text | Kind::EventViewerText | Kind::EventList);
+    let (kind, lenient, name) = (a.kind, a.lenient || whole, a.path.as_str());
     let bytes = src.bytes();
+    if lenient {
+        jobs.push(Job::Text { artifact: i, kind, lenient, name, src, range: 0..bytes.len() });
+        return;
+    }
     // Documents (XML, JSON, SetupDiag's report) are read whole.
     // So are the exports whose records cannot be found from a line alone (a table's columns
     // are placed by its header, CSV fields may hold line breaks).
-    let whole = matches!(
+    let document = matches!(
         kind,
         Kind::CompatReport
             | Kind::SetupErrorsXml
@@ -545,11 +611,11 @@ fn text_jobs<'t>(
             | Kind::EventTable
             | Kind::EventCsv
     );
-    let parts = if whole { 1 } else { (bytes.len() / piece_bytes.max(1)).max(1) };
+    let parts = if document { 1 } else { (bytes.len() / piece_bytes.max(1)).max(1) };
     let points = lines::split_points(bytes, parts, record_start(kind));
     for (j, &start) in points.iter().enumerate() {
         let end = points.get(j + 1).copied().unwrap_or(bytes.len());
-        jobs.push(Job::Text { artifact: i, kind, name, src, range: start..end });
+        jobs.push(Job::Text { artifact: i, kind, lenient, name, src, range: start..end });
     }
 }
 
@@ -566,28 +632,37 @@ fn record_start(kind: Kind) -> fn(&[u8]) -> bool {
 
 /// Parses one job; `None` for a text piece that is not valid UTF-8.
 fn run<'t>(job: &Job<'t>, ctx: &Ctx) -> Option<Piece<'t>> {
-    let (kind, name, text) = match job {
-        Job::Text { kind, name, src, range, .. } => (*kind, *name, src.text(range.clone())?),
+    let (kind, lenient, name, text) = match job {
+        Job::Text { kind, lenient, name, src, range, .. } => {
+            (*kind, *lenient, *name, src.text(range.clone())?)
+        }
         Job::Evtx { bytes, .. } => return Some(evtx::parse(bytes, ctx)),
-        Job::Dump { bytes, .. } => return Some(setup::dump::parse(bytes, ctx)),
+        Job::Dump { bytes, size, .. } => return Some(setup::dump::parse(bytes, *size, ctx)),
         Job::Etl { bytes, .. } => return Some(etl::parse(bytes, ctx)),
     };
-    Some(match kind {
-        Kind::Cbs => cbs::parse(text, Source::Cbs, ctx),
-        Kind::Dism => cbs::parse(text, Source::Dism, ctx),
-        Kind::WindowsUpdate | Kind::WindowsUpdateLegacy => wu::parse(text, ctx),
-        Kind::SetupLog => setup::panther::parse(text, ctx),
-        Kind::SetupApi => setup::setupapi::parse(text, ctx),
-        Kind::CompatReport => setup::compat::parse(text, name, ctx),
-        Kind::SetupErrorsXml => setup::rowset::parse(text, name, ctx),
-        Kind::SetupDiag => setup::setupdiag::parse(text, ctx),
-        Kind::CmTrace => cmtrace::parse(text, ctx),
-        Kind::ReportingEvents => text::reporting::parse(text, ctx),
-        Kind::EventXml => export::xml::parse(text, ctx),
-        Kind::EventJson => export::json::parse(text, ctx),
-        Kind::EventTable => export::table::parse(text, ctx),
-        Kind::EventCsv => export::csv::parse(text, ctx),
-        _ => export::parse(text, ctx),
+    let hint = |h| text::fragment::parse(text, h, ctx);
+    Some(match (kind, lenient) {
+        (Kind::Text, _) => hint(Hint::Text),
+        (Kind::EventViewerText, _) => export::viewer::parse(text, ctx),
+        (Kind::EventList, _) => export::format_list::parse(text, ctx),
+        (Kind::Cbs, true) => hint(Hint::Cbs),
+        (Kind::Dism, true) => hint(Hint::Dism),
+        (Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, true) => hint(Hint::WindowsUpdate),
+        (Kind::Cbs, false) => cbs::parse(text, Source::Cbs, ctx),
+        (Kind::Dism, false) => cbs::parse(text, Source::Dism, ctx),
+        (Kind::WindowsUpdate | Kind::WindowsUpdateLegacy, false) => wu::parse(text, ctx),
+        (Kind::SetupLog, _) => setup::panther::parse(text, ctx),
+        (Kind::SetupApi, _) => setup::setupapi::parse(text, ctx),
+        (Kind::CompatReport, _) => setup::compat::parse(text, name, ctx),
+        (Kind::SetupErrorsXml, _) => setup::rowset::parse(text, name, ctx),
+        (Kind::SetupDiag, _) => setup::setupdiag::parse(text, ctx),
+        (Kind::CmTrace, _) => cmtrace::parse(text, ctx),
+        (Kind::ReportingEvents, _) => text::reporting::parse(text, ctx),
+        (Kind::EventXml, _) => export::xml::parse(text, ctx),
+        (Kind::EventJson, _) => export::json::parse(text, ctx),
+        (Kind::EventTable, _) => export::table::parse(text, ctx),
+        (Kind::EventCsv, _) => export::csv::parse(text, ctx),
+        (_, lenient) => export::parse(text, lenient, ctx),
     })
 }
 
@@ -662,12 +737,14 @@ pub fn parse<'t>(
     for (i, a) in bundle.artifacts.iter().enumerate() {
         match a.kind {
             Kind::Evtx => jobs.push(Job::Evtx { artifact: i, bytes: a.bytes() }),
-            Kind::MemoryDump => jobs.push(Job::Dump { artifact: i, bytes: a.bytes() }),
+            Kind::MemoryDump => {
+                jobs.push(Job::Dump { artifact: i, bytes: a.bytes(), size: a.size });
+            }
             Kind::Etl => jobs.push(Job::Etl { artifact: i, bytes: a.bytes() }),
             k if is_text_kind(k) && texts.undecoded(i) => undecoded.push(i),
             k if is_text_kind(k) => {
                 let Some(src) = texts.source(i) else { continue };
-                text_jobs(&mut jobs, i, (k, &a.path), src, opts.piece_bytes);
+                text_jobs(&mut jobs, i, a, src, opts.piece_bytes);
             }
             _ => {}
         }
@@ -681,7 +758,7 @@ pub fn parse<'t>(
         let mut decoded = Vec::new();
         for &i in &undecoded {
             if let (Some(a), Some(src)) = (bundle.artifacts.get(i), texts.source(i)) {
-                text_jobs(&mut decoded, i, (a.kind, &a.path), src, opts.piece_bytes);
+                text_jobs(&mut decoded, i, a, src, opts.piece_bytes);
             }
         }
         results.extend(run_all(&decoded, &ctx, opts.retain));
@@ -693,7 +770,7 @@ pub fn parse<'t>(
         for (i, a) in bundle.artifacts.iter().enumerate().filter(|(i, _)| invalid.contains(i)) {
             texts.decode_lossy(i);
             if let Some(src) = texts.source(i) {
-                text_jobs(&mut again, i, (a.kind, &a.path), src, opts.piece_bytes);
+                text_jobs(&mut again, i, a, src, opts.piece_bytes);
             }
         }
         results.retain(|(i, _)| !invalid.contains(i));
@@ -766,6 +843,10 @@ pub fn parse<'t>(
         for (k, v) in piece.offsets {
             *dst.offsets.entry(k).or_default() += v;
         }
+        // Points become votes here, once per piece, rather than one map entry per line.
+        piece.clock.votes_into(&mut dst.offsets);
+        dst.clock.absorb(std::mem::take(&mut piece.clock));
+        dst.machine.absorb(std::mem::take(&mut piece.machine));
         if dst.events.is_empty() {
             dst.events = std::mem::take(&mut piece.events);
             dst.events.reserve_exact(totals.get(i).map_or(0, |t| t - dst.events.len()));
@@ -779,6 +860,16 @@ pub fn parse<'t>(
         }
         if texts.get(i).is_some() {
             dst.coverage.replaced_chars = texts.replaced(i);
+        }
+        if let (Some(a), Some(src)) = (bundle.artifacts.get(i), texts.source(i))
+            && let Some(b) = crate::machine::scan::build_of(
+                a.kind,
+                src.bytes(),
+                dst.coverage.first,
+                dst.coverage.last,
+            )
+        {
+            dst.machine.build(b);
         }
         if let Some(&n) = cut.get(i).filter(|&&n| n > 0) {
             dst.issues.push(ParseIssue {

@@ -11,8 +11,9 @@ use std::io::{self, Write};
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EventView<'a> {
     /// UTC time, ISO 8601 with microseconds (an instant past the end of year 9999 in UTC
-    /// keeps four digits by carrying its own offset, as in the timeline export).
-    pub time: String,
+    /// keeps four digits by carrying its own offset, as in the timeline export); `null` when
+    /// the line had no time (redacted or cut off).
+    pub time: Option<String>,
     /// `utc` or `local` (the base the source wrote; `time` is always UTC).
     pub time_base: &'static str,
     /// `CBS.log:1234`, `System.evtx#48211`.
@@ -63,7 +64,7 @@ impl<'a> EventView<'a> {
             .map(|f| (f.name.to_string(), Value::String(f.value.to_string())))
             .collect();
         EventView {
-            time: super::timeline::datetime(e.time),
+            time: e.time.map(super::timeline::datetime),
             time_base: match e.time_base {
                 TimeBase::Utc => "utc",
                 TimeBase::Local => "local",

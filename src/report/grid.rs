@@ -29,9 +29,15 @@ pub struct GridCell {
 }
 
 impl GridCell {
-    /// A cell whose words may be wrapped apart (lines break at `\n`).
+    /// A cell whose words may be wrapped apart (lines break at `\n`). Whatever it holds is
+    /// made safe for a terminal first ([`super::safe::cell`]).
     pub fn new(text: impl Into<String>) -> Self {
-        GridCell { text: text.into(), tint: None, bold: false }
+        let text: String = text.into();
+        let text = match super::safe::cell(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(safe) => safe,
+        };
+        GridCell { text, tint: None, bold: false }
     }
 
     /// A cell of units, each kept on one line, wrapped apart only between units.

@@ -22,8 +22,11 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and newline are not allowed in HTML text.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            // Control characters other than tab and newline are not allowed in HTML text;
+            // they, and the characters that reorder text, are shown as `\u{…}`.
+            c if super::safe::is_unsafe(c) && c != '\n' && c != '\t' => {
+                out.push_str(&super::safe::name(c.encode_utf8(&mut [0; 4])));
+            }
             c => out.push(c),
         }
     }
@@ -105,11 +108,12 @@ fn evidence_item(s: &mut String, e: &EvidenceView) {
 fn evidence_body(s: &mut String, e: &EvidenceView) {
     let _ = write!(
         s,
-        r#"<code>{at}</code> <span class="mono">{rule}</span> {time} — {text}"#,
+        r#"<code>{at}</code> <span class="mono">{rule}</span> {time} — {text}{weak}"#,
         at = esc(&e.event.at),
         rule = esc(&e.rule),
-        time = esc(&short(&e.event.time)),
+        time = esc(&e.event.time.as_deref().map_or_else(|| "time unknown".to_string(), short)),
         text = esc(&e.event.excerpt),
+        weak = if e.weak { " <em>(weak: text in no known format)</em>" } else { "" },
     );
 }
 
@@ -158,6 +162,9 @@ pub fn write(
         };
         let _ = writeln!(s, "<p{class}>{}</p>", esc(line));
     }
+    if let Some(line) = super::inventory::machine_line(&report.machine) {
+        let _ = writeln!(s, "<p class=\"machine\">{}</p>", esc(&line));
+    }
     s.push_str("</section>\n");
 
     // Timeline picture.
@@ -199,13 +206,15 @@ pub fn write(
             };
             let _ = writeln!(
                 s,
-                "<tr data-incident=\"{id}\"><td>{id}</td><td class=\"update\">{u}</td><td>{k}</td><td>{code}</td><td>{n}</td><td class=\"when\">{a}<br>→ {b}</td><td>{wraps}</td></tr>",
+                "<tr data-incident=\"{id}\"><td>{id}</td><td class=\"update\">{u}</td><td>{k}</td><td>{code}</td><td>{n}</td><td class=\"when\">{when}</td><td>{wraps}</td></tr>",
                 id = i.id,
                 u = esc(&i.update),
                 k = esc(i.what),
                 n = i.count,
-                a = esc(&short(&i.first)),
-                b = esc(&short(&i.last)),
+                when = match (&i.first, &i.last) {
+                    (Some(a), Some(b)) => format!("{}<br>→ {}", esc(&short(a)), esc(&short(b))),
+                    _ => "time unknown".to_string(),
+                },
             );
         }
         s.push_str("</table></div>\n</section>\n");
@@ -231,20 +240,24 @@ pub fn write(
             if let Some(n) = c.note {
                 let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(n));
             }
+            if let Some(b) = &c.basis {
+                let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&b.words));
+            }
             // The strongest evidence shows; the rest of each cause's opens on demand.
             let _ = writeln!(
                 s,
                 "<details{}><summary>Evidence ({})</summary>",
                 if c.rank == 1 { " open" } else { "" },
-                c.evidence.len() + c.against.len()
+                c.evidence.len() + c.evidence_omitted + c.against.len()
             );
             s.push_str("<ul>\n");
             for e in c.evidence.iter().take(8) {
                 evidence_item(&mut s, e);
                 s.push('\n');
             }
-            if c.evidence.len() > 8 {
-                let _ = writeln!(s, "<li>… and {} more</li>", c.evidence.len() - 8);
+            let total = c.evidence.len() + c.evidence_omitted;
+            if total > 8 {
+                let _ = writeln!(s, "<li>… and {} more</li>", total - 8);
             }
             for a in &c.against {
                 let _ = writeln!(s, "<li class=\"against\">Against: {}</li>", esc(a));
@@ -282,6 +295,9 @@ pub fn write(
                 evidence_body(&mut s, e);
                 s.push_str("</li>\n");
             }
+            if report.other_disks_omitted > 0 {
+                let _ = writeln!(s, "<li>… and {} more</li>", report.other_disks_omitted);
+            }
             s.push_str("</ul>\n");
         }
         s.push_str("</section>\n");
@@ -291,6 +307,9 @@ pub fn write(
         for e in &report.warnings {
             evidence_item(&mut s, e);
             s.push('\n');
+        }
+        if report.warnings_omitted > 0 {
+            let _ = writeln!(s, "<li>… and {} more</li>", report.warnings_omitted);
         }
         s.push_str("</ul>\n</section>\n");
     }
@@ -348,6 +367,13 @@ pub fn write(
         c.skipped,
         esc(&report.clock)
     );
+    // The zone and the offsets over time, when there is more to say than one offset.
+    let tz = &report.time_zone;
+    if tz.zone.is_some() || tz.periods.len() > 1 {
+        for line in tz.lines() {
+            let _ = writeln!(s, "<p class=\"sub\">{}</p>", esc(line.trim()));
+        }
+    }
     let _ = writeln!(
         s,
         "<details><summary>Every file ({})</summary>\n<div class=\"scroll\">",
@@ -393,6 +419,7 @@ mod tests {
         let e = esc(nasty);
         assert!(!e.contains('<') && !e.contains('>') && !e.contains('"') && !e.contains('\''));
         assert!(e.contains("&lt;script&gt;") && e.contains("&amp;"));
-        assert_eq!(esc("a\u{0}b\u{1b}c\n"), "a\u{FFFD}b\u{FFFD}c\n");
+        assert_eq!(esc("a\u{0}b\u{1b}c\n"), "a\\u{0}b\\u{1b}c\n");
+        assert_eq!(esc("x\u{202e}y"), "x\\u{202e}y");
     }
 }

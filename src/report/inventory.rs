@@ -3,8 +3,10 @@
 use super::SCHEMA_VERSION;
 use super::grid::{Grid, GridCell};
 use crate::bundle::Bundle;
+use crate::clock::ClockView;
+use crate::machine::Machine;
 use crate::parse::{Coverage, ParseIssue, ParsedArtifact};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, UtcOffset};
 use crate::timeline::{OffsetChoice, Timeline};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -28,8 +30,11 @@ pub struct Row {
     /// Counts.
     #[serde(flatten)]
     pub coverage: Coverage,
-    /// Offset applied to local times in this file.
+    /// Offset applied to local times in this file (the one most of its records took).
     pub offset: Option<OffsetChoice>,
+    /// Every offset its records took, in time order, when the clock changed inside it.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub offsets: Vec<UtcOffset>,
     /// Why the file was skipped, or a note.
     pub note: Option<String>,
     /// Damage and limits met while parsing.
@@ -41,18 +46,16 @@ pub struct Row {
 pub struct Inventory {
     /// JSON contract version.
     pub schema_version: u32,
-    /// Bundle-wide offset used for local times.
+    /// The machine the logs come from.
+    pub machine: Machine,
+    /// Bundle-wide offset used for local times (the one most records took).
     pub offset: OffsetChoice,
+    /// The machine's time zone and the offsets applied over time.
+    pub time_zone: ClockView,
     /// Whether any file writes local time (otherwise the offset is unused).
     pub local_logs: bool,
     /// One row per artifact.
     pub files: Vec<Row>,
-}
-
-fn utc(t: Option<Timestamp>, offset: Option<OffsetChoice>) -> Option<String> {
-    let t = t?;
-    let t = offset.map_or(t, |o| o.offset.to_utc(t));
-    Some(t.to_string())
 }
 
 impl Inventory {
@@ -66,15 +69,17 @@ impl Inventory {
                 let p = parsed.get(i);
                 let offset = timeline.artifact_offsets.get(i).copied().flatten();
                 let coverage = p.map(|p| p.coverage.clone()).unwrap_or_default();
+                let utc = |t: Option<Timestamp>| Some(timeline.clocks.to_utc(i, t?).to_string());
                 Row {
                     path: a.path.clone(),
                     kind: a.kind.as_str(),
                     size: a.size,
                     encoding: a.encoding.as_str(),
-                    first: utc(coverage.first, offset),
-                    last: utc(coverage.last, offset),
+                    first: utc(coverage.first),
+                    last: utc(coverage.last),
                     coverage,
                     offset,
+                    offsets: timeline.clocks.offsets_used(i),
                     note: a.note.clone(),
                     issues: p.map(|p| p.issues.clone()).unwrap_or_default(),
                 }
@@ -83,7 +88,9 @@ impl Inventory {
         let local_logs = timeline.artifact_offsets.iter().any(Option::is_some);
         Inventory {
             schema_version: SCHEMA_VERSION,
+            machine: timeline.machine.clone(),
             offset: timeline.bundle_offset,
+            time_zone: timeline.clocks.view(),
             local_logs,
             files,
         }
@@ -102,6 +109,11 @@ impl Inventory {
 
     /// Writes the human table in `width` columns (one block per file when too narrow).
     pub fn write_table_sized(&self, w: &mut dyn Write, width: usize) -> io::Result<()> {
+        if let Some(line) = machine_line(&self.machine) {
+            for line in textwrap::wrap(&line, width.max(20)) {
+                writeln!(w, "{line}")?;
+            }
+        }
         let mut t = Grid::new(&[
             "file",
             "kind",
@@ -129,6 +141,12 @@ impl Inventory {
                 vec![r.coverage.records.to_string()]
             };
             let mut note = r.note.clone().unwrap_or_default();
+            if let Some(l) = lenient_note(&r.coverage) {
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                note.push_str(&l);
+            }
             for i in r.issues.iter().take(3) {
                 if !note.is_empty() {
                     note.push_str("; ");
@@ -138,8 +156,14 @@ impl Inventory {
             if r.issues.len() > 3 {
                 let _ = write!(note, "; … {} more", r.issues.len() - 3);
             }
+            // Offsets over time, one unit: a change is never cut in two.
+            let offsets = if r.offsets.is_empty() {
+                r.offset.map(|o| o.offset.to_string()).unwrap_or_default()
+            } else {
+                r.offsets.iter().map(ToString::to_string).collect::<Vec<_>>().join(" → ")
+            };
             t.row(vec![
-                GridCell::units(&[&r.path]),
+                GridCell::units(&[super::safe::name(&r.path)]),
                 GridCell::new(r.kind.to_string()),
                 GridCell::units(&[human_size(r.size)]),
                 GridCell::new(r.encoding.to_string()),
@@ -147,29 +171,93 @@ impl Inventory {
                 GridCell::units(&records),
                 GridCell::new(r.coverage.unattributed_lines.to_string()),
                 GridCell::new(r.coverage.damaged.to_string()),
-                GridCell::new(r.offset.map(|o| o.offset.to_string()).unwrap_or_default()),
-                GridCell::new(note),
+                GridCell::units(&[offsets]),
+                GridCell::new(super::safe::name(&note)),
             ]);
         }
         write!(w, "{}", t.render(width, false))?;
         for line in textwrap::wrap(&self.clock(), width.max(20)) {
             writeln!(w, "{line}")?;
         }
+        let lines = self.time_zone.lines();
+        // One period is what the sentence above says already.
+        let more = self.time_zone.zone.is_some() || self.time_zone.periods.len() > 1;
+        for line in
+            lines.iter().filter(|_| more).filter(|l| !l.starts_with("Local-time logs taken"))
+        {
+            for part in textwrap::wrap(line, width.max(20)) {
+                writeln!(w, "{part}")?;
+            }
+        }
         Ok(())
     }
 
     /// One sentence on the time base.
     pub fn clock(&self) -> String {
-        if self.local_logs {
-            format!(
-                "Times in UTC; local-time logs taken at {} ({}).",
-                self.offset.offset,
-                self.offset.origin.describe()
-            )
-        } else {
-            "Times in UTC; every source writes UTC.".to_string()
+        let tz = &self.time_zone;
+        if !self.local_logs {
+            return "Times in UTC; every source writes UTC.".to_string();
         }
+        if tz.periods.len() > 1 {
+            return format!(
+                "Times in UTC; local-time logs converted with the offset in force at each \
+                 instant, {} ({}).",
+                tz.distinct_offsets().join(" or "),
+                self.offset.origin.describe(),
+            );
+        }
+        format!(
+            "Times in UTC; local-time logs taken at {} ({}).",
+            self.offset.offset,
+            self.offset.origin.describe()
+        )
     }
+}
+
+/// How a file was read leniently, in words: `read leniently: 12 line(s) repaired, 3
+/// record(s) without a time`; `None` for a file read as it was written.
+pub(crate) fn lenient_note(c: &Coverage) -> Option<String> {
+    let details = lenient_details(c)?;
+    Some(if details.is_empty() {
+        "read leniently".to_string()
+    } else {
+        format!("read leniently: {details}")
+    })
+}
+
+/// `12 line(s) repaired, 3 record(s) without a time` (possibly empty), or `None` for a file
+/// read as it was written.
+pub(crate) fn lenient_details(c: &Coverage) -> Option<String> {
+    if !c.lenient && c.repaired_lines == 0 && c.untimed == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if c.repaired_lines > 0 {
+        parts.push(format!("{} line(s) repaired", c.repaired_lines));
+    }
+    if c.untimed > 0 {
+        parts.push(format!("{} record(s) without a time", c.untimed));
+    }
+    Some(parts.join(", "))
+}
+
+/// `Machine: DESKTOP-1N4R894 (Windows 10 Enterprise, build 10.0.17134)`, with its place
+/// when several machines were given together; `None` when the logs name nothing.
+pub fn machine_line(m: &Machine) -> Option<String> {
+    let several = m.part.filter(|p| p.1 > 1);
+    if m.name.is_none() && m.build.is_none() && several.is_none() {
+        return None;
+    }
+    let head = match several {
+        Some((k, n)) => format!("Machine {k} of {n}"),
+        None => "Machine".to_string(),
+    };
+    let aliases = if m.aliases.is_empty() {
+        String::new()
+    } else {
+        format!("; also named {} in these logs", m.aliases.join(", "))
+    };
+    Some(format!("{head}: {}{aliases}", m.describe()))
 }
 
 /// Width of [`Inventory::write_table`].

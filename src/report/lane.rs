@@ -18,7 +18,10 @@ pub fn of_artifact(bundle: &Bundle, artifact: usize) -> Option<String> {
         | Kind::EventXml
         | Kind::EventJson
         | Kind::EventTable
-        | Kind::EventCsv => channel(&a.path),
+        | Kind::EventCsv
+        | Kind::Text
+        | Kind::EventViewerText
+        | Kind::EventList => channel(&a.path),
         Kind::SetupLog | Kind::SetupErrorsXml | Kind::CompatReport | Kind::MemoryDump => {
             "Panther".to_string()
         }

@@ -1,14 +1,17 @@
 //! Markdown that survives a ticket: text that came from a log goes into code spans, where
 //! GitHub-flavoured Markdown interprets nothing (no emphasis, strikethrough, raw HTML,
 //! autolinks, `#123` references, `@mentions`, emoji or math); our own sentences have every
-//! character that could start such a construct escaped.
+//! character that could start such a construct escaped. Both first go through
+//! [`super::safe::line`], the sanitising layer every output shares, so no control or
+//! reordering character from the evidence reaches the Markdown either.
 
 /// `s` as a code span, shown literally by any CommonMark/GFM renderer. The fence is one
 /// backtick longer than the longest run inside, and padded with a space when `s` starts or
 /// ends with a backtick or a space (the renderer strips exactly that padding). Line breaks
-/// become spaces, as a renderer would make them anyway.
+/// and tabs become spaces, as a renderer would make them anyway; other controls are shown
+/// as `\u{…}` ([`super::safe::line`]).
 pub fn code(s: &str) -> String {
-    let s: String = s.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }).collect();
+    let s = super::safe::line(s);
     if s.trim_matches(' ').is_empty() {
         // A span of spaces only is shown as is; nothing is clearer than nothing.
         return String::new();
@@ -27,12 +30,11 @@ pub fn code_cell(s: &str) -> String {
 }
 
 /// Our own words, with every character that could start a Markdown construct escaped
-/// with a backslash (`CommonMark` lets any ASCII punctuation be escaped), and line breaks
-/// made spaces.
+/// with a backslash (`CommonMark` lets any ASCII punctuation be escaped), line breaks
+/// made spaces and controls shown ([`super::safe::line`]).
 pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    let chars: Vec<char> =
-        s.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }).collect();
+    let chars: Vec<char> = super::safe::line(s).chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
         let next = chars.get(i + 1).copied();
@@ -82,6 +84,9 @@ mod tests {
         assert_eq!(code("two\nlines"), "`two lines`");
         assert_eq!(code("   "), "");
         assert_eq!(code_cell("a|b"), "`a\\|b`");
+        assert_eq!(code("a`b.log"), "``a`b.log``");
+        assert_eq!(code("<img src=x onerror=alert(1)>"), "`<img src=x onerror=alert(1)>`");
+        assert_eq!(code("two\nlines\u{1b}[2J\u{202e}"), "`two lines\\u{1b}[2J\\u{202e}`");
     }
 
     #[test]
@@ -93,5 +98,7 @@ mod tests {
         assert_eq!(text("1. first"), "1\\. first");
         assert_eq!(text("- item"), "\\- item");
         assert_eq!(text("a-b 2.5"), "a-b 2.5");
+        assert_eq!(text("KB1 <script>x</script>"), "KB1 \\<script\\>x\\</script\\>");
+        assert_eq!(text("title\u{1b}]0;owned\u{7}"), "title\\\\u{1b}\\]0;owned\\\\u{7}");
     }
 }

@@ -11,6 +11,7 @@ pub mod lane;
 pub mod markdown;
 pub mod picture;
 pub mod problems;
+pub mod safe;
 pub mod timeline;
 pub mod upgrade;
 

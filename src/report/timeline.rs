@@ -7,6 +7,7 @@
 
 use super::analyze::shown;
 use super::lane;
+use super::safe;
 use crate::bundle::Bundle;
 use crate::diagnose::{self, Diagnosis, Incident};
 use crate::event::{Event, Pos, Source};
@@ -146,6 +147,8 @@ pub fn rows(
         }
     }
     for (idx, e) in events.iter().enumerate() {
+        // A timeline tool needs a time for every row: events without one are left out.
+        let Some(time) = e.time else { continue };
         let cited = !rules_of[idx].is_empty() || !incidents_of[idx].is_empty();
         if selection == Selection::Cited && !cited {
             continue;
@@ -166,12 +169,12 @@ pub fn rows(
                 cause.push(s.rule.category.id());
             }
         }
-        let mut row = event_row(bundle, e);
+        let mut row = event_row(bundle, e, time);
         row.tag = tag;
         row.rule = rules_of[idx].iter().map(|s| s.rule.id).collect();
         row.cause = cause;
         row.incident = incidents_of[idx].iter().copied().collect();
-        out.push((e.time.0, 1, idx, row));
+        out.push((time.0, 1, idx, row));
     }
     out.sort_by_key(|a| (a.0, a.1, a.2));
     out.into_iter().map(|(_, _, _, r)| r).collect()
@@ -214,10 +217,11 @@ fn parser_of(s: Source) -> &'static str {
         Source::CmTrace => "wutriage/cmtrace",
         Source::ReportingEvents => "wutriage/reportingevents",
         Source::Etl => "wutriage/etl",
+        Source::Text => "wutriage/text",
     }
 }
 
-fn event_row(bundle: &Bundle, e: &Event<'_>) -> Row {
+fn event_row(bundle: &Bundle, e: &Event<'_>, time: Timestamp) -> Row {
     let file = bundle.artifacts.get(e.at.artifact as usize).map_or("?", |a| a.path.as_str());
     let lane = lane::of_artifact(bundle, e.at.artifact as usize).unwrap_or_default();
     let evtx = matches!(e.source, Source::Evtx | Source::EventExport);
@@ -232,7 +236,7 @@ fn event_row(bundle: &Bundle, e: &Event<'_>) -> Row {
         _ => format!("[{}] {text}", e.component),
     };
     Row {
-        datetime: datetime(e.time),
+        datetime: datetime(time),
         timestamp_desc: if evtx { "Event Logged" } else { "Log Entry Written" },
         source: if evtx { "EVT" } else { "LOG" },
         source_long: if evtx {
@@ -248,7 +252,7 @@ fn event_row(bundle: &Bundle, e: &Event<'_>) -> Row {
         parser: parser_of(e.source),
         display_name: file.to_string(),
         tag: Vec::new(),
-        timestamp: e.time.as_micros(),
+        timestamp: time.as_micros(),
         source_file: file.to_string(),
         line,
         record,
@@ -275,7 +279,7 @@ fn incident_row(
     let a = &i.attempts[attempt];
     // The row points at the attempt's earliest failure record.
     let first = a.events.iter().copied().min_by_key(|&ev| (events[ev].time, events[ev].at));
-    let anchor = event_row(bundle, &events[first.unwrap_or(i.headline_event)]);
+    let anchor = event_row(bundle, &events[first.unwrap_or(i.headline_event)], a.first);
     let causes: Vec<&'static str> =
         d.causes.iter().filter(|c| c.incidents.contains(&i.id)).map(|c| c.category.id()).collect();
     let code = a
@@ -337,7 +341,8 @@ pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
     c.write_record(CSV_COLUMNS).map_err(io_error)?;
     for r in rows {
         let opt = |v: Option<String>| v.unwrap_or_default();
-        c.write_record([
+        // Every cell, ours or not, as a spreadsheet may open the file.
+        let cells = [
             r.datetime.clone(),
             r.timestamp_desc.to_string(),
             r.source.to_string(),
@@ -360,8 +365,9 @@ pub fn write_csv(rows: &[Row], w: &mut dyn Write) -> io::Result<()> {
             r.cause.join(";"),
             r.incident.iter().map(u32::to_string).collect::<Vec<_>>().join(";"),
             r.computer.clone(),
-        ])
-        .map_err(io_error)?;
+        ];
+        c.write_record(cells.iter().map(|cell| safe::csv_cell(cell).into_owned()))
+            .map_err(io_error)?;
     }
     c.flush()
 }

@@ -15,11 +15,13 @@ mod app001;
 mod cac001;
 mod cac002;
 mod cac003;
+mod cac004;
 mod cor001;
 mod cor002;
 mod cor003;
 mod cor004;
 mod cor005;
+mod cor006;
 mod drv001;
 mod drv002;
 mod drv003;
@@ -41,9 +43,11 @@ mod pkg006;
 mod pnd001;
 mod pnd002;
 mod pnd003;
+pub(crate) mod pnd004;
 mod sec001;
 mod sec002;
 mod sec003;
+pub(crate) mod sec004;
 pub(crate) mod setup_lines;
 mod sto001;
 mod sto002;
@@ -153,11 +157,13 @@ pub static RULES: &[&Rule] = &[
     &cac001::RULE,
     &cac002::RULE,
     &cac003::RULE,
+    &cac004::RULE,
     &cor001::RULE,
     &cor002::RULE,
     &cor003::RULE,
     &cor004::RULE,
     &cor005::RULE,
+    &cor006::RULE,
     &drv001::RULE,
     &drv002::RULE,
     &drv003::RULE,
@@ -179,9 +185,11 @@ pub static RULES: &[&Rule] = &[
     &pnd001::RULE,
     &pnd002::RULE,
     &pnd003::RULE,
+    &pnd004::RULE,
     &sec001::RULE,
     &sec002::RULE,
     &sec003::RULE,
+    &sec004::RULE,
     &sto001::RULE,
     &sto002::RULE,
     &sto003::RULE,
@@ -323,7 +331,7 @@ pub(crate) mod testing {
         message: &'static str,
     ) -> Event<'static> {
         Event {
-            time: Timestamp(0),
+            time: Some(Timestamp(0)),
             time_base: TimeBase::Local,
             at: Location { artifact: 0, pos: Pos::Line(1) },
             source,
@@ -352,7 +360,7 @@ pub(crate) mod testing {
             ex.extract_into(v, &mut codes);
         }
         Event {
-            time: Timestamp(0),
+            time: Some(Timestamp(0)),
             time_base: TimeBase::Utc,
             at: Location { artifact: 0, pos: Pos::Record(1) },
             source: Source::Evtx,

@@ -8,7 +8,9 @@ pub(super) static RULE: Rule = rule! {
     ///
     /// ## What it finds
     /// CBS and CSI lines announcing a rollback ("A rollback will be initiated", "Rolling back",
-    /// "Rollback … completed") and Servicing event 6 (package partially installed).
+    /// "Performing rollback", "A rollback transaction will be created", an `ExecuteState`
+    /// line that names `InitiateRollback`) and Servicing event 6 (package partially
+    /// installed).
     ///
     /// ## Why it matters
     /// A rollback means the package got far enough to change the system and then could not
@@ -26,7 +28,9 @@ pub(crate) fn is_rollback(e: &Event<'_>) -> bool {
     matches!(e.source, Source::Cbs | Source::Dism)
         && (e.message.contains("rollback will be initiated")
             || e.message.contains("Rolling back")
-            || e.message.contains("Performing rollback"))
+            || e.message.contains("Performing rollback")
+            || e.message.contains("rollback transaction will be created")
+            || e.message.contains("InitiateRollback"))
 }
 
 fn check(e: &Event<'_>) -> Option<Hit> {

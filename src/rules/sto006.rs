@@ -37,8 +37,9 @@ fn from_servicing(e: &Event<'_>) -> bool {
         | Source::Setup
         | Source::SetupApi
         | Source::ReportingEvents => true,
-        // Other traces (WaaSMedic, setup.etl) may quote a code they did not meet themselves.
-        Source::Compat | Source::SetupDiag | Source::Etl => false,
+        // Other traces (WaaSMedic, setup.etl) may quote a code they did not meet themselves;
+        // unrecognised text is weak whatever it says.
+        Source::Compat | Source::SetupDiag | Source::Etl | Source::Text => false,
         Source::CmTrace => crate::diagnose::is_update_component(&e.component),
         Source::Evtx | Source::EventExport => {
             matches!(family(&e.component), Family::WindowsUpdateClient | Family::Servicing)

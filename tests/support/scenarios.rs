@@ -266,6 +266,57 @@ impl Events {
         )
     }
 
+    /// `EventLog` 6013 (uptime) as Windows writes it: seven values, the last `<bias> <standard
+    /// name>` (the name localized), and binary data of UTF-16 strings naming the product,
+    /// `<version> Build <build>`, the build lab and the computer.
+    pub fn uptime_6013(
+        &mut self,
+        utc: Civil,
+        zone: &str,
+        product: &str,
+        version: &str,
+    ) -> &mut Self {
+        let build = version.rsplit('.').next().unwrap_or("");
+        let build_text = format!("{version} Build {build}  ");
+        let lab = format!("{build}.vb_release.191206-1406");
+        let computer = self.computer.clone();
+        let strings = [
+            "1.1",
+            "0",
+            product,
+            &build_text,
+            "Multiprocessor Free",
+            &lab,
+            "5b3fb78d",
+            "Not Available",
+            "Not Available",
+            "9",
+            "2",
+            "4096",
+            "409",
+            &computer,
+            "",
+            "",
+        ];
+        let mut binary = Vec::new();
+        for s in strings {
+            for u in s.encode_utf16().chain([0]) {
+                binary.extend(u.to_le_bytes());
+            }
+        }
+        let data = ["", "", "", "", "13", "60", zone].map(String::from).to_vec();
+        self.push(
+            "EventLog",
+            None,
+            6013,
+            Some(0x8000),
+            4,
+            utc,
+            "System",
+            Payload::Classic { data, binary: Some(binary) },
+        )
+    }
+
     pub fn bytes(&self) -> Vec<u8> {
         write_evtx(&self.list)
     }

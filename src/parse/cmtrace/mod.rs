@@ -139,8 +139,6 @@ struct Reader<'t, 'c> {
     /// Line terminators before `line_at`.
     lines_before: u64,
     line_at: usize,
-    /// The bias being counted and its count, flushed into the votes when it changes.
-    bias: Option<(i32, u64)>,
 }
 
 /// Lines of text outside any record (blank ones and the ends of records' lines aside).
@@ -173,23 +171,6 @@ impl<'t> Reader<'t, '_> {
         u32::try_from(self.lines_before + 1).unwrap_or(u32::MAX)
     }
 
-    fn vote(&mut self, bias: i32) {
-        match &mut self.bias {
-            Some((b, n)) if *b == bias => *n += 1,
-            _ => {
-                self.flush_votes();
-                self.bias = Some((bias, 1));
-            }
-        }
-    }
-
-    fn flush_votes(&mut self) {
-        if let Some((b, n)) = self.bias.take() {
-            // The bias is minutes to add to get UTC; an offset is minutes east of UTC.
-            *self.piece.offsets.entry((OffsetSource::RecordOffset, -b)).or_default() += n;
-        }
-    }
-
     /// Reads block by block: a block runs from a line that begins a record to the next
     /// such line, the places where the file may be cut into pieces, so that a record never
     /// reaches back across one and the result is the same whatever the pieces.
@@ -204,7 +185,6 @@ impl<'t> Reader<'t, '_> {
             }
         }
         self.read_block(from, bytes.len());
-        self.flush_votes();
     }
 
     fn read_block(&mut self, from: usize, to: usize) {
@@ -274,7 +254,8 @@ impl<'t> Reader<'t, '_> {
         };
         let (time, time_base) = match bias {
             Some(b) => {
-                self.vote(b);
+                // The bias is minutes to add to get UTC; an offset is minutes east of UTC.
+                self.piece.offset_seen(OffsetSource::RecordOffset, local, -b);
                 (local.shifted(b), TimeBase::Utc)
             }
             None => (local, TimeBase::Local),
@@ -298,7 +279,7 @@ impl<'t> Reader<'t, '_> {
             }
         }
         let event = Event {
-            time,
+            time: Some(time),
             time_base,
             at: Location { artifact: 0, pos: Pos::Line(line) },
             source: Source::CmTrace,
@@ -340,8 +321,7 @@ pub(crate) fn name_updates<'t>(events: &mut [Event<'t>], names: &[(&'t str, &'t 
 
 /// Parses one piece of a `CMTrace` log (pieces start at a record or at the file start).
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
-    let mut r =
-        Reader { text, ctx, piece: Piece::default(), lines_before: 0, line_at: 0, bias: None };
+    let mut r = Reader { text, ctx, piece: Piece::default(), lines_before: 0, line_at: 0 };
     r.read();
     let mut piece = r.piece;
     let nuls = Nuls::scan(text.as_bytes());
@@ -378,22 +358,26 @@ ding file /pkg/src/x.dll range 0-455847]LOG]!><time=\"10:19:30.535+00\" date=\"1
         assert_eq!(e.codes[0].to_string(), "0x80244010");
         // 08:53:44.534 local, bias +240: 12:53:44.534 UTC.
         assert_eq!(e.time_base, TimeBase::Utc);
-        assert_eq!(e.time.to_string(), "2021-07-14T12:53:44.534000+00:00");
+        assert_eq!(e.time.unwrap().to_string(), "2021-07-14T12:53:44.534000+00:00");
         assert_eq!(e.field("thread"), Some("7308"));
         let multi = &p.events[2];
         assert_eq!(multi.at.pos, Pos::Line(3));
         assert!(multi.flags.multi_line);
         assert!(multi.message.ends_with("Source: Windows)"));
-        assert_eq!(multi.time.to_string(), "2024-02-07T15:53:52.899000+00:00", "bias -60: UTC+1");
+        assert_eq!(
+            multi.time.unwrap().to_string(),
+            "2024-02-07T15:53:52.899000+00:00",
+            "bias -60: UTC+1"
+        );
         let lost = &p.events[3];
         assert_eq!(lost.at.pos, Pos::Line(6));
         assert!(lost.message.starts_with("ding file"));
         assert_eq!(lost.level, Level::Verbose);
         assert_eq!(p.issues[0].kind, IssueKind::DamagedRecord);
         assert_eq!(p.issues[0].pos, Some(Pos::Line(6)));
-        assert_eq!(p.offsets.get(&(OffsetSource::RecordOffset, -240)), Some(&2));
-        assert_eq!(p.offsets.get(&(OffsetSource::RecordOffset, 60)), Some(&1));
-        assert_eq!(p.offsets.get(&(OffsetSource::RecordOffset, 0)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::RecordOffset, -240)), Some(&2));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::RecordOffset, 60)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::RecordOffset, 0)), Some(&1));
         assert_eq!(p.coverage.lines, 6);
         let notable = parse(LOG, &Ctx::new(Keep::Notable));
         assert_eq!(notable.events.len(), 2, "the errors; routine lines are counted");
@@ -447,7 +431,7 @@ ding file /pkg/src/x.dll range 0-455847]LOG]!><time=\"10:19:30.535+00\" date=\"1
                 assert_eq!(e.kb, Some(5_023_696));
                 assert_eq!(e.codes[0].to_string(), "0x80070070");
                 // Across the switch to daylight time the UTC time still follows the first.
-                assert_eq!(e.time.to_string(), "2023-03-12T07:00:01.000000+00:00");
+                assert_eq!(e.time.unwrap().to_string(), "2023-03-12T07:00:01.000000+00:00");
                 // An id no record names stays unnamed.
                 assert_eq!((failed[1].field("updateTitle"), failed[1].kb), (None, None));
             }

@@ -93,7 +93,8 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
     if let (Some(zone), Some(start)) =
         (&r.session.zone, session::to_micros(r.session.start).map(Timestamp))
     {
-        r.vote(zone.offset_at(start));
+        let minutes = zone.offset_at(start);
+        r.piece.offset_seen(OffsetSource::EtlZone, start.shifted(minutes), minutes);
     }
     for step in Buffers::new(bytes, r.session.buffer_size) {
         match step {
@@ -190,10 +191,6 @@ impl<'t> Reader<'t, '_> {
         }
     }
 
-    fn vote(&mut self, minutes: i32) {
-        *self.piece.offsets.entry((OffsetSource::EtlZone, minutes)).or_default() += 1;
-    }
-
     /// Votes for the machine's offset at `time` (the zone's rules looked up once per span
     /// in which the offset holds).
     fn vote_at(&mut self, time: Timestamp) {
@@ -206,7 +203,8 @@ impl<'t> Reader<'t, '_> {
                 m
             }
         };
-        self.vote(minutes);
+        // A point of the machine's clock at this instant, which also counts as a vote.
+        self.piece.offset_seen(OffsetSource::EtlZone, time.shifted(minutes), minutes);
     }
 
     fn damage(&mut self, kind: IssueKind, pos: Option<Pos>, detail: String) {
@@ -410,7 +408,7 @@ impl<'t> Reader<'t, '_> {
                 continue;
             }
             let event = Event {
-                time: p.time,
+                time: Some(p.time),
                 time_base: TimeBase::Utc,
                 at: Location { artifact: 0, pos: Pos::Record(p.ordinal) },
                 source: p.source,

@@ -257,6 +257,96 @@ pub(crate) fn is_known(fam: Family, id: u32) -> bool {
     }
 }
 
+/// Whether `(fam, id)` may tell of the clock or the machine (`EventLog` 6013, Kernel-General 1
+/// and 24): such records are read even when nothing makes them notable.
+pub(crate) fn is_clock(fam: Family, id: u32) -> bool {
+    fam == Family::System && matches!(id, 1 | 24 | 6013)
+}
+
+/// The UTF-16LE strings of a hex `Binary` value, split at NULs.
+fn utf16_strings(hex: &str) -> Vec<String> {
+    let units: Vec<u16> = hex
+        .as_bytes()
+        .chunks_exact(4)
+        .filter_map(|q| {
+            let s = std::str::from_utf8(q).ok()?;
+            let (lo, hi) = (
+                u8::from_str_radix(s.get(..2)?, 16).ok()?,
+                u8::from_str_radix(s.get(2..)?, 16).ok()?,
+            );
+            Some(u16::from_le_bytes([lo, hi]))
+        })
+        .collect();
+    String::from_utf16_lossy(&units).split('\0').map(|s| s.trim().to_string()).collect()
+}
+
+/// What a record says of its machine and clock: the computer it names, and for `EventLog`
+/// 6013 the zone (seventh value) and the build (binary data: product, `10.0.19045 Build
+/// 19045`, computer name); for Kernel-General 24 the offset in force (its current bias);
+/// for Kernel-General 1 a change of zone (reason 3, which records show with
+/// "adjusted to the new time zone" and the setup programs that set the zone).
+fn observe<'f>(
+    piece: &mut Piece<'_>,
+    fam: Option<Family>,
+    (provider, id, computer): (&str, Option<u32>, &str),
+    time: Timestamp,
+    fields: impl Iterator<Item = (&'f str, &'f str)>,
+) {
+    use crate::clock::evidence::{ZoneFact, ZoneSource, parse_6013};
+    if !computer.is_empty() {
+        piece.machine.name(computer, time, TimeBase::Utc);
+    }
+    // The family only for the few ids that may tell of the clock: this runs per record.
+    let Some(id) = id.filter(|&id| {
+        matches!(id, 1 | 24 | 6013) && is_clock(fam.unwrap_or_else(|| family(provider)), id)
+    }) else {
+        return;
+    };
+    let general = provider.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General");
+    let mut fields = fields;
+    match id {
+        6013 if provider.eq_ignore_ascii_case("EventLog") => {
+            for (k, v) in fields.by_ref() {
+                if k == "data7"
+                    && let Some(fact) = parse_6013(v)
+                {
+                    piece.clock.zone(ZoneSource::Event6013, fact, time, TimeBase::Utc);
+                } else if k == "Binary" {
+                    let parts = utf16_strings(v);
+                    let at = |i: usize| parts.get(i).filter(|s| !s.is_empty());
+                    if let Some(version) = at(3).and_then(|v| crate::machine::version_in(v)) {
+                        piece.machine.build(crate::machine::BuildSeen {
+                            version,
+                            product: at(2).cloned(),
+                            source: crate::machine::BuildSource::Event6013,
+                            time: Some(time),
+                            time_base: TimeBase::Utc,
+                        });
+                    }
+                    if let Some(name) = at(13) {
+                        piece.machine.name(name, time, TimeBase::Utc);
+                    }
+                }
+            }
+        }
+        24 if general => {
+            // The kernel's current bias, daylight time included (it changes at each switch,
+            // and on a machine whose setup moved it from Pacific to Mountain time in May it
+            // read 420 then 360): the offset in force at this instant.
+            let bias = fields
+                .find(|(k, _)| *k == "CurrentBias")
+                .and_then(|(_, v)| v.trim().parse::<i32>().ok());
+            if let Some(bias) = bias.filter(|b| b.abs() <= 14 * 60) {
+                piece.offset_seen(super::OffsetSource::ZoneRefresh, time.shifted(-bias), -bias);
+            }
+        }
+        1 if general && fields.any(|(k, v)| k == "Reason" && v.trim() == "3") => {
+            piece.clock.zone(ZoneSource::KernelGeneral1, ZoneFact::Changed, time, TimeBase::Utc);
+        }
+        _ => {}
+    }
+}
+
 /// The short service name held as UTF-16LE hex in an SCM `Binary` field.
 pub(crate) fn service_from_binary(hex: &str) -> Option<String> {
     let bytes: Vec<u8> = (0..hex.len() / 2)
@@ -490,7 +580,8 @@ fn common(s: String) -> Cow<'static, str> {
 /// Everything needed to build an event from an evtx record or an export block.
 pub(crate) struct Draft<'a> {
     pub(crate) source: Source,
-    pub(crate) time: Timestamp,
+    /// `None` for an exported event whose date was redacted.
+    pub(crate) time: Option<Timestamp>,
     pub(crate) time_base: TimeBase,
     pub(crate) pos: Pos,
     pub(crate) provider: String,
@@ -783,6 +874,13 @@ fn parse_read_chunk<'t>(
 /// event `ctx.retain` leaves out is only noted at its place.
 fn keep(piece: &mut Piece<'_>, raw: RawRecord, ctx: &Ctx) {
     count(piece, raw.recovered, raw.time);
+    observe(
+        piece,
+        None,
+        (&raw.provider, raw.event_id, &raw.computer),
+        raw.time,
+        raw.fields.iter().map(|(k, v)| (k.as_ref(), v.as_str())),
+    );
     let mut draft = draft(raw);
     let j = judge(&mut draft, &ctx.extractor);
     if ctx.keep == Keep::Notable && !j.notable {
@@ -819,6 +917,8 @@ fn keep_view(
         return keep(piece, view.to_raw(id, time), ctx);
     }
     count(piece, false, time);
+    let system = (view.provider(), view.event_id, view.computer());
+    observe(piece, Some(fam), system, time, view.fields().map(|(k, v)| (k.as_ref(), v)));
     // The fields `with_system` gives the event, borrowed from the view, in a list whose
     // memory goes from record to record: one allocation, and its growth, per record made
     // the two threads queue on the allocator's lock.
@@ -845,7 +945,7 @@ fn keep_view(
         return;
     }
     if let Some(note) = note {
-        return leave(piece, time, note);
+        return leave(piece, Some(time), note);
     }
     let mut draft = draft(view.to_raw(id, time));
     let fields = std::mem::take(&mut draft.fields);
@@ -866,7 +966,7 @@ fn count(piece: &mut Piece<'_>, recovered: bool, time: Timestamp) {
 fn draft<'a>(raw: RawRecord) -> Draft<'a> {
     Draft {
         source: Source::Evtx,
-        time: raw.time,
+        time: Some(raw.time),
         time_base: TimeBase::Utc,
         pos: Pos::Record(raw.record_id),
         provider: raw.provider,
@@ -879,7 +979,7 @@ fn draft<'a>(raw: RawRecord) -> Draft<'a> {
 }
 
 /// Notes an event left out at its place among the piece's events.
-fn leave(piece: &mut Piece<'_>, time: Timestamp, note: Note) {
+fn leave(piece: &mut Piece<'_>, time: Option<Timestamp>, note: Note) {
     let place = (piece.events.len() + piece.left_out.len()) as u64;
     piece.left_out.push((place, LeftOut { time, time_base: TimeBase::Utc, note }));
 }
@@ -997,6 +1097,8 @@ pub(crate) fn parse<'t>(bytes: &'t [u8], ctx: &Ctx) -> Piece<'t> {
         for mut part in runs.into_iter().flatten() {
             piece.coverage.absorb(&part.coverage);
             piece.issues.append(&mut part.issues);
+            piece.clock.absorb(std::mem::take(&mut part.clock));
+            piece.machine.absorb(std::mem::take(&mut part.machine));
             // Left-out events are numbered within the file's events, kept ones included.
             let before = (piece.events.len() + piece.left_out.len()) as u64;
             piece.left_out.extend(part.left_out.iter().map(|&(n, t)| (n + before, t)));

@@ -11,7 +11,7 @@
 //! would change) renders the record as before, so a kept event is built exactly as before.
 
 use super::word_hash::Seeded;
-use super::{Family, code_field, family, is_known, service_from_bytes};
+use super::{Family, code_field, family, is_clock, is_known, service_from_bytes};
 use crate::code::extract::CodeExtractor;
 use crate::event::{FAILURE_WORDS, has_failure_words};
 use aho_corasick::AhoCorasick;
@@ -776,7 +776,7 @@ impl Shapes {
     ) -> Option<bool> {
         let values = &inst.values;
         let id: u32 = resolve_number(&shape.event_id, values)?;
-        if is_known(fam, id) {
+        if is_known(fam, id) || is_clock(fam, id) {
             return Some(false);
         }
         // SCM events gain a `service` field decoded from `Binary`; check every such decoding.

@@ -183,7 +183,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
         }
         let draft = Draft {
             source: Source::EventExport,
-            time,
+            time: Some(time),
             time_base: TimeBase::Local,
             pos: Pos::Line(line),
             provider: get(2).to_string(),
@@ -227,7 +227,7 @@ Fehler\t22.05.2023 14:22:20\tMicrosoft-Windows-WindowsUpdateClient\t20\tWindows 
             assert!(looks_like(text), "{text}");
             let p = parse(text, &Ctx::new(Keep::All));
             let e = &p.events[0];
-            assert_eq!(e.time.to_string(), "2023-05-22T14:22:20.000000+00:00", "{text}");
+            assert_eq!(e.time.unwrap().to_string(), "2023-05-22T14:22:20.000000+00:00", "{text}");
             assert_eq!(e.level, Level::Error);
             assert_eq!(e.event_id, Some(20));
             assert_eq!(e.component, "Microsoft-Windows-WindowsUpdateClient");
@@ -236,7 +236,7 @@ Fehler\t22.05.2023 14:22:20\tMicrosoft-Windows-WindowsUpdateClient\t20\tWindows 
         }
         let p = parse(EN, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 2);
-        assert_eq!(p.events[1].time.to_string(), "2023-05-22T08:05:16.000000+00:00");
+        assert_eq!(p.events[1].time.unwrap().to_string(), "2023-05-22T08:05:16.000000+00:00");
         assert!(p.events[1].message.ends_with("Second line."));
         assert_eq!(p.events[1].at.pos, Pos::Line(3));
     }

@@ -138,7 +138,7 @@ fn record(piece: &mut Piece<'_>, ctx: &Ctx, o: &serde_json::Map<String, Value>, 
     }
     let draft = Draft {
         source: Source::EventExport,
-        time,
+        time: Some(time),
         time_base: TimeBase::Utc,
         pos: one(o, &["RecordId", "Index"])
             .and_then(|s| s.parse().ok())
@@ -208,7 +208,7 @@ mod tests {
         let p = parse(GET_EVENTLOG, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 2, "{:?}", p.issues);
         let e = &p.events[0];
-        assert_eq!(e.time.to_string(), "2023-11-29T13:49:02.000000+00:00");
+        assert_eq!(e.time.unwrap().to_string(), "2023-11-29T13:49:02.000000+00:00");
         assert_eq!(e.level, Level::Error);
         assert_eq!(e.event_id, Some(20), "inferred from the message");
         assert_eq!(e.field("errorCode"), Some("0x80073D02"));

@@ -9,15 +9,20 @@
 //! - [`json`]: PowerShell `Get-EventLog` or `Get-WinEvent` piped to `ConvertTo-Json`;
 //! - [`table`]: the same cmdlets' console table (`Format-Table`), columns placed by the
 //!   header's dashes, cut cells (`Microsoft-Windows...`) kept as cut;
-//! - [`csv`]: Event Viewer's "Save as" comma-separated and tab-delimited text.
+//! - [`csv`]: Event Viewer's "Save as" comma-separated and tab-delimited text;
+//! - [`viewer`]: events copied out of Event Viewer ("Copy details as text");
+//! - [`format_list`]: `Get-WinEvent | Format-List` and `Get-EventLog | Format-List`.
 //!
 //! [`lang`] holds the level names Windows writes in other languages. [`kind_of`] tells the
 //! formats apart from the head of a file, once per file.
 
+pub(crate) mod block;
 pub mod csv;
+pub mod format_list;
 pub mod json;
 pub mod lang;
 pub mod table;
+pub mod viewer;
 pub mod wevtutil;
 pub mod xml;
 

@@ -244,7 +244,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
         }
         let draft = Draft {
             source: Source::EventExport,
-            time,
+            time: Some(time),
             time_base: TimeBase::Local,
             pos: Pos::Line(no),
             // A cut name is no provider's: it stays as written, so no rule mistakes it.
@@ -302,10 +302,10 @@ pub(crate) fn date_yearless(out: &mut [ParsedArtifact<'_>], kinds: &[crate::bund
             years -= 1;
         }
         for e in &mut p.events {
-            e.time = with_year(e.time, years).unwrap_or(e.time);
+            e.time = e.time.map(|t| with_year(t, years).unwrap_or(t));
         }
         for l in &mut p.left_out {
-            l.time = with_year(l.time, years).unwrap_or(l.time);
+            l.time = l.time.map(|t| with_year(t, years).unwrap_or(t));
         }
         p.coverage.first = p.coverage.first.and_then(|t| with_year(t, years));
         p.coverage.last = p.coverage.last.and_then(|t| with_year(t, years));
@@ -345,13 +345,17 @@ mod tests {
         let p = parse(TABLE, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 3, "{:?}", p.issues);
         let e = &p.events[0];
-        assert_eq!(e.time.to_string(), "2000-01-02T14:32:00.000000+00:00");
+        assert_eq!(e.time.unwrap().to_string(), "2000-01-02T14:32:00.000000+00:00");
         assert_eq!(e.event_id, Some(20));
         assert_eq!(e.level, Level::Error);
         assert_eq!(e.component, "Microsoft-Windows...");
         assert_eq!(e.codes[0].to_string(), "0x80073D02");
         let scm = &p.events[1];
-        assert_eq!(scm.time.to_string(), "1999-12-31T14:24:00.000000+00:00", "the year before");
+        assert_eq!(
+            scm.time.unwrap().to_string(),
+            "1999-12-31T14:24:00.000000+00:00",
+            "the year before"
+        );
         assert_eq!(scm.event_id, Some(7045));
         assert_eq!(scm.component, "Service Control M...");
         assert_eq!(p.events[2].level, Level::Critical);
@@ -389,8 +393,8 @@ mod tests {
         table.coverage.events = 3;
         let mut out = [other, table];
         date_yearless(&mut out, &[crate::bundle::Kind::Cbs, crate::bundle::Kind::EventTable]);
-        assert_eq!(out[1].events[0].time.to_string(), "2024-01-02T14:32:00.000000+00:00");
-        assert_eq!(out[1].events[1].time.to_string(), "2023-12-31T14:24:00.000000+00:00");
+        assert_eq!(out[1].events[0].time.unwrap().to_string(), "2024-01-02T14:32:00.000000+00:00");
+        assert_eq!(out[1].events[1].time.unwrap().to_string(), "2023-12-31T14:24:00.000000+00:00");
         assert!(out[1].issues.iter().any(|i| i.detail.contains("taken from the bundle")));
     }
 }

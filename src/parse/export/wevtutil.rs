@@ -16,7 +16,7 @@ use crate::parse::evtx::{Draft, Family, Name, build, family, is_known_event};
 use crate::parse::text::cbs::quarter_hours;
 use crate::parse::text::lines::{Grammar, NumberedLine, Record};
 use crate::parse::{Collect, Ctx, Hits, Keep, OffsetSource, Piece};
-use crate::shapes;
+use crate::shapes::{self, lenient};
 use crate::time::{TimeBase, Timestamp};
 
 #[derive(Default)]
@@ -97,7 +97,7 @@ fn label(body: &str) -> Option<(&str, &str, usize)> {
     Some((body[..colon].trim(), body[colon + width..].trim(), colon + width))
 }
 
-fn level_of(s: &str) -> Level {
+pub(crate) fn level_of(s: &str) -> Level {
     match s {
         "Critical" => Level::Critical,
         "Error" => Level::Error,
@@ -183,25 +183,59 @@ struct Parser<'t, 'c> {
     ctx: &'c Ctx,
     hits: Hits<'c>,
     piece: Piece<'t>,
+    /// Lines may carry copy prefixes (a pasted export).
+    lenient: bool,
 }
 
 impl<'t> Parser<'t, '_> {
+    /// Kernel-General 1: the new time in UTC against the block's local date, and a change of
+    /// zone when the reason says so. (Kernel-General 24's bias is the machine's at the event,
+    /// while an export's dates are in the zone of the export: they are not compared.)
+    fn time_changed(&mut self, time: Timestamp, desc: &str) {
+        use crate::clock::evidence::{ZoneFact, ZoneSource};
+        if let Some(rest) = after(desc, "time has changed to ")
+            && let Some(utc) = stamp_time(word(rest), &['Z', '.'])
+            && let Some(q) = quarter_hours(time, utc)
+        {
+            self.piece.offset_seen(OffsetSource::TimeChange, time, q);
+        }
+        if desc.contains("adjusted to the new time zone") {
+            let (source, fact) = (ZoneSource::KernelGeneral1, ZoneFact::Changed);
+            self.piece.clock.zone(source, fact, time, TimeBase::Local);
+        }
+    }
+
     fn finish(&mut self, block: Option<Block<'t>>) {
         let Some(b) = block else { return };
         let desc = b.desc_start.and_then(|s| self.text.get(s..b.desc_end)).unwrap_or("").trim();
         let desc = self.ctx.capped(desc, &mut self.piece.cut);
-        let Some(time) = stamp_time(b.date, &['Z']) else {
+        let time = stamp_time(b.date, &['Z']);
+        // A date redacted in a paste (`<date>`) leaves an event without a time.
+        let redacted = time.is_none() && lenient::is_placeholder(b.date.trim());
+        if time.is_none() && !redacted {
             self.piece.issue(
                 crate::parse::IssueKind::BadTimestamp,
                 Some(Pos::Line(b.line)),
                 format!("unreadable Date: {:?}", b.date),
             );
             return;
-        };
+        }
         self.piece.coverage.records += 1;
-        self.piece.coverage.see_time(time);
+        match time {
+            Some(t) => self.piece.coverage.see_time(t),
+            None => self.piece.coverage.untimed += 1,
+        }
         let id: Option<u32> = b.id.trim().parse().ok();
         let level = level_of(b.level);
+        // A record without a time (redacted) names no machine at a time and dates no change.
+        if let Some(t) = time {
+            if !b.computer.is_empty() {
+                self.piece.machine.name(b.computer, t, TimeBase::Local);
+            }
+            if id == Some(1) && b.source.eq_ignore_ascii_case("Microsoft-Windows-Kernel-General") {
+                self.time_changed(t, desc);
+            }
+        }
         // A routine block (no prefilter hit, unknown event, informational) is only counted.
         if self.ctx.keep == Keep::Notable
             && !level.is_warning_or_worse()
@@ -215,9 +249,10 @@ impl<'t> Parser<'t, '_> {
             && id == Some(12)
             && let Some(rest) = after(desc, "system time ")
             && let Some(utc) = stamp_time(rest, &['Z', '.'])
-            && let Some(q) = quarter_hours(time, utc)
+            && let Some(t) = time
+            && let Some(q) = quarter_hours(t, utc)
         {
-            *self.piece.offsets.entry((OffsetSource::BootEvent, q)).or_default() += 1;
+            self.piece.offset_seen(OffsetSource::BootEvent, t, q);
         }
         let mut fields = super::text_fields(fam, id, desc);
         if !b.computer.is_empty() {
@@ -260,18 +295,31 @@ impl<'t> Grammar<'t> for Parser<'t, '_> {
         line: NumberedLine<'t>,
         current: Option<&mut Block<'t>>,
     ) -> Option<Block<'t>> {
-        if shapes::is_export_block(line.body.as_bytes()) {
+        let body = if self.lenient {
+            let (rest, copied) = lenient::strip_copy(line.body);
+            let rest = lenient::trim_start(rest);
+            if copied || rest.len() != line.body.trim_start().len() {
+                self.piece.coverage.repaired_lines += 1;
+            }
+            rest
+        } else {
+            line.body
+        };
+        if shapes::is_export_block(body.as_bytes()) {
             return Some(Block { line: line.no, start: line.start, ..Block::default() });
         }
         let b = current?;
         if b.desc_start.is_some() {
             return None;
         }
-        // Label lines are indented; anything else before the description is no label.
-        if !line.body.starts_with(' ') {
+        // Label lines are indented; anything else before the description is no label (a
+        // pasted export's indentation may be lost, so the lenient reader does not ask).
+        if !self.lenient && !body.starts_with(' ') {
             return None;
         }
-        let (key, value, at) = label(line.body)?;
+        let (key, value, at) = label(body)?;
+        // `body` is the end of `line.body` once a copy prefix is stripped.
+        let at = line.body.len() - body.len() + at;
         let place = b.labels;
         b.labels += 1;
         let role = english(key).or_else(|| ROLES.get(place).copied())?;
@@ -302,10 +350,11 @@ impl<'t> crate::parse::Collect<'t> for Parser<'t, '_> {
     }
 }
 
-/// Parses a whole export.
-pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
+/// Parses a whole export (`lenient`: a pasted one, whose lines may carry copy prefixes).
+pub(crate) fn parse<'t>(text: &'t str, lenient: bool, ctx: &Ctx) -> Piece<'t> {
     let hits = ctx.prefilter.hits(text);
-    let p = Parser { text, ctx, hits, piece: Piece::default() };
+    let mut p = Parser { text, ctx, hits, piece: Piece::default(), lenient };
+    p.piece.coverage.lenient = lenient;
     p.collect(text)
 }
 
@@ -345,9 +394,9 @@ Package KB5004122 failed to be changed to the Installed state. Status: 0x8e5e03f
 
     #[test]
     fn blocks_become_events() {
-        let p = parse(EXPORT, &Ctx::new(Keep::All));
+        let p = parse(EXPORT, false, &Ctx::new(Keep::All));
         assert_eq!(p.coverage.records, 3);
-        assert_eq!(p.offsets.get(&(OffsetSource::BootEvent, -360)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::BootEvent, -360)), Some(&1));
         let e = &p.events[1];
         assert_eq!(e.event_id, Some(20));
         assert_eq!(e.level, Level::Error);

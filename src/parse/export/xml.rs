@@ -126,7 +126,7 @@ impl Parser<'_, '_> {
         }
         let draft = Draft {
             source: Source::EventExport,
-            time,
+            time: Some(time),
             time_base: TimeBase::Utc,
             pos: r.record_id.map_or(Pos::Line(r.line), Pos::Record),
             provider: r.provider,
@@ -314,7 +314,7 @@ mod tests {
         assert_eq!(e.component, "Microsoft-Windows-WindowsUpdateClient");
         assert_eq!(e.event_id, Some(20));
         assert_eq!(e.level, Level::Error);
-        assert_eq!(e.time.to_string(), "2023-05-22T14:22:20.076000+00:00");
+        assert_eq!(e.time.unwrap().to_string(), "2023-05-22T14:22:20.076000+00:00");
         assert_eq!(e.at.pos, Pos::Record(4242));
         assert_eq!(e.field("errorCode"), Some("0x80240009"));
         assert_eq!(e.field("Channel"), Some("System"));

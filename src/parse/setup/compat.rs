@@ -212,16 +212,16 @@ pub(crate) fn date_undated(out: &mut [ParsedArtifact<'_>], kinds: &[crate::bundl
         .min();
     let when = dated_compat.or(first_setup);
     for (p, k) in out.iter_mut().zip(kinds) {
-        if *k != Kind::CompatReport || !p.events.iter().any(|e| e.time == UNDATED) {
+        if *k != Kind::CompatReport || !p.events.iter().any(|e| e.time == Some(UNDATED)) {
             continue;
         }
         if let Some(t) = when {
-            for e in p.events.iter_mut().filter(|e| e.time == UNDATED) {
-                e.time = t;
+            for e in p.events.iter_mut().filter(|e| e.time == Some(UNDATED)) {
+                e.time = Some(t);
             }
             p.coverage.see_time(t);
         } else {
-            p.events.retain(|e| e.time != UNDATED);
+            p.events.retain(|e| e.time != Some(UNDATED));
             p.issues.push(crate::parse::ParseIssue {
                 kind: IssueKind::NoRecords,
                 pos: None,
@@ -263,7 +263,7 @@ mod tests {
         let left = p.events.iter().find(|e| e.field("block-migration").is_some()).unwrap();
         assert!(left.message.contains("oem1.inf") && left.message.contains("unsigned"));
         assert_eq!(left.at.pos, crate::event::Pos::Line(5));
-        assert_eq!(p.events[0].time.to_string(), "2023-05-23T00:27:47.000000+00:00");
+        assert_eq!(p.events[0].time.unwrap().to_string(), "2023-05-23T00:27:47.000000+00:00");
         let notable = parse(REPORT, name, &Ctx::new(Keep::Notable));
         assert_eq!(notable.events.len(), 3);
     }
@@ -275,7 +275,7 @@ mod tests {
             "ScanResult.xml",
             &Ctx::new(Keep::All),
         );
-        assert!(p.events.iter().all(|e| e.time == UNDATED));
+        assert!(p.events.iter().all(|e| e.time == Some(UNDATED)));
         assert!(!p.issues.is_empty() || p.coverage.records <= 1);
     }
 }

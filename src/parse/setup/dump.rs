@@ -61,7 +61,7 @@ pub(crate) fn header(bytes: &[u8]) -> Option<Header> {
 }
 
 /// A size for people: `740 KiB`, `1.2 GiB`.
-fn size(n: usize) -> String {
+fn human(n: usize) -> String {
     let n = n as f64;
     match n {
         n if n >= f64::from(1u32 << 30) => format!("{:.1} GiB", n / f64::from(1u32 << 30)),
@@ -71,12 +71,12 @@ fn size(n: usize) -> String {
     }
 }
 
-/// Reads a dump's header into one event.
-pub(crate) fn parse<'t>(bytes: &[u8], ctx: &Ctx) -> Piece<'t> {
+/// Reads a dump's header (`bytes`; the dump is `size` bytes on disk) into one event.
+pub(crate) fn parse<'t>(bytes: &[u8], size: u64, ctx: &Ctx) -> Piece<'t> {
     let mut piece = Piece::default();
     let Some(h) = header(bytes) else { return piece };
     piece.coverage.records = 1;
-    let size = size(bytes.len());
+    let size = human(usize::try_from(size).unwrap_or(usize::MAX));
     let what = if h.kernel { "kernel memory dump" } else { "minidump" };
     let Some(time) = h.time else {
         piece.issue(
@@ -120,19 +120,19 @@ mod tests {
         let mut md = b"MDMP\x93\xa7\0\0".to_vec();
         md.resize(32, 0);
         md[20..24].copy_from_slice(&1_621_307_000u32.to_le_bytes());
-        let p = parse(&md, &Ctx::new(Keep::Notable));
+        let p = parse(&md, md.len() as u64, &Ctx::new(Keep::Notable));
         assert_eq!(p.events.len(), 1);
-        assert_eq!(p.events[0].time.to_string(), "2021-05-18T03:03:20.000000+00:00");
+        assert_eq!(p.events[0].time.unwrap().to_string(), "2021-05-18T03:03:20.000000+00:00");
         assert_eq!(p.events[0].source, Source::Setup);
         let mut k = b"PAGEDU64".to_vec();
         k.resize(0x1000, 0);
         k[0x38..0x3C].copy_from_slice(&0x7Eu32.to_le_bytes());
         let ft = (1_621_307_000u64 + 11_644_473_600) * 10_000_000;
         k[0xFA8..0xFB0].copy_from_slice(&ft.to_le_bytes());
-        let p = parse(&k, &Ctx::new(Keep::Notable));
+        let p = parse(&k, k.len() as u64, &Ctx::new(Keep::Notable));
         assert_eq!(p.events[0].field("bugcheck"), Some("0x0000007E"));
         // A header without a believable time: counted, no event.
-        let p = parse(b"MDMP\0\0\0\0", &Ctx::new(Keep::Notable));
+        let p = parse(b"MDMP\0\0\0\0", 8, &Ctx::new(Keep::Notable));
         assert_eq!((p.coverage.records, p.events.len(), p.issues.len()), (1, 0, 1));
     }
 }

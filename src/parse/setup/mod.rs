@@ -42,7 +42,7 @@ pub(crate) fn owned_event(
     fields: Vec<(&'static str, String)>,
 ) -> Event<'static> {
     Event {
-        time,
+        time: Some(time),
         time_base,
         at: Location { artifact: 0, pos: Pos::Line(line) },
         source,

@@ -395,7 +395,7 @@ mod tests {
         let p = parse(TEXT, &Ctx::new(Keep::Notable));
         assert_eq!(p.coverage.records, 1);
         let e = &p.events[0];
-        assert_eq!(e.time.to_string(), "2023-05-23T00:32:46.000000+00:00");
+        assert_eq!(e.time.unwrap().to_string(), "2023-05-23T00:32:46.000000+00:00");
         assert_eq!(e.level, Level::Error);
         assert_eq!(e.codes[0].to_string(), "0x8007000D");
         assert_eq!(e.field("extended"), Some("0x2000C"));

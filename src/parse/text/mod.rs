@@ -12,6 +12,7 @@
 
 pub mod cbs;
 pub(crate) mod fast;
+pub(crate) mod fragment;
 pub(crate) mod lines;
 pub(crate) mod prefilter;
 pub mod reporting;

@@ -107,7 +107,8 @@ impl<'t> Parser<'t, '_> {
         };
         self.piece.coverage.records += 1;
         self.piece.coverage.see_time(time);
-        *self.piece.offsets.entry((OffsetSource::RecordOffset, offset)).or_default() += 1;
+        // The local time the line wrote, and its offset: a point in the machine's clock.
+        self.piece.offset_seen(OffsetSource::RecordOffset, time.shifted(offset), offset);
         let get = |i: usize| cols.get(i).copied().unwrap_or("").trim();
         let status = get(9);
         let failed = status.eq_ignore_ascii_case("Failure");
@@ -146,7 +147,7 @@ impl<'t> Parser<'t, '_> {
             fields.push(Field { name: Cow::Borrowed("updateTitle"), value: Cow::Borrowed(title) });
         }
         let event = Event {
-            time,
+            time: Some(time),
             time_base: TimeBase::Utc,
             at: Location { artifact: 0, pos: Pos::Line(l.no) },
             source: Source::ReportingEvents,
@@ -209,7 +210,7 @@ mod tests {
         assert_eq!(p.coverage.damaged, 1, "the impossible date");
         let e = &p.events[0];
         assert_eq!(e.source, Source::ReportingEvents);
-        assert_eq!(e.time.to_string(), "2023-06-28T01:15:45.293000+00:00");
+        assert_eq!(e.time.unwrap().to_string(), "2023-06-28T01:15:45.293000+00:00");
         assert_eq!(e.level, Level::Error);
         assert_eq!(e.component, "Software Synchronization");
         assert_eq!(e.codes[0].to_string(), "0x80240438");
@@ -220,11 +221,12 @@ mod tests {
         assert!(cancel.codes.is_empty(), "a success's hr is not a failure code");
         assert_eq!(cancel.field("hr"), Some("8024000b"));
         let install = &p.events[2];
-        assert_eq!(install.time.to_string(), "2023-06-29T12:27:11.584000+00:00", "-0130");
+        assert_eq!(install.time.unwrap().to_string(), "2023-06-29T12:27:11.584000+00:00", "-0130");
         assert_eq!(install.kb, Some(5_027_231));
         assert_eq!(install.field("updateTitle"), Some("2023-06 Cumulative Update (KB5027231)"));
-        assert_eq!(p.offsets.get(&(OffsetSource::RecordOffset, 180)), Some(&2));
-        assert_eq!(p.offsets.get(&(OffsetSource::RecordOffset, -90)), Some(&1));
+        let votes = p.offset_votes();
+        assert_eq!(votes.get(&(OffsetSource::RecordOffset, 180)), Some(&2));
+        assert_eq!(votes.get(&(OffsetSource::RecordOffset, -90)), Some(&1));
         assert_eq!(parse(LOG, &Ctx::new(Keep::Notable)).events.len(), 2);
         assert!(looks_like(LOG));
         assert!(!looks_like("{not a guid}\tx\n"));

@@ -99,8 +99,14 @@ fn legacy<'a>(line: &'a str, start: usize, line_no: u32, days: &mut DayCache) ->
     })
 }
 
+/// Whether a line is a record header that the strict grammar reads as it is.
+pub(crate) fn is_strict(line: &str) -> bool {
+    let b = line.as_bytes();
+    shapes::is_wu_record(b) || shapes::is_wu_legacy_record(b)
+}
+
 /// The offset in a `Logging initialized (build: …, tz: +0530)` banner.
-fn banner_offset(message: &str) -> Option<UtcOffset> {
+pub(crate) fn banner_offset(message: &str) -> Option<UtcOffset> {
     let at = message.find("tz: ")?;
     let rest = message.get(at + 4..)?;
     let end = rest.find(|c: char| c == ')' || c.is_whitespace()).unwrap_or(rest.len());
@@ -131,7 +137,7 @@ impl<'t> Parser<'t, '_> {
         if let Some(off) =
             banner_offset(message).filter(|_| message.contains("Logging initialized"))
         {
-            *self.piece.offsets.entry((OffsetSource::WuBanner, off.minutes())).or_default() += 1;
+            self.piece.offset_seen(OffsetSource::WuBanner, r.time, off.minutes());
         }
         let codes = self.ctx.extractor.extract(message);
         let notable = is_notable(&codes, r.level, false, message);
@@ -139,7 +145,7 @@ impl<'t> Parser<'t, '_> {
             return;
         }
         let event = Event {
-            time: r.time,
+            time: Some(r.time),
             time_base: TimeBase::Local,
             at: Location { artifact: 0, pos: Pos::Line(r.line) },
             source: Source::WindowsUpdate,
@@ -216,7 +222,7 @@ mod tests {
         assert_eq!(p.coverage.records, 3);
         let e = &p.events;
         assert_eq!(e[0].component, "Handler");
-        assert_eq!(e[0].time.to_string(), "2023-05-22T08:22:20.068651+00:00");
+        assert_eq!(e[0].time.unwrap().to_string(), "2023-05-22T08:22:20.068651+00:00");
         assert_eq!(e[0].codes.len(), 2);
         assert_eq!(e[1].message, "  Title = 9NBLGGH537C2-Microsoft.XboxGameOverlay");
         assert_eq!(e[2].component, "DownloadManager");
@@ -230,10 +236,10 @@ mod tests {
 2016-10-19\t11:23:58:547\t1532\t1f40\tAgent\tWARNING: Failed to evaluate Installed rule, hr = 80070057\r\n";
         let p = all(t);
         assert_eq!(p.coverage.records, 3);
-        assert_eq!(p.offsets.get(&(OffsetSource::WuBanner, 330)), Some(&1));
+        assert_eq!(p.offset_votes().get(&(OffsetSource::WuBanner, 330)), Some(&1));
         assert_eq!(p.events[1].level, Level::Error);
         assert_eq!(p.events[1].component, "Handler");
         assert_eq!(p.events[2].level, Level::Warning);
-        assert_eq!(p.events[0].time.to_string(), "2021-08-28T11:05:07.920000+00:00");
+        assert_eq!(p.events[0].time.unwrap().to_string(), "2021-08-28T11:05:07.920000+00:00");
     }
 }

@@ -136,9 +136,8 @@ impl Picture {
             let name = lane::of_event(bundle, e)?;
             lanes.iter().position(|l| *l == name)
         };
-        let place = |ev: usize| -> String {
-            let e = &events[ev];
-            format!("{} UTC · {}", short_time(e.time), super::location(bundle, e.at))
+        let place = |e: &Event<'_>, t: Timestamp| -> String {
+            format!("{} UTC · {}", short_time(t), super::location(bundle, e.at))
         };
 
         let mut marks: Vec<Mark> = Vec::new();
@@ -164,16 +163,17 @@ impl Picture {
             for (_, a) in shown {
                 bands.push(Band { incident: i.id, first: a.first, last: a.last });
                 for &ev in &a.events {
-                    let Some(lane) = lane_of(&events[ev]) else { continue };
+                    let e = &events[ev];
+                    let (Some(lane), Some(time)) = (lane_of(e), e.time) else { continue };
                     mark_of.insert(ev, marks.len());
                     marks.push(Mark {
-                        time: events[ev].time,
+                        time,
                         lane,
                         kind: MarkKind::Failure,
                         what: format!("Update failure {}", i.id),
                         rules: Vec::new(),
-                        place: place(ev),
-                        excerpt: excerpt(&events[ev]),
+                        place: place(e, time),
+                        excerpt: excerpt(e),
                     });
                 }
             }
@@ -192,23 +192,25 @@ impl Picture {
                 }
                 continue;
             }
-            let Some(lane) = lane_of(&events[e.event]) else { continue };
+            let ev = &events[e.event];
+            // Events without a time are not on the timeline, so not in its picture.
+            let (Some(lane), Some(time)) = (lane_of(ev), ev.time) else { continue };
             mark_of.insert(e.event, marks.len());
             marks.push(Mark {
-                time: events[e.event].time,
+                time,
                 lane,
                 kind: MarkKind::Evidence(category),
                 what: category.title().to_string(),
                 rules: vec![e.rule.id],
-                place: place(e.event),
-                excerpt: excerpt(&events[e.event]),
+                place: place(ev, time),
+                excerpt: excerpt(ev),
             });
         }
         let context: Vec<(usize, Timestamp)> = events
             .iter()
             .enumerate()
             .filter(|(i, _)| !mark_of.contains_key(i))
-            .filter_map(|(_, e)| Some((lane_of(e)?, e.time)))
+            .filter_map(|(_, e)| Some((lane_of(e)?, e.time?)))
             .collect();
 
         let mut keys: Vec<i64> = bands.iter().flat_map(|b| [b.first.0, b.last.0]).collect();
