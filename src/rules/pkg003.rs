@@ -25,7 +25,12 @@ pub(super) static RULE: Rule = rule! {
 
 /// Whether a CBS/CSI line announces a rollback.
 pub(crate) fn is_rollback(e: &Event<'_>) -> bool {
+    let m = &e.message;
+    // Every wording below holds "ollback" or "Rolling back": two scans rule out the rest, as
+    // this runs on every CBS and DISM record (callgrind: 61 M of 1,298 M instructions on a
+    // 100 MiB bundle before).
     matches!(e.source, Source::Cbs | Source::Dism)
+        && (m.contains("ollback") || m.contains("Rolling back"))
         && (e.message.contains("rollback will be initiated")
             || e.message.contains("Rolling back")
             || e.message.contains("Performing rollback")
