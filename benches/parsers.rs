@@ -7,6 +7,8 @@
 //! test-support ETL writer's `synthetic_wu`, as `examples/make-trace` writes it). `CMTrace` and
 //! ReportingEvents.log inputs: smsts.log and ReportingEvents.log of the corpus, or the
 //! configmgr-deployment scenario's logs, repeated (ReportingEvents.log to 8 MiB of UTF-16LE).
+//! Event exports read as whole documents (XML, JSON, PowerShell table, Event Viewer CSV):
+//! written for the bench, about 8 MiB each.
 //! The end-to-end bundle is written by the `make-bundle` example into
 //! `$WUTRIAGE_BUNDLE` (default `../bench-data/bundle-100MiB`, made when missing).
 //! Run: `cargo bench --bench parsers`.
@@ -110,6 +112,7 @@ fn inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     fs::create_dir_all(&sub).unwrap();
     fs::write(sub.join("ReportingEvents.log"), utf16).unwrap();
     v.push(("reportingevents", sub));
+    exports(dir, &mut v);
     let evtx = c.map_or_else(
         || fixture.join("EventLogs/System.evtx"),
         |c| c.join("evtx/anotherc0ne__System.evtx"),
@@ -129,6 +132,50 @@ fn inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
 
 /// A small `wevtutil qe /f:text` export written for the bench (used without the corpus).
 const SYNTHETIC_EXPORT: &str = "Event[0]:\r\n  Log Name: System\r\n  Source: Microsoft-Windows-WindowsUpdateClient\r\n  Date: 2024-02-14T03:01:48.0000000Z\r\n  Event ID: 20\r\n  Task: Windows Update Agent\r\n  Level: Error\r\n  Computer: PC\r\n  Description: \r\nInstallation Failure: Windows failed to install the following update with error 0x80070306: 2024-02 Cumulative Update (KB5034765).\r\n\r\nEvent[1]:\r\n  Log Name: System\r\n  Source: Service Control Manager\r\n  Date: 2024-02-14T03:02:00.0000000Z\r\n  Event ID: 7036\r\n  Level: Information\r\n  Computer: PC\r\n  Description: \r\nThe Windows Update service entered the stopped state.\r\n\r\n";
+
+/// The event exports read as whole documents, each written for the bench to about 8 MiB:
+/// `wevtutil /f:xml` (concatenated `<Event>` elements), `Get-WinEvent | ConvertTo-Json` (one
+/// array), `Get-EventLog` as a console table, and Event Viewer's CSV.
+fn exports(dir: &Path, v: &mut Vec<(&'static str, PathBuf)>) {
+    const SIZE: usize = 8 << 20;
+    let repeat = |head: &str, item: &str, sep: &str, tail: &str| {
+        let mut out = String::from(head);
+        while out.len() < SIZE {
+            out.push_str(item);
+            out.push_str(sep);
+        }
+        out.truncate(out.len() - sep.len());
+        out.push_str(tail);
+        out
+    };
+    let xml = repeat("", XML_EVENTS, "\r\n", "\r\n");
+    let json = repeat("[\r\n", JSON_EVENT, ",\r\n", "\r\n]\r\n");
+    let table = repeat(TABLE_HEAD, TABLE_ROWS, "", "");
+    let csv = repeat(CSV_HEAD, CSV_ROWS, "", "");
+    for (name, file, text) in [
+        ("export-xml", "System.xml", xml),
+        ("export-json", "System.json", json),
+        ("export-table", "System.txt", table),
+        ("export-csv", "System.csv", csv),
+    ] {
+        let sub = dir.join(name);
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(sub.join(file), text).unwrap();
+        v.push((name, sub));
+    }
+}
+
+const XML_EVENTS: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-WindowsUpdateClient'/><EventID>20</EventID><Level>2</Level><TimeCreated SystemTime='2024-02-14T02:01:44.1230000Z'/><EventRecordID>7</EventRecordID><Channel>System</Channel><Computer>PC1</Computer></System><EventData><Data Name='errorCode'>0x80070306</Data><Data Name='updateTitle'>KB5034765</Data></EventData></Event>\r\n<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Service Control Manager'/><EventID Qualifiers='16384'>7036</EventID><Level>4</Level><TimeCreated SystemTime='2024-02-14T02:02:00.0000000Z'/><Channel>System</Channel><Computer>PC1</Computer></System><EventData><Data Name='param1'>Windows Update</Data><Data Name='param2'>stopped</Data></EventData></Event>";
+
+const JSON_EVENT: &str = "    {\r\n        \"TimeGenerated\":  \"\\/Date(1707876104000)\\/\",\r\n        \"EntryType\":  1,\r\n        \"Source\":  \"Microsoft-Windows-WindowsUpdateClient\",\r\n        \"EventID\":  20,\r\n        \"Message\":  \"Installation Failure: Windows failed to install the following update with error 0x80070306: KB5034765.\"\r\n    }";
+
+const TABLE_HEAD: &str = "\r\n   Index Time          EntryType   Source                 InstanceID Message\r\n   ----- ----          ---------   ------                 ---------- -------\r\n";
+
+const TABLE_ROWS: &str = "     812 Feb 14 02:01  Error       Microsoft-Windows...           20 Installation Failure: Windows failed to install the following update with error 0x80070306: KB5...\r\n     811 Feb 14 02:01  Information Service Control M...     1073748860 The Windows Update service entered the stopped state.\r\n";
+
+const CSV_HEAD: &str = "Level,Date and Time,Source,Event ID,Task Category\r\n";
+
+const CSV_ROWS: &str = "Error,2/14/2024 2:01:44 AM,Microsoft-Windows-WindowsUpdateClient,20,Windows Update Agent,\"Installation Failure: Windows failed to install the following update with error 0x80070306: KB5034765.\"\r\nInformation,2/14/2024 2:02:00 AM,Service Control Manager,7036,None,\"The Windows Update service entered the stopped state.\"\r\n";
 
 fn dir_bytes(d: &Path) -> u64 {
     fs::read_dir(d).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum()
