@@ -5,6 +5,7 @@
 use super::wevtutil::{fields_from_text, level_of};
 use crate::event::{Level, Pos, Source};
 use crate::parse::evtx::{Draft, Name, build, family};
+use crate::parse::text::lines::Lines;
 use crate::parse::{Ctx, Piece};
 use crate::shapes::lenient::{self, DayOrder};
 use crate::time::{TimeBase, Timestamp};
@@ -41,6 +42,25 @@ fn level(s: &str) -> Level {
         Ok(n) => Level::from_evtx(n),
         Err(_) => level_of(s.trim()),
     }
+}
+
+/// Ends a listing of `no` lines read through `lines`: its blocks become events, their local
+/// dates read in the day order the whole listing shows.
+pub(crate) fn finish<'t>(
+    mut piece: Piece<'t>,
+    ctx: &Ctx,
+    blocks: Vec<Block>,
+    no: u32,
+    lines: &Lines<'_>,
+) -> Piece<'t> {
+    let order = lenient::day_order(blocks.iter().map(|b| b.date.as_str()));
+    for b in blocks {
+        push(&mut piece, ctx, b, order);
+    }
+    piece.coverage.lines = u64::from(no);
+    piece.newlines = lines.newlines();
+    piece.nuls = lines.nuls();
+    piece
 }
 
 /// Turns a block into its event and keeps it in `piece` if it is notable. `order` reads

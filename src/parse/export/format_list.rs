@@ -129,14 +129,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
             _ => piece.coverage.unattributed_lines += 1,
         }
     }
-    let order = lenient::day_order(blocks.iter().map(|b| b.date.as_str()));
-    for b in blocks {
-        block::push(&mut piece, ctx, b, order);
-    }
-    piece.coverage.lines = u64::from(no);
-    piece.newlines = lines.newlines();
-    piece.nuls = lines.nuls();
-    piece
+    block::finish(piece, ctx, blocks, no, &lines)
 }
 
 #[cfg(test)]
