@@ -453,6 +453,31 @@ fn a_restart_blocks(kind: IncidentKind) -> bool {
     !matches!(kind, IncidentKind::Download | IncidentKind::Scan)
 }
 
+/// Whether evidence of `category` bears on a failure near it:
+/// - a pending restart near a failed download or scan does not ([`a_restart_blocks`]);
+/// - `WU_E_ALL_UPDATES_FAILED` (SEC002's weakest form) only sums up a call whose updates all
+///   failed: near failures whose own code is known, that code is the evidence, not the sum.
+fn bears_on_a_failure(
+    e: &Evidence,
+    category: Category,
+    events: &[Event<'_>],
+    incidents: &[Incident],
+    window_us: i64,
+) -> bool {
+    let summary_only = e.rule.id == "SEC002" && rules::sec002::only_the_summary(&events[e.event]);
+    if e.standing || !(category == Category::PendingReboot || summary_only) {
+        return true;
+    }
+    let near = touched(std::slice::from_ref(e), events, incidents, window_us, category);
+    if !summary_only {
+        return !near.is_empty();
+    }
+    incidents
+        .iter()
+        .filter(|i| near.contains(&i.id))
+        .any(|i| i.code.is_none_or(rules::sec002::is_the_summary))
+}
+
 /// PKG005: the same update failing repeatedly while others installed.
 fn repeated_failures(
     incidents: &[Incident],
@@ -509,14 +534,7 @@ pub fn diagnose(
         for category in Category::ALL {
             let mut ev: Vec<Evidence> =
                 all.iter().filter(|e| e.rule.category == category).cloned().collect();
-            // A pending restart near a failed download or scan is no evidence for it.
-            if category == Category::PendingReboot {
-                ev.retain(|e| {
-                    e.standing
-                        || !touched(std::slice::from_ref(e), events, &incidents, window, category)
-                            .is_empty()
-                });
-            }
+            ev.retain(|e| bears_on_a_failure(e, category, events, &incidents, window));
             if ev.is_empty() {
                 continue;
             }
