@@ -44,7 +44,11 @@ pub(crate) fn starts_record(b: &[u8]) -> bool {
 /// Whether the head of a file is a `CMTrace` log (called once per file, by sniff).
 pub(crate) fn looks_like(head: &str) -> bool {
     // A record wrapped in a ticket may have its marker and first attribute on two lines.
-    head.contains("]LOG]!><time=\"") || (head.contains(OPEN_STR) && head.contains("]LOG]!>"))
+    head.contains("]LOG]!><time=\"")
+        || head.match_indices("]LOG]!>").any(|(i, m)| {
+            let rest = &head[i + m.len()..];
+            rest.trim_start_matches(|c| c == '>' || lenient::is_space(c)).starts_with("<time=\"")
+        })
 }
 
 /// The attributes after `]LOG]!>`, as written.
@@ -767,6 +771,16 @@ ding file /pkg/src/x.dll range 0-455847]LOG]!><time=\"10:19:30.535+00\" date=\"1
         assert!(p.events.len() as u64 <= p.coverage.records);
         assert!(p.coverage.damaged > 0);
         crate::fuzzing::cmtrace(text[..20_000].as_bytes());
+    }
+
+    #[test]
+    fn a_wrapped_head_is_still_cmtrace() {
+        assert!(looks_like(LOG));
+        assert!(looks_like(
+            "<![LOG[x]LOG]!>\r\n>        <time=\"08:53:44.534+240\" date=\"07-14-2021\""
+        ));
+        // A note that names both markers is no log.
+        assert!(!looks_like("a record is `<![LOG[` … `]LOG]!><time=…>`; counted `]LOG]!>`"));
     }
 
     #[test]
