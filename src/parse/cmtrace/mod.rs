@@ -770,7 +770,7 @@ ding file /pkg/src/x.dll range 0-455847]LOG]!><time=\"10:19:30.535+00\" date=\"1
         assert!(p.coverage.records <= markers + 1000);
         assert!(p.events.len() as u64 <= p.coverage.records);
         assert!(p.coverage.damaged > 0);
-        crate::fuzzing::cmtrace(text[..20_000].as_bytes());
+        crate::fuzzing::cmtrace(&text.as_bytes()[..20_000]);
     }
 
     #[test]

@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(j.text, "abcdefgh");
         assert_eq!(j.breaks, 3);
         assert_eq!(&t[j.original(2)..j.original(2) + 2], "cd");
-        assert_eq!(&t[j.original(5)..j.original(5) + 1], "f");
+        assert_eq!(&t[j.original(5)..=j.original(5)], "f");
         assert_eq!(j.original(0), 0);
     }
 
