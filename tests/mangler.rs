@@ -408,15 +408,10 @@ fn scratch(name: &str) -> PathBuf {
 /// - A wrap that cut a code in two (`hr:0x80` / `0f081f`): the code is lost.
 /// - A wrap right after the component of a WindowsUpdate.log line read by the lenient
 ///   reader (Grep prefix): the record's text starts on the continuation line.
-/// - Excerpts whose only code is the call's summary `0x80240022` (the specific code was
-///   written before the excerpt): the incident is found without the full log's code.
 const KNOWN_GAPS: &[&str] = &[
     "Appostarsi__dism win 10.log failure 1 (line 621), lines 578-627, [Wrap]",
     "Appostarsi__dism_5_23.log failure 1 (line 621), lines 604-640, [TabsToSpaces, Wrap]",
-    "Appostarsi__WindowsUpdate.log failure 1 (line 2023), lines 2019-2026, [Wrap]",
     "ZayrexDev__WindowsUpdate.log failure 2 (line 13206), lines 13190-13209, [Grep, Wrap]",
-    "ZayrexDev__WindowsUpdate.log failure 3 (line 14133), lines 14127-14138, [RedactTimes]",
-    "josemct__WindowsUpdate.log failure 1 (line 4292), lines 4290-4294, [CollapseSpacing, Utf16, Grep, Nbsp]",
 ];
 
 fn run(logs: &[PathBuf], tmp: &Path, least: usize, known: &[&str]) {

@@ -707,10 +707,13 @@ const CALLBACK_US: i64 = 5 * SEC;
 
 /// The error the agent reports for a call just after its "call complete" line (`WU client
 /// calls back to download call {…} with code Call complete and error 0x8007000e`), for when
-/// no line before it carries the code: an excerpt that starts at the end of the call.
+/// no line before it carries the code: an excerpt that starts at the end of the call. Else
+/// the call's own summary (`Call error code = 0x80240022`), which is all such an excerpt
+/// may hold.
 fn callback_after(events: &[Event<'_>], i: usize) -> Option<Code> {
     let e = &events[i];
-    events
+    let mut summary = None;
+    for p in events
         .get(i + 1..)?
         .iter()
         .take(CONTEXT_EVENTS)
@@ -721,8 +724,16 @@ fn callback_after(events: &[Event<'_>], i: usize) -> Option<Code> {
             _ => false,
         })
         .take(UNTIMED_LOOKBACK)
-        .find(|p| p.message.contains("calls back to") && p.message.contains(" call "))
-        .and_then(failure_code)
+    {
+        if p.message.contains("calls back to") && p.message.contains(" call") {
+            if let Some(c) = failure_code(p) {
+                return Some(c);
+            }
+        } else if summary.is_none() {
+            summary = code_after(p, "Call error code = ");
+        }
+    }
+    summary
 }
 
 /// Windows Update's `Exit code = …, Result code = …` line names no operation: taken for a
@@ -1431,6 +1442,14 @@ mod tests {
         assert_eq!(code(vec![wu(0, DOWNLOAD_DONE), wu(10 * SEC, CALLBACK)]), None);
         let other_log = on(text(Source::WindowsUpdate, Level::Info, "Agent", CALLBACK), SEC, 3);
         assert_eq!(code(vec![wu(0, DOWNLOAD_DONE), other_log]), None);
+        // The call's own summary when the agent's line is not there; never before it.
+        let summary =
+            "ClientId = MoUpdateOrchestrator: Exit code = 0x00000000; Call error code = 0x80240022";
+        assert_eq!(code(vec![wu(0, DOWNLOAD_DONE), wu(SEC, summary)]), Some(0x8024_0022));
+        assert_eq!(
+            code(vec![wu(0, DOWNLOAD_DONE), wu(SEC, summary), wu(2 * SEC, CALLBACK)]),
+            Some(0x8007_000E)
+        );
     }
 
     const KB_TITLE: &str = "2024-02 Cumulative Update for Windows 11 Version 23H2 (KB5034765)";

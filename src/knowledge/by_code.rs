@@ -42,7 +42,9 @@ const fn family(
     Family { lo, hi, cause, why, source }
 }
 
-use Category::{Corruption, Network, PackageConflict, PendingReboot, UpdateCache};
+use Category::{
+    Corruption, Network, PackageConflict, PendingReboot, SecuritySoftware, UpdateCache,
+};
 
 /// Families, most specific first (the first that holds a code decides).
 static FAMILIES: &[Family] = &[
@@ -59,6 +61,13 @@ static FAMILIES: &[Family] = &[
         PendingReboot,
         "the operation was cancelled before it finished (by the user or a shutdown): it was interrupted, not refused",
         "codes.tsv: Win32 1223 ERROR_CANCELLED",
+    ),
+    family(
+        0x8024_0022,
+        0x8024_0022,
+        SecuritySoftware,
+        "every update of the call failed; Microsoft sees this most often when antivirus blocks the SoftwareDistribution folder",
+        "codes.tsv: WU_E_ALL_UPDATES_FAILED; REFERENCE.md §2 category notes and §7 R8 ([COMMON])",
     ),
     // Win32 1641 (0x80070669) is ERROR_SUCCESS_REBOOT_INITIATED, not a failure.
     family(
@@ -205,6 +214,7 @@ mod tests {
         assert_eq!(cause(0x8024_D007), Some(UpdateCache), "a failed self-update");
         assert_eq!(cause(0x8024_C004), Some(PackageConflict), "a driver error");
         assert_eq!(cause(0x8007_04C7), Some(PendingReboot), "ERROR_CANCELLED");
+        assert_eq!(cause(0x8024_0022), Some(SecuritySoftware), "WU_E_ALL_UPDATES_FAILED");
         // Catch-alls, routine noise and codes with no family point nowhere.
         assert_eq!(cause(0x8007_0306), None);
         assert_eq!(cause(0x8024_8007), None);
