@@ -281,12 +281,19 @@ pub fn has_failure_words(message: &str) -> bool {
 /// Windows Update client finding its `RebootRequired` key or an update requiring a restart.
 /// Only prefixes are compared: this can run on every event.
 pub fn says_restart_pending(message: &str) -> bool {
+    if !message.as_bytes().first().is_some_and(|b| RESTART_LEADS.contains(b)) {
+        return false;
+    }
     RESTART_PREFIXES.iter().any(|p| message.starts_with(p))
         || (message.starts_with("DISM.EXE: Image session has been closed")
             && message.contains("Reboot required=yes"))
         || (message.starts_with("IUpdate::get_RebootRequired exited")
             && message.trim_end().ends_with("= Yes"))
 }
+
+/// The first letters of every line [`says_restart_pending`] looks for: a check of one byte
+/// rules out most lines.
+const RESTART_LEADS: &[u8] = b"TEARDI";
 
 /// Line beginnings behind [`says_restart_pending`] (REFERENCE.md §3.6, the corpus' CBS and
 /// WindowsUpdate.log files).
@@ -318,6 +325,16 @@ pub(crate) const FAILURE_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::has_text;
+
+    #[test]
+    fn restart_lines_start_with_a_listed_letter() {
+        let leads = super::RESTART_PREFIXES
+            .iter()
+            .chain(&["DISM.EXE: Image session has been closed", "IUpdate::get_RebootRequired"]);
+        for p in leads {
+            assert!(super::RESTART_LEADS.contains(&p.as_bytes()[0]), "{p}");
+        }
+    }
 
     #[test]
     fn has_text_is_contains() {
