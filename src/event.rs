@@ -260,7 +260,11 @@ impl Event<'_> {
 
 /// The test behind [`Event::is_notable`], for parsers that decide before building an event.
 pub fn is_notable(codes: &[Code], level: Level, known_event: bool, message: &str) -> bool {
-    !codes.is_empty() || level.is_warning_or_worse() || known_event || has_failure_words(message)
+    !codes.is_empty()
+        || level.is_warning_or_worse()
+        || known_event
+        || has_failure_words(message)
+        || says_restart_pending(message)
 }
 
 /// `hay.contains(needle)`. The standard library searches needles of up to 32 bytes with SIMD
@@ -313,7 +317,7 @@ const RESTART_LEADS: &[u8] = b"TEARDI";
 
 /// Line beginnings behind [`says_restart_pending`] (REFERENCE.md §3.6, the corpus' CBS and
 /// WindowsUpdate.log files).
-const RESTART_PREFIXES: [&str; 6] = [
+pub(crate) const RESTART_PREFIXES: [&str; 6] = [
     "TI: CBS has signaled that a reboot is required",
     "Exec: Execution Skipped for now",
     "Exec: Scheduled TrustedInstaller for auto-start because session was delayed",

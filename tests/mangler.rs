@@ -468,3 +468,48 @@ fn reports_of_mangled_excerpts() {
         insta::assert_snapshot!(format!("mangled-{}", rel.replace('/', "-")), table);
     }
 }
+
+/// A restart pending at the end of a well-formed log is a state of the report, and the same
+/// lines pasted into a ticket give the same state: the strict readers keep the lines that
+/// only say a restart is pending, as the lenient one does.
+#[test]
+fn a_pending_restart_reads_the_same_strict_or_pasted() {
+    let tmp = scratch("pending");
+    let logs: [(&str, &[&str]); 2] = [
+        (
+            "CBS.log",
+            &[
+                "2024-03-01 10:00:00, Info                  CBS    Starting TrustedInstaller initialization.",
+                "2024-03-01 10:00:05, Info                  CBS    TI: CBS has signaled that a reboot is required.",
+                "2024-03-01 10:00:06, Info                  CBS    Exec: Execution Skipped for now.",
+            ],
+        ),
+        (
+            "WindowsUpdate.log",
+            &[
+                "2024/03/01 10:00:00.1000000 1180  1004  ComApi          * START *   Install ClientId = UpdateOrchestrator",
+                "2024/03/01 10:05:36.4030067 3892  8984  ComApi          Reboot required = True",
+            ],
+        ),
+    ];
+    for (name, lines) in logs {
+        let dir = tmp.join(name.replace('.', "-"));
+        fs::create_dir_all(&dir).unwrap();
+        let strict = dir.join(name);
+        fs::write(&strict, lines.join("\r\n") + "\r\n").unwrap();
+        let pasted = dir.join("pasted.txt");
+        let mangled = mangle(lines, 1, name, &[Mangle::CollapseSpacing, Mangle::MailQuote], 200);
+        fs::write(&pasted, mangled).unwrap();
+        let mut seen = Vec::new();
+        for path in [&strict, &pasted] {
+            let v = report(path);
+            assert!(v["incidents"].as_array().is_none_or(Vec::is_empty), "{name}");
+            let states = v["states"].as_array().cloned().unwrap_or_default();
+            assert_eq!(states.len(), 1, "{}: {states:?}", path.display());
+            assert_eq!(states[0]["state"], "pending-restart", "{}", path.display());
+            seen.push((states[0]["since"].clone(), states[0]["signs"].clone()));
+        }
+        assert_eq!(seen[0], seen[1], "{name}: strict and pasted differ");
+        assert!(seen[0].0.is_string(), "{name}: the sign's time is known");
+    }
+}

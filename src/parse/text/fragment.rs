@@ -14,9 +14,7 @@
 
 use super::lines::Lines;
 use super::{cbs, wu};
-use crate::event::{
-    Event, Flags, Level, Location, Pos, Source, has_failure_words, is_notable, says_restart_pending,
-};
+use crate::event::{Event, Flags, Level, Location, Pos, Source, has_failure_words, is_notable};
 use crate::parse::{Ctx, Keep, OffsetSource, Piece, ident};
 use crate::shapes::lenient::{self, Header};
 use crate::shapes::loose;
@@ -196,8 +194,7 @@ impl<'t> Reader<'t, '_> {
             }
         };
         let codes = self.ctx.extractor.extract(&message);
-        // A fragment is small: the lines that only state a pending restart are kept too.
-        let notable = is_notable(&codes, level, false, &message) || says_restart_pending(&message);
+        let notable = is_notable(&codes, level, false, &message);
         if self.ctx.keep == Keep::Notable && !notable {
             return false;
         }
