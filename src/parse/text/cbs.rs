@@ -4,7 +4,7 @@
 
 use super::fast::{self, DayCache, num};
 use super::lines::{Grammar, NumberedLine, Record};
-use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
+use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable, says_restart_pending};
 use crate::parse::{Collect, Ctx, Hits, IssueKind, Keep, OffsetSource, Piece, ident};
 use crate::shapes::{self, loose};
 use crate::time::{TimeBase, Timestamp};
@@ -231,17 +231,22 @@ impl<'t> Parser<'t, '_> {
 
     fn finish(&mut self, rec: Option<Rec<'t>>) {
         let Some(r) = rec else { return };
-        // Most records are routine: without a prefilter hit they cannot be notable.
+        // Most records are routine: without a prefilter hit they cannot be notable, but for
+        // a line that only says a restart is pending (its start is read here, a byte first:
+        // anchors for those lines cost the scan of every line more).
         let mut kept = false;
         if self.ctx.keep == Keep::Notable
             && !r.level.is_warning_or_worse()
             && !self.hits.any_in(r.msg_start, r.end)
         {
-            let Some(also) = self.also_keep else { return };
-            if !also(self.text.get(r.msg_start..r.end).unwrap_or("")) {
-                return;
+            let text = self.text.get(r.msg_start..r.end).unwrap_or("");
+            if !says_restart_pending(text) {
+                let Some(also) = self.also_keep else { return };
+                if !also(text) {
+                    return;
+                }
+                kept = true;
             }
-            kept = true;
         }
         let message = self.text.get(r.msg_start..r.end).unwrap_or("");
         let message = message.trim_end_matches(['\r', '\n']);

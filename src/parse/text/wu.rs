@@ -3,7 +3,7 @@
 
 use super::fast::{self, DayCache, num};
 use super::lines::{Grammar, NumberedLine, Record};
-use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable};
+use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable, says_restart_pending};
 use crate::parse::{Collect, Ctx, Hits, Keep, OffsetSource, Piece, ident};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp, UtcOffset};
@@ -124,10 +124,12 @@ struct Parser<'t, 'c> {
 impl<'t> Parser<'t, '_> {
     fn finish(&mut self, rec: Option<Rec<'t>>) {
         let Some(r) = rec else { return };
-        // Without a prefilter hit (the legacy banner is an anchor too) a record is routine.
+        // Without a prefilter hit (the legacy banner is an anchor too) a record is routine,
+        // but for a line that only says a restart is pending (read here, a byte first).
         if self.ctx.keep == Keep::Notable
             && !r.level.is_warning_or_worse()
             && !self.hits.any_in(r.msg_start, r.end)
+            && !says_restart_pending(self.text.get(r.msg_start..r.end).unwrap_or(""))
         {
             return;
         }
