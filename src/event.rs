@@ -301,24 +301,18 @@ pub(crate) static FAILURE: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// Windows Update client finding its `RebootRequired` key or an update requiring a restart.
 /// Only prefixes are compared: this can run on every event.
 pub fn says_restart_pending(message: &str) -> bool {
-    // The strict readers ask this of every routine line: four bytes rule most of them out.
-    if !message.as_bytes().first_chunk::<4>().is_some_and(|h| RESTART_HEADS.contains(h)) {
+    // Rules and the notable test ask this of every event: eight bytes rule most out.
+    if !may_say_restart_pending(message.as_bytes(), 0) {
         return false;
     }
     RESTART_PREFIXES.iter().any(|p| message.starts_with(p))
-        || (message.starts_with("DISM.EXE: Image session has been closed")
-            && message.contains("Reboot required=yes"))
-        || (message.starts_with("IUpdate::get_RebootRequired exited")
-            && message.trim_end().ends_with("= Yes"))
+        || (message.starts_with(DISM_CLOSED) && message.contains("Reboot required=yes"))
+        || (message.starts_with(WU_REBOOT_REQUIRED) && message.trim_end().ends_with("= Yes"))
 }
-
-/// The first four bytes of every line [`says_restart_pending`] looks for.
-const RESTART_HEADS: [[u8; 4]; 7] =
-    [*b"TI: ", *b"Exec", *b"Adde", *b"Rebo", *b"The ", *b"DISM", *b"IUpd"];
 
 /// Line beginnings behind [`says_restart_pending`] (REFERENCE.md §3.6, the corpus' CBS and
 /// WindowsUpdate.log files).
-pub(crate) const RESTART_PREFIXES: [&str; 6] = [
+const RESTART_PREFIXES: [&str; 6] = [
     "TI: CBS has signaled that a reboot is required",
     "Exec: Execution Skipped for now",
     "Exec: Scheduled TrustedInstaller for auto-start because session was delayed",
@@ -326,6 +320,36 @@ pub(crate) const RESTART_PREFIXES: [&str; 6] = [
     "Reboot required = True",
     "The volatile RebootRequired key exists",
 ];
+const DISM_CLOSED: &str = "DISM.EXE: Image session has been closed";
+const WU_REBOOT_REQUIRED: &str = "IUpdate::get_RebootRequired exited";
+
+/// The first eight bytes of every line [`says_restart_pending`] accepts.
+const RESTART_HEADS: [u64; RESTART_PREFIXES.len() + 2] = {
+    const fn head(s: &str) -> u64 {
+        let b = s.as_bytes();
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    }
+    let mut out = [0; RESTART_PREFIXES.len() + 2];
+    let mut i = 0;
+    while i < RESTART_PREFIXES.len() {
+        out[i] = head(RESTART_PREFIXES[i]);
+        i += 1;
+    }
+    out[i] = head(DISM_CLOSED);
+    out[i + 1] = head(WU_REBOOT_REQUIRED);
+    out
+};
+
+/// Whether the message at `at` in `text` can say that a restart is pending, from its first
+/// eight bytes (they may run past the message: [`says_restart_pending`] decides): one load
+/// and a few compares, for the routine records that the text prefilter passes over (an
+/// anchor for each form made the prefilter 2.4% slower on the generated bundle).
+#[inline]
+pub(crate) fn may_say_restart_pending(text: &[u8], at: usize) -> bool {
+    text.get(at..)
+        .and_then(<[u8]>::first_chunk::<8>)
+        .is_some_and(|h| RESTART_HEADS.contains(&u64::from_le_bytes(*h)))
+}
 
 /// The words behind [`has_failure_words`].
 pub(crate) const FAILURE_WORDS: &[&str] = &[
@@ -345,7 +369,30 @@ pub(crate) const FAILURE_WORDS: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::has_text;
+    use super::{has_text, may_say_restart_pending, says_restart_pending};
+
+    /// Every line that says a restart is pending passes the cheap test that the strict
+    /// readers put before it; routine lines mostly do not.
+    #[test]
+    fn restart_lines_pass_the_head_test() {
+        for m in [
+            "TI: CBS has signaled that a reboot is required.",
+            "Exec: Execution Skipped for now.",
+            "Exec: Scheduled TrustedInstaller for auto-start because session was delayed.",
+            "Added poqexec to SetupExecute. Cmdline: poqexec.exe /display_progress pending.xml",
+            "Reboot required = True",
+            "The volatile RebootRequired key exists",
+            "DISM.EXE: Image session has been closed. Reboot required=yes.",
+            "IUpdate::get_RebootRequired exited for update 1234.1, reboot required = Yes",
+        ] {
+            assert!(says_restart_pending(m), "{m}");
+            assert!(may_say_restart_pending(m.as_bytes(), 0), "{m}");
+        }
+        for m in ["Loaded Servicing Stack v10.0", "Exec: Processing started.", "TI: Last boot", ""]
+        {
+            assert!(!may_say_restart_pending(m.as_bytes(), 0), "{m}");
+        }
+    }
 
     #[test]
     fn failure_words_found_in_one_pass_as_one_by_one() {
@@ -356,17 +403,6 @@ mod tests {
             assert_eq!(super::has_failure_words(t), one_by_one, "{t}");
         }
         assert!(!super::has_failure_words("Reboot required: no\nfail\nCORRUPT"));
-    }
-
-    #[test]
-    fn restart_lines_start_with_listed_bytes() {
-        let leads = super::RESTART_PREFIXES
-            .iter()
-            .chain(&["DISM.EXE: Image session has been closed", "IUpdate::get_RebootRequired"]);
-        for p in leads {
-            let head = p.as_bytes().first_chunk::<4>();
-            assert!(head.is_some_and(|h| super::RESTART_HEADS.contains(h)), "{p}");
-        }
     }
 
     #[test]

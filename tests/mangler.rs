@@ -347,8 +347,14 @@ fn check_log(path: &Path, tmp: &Path, out: &mut Outcome) {
                 k + 1,
                 from + 1
             );
+            // The failure is told by its codes; an excerpt that holds none of them (the code
+            // was written further away) is told by the kind of incident it yields.
+            let lower = excerpt.join("\n").to_ascii_lowercase();
+            let holds_a_code = codes.iter().any(|c| lower.contains(&format!("{c:08x}")));
             let found = v["incidents"].as_array().and_then(|a| {
-                a.iter().find(|i| incident_codes(i).iter().any(|c| codes.contains(c)))
+                a.iter()
+                    .find(|i| incident_codes(i).iter().any(|c| codes.contains(c)))
+                    .or_else(|| a.iter().find(|i| !holds_a_code && i["kind"] == inc["kind"]))
             });
             let Some(found) = found else {
                 out.failures.push(format!("{what}: no incident for the failure"));
@@ -397,36 +403,61 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn run(logs: &[PathBuf], tmp: &Path, least: usize) {
+/// Cases of the real corpus that still fail: a ratchet, so that any other failing case fails
+/// the test and a mended one can be struck off. All but two are wrapped lines read by the
+/// strict readers: a file whose first lines are well formed is read strictly, and a record's
+/// indented continuation keeps its line break, so a failure line broken inside its key
+/// words ("processed the command line / but failed") no longer seeds. The other two hold
+/// only the summary code 0x80240022 of a call (redacted times; a four-way combination).
+const KNOWN_GAPS: &[&str] = &[
+    "EhsanHasani1380__CBS.log failure 2 (line 3075), lines 3066-3078, [Wrap]",
+    "Appostarsi__dism win 10.log failure 1 (line 621), lines 578-627, [Wrap]",
+    "Appostarsi__dism_5_23.log failure 1 (line 621), lines 608-646, [Wrap]",
+    "Appostarsi__dism_5_23.log failure 1 (line 621), lines 604-640, [TabsToSpaces, Wrap]",
+    "Appostarsi__dism_5_23.log failure 2 (line 4107), lines 4105-4124, [Wrap]",
+    "Appostarsi__dism_5_23.log failure 3 (line 6188), lines 6159-6191, [Wrap]",
+    "Appostarsi__WindowsUpdate.log failure 1 (line 2023), lines 2019-2026, [Wrap]",
+    "ZayrexDev__WindowsUpdate.log failure 2 (line 13206), lines 13190-13209, [Grep, Wrap]",
+    "ZayrexDev__WindowsUpdate.log failure 3 (line 14133), lines 14127-14138, [RedactTimes]",
+    "ZayrexDev__WindowsUpdate.log failure 3 (line 14133), lines 14123-14160, [Wrap]",
+    "josemct__WindowsUpdate.log failure 1 (line 4292), lines 4281-4335, [Wrap]",
+    "josemct__WindowsUpdate.log failure 1 (line 4292), lines 4290-4294, [CollapseSpacing, Utf16, Grep, Nbsp]",
+];
+
+fn run(logs: &[PathBuf], tmp: &Path, least: usize, known: &[&str]) {
     let mut out = Outcome { cases: 0, failures: Vec::new() };
     for log in logs {
         check_log(log, tmp, &mut out);
     }
-    eprintln!("{} mangled excerpts checked, {} failed", out.cases, out.failures.len());
+    let (gaps, new): (Vec<&String>, Vec<&String>) =
+        out.failures.iter().partition(|f| known.iter().any(|k| f.starts_with(&format!("{k}: "))));
+    eprintln!(
+        "{} mangled excerpts checked, {} failed ({} of them known gaps)",
+        out.cases,
+        out.failures.len(),
+        gaps.len()
+    );
+    for g in &gaps {
+        eprintln!("known gap: {g}");
+    }
     assert!(out.cases >= least, "only {} cases", out.cases);
-    assert!(out.failures.is_empty(), "{}", out.failures.join("\n"));
+    assert!(new.is_empty(), "{}", new.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
 }
 
 #[test]
 fn mangled_excerpts_of_our_fixtures_keep_their_failure_and_cause() {
     let logs = text_logs(&common::fixture("bundles"));
-    run(&logs, &scratch("fixtures"), 200);
+    run(&logs, &scratch("fixtures"), 200, &[]);
 }
 
-/// The real corpus holds failures whose excerpts still fail the property (run it with
-/// `cargo test --test mangler -- --ignored`): 912 cases in all, 103 of them from the corpus
-/// failing when this was written. An excerpt that lacks the lines which ranked the whole log
-/// (network evidence far from the excerpt) ranks the access-denied summary code
-/// `0x80240022` (SEC002) or a pending restart first; some wrapped or TAB-collapsed
-/// WindowsUpdate.log and dism.log excerpts lose the failure line. The fixtures' part runs
-/// in every `cargo test`.
+/// The same on the real corpus (skipped when `../shared/corpus` is absent); the cases that
+/// still fail are listed in [`KNOWN_GAPS`].
 #[test]
-#[ignore = "known failures in the corpus part, listed in the doc comment"]
 fn mangled_excerpts_of_the_real_corpus_keep_their_failure_and_cause() {
     let Some(dir) = common::corpus() else { return };
     let logs: Vec<PathBuf> =
         ["cbs", "dism", "windowsupdate"].iter().flat_map(|d| text_logs(&dir.join(d))).collect();
-    run(&logs, &scratch("corpus"), 300);
+    run(&logs, &scratch("corpus"), 300, KNOWN_GAPS);
 }
 
 /// Snapshots of the report of a few mangled excerpts of our own fixtures.

@@ -715,6 +715,29 @@ fn context_before(events: &[Event<'_>], i: usize) -> (Option<Code>, Option<Strin
     (code, id)
 }
 
+/// How soon after a "call complete" line the agent reports the call's error.
+const CALLBACK_US: i64 = 5 * SEC;
+
+/// The error the agent reports for a call just after its "call complete" line (`WU client
+/// calls back to download call {…} with code Call complete and error 0x8007000e`), for when
+/// no line before it carries the code: an excerpt that starts at the end of the call.
+fn callback_after(events: &[Event<'_>], i: usize) -> Option<Code> {
+    let e = &events[i];
+    events
+        .get(i + 1..)?
+        .iter()
+        .take(CONTEXT_EVENTS)
+        .filter(|p| p.at.artifact == e.at.artifact)
+        .take_while(|p| match (e.time, p.time) {
+            (Some(t), Some(pt)) => pt.0 - t.0 <= CALLBACK_US,
+            (None, None) => true,
+            _ => false,
+        })
+        .take(UNTIMED_LOOKBACK)
+        .find(|p| p.message.contains("calls back to") && p.message.contains(" call "))
+        .and_then(failure_code)
+}
+
 /// Windows Update's `Exit code = …, Result code = …` line names no operation: taken for a
 /// scan's, unless a download or install call completed just before it in the same log.
 fn call_before(events: &[Event<'_>], s: &Seed) -> Option<IncidentKind> {
@@ -773,7 +796,7 @@ pub(crate) fn from_seeds(
     for (s, id) in seeds.iter_mut().zip(&mut extra) {
         if s.code.is_none() && events[s.event].source == Source::WindowsUpdate {
             let (code, update) = context_before(events, s.event);
-            s.code = code;
+            s.code = code.or_else(|| callback_after(events, s.event));
             *id = update;
         } else if s.code.is_none() {
             s.code = context_before(events, s.event).0;
@@ -1405,6 +1428,22 @@ mod tests {
         events.sort_by_key(|e| (e.time, e.at));
         let seeds: Vec<Seed> = events.iter().enumerate().filter_map(|(i, e)| seed(e, i)).collect();
         from_seeds(&events, seeds, 30 * MIN)
+    }
+
+    /// A "call complete" line with no code before it takes the error the agent reports for
+    /// the call just after it; a later one, or another log's, is not taken.
+    #[test]
+    fn a_call_takes_the_error_the_agent_reports_after_it() {
+        const CALLBACK: &str = "WU client calls back to download call {BAA0DA32-3373-4447-8C47-9D355697D7A6} with code Call complete and error 0x8007000e";
+        let code = |events| {
+            let got = incidents(events);
+            assert_eq!(got.len(), 1);
+            got[0].code.map(Code::as_hresult)
+        };
+        assert_eq!(code(vec![wu(0, DOWNLOAD_DONE), wu(SEC, CALLBACK)]), Some(0x8007_000E));
+        assert_eq!(code(vec![wu(0, DOWNLOAD_DONE), wu(10 * SEC, CALLBACK)]), None);
+        let other_log = on(text(Source::WindowsUpdate, Level::Info, "Agent", CALLBACK), SEC, 3);
+        assert_eq!(code(vec![wu(0, DOWNLOAD_DONE), other_log]), None);
     }
 
     const KB_TITLE: &str = "2024-02 Cumulative Update for Windows 11 Version 23H2 (KB5034765)";

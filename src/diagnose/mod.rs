@@ -444,10 +444,12 @@ fn touched(
     events: &[Event<'_>],
     incidents: &[Incident],
     window_us: i64,
+    category: Category,
 ) -> Vec<u32> {
     let any_untimed = incidents.iter().any(|i| !i.untimed.is_empty());
     incidents
         .iter()
+        .filter(|i| category != Category::PendingReboot || a_restart_blocks(i.kind))
         .filter(|i| {
             let spans = Spans::new(i.attempts.iter());
             evidence.iter().any(|e| match events[e.event].time {
@@ -457,6 +459,37 @@ fn touched(
         })
         .map(|i| i.id)
         .collect()
+}
+
+/// Whether a pending restart can be why an incident of this kind failed: servicing refuses
+/// an install, or rolls it back, while a restart is pending; downloads and scans go on.
+fn a_restart_blocks(kind: IncidentKind) -> bool {
+    !matches!(kind, IncidentKind::Download | IncidentKind::Scan)
+}
+
+/// Whether evidence of `category` bears on a failure near it:
+/// - a pending restart near a failed download or scan does not ([`a_restart_blocks`]);
+/// - `WU_E_ALL_UPDATES_FAILED` (SEC002's weakest form) only sums up a call whose updates all
+///   failed: near failures whose own code is known, that code is the evidence, not the sum.
+fn bears_on_a_failure(
+    e: &Evidence,
+    category: Category,
+    events: &[Event<'_>],
+    incidents: &[Incident],
+    window_us: i64,
+) -> bool {
+    let summary_only = e.rule.id == "SEC002" && rules::sec002::only_the_summary(&events[e.event]);
+    if e.standing || !(category == Category::PendingReboot || summary_only) {
+        return true;
+    }
+    let near = touched(std::slice::from_ref(e), events, incidents, window_us, category);
+    if !summary_only {
+        return !near.is_empty();
+    }
+    incidents
+        .iter()
+        .filter(|i| near.contains(&i.id))
+        .any(|i| i.code.is_none_or(rules::sec002::is_the_summary))
 }
 
 /// PKG005: the same update failing repeatedly while others installed.
@@ -515,6 +548,7 @@ pub fn diagnose(
         for category in Category::ALL {
             let mut ev: Vec<Evidence> =
                 all.iter().filter(|e| e.rule.category == category).cloned().collect();
+            ev.retain(|e| bears_on_a_failure(e, category, events, &incidents, window));
             if ev.is_empty() {
                 continue;
             }
@@ -528,7 +562,7 @@ pub fn diagnose(
                 parts,
                 confidence: confidence(score, parts.sources, decisive),
                 against: against(category, &ev, events, notes, &incidents, spans),
-                incidents: touched(&ev, events, &incidents, window),
+                incidents: touched(&ev, events, &incidents, window, category),
                 evidence: ev,
                 basis: Basis::Evidence,
             });
@@ -685,6 +719,7 @@ fn pending_at_failures(
         .filter(|p| {
             incidents
                 .iter()
+                .filter(|i| a_restart_blocks(i.kind))
                 .flat_map(|i| &i.attempts)
                 .any(|a| p.from < a.first && p.until.is_none_or(|u| u > a.first))
         })
@@ -905,6 +940,32 @@ mod tests {
     fn run(mut events: Vec<Event<'static>>) -> Diagnosis {
         events.sort_by_key(|e| e.time);
         diagnose(&events, &[], &[], Options::default())
+    }
+
+    /// A restart pending near a failed install is evidence for it; near a failed download
+    /// it is not (downloads go on while a restart is pending).
+    #[test]
+    fn a_pending_restart_covers_installs_not_downloads() {
+        let sign =
+            |m| at(text(Source::WindowsUpdate, Level::Info, "ComApi", "Reboot required = True"), m);
+        let download = |m| {
+            at(
+                evtx(
+                    "Microsoft-Windows-WindowsUpdateClient",
+                    31,
+                    Level::Error,
+                    &[("errorCode", "0x80096004"), ("updateTitle", "Update (KB5034765)")],
+                ),
+                m,
+            )
+        };
+        let d = run(vec![sign(-2), download(0)]);
+        assert_eq!(d.incidents.len(), 1);
+        assert_eq!(d.incidents[0].kind, IncidentKind::Download);
+        assert!(d.causes.iter().all(|c| c.category != Category::PendingReboot), "{:?}", d.causes);
+        let d = run(vec![sign(-2), failure(0, "0x80096004")]);
+        let pending = d.causes.iter().find(|c| c.category == Category::PendingReboot);
+        assert_eq!(pending.map(|c| c.incidents.clone()), Some(vec![1]));
     }
 
     #[test]

@@ -53,6 +53,13 @@ static FAMILIES: &[Family] = &[
         "the operation failed and a restart is needed to roll it back",
         "REFERENCE.md §2.3 (ERROR_FAIL_REBOOT_REQUIRED, ERROR_FAIL_REBOOT_INITIATED)",
     ),
+    family(
+        0x8007_04C7,
+        0x8007_04C7,
+        PendingReboot,
+        "the operation was cancelled before it finished (by the user or a shutdown): it was interrupted, not refused",
+        "codes.tsv: Win32 1223 ERROR_CANCELLED",
+    ),
     // Win32 1641 (0x80070669) is ERROR_SUCCESS_REBOOT_INITIATED, not a failure.
     family(
         0x8007_0641,
@@ -197,6 +204,7 @@ mod tests {
         assert_eq!(cause(0x8024_4010), Some(Network), "WU_E_PT_EXCEEDED_MAX_SERVER_TRIPS");
         assert_eq!(cause(0x8024_D007), Some(UpdateCache), "a failed self-update");
         assert_eq!(cause(0x8024_C004), Some(PackageConflict), "a driver error");
+        assert_eq!(cause(0x8007_04C7), Some(PendingReboot), "ERROR_CANCELLED");
         // Catch-alls, routine noise and codes with no family point nowhere.
         assert_eq!(cause(0x8007_0306), None);
         assert_eq!(cause(0x8024_8007), None);

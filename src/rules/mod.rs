@@ -45,7 +45,7 @@ mod pnd002;
 mod pnd003;
 pub(crate) mod pnd004;
 mod sec001;
-mod sec002;
+pub(crate) mod sec002;
 mod sec003;
 pub(crate) mod sec004;
 pub(crate) mod setup_lines;

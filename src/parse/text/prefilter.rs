@@ -38,11 +38,8 @@ const LONG: &[&str] = &[
     "ot match", // do not match
     "mismatch", // hash mismatch
     "ollback",
-    "d: yes", // Reboot required: yes
+    "d: yes",              // Reboot required: yes
     "logging initialized", // the legacy WindowsUpdate.log banner with its UTC offset
-              // The lines that only say a restart is pending have no anchor: the readers look at
-              // their starts themselves (eight anchors for them made the scan of every line cost 41 M
-              // more instructions on the generated 100 MiB bundle).
 ];
 
 /// Anchors shorter than 4 bytes, searched by a second Teddy (of 2-byte fingerprints; with

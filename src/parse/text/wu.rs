@@ -3,7 +3,9 @@
 
 use super::fast::{self, DayCache, num};
 use super::lines::{Grammar, NumberedLine, Record};
-use crate::event::{Event, Flags, Level, Location, Pos, Source, is_notable, says_restart_pending};
+use crate::event::{
+    Event, Flags, Level, Location, Pos, Source, is_notable, may_say_restart_pending,
+};
 use crate::parse::{Collect, Ctx, Hits, Keep, OffsetSource, Piece, ident};
 use crate::shapes;
 use crate::time::{TimeBase, Timestamp, UtcOffset};
@@ -125,14 +127,21 @@ impl<'t> Parser<'t, '_> {
     fn finish(&mut self, rec: Option<Rec<'t>>) {
         let Some(r) = rec else { return };
         // Without a prefilter hit (the legacy banner is an anchor too) a record is routine,
-        // but for a line that only says a restart is pending (read here, a byte first).
+        // unless it says that a restart is pending.
         if self.ctx.keep == Keep::Notable
             && !r.level.is_warning_or_worse()
             && !self.hits.any_in(r.msg_start, r.end)
-            && !says_restart_pending(self.text.get(r.msg_start..r.end).unwrap_or(""))
+            && !may_say_restart_pending(self.text.as_bytes(), r.msg_start)
         {
             return;
         }
+        self.build(&r);
+    }
+
+    /// The event of a record that passed the routine test. Out of line, so that `finish`
+    /// stays small enough to be inlined into the line loop (see `cbs::Parser::build`).
+    #[inline(never)]
+    fn build(&mut self, r: &Rec<'t>) {
         let message =
             self.text.get(r.msg_start..r.end).unwrap_or("").trim_end_matches(['\r', '\n']);
         let message = self.ctx.capped(message, &mut self.piece.cut);
