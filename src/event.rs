@@ -244,6 +244,31 @@ impl Event<'_> {
         }
     }
 
+    /// A record of several lines as one line, for the tests that read its words: each line
+    /// break with the indentation after it becomes one space. A line wrapped on its way into
+    /// a ticket ("processed the command line / but failed") then reads as it was written.
+    /// `None` for a message of one line.
+    pub fn unwrapped(&self) -> Option<Event<'static>> {
+        if !self.flags.multi_line || !self.message.contains('\n') {
+            return None;
+        }
+        let mut joined = String::with_capacity(self.message.len());
+        for (k, line) in self.message.split('\n').enumerate() {
+            let line = line.trim_end_matches('\r');
+            let line = if k == 0 { line } else { line.trim_start() };
+            if line.is_empty() {
+                continue;
+            }
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(line);
+        }
+        let mut e = self.clone().into_owned();
+        e.message = Cow::Owned(joined);
+        Some(e)
+    }
+
     /// The value of a field by name.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields.iter().find(|f| f.name == name).map(|f| f.value.as_ref())

@@ -666,6 +666,10 @@ fn seeds_and_signals(events: &[Event<'_>]) -> Found {
             let (mut seeds, mut signals, mut facts) = (Vec::new(), Vec::new(), Vec::new());
             for (j, e) in fetched(chunk).enumerate() {
                 let i = k * rules::EVENTS_PER_TASK + j;
+                // A record of several lines is read as one, so that a wrapped line still
+                // says what it said (rare: only records with continuation lines).
+                let joined = if e.flags.multi_line { e.unwrapped() } else { None };
+                let e = joined.as_ref().unwrap_or(e);
                 seeds.extend(incident::seed(e, i));
                 signals.extend(rules::of_event(e, i));
                 if let Some(f) = disks::fact(e) {
