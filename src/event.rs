@@ -394,7 +394,32 @@ pub(crate) const FAILURE_WORDS: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::{has_text, may_say_restart_pending, says_restart_pending};
+    use super::{Event, Flags, has_text, may_say_restart_pending, says_restart_pending};
+
+    /// A wrapped record reads as one line; a record of one line is left alone.
+    #[test]
+    fn wrapped_records_read_as_one_line() {
+        use crate::event::Source;
+        use crate::rules::testing::text;
+        let mut e = text(
+            Source::Dism,
+            super::Level::Error,
+            "DISM",
+            "DISM.EXE: DISM Package Manager processed the command line\r\n        but failed.\r\n\r\n\tHRESULT=80070BC9",
+        );
+        assert!(e.unwrapped().is_none(), "not marked as a record of several lines");
+        e.flags.multi_line = true;
+        let u = e.unwrapped().unwrap();
+        assert_eq!(
+            u.message,
+            "DISM.EXE: DISM Package Manager processed the command line but failed. HRESULT=80070BC9"
+        );
+        assert_eq!((u.codes.len(), u.at), (e.codes.len(), e.at));
+        let one = text(Source::Dism, super::Level::Error, "DISM", "one line");
+        assert!(
+            Event { flags: Flags { multi_line: true, ..one.flags }, ..one }.unwrapped().is_none()
+        );
+    }
 
     /// Every line that says a restart is pending passes the cheap test that the strict
     /// readers put before it; routine lines mostly do not.

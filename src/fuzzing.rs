@@ -85,9 +85,22 @@ fn diagnose_one(parsed: &mut Vec<ParsedArtifact<'_>>) {
 /// subset of all, no more records than record ends (`]LOG]!>`), and diagnosis runs on them.
 pub fn cmtrace(data: &[u8]) {
     let c = grammar_pieces(Kind::CmTrace, "UpdatesDeployment.log", data);
-    // Text read as it is (not taken for UTF-16 or another encoding): each record has its end.
-    if std::str::from_utf8(data).is_ok() && !data.contains(&0) {
-        let ends = memchr::memmem::find_iter(data, b"]LOG]!>").count() as u64;
+    // Text read as it is (not taken for UTF-16 or another encoding): each record has its end,
+    // whole or cut by a wrap (a line break, then quote markers and spaces).
+    if let Ok(text) = std::str::from_utf8(data)
+        && !data.contains(&0)
+    {
+        let mut joined = String::with_capacity(text.len());
+        for (k, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let line = if k == 0 {
+                line
+            } else {
+                line.trim_start_matches(|c| c == '>' || crate::shapes::lenient::is_space(c))
+            };
+            joined.push_str(line);
+        }
+        let ends = memchr::memmem::find_iter(joined.as_bytes(), b"]LOG]!>").count() as u64;
         assert!(c.records <= ends, "more records than record ends: {} > {ends}", c.records);
     }
     assert!(c.events <= c.records, "more events than records");

@@ -371,12 +371,20 @@ fn window(s: &str) -> Result<i64> {
     Ok((secs * 1e6) as i64)
 }
 
-/// Whether any machine's run failed; an error when `--machine` chose none.
-fn settled(each: &pipeline::Each<(bool, bool)>, chosen: Option<&String>) -> Result<(bool, bool)> {
+/// Whether any machine's run failed; an error when `--machine` chose none. The output is
+/// finished (a file put in place) when some run wrote to it.
+fn settled(
+    each: &pipeline::Each<(bool, bool)>,
+    chosen: Option<&String>,
+    out: Sink<'_>,
+) -> Result<bool> {
     if each.results.is_empty() {
         chose_none(&each.machines, chosen)?;
     }
-    Ok((each.results.iter().any(|r| r.0), each.results.iter().any(|r| r.1)))
+    if each.results.iter().any(|r| r.1) {
+        out.finish()?;
+    }
+    Ok(each.results.iter().any(|r| r.0))
 }
 
 /// `storage-0x80070306` for `/cases/in/storage-0x80070306/` or `./storage-0x80070306`.
@@ -507,11 +515,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     Ok((failed, true))
                 })?;
-            let (failed, wrote) = settled(&each, input.machine.as_ref())?;
-            if wrote {
-                out.finish()?;
-            }
-            failed
+            settled(&each, input.machine.as_ref(), out)?
         }
         Command::Batch {
             dirs,
@@ -690,11 +694,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 Ok((failed, true))
             })?;
-            let (failed, wrote) = settled(&each, input.machine.as_ref())?;
-            if wrote {
-                out.finish()?;
-            }
-            failed
+            settled(&each, input.machine.as_ref(), out)?
         }
         Command::Events { input, source, all, range } => {
             let opts = options(&input, if all { Keep::All } else { Keep::Notable })?;
@@ -727,11 +727,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 events::write_jsonl(a.bundle, selected, &mut out)?;
                 Ok((failed, true))
             })?;
-            let (failed, wrote) = settled(&each, input.machine.as_ref())?;
-            if wrote {
-                out.finish()?;
-            }
-            failed
+            settled(&each, input.machine.as_ref(), out)?
         }
     };
     Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })

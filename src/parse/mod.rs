@@ -24,6 +24,7 @@ use crate::machine::MachineClues;
 use crate::time::{TimeBase, Timestamp};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
@@ -273,7 +274,7 @@ pub(crate) struct Piece<'t> {
     pub(crate) left_out: Vec<(u64, LeftOut)>,
     /// `ConfigMgr` update ids and the names they are given in this piece (see
     /// [`cmtrace::name_updates`]).
-    pub(crate) update_names: Vec<(&'t str, &'t str)>,
+    pub(crate) update_names: Vec<(Cow<'t, str>, Cow<'t, str>)>,
 }
 
 /// What [`ParseOptions::retain`] decides for an event.
@@ -798,7 +799,8 @@ pub fn parse<'t>(
     // Left-out events with their place among the artifact's events (kept or not).
     let mut left_out: Vec<Vec<(u64, LeftOut)>> = vec![Vec::new(); bundle.artifacts.len()];
     let mut seen: Vec<u64> = vec![0; bundle.artifacts.len()];
-    let mut update_names: Vec<Vec<(&'t str, &'t str)>> = vec![Vec::new(); bundle.artifacts.len()];
+    let mut update_names: Vec<Vec<(Cow<'t, str>, Cow<'t, str>)>> =
+        vec![Vec::new(); bundle.artifacts.len()];
     for (i, mut piece) in pieces {
         let (Some(dst), Some(base)) = (out.get_mut(i), line_base.get_mut(i)) else { continue };
         if let (Some(left), Some(seen)) = (left_out.get_mut(i), seen.get_mut(i)) {
