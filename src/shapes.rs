@@ -58,11 +58,13 @@ pub fn is_export_block(line: &[u8]) -> bool {
     let rest = if let Some(rest) = line.strip_prefix(b"Event[") {
         rest
     } else {
-        let Some(open) = line.iter().take(48).position(|&b| b == b'[') else { return false };
-        let word = &line[..open];
-        if word.is_empty() || word.iter().any(|b| b.is_ascii_whitespace() || b":[]".contains(b)) {
-            return false;
-        }
+        // One pass that stops at the first byte no word holds: most lines (labels,
+        // descriptions) are given up at their first space.
+        let open = line
+            .iter()
+            .take(48)
+            .position(|&b| b == b'[' || b.is_ascii_whitespace() || b":]".contains(&b));
+        let Some(open) = open.filter(|&k| k > 0 && line[k] == b'[') else { return false };
         &line[open + 1..]
     };
     let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();

@@ -61,6 +61,17 @@ impl Content {
     }
 }
 
+/// Whether sniffing a whole file gives what sniffing its probe `head` gave, `kind`: the
+/// probe is whole, [`sniff::sniff`] reads no further than it (64 KiB for the encoding from
+/// the start of the text, 128 KiB of UTF-16), and the answer does not come from the scan of
+/// the whole file for a digit that decides between unrecognised text and the last-resort
+/// reader. A file that starts with NULs is left out: the encoding is chosen after them.
+fn probe_decides(head: &[u8], kind: Kind) -> bool {
+    head.len() as u64 == PROBE
+        && head.first().is_some_and(|&b| b != 0)
+        && !matches!(kind, Kind::Unknown | Kind::Text)
+}
+
 /// How files on disk are read, and what is left of the bundle's byte budget.
 #[derive(Debug)]
 pub(crate) struct Loader {
@@ -81,7 +92,7 @@ pub(crate) struct Loaded {
     /// What was left unread of a log, and why (a problem to show).
     pub(crate) cut: Option<String>,
     /// What the probe found, when the rest was not read (sniffing what was kept could
-    /// give another answer).
+    /// give another answer) or when the probe alone decides it.
     pub(crate) sniffed: Option<sniff::Sniffed>,
 }
 
@@ -98,6 +109,7 @@ impl Loader {
         if probed >= size {
             return Ok(Loaded { content: Content::Owned(head), size, cut: None, sniffed: None });
         }
+        let mut sniffed = None;
         if sniff::container(&head).is_none() {
             let s = sniff::sniff(&name, &head);
             // Text of a format not recognised is still read: a lenient reader may want it.
@@ -110,6 +122,9 @@ impl Loader {
                 let content = Content::Owned(head);
                 return Ok(Loaded { content, size, cut: None, sniffed: Some(s) });
             }
+            // The answer stands for the whole file when it rests on the probe alone (see
+            // [`probe_decides`]): the file is not sniffed a second time.
+            sniffed = probe_decides(&head, s.kind).then_some(s);
         }
         let want = size.min(self.max_file_bytes).min(self.bundle_left + probed);
         let cut = (want < size).then(|| self.cut_note(want, size));
@@ -120,12 +135,12 @@ impl Loader {
         };
         if want_map && let Ok(map) = GuardedMap::map(&file, want) {
             self.bundle_left -= want - probed;
-            return Ok(Loaded { content: Content::Mapped(map), size, cut, sniffed: None });
+            return Ok(Loaded { content: Content::Mapped(map), size, cut, sniffed });
         }
         // Read on from the end of the probe; the buffer grows with what is really there.
         (&mut file).take(want - probed).read_to_end(&mut head)?;
         self.bundle_left = self.bundle_left.saturating_sub(head.len() as u64 - probed);
-        Ok(Loaded { content: Content::Owned(head), size, cut, sniffed: None })
+        Ok(Loaded { content: Content::Owned(head), size, cut, sniffed })
     }
 
     /// Why only `read` bytes of a log of `size` are read.

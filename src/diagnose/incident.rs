@@ -7,7 +7,9 @@ use crate::knowledge;
 use crate::parse::evtx::{Family, family};
 use crate::rules;
 use crate::time::Timestamp;
+use memchr::memmem;
 use serde::Serialize;
+use std::sync::LazyLock;
 
 /// What failed.
 #[derive(
@@ -86,6 +88,11 @@ fn failure_code(e: &Event<'_>) -> Option<Code> {
         .copied()
         .find(|&c| !is_not_a_failure(c) && !knowledge::is_benign_here(c, &e.message))
 }
+
+/// What both keys of [`code_after`] that [`seed`] asks for end with: one scan by a searcher
+/// built once rules out most lines before two.
+static CODE_IS: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("code = "));
 
 /// The code written after `key` (`Exit code = 0x8024402F`), when it records a failure.
 fn code_after(e: &Event<'_>, key: &str) -> Option<Code> {
@@ -173,6 +180,10 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             mk(IncidentKind::Install, Some(code), SUPPORTING + 2)
         }
         Source::Dism => {
+            // Both kinds of record below carry their code.
+            if e.codes.is_empty() {
+                return None;
+            }
             let m = &e.message;
             let failed = crate::event::has_text(m, "processed the command line but failed")
                 || (m.contains("Failed while processing command") && !e.codes.is_empty());
@@ -224,8 +235,10 @@ pub(crate) fn seed(e: &Event<'_>, event: usize) -> Option<Seed> {
             }
             // A call that ended with a failing code: a search (scan), a download or an
             // install, by what the line says.
-            if let Some(c) =
-                code_after(e, "Exit code = ").or_else(|| code_after(e, "Result code = "))
+            let ended = CODE_IS.find(m.as_bytes()).is_some();
+            if ended
+                && let Some(c) =
+                    code_after(e, "Exit code = ").or_else(|| code_after(e, "Result code = "))
             {
                 let kind = if m.contains("Finding updates")
                     || m.contains("Result code")

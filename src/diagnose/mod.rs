@@ -20,14 +20,16 @@ pub use states::{State, StateKind};
 pub use upgrade::{Outcome, Upgrade};
 
 use crate::code::Code;
-use crate::event::{Event, Note, Source, has_text};
+use crate::event::{Event, Note, Source};
 use crate::parse::evtx::{Family, family};
 use crate::remedy::{self, Remedy, RemedyId};
 use crate::rules::{self, Signal};
 use crate::time::Timestamp;
+use memchr::memmem;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 /// Options for [`diagnose`].
 #[derive(Debug, Clone, Copy)]
@@ -388,18 +390,30 @@ fn against(
 
 /// A scan or repair that found the component store healthy.
 pub(crate) fn reports_healthy_store(e: &Event<'_>) -> bool {
-    has_text(&e.message, "The restore operation completed successfully")
-        || has_text(&e.message, "did not find any integrity violations")
-        || (e.message.contains("Total Detected Corruption:")
-            && e.message.contains("Total Detected Corruption:\t0"))
+    let m = e.message.as_bytes();
+    HEALTHY.iter().any(|f| f.find(m).is_some())
 }
+
+/// The texts of [`reports_healthy_store`], as searchers set up once: it is asked of every
+/// event when parsing decides what to keep, and of those after a failure or a store flag.
+static HEALTHY: LazyLock<[memmem::Finder<'static>; 3]> = LazyLock::new(|| {
+    [
+        "The restore operation completed successfully",
+        "did not find any integrity violations",
+        "Total Detected Corruption:\t0",
+    ]
+    .map(memmem::Finder::new)
+});
 
 /// A boot (Kernel-General 12, `EventLog` 6005 or 6009).
 pub(crate) fn is_boot(e: &Event<'_>) -> bool {
+    // The id first: the provider's family is looked up by name.
     matches!(e.source, Source::Evtx | Source::EventExport)
-        && ((family(&e.component) == Family::System && matches!(e.event_id, Some(12)))
-            || (e.component.eq_ignore_ascii_case("EventLog")
-                && matches!(e.event_id, Some(6005 | 6009))))
+        && match e.event_id {
+            Some(12) => family(&e.component) == Family::System,
+            Some(6005 | 6009) => e.component.eq_ignore_ascii_case("EventLog"),
+            _ => false,
+        }
 }
 
 /// WindowsUpdateClient 43: an update's installation started.

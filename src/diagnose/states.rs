@@ -108,8 +108,11 @@ pub(crate) fn find(events: &[Event<'_>], signals: &[Signal]) -> Vec<State> {
         signals.iter().filter(|s| s.rule.id == "COR003").map(|s| s.event).collect();
     if let Some(&first) = flags.first() {
         let last_flag = flags.iter().filter_map(|&i| events[i].time).max();
+        // The timeline is sorted (events without a time first): only what follows the last
+        // flag is read.
         let healed = last_flag.is_some_and(|t| {
-            events.iter().any(|e| e.time.is_some_and(|et| et > t) && reports_healthy_store(e))
+            let after = events.partition_point(|e| e.time.is_none_or(|et| et <= t));
+            events[after..].iter().any(reports_healthy_store)
         });
         if !healed {
             out.push(State {

@@ -1,4 +1,4 @@
-use super::{Check, Hit, Rule, Severity, rule};
+use super::{Check, Hit, Rule, Severity, has, rule};
 use crate::category::Category;
 use crate::event::{Event, Source};
 
@@ -26,14 +26,15 @@ fn check(e: &Event<'_>) -> Option<Hit> {
         return None;
     }
     let m = &e.message;
-    let mismatch = (m.contains("Hashes for file member") && m.contains("do not match"))
-        || (m.contains("[SR] Cannot repair"))
-        || m.contains("[Pnp] Corrupt file")
-        || (m.contains("(p)")
-            && (m.contains("Payload Corrupt")
-                || m.contains("Manifest Corrupt")
-                || m.contains("MUM Missing"))
-            && m.contains("(n)"));
+    let m = m.as_bytes();
+    let mismatch = (has!(m, "Hashes for file member") && has!(m, "do not match"))
+        || has!(m, "[SR] Cannot repair")
+        || has!(m, "[Pnp] Corrupt file")
+        || (has!(m, "(p)")
+            && (has!(m, "Payload Corrupt")
+                || has!(m, "Manifest Corrupt")
+                || has!(m, "MUM Missing"))
+            && has!(m, "(n)"));
     mismatch.then_some(Hit::at(Severity::Medium))
 }
 

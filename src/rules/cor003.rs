@@ -1,4 +1,4 @@
-use super::{Check, Hit, Rule, Severity, evtx_event, rule};
+use super::{Check, Hit, Rule, Severity, evtx_event, has, rule};
 use crate::category::Category;
 use crate::event::{Event, Source};
 use crate::parse::evtx::Family;
@@ -37,9 +37,10 @@ fn check(e: &Event<'_>) -> Option<Hit> {
     let standing = Hit { severity: Severity::High, standing: true, strong: false };
     if matches!(e.source, Source::Cbs | Source::Dism) {
         let m = &e.message;
-        let flagged = m.contains("Mark store corruption flag")
-            || m.contains("mark store corrupt")
-            || nonzero_after(m, "Total Detected Corruption:")
+        let flagged = has!(m.as_bytes(), "Mark store corruption flag")
+            || has!(m.as_bytes(), "mark store corrupt")
+            || has!(m.as_bytes(), "Total Detected Corruption:")
+                && nonzero_after(m, "Total Detected Corruption:")
                 && !nonzero_after(m, "Total Repaired Corruption:");
         return flagged.then_some(standing);
     }

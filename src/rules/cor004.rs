@@ -1,4 +1,4 @@
-use super::{Check, Hit, Rule, Severity, rule};
+use super::{Check, Hit, Rule, Severity, has, rule};
 use crate::category::Category;
 use crate::code::Code;
 use crate::event::{Event, Source};
@@ -27,7 +27,7 @@ fn check(e: &Event<'_>) -> Option<Hit> {
         return None;
     }
     let missing = e.codes.iter().any(|c| c.as_hresult() == Code::hresult(0x800F_081F).as_hresult())
-        || e.message.contains("source files could not be found");
+        || has!(e.message.as_bytes(), "source files could not be found");
     missing.then_some(Hit::at(Severity::Medium))
 }
 

@@ -151,6 +151,18 @@ macro_rules! rule {
 }
 pub(crate) use rule;
 
+/// Whether `$hay` (a `str`) holds the literal `$needle`, by a searcher set up once for the
+/// call site: rules run on every event, and `str::contains` sets its searcher up at each
+/// call, which on a log line costs more than the search.
+macro_rules! has {
+    ($hay:expr, $needle:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        FINDER.find(AsRef::<[u8]>::as_ref($hay)).is_some()
+    }};
+}
+pub(crate) use has;
+
 /// Every rule, in id order.
 pub static RULES: &[&Rule] = &[
     &app001::RULE,

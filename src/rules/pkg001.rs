@@ -1,4 +1,4 @@
-use super::{Check, Hit, Rule, Severity, code_where, rule};
+use super::{Check, Hit, Rule, Severity, code_where, has, rule};
 use crate::category::Category;
 use crate::event::Event;
 
@@ -22,7 +22,7 @@ pub(super) static RULE: Rule = rule! {
 /// Whether the event says a newer servicing stack is needed.
 pub(crate) fn needs_stack(e: &Event<'_>) -> bool {
     code_where(e, |c| matches!(c.as_hresult(), 0x800F_0823 | 0x8024_2017)).is_some()
-        || e.message.contains("requires Servicing Stack")
+        || has!(e.message.as_bytes(), "requires Servicing Stack")
 }
 
 fn check(e: &Event<'_>) -> Option<Hit> {

@@ -1,4 +1,4 @@
-use super::{Check, Hit, Rule, Severity, code_where, rule};
+use super::{Check, Hit, Rule, Severity, code_where, has, rule};
 use crate::category::Category;
 use crate::event::Event;
 
@@ -23,7 +23,7 @@ pub(super) static RULE: Rule = rule! {
 
 fn check(e: &Event<'_>) -> Option<Hit> {
     let by_code = code_where(e, |c| matches!(c.as_hresult(), 0x800F_0922 | 0x8007_0643)).is_some();
-    (by_code || crate::event::has_text(&e.message, "Failed execution of queue item Installer"))
+    (by_code || has!(e.message.as_bytes(), "Failed execution of queue item Installer"))
         .then_some(Hit::at(Severity::Medium))
 }
 

@@ -1,4 +1,4 @@
-use super::{Check, Hit, Rule, Severity, code_where, evtx_event, rule};
+use super::{Check, Hit, Rule, Severity, code_where, evtx_event, has, rule};
 use crate::category::Category;
 use crate::event::{Event, Source};
 use crate::parse::evtx::Family;
@@ -32,7 +32,8 @@ fn check(e: &Event<'_>) -> Option<Hit> {
         )
     })
     .is_some();
-    let by_text = matches!(e.source, Source::Cbs) && e.message.contains("Reboot required: yes");
+    let by_text =
+        matches!(e.source, Source::Cbs) && has!(e.message.as_bytes(), "Reboot required: yes");
     (by_code || by_text || evtx_event(e, Family::Servicing, &[4]))
         .then_some(Hit::at(Severity::Medium))
 }
