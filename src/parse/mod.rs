@@ -299,6 +299,16 @@ pub struct LeftOut {
 }
 
 impl<'t> Piece<'t> {
+    /// The line counts of a piece read as one document (not line by line): its newlines,
+    /// its lines (a last line without a newline counts) and its NUL runs.
+    pub(crate) fn count_lines(mut self, text: &str) -> Self {
+        let nuls = text::lines::Nuls::scan(text.as_bytes());
+        self.newlines = nuls.newlines;
+        self.coverage.lines = nuls.newlines + u64::from(!text.is_empty() && !text.ends_with('\n'));
+        self.nuls = nuls;
+        self
+    }
+
     pub(crate) fn issue(&mut self, kind: IssueKind, pos: Option<Pos>, detail: impl Into<String>) {
         self.coverage.damaged += 1;
         self.issues.push(ParseIssue { kind, pos, detail: detail.into() });

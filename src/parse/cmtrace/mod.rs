@@ -18,7 +18,6 @@
 //! bundle's local-time logs.
 
 use crate::event::{Event, Field, Flags, Level, Location, Pos, Source, is_notable};
-use crate::parse::text::lines::Nuls;
 use crate::parse::{Ctx, IssueKind, Keep, OffsetSource, Piece, ident};
 use crate::shapes::lenient;
 use crate::time::{TimeBase, Timestamp, parse_fraction_micros};
@@ -484,12 +483,7 @@ pub(crate) fn name_updates<'t>(events: &mut [Event<'t>], names: &[(Cow<'t, str>,
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
     let mut r = Reader { text, ctx, piece: Piece::default(), lines_before: 0, line_at: 0 };
     r.read();
-    let mut piece = r.piece;
-    let nuls = Nuls::scan(text.as_bytes());
-    piece.newlines = nuls.newlines;
-    piece.coverage.lines = nuls.newlines + u64::from(!text.is_empty() && !text.ends_with('\n'));
-    piece.nuls = nuls;
-    piece
+    r.piece.count_lines(text)
 }
 
 #[cfg(test)]

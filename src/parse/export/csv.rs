@@ -196,11 +196,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
         let message = get(5).to_string();
         emit(&mut piece, ctx, draft, (!message.is_empty()).then_some(message));
     }
-    let nuls = crate::parse::text::lines::Nuls::scan(text.as_bytes());
-    piece.newlines = nuls.newlines;
-    piece.coverage.lines = nuls.newlines + u64::from(!text.is_empty() && !text.ends_with('\n'));
-    piece.nuls = nuls;
-    piece
+    piece.count_lines(text)
 }
 
 #[cfg(test)]

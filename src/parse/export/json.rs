@@ -173,11 +173,7 @@ pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
             format!("the JSON does not parse ({e}); no event was read from it"),
         ),
     }
-    let nuls = crate::parse::text::lines::Nuls::scan(text.as_bytes());
-    piece.newlines = nuls.newlines;
-    piece.coverage.lines = nuls.newlines + u64::from(!text.is_empty() && !text.ends_with('\n'));
-    piece.nuls = nuls;
-    piece
+    piece.count_lines(text)
 }
 
 #[cfg(test)]

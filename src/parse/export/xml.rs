@@ -289,12 +289,7 @@ impl Parser<'_, '_> {
 pub(crate) fn parse<'t>(text: &'t str, ctx: &Ctx) -> Piece<'t> {
     let mut p = Parser { ctx, text, piece: Piece::default(), lines_before: 0, line_at: 0 };
     p.run();
-    let mut piece = p.piece;
-    let nuls = crate::parse::text::lines::Nuls::scan(text.as_bytes());
-    piece.newlines = nuls.newlines;
-    piece.coverage.lines = nuls.newlines + u64::from(!text.is_empty() && !text.ends_with('\n'));
-    piece.nuls = nuls;
-    piece
+    p.piece.count_lines(text)
 }
 
 #[cfg(test)]
