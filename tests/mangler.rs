@@ -25,8 +25,8 @@ use wutriage::knowledge;
 use wutriage::pipeline::{self, Options};
 use wutriage::report::analyze::Report;
 
-/// The report of one input, as JSON.
-fn report(path: &Path) -> Value {
+/// The report of one input, written by `write`.
+fn written(path: &Path, write: impl Fn(&Report, &mut Vec<u8>)) -> Vec<u8> {
     pipeline::run(&[path.to_path_buf()], &Options::default(), |a| {
         let d = diagnose::diagnose(
             &a.timeline.events,
@@ -35,10 +35,15 @@ fn report(path: &Path) -> Value {
             DiagOptions::default(),
         );
         let r = Report::new(a.bundle, a.parsed, a.timeline, &d);
-        let mut json = Vec::new();
-        r.write_json(&mut json).unwrap();
-        serde_json::from_slice(&json).unwrap()
+        let mut out = Vec::new();
+        write(&r, &mut out);
+        out
     })
+}
+
+/// The report of one input, as JSON.
+fn report(path: &Path) -> Value {
+    serde_json::from_slice(&written(path, |r, out| r.write_json(out).unwrap())).unwrap()
 }
 
 /// A small deterministic generator (xorshift64*).
@@ -478,18 +483,8 @@ fn reports_of_mangled_excerpts() {
         let bytes = mangle(&lines[from - 1..to], from, &name, changes, 72);
         let case = tmp.join(format!("{}.txt", rel.replace('/', "-")));
         fs::write(&case, &bytes).unwrap();
-        let table = pipeline::run(&[case], &Options::default(), |a| {
-            let d = diagnose::diagnose(
-                &a.timeline.events,
-                &a.timeline.notes,
-                &a.log_spans(),
-                DiagOptions::default(),
-            );
-            let r = Report::new(a.bundle, a.parsed, a.timeline, &d);
-            let mut out = Vec::new();
-            r.write_table(&mut out).unwrap();
-            String::from_utf8(out).unwrap()
-        });
+        let table =
+            String::from_utf8(written(&case, |r, out| r.write_table(out).unwrap())).unwrap();
         insta::assert_snapshot!(format!("mangled-{}", rel.replace('/', "-")), table);
     }
 }
